@@ -1,0 +1,150 @@
+/**
+ * Per-group window buffers: Kapacitor's windowByTime and windowByCount, ported rule for rule
+ * (KAPACITOR-COMPAT.md §7).
+ *
+ * TimeWindow states: a buffer of points in arrival order and `nextEmit`. With `every > 0`
+ * a point at or after `nextEmit` first closes the window — points older than
+ * `nextEmit − period` are purged (the boundary kept), a batch stamped `nextEmit` is emitted,
+ * and `nextEmit` moves to that point's time + every (truncated when aligned) — and is then
+ * buffered. With `every == 0` every point is buffered first and emits a right-closed window
+ * (t − period, t]. `barrier(t)` closes a window the same way without a point: tickd's idle
+ * flush uses it so a quiet series still alerts. Windows are never flushed at close.
+ */
+import type { Point } from "../core/types.js";
+import { goTruncate } from "../core/time.js";
+
+export interface WindowBatch {
+  /** The batch time: the window's end. */
+  time: number;
+  points: Point[];
+}
+
+export interface TimeWindowSpec {
+  period: number;
+  every: number;
+  align: boolean;
+  fillPeriod: boolean;
+}
+
+/** Buffer with O(1) amortised removal from the front. */
+class PointQueue {
+  private items: Point[] = [];
+  private head = 0;
+
+  push(p: Point): void {
+    this.items.push(p);
+  }
+
+  /** Drops points from the front until the first one `keep` accepts (Kapacitor's purge). */
+  purgeFront(keep: (t: number) => boolean): void {
+    const items = this.items;
+    while (this.head < items.length && !keep(items[this.head]!.time)) this.head++;
+    if (this.head > 32 && this.head * 2 > items.length) {
+      this.items = items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  snapshot(): Point[] {
+    return this.items.slice(this.head);
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+}
+
+export class TimeWindow {
+  nextEmit: number;
+  private readonly buf = new PointQueue();
+
+  constructor(
+    firstTime: number,
+    private readonly spec: TimeWindowSpec,
+  ) {
+    const { period, every, align, fillPeriod } = spec;
+    if (fillPeriod) {
+      let next = firstTime + period;
+      if (align) {
+        const firstPeriod = next;
+        next = goTruncate(next, every);
+        // Aligned with every and after the first full period: the first points are dropped.
+        if (!(next > firstPeriod)) next += every;
+      }
+      this.nextEmit = next;
+    } else {
+      this.nextEmit = align ? goTruncate(firstTime + every, every) : firstTime + every;
+    }
+  }
+
+  point(p: Point): WindowBatch | undefined {
+    if (this.spec.every === 0) {
+      this.buf.push(p);
+      return this.closeRightAligned(p.time);
+    }
+    const out = this.closeLeftAligned(p.time);
+    this.buf.push(p);
+    return out;
+  }
+
+  /** Closes the window as if time `t` had been reached without a new point. */
+  barrier(t: number): WindowBatch | undefined {
+    return this.spec.every === 0 ? this.closeRightAligned(t) : this.closeLeftAligned(t);
+  }
+
+  get buffered(): number {
+    return this.buf.size;
+  }
+
+  private closeRightAligned(t: number): WindowBatch | undefined {
+    if (t < this.nextEmit) return undefined;
+    const oldest = t - this.spec.period;
+    this.buf.purgeFront((pt) => pt > oldest);
+    this.nextEmit = t;
+    return { time: t, points: this.buf.snapshot() };
+  }
+
+  private closeLeftAligned(t: number): WindowBatch | undefined {
+    if (t < this.nextEmit) return undefined;
+    const end = this.nextEmit;
+    const oldest = end - this.spec.period;
+    this.buf.purgeFront((pt) => pt >= oldest);
+    const batch = { time: end, points: this.buf.snapshot() };
+    // From the current time, not the last emit: gaps in the data skip windows.
+    const next = t + this.spec.every;
+    this.nextEmit = this.spec.align ? goTruncate(next, this.spec.every) : next;
+    return batch;
+  }
+}
+
+/** `.periodCount(n).everyCount(m)`: windows by number of points. */
+export class CountWindow {
+  private readonly ring: (Point | undefined)[];
+  private start = 0;
+  private stop = 0;
+  private size = 0;
+  private count = 0;
+  private nextEmit: number;
+
+  constructor(
+    private readonly period: number,
+    private readonly every: number,
+    fillPeriod: boolean,
+  ) {
+    this.ring = new Array<Point | undefined>(period);
+    this.nextEmit = fillPeriod ? period : every;
+  }
+
+  point(p: Point): WindowBatch | undefined {
+    this.ring[this.stop] = p;
+    this.stop = (this.stop + 1) % this.period;
+    if (this.size === this.period) this.start = (this.start + 1) % this.period;
+    else this.size++;
+    this.count++;
+    if (this.count !== this.nextEmit) return undefined;
+    this.nextEmit += this.every;
+    const points: Point[] = [];
+    for (let i = 0; i < this.size; i++) points.push(this.ring[(this.start + i) % this.period]!);
+    return { time: points[points.length - 1]!.time, points };
+  }
+}
