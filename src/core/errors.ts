@@ -15,6 +15,7 @@ export const ErrorCodes = {
   LINE_PROTOCOL: "E_LINE_PROTOCOL",
   INFLUXQL: "E_INFLUXQL",
   SRPL: "E_SRPL",
+  JSON: "E_JSON",
   DURATION: "E_DURATION",
   CONFIG: "E_CONFIG",
 } as const;

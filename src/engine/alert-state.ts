@@ -97,6 +97,8 @@ export class AlertGroupState {
   expired = false;
   firstTriggered = 0;
   lastTriggered = 0;
+  /** Inhibitors this group registered (`.inhibit()`); active while the last trigger was not OK. */
+  inhibitors: { active: boolean }[] | undefined;
   private ring: Uint8Array | undefined;
   private idx = 0;
 
@@ -122,6 +124,8 @@ export class AlertGroupState {
   triggered(t: number): void {
     this.lastTriggered = t;
     if (this.prev === Level.OK) this.firstTriggered = t;
+    if (this.inhibitors !== undefined)
+      for (const inh of this.inhibitors) inh.active = this.level !== Level.OK;
   }
 
   /** ns between the first and the last trigger of the current incident. */

@@ -1,0 +1,42 @@
+/**
+ * What a running task needs from its host (the daemon, or `tickctl test`). The engine knows
+ * nothing of topics, handlers or HTTP: alert events leave through `alerts`.
+ */
+import type { AlertEvent } from "../core/alert-event.js";
+import type { Level } from "../core/types.js";
+import type { HandlerSpec } from "../pipeline/task-graph.js";
+import type { InhibitorRegistry } from "./inhibitors.js";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface EngineLogger {
+  log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Where an alert node delivers its events. */
+export interface AlertSink {
+  /**
+   * Called once per event with the topics it is collected into (the anonymous topic first,
+   * then `.topic()`) and the TICKscript handlers of the node.
+   */
+  collect(event: AlertEvent, route: { topics: string[]; handlers: readonly HandlerSpec[] }): void;
+  /** The stored level and trigger time for an event id (restart / new group), if any. */
+  restore?(topics: readonly string[], id: string): { level: Level; time: number } | undefined;
+}
+
+export interface ServerInfo {
+  Hostname: string;
+  ClusterID: string;
+  ServerID: string;
+}
+
+export interface TaskContext {
+  taskName: string;
+  /** Kapacitor's task master name, used in anonymous topics: `main:<task>:<node>`. */
+  taskMaster: string;
+  logger: EngineLogger;
+  alerts: AlertSink;
+  serverInfo: ServerInfo;
+  /** Shared by every task of a daemon so one task's `.inhibit()` silences another's `.category()`. */
+  inhibitors: InhibitorRegistry;
+}

@@ -1,0 +1,320 @@
+/**
+ * `|alert()`: evaluates the level lambdas per group, keeps each group's AlertGroupState and
+ * emits alert events (Kapacitor's AlertNode, KAPACITOR-COMPAT.md §1). Events leave through
+ * the task context's AlertSink with their topics; triggered points go on downstream,
+ * augmented with the level/id/message/duration tags and fields that were asked for.
+ */
+import type { AlertEvent, Series } from "../../core/alert-event.js";
+import { GoDuration, goMap, GoTime, stringMap } from "../../core/go-format.js";
+import { compileTemplate, type Template } from "../../core/template.js";
+import { Level, levelName, type Fields, type Point, type Tags } from "../../core/types.js";
+import type { HandlerSpec, TaskNode } from "../../pipeline/task-graph.js";
+import {
+  AlertGroupState,
+  DEFAULT_HISTORY,
+  determineLevel,
+  type AlertBehaviour,
+  type LevelPredicates,
+} from "../alert-state.js";
+import type { TaskContext } from "../context.js";
+import { groupForTemplate } from "../group.js";
+import { compileBool } from "../lambda.js";
+import type { BatchMsg, PointMsg } from "../messages.js";
+import { RuntimeNode } from "../node.js";
+import { Inhibitor } from "../inhibitors.js";
+import { allProperties } from "../../pipeline/task-graph.js";
+import { dur, flatStrings, float, has, int, lambda, str } from "../props.js";
+
+const DEFAULT_ID = "{{ .Name }}:{{ .Group }}";
+const DEFAULT_MESSAGE = "{{ .ID }} is {{ .Level }}";
+const DEFAULT_DETAILS = "{{ json . }}";
+
+const LEVEL_PROPS = [
+  [Level.INFO, "info", "infoReset"],
+  [Level.WARNING, "warn", "warnReset"],
+  [Level.CRITICAL, "crit", "critReset"],
+] as const;
+
+interface Augment {
+  levelTag?: string;
+  idTag?: string;
+  levelField?: string;
+  messageField?: string;
+  idField?: string;
+  durationField?: string;
+}
+
+export class AlertNode extends RuntimeNode {
+  private readonly groups = new Map<string, AlertGroupState>();
+  private readonly behaviour: AlertBehaviour;
+  private readonly preds: LevelPredicates<{ fields: Fields; tags: Tags; time: number }>;
+  private readonly idTmpl: Template;
+  private readonly messageTmpl: Template;
+  private readonly detailsTmpl: Template;
+  private readonly topics: string[];
+  /** `main:<task>:<node>`: where the node's TICKscript handlers listen. */
+  private readonly anonTopic: string;
+  private readonly handlers: readonly HandlerSpec[];
+  private readonly category: string;
+  private readonly inhibits: { category: string; tags: string[] }[];
+  private readonly augment: Augment;
+  /** Events dropped by inhibition (Kapacitor's alerts_inhibited). */
+  inhibited = 0;
+
+  constructor(n: TaskNode, ctx: TaskContext) {
+    super(n.name, ctx);
+    const levels: ((p: { fields: Fields; tags: Tags; time: number }) => boolean)[] = [];
+    const resets: typeof levels = [];
+    for (const [level, prop, resetProp] of LEVEL_PROPS) {
+      const e = lambda(n, prop);
+      if (e !== undefined) {
+        const c = compileBool(e);
+        levels[level] = (p) => c.evalBool(p);
+      }
+      const r = lambda(n, resetProp);
+      if (r !== undefined) {
+        const c = compileBool(r);
+        resets[level] = (p) => c.evalBool(p);
+      }
+    }
+    this.preds = {
+      levels,
+      resets,
+      onError: (kind, level, err) =>
+        this.error(
+          new Error(
+            `error evaluating ${kind === "reset" ? "reset " : ""}expression for ${levelName(level)}: ${errText(err)}`,
+          ),
+        ),
+    };
+    const low = float(n, "flapping", 0);
+    const high = float(n, "flapping", 1);
+    this.behaviour = {
+      history: Math.max(2, int(n, "history") ?? DEFAULT_HISTORY),
+      flapping: low !== undefined && high !== undefined ? { low, high } : undefined,
+      stateChangesOnly: has(n, "stateChangesOnly"),
+      stateChangesOnlyDuration: dur(n, "stateChangesOnly") ?? 0,
+      noRecoveries: has(n, "noRecoveries"),
+      all: has(n, "all"),
+    };
+    this.idTmpl = compileTemplate(str(n, "id") ?? DEFAULT_ID, { name: "id" });
+    this.messageTmpl = compileTemplate(str(n, "message") ?? DEFAULT_MESSAGE, { name: "message" });
+    this.detailsTmpl = compileTemplate(str(n, "details") ?? DEFAULT_DETAILS, { name: "details", html: true });
+    this.handlers = n.handlers;
+    this.anonTopic = `${ctx.taskMaster}:${ctx.taskName}:${n.name}`;
+    const topics: string[] = [];
+    if (n.handlers.length > 0) topics.push(this.anonTopic);
+    const topic = str(n, "topic");
+    if (topic !== undefined && topic !== "") topics.push(topic);
+    this.topics = topics;
+    this.category = str(n, "category") ?? "";
+    this.inhibits = allProperties(n, "inhibit").map((p) => {
+      const [cat, ...tags] = p.args;
+      return { category: cat?.type === "string" ? cat.value : "", tags: flatStrings(tags) };
+    });
+    const augment: Augment = {};
+    for (const k of [
+      "levelTag",
+      "idTag",
+      "levelField",
+      "messageField",
+      "idField",
+      "durationField",
+    ] as const) {
+      const v = str(n, k);
+      if (v !== undefined && v !== "") augment[k] = v;
+    }
+    this.augment = augment;
+  }
+
+  override point(m: PointMsg): void {
+    let id: string;
+    try {
+      id = this.renderId(m.name, m.group, m.tags);
+    } catch (e) {
+      this.error(e);
+      return;
+    }
+    const st = this.state(m.group, id, m.time, m.tags);
+    st.addEvent(m.time, determineLevel(this.preds, m, st.level));
+    if (!st.shouldEmitPoint(m.time)) return;
+    const event = this.event(id, m.name, m.group, m.tags, m.fields, st, m.time, [pointSeries(m)]);
+    if (event === undefined) return;
+    this.deliver(event);
+    const { tags, fields } = this.augmented(m.tags, m.fields, event);
+    this.emitPoint({ ...m, tags, fields });
+  }
+
+  override batch(b: BatchMsg): void {
+    if (b.points.length === 0) return;
+    let id: string;
+    try {
+      id = this.renderId(b.name, b.group, b.tags);
+    } catch (e) {
+      this.error(e);
+      return;
+    }
+    const st = this.state(b.group, id, b.time, b.tags);
+    const cur = st.level;
+    let lowest = Level.CRITICAL;
+    let highest = Level.OK;
+    let highestPoint: Point | undefined;
+    for (const p of b.points) {
+      const l = determineLevel(this.preds, p, cur);
+      if (l < lowest) lowest = l;
+      if (l > highest || highestPoint === undefined) {
+        highest = l;
+        highestPoint = p;
+      }
+    }
+    const l = this.behaviour.all ? lowest : highest;
+    const t = this.behaviour.all || l === Level.OK ? b.time : highestPoint!.time;
+    st.addEvent(t, l);
+    if (!st.shouldEmitBatch(t)) return;
+    const event = this.event(id, b.name, b.group, b.tags, highestPoint!.fields, st, t, [batchSeries(b)]);
+    if (event === undefined) return;
+    this.deliver(event);
+    const points = b.points.map((p) => ({ ...p, ...this.augmented(p.tags, p.fields, event) }));
+    this.emitBatch({ ...b, tags: this.augmented(b.tags, {}, event).tags, points });
+  }
+
+  /** Collects the event into its topics unless an active inhibitor silences its category. */
+  private deliver(event: AlertEvent): void {
+    if (this.category !== "" && this.ctx.inhibitors.isInhibited(this.category, event.data.tags)) {
+      this.inhibited++;
+      return;
+    }
+    this.ctx.alerts.collect(event, { topics: this.topics, handlers: this.handlers });
+  }
+
+  private state(group: string, id: string, firstTime: number, tags: Tags): AlertGroupState {
+    let st = this.groups.get(group);
+    if (st === undefined) {
+      st = new AlertGroupState(this.behaviour);
+      if (this.inhibits.length > 0) {
+        st.inhibitors = this.inhibits.map((spec) => {
+          const values: Tags = {};
+          for (const k of spec.tags) values[k] = tags[k] ?? "";
+          const inh = new Inhibitor(spec.category, values);
+          this.ctx.inhibitors.add(inh);
+          return inh;
+        });
+      }
+      const stored = this.ctx.alerts.restore?.(this.topics, id);
+      if (stored !== undefined) st.seed(firstTime, stored.level, stored.time);
+      this.groups.set(group, st);
+    }
+    return st;
+  }
+
+  private renderId(name: string, group: string, tags: Tags): string {
+    return this.idTmpl.execute(this.idData(name, group, tags));
+  }
+
+  private idData(name: string, group: string, tags: Tags): Record<string, unknown> {
+    return {
+      Name: name,
+      TaskName: this.ctx.taskName,
+      Group: groupForTemplate(group),
+      Tags: stringMap(tags),
+      ServerInfo: this.ctx.serverInfo,
+    };
+  }
+
+  private event(
+    id: string,
+    name: string,
+    group: string,
+    tags: Tags,
+    fields: Fields,
+    st: AlertGroupState,
+    time: number,
+    series: Series[],
+  ): AlertEvent | undefined {
+    const level = st.level;
+    const duration = st.duration();
+    const data: Record<string, unknown> = {
+      ...this.idData(name, group, tags),
+      ID: id,
+      Fields: goMap(fields),
+      Level: levelName(level),
+      Time: new GoTime(time),
+      Duration: new GoDuration(duration),
+    };
+    let message: string;
+    let details: string;
+    try {
+      message = this.messageTmpl.execute(data);
+      details = this.detailsTmpl.execute({ ...data, Message: message });
+    } catch (e) {
+      this.error(e);
+      return undefined;
+    }
+    return {
+      topic: this.topics[0] ?? this.anonTopic,
+      state: { id, message, details, time, duration, level },
+      data: {
+        name,
+        taskName: this.ctx.taskName,
+        category: this.category,
+        group,
+        tags,
+        fields,
+        series,
+        recoverable: !this.behaviour.noRecoveries,
+      },
+    };
+  }
+
+  private augmented(tags: Tags, fields: Fields, e: AlertEvent): { tags: Tags; fields: Fields } {
+    const a = this.augment;
+    let t = tags;
+    let f = fields;
+    if (a.levelTag !== undefined || a.idTag !== undefined) {
+      t = { ...tags };
+      if (a.levelTag !== undefined) t[a.levelTag] = levelName(e.state.level);
+      if (a.idTag !== undefined) t[a.idTag] = e.state.id;
+    }
+    if (a.levelField ?? a.messageField ?? a.idField ?? a.durationField) {
+      f = { ...fields };
+      if (a.levelField !== undefined) f[a.levelField] = levelName(e.state.level);
+      if (a.messageField !== undefined) f[a.messageField] = e.state.message;
+      if (a.idField !== undefined) f[a.idField] = e.state.id;
+      if (a.durationField !== undefined) f[a.durationField] = BigInt(Math.round(e.state.duration));
+    }
+    return { tags: t, fields: f };
+  }
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A stream point as a one-row series: all point tags, time + sorted fields. */
+export function pointSeries(p: { name: string; tags: Tags; fields: Fields; time: number }): Series {
+  const keys = Object.keys(p.fields).sort();
+  return {
+    name: p.name,
+    tags: p.tags,
+    columns: ["time", ...keys],
+    values: [[p.time, ...keys.map((k) => p.fields[k]!)]],
+  };
+}
+
+/**
+ * A batch as one series (Kapacitor's BatchToRow): columns from the first point — its fields
+ * plus its tags that are not batch tags — sorted after "time"; a value missing in a later
+ * point is null.
+ */
+export function batchSeries(b: BatchMsg): Series {
+  const first = b.points[0];
+  if (first === undefined) return { name: b.name, tags: b.tags, columns: [], values: [] };
+  const cols = Object.keys(first.fields);
+  for (const t of Object.keys(first.tags)) if (!(t in b.tags)) cols.push(t);
+  cols.sort();
+  const values = b.points.map((p) => [
+    p.time,
+    ...cols.map((c) => (c in p.fields ? p.fields[c]! : c in p.tags ? p.tags[c]! : null)),
+  ]);
+  return { name: b.name, tags: b.tags, columns: ["time", ...cols], values };
+}

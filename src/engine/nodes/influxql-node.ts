@@ -1,0 +1,101 @@
+/**
+ * InfluxQL function nodes (`|count('f')`, `|mean('f')`, `|top(3, 'f')`, `|derivative('f')` …):
+ * batch functions reduce each incoming batch; transforms keep state per group and also
+ * accept a stream. Output goes out as a stream of points or as a batch, as the checked
+ * graph says the node provides.
+ */
+import type { Point } from "../../core/types.js";
+import {
+  compileInfluxQL,
+  type CompiledInfluxQL,
+  type InfluxQLArg,
+  type InfluxQLCall,
+  type TransformState,
+} from "../influxql/index.js";
+import type { TaskNode } from "../../pipeline/task-graph.js";
+import type { TaskContext } from "../context.js";
+import { groupTags } from "../group.js";
+import type { BatchMsg, PointMsg } from "../messages.js";
+import { RuntimeNode } from "../node.js";
+import { dur, has, plain, str } from "../props.js";
+
+export function influxqlCall(n: TaskNode): InfluxQLCall {
+  const [fieldArg, ...rest] = n.args;
+  if (fieldArg?.type !== "string") throw new Error(`${n.name}: ${n.kind} needs a field name`);
+  const args: InfluxQLArg[] = [];
+  for (const a of rest) {
+    const v = plain(a);
+    if (typeof v === "number" || typeof v === "bigint" || typeof v === "string") args.push(v);
+  }
+  const call: InfluxQLCall = { method: n.kind, field: fieldArg.value, args };
+  const as = str(n, "as");
+  if (as !== undefined) call.as = as;
+  if (has(n, "usePointTimes")) call.usePointTimes = true;
+  const unit = dur(n, "unit");
+  if (unit !== undefined) call.unit = unit;
+  if (has(n, "nonNegative")) call.nonNegative = true;
+  return call;
+}
+
+export class InfluxQLNode extends RuntimeNode {
+  private readonly fn: CompiledInfluxQL;
+  private readonly transforms = new Map<string, TransformState>();
+  private readonly asBatch: boolean;
+
+  constructor(n: TaskNode, ctx: TaskContext) {
+    super(n.name, ctx);
+    this.fn = compileInfluxQL(influxqlCall(n), n.name);
+    this.asBatch = n.provides === "batch";
+  }
+
+  override batch(m: BatchMsg): void {
+    const gctx = { name: m.name, groupTags: m.tags, node: this.name, onSkip: (e: Error) => this.error(e) };
+    let out: Point[];
+    try {
+      out = this.fn.kind === "batch" ? this.fn.apply(m, gctx) : this.fn.applyBatch(m, gctx);
+    } catch (e) {
+      this.error(e);
+      return;
+    }
+    if (this.asBatch) {
+      this.emitBatch({ ...m, points: out });
+      return;
+    }
+    for (const p of out) this.emitPoint(toMsg(p, m));
+  }
+
+  override point(m: PointMsg): void {
+    if (this.fn.kind !== "transform") {
+      this.error(
+        new Error(`${this.name}: ${this.fn.spec.method} needs windowed data: add |window() before it`),
+      );
+      return;
+    }
+    let st = this.transforms.get(m.group);
+    if (st === undefined) {
+      st = this.fn.create({ name: m.name, groupTags: groupTags(m.tags, m.dims), node: this.name });
+      this.transforms.set(m.group, st);
+    }
+    let out: Point | undefined;
+    try {
+      out = st.push(m);
+    } catch (e) {
+      this.error(e);
+      return;
+    }
+    if (out !== undefined) this.emitPoint({ ...m, tags: out.tags, fields: out.fields, time: out.time });
+  }
+}
+
+function toMsg(p: Point, m: BatchMsg): PointMsg {
+  return {
+    name: p.name,
+    db: "",
+    rp: "",
+    tags: p.tags,
+    fields: p.fields,
+    time: p.time,
+    group: m.group,
+    dims: m.dims,
+  };
+}

@@ -1,0 +1,68 @@
+/** `|window()`: turns a stream into batches, one window buffer per group. */
+import type { TaskNode } from "../../pipeline/task-graph.js";
+import type { TaskContext } from "../context.js";
+import { groupTags } from "../group.js";
+import type { PointMsg } from "../messages.js";
+import { RuntimeNode } from "../node.js";
+import { dur, has, int } from "../props.js";
+import { CountWindow, TimeWindow, type TimeWindowSpec, type WindowBatch } from "../window.js";
+
+interface GroupWindow {
+  w: TimeWindow | CountWindow;
+  /** The first point's message carries the group's name, tags and dims. */
+  head: PointMsg;
+}
+
+export class WindowNode extends RuntimeNode {
+  private readonly groups = new Map<string, GroupWindow>();
+  private readonly spec: TimeWindowSpec | undefined;
+  private readonly count: { period: number; every: number; fill: boolean } | undefined;
+
+  constructor(n: TaskNode, ctx: TaskContext) {
+    super(n.name, ctx);
+    const period = dur(n, "period") ?? 0;
+    const periodCount = int(n, "periodCount") ?? 0;
+    const fillPeriod = has(n, "fillPeriod");
+    if (period > 0) {
+      this.spec = { period, every: dur(n, "every") ?? period, align: has(n, "align"), fillPeriod };
+    } else if (periodCount > 0) {
+      this.count = { period: periodCount, every: int(n, "everyCount") ?? periodCount, fill: fillPeriod };
+    } else {
+      throw new Error(`${n.name}: window needs a non-zero .period() or .periodCount()`);
+    }
+  }
+
+  override point(m: PointMsg): void {
+    let g = this.groups.get(m.group);
+    if (g === undefined) {
+      const w = this.spec
+        ? new TimeWindow(m.time, this.spec)
+        : new CountWindow(this.count!.period, this.count!.every, this.count!.fill);
+      g = { w, head: m };
+      this.groups.set(m.group, g);
+    }
+    const out = g.w.point({ name: m.name, tags: m.tags, fields: m.fields, time: m.time });
+    if (out !== undefined) this.emit(g.head, out);
+  }
+
+  /** tickd's idle flush: close windows whose end passed long enough ago by the wall clock. */
+  override barrier(now: number): void {
+    for (const g of this.groups.values()) {
+      if (!(g.w instanceof TimeWindow)) continue;
+      const out = g.w.barrier(now);
+      if (out !== undefined) this.emit(g.head, out);
+    }
+    super.barrier(now);
+  }
+
+  private emit(head: PointMsg, b: WindowBatch): void {
+    this.emitBatch({
+      name: head.name,
+      time: b.time,
+      tags: groupTags(head.tags, head.dims),
+      group: head.group,
+      dims: head.dims,
+      points: b.points,
+    });
+  }
+}
