@@ -1,5 +1,7 @@
 /** Every benchmark, listed explicitly. Add new bench modules here. */
 import type { Bench } from "./harness.js";
 import { benches as exprBenches } from "./expr.bench.js";
+import { benches as lineProtocolBenches } from "./line-protocol.bench.js";
+import { benches as engineBenches } from "./engine.bench.js";
 
-export const benches: Bench[] = [...exprBenches];
+export const benches: Bench[] = [...exprBenches, ...lineProtocolBenches, ...engineBenches];

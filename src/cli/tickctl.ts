@@ -6,6 +6,7 @@
 import { Command } from "commander";
 import { normalizeGoFlags } from "./argv.js";
 import { runCheck } from "./check-command.js";
+import { runTest } from "./test-command.js";
 import { VERSION } from "./version.js";
 
 export function buildProgram(): Command {
@@ -27,7 +28,49 @@ export function buildProgram(): Command {
       });
     });
 
+  program
+    .command("test")
+    .description("replay data through a TICKscript with no daemon and print every alert event")
+    .argument("<file>", "TICKscript file")
+    .requiredOption("--data <file>", "points to replay: line protocol (.lp) or Kapacitor .srpl")
+    .option("--json", "one line per alert event: the alert JSON .post() would send")
+    .option("--precision <p>", "timestamp precision of .lp data: ns, u, ms, s, m, h", "ns")
+    .option("--var <name=value>", "task var as a TICKscript literal (repeatable)", collect, [])
+    .option("--db <db>", "database of .lp points (default: the script's dbrp)")
+    .option("--rp <rp>", "retention policy of .lp points (default: the script's dbrp)")
+    .option("--task <id>", "task id used in templates and topics (default: the file name)")
+    .action(
+      async (
+        file: string,
+        opts: {
+          data: string;
+          json?: boolean;
+          precision: string;
+          var: string[];
+          db?: string;
+          rp?: string;
+          task?: string;
+        },
+      ) => {
+        process.exitCode = await runTest(file, {
+          data: opts.data,
+          json: opts.json === true,
+          precision: opts.precision,
+          vars: opts.var,
+          ...(opts.db !== undefined ? { db: opts.db } : {}),
+          ...(opts.rp !== undefined ? { rp: opts.rp } : {}),
+          ...(opts.task !== undefined ? { taskName: opts.task } : {}),
+          out: (s) => process.stdout.write(s),
+          err: (s) => process.stderr.write(s),
+        });
+      },
+    );
+
   return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 await buildProgram().parseAsync(normalizeGoFlags(process.argv.slice(2)), { from: "user" });

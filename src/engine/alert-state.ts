@@ -97,6 +97,11 @@ export class AlertGroupState {
   expired = false;
   firstTriggered = 0;
   lastTriggered = 0;
+  /** The rendered alert ID and the measurement it was rendered for (ID cache, see AlertNode). */
+  id = "";
+  idName = "";
+  /** Data time of the last point or batch seen (group expiry). */
+  lastSeen = 0;
   /** Inhibitors this group registered (`.inhibit()`); active while the last trigger was not OK. */
   inhibitors: { active: boolean }[] | undefined;
   private ring: Uint8Array | undefined;
@@ -108,6 +113,7 @@ export class AlertGroupState {
 
   /** Appends a level to the history (Kapacitor's addEvent). */
   addEvent(t: number, l: Level): void {
+    this.lastSeen = t;
     this.changed = this.level !== l;
     this.prev = this.level;
     this.level = l;

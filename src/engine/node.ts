@@ -31,6 +31,14 @@ export abstract class RuntimeNode {
     this.error(new Error(`${this.name} does not accept batch data`));
   }
 
+  /**
+   * Forgets per-group state of groups last seen before `before` (data time) that hold
+   * nothing worth keeping. Returns how many groups were dropped. Default: no state.
+   */
+  expire(_before: number): number {
+    return 0;
+  }
+
   /** Wall-clock tick (idle flush, deadman). Default: pass it on. */
   barrier(now: number): void {
     for (const c of this.children) c.barrier(now);

@@ -113,6 +113,19 @@ export class Task {
     }
   }
 
+  /**
+   * The wall-clock tick. With `idleFlush` (ns), windows whose end lies more than that in
+   * the past close even though their group sent no new point, so a quiet series still
+   * alerts. With `groupTtl` (ns), per-group state unseen for that long is dropped
+   * (alert groups only when OK). Replays (tickctl test) never tick.
+   */
+  tick(now: number, opts: { idleFlush?: number; groupTtl?: number } = {}): { expired: number } {
+    if (opts.idleFlush !== undefined) this.barrier(now - opts.idleFlush);
+    let expired = 0;
+    if (opts.groupTtl !== undefined) for (const n of this.nodes) expired += n.expire(now - opts.groupTtl);
+    return { expired };
+  }
+
   barrier(now: number): void {
     for (const r of this.roots) r.barrier(now);
   }

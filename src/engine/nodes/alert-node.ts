@@ -49,6 +49,8 @@ export class AlertNode extends RuntimeNode {
   private readonly behaviour: AlertBehaviour;
   private readonly preds: LevelPredicates<{ fields: Fields; tags: Tags; time: number }>;
   private readonly idTmpl: Template;
+  /** The ID template reads only name, task, group and server info: render once per group. */
+  private readonly idPerGroup: boolean;
   private readonly messageTmpl: Template;
   private readonly detailsTmpl: Template;
   private readonly topics: string[];
@@ -98,6 +100,7 @@ export class AlertNode extends RuntimeNode {
       all: has(n, "all"),
     };
     this.idTmpl = compileTemplate(str(n, "id") ?? DEFAULT_ID, { name: "id" });
+    this.idPerGroup = idIsPerGroup(this.idTmpl.source);
     this.messageTmpl = compileTemplate(str(n, "message") ?? DEFAULT_MESSAGE, { name: "message" });
     this.detailsTmpl = compileTemplate(str(n, "details") ?? DEFAULT_DETAILS, { name: "details", html: true });
     this.handlers = n.handlers;
@@ -128,14 +131,9 @@ export class AlertNode extends RuntimeNode {
   }
 
   override point(m: PointMsg): void {
-    let id: string;
-    try {
-      id = this.renderId(m.name, m.group, m.tags);
-    } catch (e) {
-      this.error(e);
-      return;
-    }
-    const st = this.state(m.group, id, m.time, m.tags);
+    const found = this.stateWithId(m.name, m.group, m.tags, m.time);
+    if (found === undefined) return;
+    const { st, id } = found;
     st.addEvent(m.time, determineLevel(this.preds, m, st.level));
     if (!st.shouldEmitPoint(m.time)) return;
     const event = this.event(id, m.name, m.group, m.tags, m.fields, st, m.time, [pointSeries(m)]);
@@ -147,14 +145,9 @@ export class AlertNode extends RuntimeNode {
 
   override batch(b: BatchMsg): void {
     if (b.points.length === 0) return;
-    let id: string;
-    try {
-      id = this.renderId(b.name, b.group, b.tags);
-    } catch (e) {
-      this.error(e);
-      return;
-    }
-    const st = this.state(b.group, id, b.time, b.tags);
+    const found = this.stateWithId(b.name, b.group, b.tags, b.time);
+    if (found === undefined) return;
+    const { st, id } = found;
     const cur = st.level;
     let lowest = Level.CRITICAL;
     let highest = Level.OK;
@@ -178,6 +171,25 @@ export class AlertNode extends RuntimeNode {
     this.emitBatch({ ...b, tags: this.augmented(b.tags, {}, event).tags, points });
   }
 
+  /**
+   * Drops OK groups unseen since `before`. A group with an open incident is kept: forgetting
+   * it would lose the recovery.
+   */
+  override expire(before: number): number {
+    let n = 0;
+    for (const [g, st] of this.groups) {
+      if (st.level !== Level.OK || st.lastSeen >= before) continue;
+      for (const inh of (st.inhibitors ?? []) as Inhibitor[]) this.ctx.inhibitors.remove(inh);
+      this.groups.delete(g);
+      n++;
+    }
+    return n;
+  }
+
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
   /** Collects the event into its topics unless an active inhibitor silences its category. */
   private deliver(event: AlertEvent): void {
     if (this.category !== "" && this.ctx.inhibitors.isInhibited(this.category, event.data.tags)) {
@@ -185,6 +197,28 @@ export class AlertNode extends RuntimeNode {
       return;
     }
     this.ctx.alerts.collect(event, { topics: this.topics, handlers: this.handlers });
+  }
+
+  /** The group's state and this message's alert ID (cached per group when the template allows). */
+  private stateWithId(
+    name: string,
+    group: string,
+    tags: Tags,
+    time: number,
+  ): { st: AlertGroupState; id: string } | undefined {
+    const cached = this.groups.get(group);
+    if (cached !== undefined && this.idPerGroup && cached.idName === name) return { st: cached, id: cached.id };
+    let id: string;
+    try {
+      id = this.renderId(name, group, tags);
+    } catch (e) {
+      this.error(e);
+      return undefined;
+    }
+    const st = cached ?? this.state(group, id, time, tags);
+    st.id = id;
+    st.idName = name;
+    return { st, id };
   }
 
   private state(group: string, id: string, firstTime: number, tags: Tags): AlertGroupState {
@@ -284,6 +318,21 @@ export class AlertNode extends RuntimeNode {
     }
     return { tags: t, fields: f };
   }
+}
+
+/**
+ * True when an ID template can only read `.Name`, `.TaskName`, `.Group` and `.ServerInfo`:
+ * every action, once string literals and those references are removed, has no `.` or `$`
+ * left (a bare `.` or `.Tags` could depend on tags that vary within a group).
+ */
+export function idIsPerGroup(source: string): boolean {
+  for (const m of source.matchAll(/\{\{(.*?)\}\}/gs)) {
+    const rest = (m[1] ?? "")
+      .replace(/"(?:[^"\\]|\\.)*"|`[^`]*`/g, "")
+      .replace(/\.(?:Name|TaskName|Group|ServerInfo(?:\.(?:Hostname|ClusterID|ServerID))?)\b/g, "");
+    if (/[.$]/.test(rest)) return false;
+  }
+  return true;
 }
 
 function errText(e: unknown): string {

@@ -11,6 +11,7 @@ interface GroupWindow {
   w: TimeWindow | CountWindow;
   /** The first point's message carries the group's name, tags and dims. */
   head: PointMsg;
+  lastSeen: number;
 }
 
 export class WindowNode extends RuntimeNode {
@@ -38,9 +39,10 @@ export class WindowNode extends RuntimeNode {
       const w = this.spec
         ? new TimeWindow(m.time, this.spec)
         : new CountWindow(this.count!.period, this.count!.every, this.count!.fill);
-      g = { w, head: m };
+      g = { w, head: m, lastSeen: m.time };
       this.groups.set(m.group, g);
     }
+    g.lastSeen = m.time;
     const out = g.w.point({ name: m.name, tags: m.tags, fields: m.fields, time: m.time });
     if (out !== undefined) this.emit(g.head, out);
   }
@@ -53,6 +55,18 @@ export class WindowNode extends RuntimeNode {
       if (out !== undefined) this.emit(g.head, out);
     }
     super.barrier(now);
+  }
+
+  /** Drops groups unseen since `before`; their partial window is lost, as at a restart. */
+  override expire(before: number): number {
+    let n = 0;
+    for (const [k, g] of this.groups) {
+      if (g.lastSeen < before) {
+        this.groups.delete(k);
+        n++;
+      }
+    }
+    return n;
   }
 
   private emit(head: PointMsg, b: WindowBatch): void {

@@ -1,0 +1,767 @@
+/**
+ * What tickd understands of TICKscript, as data: node kinds, their properties, handler objects,
+ * argument signatures (Kapacitor's Go parameter types, exactly — TICKscript never converts an
+ * int to a float), which node may follow which, and a one-line description for help and
+ * did-you-mean. Names and types follow Kapacitor 1.x `pipeline/*.go`.
+ *
+ * `implemented` says whether tickd's engine runs the node/property yet. The checker accepts
+ * everything in this catalogue either way; `tickctl test` and the daemon use the flag to refuse
+ * a task they cannot run. To mark something as running, add its key to ENGINE_IMPLEMENTED:
+ * `window` (a node kind), `window.period` (a property), `alert.post` (a handler kind).
+ */
+import type { ArgType, EdgeType } from "./task-graph.js";
+
+/** Keys the engine implements. Nothing runs yet: the engine issue fills this in. */
+export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>([]);
+
+export interface Param {
+  name: string;
+  /** Accepted argument types (a union); never coerced. */
+  types: readonly ArgType[];
+  optional?: boolean;
+  /** Lambdas that must evaluate to a boolean (level expressions, where, state predicates). */
+  predicate?: boolean;
+  /** Thresholds written as fractions: an int here gets the hint "write 0.25, not 25". */
+  fraction?: boolean;
+}
+
+export interface Signature {
+  params: readonly Param[];
+  /** Variadic tail (Go `...T`). A list argument here is spread into its items. */
+  rest?: Param;
+  /** Minimum number of rest arguments. */
+  restMin?: number;
+}
+
+export interface PropertySpec {
+  name: string;
+  sig: Signature;
+  /** "once": setting it twice overwrites the first value (a warning); "many": settings accumulate. */
+  repeat: "once" | "many";
+  description: string;
+  implemented: boolean;
+  /** Alert properties that create a handler object of this kind (`.post()` → "post"). */
+  handler?: string;
+  /** Accepted spelling of another property, reported with a W_TICK_ALIAS warning. */
+  aliasOf?: string;
+}
+
+export interface HandlerKindSpec {
+  kind: string;
+  description: string;
+  properties: Readonly<Record<string, PropertySpec>>;
+  implemented: boolean;
+}
+
+/**
+ * Where a node may be created:
+ * - "stream"/"batch": only directly after that root (`|from()`, `|query()`);
+ * - "chain": after any node with chaining methods (not after the roots, not after influxDBOut);
+ * - "any": after any node, roots included (`|stats()`, `|deadman()`).
+ */
+export type Follows = "stream" | "batch" | "chain" | "any";
+
+export interface NodeSpec {
+  kind: string;
+  /** Kapacitor's node description, used in node names (`influxdb_out3`). */
+  desc: string;
+  description: string;
+  args: Signature;
+  follows: Follows;
+  /** Input edge it requires: "any" takes what its parent provides. */
+  wants: "stream" | "batch" | "any";
+  /** Output edge: "same" passes on what it receives. */
+  provides: EdgeType | "same";
+  properties: Readonly<Record<string, PropertySpec>>;
+  implemented: boolean;
+  /** Roots (`stream`, `batch`) and `noop` cannot be written as `|node()`. */
+  internal?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small builders keep the tables below readable.
+
+const p = (name: string, ...types: ArgType[]): Param => ({ name, types });
+const opt = (name: string, ...types: ArgType[]): Param => ({ name, types, optional: true });
+const pred = (name: string): Param => ({ name, types: ["lambda"], predicate: true });
+
+function sig(params: Param[], rest?: Param, restMin?: number): Signature {
+  const s: Signature = { params };
+  if (rest !== undefined) s.rest = rest;
+  if (restMin !== undefined) s.restMin = restMin;
+  return s;
+}
+
+const NONE = sig([]);
+
+function prop(
+  owner: string,
+  name: string,
+  s: Signature,
+  description: string,
+  extra: { repeat?: "once" | "many"; handler?: string; aliasOf?: string } = {},
+): PropertySpec {
+  const spec: PropertySpec = {
+    name,
+    sig: s,
+    repeat: extra.repeat ?? "once",
+    description,
+    implemented: ENGINE_IMPLEMENTED.has(`${owner}.${name}`),
+  };
+  if (extra.handler !== undefined) spec.handler = extra.handler;
+  if (extra.aliasOf !== undefined) spec.aliasOf = extra.aliasOf;
+  return spec;
+}
+
+function props(list: PropertySpec[]): Record<string, PropertySpec> {
+  const out: Record<string, PropertySpec> = {};
+  for (const x of list) out[x.name] = x;
+  return out;
+}
+
+function node(
+  kind: string,
+  desc: string,
+  description: string,
+  args: Signature,
+  follows: Follows,
+  wants: NodeSpec["wants"],
+  provides: NodeSpec["provides"],
+  properties: PropertySpec[],
+  internal = false,
+): NodeSpec {
+  const spec: NodeSpec = {
+    kind,
+    desc,
+    description,
+    args,
+    follows,
+    wants,
+    provides,
+    properties: props(properties),
+    implemented: ENGINE_IMPLEMENTED.has(kind),
+  };
+  if (internal) spec.internal = true;
+  return spec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handler objects returned by alert properties. They embed the alert node: a property unknown
+// to the handler falls back to the alert node's (and then applies to the alert node).
+
+function handler(kind: string, description: string, properties: PropertySpec[]): HandlerKindSpec {
+  return {
+    kind,
+    description,
+    properties: props(properties),
+    implemented: ENGINE_IMPLEMENTED.has(`alert.${kind}`),
+  };
+}
+
+export const HANDLERS: Readonly<Record<string, HandlerKindSpec>> = {
+  post: handler("post", "HTTP POST the alert JSON to a URL or a configured [[httppost]] endpoint", [
+    prop(
+      "post",
+      "endpoint",
+      sig([p("name", "string")]),
+      "name of an [[httppost]] endpoint from the configuration",
+    ),
+    prop(
+      "post",
+      "header",
+      sig([p("key", "string"), p("value", "string")]),
+      "set a request header (not Authenticate)",
+      {
+        repeat: "many",
+      },
+    ),
+    prop("post", "captureResponse", NONE, "log the response body when the status is not 2xx"),
+    prop(
+      "post",
+      "timeout",
+      sig([p("timeout", "duration")]),
+      "request timeout added to the 30s client timeout",
+    ),
+    prop("post", "skipSSLVerification", NONE, "do not verify the server's TLS certificate"),
+  ]),
+  victorOps: handler("victorOps", "send the alert to VictorOps' REST endpoint", [
+    prop(
+      "victorOps",
+      "routingKey",
+      sig([p("key", "string")]),
+      "VictorOps routing key (default: the configured one)",
+    ),
+  ]),
+  escalation: handler(
+    "escalation",
+    "send a signed escalation webhook to a configured [[escalation]] target (tickd)",
+    [],
+  ),
+  log: handler("log", "append the alert JSON to a file, one line per event", [
+    prop(
+      "log",
+      "mode",
+      sig([p("mode", "int")]),
+      "file mode of a new log file, octal such as 0644 (default 0600)",
+    ),
+  ]),
+  tcp: handler("tcp", "send the alert JSON to a TCP address", []),
+  exec: handler("exec", "run a program with the alert JSON on its standard input", []),
+  kafka: handler("kafka", "write the alert to a Kafka topic", [
+    prop("kafka", "cluster", sig([p("id", "string")]), "id of a configured [[kafka]] cluster"),
+    prop("kafka", "kafkaTopic", sig([p("topic", "string")]), "Kafka topic to write to"),
+    prop(
+      "kafka",
+      "template",
+      sig([p("template", "string")]),
+      "template for the message body (default: the alert JSON)",
+    ),
+    prop("kafka", "disablePartitionById", NONE, "do not choose the partition from the alert id"),
+    prop(
+      "kafka",
+      "partitionAlgorithm",
+      sig([p("algorithm", "string")]),
+      "partitioner: crc32 (default), murmur2, murmur3 or fnv-1a",
+    ),
+  ]),
+};
+
+export const KAFKA_PARTITION_ALGORITHMS: readonly string[] = ["crc32", "murmur2", "murmur3", "fnv-1a"];
+
+// ---------------------------------------------------------------------------------------------
+// Nodes.
+
+const alertProps: PropertySpec[] = [
+  prop(
+    "alert",
+    "id",
+    sig([p("template", "string")]),
+    "template for the alert id (default {{ .Name }}:{{ .Group }})",
+  ),
+  prop(
+    "alert",
+    "message",
+    sig([p("template", "string")]),
+    "template for the alert message (default {{ .ID }} is {{ .Level }})",
+  ),
+  prop(
+    "alert",
+    "details",
+    sig([p("template", "string")]),
+    "HTML template for the alert details (default {{ json . }})",
+  ),
+  prop("alert", "info", sig([pred("expression")]), "lambda: INFO when true"),
+  prop("alert", "warn", sig([pred("expression")]), "lambda: WARNING when true"),
+  prop("alert", "crit", sig([pred("expression")]), "lambda: CRITICAL when true"),
+  prop("alert", "infoReset", sig([pred("expression")]), "lambda: leave INFO only when true"),
+  prop("alert", "warnReset", sig([pred("expression")]), "lambda: leave WARNING only when true"),
+  prop("alert", "critReset", sig([pred("expression")]), "lambda: leave CRITICAL only when true"),
+  prop(
+    "alert",
+    "history",
+    sig([p("count", "int")]),
+    "number of levels remembered for flapping (default 21, minimum 2)",
+  ),
+  prop(
+    "alert",
+    "flapping",
+    sig([
+      { name: "low", types: ["float"], fraction: true },
+      { name: "high", types: ["float"], fraction: true },
+    ]),
+    "suppress events while the state-change ratio is above high, until it drops below low",
+  ),
+  prop(
+    "alert",
+    "stateChangesOnly",
+    sig([opt("maxInterval", "duration")]),
+    "send only level changes (or every maxInterval)",
+  ),
+  prop("alert", "noRecoveries", NONE, "do not send OK events"),
+  prop("alert", "all", NONE, "batch input: alert only when every point matches"),
+  prop(
+    "alert",
+    "inhibit",
+    sig([p("category", "string")], p("tag", "string")),
+    "drop events of a category while this alert fires",
+    {
+      repeat: "many",
+    },
+  ),
+  prop(
+    "alert",
+    "category",
+    sig([p("category", "string")]),
+    "category that .inhibit() of another alert matches",
+  ),
+  prop("alert", "topic", sig([p("topic", "string")]), "also publish events to this topic"),
+  prop("alert", "levelTag", sig([p("tag", "string")]), "add the level as a tag to the data passed on"),
+  prop("alert", "levelField", sig([p("field", "string")]), "add the level as a field to the data passed on"),
+  prop(
+    "alert",
+    "messageField",
+    sig([p("field", "string")]),
+    "add the message as a field to the data passed on",
+  ),
+  prop("alert", "idTag", sig([p("tag", "string")]), "add the alert id as a tag to the data passed on"),
+  prop("alert", "idField", sig([p("field", "string")]), "add the alert id as a field to the data passed on"),
+  prop(
+    "alert",
+    "durationField",
+    sig([p("field", "string")]),
+    "add the alert duration (ns) as a field to the data passed on",
+  ),
+  prop("alert", "quiet", NONE, "do not log errors of this node"),
+  prop("alert", "post", sig([opt("url", "string")]), "handler: HTTP POST the alert JSON", {
+    repeat: "many",
+    handler: "post",
+  }),
+  prop("alert", "victorOps", NONE, "handler: send to VictorOps", { repeat: "many", handler: "victorOps" }),
+  prop("alert", "victorops", NONE, "handler: send to VictorOps (spelling from Kapacitor's docs)", {
+    repeat: "many",
+    handler: "victorOps",
+    aliasOf: "victorOps",
+  }),
+  prop("alert", "escalation", sig([p("name", "string")]), "handler: signed escalation webhook (tickd)", {
+    repeat: "many",
+    handler: "escalation",
+  }),
+  prop("alert", "log", sig([p("path", "string")]), "handler: append the alert JSON to a file", {
+    repeat: "many",
+    handler: "log",
+  }),
+  prop("alert", "tcp", sig([p("address", "string")]), "handler: send the alert JSON over TCP", {
+    repeat: "many",
+    handler: "tcp",
+  }),
+  prop(
+    "alert",
+    "exec",
+    sig([p("program", "string")], p("arg", "string")),
+    "handler: run a program with the alert JSON on stdin",
+    {
+      repeat: "many",
+      handler: "exec",
+    },
+  ),
+  prop("alert", "kafka", NONE, "handler: write the alert to Kafka", { repeat: "many", handler: "kafka" }),
+];
+
+function influxql(
+  kind: string,
+  description: string,
+  args: Signature,
+  provides: EdgeType | "same",
+  selector: boolean,
+): NodeSpec {
+  const list = [
+    prop(kind, "as", sig([p("name", "string")]), `name of the result field (default '${kind}')`),
+    prop(
+      kind,
+      "usePointTimes",
+      NONE,
+      selector
+        ? "use the selected point's time instead of the batch time"
+        : "selectors only: has no effect on aggregates",
+    ),
+  ];
+  return node(kind, kind, description, args, "chain", "any", provides, list);
+}
+
+const field = p("field", "string");
+
+const nodeList: NodeSpec[] = [
+  node("stream", "stream", "the stream of points written to tickd", NONE, "any", "any", "stream", [], true),
+  node(
+    "batch",
+    "batch",
+    "batches queried from InfluxDB on a schedule",
+    NONE,
+    "any",
+    "any",
+    "batch",
+    [],
+    true,
+  ),
+  node(
+    "noop",
+    "noop",
+    "placeholder child added by |stats() and |deadman()",
+    NONE,
+    "any",
+    "any",
+    "same",
+    [],
+    true,
+  ),
+  node(
+    "from",
+    "from",
+    "select the points of a measurement from the stream",
+    NONE,
+    "stream",
+    "stream",
+    "stream",
+    [
+      prop("from", "measurement", sig([p("name", "string")]), "measurement to select (default: all)"),
+      prop("from", "database", sig([p("name", "string")]), "database to select (default: all)"),
+      prop(
+        "from",
+        "retentionPolicy",
+        sig([p("name", "string")]),
+        "retention policy to select (default: all)",
+      ),
+      prop(
+        "from",
+        "where",
+        sig([pred("expression")]),
+        "lambda: keep points for which it is true (repeats are ANDed)",
+        {
+          repeat: "many",
+        },
+      ),
+      prop("from", "groupBy", sig([], p("dimension", "string", "star")), "group by these tags, or * for all"),
+      prop("from", "groupByMeasurement", NONE, "also group by measurement name"),
+      prop("from", "truncate", sig([p("precision", "duration")]), "truncate point times to this precision"),
+      prop("from", "round", sig([p("precision", "duration")]), "round point times to this precision"),
+    ],
+  ),
+  node(
+    "query",
+    "query",
+    "query InfluxDB on a schedule (batch tasks)",
+    sig([p("query", "string")]),
+    "batch",
+    "batch",
+    "batch",
+    [
+      prop("query", "period", sig([p("period", "duration")]), "length of time queried each time"),
+      prop("query", "every", sig([p("every", "duration")]), "how often to query"),
+      prop("query", "align", NONE, "align query times with every"),
+      prop("query", "cron", sig([p("schedule", "string")]), "cron schedule instead of every"),
+      prop("query", "offset", sig([p("offset", "duration")]), "how far back from now to query"),
+      prop("query", "alignGroup", NONE, "align the times of the groups of a query"),
+      prop(
+        "query",
+        "groupBy",
+        sig([], p("dimension", "string", "star", "time")),
+        "GROUP BY tags, * or time(d)",
+      ),
+      prop("query", "groupByMeasurement", NONE, "also group by measurement name"),
+      prop(
+        "query",
+        "fill",
+        sig([p("fill", "string", "int", "float")]),
+        "fill: 'null', 'none', 'previous', 'linear' or a number",
+      ),
+      prop("query", "cluster", sig([p("name", "string")]), "name of the configured InfluxDB cluster"),
+    ],
+  ),
+  node(
+    "where",
+    "where",
+    "keep points for which the lambda is true",
+    sig([pred("expression")]),
+    "chain",
+    "any",
+    "same",
+    [],
+  ),
+  node(
+    "groupBy",
+    "groupby",
+    "group data by tags",
+    sig([], p("dimension", "string", "star")),
+    "chain",
+    "any",
+    "same",
+    [prop("groupBy", "byMeasurement", NONE, "also group by measurement name")],
+  ),
+  node("window", "window", "collect points into time or count windows", NONE, "chain", "stream", "batch", [
+    prop("window", "period", sig([p("period", "duration")]), "length of each window"),
+    prop("window", "every", sig([p("every", "duration")]), "how often a window is emitted"),
+    prop("window", "align", NONE, "align window boundaries with every"),
+    prop("window", "fillPeriod", NONE, "wait for a full period before the first window"),
+    prop("window", "periodCount", sig([p("count", "int")]), "length of each window in points"),
+    prop("window", "everyCount", sig([p("count", "int")]), "emit a window every count points"),
+  ]),
+  // InfluxQL aggregates emit one point per batch; selectors one selected point; top/bottom/distinct
+  // a batch; the transformations pass on the edge they receive (pipeline/influxql.go).
+  influxql("count", "number of points", sig([field]), "stream", false),
+  influxql("sum", "sum of the field", sig([field]), "stream", false),
+  influxql("mean", "mean of the field", sig([field]), "stream", false),
+  influxql("median", "median of the field", sig([field]), "stream", false),
+  influxql("mode", "most frequent value of the field", sig([field]), "stream", false),
+  influxql("spread", "max minus min of the field", sig([field]), "stream", false),
+  influxql("stddev", "standard deviation of the field", sig([field]), "stream", false),
+  influxql("min", "point with the smallest value", sig([field]), "stream", true),
+  influxql("max", "point with the largest value", sig([field]), "stream", true),
+  influxql("first", "first point", sig([field]), "stream", true),
+  influxql("last", "last point", sig([field]), "stream", true),
+  influxql("percentile", "point at a percentile", sig([field, p("percentile", "float")]), "stream", true),
+  influxql("distinct", "batch of the distinct values", sig([field]), "batch", true),
+  influxql("top", "the num largest points", sig([p("num", "int"), field], p("tag", "string")), "batch", true),
+  influxql(
+    "bottom",
+    "the num smallest points",
+    sig([p("num", "int"), field], p("tag", "string")),
+    "batch",
+    true,
+  ),
+  influxql("elapsed", "time between points in units", sig([field, p("unit", "duration")]), "same", false),
+  influxql("difference", "difference between successive values", sig([field]), "same", false),
+  influxql(
+    "movingAverage",
+    "moving average over window points",
+    sig([field, p("window", "int")]),
+    "same",
+    false,
+  ),
+  influxql("cumulativeSum", "running sum", sig([field]), "same", false),
+  node("derivative", "derivative", "rate of change of a field", sig([field]), "chain", "any", "same", [
+    prop("derivative", "unit", sig([p("unit", "duration")]), "time unit of the rate (default 1s)"),
+    prop("derivative", "nonNegative", NONE, "drop negative rates (counter resets)"),
+    prop("derivative", "as", sig([p("name", "string")]), "name of the result field (default 'derivative')"),
+  ]),
+  node(
+    "eval",
+    "eval",
+    "compute fields with lambdas",
+    sig([], p("expression", "lambda"), 1),
+    "chain",
+    "any",
+    "same",
+    [
+      prop("eval", "as", sig([], p("name", "string")), "names of the computed fields, one per lambda"),
+      prop(
+        "eval",
+        "keep",
+        sig([], p("field", "string")),
+        "keep the input fields (all, or only those listed)",
+      ),
+      prop("eval", "tags", sig([], p("name", "string")), "store these results as tags instead of fields"),
+      prop("eval", "quiet", NONE, "do not log errors of this node"),
+    ],
+  ),
+  node("default", "default", "set fields and tags that are missing", NONE, "chain", "any", "same", [
+    prop(
+      "default",
+      "field",
+      sig([p("name", "string"), p("value", "string", "int", "float", "bool")]),
+      "default value of a field",
+      {
+        repeat: "many",
+      },
+    ),
+    prop("default", "tag", sig([p("name", "string"), p("value", "string")]), "default value of a tag", {
+      repeat: "many",
+    }),
+  ]),
+  node("delete", "delete", "remove fields and tags", NONE, "chain", "any", "same", [
+    prop("delete", "field", sig([p("name", "string")]), "field to remove", { repeat: "many" }),
+    prop("delete", "tag", sig([p("name", "string")]), "tag to remove", { repeat: "many" }),
+  ]),
+  node("shift", "shift", "shift point times", sig([p("shift", "duration")]), "chain", "any", "same", []),
+  node(
+    "sample",
+    "sample",
+    "keep one point per count or per duration",
+    sig([p("rate", "int", "duration")]),
+    "chain",
+    "any",
+    "same",
+    [],
+  ),
+  node(
+    "changeDetect",
+    "changeDetect",
+    "pass a point only when a field changes",
+    sig([], field, 1),
+    "chain",
+    "any",
+    "same",
+    [],
+  ),
+  node(
+    "stateDuration",
+    "state_duration",
+    "how long a lambda has been true",
+    sig([pred("expression")]),
+    "chain",
+    "any",
+    "same",
+    [
+      prop(
+        "stateDuration",
+        "as",
+        sig([p("name", "string")]),
+        "name of the result field (default 'state_duration')",
+      ),
+      prop("stateDuration", "unit", sig([p("unit", "duration")]), "time unit of the result (default 1s)"),
+    ],
+  ),
+  node(
+    "stateCount",
+    "state_count",
+    "how many points in a row a lambda has been true",
+    sig([pred("expression")]),
+    "chain",
+    "any",
+    "same",
+    [
+      prop(
+        "stateCount",
+        "as",
+        sig([p("name", "string")]),
+        "name of the result field (default 'state_count')",
+      ),
+    ],
+  ),
+  node(
+    "stats",
+    "stats",
+    "internal statistics of a node, every interval",
+    sig([p("interval", "duration")]),
+    "any",
+    "any",
+    "stream",
+    [prop("stats", "align", NONE, "align emit times with interval")],
+  ),
+  node(
+    "deadman",
+    "alert",
+    "alert when the throughput drops below threshold points per interval",
+    sig([p("threshold", "float"), p("interval", "duration")], pred("expression")),
+    "any",
+    "any",
+    "stream",
+    [],
+  ),
+  node(
+    "join",
+    "join",
+    "join this node with others on time",
+    sig([], p("node", "node"), 1),
+    "chain",
+    "any",
+    "same",
+    [
+      prop("join", "as", sig([], p("name", "string")), "prefix of the fields of each joined node, in order"),
+      prop("join", "on", sig([], p("tag", "string")), "join on these tags only"),
+      prop("join", "tolerance", sig([p("tolerance", "duration")]), "times this close are joined"),
+      prop(
+        "join",
+        "fill",
+        sig([p("fill", "string", "int", "float")]),
+        "'none' (inner), 'null' or a number (outer join)",
+      ),
+      prop("join", "streamName", sig([p("name", "string")]), "measurement name of the joined data"),
+      prop(
+        "join",
+        "delimiter",
+        sig([p("delimiter", "string")]),
+        "separator between prefix and field name (default '.')",
+      ),
+    ],
+  ),
+  node("union", "union", "merge this node with others", sig([], p("node", "node")), "chain", "any", "same", [
+    prop("union", "rename", sig([p("name", "string")]), "measurement name of the merged data"),
+  ]),
+  node("log", "log", "log the data passing through", NONE, "chain", "any", "same", [
+    prop("log", "level", sig([p("level", "string")]), "DEBUG, INFO, WARN or ERROR (default INFO)"),
+    prop("log", "prefix", sig([p("prefix", "string")]), "prefix of each log line"),
+  ]),
+  node(
+    "httpOut",
+    "http_out",
+    "serve the latest data at an HTTP endpoint of the task",
+    sig([p("endpoint", "string")]),
+    "chain",
+    "any",
+    "same",
+    [],
+  ),
+  node("influxDBOut", "influxdb_out", "write the data to InfluxDB", NONE, "chain", "any", "none", [
+    prop("influxDBOut", "database", sig([p("name", "string")]), "database to write to"),
+    prop("influxDBOut", "retentionPolicy", sig([p("name", "string")]), "retention policy to write to"),
+    prop("influxDBOut", "measurement", sig([p("name", "string")]), "measurement name (default: the data's)"),
+    prop("influxDBOut", "writeConsistency", sig([p("level", "string")]), "write consistency (clusters)"),
+    prop("influxDBOut", "precision", sig([p("precision", "string")]), "time precision of the writes"),
+    prop("influxDBOut", "tag", sig([p("key", "string"), p("value", "string")]), "add a static tag", {
+      repeat: "many",
+    }),
+    prop("influxDBOut", "cluster", sig([p("name", "string")]), "name of the configured InfluxDB cluster"),
+    prop("influxDBOut", "create", NONE, "create the database and retention policy if missing"),
+    prop("influxDBOut", "buffer", sig([p("points", "int")]), "points buffered before a write (default 1000)"),
+    prop(
+      "influxDBOut",
+      "flushInterval",
+      sig([p("interval", "duration")]),
+      "longest time between writes (default 10s)",
+    ),
+  ]),
+  node(
+    "alert",
+    "alert",
+    "raise alerts from lambdas and send them to handlers",
+    NONE,
+    "chain",
+    "any",
+    "same",
+    alertProps,
+  ),
+];
+
+export const NODES: Readonly<Record<string, NodeSpec>> = Object.fromEntries(nodeList.map((n) => [n.kind, n]));
+
+/** Node kinds a user may write as `|kind()`. */
+export const CHAIN_NODE_KINDS: readonly string[] = nodeList
+  .filter((n) => n.internal !== true)
+  .map((n) => n.kind);
+
+/** Property names of a node kind, plus those of a handler object when `handlerKind` is given. */
+export function propertyNames(kind: string, handlerKind?: string): string[] {
+  const own = Object.keys(NODES[kind]?.properties ?? {});
+  if (handlerKind === undefined) return own;
+  return [...Object.keys(HANDLERS[handlerKind]?.properties ?? {}), ...own];
+}
+
+/** Kapacitor nodes tickd does not offer (reported as unsupported rather than unknown). */
+export const KAPACITOR_ONLY_NODES: readonly string[] = [
+  "barrier",
+  "combine",
+  "ec2Autoscale",
+  "flatten",
+  "holtWinters",
+  "holtWintersWithFit",
+  "httpPost",
+  "k8sAutoscale",
+  "kapacitorLoopback",
+  "sideload",
+  "swarmAutoscale",
+  "trickle",
+  "mapReduce",
+];
+
+/** Kapacitor alert handlers tickd does not offer (use a topic handler or .post() instead). */
+export const KAPACITOR_ONLY_HANDLERS: readonly string[] = [
+  "alerta",
+  "bigPanda",
+  "discord",
+  "email",
+  "hipChat",
+  "mqtt",
+  "opsGenie",
+  "opsGenie2",
+  "pagerDuty",
+  "pagerDuty2",
+  "pushover",
+  "sensu",
+  "serviceNow",
+  "slack",
+  "snmpTrap",
+  "talk",
+  "teams",
+  "telegram",
+  "zenoss",
+];

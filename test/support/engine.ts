@@ -1,0 +1,42 @@
+/** Builds a running task from TICKscript text with a recording alert sink and logger. */
+import type { AlertEvent } from "../../src/core/alert-event.js";
+import type { Point } from "../../src/core/types.js";
+import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
+import { Task } from "../../src/engine/task.js";
+import { checkScript } from "../../src/pipeline/check.js";
+import { formatDiagnostic } from "../../grammar/diagnostic.js";
+
+export interface Recorded {
+  task: Task;
+  events: AlertEvent[];
+  topics: string[][];
+  logs: { level: string; msg: string; fields?: Record<string, unknown> }[];
+}
+
+export function runScript(script: string, opts: { name?: string; inhibitors?: InhibitorRegistry } = {}): Recorded {
+  const { graph, diagnostics } = checkScript(script, "test.tick", {});
+  if (graph === undefined) throw new Error(diagnostics.map((d) => formatDiagnostic(d, script)).join("\n"));
+  const rec: Omit<Recorded, "task"> = { events: [], topics: [], logs: [] };
+  const task = new Task(graph, {
+    taskName: opts.name ?? "t",
+    taskMaster: "main",
+    serverInfo: { Hostname: "localhost", ClusterID: "", ServerID: "" },
+    inhibitors: opts.inhibitors ?? new InhibitorRegistry(),
+    logger: {
+      log: (level, msg, fields) => rec.logs.push(fields === undefined ? { level, msg } : { level, msg, fields }),
+    },
+    alerts: {
+      collect: (e, route) => {
+        rec.events.push(e);
+        rec.topics.push(route.topics);
+      },
+    },
+  });
+  return { ...rec, task };
+}
+
+const S = 1e9;
+
+export function pt(name: string, tags: Record<string, string>, fields: Point["fields"], sec: number): Point {
+  return { name, tags, fields, time: sec * S };
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { Level, levelName } from "../../../src/core/types.js";
+import { InhibitorRegistry } from "../../../src/engine/inhibitors.js";
+import { pt, runScript } from "../../support/engine.js";
+
+const S = 1e9;
+const levels = (r: { events: { state: { level: Level; id: string } }[] }) =>
+  r.events.map((e) => `${e.state.id}:${levelName(e.state.level)}`);
+
+describe("Task", () => {
+  it("counts and logs a lambda error with task and node, then processes the next point", () => {
+    const r = runScript(`stream |from().measurement('cpu') |alert().crit(lambda: "value" > 10.0)`, { name: "cpu" });
+    r.task.write("db", "rp", pt("cpu", {}, { other: 1 }, 1));
+    r.task.write("db", "rp", pt("cpu", {}, { value: 20 }, 2));
+    expect(levels(r)).toEqual(["cpu:nil:CRITICAL"]);
+    const alert = r.task.nodes.find((n) => n.name === "alert2")!;
+    expect(alert.stats.errors).toBe(1);
+    expect(r.logs).toEqual([
+      {
+        level: "error",
+        msg: "error evaluating expression for CRITICAL: no field or tag exists for value",
+        fields: { task: "cpu", node: "alert2" },
+      },
+    ]);
+  });
+
+  it("filters by dbrp when the script names one", () => {
+    const r = runScript(`dbrp "telegraf"."autogen"\nstream |from().measurement('cpu') |alert().crit(lambda: TRUE)`);
+    r.task.write("other", "autogen", pt("cpu", {}, { v: 1 }, 1));
+    r.task.write("telegraf", "autogen", pt("cpu", {}, { v: 1 }, 2));
+    expect(r.events).toHaveLength(1);
+  });
+
+  it("routes events to the anonymous topic (with handlers) and .topic()", () => {
+    const r = runScript(
+      `stream |from().measurement('cpu') |alert().crit(lambda: TRUE).topic('ops').log('/tmp/tickd-test-alerts.log')`,
+      { name: "mytask" },
+    );
+    r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 1));
+    expect(r.topics).toEqual([["main:mytask:alert2", "ops"]]);
+  });
+
+  it("inhibits another task's events of the inhibited category while the inhibitor fires", () => {
+    const inhibitors = new InhibitorRegistry();
+    const host = runScript(
+      `stream |from().measurement('host_down').groupBy('host') |alert().crit(lambda: "down" == TRUE).inhibit('system', 'host')`,
+      { inhibitors },
+    );
+    const cpu = runScript(
+      `stream |from().measurement('cpu').groupBy('host') |alert().category('system').crit(lambda: "v" > 90.0)`,
+      { inhibitors },
+    );
+    host.task.write("db", "rp", pt("host_down", { host: "a" }, { down: true }, 1));
+    cpu.task.write("db", "rp", pt("cpu", { host: "a" }, { v: 95 }, 2));
+    cpu.task.write("db", "rp", pt("cpu", { host: "b" }, { v: 95 }, 2));
+    expect(levels(cpu)).toEqual(["cpu:host=b:CRITICAL"]);
+    host.task.write("db", "rp", pt("host_down", { host: "a" }, { down: false }, 3));
+    cpu.task.write("db", "rp", pt("cpu", { host: "a" }, { v: 96 }, 4));
+    expect(levels(cpu)).toEqual(["cpu:host=b:CRITICAL", "cpu:host=a:CRITICAL"]);
+  });
+
+  it("idle flush closes a quiet window by the wall clock so the series still alerts", () => {
+    const r = runScript(
+      `stream |from().measurement('cpu') |window().period(10s).every(10s) |count('v') |alert().crit(lambda: "count" > 1)`,
+    );
+    r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 0));
+    r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 5));
+    r.task.tick(14 * S, { idleFlush: 5 * S });
+    expect(r.events).toHaveLength(0);
+    r.task.tick(15 * S, { idleFlush: 5 * S });
+    expect(levels(r)).toEqual(["cpu:nil:CRITICAL"]);
+    expect(r.events[0]!.state.time).toBe(10 * S);
+  });
+
+  it("expires idle OK groups but keeps groups with an open incident", () => {
+    const r = runScript(`stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90.0)`);
+    r.task.write("db", "rp", pt("cpu", { host: "ok" }, { v: 1 }, 1));
+    r.task.write("db", "rp", pt("cpu", { host: "bad" }, { v: 99 }, 1));
+    expect(r.task.tick(100 * S, { groupTtl: 50 * S }).expired).toBe(1);
+    // The incident is still open: its recovery arrives.
+    r.task.write("db", "rp", pt("cpu", { host: "bad" }, { v: 1 }, 101));
+    expect(levels(r)).toEqual(["cpu:host=bad:CRITICAL", "cpu:host=bad:OK"]);
+  });
+});
+
+describe("idIsPerGroup", () => {
+  it("caches IDs only for templates that cannot depend on per-point tags", async () => {
+    const { idIsPerGroup } = await import("../../../src/engine/nodes/alert-node.js");
+    expect(idIsPerGroup("{{ .Name }}:{{ .Group }}")).toBe(true);
+    expect(idIsPerGroup('kapacitor/{{ .TaskName }}/{{ printf "%s" .Group }}')).toBe(true);
+    expect(idIsPerGroup("{{ .ServerInfo.Hostname }}-{{.Name}}")).toBe(true);
+    expect(idIsPerGroup('{{ index .Tags "host" }}')).toBe(false);
+    expect(idIsPerGroup("{{ . }}")).toBe(false);
+    expect(idIsPerGroup("{{ $x := .Group }}{{ $x }}")).toBe(false);
+    expect(idIsPerGroup('{{ "." }}{{ .Name }}')).toBe(true);
+  });
+
+  it("renders tag-dependent IDs per point even within one group", () => {
+    const r = runScript(`stream |from().measurement('cpu') |alert().id('{{ index .Tags "cpu" }}').crit(lambda: TRUE)`);
+    r.task.write("db", "rp", pt("cpu", { cpu: "cpu0" }, { v: 1 }, 1));
+    r.task.write("db", "rp", pt("cpu", { cpu: "cpu1" }, { v: 1 }, 2));
+    expect(r.events.map((e) => e.state.id)).toEqual(["cpu0", "cpu1"]);
+  });
+});
