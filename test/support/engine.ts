@@ -13,7 +13,10 @@ export interface Recorded {
   logs: { level: string; msg: string; fields?: Record<string, unknown> }[];
 }
 
-export function runScript(script: string, opts: { name?: string; inhibitors?: InhibitorRegistry } = {}): Recorded {
+export function runScript(
+  script: string,
+  opts: { name?: string; inhibitors?: InhibitorRegistry } = {},
+): Recorded {
   const { graph, diagnostics } = checkScript(script, "test.tick", {});
   if (graph === undefined) throw new Error(diagnostics.map((d) => formatDiagnostic(d, script)).join("\n"));
   const rec: Omit<Recorded, "task"> = { events: [], topics: [], logs: [] };
@@ -23,7 +26,8 @@ export function runScript(script: string, opts: { name?: string; inhibitors?: In
     serverInfo: { Hostname: "localhost", ClusterID: "", ServerID: "" },
     inhibitors: opts.inhibitors ?? new InhibitorRegistry(),
     logger: {
-      log: (level, msg, fields) => rec.logs.push(fields === undefined ? { level, msg } : { level, msg, fields }),
+      log: (level, msg, fields) =>
+        rec.logs.push(fields === undefined ? { level, msg } : { level, msg, fields }),
     },
     alerts: {
       collect: (e, route) => {
