@@ -106,7 +106,8 @@ function windowMeanAlert(): BenchResult[] {
 
 function heapPerGroup(): BenchResult[] {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error("engine.heap-per-group needs node --expose-gc (npm run bench passes it)");
+  if (gc === undefined)
+    throw new Error("engine.heap-per-group needs node --expose-gc (npm run bench passes it)");
   const out: BenchResult[] = [];
   for (const groups of [100_000, 1_000_000]) {
     const tags = Array.from({ length: groups }, (_, i) => ({ host: `host-${i}`, cpu: "cpu-total" }));
@@ -119,7 +120,11 @@ function heapPerGroup(): BenchResult[] {
     }
     gc();
     const after = process.memoryUsage().heapUsed;
-    out.push({ name: `engine.heap-per-group (${groups.toLocaleString("en-US")} groups)`, value: (after - before) / groups, unit: "bytes/group" });
+    out.push({
+      name: `engine.heap-per-group (${groups.toLocaleString("en-US")} groups)`,
+      value: (after - before) / groups,
+      unit: "bytes/group",
+    });
     if (t.nodes.length === 0) console.log("unreachable");
   }
   return out;

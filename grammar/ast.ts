@@ -98,21 +98,7 @@ export interface UnaryExpr extends NodeBase {
 }
 
 export type BinaryOp =
-  | "OR"
-  | "AND"
-  | "=="
-  | "!="
-  | "=~"
-  | "!~"
-  | "<"
-  | "<="
-  | ">"
-  | ">="
-  | "+"
-  | "-"
-  | "*"
-  | "/"
-  | "%";
+  "OR" | "AND" | "==" | "!=" | "=~" | "!~" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%";
 
 export interface BinaryExpr extends NodeBase {
   type: "Binary";

@@ -40,7 +40,8 @@ export function formatDiagnostic(d: Diagnostic, source?: string): string {
       out.push(" ".repeat(gutter.length + d.column - 1) + "^".repeat(Math.min(width, 80)));
     }
   }
-  if (d.expected !== undefined && d.expected.length > 0) out.push(`  expected ${joinAlternatives(d.expected)}`);
+  if (d.expected !== undefined && d.expected.length > 0)
+    out.push(`  expected ${joinAlternatives(d.expected)}`);
   if (d.hint !== undefined) out.push(`  hint: ${d.hint}`);
   return out.join("\n");
 }

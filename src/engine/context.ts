@@ -39,4 +39,10 @@ export interface TaskContext {
   serverInfo: ServerInfo;
   /** Shared by every task of a daemon so one task's `.inhibit()` silences another's `.category()`. */
   inhibitors: InhibitorRegistry;
+  /**
+   * tickd's idle flush (ns): on a wall-clock tick, a window whose end lies more than this in
+   * the past closes even though its group sent no new point. Undefined: windows close only
+   * on data (Kapacitor's behaviour, and what replays use).
+   */
+  idleFlush?: number;
 }

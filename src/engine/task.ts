@@ -24,6 +24,15 @@ import {
 import { EvalNode } from "./nodes/eval-node.js";
 import { InfluxQLNode } from "./nodes/influxql-node.js";
 import { WindowNode } from "./nodes/window-node.js";
+import { linkSpecialEdges, withDeadmanDefaults } from "./nodes/wiring.js";
+import { ChangeDetectNode } from "./nodes/change-detect-node.js";
+import { HttpOutNode } from "./nodes/http-out-node.js";
+import { JoinNode } from "./nodes/join-node.js";
+import { SampleNode } from "./nodes/sample-node.js";
+import { ShiftNode } from "./nodes/shift-node.js";
+import { StateCountNode, StateDurationNode } from "./nodes/state-tracking-node.js";
+import { StatsNode } from "./nodes/stats-node.js";
+import { UnionNode } from "./nodes/union-node.js";
 
 type NodeFactory = new (n: TaskNode, ctx: TaskContext) => RuntimeNode;
 
@@ -48,6 +57,15 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
   delete: DeleteNode,
   log: LogNode,
   alert: AlertNode,
+  stateDuration: StateDurationNode,
+  stateCount: StateCountNode,
+  changeDetect: ChangeDetectNode,
+  shift: ShiftNode,
+  sample: SampleNode,
+  stats: StatsNode,
+  join: JoinNode,
+  union: UnionNode,
+  httpOut: HttpOutNode,
 };
 
 export const ENGINE_NODE_KINDS: readonly string[] = [
@@ -59,13 +77,17 @@ export const ENGINE_NODE_KINDS: readonly string[] = [
 
 export class Task {
   readonly nodes: RuntimeNode[] = [];
+  /** `stream` / `batch`: where written points enter. */
   private readonly roots: RuntimeNode[] = [];
+  /** Every parentless node (roots and stats nodes): where wall-clock ticks enter. */
+  private readonly tickRoots: RuntimeNode[] = [];
   private readonly dbrps: Set<string>;
+  readonly graph: TaskGraph;
 
-  constructor(
-    readonly graph: TaskGraph,
-    ctx: TaskContext,
-  ) {
+  constructor(checked: TaskGraph, ctx: TaskContext) {
+    // Deadman's synthetic alert gets Kapacitor's default crit/id/message.
+    const graph = withDeadmanDefaults(checked);
+    this.graph = graph;
     const unsupported = graph.nodes.filter((n) => factoryFor(n) === undefined);
     if (unsupported.length > 0) {
       throw new TickdError(
@@ -78,7 +100,10 @@ export class Task {
       const rn = new (factoryFor(n)!)(n, ctx);
       byId.set(n.id, rn);
       this.nodes.push(rn);
-      if (n.parents.length === 0) this.roots.push(rn);
+      if (n.parents.length === 0) {
+        this.tickRoots.push(rn);
+        if (n.kind === "stream" || n.kind === "batch") this.roots.push(rn);
+      }
     }
     for (const n of graph.nodes) {
       const rn = byId.get(n.id)!;
@@ -87,6 +112,8 @@ export class Task {
         if (child !== undefined) rn.children.push(child);
       }
     }
+    // join/union inputs per parent, stats nodes watching their source.
+    linkSpecialEdges(graph, byId);
     this.dbrps = new Set(graph.dbrps.map((d) => `${d.db}\u0000${d.rp}`));
   }
 
@@ -114,20 +141,19 @@ export class Task {
   }
 
   /**
-   * The wall-clock tick. With `idleFlush` (ns), windows whose end lies more than that in
-   * the past close even though their group sent no new point, so a quiet series still
-   * alerts. With `groupTtl` (ns), per-group state unseen for that long is dropped
-   * (alert groups only when OK). Replays (tickctl test) never tick.
+   * The wall-clock tick: drives stats and deadman, and with the context's `idleFlush` closes
+   * windows of quiet groups so a quiet series still alerts. With `groupTtl` (ns), per-group
+   * state unseen for that long is dropped (alert groups only when OK). Replays never tick.
    */
-  tick(now: number, opts: { idleFlush?: number; groupTtl?: number } = {}): { expired: number } {
-    if (opts.idleFlush !== undefined) this.barrier(now - opts.idleFlush);
+  tick(now: number, opts: { groupTtl?: number } = {}): { expired: number } {
+    this.barrier(now);
     let expired = 0;
     if (opts.groupTtl !== undefined) for (const n of this.nodes) expired += n.expire(now - opts.groupTtl);
     return { expired };
   }
 
   barrier(now: number): void {
-    for (const r of this.roots) r.barrier(now);
+    for (const r of this.tickRoots) r.barrier(now);
   }
 }
 

@@ -15,7 +15,7 @@ export interface Recorded {
 
 export function runScript(
   script: string,
-  opts: { name?: string; inhibitors?: InhibitorRegistry } = {},
+  opts: { name?: string; inhibitors?: InhibitorRegistry; idleFlush?: number } = {},
 ): Recorded {
   const { graph, diagnostics } = checkScript(script, "test.tick", {});
   if (graph === undefined) throw new Error(diagnostics.map((d) => formatDiagnostic(d, script)).join("\n"));
@@ -25,6 +25,7 @@ export function runScript(
     taskMaster: "main",
     serverInfo: { Hostname: "localhost", ClusterID: "", ServerID: "" },
     inhibitors: opts.inhibitors ?? new InhibitorRegistry(),
+    ...(opts.idleFlush !== undefined ? { idleFlush: opts.idleFlush } : {}),
     logger: {
       log: (level, msg, fields) =>
         rec.logs.push(fields === undefined ? { level, msg } : { level, msg, fields }),

@@ -207,7 +207,8 @@ export class AlertNode extends RuntimeNode {
     time: number,
   ): { st: AlertGroupState; id: string } | undefined {
     const cached = this.groups.get(group);
-    if (cached !== undefined && this.idPerGroup && cached.idName === name) return { st: cached, id: cached.id };
+    if (cached !== undefined && this.idPerGroup && cached.idName === name)
+      return { st: cached, id: cached.id };
     let id: string;
     try {
       id = this.renderId(name, group, tags);

@@ -20,13 +20,16 @@ import { RuntimeNode } from "../node.js";
 import { dur, has, plain, str } from "../props.js";
 
 export function influxqlCall(n: TaskNode): InfluxQLCall {
-  const [fieldArg, ...rest] = n.args;
+  // top/bottom take the count first: top(num, field, fieldsAndTags…) in Kapacitor.
+  const fieldIndex = n.kind === "top" || n.kind === "bottom" ? 1 : 0;
+  const fieldArg = n.args[fieldIndex];
   if (fieldArg?.type !== "string") throw new Error(`${n.name}: ${n.kind} needs a field name`);
   const args: InfluxQLArg[] = [];
-  for (const a of rest) {
+  n.args.forEach((a, i) => {
+    if (i === fieldIndex) return;
     const v = plain(a);
     if (typeof v === "number" || typeof v === "bigint" || typeof v === "string") args.push(v);
-  }
+  });
   const call: InfluxQLCall = { method: n.kind, field: fieldArg.value, args };
   const as = str(n, "as");
   if (as !== undefined) call.as = as;

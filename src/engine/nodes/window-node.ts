@@ -49,10 +49,13 @@ export class WindowNode extends RuntimeNode {
 
   /** tickd's idle flush: close windows whose end passed long enough ago by the wall clock. */
   override barrier(now: number): void {
-    for (const g of this.groups.values()) {
-      if (!(g.w instanceof TimeWindow)) continue;
-      const out = g.w.barrier(now);
-      if (out !== undefined) this.emit(g.head, out);
+    const idle = this.ctx.idleFlush;
+    if (idle !== undefined) {
+      for (const g of this.groups.values()) {
+        if (!(g.w instanceof TimeWindow)) continue;
+        const out = g.w.barrier(now - idle);
+        if (out !== undefined) this.emit(g.head, out);
+      }
     }
     super.barrier(now);
   }

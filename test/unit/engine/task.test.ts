@@ -9,7 +9,9 @@ const levels = (r: { events: { state: { level: Level; id: string } }[] }) =>
 
 describe("Task", () => {
   it("counts and logs a lambda error with task and node, then processes the next point", () => {
-    const r = runScript(`stream |from().measurement('cpu') |alert().crit(lambda: "value" > 10.0)`, { name: "cpu" });
+    const r = runScript(`stream |from().measurement('cpu') |alert().crit(lambda: "value" > 10.0)`, {
+      name: "cpu",
+    });
     r.task.write("db", "rp", pt("cpu", {}, { other: 1 }, 1));
     r.task.write("db", "rp", pt("cpu", {}, { value: 20 }, 2));
     expect(levels(r)).toEqual(["cpu:nil:CRITICAL"]);
@@ -25,7 +27,9 @@ describe("Task", () => {
   });
 
   it("filters by dbrp when the script names one", () => {
-    const r = runScript(`dbrp "telegraf"."autogen"\nstream |from().measurement('cpu') |alert().crit(lambda: TRUE)`);
+    const r = runScript(
+      `dbrp "telegraf"."autogen"\nstream |from().measurement('cpu') |alert().crit(lambda: TRUE)`,
+    );
     r.task.write("other", "autogen", pt("cpu", {}, { v: 1 }, 1));
     r.task.write("telegraf", "autogen", pt("cpu", {}, { v: 1 }, 2));
     expect(r.events).toHaveLength(1);
@@ -62,18 +66,31 @@ describe("Task", () => {
   it("idle flush closes a quiet window by the wall clock so the series still alerts", () => {
     const r = runScript(
       `stream |from().measurement('cpu') |window().period(10s).every(10s) |count('v') |alert().crit(lambda: "count" > 1)`,
+      { idleFlush: 5 * S },
     );
     r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 0));
     r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 5));
-    r.task.tick(14 * S, { idleFlush: 5 * S });
+    r.task.tick(14 * S);
     expect(r.events).toHaveLength(0);
-    r.task.tick(15 * S, { idleFlush: 5 * S });
+    r.task.tick(15 * S);
     expect(levels(r)).toEqual(["cpu:nil:CRITICAL"]);
     expect(r.events[0]!.state.time).toBe(10 * S);
   });
 
+  it("without idle flush, ticks leave windows to the data (Kapacitor's behaviour)", () => {
+    const r = runScript(
+      `stream |from().measurement('cpu') |window().period(10s).every(10s) |count('v') |alert().crit(lambda: "count" > 1)`,
+    );
+    r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 0));
+    r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 5));
+    r.task.tick(1000 * S);
+    expect(r.events).toHaveLength(0);
+  });
+
   it("expires idle OK groups but keeps groups with an open incident", () => {
-    const r = runScript(`stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90.0)`);
+    const r = runScript(
+      `stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90.0)`,
+    );
     r.task.write("db", "rp", pt("cpu", { host: "ok" }, { v: 1 }, 1));
     r.task.write("db", "rp", pt("cpu", { host: "bad" }, { v: 99 }, 1));
     expect(r.task.tick(100 * S, { groupTtl: 50 * S }).expired).toBe(1);
@@ -96,7 +113,9 @@ describe("idIsPerGroup", () => {
   });
 
   it("renders tag-dependent IDs per point even within one group", () => {
-    const r = runScript(`stream |from().measurement('cpu') |alert().id('{{ index .Tags "cpu" }}').crit(lambda: TRUE)`);
+    const r = runScript(
+      `stream |from().measurement('cpu') |alert().id('{{ index .Tags "cpu" }}').crit(lambda: TRUE)`,
+    );
     r.task.write("db", "rp", pt("cpu", { cpu: "cpu0" }, { v: 1 }, 1));
     r.task.write("db", "rp", pt("cpu", { cpu: "cpu1" }, { v: 1 }, 2));
     expect(r.events.map((e) => e.state.id)).toEqual(["cpu0", "cpu1"]);

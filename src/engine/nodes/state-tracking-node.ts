@@ -1,0 +1,139 @@
+/**
+ * `|stateDuration(lambda)` and `|stateCount(lambda)` (Kapacitor's state_tracking.go).
+ *
+ * Per group: a copy of the lambda (stateful functions such as sigma() keep their own state per
+ * group, as Kapacitor's `CopyReset` per group) and a tracker. A point for which the lambda is
+ * true extends the current run: stateCount adds 1 (int), stateDuration reports the time since
+ * the run's first point divided by `.unit()` (float, 0 for the first point). A false point
+ * ends the run and gets -1. A point whose lambda fails is logged and dropped without touching
+ * the run. Batches restart the run at each batch.
+ */
+import type { Point } from "../../core/types.js";
+import type { CompiledExpr } from "../../expr/index.js";
+import type { Expr } from "../../../grammar/ast.js";
+import type { TaskNode } from "../../pipeline/task-graph.js";
+import type { TaskContext } from "../context.js";
+import { compileBool } from "../lambda.js";
+import type { BatchMsg, PointMsg } from "../messages.js";
+import { RuntimeNode } from "../node.js";
+import { dur, str } from "../props.js";
+
+interface Tracker {
+  track(time: number, inState: boolean): number | bigint;
+  reset(): void;
+}
+
+class DurationTracker implements Tracker {
+  private start: number | undefined;
+  constructor(private readonly unit: number) {}
+  track(time: number, inState: boolean): number {
+    if (!inState) {
+      this.start = undefined;
+      return -1;
+    }
+    this.start ??= time;
+    return (time - this.start) / this.unit;
+  }
+  reset(): void {
+    this.start = undefined;
+  }
+}
+
+class CountTracker implements Tracker {
+  private count = 0n;
+  track(_time: number, inState: boolean): bigint {
+    if (!inState) {
+      this.count = 0n;
+      return -1n;
+    }
+    return ++this.count;
+  }
+  reset(): void {
+    this.count = 0n;
+  }
+}
+
+interface TrackingGroup {
+  expr: CompiledExpr;
+  tracker: Tracker;
+}
+
+abstract class StateTrackingNode extends RuntimeNode {
+  private readonly groups = new Map<string, TrackingGroup>();
+  private readonly lambda: Expr;
+  private readonly as: string;
+
+  constructor(n: TaskNode, ctx: TaskContext, defaultAs: string) {
+    super(n.name, ctx);
+    const a = n.args[0];
+    if (a?.type !== "lambda") throw new Error(`${n.name}: ${n.kind} needs a lambda`);
+    this.lambda = a.expr;
+    // Compile once up front so a bad lambda fails the task at start, not at the first point.
+    compileBool(this.lambda);
+    this.as = str(n, "as") ?? defaultAs;
+  }
+
+  protected abstract newTracker(): Tracker;
+
+  private group(id: string): TrackingGroup {
+    let g = this.groups.get(id);
+    if (g === undefined) {
+      g = { expr: compileBool(this.lambda), tracker: this.newTracker() };
+      this.groups.set(id, g);
+    }
+    return g;
+  }
+
+  /** The point with the tracked field added, or undefined when the lambda failed. */
+  private track(g: TrackingGroup, p: Point): Point | undefined {
+    let pass: boolean;
+    try {
+      pass = g.expr.evalBool(p);
+    } catch (e) {
+      this.error(
+        new Error(`error while evaluating expression: ${e instanceof Error ? e.message : String(e)}`),
+      );
+      return undefined;
+    }
+    return { ...p, fields: { ...p.fields, [this.as]: g.tracker.track(p.time, pass) } };
+  }
+
+  override point(m: PointMsg): void {
+    const out = this.track(this.group(m.group), m);
+    if (out !== undefined) this.emitPoint({ ...m, fields: out.fields });
+  }
+
+  override batch(m: BatchMsg): void {
+    const g = this.group(m.group);
+    g.tracker.reset();
+    const points: Point[] = [];
+    for (const p of m.points) {
+      const out = this.track(g, p);
+      if (out !== undefined) points.push(out);
+    }
+    this.emitBatch({ ...m, points });
+  }
+}
+
+/** `|stateDuration(lambda).as('state_duration').unit(1s)`. */
+export class StateDurationNode extends StateTrackingNode {
+  private readonly unit: number;
+  constructor(n: TaskNode, ctx: TaskContext) {
+    super(n, ctx, "state_duration");
+    this.unit = dur(n, "unit") ?? 1e9;
+    if (this.unit <= 0) throw new Error(`${n.name}: .unit() must be a positive duration`);
+  }
+  protected newTracker(): Tracker {
+    return new DurationTracker(this.unit);
+  }
+}
+
+/** `|stateCount(lambda).as('state_count')`. */
+export class StateCountNode extends StateTrackingNode {
+  constructor(n: TaskNode, ctx: TaskContext) {
+    super(n, ctx, "state_count");
+  }
+  protected newTracker(): Tracker {
+    return new CountTracker();
+  }
+}
