@@ -1,0 +1,980 @@
+/**
+ * InfluxDB 1.x line protocol: a hand-written parser (hot path: every write goes through it)
+ * and the matching serializer.
+ *
+ *   measurement[,tagKey=tagValue...] fieldKey=fieldValue[,fieldKey=fieldValue...] [timestamp]
+ *
+ * Compatibility notes (behaviour of InfluxDB 1.x `models/points.go`, which Kapacitor uses):
+ * - A backslash makes the *next* character a non-delimiter, and so does a run of backslashes
+ *   (InfluxDB checks "is the previous byte a backslash"). Unescaping afterwards turns `\c`
+ *   into `c` only for the escapable characters of that part; any other `\x` stays as is.
+ *   Measurement and field keys unescape `, = "` and space; tag keys and values `, =` and space.
+ * - String field values are double-quoted, unescape `\"` and `\\`, and may contain raw
+ *   newlines: a line ends at a newline outside a quoted string.
+ * - Duplicate field keys: the last one wins. Duplicate tag keys are an error, as in InfluxDB.
+ * - An unescaped `=` inside a tag value is an error, as in InfluxDB.
+ * - `NaN`/`Inf` are not accepted; a float that overflows is an error; `u` (unsigned) values
+ *   are accepted (InfluxDB OSS 1.x rejects them unless enabled).
+ * Differences, all on the lenient side: `\r\n` line ends are accepted, tabs count as
+ * whitespace between sections, and a `#` comment always ends at the next newline (InfluxDB
+ * lets a quote inside a comment swallow the following lines).
+ *
+ * Time: nanoseconds since the epoch as a float64 (types.ts). Present-day nanosecond
+ * timestamps exceed 2^53, so they round to the nearest representable value (256 ns spacing
+ * in this century); the parser computes that nearest value exactly instead of accumulating
+ * rounding errors digit by digit.
+ */
+import { ErrorCodes, TickdError } from "./errors.js";
+import { nowNs } from "./time.js";
+import type { FieldValue, Fields, Point, Tags } from "./types.js";
+
+export type Precision = "n" | "ns" | "u" | "ms" | "s" | "m" | "h";
+
+export interface LineProtocolError {
+  /** 1-based line on which the rejected point starts. */
+  line: number;
+  /** 1-based offset of the problem from the start of that line. */
+  column: number;
+  message: string;
+  /** The offending line, truncated to 200 characters. */
+  text: string;
+}
+
+export interface ParseOptions {
+  precision?: Precision;
+  /** Time given to points without a timestamp, ns since the epoch; defaults to the clock. */
+  now?: number;
+}
+
+export interface ParseResult {
+  points: Point[];
+  errors: LineProtocolError[];
+}
+
+const PRECISION_NS: Readonly<Record<Precision, number>> = {
+  n: 1,
+  ns: 1,
+  u: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+};
+
+/**
+ * The largest timestamp magnitude accepted per precision: floor((2^63 - 2) / ns per unit),
+ * InfluxDB's MaxNanoTime. The `n` and `u` bounds are above 2^53 and only used via BigInt.
+ */
+const MAX_TS_BIG: Readonly<Record<Precision, bigint>> = {
+  n: 9223372036854775806n,
+  ns: 9223372036854775806n,
+  u: 9223372036854775n,
+  ms: 9223372036854n,
+  s: 9223372036n,
+  m: 153722867n,
+  h: 2562047n,
+};
+
+/** Query-string precision → Precision; undefined or "" means nanoseconds; unknown → undefined. */
+export function parsePrecision(s: string | undefined): Precision | undefined {
+  if (s === undefined || s === "") return "n";
+  return Object.hasOwn(PRECISION_NS, s) ? (s as Precision) : undefined;
+}
+
+const C_TAB = 9;
+const C_NL = 10;
+const C_CR = 13;
+const C_SPACE = 32;
+const C_QUOTE = 34;
+const C_HASH = 35;
+const C_COMMA = 44;
+const C_MINUS = 45;
+const C_DOT = 46;
+const C_0 = 48;
+const C_9 = 57;
+const C_EQ = 61;
+const C_BACKSLASH = 92;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+const TWO_POW_53 = 2 ** 53;
+/** Above this many seconds, seconds × 1e9 is no longer exact in float64 (year 2116). */
+const EXACT_SPLIT_SECONDS = Math.floor(TWO_POW_53 / 5 ** 9);
+/** 10^0 … 10^22: every one is exact in float64, which makes `mantissa / 10^k` correctly rounded. */
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+const MAX_ERROR_TEXT = 200;
+
+/** Which escape sequences an identifier unescapes (InfluxDB: escape.Unescape vs unescapeTag). */
+const enum Kind {
+  /** Measurement and field keys: `\,` `\ ` `\=` `\"`. */
+  Name,
+  /** Tag keys and values: `\,` `\ ` `\=`. */
+  Tag,
+}
+
+/**
+ * The identifiers last seen at each position for one measurement. Telegraf-style bodies
+ * repeat them line after line, and matching the text against a string we already hold
+ * (startsWith, then the right delimiter after it) is much cheaper than slicing a new string
+ * and interning it as a property key. Only backslash-free text is cached, so a match
+ * cannot hide an escape or a delimiter: the scan would have stopped at the same place.
+ * Lives in one parse call (re-entrancy); bounded by MAX_SHAPES measurements.
+ */
+interface Shape {
+  /** The raw measurement text ("" for a line-local shape that is never matched). */
+  name: string;
+  tagKeys: string[];
+  tagValues: string[];
+  fieldKeys: string[];
+}
+
+const MAX_SHAPES = 1024;
+
+/** The comma or space that ends a measurement or tag value. */
+function isTagEnd(c: number): boolean {
+  return c === C_COMMA || c === C_SPACE;
+}
+
+function newShape(name: string): Shape {
+  return { name, tagKeys: [], tagValues: [], fieldKeys: [] };
+}
+
+/** Thrown inside the parser only; caught per line and turned into a LineProtocolError. */
+class LineError {
+  constructor(
+    readonly pos: number,
+    readonly message: string,
+    /** Whether the error happened in the field section (matters for finding the line end). */
+    readonly inFields: boolean,
+  ) {}
+}
+
+/** Parses a write body; bad lines come back as errors, good lines as points, in order. */
+export function parseLineProtocol(body: string, opts: ParseOptions = {}): ParseResult {
+  return new Parser(body, opts).run();
+}
+
+/**
+ * One instance per call: all mutable state lives here, so concurrent or nested calls never
+ * share anything.
+ */
+class Parser {
+  private readonly s: string;
+  private readonly n: number;
+  private readonly precision: Precision;
+  private readonly mult: number;
+  /** MAX_TS_BIG as a number: exact for every precision whose bound is below 2^53. */
+  private readonly maxTs: number;
+  private readonly nowOpt: number | undefined;
+  private defaultTime = NaN;
+  /** Index just past the line terminator of the record parsed last. */
+  private next = 0;
+  /** Identifiers seen per measurement in this body; see Shape. */
+  private readonly shapes = new Map<string, Shape>();
+  private lastShape: Shape | undefined;
+  /** Line numbers are counted lazily, only when an error needs one. */
+  private countedPos = 0;
+  private countedLine = 1;
+
+  constructor(body: string, opts: ParseOptions) {
+    this.s = body;
+    this.n = body.length;
+    this.precision = opts.precision ?? "n";
+    this.mult = PRECISION_NS[this.precision];
+    this.maxTs = Number(MAX_TS_BIG[this.precision]);
+    this.nowOpt = opts.now;
+  }
+
+  run(): ParseResult {
+    const s = this.s;
+    const n = this.n;
+    const points: Point[] = [];
+    const errors: LineProtocolError[] = [];
+    let pos = 0;
+    while (pos < n) {
+      const lineStart = pos;
+      let i = pos;
+      let c = s.charCodeAt(i);
+      while (c === C_SPACE || c === C_TAB) c = s.charCodeAt(++i);
+      if (i >= n) break;
+      if (c === C_NL) {
+        pos = i + 1;
+        continue;
+      }
+      if (c === C_CR && (i + 1 >= n || s.charCodeAt(i + 1) === C_NL)) {
+        pos = i + 2;
+        continue;
+      }
+      if (c === C_HASH) {
+        const nl = s.indexOf("\n", i);
+        pos = nl < 0 ? n : nl + 1;
+        continue;
+      }
+      try {
+        points.push(this.record(i));
+        pos = this.next;
+      } catch (e) {
+        if (!(e instanceof LineError)) throw e;
+        const end = this.lineEndAfterError(e.pos, e.inFields);
+        errors.push(this.makeError(lineStart, end, e));
+        pos = end < n ? end + 1 : n;
+      }
+    }
+    return { points, errors };
+  }
+
+  /** Parses one record starting at i (first non-blank character); sets this.next. */
+  private record(start: number): Point {
+    const s = this.s;
+    const n = this.n;
+    let i = start;
+    let c = 0;
+    let esc = false;
+
+    // Measurement: up to an unescaped comma (tags follow) or space (fields follow).
+    const last = this.lastShape;
+    let shape: Shape;
+    let name: string;
+    if (
+      last !== undefined &&
+      s.startsWith(last.name, start) &&
+      isTagEnd(s.charCodeAt(start + last.name.length))
+    ) {
+      shape = last;
+      name = last.name;
+      i = start + name.length;
+      c = s.charCodeAt(i);
+    } else {
+      for (;;) {
+        if (i >= n) throw new LineError(i, "missing fields", false);
+        c = s.charCodeAt(i);
+        if (c === C_COMMA || c === C_SPACE) break;
+        if (c === C_BACKSLASH) {
+          esc = true;
+          i = this.skipEscape(i);
+          continue;
+        }
+        if (c === C_NL) throw new LineError(i, "missing fields", false);
+        i++;
+      }
+      if (i === start) throw new LineError(i, "missing measurement", false);
+      if (esc) {
+        name = unescapeIdent(s.slice(start, i), Kind.Name);
+        shape = newShape(""); // raw text differs from the name: used for this line only
+      } else {
+        name = s.slice(start, i);
+        const known = this.shapes.get(name);
+        if (known !== undefined) shape = known;
+        else {
+          shape = newShape(name);
+          if (this.shapes.size < MAX_SHAPES) this.shapes.set(name, shape);
+        }
+        this.lastShape = shape;
+      }
+    }
+
+    const tags: Tags = {};
+    let ntags = 0;
+    while (c === C_COMMA) {
+      const ks = ++i;
+      let key = shape.tagKeys[ntags];
+      if (key !== undefined && s.startsWith(key, ks) && s.charCodeAt(ks + key.length) === C_EQ) {
+        i = ks + key.length;
+      } else {
+        key = this.tagKey(ks, shape, ntags);
+        i = this.next;
+      }
+      const vs = ++i;
+      let value = shape.tagValues[ntags];
+      if (value !== undefined && s.startsWith(value, vs) && isTagEnd(s.charCodeAt(vs + value.length))) {
+        i = vs + value.length;
+      } else {
+        value = this.tagValue(vs, key, shape, ntags);
+        i = this.next;
+      }
+      c = s.charCodeAt(i);
+      if (ntags > 0 && Object.hasOwn(tags, key)) {
+        throw new LineError(ks, `duplicate tag key ${quote(key)}`, false);
+      }
+      if (key === "__proto__") defineOwn(tags, key, value);
+      else tags[key] = value;
+      ntags++;
+    }
+
+    // c is the space after the key; more blanks may follow.
+    do c = s.charCodeAt(++i);
+    while (c === C_SPACE || c === C_TAB);
+
+    const fields: Fields = {};
+    let nfields = 0;
+    for (;;) {
+      const ks = i;
+      let key = shape.fieldKeys[nfields];
+      if (key !== undefined && s.startsWith(key, ks) && s.charCodeAt(ks + key.length) === C_EQ) {
+        i = ks + key.length;
+      } else {
+        key = this.fieldKey(ks, nfields, shape);
+        i = this.next;
+      }
+      c = s.charCodeAt(++i);
+      let v: FieldValue;
+      if ((c >= C_0 && c <= C_9) || c === C_MINUS || c === C_DOT) {
+        v = this.number(i, key);
+        i = this.next;
+      } else if (c === C_QUOTE) {
+        v = this.string(i, key);
+        i = this.next;
+      } else if (c === 116 /* t */ || c === 102 /* f */ || c === 84 /* T */ || c === 70 /* F */) {
+        const e = this.tokenEnd(i);
+        const b = parseBool(s, i, e);
+        if (b === undefined) {
+          throw new LineError(i, `invalid boolean ${quote(s.slice(i, e))} for key ${quote(key)}`, true);
+        }
+        v = b;
+        i = e;
+      } else if (c === C_COMMA || c === C_SPACE || c === C_TAB || this.isEol(i)) {
+        throw new LineError(i, `missing field value for key ${quote(key)}`, true);
+      } else {
+        const e = this.tokenEnd(i);
+        throw new LineError(i, `invalid field value ${quote(s.slice(i, e))} for key ${quote(key)}`, true);
+      }
+      if (key === "__proto__") defineOwn(fields, key, v);
+      else fields[key] = v;
+      nfields++;
+      c = s.charCodeAt(i);
+      if (c === C_COMMA) {
+        c = s.charCodeAt(++i);
+        continue;
+      }
+      break;
+    }
+
+    // After the last field: blanks, then an optional timestamp, then the end of the line.
+    while (c === C_SPACE || c === C_TAB) c = s.charCodeAt(++i);
+    let time: number;
+    if (this.isEol(i)) {
+      time = this.now();
+    } else {
+      time = this.timestamp(i);
+      i = this.next;
+      c = s.charCodeAt(i);
+      while (c === C_SPACE || c === C_TAB) c = s.charCodeAt(++i);
+      if (!this.isEol(i)) {
+        throw new LineError(
+          i,
+          `unexpected text after the timestamp: ${quote(s.slice(i, this.tokenEnd(i)))}`,
+          true,
+        );
+      }
+    }
+    this.next = this.afterEol(i);
+    return { name, tags, fields, time };
+  }
+
+  /** Scans a tag key at ks up to its `=`; sets this.next to the `=`. */
+  private tagKey(ks: number, shape: Shape, index: number): string {
+    const s = this.s;
+    const n = this.n;
+    let i = ks;
+    let c = s.charCodeAt(i);
+    if (i >= n || c === C_SPACE || c === C_COMMA || c === C_EQ || c === C_NL) {
+      throw new LineError(i, "missing tag key", false);
+    }
+    let esc = false;
+    for (;;) {
+      if (i >= n) throw new LineError(i, `missing tag value for key ${quote(s.slice(ks, i))}`, false);
+      c = s.charCodeAt(i);
+      if (c === C_EQ) break;
+      if (c === C_BACKSLASH) {
+        esc = true;
+        i = this.skipEscape(i);
+        continue;
+      }
+      if (c === C_SPACE || c === C_COMMA || c === C_NL) {
+        throw new LineError(i, `missing tag value for key ${quote(s.slice(ks, i))}`, false);
+      }
+      i++;
+    }
+    this.next = i;
+    if (esc) return unescapeIdent(s.slice(ks, i), Kind.Tag);
+    const key = s.slice(ks, i);
+    shape.tagKeys[index] = key;
+    return key;
+  }
+
+  /** Scans a tag value at vs up to the comma or space after it; sets this.next there. */
+  private tagValue(vs: number, key: string, shape: Shape, index: number): string {
+    const s = this.s;
+    const n = this.n;
+    let i = vs;
+    let c = s.charCodeAt(i);
+    if (i >= n || c === C_SPACE || c === C_COMMA || c === C_NL) {
+      throw new LineError(i, `missing tag value for key ${quote(key)}`, false);
+    }
+    let esc = false;
+    for (;;) {
+      if (i >= n) throw new LineError(i, "missing fields", false);
+      c = s.charCodeAt(i);
+      if (c === C_COMMA || c === C_SPACE) break;
+      if (c === C_BACKSLASH) {
+        esc = true;
+        i = this.skipEscape(i);
+        continue;
+      }
+      if (c === C_EQ) throw new LineError(i, `unescaped "=" in the value of tag ${quote(key)}`, false);
+      if (c === C_NL) throw new LineError(i, "missing fields", false);
+      i++;
+    }
+    this.next = i;
+    if (esc) return unescapeIdent(s.slice(vs, i), Kind.Tag);
+    const value = s.slice(vs, i);
+    shape.tagValues[index] = value;
+    return value;
+  }
+
+  /** Scans a field key at ks up to its `=`; sets this.next to the `=`. */
+  private fieldKey(ks: number, index: number, shape: Shape): string {
+    const s = this.s;
+    const n = this.n;
+    let i = ks;
+    let c = s.charCodeAt(i);
+    if (this.isEol(i)) throw new LineError(i, index === 0 ? "missing fields" : "missing field key", true);
+    if (c === C_EQ || c === C_COMMA || c === C_SPACE) throw new LineError(i, "missing field key", true);
+    let esc = false;
+    for (;;) {
+      if (c === C_EQ) break;
+      if (c === C_BACKSLASH) {
+        esc = true;
+        i = this.skipEscape(i);
+        c = s.charCodeAt(i);
+        continue;
+      }
+      if (c === C_SPACE || c === C_COMMA || c === C_NL || i >= n) {
+        throw new LineError(i, `missing "=" after field key ${quote(s.slice(ks, i))}`, true);
+      }
+      c = s.charCodeAt(++i);
+    }
+    this.next = i;
+    if (esc) return unescapeIdent(s.slice(ks, i), Kind.Name);
+    const key = s.slice(ks, i);
+    shape.fieldKeys[index] = key;
+    return key;
+  }
+
+  /**
+   * i is at a backslash. Skips the run of backslashes and the character they escape, which is
+   * never a delimiter — except a newline, which always ends the line outside strings.
+   */
+  private skipEscape(i: number): number {
+    const s = this.s;
+    do i++;
+    while (s.charCodeAt(i) === C_BACKSLASH);
+    return i < this.n && s.charCodeAt(i) !== C_NL ? i + 1 : i;
+  }
+
+  /** True at the end of the body, a newline, or a `\r` that ends the line. */
+  private isEol(i: number): boolean {
+    if (i >= this.n) return true;
+    const c = this.s.charCodeAt(i);
+    return c === C_NL || (c === C_CR && (i + 1 >= this.n || this.s.charCodeAt(i + 1) === C_NL));
+  }
+
+  /** The index after the line terminator at i (isEol(i) must hold). */
+  private afterEol(i: number): number {
+    if (i >= this.n) return this.n;
+    return this.s.charCodeAt(i) === C_NL ? i + 1 : Math.min(i + 2, this.n);
+  }
+
+  /** End of a bare token (number, boolean, timestamp) for error messages and booleans. */
+  private tokenEnd(i: number): number {
+    const s = this.s;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === C_COMMA || c === C_SPACE || c === C_TAB || this.isEol(i)) return i;
+      i++;
+    }
+  }
+
+  /** A float, `123i` (int64) or `123u` (uint64) starting at i; sets this.next. */
+  private number(start: number, key: string): FieldValue {
+    const s = this.s;
+    let i = start;
+    let c = s.charCodeAt(i);
+    const neg = c === C_MINUS;
+    if (neg) c = s.charCodeAt(++i);
+    // Mantissa digits accumulate (exactly while below 2^53).
+    let m = 0;
+    const intStart = i;
+    while (c >= C_0 && c <= C_9) {
+      m = m * 10 + (c - C_0);
+      c = s.charCodeAt(++i);
+    }
+    let digits = i - intStart;
+    let fracDigits = -1;
+    if (c === C_DOT) {
+      fracDigits = 0;
+      c = s.charCodeAt(++i);
+      while (c >= C_0 && c <= C_9) {
+        m = m * 10 + (c - C_0);
+        fracDigits++;
+        c = s.charCodeAt(++i);
+      }
+      digits += fracDigits;
+    }
+    let exp = false;
+    if (digits > 0 && (c === 101 /* e */ || c === 69) /* E */) {
+      exp = true;
+      c = s.charCodeAt(++i);
+      if (c === 43 /* + */ || c === C_MINUS) c = s.charCodeAt(++i);
+      const es = i;
+      while (c >= C_0 && c <= C_9) c = s.charCodeAt(++i);
+      if (i === es) digits = 0; // "1e" or "1e+": invalid
+    }
+    if (c === 105 /* i */ || c === 117 /* u */) {
+      const unsigned = c === 117;
+      const end = i;
+      c = s.charCodeAt(++i);
+      if (digits === 0 || fracDigits >= 0 || exp || !this.isValueEnd(i, c)) {
+        throw this.badNumber(start, key);
+      }
+      this.next = i;
+      if (unsigned && neg) {
+        throw new LineError(
+          start,
+          `unsigned integer cannot be negative: ${quote(s.slice(start, i))} for key ${quote(key)}`,
+          true,
+        );
+      }
+      let sig = end - intStart; // significant digits: leading zeros do not count
+      for (let z = intStart; z < end && s.charCodeAt(z) === C_0; z++) sig--;
+      if (sig <= 15) return BigInt(neg ? -m : m);
+      const b = sig <= 20 ? BigInt(s.slice(start, end)) : UINT64_MAX + 1n; // never BigInt a huge text
+      if (unsigned ? b > UINT64_MAX : b < INT64_MIN || b > INT64_MAX) {
+        const type = unsigned ? "uint64" : "int64";
+        throw new LineError(
+          start,
+          `integer out of range for ${type}: ${quote(s.slice(start, i))} for key ${quote(key)}`,
+          true,
+        );
+      }
+      // Unsigned values become plain bigints: the uint-ness is not kept (Point has one
+      // integer type), so a small `12u` is written back as `12i`.
+      return b;
+    }
+    if (digits === 0 || !this.isValueEnd(i, c)) throw this.badNumber(start, key);
+    this.next = i;
+    if (!exp && m < TWO_POW_53 && fracDigits <= 22) {
+      // m and 10^k are exact, so one division gives the correctly rounded float, the same
+      // value Number() would give for the text.
+      const v = fracDigits > 0 ? m / (POW10[fracDigits] as number) : m;
+      return neg ? -v : v;
+    }
+    const v = Number(s.slice(start, i));
+    if (!Number.isFinite(v)) {
+      throw new LineError(
+        start,
+        `float out of range: ${quote(s.slice(start, i))} for key ${quote(key)}`,
+        true,
+      );
+    }
+    return v;
+  }
+
+  private isValueEnd(i: number, c: number): boolean {
+    return c === C_COMMA || c === C_SPACE || c === C_TAB || this.isEol(i);
+  }
+
+  private badNumber(start: number, key: string): LineError {
+    return new LineError(
+      start,
+      `invalid number ${quote(this.s.slice(start, this.tokenEnd(start)))} for key ${quote(key)}`,
+      true,
+    );
+  }
+
+  /** A quoted string starting at the quote at i; sets this.next after the closing quote. */
+  private string(start: number, key: string): string {
+    const s = this.s;
+    const n = this.n;
+    let i = start + 1;
+    let esc = false;
+    for (;;) {
+      if (i >= n) throw new LineError(start, `unterminated string field value for key ${quote(key)}`, true);
+      const c = s.charCodeAt(i);
+      if (c === C_QUOTE) break;
+      if (c === C_BACKSLASH) {
+        esc = true;
+        i += 2;
+      } else i++;
+    }
+    const raw = s.slice(start + 1, i);
+    i++;
+    if (!this.isValueEnd(i, s.charCodeAt(i))) {
+      throw new LineError(
+        i,
+        `unexpected ${quote(s.charAt(i))} after the string value of field ${quote(key)}`,
+        true,
+      );
+    }
+    this.next = i;
+    return esc ? unescapeString(raw) : raw;
+  }
+
+  /** An integer timestamp at i in this.precision; returns ns and sets this.next. */
+  private timestamp(start: number): number {
+    const s = this.s;
+    let i = start;
+    let c = s.charCodeAt(i);
+    const neg = c === C_MINUS;
+    if (neg) c = s.charCodeAt(++i);
+    while (c === C_0) c = s.charCodeAt(++i);
+    const sigStart = i;
+    while (c >= C_0 && c <= C_9) c = s.charCodeAt(++i);
+    const end = i;
+    if (end === start + (neg ? 1 : 0) || !(c === C_SPACE || c === C_TAB || this.isEol(i))) {
+      throw new LineError(start, `invalid timestamp ${quote(s.slice(start, this.tokenEnd(start)))}`, true);
+    }
+    this.next = end;
+    const nd = end - sigStart;
+    let t: number;
+    if (nd <= 15) {
+      let v = 0;
+      for (let k = sigStart; k < end; k++) v = v * 10 + (s.charCodeAt(k) - C_0);
+      if (v > this.maxTs) throw this.timeRange(start, end);
+      t = v * this.mult;
+    } else if (this.mult === 1 && nd <= 19) {
+      // seconds × 1e9 is exact while seconds < EXACT_SPLIT_SECONDS, and adding the exact
+      // nanoseconds then rounds once: the nearest float64 to the full integer.
+      let sec = 0;
+      for (let k = sigStart; k < end - 9; k++) sec = sec * 10 + (s.charCodeAt(k) - C_0);
+      if (sec >= EXACT_SPLIT_SECONDS) return this.bigTimestamp(start, sigStart, end, neg);
+      let ns = 0;
+      for (let k = end - 9; k < end; k++) ns = ns * 10 + (s.charCodeAt(k) - C_0);
+      t = sec * 1e9 + ns;
+    } else {
+      return this.bigTimestamp(start, sigStart, end, neg);
+    }
+    return neg ? 0 - t : t;
+  }
+
+  private bigTimestamp(start: number, sigStart: number, end: number, neg: boolean): number {
+    if (end - sigStart > 19) throw this.timeRange(start, end);
+    const b = BigInt(this.s.slice(sigStart, end));
+    if (b > MAX_TS_BIG[this.precision]) throw this.timeRange(start, end);
+    const t = Number(b * BigInt(this.mult));
+    return neg ? 0 - t : t;
+  }
+
+  private timeRange(start: number, end: number): LineError {
+    return new LineError(start, `timestamp out of range: ${quote(this.s.slice(start, end))}`, true);
+  }
+
+  /** The time for points without a timestamp, truncated to the precision as InfluxDB does. */
+  private now(): number {
+    if (Number.isNaN(this.defaultTime)) {
+      const now = this.nowOpt ?? nowNs();
+      this.defaultTime = this.mult === 1 ? Math.floor(now) : Math.floor(now / this.mult) * this.mult;
+    }
+    return this.defaultTime;
+  }
+
+  /**
+   * Where the rejected line ends: the first newline after pos that is not inside a quoted
+   * field value. An unterminated quote ends at the first newline after it, so one stray
+   * quote costs one line, not the rest of the body.
+   */
+  private lineEndAfterError(pos: number, inFields: boolean): number {
+    const s = this.s;
+    const n = this.n;
+    let i = pos;
+    let valueStart = false;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c === C_NL) return i;
+      if (c === C_BACKSLASH) {
+        if (s.charCodeAt(i + 1) === C_NL) return i + 1;
+        i += 2;
+        valueStart = false;
+        continue;
+      }
+      if (!inFields) {
+        if (c === C_SPACE) inFields = true;
+        i++;
+        continue;
+      }
+      if (c === C_QUOTE && valueStart) {
+        let j = i + 1;
+        while (j < n) {
+          const d = s.charCodeAt(j);
+          if (d === C_QUOTE) break;
+          j += d === C_BACKSLASH ? 2 : 1;
+        }
+        if (j >= n) {
+          const nl = s.indexOf("\n", i);
+          return nl < 0 ? n : nl;
+        }
+        i = j + 1;
+        valueStart = false;
+        continue;
+      }
+      valueStart = c === C_EQ;
+      i++;
+    }
+    return n;
+  }
+
+  private makeError(lineStart: number, lineEnd: number, e: LineError): LineProtocolError {
+    const s = this.s;
+    let i = this.countedPos;
+    let line = this.countedLine;
+    for (;;) {
+      const nl = s.indexOf("\n", i);
+      if (nl < 0 || nl >= lineStart) break;
+      line++;
+      i = nl + 1;
+    }
+    this.countedPos = lineStart;
+    this.countedLine = line;
+    let end = lineEnd;
+    if (end > lineStart && s.charCodeAt(end - 1) === C_CR) end--;
+    return {
+      line,
+      column: e.pos - lineStart + 1,
+      message: e.message,
+      text: s.slice(lineStart, Math.min(end, lineStart + MAX_ERROR_TEXT)),
+    };
+  }
+}
+
+function parseBool(s: string, i: number, e: number): boolean | undefined {
+  switch (e - i) {
+    case 1: {
+      const c = s.charCodeAt(i);
+      return c === 116 || c === 84 ? true : false; // caller checked it is t/T/f/F
+    }
+    case 4:
+      return s.startsWith("true", i) || s.startsWith("True", i) || s.startsWith("TRUE", i) ? true : undefined;
+    case 5:
+      return s.startsWith("false", i) || s.startsWith("False", i) || s.startsWith("FALSE", i)
+        ? false
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function quote(s: string): string {
+  return JSON.stringify(s.length > 64 ? s.slice(0, 64) + "…" : s);
+}
+
+/** `o[key] = v` would set the prototype for `__proto__`; make it a plain own property. */
+function defineOwn(o: object, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function isIdentEscape(c: number, kind: Kind): boolean {
+  return c === C_COMMA || c === C_SPACE || c === C_EQ || (c === C_QUOTE && kind === Kind.Name);
+}
+
+/** `\c` → `c` for the escapable characters of `kind`; any other backslash stays. */
+function unescapeIdent(raw: string, kind: Kind): string {
+  let out = "";
+  let from = 0;
+  let i = raw.indexOf("\\");
+  while (i >= 0 && i + 1 < raw.length) {
+    if (isIdentEscape(raw.charCodeAt(i + 1), kind)) {
+      out += raw.slice(from, i);
+      from = i + 1;
+      i += 2;
+    } else i++;
+    i = raw.indexOf("\\", i);
+  }
+  return from === 0 ? raw : out + raw.slice(from);
+}
+
+/** String field values: `\\` → `\`, `\"` → `"`; any other backslash stays. */
+function unescapeString(raw: string): string {
+  let out = "";
+  let from = 0;
+  let i = raw.indexOf("\\");
+  while (i >= 0 && i + 1 < raw.length) {
+    const c = raw.charCodeAt(i + 1);
+    if (c === C_BACKSLASH || c === C_QUOTE) {
+      out += raw.slice(from, i);
+      from = i + 1;
+      i += 2;
+    } else i++;
+    i = raw.indexOf("\\", i);
+  }
+  return from === 0 ? raw : out + raw.slice(from);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serializer
+
+/** Which part of the line an identifier is written to; decides its escaping. */
+const enum Part {
+  Measurement,
+  TagKey,
+  TagValue,
+  FieldKey,
+}
+
+const PART_NAMES = ["measurement", "tag key", "tag value", "field key"] as const;
+
+/**
+ * One point in InfluxDB's canonical form: tags sorted by key, fields in their own order,
+ * time as an integer in `precision` (truncated toward zero, as InfluxDB does).
+ * Throws E_LINE_PROTOCOL for what line protocol cannot express: no fields, an empty
+ * measurement or key, a newline or trailing backslash in an identifier, NaN/±Infinity,
+ * an integer outside int64/uint64, a time outside int64 nanoseconds.
+ * Tags with an empty value are left out, as InfluxDB does.
+ */
+export function formatPoint(p: Point, precision: Precision = "n"): string {
+  if (p.name.length > 0) {
+    const c0 = p.name.charCodeAt(0);
+    if (c0 === C_HASH || c0 === C_TAB) {
+      throw formatError(`measurement ${quote(p.name)} cannot start with ${quote(p.name.charAt(0))}`);
+    }
+  }
+  let out = escapeIdent(p.name, Part.Measurement);
+  const tagKeys = Object.keys(p.tags);
+  // Canonical order is by bytes; UTF-16 order differs from it only for characters above
+  // U+FFFF against U+E000–U+FFFF, which no real tag key mixes.
+  if (tagKeys.length > 1) tagKeys.sort();
+  for (const k of tagKeys) {
+    const v = p.tags[k];
+    if (v === undefined || v === "") continue;
+    out += "," + escapeIdent(k, Part.TagKey) + "=" + escapeIdent(v, Part.TagValue);
+  }
+  let sep = " ";
+  for (const k of Object.keys(p.fields)) {
+    if (sep === " " && k.charCodeAt(0) === C_TAB) {
+      throw formatError(`the first field key ${quote(k)} cannot start with a tab`);
+    }
+    out += sep + escapeIdent(k, Part.FieldKey) + "=" + formatFieldValue(k, p.fields[k]);
+    sep = ",";
+  }
+  if (sep === " ") throw formatError(`point ${quote(p.name)} has no fields`);
+  return out + " " + formatTime(p.time, precision);
+}
+
+/** Points joined by newlines, with a trailing newline ("" for none). */
+export function formatPoints(ps: readonly Point[], precision: Precision = "n"): string {
+  let out = "";
+  for (const p of ps) out += formatPoint(p, precision) + "\n";
+  return out;
+}
+
+function formatError(message: string): TickdError {
+  return new TickdError(ErrorCodes.LINE_PROTOCOL, `cannot write line protocol: ${message}`);
+}
+
+function formatFieldValue(key: string, v: FieldValue | undefined): string {
+  switch (typeof v) {
+    case "number":
+      if (!Number.isFinite(v))
+        throw formatError(`field ${quote(key)} is ${v}, which line protocol cannot carry`);
+      return Object.is(v, -0) ? "-0" : String(v); // shortest round-trip form; "1" stays a float
+    case "bigint":
+      if (v >= INT64_MIN && v <= INT64_MAX) return v + "i";
+      if (v > INT64_MAX && v <= UINT64_MAX) return v + "u";
+      throw formatError(`field ${quote(key)} = ${v} is outside int64 and uint64`);
+    case "string":
+      return '"' + escapeString(v) + '"';
+    case "boolean":
+      return v ? "true" : "false";
+    default:
+      throw formatError(`field ${quote(key)} has no line-protocol type (${typeof v})`);
+  }
+}
+
+function formatTime(t: number, precision: Precision): string {
+  if (!(Math.abs(t) < 2 ** 63)) throw formatError(`time ${t} is outside the int64 nanosecond range`);
+  const mult = PRECISION_NS[precision];
+  // Beyond 2^53 String() writes the shortest digits that read back as the same float, so a
+  // time that was whole microseconds before rounding to float comes out as it went in.
+  if (mult === 1) return String(Math.trunc(t) + 0); // + 0 turns -0 into 0
+  // Division of an exact multiple is exact.
+  if (t % mult === 0) return String(t / mult + 0);
+  const big = BigInt(Math.trunc(t));
+  const m = BigInt(mult);
+  let q = big / m; // truncates toward zero, as Go's integer division
+  if (Math.abs(t) > TWO_POW_53) {
+    // t stands for every integer within half a float spacing of it: a time parsed as
+    // 1732420800123 ms is 1732420800122999808 ns here. If the next multiple of the unit
+    // away from zero lies that close, and closer than the truncated one, it is the time
+    // that was meant.
+    const half = BigInt(floatSpacing(t) / 2);
+    const r = big % m;
+    const toward = r < 0n ? -r : r;
+    const away = m - toward;
+    if (away <= half && away < toward) q += r < 0n ? -1n : 1n;
+  }
+  return q.toString();
+}
+
+/** The gap between |t| and the next float64 up (t finite, |t| >= 1). */
+function floatSpacing(t: number): number {
+  const a = Math.abs(t);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  return 2 ** (e - 52);
+}
+
+/**
+ * Delimiters of `part` are always escaped; the other characters the parser unescapes are
+ * escaped only after a backslash, where `\c` would otherwise be read as an escape.
+ * Backslashes themselves are written as is: the parser keeps a backslash that precedes
+ * anything other than an escapable character.
+ */
+function escapeIdent(s: string, part: Part): string {
+  const n = s.length;
+  if (n === 0) throw formatError(`empty ${PART_NAMES[part]}`);
+  let needs = false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === C_COMMA || c === C_SPACE || c === C_EQ || c === C_QUOTE || c === C_BACKSLASH || c === C_NL) {
+      needs = true;
+      break;
+    }
+  }
+  if (!needs) return s;
+  if (s.charCodeAt(n - 1) === C_BACKSLASH) {
+    throw formatError(
+      `${PART_NAMES[part]} ${quote(s)} ends with a backslash, which would escape the delimiter`,
+    );
+  }
+  if (s.includes("\n")) throw formatError(`${PART_NAMES[part]} ${quote(s)} contains a newline`);
+  const kind = part === Part.Measurement || part === Part.FieldKey ? Kind.Name : Kind.Tag;
+  let out = "";
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (isDelimiter(c, part) || (prev === C_BACKSLASH && isIdentEscape(c, kind))) out += "\\";
+    out += s.charAt(i);
+    prev = c;
+  }
+  return out;
+}
+
+function isDelimiter(c: number, part: Part): boolean {
+  if (c === C_COMMA || c === C_SPACE) return true;
+  if (part === Part.Measurement) return false;
+  return c === C_EQ || (c === C_QUOTE && part === Part.FieldKey);
+}
+
+function escapeString(s: string): string {
+  let from = 0;
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === C_QUOTE || c === C_BACKSLASH) {
+      out += s.slice(from, i) + "\\";
+      from = i;
+    }
+  }
+  return from === 0 && out === "" ? s : out + s.slice(from);
+}
