@@ -11,8 +11,19 @@
  */
 import type { ArgType, EdgeType } from "./task-graph.js";
 
-/** Keys the engine implements. Nothing runs yet: the engine issue fills this in. */
-export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>([]);
+/**
+ * Node kinds the engine runs (src/engine/task.ts FACTORIES and the InfluxQL functions); a
+ * property is running when its node is. Alert handler kinds (`alert.post`) arrive with the
+ * handlers issue. Kept here by hand because pipeline/ may not import engine/; a unit test
+ * checks the two lists agree.
+ */
+export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
+  (
+    "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
+    "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
+    "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed"
+  ).split(" "),
+);
 
 export interface Param {
   name: string;
@@ -106,7 +117,7 @@ function prop(
     sig: s,
     repeat: extra.repeat ?? "once",
     description,
-    implemented: ENGINE_IMPLEMENTED.has(`${owner}.${name}`),
+    implemented: ENGINE_IMPLEMENTED.has(owner) || ENGINE_IMPLEMENTED.has(`${owner}.${name}`),
   };
   if (extra.handler !== undefined) spec.handler = extra.handler;
   if (extra.aliasOf !== undefined) spec.aliasOf = extra.aliasOf;

@@ -121,3 +121,11 @@ describe("idIsPerGroup", () => {
     expect(r.events.map((e) => e.state.id)).toEqual(["cpu0", "cpu1"]);
   });
 });
+
+describe("catalogue and engine agree", () => {
+  it("marks exactly the node kinds the engine can build as implemented", async () => {
+    const { ENGINE_NODE_KINDS } = await import("../../../src/engine/task.js");
+    const { ENGINE_IMPLEMENTED } = await import("../../../src/pipeline/catalogue.js");
+    expect([...ENGINE_IMPLEMENTED].sort()).toEqual([...ENGINE_NODE_KINDS].sort());
+  });
+});

@@ -59,7 +59,7 @@ describe("task graph", () => {
     expect(lastProperty(byName(g, "window2"), "period")?.args).toMatchObject([
       { type: "duration", ns: 10e9 },
     ]);
-    expect(byName(g, "stream0")).toMatchObject({ wants: "none", provides: "stream", implemented: false });
+    expect(byName(g, "stream0")).toMatchObject({ wants: "none", provides: "stream", implemented: true });
   });
 
   it("uses Kapacitor's descriptions in names (influxdb_out, state_duration, groupby, http_out)", () => {
