@@ -5,6 +5,7 @@
 import type { AlertEvent } from "../core/alert-event.js";
 import type { Level } from "../core/types.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
+import type { AlertStateSnapshot } from "./alert-state.js";
 import type { InhibitorRegistry } from "./inhibitors.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -22,6 +23,16 @@ export interface AlertSink {
   collect(event: AlertEvent, route: { topics: string[]; handlers: readonly HandlerSpec[] }): void;
   /** The stored level and trigger time for an event id (restart / new group), if any. */
   restore?(topics: readonly string[], id: string): { level: Level; time: number } | undefined;
+}
+
+/**
+ * tickd's alert-state persistence (Kapacitor issue #744): a restart must neither re-page an
+ * incident already paged nor forget the recovery it owes. Keyed by node name and group id.
+ */
+export interface AlertStatePersistence {
+  load(node: string, group: string): { eventId: string; state: AlertStateSnapshot } | undefined;
+  save(node: string, group: string, eventId: string, state: AlertStateSnapshot): void;
+  remove(node: string, group: string): void;
 }
 
 export interface ServerInfo {
@@ -45,4 +56,6 @@ export interface TaskContext {
    * on data (Kapacitor's behaviour, and what replays use).
    */
   idleFlush?: number;
+  /** Where alert nodes keep each group's state across restarts; none in replays. */
+  alertStates?: AlertStatePersistence;
 }

@@ -1,6 +1,7 @@
 /** Builds a running task from TICKscript text with a recording alert sink and logger. */
 import type { AlertEvent } from "../../src/core/alert-event.js";
 import type { Point } from "../../src/core/types.js";
+import type { AlertStatePersistence } from "../../src/engine/context.js";
 import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
 import { Task } from "../../src/engine/task.js";
 import { checkScript } from "../../src/pipeline/check.js";
@@ -15,7 +16,12 @@ export interface Recorded {
 
 export function runScript(
   script: string,
-  opts: { name?: string; inhibitors?: InhibitorRegistry; idleFlush?: number } = {},
+  opts: {
+    name?: string;
+    inhibitors?: InhibitorRegistry;
+    idleFlush?: number;
+    alertStates?: AlertStatePersistence;
+  } = {},
 ): Recorded {
   const { graph, diagnostics } = checkScript(script, "test.tick", {});
   if (graph === undefined) throw new Error(diagnostics.map((d) => formatDiagnostic(d, script)).join("\n"));
@@ -26,6 +32,7 @@ export function runScript(
     serverInfo: { Hostname: "localhost", ClusterID: "", ServerID: "" },
     inhibitors: opts.inhibitors ?? new InhibitorRegistry(),
     ...(opts.idleFlush !== undefined ? { idleFlush: opts.idleFlush } : {}),
+    ...(opts.alertStates !== undefined ? { alertStates: opts.alertStates } : {}),
     logger: {
       log: (level, msg, fields) =>
         rec.logs.push(fields === undefined ? { level, msg } : { level, msg, fields }),

@@ -135,7 +135,9 @@ export class AlertNode extends RuntimeNode {
     if (found === undefined) return;
     const { st, id } = found;
     st.addEvent(m.time, determineLevel(this.preds, m, st.level));
-    if (!st.shouldEmitPoint(m.time)) return;
+    const emit = st.shouldEmitPoint(m.time);
+    this.persist(m.group, st, emit);
+    if (!emit) return;
     const event = this.event(id, m.name, m.group, m.tags, m.fields, st, m.time, [pointSeries(m)]);
     if (event === undefined) return;
     this.deliver(event);
@@ -163,7 +165,9 @@ export class AlertNode extends RuntimeNode {
     const l = this.behaviour.all ? lowest : highest;
     const t = this.behaviour.all || l === Level.OK ? b.time : highestPoint!.time;
     st.addEvent(t, l);
-    if (!st.shouldEmitBatch(t)) return;
+    const emit = st.shouldEmitBatch(t);
+    this.persist(b.group, st, emit);
+    if (!emit) return;
     const event = this.event(id, b.name, b.group, b.tags, highestPoint!.fields, st, t, [batchSeries(b)]);
     if (event === undefined) return;
     this.deliver(event);
@@ -222,10 +226,27 @@ export class AlertNode extends RuntimeNode {
     return { st, id };
   }
 
+  /**
+   * Saves the group's state when its level changed or an event went out (the moments that
+   * decide paging after a restart). An OK group is removed: a fresh group starts the same.
+   */
+  private persist(group: string, st: AlertGroupState, emitted: boolean): void {
+    const store = this.ctx.alertStates;
+    if (store === undefined || !(st.changed || emitted)) return;
+    try {
+      if (st.level === Level.OK) store.remove(this.name, group);
+      else store.save(this.name, group, st.id, st.snapshot());
+    } catch (e) {
+      this.error(e);
+    }
+  }
+
   private state(group: string, id: string, firstTime: number, tags: Tags): AlertGroupState {
     let st = this.groups.get(group);
     if (st === undefined) {
       st = new AlertGroupState(this.behaviour);
+      const saved = this.ctx.alertStates?.load(this.name, group);
+      if (saved !== undefined) st.restore(saved.state);
       if (this.inhibits.length > 0) {
         st.inhibitors = this.inhibits.map((spec) => {
           const values: Tags = {};
@@ -235,7 +256,7 @@ export class AlertNode extends RuntimeNode {
           return inh;
         });
       }
-      const stored = this.ctx.alerts.restore?.(this.topics, id);
+      const stored = saved === undefined ? this.ctx.alerts.restore?.(this.topics, id) : undefined;
       if (stored !== undefined) st.seed(firstTime, stored.level, stored.time);
       this.groups.set(group, st);
     }

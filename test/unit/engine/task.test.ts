@@ -129,3 +129,35 @@ describe("catalogue and engine agree", () => {
     expect([...ENGINE_IMPLEMENTED].sort()).toEqual([...ENGINE_NODE_KINDS].sort());
   });
 });
+
+describe("alert state across a restart", () => {
+  it("neither re-pages an ongoing incident nor loses its recovery", async () => {
+    const { AlertGroupState } = await import("../../../src/engine/alert-state.js");
+    type Snap = ReturnType<InstanceType<typeof AlertGroupState>["snapshot"]>;
+    const saved = new Map<string, { eventId: string; state: Snap }>();
+    const alertStates = {
+      load: (node: string, group: string) => {
+        const v = saved.get(`${node}/${group}`);
+        // A real store hands back a fresh copy (JSON columns); so does this.
+        return v && (JSON.parse(JSON.stringify(v)) as typeof v);
+      },
+      save: (node: string, group: string, eventId: string, state: Snap) =>
+        void saved.set(`${node}/${group}`, { eventId, state }),
+      remove: (node: string, group: string) => void saved.delete(`${node}/${group}`),
+    };
+    const script = `stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90.0).stateChangesOnly()`;
+    const before = runScript(script, { alertStates });
+    before.task.write("db", "rp", pt("cpu", { host: "a" }, { v: 95 }, 10));
+    expect(levels(before)).toEqual(["cpu:host=a:CRITICAL"]);
+    expect([...saved.keys()]).toEqual(["alert2/host=a"]);
+
+    // "Restart": a new task over the same saved state.
+    const after = runScript(script, { alertStates });
+    after.task.write("db", "rp", pt("cpu", { host: "a" }, { v: 97 }, 20));
+    expect(after.events).toHaveLength(0);
+    after.task.write("db", "rp", pt("cpu", { host: "a" }, { v: 10 }, 30));
+    expect(levels(after)).toEqual(["cpu:host=a:OK"]);
+    expect(after.events[0]!.state.duration).toBe(20 * S);
+    expect(saved.size).toBe(0);
+  });
+});

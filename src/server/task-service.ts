@@ -1,0 +1,59 @@
+/**
+ * What the HTTP API and tickctl need from the task manager (pinned: src/server/http builds
+ * Kapacitor's task JSON, KAPACITOR-COMPAT.md §6, from these values).
+ */
+import type { Point } from "../core/types.js";
+import type { TaskVar } from "../pipeline/check.js";
+import type { Dbrp, TaskType } from "../pipeline/task-graph.js";
+import type { TaskRecord, TaskStatus } from "../store/tasks.js";
+
+/** POST /tasks and PATCH /tasks/<id> bodies, already decoded (absent keys are undefined). */
+export interface TaskInput {
+  id?: string;
+  templateId?: string;
+  type?: TaskType;
+  dbrps?: Dbrp[];
+  script?: string;
+  status?: TaskStatus;
+  vars?: Record<string, TaskVar>;
+}
+
+export interface NodeStatsView {
+  name: string;
+  collected: number;
+  emitted: number;
+  errors: number;
+}
+
+export interface TaskView extends TaskRecord {
+  /** True while the task runs (enabled and started without error). */
+  executing: boolean;
+  /** Graphviz DOT of the pipeline, as Kapacitor's `dot` field. */
+  dot: string;
+  /** Per-node counters while executing; empty when idle. */
+  nodeStats: NodeStatsView[];
+}
+
+export interface TaskService {
+  /**
+   * Defines a task. Throws TickdError with code E_TASK_INVALID (HTTP 400) and Kapacitor's
+   * messages: "invalid id", "task X already exists", "must provide TICKscript", "must specify
+   * dbrp", "cannot specify dbrp in both implicitly and explicitly", "invalid TICKscript: …".
+   */
+  define(input: TaskInput): TaskView;
+  /**
+   * Applies the non-empty keys (Kapacitor's PATCH). E_TASK_UNKNOWN (404, "task does not exist,
+   * cannot update"), E_TASK_INVALID (400). A status change starts or stops the task; a new id
+   * renames it.
+   */
+  update(id: string, patch: TaskInput): TaskView;
+  /** Stops and deletes; no error for an unknown id (Kapacitor answers 204 either way). */
+  delete(id: string): void;
+  get(id: string): TaskView | undefined;
+  /** Sorted by id. */
+  list(opts: { pattern?: string; offset?: number; limit?: number }): TaskView[];
+  /** The latest `|httpOut(name)` result of a running task, or undefined. */
+  httpOut(taskId: string, name: string): unknown;
+  /** Routes points of (db, rp) to every enabled stream task that wants them. */
+  write(db: string, rp: string, points: readonly Point[]): void;
+}
