@@ -1,0 +1,324 @@
+/**
+ * The task manager: task definitions (persisted in SQLite), their running engine Tasks, and
+ * the routing of written points to enabled stream tasks. Implements TaskService for the
+ * HTTP API and tickctl.
+ *
+ * States of a task: defined+disabled (stored, not running) → enabled (stored; running when
+ * its graph built, else `error` says why and `executing` is false). Changing the script of
+ * an enabled task restarts it; deleting stops it and drops its alert state.
+ */
+import { randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { AlertSink, EngineLogger, ServerInfo } from "../engine/context.js";
+import type { InhibitorRegistry } from "../engine/inhibitors.js";
+import { Task } from "../engine/task.js";
+import { coerceError, TickdError } from "../core/errors.js";
+import type { Point } from "../core/types.js";
+import { checkScript } from "../pipeline/check.js";
+import type { TaskGraph } from "../pipeline/task-graph.js";
+import type { Store } from "../store/index.js";
+import type { TaskRecord } from "../store/tasks.js";
+import { formatDiagnostic } from "../../grammar/diagnostic.js";
+import type { TaskInput, TaskService, TaskView } from "./task-service.js";
+
+const ID_RE = /^[-._\p{L}0-9]+$/u;
+
+export interface TaskManagerDeps {
+  store: Store;
+  alerts: AlertSink;
+  logger: EngineLogger;
+  serverInfo: ServerInfo;
+  inhibitors: InhibitorRegistry;
+  /** ns; see TaskContext.idleFlush. */
+  idleFlush?: number;
+  /** ns; per-group state unseen this long is dropped (alert groups only when OK). */
+  groupTtl?: number;
+  now: () => number;
+}
+
+interface Running {
+  task: Task;
+  graph: TaskGraph;
+}
+
+export class TaskManager implements TaskService {
+  private readonly running = new Map<string, Running>();
+  /** Running stream tasks by "db\0rp", rebuilt when tasks start or stop. */
+  private routes = new Map<string, Task[]>();
+
+  constructor(private readonly d: TaskManagerDeps) {}
+
+  /** Starts every enabled task from the store (daemon start). */
+  startAll(): void {
+    for (const t of this.d.store.tasks.list()) if (t.status === "enabled") this.start(t);
+    this.rebuildRoutes();
+  }
+
+  define(input: TaskInput): TaskView {
+    const id = input.id ?? randomUUID();
+    if (!ID_RE.test(id))
+      invalid(`task ID must contain only letters, numbers, '-', '.' and '_': ${JSON.stringify(id)}`);
+    if (this.d.store.tasks.get(id) !== undefined) invalid(`task ${id} already exists`);
+    if (input.script === undefined || input.script.trim() === "") invalid("must provide TICKscript");
+    const now = this.d.now();
+    const record: TaskRecord = {
+      id,
+      templateId: input.templateId ?? "",
+      type: "stream",
+      dbrps: [],
+      script: input.script,
+      status: input.status ?? "disabled",
+      vars: input.vars ?? {},
+      error: "",
+      created: now,
+      modified: now,
+      lastEnabled: 0,
+    };
+    const graph = this.compile(record, input);
+    record.type = graph.type;
+    record.dbrps = graph.dbrps;
+    if (record.status === "enabled") record.lastEnabled = now;
+    this.d.store.tasks.put(record);
+    if (record.status === "enabled") this.start(record, graph);
+    this.rebuildRoutes();
+    return this.view(this.d.store.tasks.get(id)!);
+  }
+
+  update(id: string, patch: TaskInput): TaskView {
+    const old = this.d.store.tasks.get(id);
+    if (old === undefined) throw new TickdError("E_TASK_UNKNOWN", "task does not exist, cannot update");
+    const next: TaskRecord = { ...old };
+    const newId = patch.id !== undefined && patch.id !== "" && patch.id !== id ? patch.id : undefined;
+    if (newId !== undefined) {
+      if (!ID_RE.test(newId))
+        invalid(`task ID must contain only letters, numbers, '-', '.' and '_': ${JSON.stringify(newId)}`);
+      if (this.d.store.tasks.get(newId) !== undefined) invalid(`task ${newId} already exists`);
+      next.id = newId;
+    }
+    if (patch.templateId !== undefined && patch.templateId !== "") next.templateId = patch.templateId;
+    if (patch.script !== undefined && patch.script !== "") next.script = patch.script;
+    if (patch.vars !== undefined) next.vars = patch.vars;
+    if (patch.status !== undefined) next.status = patch.status;
+    const scriptChanged =
+      next.script !== old.script ||
+      patch.vars !== undefined ||
+      patch.dbrps !== undefined ||
+      patch.type !== undefined;
+    const graph = this.compile(next, {
+      ...(patch.dbrps !== undefined && patch.dbrps.length > 0
+        ? { dbrps: patch.dbrps }
+        : usesDbrpStatements(next.script)
+          ? {}
+          : { dbrps: old.dbrps }),
+      ...(patch.type !== undefined ? { type: patch.type } : {}),
+    });
+    next.type = graph.type;
+    next.dbrps = graph.dbrps;
+    const now = this.d.now();
+    next.modified = now;
+    const wasRunning = this.running.has(id);
+    const starting = next.status === "enabled" && (!wasRunning || scriptChanged || newId !== undefined);
+    if (next.status === "enabled" && old.status !== "enabled") next.lastEnabled = now;
+    if (wasRunning && (next.status !== "enabled" || scriptChanged || newId !== undefined)) this.stop(id);
+    this.d.store.transaction(() => {
+      if (newId !== undefined) {
+        this.d.store.tasks.rename(id, newId);
+        this.d.store.alertStates.deleteTask(id);
+      }
+      this.d.store.tasks.put(next);
+    });
+    if (starting) this.start(next, graph);
+    this.rebuildRoutes();
+    return this.view(this.d.store.tasks.get(next.id)!);
+  }
+
+  delete(id: string): void {
+    this.stop(id);
+    this.d.store.transaction(() => {
+      this.d.store.tasks.delete(id);
+      this.d.store.alertStates.deleteTask(id);
+    });
+    this.rebuildRoutes();
+  }
+
+  get(id: string): TaskView | undefined {
+    const t = this.d.store.tasks.get(id);
+    return t === undefined ? undefined : this.view(t);
+  }
+
+  list(opts: { pattern?: string; offset?: number; limit?: number }): TaskView[] {
+    return this.d.store.tasks.list(opts).map((t) => this.view(t));
+  }
+
+  httpOut(taskId: string, name: string): unknown {
+    const r = this.running.get(taskId);
+    if (r === undefined) return undefined;
+    for (const n of r.task.nodes) {
+      const out = n as unknown as { endpoint?: string; result?: () => unknown };
+      if (out.endpoint === name && typeof out.result === "function") return out.result();
+    }
+    return undefined;
+  }
+
+  write(db: string, rp: string, points: readonly Point[]): void {
+    const tasks = this.routes.get(`${db}\u0000${rp}`) ?? this.routesFor(db, rp);
+    for (const task of tasks) {
+      for (const p of points) task.write(db, rp, p);
+    }
+  }
+
+  /** The wall-clock tick for every running task (idle flush, deadman, stats, expiry). */
+  tick(now: number): void {
+    for (const [id, r] of this.running) {
+      try {
+        r.task.tick(now, this.d.groupTtl !== undefined ? { groupTtl: this.d.groupTtl } : {});
+      } catch (e) {
+        this.d.logger.log("error", `tick failed: ${coerceError(e).message}`, { task: id });
+      }
+    }
+  }
+
+  /**
+   * Loads `<id>.tick` files (Kapacitor's load directory): each is defined, or its script
+   * replaced, and enabled. A broken file is reported with file:line:col and skipped.
+   */
+  async loadDir(dir: string): Promise<{ loaded: string[]; errors: string[] }> {
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith(".tick")).sort();
+    } catch (e) {
+      return { loaded: [], errors: [`${dir}: ${coerceError(e).message}`] };
+    }
+    const loaded: string[] = [];
+    const errors: string[] = [];
+    for (const name of names) {
+      const file = join(dir, name);
+      const id = basename(name, ".tick");
+      try {
+        const script = await readFile(file, "utf8");
+        const check = checkScript(script, file, { requireDbrp: true });
+        const problems = check.diagnostics.filter((d) => d.severity === "error");
+        if (problems.length > 0) {
+          errors.push(...problems.map((d) => formatDiagnostic(d, script)));
+          continue;
+        }
+        const existing = this.d.store.tasks.get(id);
+        if (existing === undefined) this.define({ id, script, status: "enabled" });
+        else if (existing.script !== script || existing.status !== "enabled")
+          this.update(id, { script, status: "enabled" });
+        loaded.push(id);
+      } catch (e) {
+        errors.push(`${file}: ${coerceError(e).message}`);
+      }
+    }
+    return { loaded, errors };
+  }
+
+  /** Stops every task (shutdown). */
+  stopAll(): void {
+    for (const id of [...this.running.keys()]) this.stop(id);
+    this.rebuildRoutes();
+  }
+
+  private compile(
+    record: TaskRecord,
+    input: { dbrps?: TaskRecord["dbrps"]; type?: TaskRecord["type"] },
+  ): TaskGraph {
+    const file = `task ${record.id}`;
+    const { graph, diagnostics } = checkScript(record.script, file, {
+      vars: record.vars,
+      requireDbrp: true,
+      ...(input.dbrps !== undefined && input.dbrps.length > 0 ? { dbrps: input.dbrps } : {}),
+      ...(input.type !== undefined ? { type: input.type } : {}),
+    });
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    if (graph === undefined || errors.length > 0) {
+      const first = errors[0];
+      // Kapacitor's messages for these two are pinned; everything else keeps its position.
+      if (first !== undefined && /must specify dbrp|cannot specify dbrp in both/.test(first.message))
+        invalid(first.message);
+      invalid(
+        "invalid TICKscript: " +
+          errors
+            .map((d) => `line ${d.line} char ${d.column}: ${d.message}${d.hint ? ` (${d.hint})` : ""}`)
+            .join("; "),
+      );
+    }
+    return graph;
+  }
+
+  private start(record: TaskRecord, graph?: TaskGraph): void {
+    try {
+      const g = graph ?? this.compile(record, {});
+      const task = new Task(g, {
+        taskName: record.id,
+        taskMaster: "main",
+        logger: this.d.logger,
+        alerts: this.d.alerts,
+        serverInfo: this.d.serverInfo,
+        inhibitors: this.d.inhibitors,
+        ...(this.d.idleFlush !== undefined ? { idleFlush: this.d.idleFlush } : {}),
+        alertStates: {
+          load: (node, group) => {
+            const r = this.d.store.alertStates.get(record.id, node, group);
+            return r === undefined ? undefined : { eventId: r.eventId, state: r.state };
+          },
+          save: (node, group, eventId, state) =>
+            this.d.store.alertStates.put({ task: record.id, node, group, eventId, state }),
+          remove: (node, group) => void this.d.store.alertStates.delete(record.id, node, group),
+        },
+      });
+      this.running.set(record.id, { task, graph: g });
+      if (record.error !== "") this.d.store.tasks.put({ ...record, error: "" });
+    } catch (e) {
+      const msg = coerceError(e).message;
+      this.d.logger.log("error", `task failed to start: ${msg}`, { task: record.id });
+      this.d.store.tasks.put({ ...record, error: msg });
+    }
+  }
+
+  private stop(id: string): void {
+    this.running.delete(id);
+  }
+
+  private rebuildRoutes(): void {
+    this.routes = new Map();
+  }
+
+  private routesFor(db: string, rp: string): Task[] {
+    const tasks: Task[] = [];
+    for (const r of this.running.values())
+      if (r.graph.type === "stream" && r.task.wants(db, rp)) tasks.push(r.task);
+    this.routes.set(`${db}\u0000${rp}`, tasks);
+    return tasks;
+  }
+
+  private view(t: TaskRecord): TaskView {
+    const r = this.running.get(t.id);
+    return {
+      ...t,
+      executing: r !== undefined,
+      dot: dot(t.id, r?.graph),
+      nodeStats: r === undefined ? [] : r.task.nodes.map((n) => ({ name: n.name, ...n.stats })),
+    };
+  }
+}
+
+function invalid(message: string): never {
+  throw new TickdError("E_TASK_INVALID", message);
+}
+
+function usesDbrpStatements(script: string): boolean {
+  return /^\s*dbrp\s/m.test(script);
+}
+
+/** Kapacitor's `dot` field: the pipeline as a Graphviz digraph. */
+function dot(id: string, graph: TaskGraph | undefined): string {
+  if (graph === undefined) return "";
+  const names = new Map(graph.nodes.map((n) => [n.id, n.name]));
+  const lines = [`digraph ${id} {`];
+  for (const n of graph.nodes) for (const c of n.children) lines.push(`${n.name} -> ${names.get(c) ?? c};`);
+  lines.push("}");
+  return lines.join("\n");
+}

@@ -1,0 +1,123 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { AlertEvent } from "../../../src/core/alert-event.js";
+import { levelName } from "../../../src/core/types.js";
+import { InhibitorRegistry } from "../../../src/engine/inhibitors.js";
+import { TaskManager } from "../../../src/server/task-manager.js";
+import { openStore, type Store } from "../../../src/store/index.js";
+
+const S = 1e9;
+const SCRIPT = `dbrp "telegraf"."autogen"
+stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90.0).stateChangesOnly()`;
+
+let stores: Store[] = [];
+afterEach(() => {
+  for (const s of stores) s.close();
+  stores = [];
+});
+
+function setup(path = join(mkdtempSync(join(tmpdir(), "tickd-tm-")), "tickd.db")) {
+  const store = openStore(path);
+  stores.push(store);
+  const events: AlertEvent[] = [];
+  let now = 1_700_000_000 * S;
+  const tm = new TaskManager({
+    store,
+    alerts: { collect: (e) => void events.push(e) },
+    logger: { log: () => undefined },
+    serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
+    inhibitors: new InhibitorRegistry(),
+    now: () => (now += S),
+  });
+  return { tm, store, events, path };
+}
+
+const cpu = (host: string, v: number, sec: number) => ({
+  name: "cpu",
+  tags: { host },
+  fields: { v },
+  time: sec * S,
+});
+
+describe("TaskManager", () => {
+  it("defines a task with Kapacitor's defaults and validation messages", () => {
+    const { tm } = setup();
+    const t = tm.define({ id: "cpu", script: SCRIPT });
+    expect(t).toMatchObject({ id: "cpu", type: "stream", status: "disabled", executing: false, error: "" });
+    expect(t.dbrps).toEqual([{ db: "telegraf", rp: "autogen" }]);
+    expect(t.lastEnabled).toBe(0);
+    expect(() => tm.define({ id: "cpu", script: SCRIPT })).toThrow("task cpu already exists");
+    expect(() => tm.define({ id: "x" })).toThrow("must provide TICKscript");
+    expect(() => tm.define({ id: "bad id!", script: SCRIPT })).toThrow(/task ID must contain only/);
+    expect(() => tm.define({ id: "nodbrp", script: "stream |from() |alert()" })).toThrow("must specify dbrp");
+    expect(() => tm.define({ id: "both", script: SCRIPT, dbrps: [{ db: "a", rp: "b" }] })).toThrow(
+      "cannot specify dbrp in both implicitly and explicitly",
+    );
+    expect(() =>
+      tm.define({
+        id: "typo",
+        script: "stream |from() |alert().critt(lambda: TRUE)",
+        dbrps: [{ db: "a", rp: "b" }],
+      }),
+    ).toThrow(
+      /^invalid TICKscript: line 1 char 25: unknown property \.critt on alert \(did you mean \.crit\?\)$/,
+    );
+    expect(tm.define({ script: "stream |from()", dbrps: [{ db: "a", rp: "b" }] }).id).toMatch(
+      /^[0-9a-f-]{36}$/,
+    );
+  });
+
+  it("routes writes only to enabled stream tasks of the matching dbrp", () => {
+    const { tm, events } = setup();
+    tm.define({ id: "cpu", script: SCRIPT });
+    tm.write("telegraf", "autogen", [cpu("a", 95, 1)]);
+    expect(events).toHaveLength(0);
+    const t = tm.update("cpu", { status: "enabled" });
+    expect(t.executing).toBe(true);
+    expect(t.lastEnabled).toBeGreaterThan(0);
+    tm.write("other", "autogen", [cpu("a", 95, 2)]);
+    tm.write("telegraf", "autogen", [cpu("a", 95, 3)]);
+    expect(events.map((e) => `${e.state.id}:${levelName(e.state.level)}`)).toEqual(["cpu:host=a:CRITICAL"]);
+    expect(tm.get("cpu")!.nodeStats.find((n) => n.name === "alert2")).toMatchObject({
+      collected: 1,
+      emitted: 1,
+    });
+    tm.update("cpu", { status: "disabled" });
+    tm.write("telegraf", "autogen", [cpu("b", 95, 4)]);
+    expect(events).toHaveLength(1);
+  });
+
+  it("keeps definitions and alert state across a restart of the daemon", () => {
+    const first = setup();
+    first.tm.define({ id: "cpu", script: SCRIPT, status: "enabled" });
+    first.tm.write("telegraf", "autogen", [cpu("a", 95, 1)]);
+    expect(first.events).toHaveLength(1);
+    first.store.close();
+
+    const second = setup(first.path);
+    second.tm.startAll();
+    expect(second.tm.get("cpu")).toMatchObject({ status: "enabled", executing: true });
+    second.tm.write("telegraf", "autogen", [cpu("a", 96, 2)]);
+    expect(second.events).toHaveLength(0); // no second page for the ongoing incident
+    second.tm.write("telegraf", "autogen", [cpu("a", 5, 9)]);
+    expect(second.events.map((e) => [levelName(e.state.level), e.state.duration / S])).toEqual([["OK", 8]]);
+  });
+
+  it("renames with PATCH id, lists with a pattern, deletes quietly, and draws the dot graph", () => {
+    const { tm } = setup();
+    tm.define({ id: "cpu", script: SCRIPT, status: "enabled" });
+    tm.define({ id: "mem", script: SCRIPT });
+    const renamed = tm.update("cpu", { id: "cpu_alert" });
+    expect(renamed.id).toBe("cpu_alert");
+    expect(renamed.executing).toBe(true);
+    expect(tm.get("cpu")).toBeUndefined();
+    expect(tm.list({ pattern: "cpu*" }).map((t) => t.id)).toEqual(["cpu_alert"]);
+    expect(renamed.dot).toBe("digraph cpu_alert {\nstream0 -> from1;\nfrom1 -> alert2;\n}");
+    expect(() => tm.update("nope", { status: "enabled" })).toThrow("task does not exist, cannot update");
+    tm.delete("nope");
+    tm.delete("mem");
+    expect(tm.list({}).map((t) => t.id)).toEqual(["cpu_alert"]);
+  });
+});
