@@ -1,0 +1,129 @@
+/**
+ * The daemon's SQLite state: one file (`[storage] dir`/tickd.db by the daemon's choice of
+ * path), opened once, used synchronously from the main thread.
+ *
+ * Durability: WAL journal with `synchronous = NORMAL`. A committed write survives the process
+ * being killed (SIGKILL, OOM, crash) because it is in the WAL file, which the next open
+ * replays; only an OS crash or power loss can take back the last few commits, a trade worth
+ * making for alert state written on every change. `busy_timeout` lets a second process (a
+ * `tickctl` reading the file, a backup) wait for a lock instead of failing.
+ *
+ * Times are ns `number`s and int64 values `bigint`s on the way in and out: see codec.ts.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { TickdError } from "../core/errors.js";
+import { AlertStateRepository } from "./alert-states.js";
+import { StoreErrorCodes } from "./errors.js";
+import { KvRepository } from "./kv.js";
+import { migrate, MIGRATIONS, type Migration } from "./migrations.js";
+import { TaskRepository } from "./tasks.js";
+import { TopicEventRepository } from "./topic-events.js";
+import { TopicHandlerRepository } from "./topic-handlers.js";
+
+export { StoreErrorCodes } from "./errors.js";
+export { compileGlob, globMatch, type GlobMatcher } from "./glob.js";
+export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
+export type { AlertStateKey, AlertStateRecord, AlertStateRepository } from "./alert-states.js";
+export type { KvRepository } from "./kv.js";
+export type { TaskListOptions, TaskRecord, TaskRepository, TaskStatus } from "./tasks.js";
+export type { TopicEventRecord, TopicEventRepository } from "./topic-events.js";
+export type { TopicHandlerRecord, TopicHandlerRepository } from "./topic-handlers.js";
+
+export interface OpenStoreOptions {
+  /** How long a statement waits for another connection's lock. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** The migration list; tests pass their own, the daemon never does. */
+  migrations?: readonly Migration[];
+}
+
+export interface Store {
+  /** The file path, or ":memory:". */
+  readonly path: string;
+  /** The schema version after opening (= the newest this build knows). */
+  readonly schemaVersion: number;
+  readonly tasks: TaskRepository;
+  readonly topicEvents: TopicEventRepository;
+  readonly alertStates: AlertStateRepository;
+  readonly topicHandlers: TopicHandlerRepository;
+  readonly kv: KvRepository;
+  /**
+   * The connection, for modules that own tables of their own (their migrations go in
+   * migrations.ts). Prefer the repositories.
+   */
+  readonly db: Database.Database;
+  /** Runs fn in one transaction (nested calls become savepoints); a throw rolls it all back. */
+  transaction<T>(fn: () => T): T;
+  /** Idempotent. Checkpoints the WAL into the main file. */
+  close(): void;
+}
+
+export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
+  const memory = path === ":memory:";
+  const where = memory ? "the in-memory store" : `store ${path}`;
+  if (!memory && path !== "") {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (e) {
+      throw new TickdError(
+        StoreErrorCodes.STORE,
+        `cannot create the directory of ${where}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+  }
+
+  let db: Database.Database;
+  try {
+    db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5000 });
+  } catch (e) {
+    throw new TickdError(StoreErrorCodes.STORE, `cannot open ${where}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
+    db.pragma("foreign_keys = ON");
+    const schemaVersion = migrate(db, where, opts.migrations ?? MIGRATIONS);
+    // After the version check, which is the first read (a non-database file fails there): the
+    // journal-mode switch writes the file header, and a refused file must be left as it was.
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    return new SqliteStore(path, db, schemaVersion);
+  } catch (e) {
+    db.close();
+    if (e instanceof TickdError) throw e;
+    throw new TickdError(StoreErrorCodes.STORE, `cannot open ${where}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+class SqliteStore implements Store {
+  readonly tasks: TaskRepository;
+  readonly topicEvents: TopicEventRepository;
+  readonly alertStates: AlertStateRepository;
+  readonly topicHandlers: TopicHandlerRepository;
+  readonly kv: KvRepository;
+
+  constructor(
+    readonly path: string,
+    readonly db: Database.Database,
+    readonly schemaVersion: number,
+  ) {
+    this.tasks = new TaskRepository(db);
+    this.topicEvents = new TopicEventRepository(db);
+    this.alertStates = new AlertStateRepository(db);
+    this.topicHandlers = new TopicHandlerRepository(db);
+    this.kv = new KvRepository(db);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Schema migrations: an ordered list, version n at index n-1, each applied once.
+ *
+ * `schema_migrations(version, applied_at)` records what a database file has. Opening a file
+ * runs every missing migration, each in its own IMMEDIATE transaction together with its
+ * `schema_migrations` row, so a crash mid-migration leaves the previous version intact and a
+ * second process opening the same file waits, re-reads the version and skips what the first
+ * one applied. A file whose version is newer than this list is refused before anything is
+ * written: an older tickd must not run on a schema it does not understand.
+ *
+ * Never edit a released migration; append a new one. The delivery journal, when it lands,
+ * adds its tables here as the next version.
+ */
+import type Database from "better-sqlite3";
+import { TickdError } from "../core/errors.js";
+import { StoreErrorCodes } from "./errors.js";
+
+export interface Migration {
+  version: number;
+  /** Short description, for the error messages and the reader. */
+  name: string;
+  up(db: Database.Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "tasks, topic events, alert states, topic handlers, kv",
+    up(db) {
+      db.exec(`
+        CREATE TABLE tasks (
+          id           TEXT PRIMARY KEY NOT NULL,
+          template_id  TEXT NOT NULL DEFAULT '',
+          type         TEXT NOT NULL CHECK (type IN ('stream', 'batch')),
+          dbrps        TEXT NOT NULL DEFAULT '[]',
+          script       TEXT NOT NULL,
+          status       TEXT NOT NULL CHECK (status IN ('enabled', 'disabled')),
+          vars         TEXT NOT NULL DEFAULT '{}',
+          error        TEXT NOT NULL DEFAULT '',
+          created      INTEGER NOT NULL,
+          modified     INTEGER NOT NULL,
+          last_enabled INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+
+        CREATE TABLE topic_events (
+          topic    TEXT NOT NULL,
+          event_id TEXT NOT NULL,
+          level    INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+          message  TEXT NOT NULL,
+          details  TEXT NOT NULL,
+          time     INTEGER NOT NULL,
+          duration INTEGER NOT NULL,
+          PRIMARY KEY (topic, event_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE alert_states (
+          task            TEXT NOT NULL,
+          node            TEXT NOT NULL,
+          group_key       TEXT NOT NULL,
+          event_id        TEXT NOT NULL,
+          level           INTEGER NOT NULL CHECK (level BETWEEN 0 AND 3),
+          prev            INTEGER NOT NULL CHECK (prev BETWEEN 0 AND 3),
+          first_triggered INTEGER NOT NULL,
+          last_triggered  INTEGER NOT NULL,
+          flapping        INTEGER NOT NULL CHECK (flapping IN (0, 1)),
+          history         BLOB,
+          PRIMARY KEY (task, node, group_key)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE topic_handlers (
+          topic   TEXT NOT NULL,
+          id      TEXT NOT NULL,
+          kind    TEXT NOT NULL CHECK (kind <> ''),
+          options TEXT NOT NULL DEFAULT '{}',
+          match   TEXT NOT NULL DEFAULT '',
+          PRIMARY KEY (topic, id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE kv (
+          key   TEXT PRIMARY KEY NOT NULL,
+          value TEXT NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+/** The version this build writes. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The version recorded in the file, 0 for a new (or pre-migration) database. */
+export function currentSchemaVersion(db: Database.Database): number {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  if (table === undefined) return 0;
+  const row = db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/**
+ * Brings `db` to the newest version of `migrations`; returns the version it ends at.
+ * `where` names the file in errors.
+ */
+export function migrate(
+  db: Database.Database,
+  where: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): number {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new TickdError(
+        StoreErrorCodes.SCHEMA,
+        `migration list is out of order: entry ${i} has version ${m.version}, expected ${i + 1}`,
+      );
+    }
+  });
+  const latest = migrations.length;
+  refuseNewer(currentSchemaVersion(db), latest, where);
+
+  const apply = db.transaction((m: Migration): void => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY NOT NULL,
+      applied_at TEXT NOT NULL
+    )`);
+    // Re-read under the write lock: another process may have migrated meanwhile.
+    const now = currentSchemaVersion(db);
+    refuseNewer(now, latest, where);
+    if (now >= m.version) return;
+    try {
+      m.up(db);
+    } catch (e) {
+      throw new TickdError(
+        StoreErrorCodes.STORE,
+        `${where}: migration ${m.version} (${m.name}) failed: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
+      m.version,
+      new Date().toISOString(),
+    );
+  });
+
+  for (const m of migrations) {
+    if (currentSchemaVersion(db) >= m.version) continue;
+    apply.immediate(m);
+  }
+  return currentSchemaVersion(db);
+}
+
+function refuseNewer(found: number, known: number, where: string): void {
+  if (found > known) {
+    throw new TickdError(
+      StoreErrorCodes.SCHEMA,
+      `${where} has schema version ${found}, but this tickd only knows versions up to ${known}: ` +
+        `it was written by a newer tickd. Run that version, or restore a backup made for this one; ` +
+        `the file was left untouched.`,
+    );
+  }
+}
