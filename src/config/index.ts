@@ -1,0 +1,5 @@
+export { ConfigError, loadConfig, redactConfig, REDACTED } from "./load.js";
+export type { LoadConfigOptions, LoadedConfig } from "./load.js";
+export { ENV_PREFIX } from "./env.js";
+export { SECTIONS, SECRET_KEYS, TOP_LEVEL, DEFAULT_VICTOROPS_URL } from "./schema.js";
+export type * from "./types.js";

@@ -1,0 +1,244 @@
+/**
+ * The validated, frozen configuration tickd runs on. Field names are the TOML keys in
+ * camelCase (`bind-address` → `bindAddress`, `[[kafka-input]]` → `kafkaInput`); every field is
+ * present (defaults are filled in), so consumers never deal with `undefined`.
+ *
+ * Units: durations are nanoseconds (as `parseTickDuration` and the engine use them), sizes are
+ * bytes. A duration of 0 means "off" wherever the field says so.
+ *
+ * Secrets (`apiKey`, `password`, `authKey`, `sharedSecret`, `saslPassword`, `token`, and
+ * credential-like `headers`) hold the real value here; show the result of `redactConfig()`
+ * to anyone or anything else (API responses, logs).
+ */
+
+/** Nanoseconds. */
+export type Nanoseconds = number;
+
+export interface TickdConfig {
+  /** Name InfluxDB uses to reach tickd when it creates subscriptions (Kapacitor's `hostname`). */
+  readonly hostname: string;
+  readonly http: HttpConfig;
+  readonly storage: StorageConfig;
+  readonly load: LoadConfig;
+  readonly alert: AlertConfig;
+  readonly victorops: VictorOpsConfig;
+  readonly httppost: readonly HttpPostConfig[];
+  readonly escalation: readonly EscalationConfig[];
+  readonly webhook: WebhookConfig;
+  readonly delivery: DeliveryConfig;
+  readonly engine: EngineConfig;
+  readonly influxdb: readonly InfluxDBConfig[];
+  readonly kafkaInput: readonly KafkaInputConfig[];
+  readonly kafka: readonly KafkaConfig[];
+  readonly logging: LoggingConfig;
+}
+
+/** `[http]`: the API and write endpoint. */
+export interface HttpConfig {
+  /** `host:port` to listen on; `:9092` means every interface. */
+  readonly bindAddress: string;
+  /** Require credentials on every route but `/ping`: basic auth from `users`, or a JWT signed with `sharedSecret`. */
+  readonly authEnabled: boolean;
+  /** HS256 key for bearer tokens (Kapacitor's JWT scheme). Secret. Empty: bearer tokens refused. */
+  readonly sharedSecret: string;
+  /** Basic-auth accounts, from `[[http.users]]` tables (tickd extension). */
+  readonly users: readonly HttpUser[];
+  /** Largest request body accepted, bytes (tickd extension); larger bodies get 413. */
+  readonly maxBodySize: number;
+  /** Log one line per HTTP request. */
+  readonly logEnabled: boolean;
+  /** How long SIGTERM waits for in-flight requests and queues to drain before exiting anyway. */
+  readonly shutdownTimeout: Nanoseconds;
+}
+
+/** One `[[http.users]]` table. */
+export interface HttpUser {
+  readonly username: string;
+  /** Plain text; compared in constant time. Secret. */
+  readonly password: string;
+}
+
+/** `[storage]`. */
+export interface StorageConfig {
+  /** Directory of the SQLite database (tasks, topic and alert state, delivery journal). */
+  readonly dir: string;
+}
+
+/** `[load]`: TICKscripts and topic-handler files read at start and on SIGHUP. */
+export interface LoadConfig {
+  readonly enabled: boolean;
+  /** Kapacitor's load directory, if set: `tasksDir`/`handlersDir` default to its `tasks/` and `handlers/`. "" when unset. */
+  readonly dir: string;
+  readonly tasksDir: string;
+  readonly handlersDir: string;
+}
+
+/** `[alert]`. */
+export interface AlertConfig {
+  /** Keep topic state and events across restarts (in SQLite). */
+  readonly persistTopics: boolean;
+  /** Events buffered per topic before its handlers run; a full buffer slows the producer, it never drops. */
+  readonly topicBufferLength: number;
+}
+
+/** `[victorops]`: defaults for the `victorOps()` alert handler. */
+export interface VictorOpsConfig {
+  readonly enabled: boolean;
+  /** Secret. Required when `enabled`. */
+  readonly apiKey: string;
+  readonly routingKey: string;
+  readonly url: string;
+  /** Send the alert data as a JSON object instead of a string. */
+  readonly jsonData: boolean;
+  /** Send every alert to VictorOps, whether or not the script asks. */
+  readonly global: boolean;
+}
+
+/** One `[[httppost]]` endpoint, named by `endpoint` and used as `.post().endpoint('name')`. */
+export interface HttpPostConfig {
+  readonly endpoint: string;
+  /** URL; may be a template (`{{.ID}}`), checked after templating against `[webhook] allowed-hosts`. */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** `null` when not configured. */
+  readonly basicAuth: BasicAuth | null;
+  readonly alertTemplate: string;
+  readonly alertTemplateFile: string;
+  readonly rowTemplate: string;
+  readonly rowTemplateFile: string;
+}
+
+export interface BasicAuth {
+  readonly username: string;
+  /** Secret. */
+  readonly password: string;
+}
+
+export type EscalationScheme = "victorops" | "hmac-sha256";
+export type EscalationEvent =
+  "incident.created" | "incident.updated" | "incident.acknowledged" | "incident.resolved";
+
+/** One `[[escalation]]` signed-webhook endpoint (DESIGN §7). */
+export interface EscalationConfig {
+  readonly name: string;
+  readonly url: string;
+  /** HMAC key. Secret. */
+  readonly authKey: string;
+  readonly scheme: EscalationScheme;
+  /** Which incident events are sent. */
+  readonly events: readonly EscalationEvent[];
+}
+
+export type VerificationMode = "full" | "certificate" | "none";
+
+/** `[webhook]`: rules for every outgoing webhook (post, escalation). */
+export interface WebhookConfig {
+  /** Host patterns a webhook URL may target: `"*"`, `"example.com"`, `"*.example.com"`. */
+  readonly allowedHosts: readonly string[];
+  /** TLS checks: `full` (chain and hostname), `certificate` (chain only), `none`. */
+  readonly verificationMode: VerificationMode;
+  /** Extra CA bundle (PEM) trusted for webhooks; "" for the system store. */
+  readonly caFile: string;
+  /** Per-request timeout. */
+  readonly timeout: Nanoseconds;
+}
+
+/** `[delivery]`: the journal and retry policy behind every notification (DESIGN §8). */
+export interface DeliveryConfig {
+  /** Attempts per notification before it is recorded as failed; 0 = retry forever. */
+  readonly maxAttempts: number;
+  readonly backoffInitial: Nanoseconds;
+  readonly backoffMax: Nanoseconds;
+  /** Requests in flight per handler. */
+  readonly concurrency: number;
+  /** Journal notifications in SQLite before the first attempt (at-least-once across restarts). */
+  readonly journal: boolean;
+}
+
+/** `[engine]`: tickd extensions to Kapacitor's data-time semantics (DESIGN §9). */
+export interface EngineConfig {
+  /** Close a window whose group went quiet this long after its end, by the wall clock; 0 = off (Kapacitor behaviour). */
+  readonly idleFlush: Nanoseconds;
+  /** Drop per-group state unseen for this long; 0 = never. */
+  readonly groupTtl: Nanoseconds;
+}
+
+export type SubscriptionMode = "cluster" | "server";
+
+/** One `[[influxdb]]` connection. */
+export interface InfluxDBConfig {
+  readonly enabled: boolean;
+  readonly name: string;
+  /** The connection batch tasks and `influxDBOut` use when they name none. */
+  readonly default: boolean;
+  readonly urls: readonly string[];
+  readonly username: string;
+  /** Secret. */
+  readonly password: string;
+  /** InfluxDB 2.x API token (instead of username/password). Secret. */
+  readonly token: string;
+  readonly sslCa: string;
+  readonly sslCert: string;
+  readonly sslKey: string;
+  readonly insecureSkipVerify: boolean;
+  /** Per-request timeout; 0 = none. */
+  readonly timeout: Nanoseconds;
+  readonly disableSubscriptions: boolean;
+  readonly subscriptionProtocol: "http" | "https";
+  readonly subscriptionMode: SubscriptionMode;
+  /** Database → retention policies to subscribe to; empty = all but `excludedSubscriptions`. */
+  readonly subscriptions: Readonly<Record<string, readonly string[]>>;
+  readonly excludedSubscriptions: Readonly<Record<string, readonly string[]>>;
+  /** Host InfluxDB should post to; "" = top-level `hostname`. */
+  readonly kapacitorHostname: string;
+  /** Port InfluxDB should post to; 0 = the port of `[http] bind-address`. */
+  readonly httpPort: number;
+  readonly startupTimeout: Nanoseconds;
+  readonly subscriptionsSyncInterval: Nanoseconds;
+}
+
+/** One `[[kafka-input]]` consumer (tickd extension). */
+export interface KafkaInputConfig {
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly brokers: readonly string[];
+  readonly topics: readonly string[];
+  readonly groupId: string;
+  readonly format: "line-protocol" | "json";
+  /** Database and retention policy the points are written to (stream tasks select on them). */
+  readonly db: string;
+  readonly rp: string;
+}
+
+export type SaslMechanism = "" | "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
+
+/** One `[[kafka]]` cluster for the `kafka` alert handler. */
+export interface KafkaConfig {
+  readonly enabled: boolean;
+  readonly id: string;
+  readonly brokers: readonly string[];
+  /** Default topic when a handler names none (tickd extension); "" = the handler must name one. */
+  readonly topic: string;
+  readonly timeout: Nanoseconds;
+  readonly batchSize: number;
+  readonly batchTimeout: Nanoseconds;
+  readonly useSsl: boolean;
+  readonly sslCa: string;
+  readonly sslCert: string;
+  readonly sslKey: string;
+  readonly insecureSkipVerify: boolean;
+  readonly saslUsername: string;
+  /** Secret. */
+  readonly saslPassword: string;
+  /** "" = PLAIN when `saslUsername` is set. */
+  readonly saslMechanism: SaslMechanism;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error" | "off";
+
+/** `[logging]`. */
+export interface LoggingConfig {
+  /** `STDERR`, `STDOUT` or a file path. */
+  readonly file: string;
+  readonly level: LogLevel;
+}
