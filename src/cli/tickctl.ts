@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { normalizeGoFlags } from "./argv.js";
+import { registerClientCommands } from "./client/commands.js";
 import { runCheck } from "./check-command.js";
 import { runTest } from "./test-command.js";
 import { VERSION } from "./version.js";
@@ -65,6 +66,8 @@ export function buildProgram(): Command {
         });
       },
     );
+
+  registerClientCommands(program);
 
   return program;
 }

@@ -1,0 +1,175 @@
+/**
+ * Registers the daemon client commands (DESIGN.md §5) on tickctl's commander program. Kapacitor's
+ * single-dash spellings (`-url`, `-tick`, `-dbrp`, `-type`, `-vars`, `-no-reload`) reach these
+ * options through normalizeGoFlags in tickctl.ts.
+ */
+import type { Command } from "commander";
+import { resolveUrl, type ClientOptions } from "./api.js";
+import {
+  runDefine,
+  runDeleteTasks,
+  runDisable,
+  runEnable,
+  runListTasks,
+  runShow,
+  type DefineOptions,
+} from "./tasks.js";
+import {
+  runDefineTopicHandler,
+  runDeleteTopicHandlers,
+  runDeleteTopics,
+  runListTopicHandlers,
+  runListTopics,
+  runShowTopic,
+} from "./topics.js";
+
+/** Where the commands print and which environment they read; tests pass their own. */
+export interface ClientIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Receives each command's exit code (default: sets process.exitCode). */
+  exit: (code: number) => void;
+}
+
+const processIo: ClientIo = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  env: process.env,
+  exit: (code) => {
+    process.exitCode = code;
+  },
+};
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerClientCommands(program: Command, io: ClientIo = processIo): void {
+  program.option(
+    "--url <url>",
+    "tickd's URL http(s)://host:port (default: $TICKD_URL, $KAPACITOR_URL or http://127.0.0.1:9092)",
+  );
+
+  const options = (cmd: Command, json = false): ClientOptions => {
+    const globals = cmd.optsWithGlobals<{ url?: string }>();
+    return { url: resolveUrl(globals.url, io.env), out: io.out, err: io.err, json };
+  };
+  const jsonOf = (cmd: Command): boolean => cmd.opts<{ json?: boolean }>().json === true;
+
+  program
+    .command("define")
+    .description("create a task, or update it (and reload it if enabled) when it exists")
+    .argument("<id>", "task id")
+    .option("--tick <file>", "TICKscript file")
+    .option("--type <type>", "task type: stream or batch (default: from the script)")
+    .option("--dbrp <db.rp>", 'database and retention policy, db.rp or "db"."rp" (repeatable)', collect, [])
+    .option("--vars <file>", "JSON file of task vars")
+    .option("--no-reload", "do not restart an enabled task with the new definition")
+    .action(
+      async (
+        id: string,
+        o: { tick?: string; type?: string; dbrp: string[]; vars?: string; reload: boolean },
+        cmd: Command,
+      ) => {
+        const def: DefineOptions = { dbrps: o.dbrp, noReload: !o.reload };
+        if (o.tick !== undefined) def.tick = o.tick;
+        if (o.type !== undefined) def.type = o.type;
+        if (o.vars !== undefined) def.vars = o.vars;
+        io.exit(await runDefine(id, def, options(cmd)));
+      },
+    );
+
+  program
+    .command("enable")
+    .description("enable and start tasks (ids or globs)")
+    .argument("<ids...>", "task ids or glob patterns")
+    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runEnable(ids, options(cmd)));
+    });
+
+  program
+    .command("disable")
+    .description("stop and disable tasks (ids or globs)")
+    .argument("<ids...>", "task ids or glob patterns")
+    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runDisable(ids, options(cmd)));
+    });
+
+  const del = program.command("delete").description("delete tasks, topics or topic handlers");
+  del
+    .command("tasks")
+    .description("delete tasks (ids or globs)")
+    .argument("<ids...>", "task ids or glob patterns")
+    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runDeleteTasks(ids, options(cmd)));
+    });
+  del
+    .command("topics")
+    .description("delete topics and their alert state (ids or globs)")
+    .argument("<ids...>", "topic ids or glob patterns")
+    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runDeleteTopics(ids, options(cmd)));
+    });
+  del
+    .command("topic-handlers")
+    .description("delete handlers of a topic (ids or globs)")
+    .argument("<topic>", "topic id")
+    .argument("<ids...>", "handler ids or glob patterns")
+    .action(async (topic: string, ids: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runDeleteTopicHandlers(topic, ids, options(cmd)));
+    });
+
+  const list = program.command("list").description("list tasks, topics or topic handlers");
+  list
+    .command("tasks")
+    .description("list tasks: ID, Type, Status, Executing, Databases and Retention Policies")
+    .argument("[patterns...]", "task ids or glob patterns")
+    .option("--json", "print the tasks as JSON")
+    .action(async (patterns: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runListTasks(patterns, options(cmd, jsonOf(cmd))));
+    });
+  list
+    .command("topics")
+    .description("list topics: ID, Level, Collected")
+    .argument("[patterns...]", "topic ids or glob patterns")
+    .option("--json", "print the topics as JSON")
+    .action(async (patterns: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runListTopics(patterns, options(cmd, jsonOf(cmd))));
+    });
+  list
+    .command("topic-handlers")
+    .description("list topic handlers: Topic, ID, Kind")
+    .argument("[topic]", "topic id or glob pattern (default: all topics)")
+    .argument("[patterns...]", "handler ids or glob patterns")
+    .option("--json", "print the handlers as JSON")
+    .action(async (topic: string | undefined, patterns: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runListTopicHandlers(topic, patterns, options(cmd, jsonOf(cmd))));
+    });
+
+  program
+    .command("show")
+    .description("show a task: status, dbrps, TICKscript, vars and DOT")
+    .argument("<id>", "task id")
+    .option("--json", "print the task JSON")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      io.exit(await runShow(id, options(cmd, jsonOf(cmd))));
+    });
+
+  program
+    .command("show-topic")
+    .description("show a topic: level, handlers and events")
+    .argument("<topic>", "topic id")
+    .option("--json", "print the topic, its events and handlers as JSON")
+    .action(async (topic: string, _o: unknown, cmd: Command) => {
+      io.exit(await runShowTopic(topic, options(cmd, jsonOf(cmd))));
+    });
+
+  program
+    .command("define-topic-handler")
+    .description("create or replace a topic handler from a .yaml, .yml or .json file")
+    .argument("<file>", "handler file: topic, id, kind, options, match")
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      io.exit(await runDefineTopicHandler(file, options(cmd)));
+    });
+}

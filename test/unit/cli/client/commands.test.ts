@@ -1,0 +1,214 @@
+/**
+ * The client commands as a user types them: Kapacitor's single-dash flags through
+ * normalizeGoFlags and commander, against the recording fake API.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer } from "node:http";
+import { Command } from "commander";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { normalizeGoFlags } from "../../../../src/cli/argv.js";
+import { DEFAULT_URL, resolveUrl } from "../../../../src/cli/client/api.js";
+import { registerClientCommands } from "../../../../src/cli/client/commands.js";
+import { deadUrl, FakeKapacitor, task } from "./fake-kapacitor.js";
+
+let server: FakeKapacitor;
+let dir: string;
+
+beforeEach(async () => {
+  server = new FakeKapacitor();
+  await server.start();
+  dir = mkdtempSync(join(tmpdir(), "tickctl-cmd-"));
+});
+afterEach(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function tickctl(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | undefined; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  let code: number | undefined;
+  const program = new Command("tickctl").exitOverride();
+  program.configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  registerClientCommands(program, {
+    out: (s) => (out += s),
+    err: (s) => (err += s),
+    env,
+    exit: (c) => (code = c),
+  });
+  try {
+    await program.parseAsync(normalizeGoFlags(argv), { from: "user" });
+  } catch (e) {
+    code = (e as { exitCode?: number }).exitCode ?? 99;
+  }
+  return { code, out, err };
+}
+
+describe("tickctl client commands through commander", () => {
+  it("define takes Kapacitor's single-dash -url -tick -type -dbrp (repeatable) -vars", async () => {
+    const tick = join(dir, "cpu.tick");
+    writeFileSync(tick, "stream\n    |from()\n");
+    const vars = join(dir, "vars.json");
+    writeFileSync(vars, '{"x": {"type": "int", "value": 3}}');
+    const r = await tickctl([
+      "-url",
+      server.url,
+      "define",
+      "cpu",
+      "-tick",
+      tick,
+      "-type",
+      "stream",
+      "-dbrp",
+      "telegraf.autogen",
+      "-dbrp",
+      '"other"."rp"',
+      "-vars",
+      vars,
+    ]);
+    expect(r).toEqual({ code: 0, out: "", err: "" });
+    expect(server.requests[1]).toEqual({
+      method: "POST",
+      url: "/kapacitor/v1/tasks",
+      body: {
+        id: "cpu",
+        type: "stream",
+        dbrps: [
+          { db: "telegraf", rp: "autogen" },
+          { db: "other", rp: "rp" },
+        ],
+        script: "stream\n    |from()\n",
+        vars: { x: { type: "int", value: 3 } },
+        status: "disabled",
+      },
+    });
+  });
+
+  it("define -no-reload skips the restart of an enabled task", async () => {
+    server.tasks.set("cpu", task("cpu", { status: "enabled" }));
+    const r = await tickctl(["define", "cpu", "-dbrp", "a.b", "-no-reload", "-url", server.url]);
+    expect(r.code).toBe(0);
+    expect(server.lines()).toEqual(["GET /kapacitor/v1/tasks/cpu", "PATCH /kapacitor/v1/tasks/cpu"]);
+  });
+
+  it("accepts -url after the command and --url before it", async () => {
+    server.tasks.set("a", task("a"));
+    expect((await tickctl(["enable", "a", "-url", server.url])).code).toBe(0);
+    expect((await tickctl(["--url", server.url, "disable", "a"])).code).toBe(0);
+    expect(server.requests.map((r) => r.body)).toEqual([{ status: "enabled" }, { status: "disabled" }]);
+  });
+
+  it("reads TICKD_URL, then KAPACITOR_URL, when -url is absent", async () => {
+    const dead = await deadUrl();
+    let r = await tickctl(["list", "tasks"], { TICKD_URL: server.url, KAPACITOR_URL: dead });
+    expect(r.code).toBe(0);
+    r = await tickctl(["list", "topics"], { KAPACITOR_URL: server.url });
+    expect(r.code).toBe(0);
+    r = await tickctl(["-url", server.url, "list", "topics"], { TICKD_URL: dead });
+    expect(r.code).toBe(0);
+    expect(server.lines()).toEqual([
+      "GET /kapacitor/v1/tasks?fields=type&fields=status&fields=executing&fields=dbrps&offset=0&limit=100",
+      "GET /kapacitor/v1/alerts/topics",
+      "GET /kapacitor/v1/alerts/topics",
+    ]);
+    expect(resolveUrl(undefined, {})).toBe(DEFAULT_URL);
+    expect(DEFAULT_URL).toBe("http://127.0.0.1:9092");
+  });
+
+  it("list tasks -json and list topic-handlers <topic> <pattern>", async () => {
+    server.tasks.set("cpu", task("cpu"));
+    const h = server.topic("system");
+    h.handlers.set("log", { id: "log", kind: "log", options: {}, match: "" });
+    const tasks = await tickctl(["-url", server.url, "list", "tasks", "-json"]);
+    expect((JSON.parse(tasks.out) as { tasks: { id: string }[] }).tasks.map((t) => t.id)).toEqual(["cpu"]);
+    const handlers = await tickctl(["-url", server.url, "list", "topic-handlers", "system", "l*"]);
+    expect(handlers.out).toBe("Topic      ID         Kind       \nsystem     log        log        \n");
+    expect(server.lines().slice(1)).toEqual([
+      "GET /kapacitor/v1/alerts/topics?pattern=system",
+      "GET /kapacitor/v1/alerts/topics/system/handlers?pattern=l*",
+    ]);
+  });
+
+  it("delete tasks | topics | topic-handlers", async () => {
+    server.topic("t").handlers.set("h", { id: "h", kind: "log", options: {}, match: "" });
+    const u = ["-url", server.url];
+    expect((await tickctl([...u, "delete", "tasks", "a", "b"])).code).toBe(0);
+    expect((await tickctl([...u, "delete", "topic-handlers", "t", "h"])).code).toBe(0);
+    expect((await tickctl([...u, "delete", "topics", "t"])).code).toBe(0);
+    expect(server.lines()).toEqual([
+      "DELETE /kapacitor/v1/tasks/a",
+      "DELETE /kapacitor/v1/tasks/b",
+      "DELETE /kapacitor/v1/alerts/topics/t/handlers/h",
+      "DELETE /kapacitor/v1/alerts/topics/t",
+    ]);
+  });
+
+  it("show, show-topic -json and define-topic-handler", async () => {
+    server.tasks.set("cpu", task("cpu"));
+    server.topic("t");
+    const f = join(dir, "h.yaml");
+    writeFileSync(f, "topic: t\nid: h\nkind: log\noptions:\n  path: /tmp/x\n");
+    const u = ["-url", server.url];
+    expect((await tickctl([...u, "show", "cpu"])).out).toMatch(/^ID: cpu\n/);
+    expect(JSON.parse((await tickctl([...u, "show-topic", "t", "-json"])).out)).toMatchObject({
+      topic: { id: "t" },
+    });
+    expect((await tickctl([...u, "define-topic-handler", f])).code).toBe(0);
+    expect(server.lines().slice(-2)).toEqual([
+      "GET /kapacitor/v1/alerts/topics/t/handlers/h",
+      "POST /kapacitor/v1/alerts/topics/t/handlers",
+    ]);
+  });
+
+  it("connection refused: says how to start tickd, exit 1", async () => {
+    const dead = await deadUrl();
+    const r = await tickctl(["-url", dead, "list", "tasks"]);
+    expect(r).toEqual({
+      code: 1,
+      out: "",
+      err: `tickctl: cannot reach tickd at ${dead}: is it running? (start it with npm start)\n`,
+    });
+  });
+
+  it("an invalid -url is a message, not a stack trace", async () => {
+    const r = await tickctl(["-url", "localhost:9092", "show", "x"]);
+    expect(r).toEqual({
+      code: 1,
+      out: "",
+      err: 'tickctl: invalid -url "localhost:9092": expected http(s)://host:port\n',
+    });
+  });
+
+  it("a plain-text server error (unknown route) is printed as is", async () => {
+    server.override = () => ({ status: 404, body: "404 page not found\n" });
+    const r = await tickctl(["-url", server.url, "show", "x"]);
+    expect(r).toEqual({ code: 1, out: "", err: "tickctl: 404 page not found\n" });
+  });
+
+  it("basic auth credentials in -url become an Authorization header", async () => {
+    const seen: (string | undefined)[] = [];
+    // The fake records no headers; a one-off server looks at this one.
+    const s = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { "content-type": "application/json" }).end('{"tasks":[]}');
+    });
+    await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+    const port = (s.address() as { port: number }).port;
+    const r = await tickctl(["-url", `http://ops:s3cret@127.0.0.1:${port}`, "list", "tasks"]);
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    expect(r.code).toBe(0);
+    expect(seen).toEqual([`Basic ${Buffer.from("ops:s3cret").toString("base64")}`]);
+  });
+
+  it("missing arguments are usage errors from commander", async () => {
+    const r = await tickctl(["enable"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("missing required argument 'ids'");
+    expect(server.requests).toEqual([]);
+  });
+});
