@@ -1,0 +1,235 @@
+/**
+ * `escalation`: signed incident webhooks to a configured `[[escalation]]` target (DESIGN §7).
+ *
+ * Incident events come from the level change the event carries:
+ *   OK → non-OK            incident.created
+ *   non-OK → other non-OK  incident.updated
+ *   non-OK → OK            incident.resolved
+ * A repeat of the same non-OK level is no incident change and sends nothing; nor does an
+ * event type the target's `events` list leaves out. (`incident.acknowledged` has no alert
+ * source yet.)
+ *
+ * Schemes:
+ * - `victorops`: `application/x-www-form-urlencoded` body with Incident, Level, Message,
+ *   Summary, Time (sorted keys); `X-VictorOps-Signature` = base64(HMAC-SHA1(auth-key,
+ *   url + each key and value in key order, no delimiters)), where url is the URL exactly as
+ *   requested (WHATWG-normalised, e.g. `http://h/` for `http://h`).
+ * - `hmac-sha256`: JSON `{event, timestamp, data:{id, title, description, level, previousLevel,
+ *   status, task, tags, createdAt}}`; `X-Webhook-Signature: sha256=<hex HMAC-SHA256(auth-key,
+ *   body)>`, `X-Webhook-Event`, `X-Webhook-Timestamp` (Unix s, as in the body).
+ * Both send `User-Agent: tickd/<version>`.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+import type { AlertEvent } from "../core/alert-event.js";
+import { TickdError } from "../core/errors.js";
+import { formatRFC3339Nano, stringMap } from "../core/go-format.js";
+import { goJson } from "../core/go-json.js";
+import { Level, levelName } from "../core/types.js";
+import type { HandlerSpec } from "../pipeline/task-graph.js";
+import { checkUrl, isSuccess, requestTimeoutMs } from "./http.js";
+import { argString, optionError, schema } from "./options.js";
+import { SerialHandler, logFailure } from "./runner.js";
+import {
+  HandlerCodes,
+  type EscalationEventName,
+  type EscalationTargetConfig,
+  type HandlerContext,
+  type HandlerKind,
+  type HttpRequest,
+} from "./types.js";
+
+const KIND = "escalation";
+
+export interface EscalationOptions {
+  /** The `[[escalation]]` target's name. */
+  name: string;
+}
+
+export const escalationSchema = schema(KIND, ["name"], (r): EscalationOptions => ({
+  name: r.requiredString("name"),
+}));
+
+/** The incident event an alert event stands for, or undefined when it changes nothing. */
+export function incidentEvent(level: Level, previousLevel: Level): EscalationEventName | undefined {
+  if (level === Level.OK) return previousLevel !== Level.OK ? "incident.resolved" : undefined;
+  if (previousLevel === Level.OK) return "incident.created";
+  return level !== previousLevel ? "incident.updated" : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures (exported for receivers: `tickctl verify-signature`, incoming webhooks, tests)
+
+type FormInput = string | URLSearchParams | Readonly<Record<string, string>>;
+
+function formPairs(form: FormInput): [string, string][] {
+  if (typeof form === "string") return [...new URLSearchParams(form)];
+  if (form instanceof URLSearchParams) return [...form];
+  return Object.entries(form);
+}
+
+/** base64(HMAC-SHA1(authKey, url + key1 + value1 + key2 + value2 …)) with keys sorted (stable for repeats). */
+export function victorOpsSignature(authKey: string, url: string, form: FormInput): string {
+  const pairs = formPairs(form).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const mac = createHmac("sha1", authKey);
+  mac.update(url, "utf8");
+  for (const [k, v] of pairs) mac.update(k + v, "utf8");
+  return mac.digest("base64");
+}
+
+/** `sha256=<hex HMAC-SHA256(secret, body)>`. */
+export function hmacSha256Signature(secret: string, body: string | Uint8Array): string {
+  return "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, "utf8");
+  const y = Buffer.from(b, "utf8");
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Checks an `X-VictorOps-Signature` header (constant-time compare). `form` is the raw body or its pairs. */
+export function verifyVictorOpsSignature(opts: {
+  authKey: string;
+  url: string;
+  form: FormInput;
+  signature: string;
+}): boolean {
+  return safeEqual(victorOpsSignature(opts.authKey, opts.url, opts.form), opts.signature.trim());
+}
+
+/** Checks an `X-Webhook-Signature: sha256=<hex>` header over the raw body (constant-time compare). */
+export function verifyHmacSha256Signature(opts: {
+  secret: string;
+  body: string | Uint8Array;
+  signature: string;
+}): boolean {
+  const sig = opts.signature.trim();
+  const expected = hmacSha256Signature(opts.secret, opts.body);
+  return safeEqual(expected, sig.startsWith("sha256=") ? sig : "sha256=" + sig);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+function description(e: AlertEvent): string {
+  return e.state.details !== "" ? e.state.details : e.state.message;
+}
+
+export function victorOpsEscalationRequest(
+  target: EscalationTargetConfig,
+  url: string,
+  e: AlertEvent,
+  userAgent: string,
+  timeoutMs: number,
+): HttpRequest {
+  const form = new URLSearchParams([
+    ["Incident", e.state.id],
+    ["Level", levelName(e.state.level)],
+    ["Message", description(e)],
+    ["Summary", e.state.message],
+    ["Time", formatRFC3339Nano(e.state.time)],
+  ]);
+  return {
+    method: "POST",
+    url,
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      "User-Agent": userAgent,
+      "X-VictorOps-Signature": victorOpsSignature(target.authKey, url, form),
+    },
+    body: form.toString(),
+    timeoutMs,
+  };
+}
+
+export function hmacEscalationRequest(
+  target: EscalationTargetConfig,
+  url: string,
+  e: AlertEvent,
+  previousLevel: Level,
+  incident: EscalationEventName,
+  nowMs: number,
+  userAgent: string,
+  timeoutMs: number,
+): HttpRequest {
+  const timestamp = BigInt(Math.floor(nowMs / 1000));
+  const body = goJson({
+    event: incident,
+    timestamp,
+    data: {
+      id: e.state.id,
+      title: e.state.message,
+      description: description(e),
+      level: levelName(e.state.level),
+      previousLevel: levelName(previousLevel),
+      status: e.state.level === Level.OK ? "resolved" : "triggered",
+      task: e.data.taskName,
+      tags: stringMap(e.data.tags),
+      // The incident began when it was first triggered: time − duration.
+      createdAt: formatRFC3339Nano(e.state.time - e.state.duration),
+    },
+  });
+  return {
+    method: "POST",
+    url,
+    headers: {
+      "Content-Type": "application/json",
+      "User-Agent": userAgent,
+      "X-Webhook-Event": incident,
+      "X-Webhook-Timestamp": timestamp.toString(),
+      "X-Webhook-Signature": hmacSha256Signature(target.authKey, body),
+    },
+    body,
+    timeoutMs,
+  };
+}
+
+export function createEscalation(o: EscalationOptions, ctx: HandlerContext): SerialHandler {
+  const target = ctx.config.escalation.find((t) => t.name === o.name);
+  if (target === undefined) {
+    const known = ctx.config.escalation.map((t) => t.name);
+    throw optionError(
+      KIND,
+      "name",
+      `no [[escalation]] named ${JSON.stringify(o.name)} (configured: ${known.join(", ") || "none"})`,
+    );
+  }
+  const timeoutMs = requestTimeoutMs(ctx.config.webhook);
+  const userAgent = `tickd/${ctx.version}`;
+  const deliver = async (event: AlertEvent, previousLevel: Level): Promise<void> => {
+    const incident = incidentEvent(event.state.level, previousLevel);
+    if (incident === undefined) return;
+    if (target.events.length > 0 && !target.events.includes(incident)) return;
+    const url = checkUrl(target.url, ctx.config.webhook).toString();
+    const req =
+      target.scheme === "victorops"
+        ? victorOpsEscalationRequest(target, url, event, userAgent, timeoutMs)
+        : hmacEscalationRequest(target, url, event, previousLevel, incident, ctx.now(), userAgent, timeoutMs);
+    const res = await ctx.send.send(req);
+    if (!isSuccess(res.status)) {
+      logFailure(
+        ctx,
+        KIND,
+        event,
+        new TickdError(HandlerCodes.STATUS, `escalation ${target.name} answered ${res.status}`),
+        "error",
+        { status: res.status, response: res.body, incident, target: target.name },
+      );
+    }
+  };
+  return new SerialHandler(ctx, KIND, deliver);
+}
+
+function escalationFromTickscript(spec: HandlerSpec): Record<string, unknown> {
+  const name = argString(spec.args[0]);
+  return name !== undefined ? { name } : {};
+}
+
+export const escalation: HandlerKind<EscalationOptions> = {
+  kind: KIND,
+  optionsSchema: escalationSchema,
+  create: createEscalation,
+  fromTickscript: escalationFromTickscript,
+  secrets: [],
+};

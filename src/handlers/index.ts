@@ -1,0 +1,166 @@
+/**
+ * The handler registry: kind name → implementation, listed explicitly (STYLE.md). Each entry
+ * is a small factory object ({@link HandlerKind}): a strict options schema, `create`, the
+ * TICKscript mapping and the list of secret options. {@link createHandlerFactory} turns the
+ * registry plus the daemon's deps into the pinned `HandlerFactory` (src/alert/handler.ts).
+ */
+import { readFileSync } from "node:fs";
+
+import type { AlertHandler, HandlerFactory } from "../alert/handler.js";
+import { TickdError } from "../core/errors.js";
+import type { HandlerSpec } from "../pipeline/task-graph.js";
+import { escalation } from "./escalation.js";
+import { exec } from "./exec.js";
+import { fetchSender } from "./http.js";
+import { log } from "./log.js";
+import { post } from "./post.js";
+import { tcp } from "./tcp.js";
+import { HandlerCodes, REDACTED, type HandlerContext, type HandlerDeps, type HandlerKind } from "./types.js";
+import { victorops } from "./victorops.js";
+
+export * from "./types.js";
+export { fetchSender, isAllowedUrl, redactUrl } from "./http.js";
+export {
+  hmacSha256Signature,
+  incidentEvent,
+  verifyHmacSha256Signature,
+  verifyVictorOpsSignature,
+  victorOpsSignature,
+} from "./escalation.js";
+
+/** Every kind tickd runs, by the name handler files use (`kind: victorops`). */
+export const HANDLER_KINDS: Readonly<Record<string, HandlerKind<unknown>>> = {
+  escalation,
+  exec,
+  log,
+  post,
+  tcp,
+  victorops,
+};
+
+function lookup(kind: string): HandlerKind<unknown> {
+  // TICKscript's `victorOps` and handler files' `victorops` name the same kind.
+  const entry = Object.hasOwn(HANDLER_KINDS, kind.toLowerCase())
+    ? HANDLER_KINDS[kind.toLowerCase()]
+    : undefined;
+  if (entry === undefined)
+    throw new TickdError(HandlerCodes.KIND, `unsupported action kind ${JSON.stringify(kind)}`);
+  return entry;
+}
+
+/** Option values under names like these are redacted in headers and unknown kinds. */
+const SECRET_NAME =
+  /authori[sz]ation|token|secret|password|passwd|api[-_]?key|auth[-_]?key|cookie|signature/i;
+
+function redactPath(o: Record<string, unknown>, path: readonly string[]): void {
+  const [head, ...rest] = path;
+  if (head === undefined || !Object.hasOwn(o, head)) return;
+  const v = o[head];
+  if (rest.length === 0) {
+    if (v !== undefined && v !== null && v !== "") o[head] = REDACTED;
+    return;
+  }
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    const copy = { ...(v as Record<string, unknown>) };
+    o[head] = copy;
+    redactPath(copy, rest);
+  }
+}
+
+function redactByName(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (SECRET_NAME.test(k) && typeof v === "string" && v !== "") out[k] = REDACTED;
+    else if (v !== null && typeof v === "object" && !Array.isArray(v))
+      out[k] = redactByName(v as Record<string, unknown>);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Options with every secret replaced by "<redacted>" (a copy; the input is not changed). */
+export function redactOptions(kind: string, options: Record<string, unknown>): Record<string, unknown> {
+  const entry = Object.hasOwn(HANDLER_KINDS, kind.toLowerCase())
+    ? HANDLER_KINDS[kind.toLowerCase()]
+    : undefined;
+  if (entry === undefined) return redactByName(options);
+  const out: Record<string, unknown> = { ...options };
+  for (const path of entry.secrets) redactPath(out, path.split("."));
+  const headers = out.headers;
+  if (headers !== null && typeof headers === "object" && !Array.isArray(headers)) {
+    out.headers = redactByName(headers as Record<string, unknown>);
+  }
+  return out;
+}
+
+/** package.json's version, for `User-Agent: tickd/<version>` when the daemon passes none. */
+function packageVersion(): string {
+  // src/handlers → ../../package.json; dist/src/handlers → ../../../package.json
+  for (const rel of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === "tickd" && typeof pkg.version === "string") return pkg.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return "0.0.0";
+}
+
+function where(spec: HandlerSpec): string {
+  return `line ${spec.span.start.line} char ${spec.span.start.column}`;
+}
+
+export interface TickdHandlerFactory extends HandlerFactory {
+  /** Validates options without creating anything (API and handler-file checks). Throws like `create`. */
+  validate(kind: string, options: Record<string, unknown>): void;
+}
+
+/** The registry bound to the daemon's config, logger and HTTP sender. */
+export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
+  const send = deps.send ?? fetchSender;
+  const now = deps.now ?? Date.now;
+  let version = deps.version;
+  return {
+    kinds: () => Object.keys(HANDLER_KINDS).sort(),
+
+    validate(kind, options) {
+      lookup(kind).optionsSchema.parse(options);
+    },
+
+    create(spec): AlertHandler {
+      const entry = lookup(spec.kind);
+      const options = entry.optionsSchema.parse(spec.options);
+      version ??= packageVersion();
+      const ctx: HandlerContext = {
+        config: deps.config,
+        logger: deps.logger,
+        send,
+        now,
+        version,
+        id: spec.id,
+        topic: spec.topic,
+      };
+      return entry.create(options, ctx);
+    },
+
+    fromTickscript(spec) {
+      const entry = lookup(spec.kind);
+      const options = entry.fromTickscript(spec);
+      try {
+        entry.optionsSchema.parse(options);
+      } catch (e) {
+        if (e instanceof TickdError) {
+          throw new TickdError(e.code, `.${spec.kind}() at ${where(spec)}: ${e.message}`, { cause: e });
+        }
+        throw e;
+      }
+      return { kind: entry.kind, options };
+    },
+
+    redact: redactOptions,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * `log`: appends the alert JSON (one line per event) to a file (KAPACITOR-COMPAT.md §2).
+ * The path must be absolute; `mode` (default 0600, must be user-writable) applies when the
+ * file is created. It is set explicitly on the new file so the process umask cannot weaken
+ * or widen what the handler asked for. The file is opened per event, as Kapacitor does, so
+ * log rotation needs no signal.
+ */
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
+import { isAbsolute } from "node:path";
+
+import { alertJsonLine } from "../alert/alert-json.js";
+import type { AlertEvent } from "../core/alert-event.js";
+import { TickdError } from "../core/errors.js";
+import type { Level } from "../core/types.js";
+import { lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
+import { argInt, argString, schema } from "./options.js";
+import { SerialHandler } from "./runner.js";
+import { HandlerCodes, type HandlerContext, type HandlerKind } from "./types.js";
+
+const KIND = "log";
+
+export const DEFAULT_LOG_MODE = 0o600;
+
+export interface LogOptions {
+  path: string;
+  /** Permission bits of a newly created file. */
+  mode: number;
+}
+
+export const logSchema = schema(KIND, ["path", "mode"], (r): LogOptions => {
+  const path = r.requiredString("path");
+  if (!isAbsolute(path)) throw r.error("path", `must be absolute: ${path} is not absolute`);
+  const raw = r.value("mode");
+  let mode = DEFAULT_LOG_MODE;
+  if (typeof raw === "number" || typeof raw === "bigint") {
+    // Handler files are JSON after YAML: `mode: 0644` arrives as 420.
+    mode = Number(raw);
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
+      throw r.error("mode", `invalid file mode ${String(raw)}`);
+  } else if (typeof raw === "string") {
+    // tickd superset: the octal text itself, "0644" or "644".
+    if (!/^0?[0-7]{1,4}$/.test(raw.trim()))
+      throw r.error("mode", `expected an octal file mode like "0644", got "${raw}"`);
+    mode = parseInt(raw.trim(), 8);
+  } else if (raw !== undefined) {
+    throw r.error("mode", 'expected a file mode (420 or "0644")');
+  }
+  if ((mode & 0o200) === 0)
+    throw r.error("mode", `invalid file mode 0${mode.toString(8)}, must be user writable`);
+  return { path, mode };
+});
+
+async function appendLine(path: string, mode: number, line: string): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+  let fh;
+  let created = false;
+  try {
+    fh = await open(path, flags | constants.O_EXCL, mode);
+    created = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw fileError(path, e);
+  }
+  try {
+    if (fh === undefined) fh = await open(path, flags, mode);
+    if (created) await fh.chmod(mode);
+    await fh.write(line);
+  } catch (e) {
+    throw fileError(path, e);
+  } finally {
+    await fh?.close();
+  }
+}
+
+function fileError(path: string, e: unknown): TickdError {
+  return new TickdError(HandlerCodes.SEND, `failed to write alert log ${path}: ${(e as Error).message}`, {
+    cause: e,
+  });
+}
+
+export function createLog(o: LogOptions, ctx: HandlerContext): SerialHandler {
+  return new SerialHandler(ctx, KIND, (event: AlertEvent, previousLevel: Level) =>
+    appendLine(o.path, o.mode, alertJsonLine(event, previousLevel)),
+  );
+}
+
+function logFromTickscript(spec: HandlerSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const path = argString(spec.args[0]);
+  if (path !== undefined) out.path = path;
+  const mode = argInt(lastProperty(spec, "mode")?.args[0]);
+  if (mode !== undefined) out.mode = mode;
+  return out;
+}
+
+export const log: HandlerKind<LogOptions> = {
+  kind: KIND,
+  optionsSchema: logSchema,
+  create: createLog,
+  fromTickscript: logFromTickscript,
+  secrets: [],
+};

@@ -1,0 +1,293 @@
+/**
+ * `post`: Kapacitor's httppost handler (KAPACITOR-COMPAT.md §4) plus the generic-webhook extras
+ * of DESIGN §7 — method, handler-level basic auth or bearer token, a body template with the
+ * Logz.io-style helpers, and the `[webhook] allowed-hosts` check on the URL after templating.
+ *
+ * Request assembly, in Kapacitor's order: the endpoint's basic auth, the endpoint's headers,
+ * then (tickd) the handler's basic auth or bearer token, the handler's headers (overwriting,
+ * names compared case-insensitively as Go canonicalises them), and last `Content-Type:
+ * application/json` when the body is the alert JSON — a templated body gets no Content-Type.
+ */
+import { readFileSync } from "node:fs";
+import { isAbsolute } from "node:path";
+
+import { alertJsonLine } from "../alert/alert-json.js";
+import type { AlertEvent } from "../core/alert-event.js";
+import { TickdError } from "../core/errors.js";
+import { formatRFC3339Nano, goMap } from "../core/go-format.js";
+import { goJson } from "../core/go-json.js";
+import { compileTemplate, type Template, type TemplateFunc } from "../core/template.js";
+import { levelName, type Level } from "../core/types.js";
+import { allProperties, lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
+import { basicAuthHeader, checkUrl, isSuccess, redactUrl, requestTimeoutMs } from "./http.js";
+import { argString, optionError, schema } from "./options.js";
+import { SerialHandler, logFailure } from "./runner.js";
+import { alertTemplateData } from "./template-data.js";
+import { HandlerCodes, type HandlerContext, type HandlerKind, type HttpPostEndpointConfig } from "./types.js";
+
+const KIND = "post";
+
+export interface PostOptions {
+  url?: string;
+  endpoint?: string;
+  headers: Record<string, string>;
+  captureResponse: boolean;
+  /** ns; 0 = the default timeout. */
+  timeout: number;
+  /** Accepted for Kapacitor compatibility; this version does not pass it on (as Kapacitor 1.8). */
+  skipSslVerification: boolean;
+  /** tickd: POST (default), PUT or PATCH. */
+  method: string;
+  /** tickd: `Authorization: Bearer <token>`. Secret. */
+  bearerToken?: string;
+  /** tickd: handler-level basic auth. The password is a secret. */
+  basicAuth?: { username: string; password: string };
+  /** tickd: body template (Go text/template over alert.Data), overriding the endpoint's. */
+  alertTemplate?: string;
+}
+
+const METHODS = ["POST", "PUT", "PATCH"];
+
+/** Samples `alert_event_samples` lists at most (Logz.io shows five). */
+export const MAX_EVENT_SAMPLES = 5;
+
+export const postSchema = schema(
+  KIND,
+  [
+    "url",
+    "endpoint",
+    "headers",
+    "capture-response",
+    "timeout",
+    "skip-ssl-verification",
+    "method",
+    "bearer-token",
+    "basic-auth",
+    "alert-template",
+  ],
+  (r): PostOptions => {
+    const url = r.string("url");
+    const endpoint = r.string("endpoint");
+    if ((url ?? "") === "" && (endpoint ?? "") === "") {
+      throw r.error("url", 'a url (or an "endpoint" naming an [[httppost]] section) is required');
+    }
+    const headers = r.stringMap("headers") ?? {};
+    for (const k of Object.keys(headers)) {
+      if (k.toLowerCase() === "authenticate")
+        throw r.error(`headers.${k}`, "the Authenticate header cannot be set");
+    }
+    const method = (r.string("method") ?? "POST").toUpperCase();
+    if (!METHODS.includes(method))
+      throw r.error("method", `expected one of ${METHODS.join(", ")}, got "${method}"`);
+    const out: PostOptions = {
+      headers,
+      captureResponse: r.bool("capture-response") ?? false,
+      timeout: r.duration("timeout") ?? 0,
+      skipSslVerification: r.bool("skip-ssl-verification") ?? false,
+      method,
+    };
+    if (url !== undefined && url !== "") out.url = url;
+    if (endpoint !== undefined && endpoint !== "") out.endpoint = endpoint;
+    const bearer = r.string("bearer-token");
+    if (bearer !== undefined && bearer !== "") out.bearerToken = bearer;
+    const auth = r.value("basic-auth");
+    if (auth !== undefined) {
+      if (typeof auth !== "object" || auth === null || Array.isArray(auth))
+        throw r.error("basic-auth", "expected a map with username and password");
+      const a = auth as Record<string, unknown>;
+      for (const k of Object.keys(a)) {
+        if (k !== "username" && k !== "password")
+          throw r.error(`basic-auth.${k}`, "unknown key (username, password)");
+      }
+      if (typeof a.username !== "string" || a.username === "")
+        throw r.error("basic-auth.username", "expected a non-empty string");
+      if (typeof a.password !== "string" || a.password === "")
+        throw r.error("basic-auth.password", "expected a non-empty string");
+      out.basicAuth = { username: a.username, password: a.password };
+    }
+    if (out.basicAuth !== undefined && out.bearerToken !== undefined) {
+      throw r.error("bearer-token", 'set only one of "basic-auth" and "bearer-token"');
+    }
+    const tmpl = r.string("alert-template");
+    if (tmpl !== undefined && tmpl !== "") out.alertTemplate = tmpl;
+    return out;
+  },
+);
+
+/** The event a template is executing for; the helper functions read it (execution is synchronous). */
+interface Current {
+  event: AlertEvent | undefined;
+}
+
+/** `alert_event_samples`: up to five rows as JSON objects of tags and columns (time as RFC3339Nano). */
+export function eventSamples(e: AlertEvent): string {
+  const out: unknown[] = [];
+  for (const s of e.data.series) {
+    for (const row of s.values) {
+      if (out.length >= MAX_EVENT_SAMPLES) return goJson(out);
+      const entries: Record<string, unknown> = { ...s.tags };
+      s.columns.forEach((c, i) => {
+        const v = row[i];
+        entries[c] = i === 0 && typeof v === "number" ? formatRFC3339Nano(v) : v;
+      });
+      out.push(goMap(entries));
+    }
+  }
+  return goJson(out);
+}
+
+function helperFuncs(cur: Current): Record<string, TemplateFunc> {
+  const ev = (): AlertEvent => {
+    if (cur.event === undefined) throw new Error("no alert event");
+    return cur.event;
+  };
+  return {
+    alert_title: () => ev().state.message,
+    alert_description: () => (ev().state.details !== "" ? ev().state.details : ev().state.message),
+    alert_severity: () => levelName(ev().state.level),
+    alert_event_samples: () => eventSamples(ev()),
+  };
+}
+
+function compile(text: string, name: string, cur: Current, key: string): Template {
+  try {
+    return compileTemplate(text, { name, funcs: helperFuncs(cur) });
+  } catch (e) {
+    throw optionError(KIND, key, (e as Error).message);
+  }
+}
+
+function endpointTemplate(ep: HttpPostEndpointConfig, cur: Current): Template | undefined {
+  if (ep.alertTemplate !== undefined && ep.alertTemplate !== "") {
+    return compile(ep.alertTemplate, "body", cur, "endpoint");
+  }
+  const file = ep.alertTemplateFile ?? "";
+  if (file === "") return undefined;
+  if (!isAbsolute(file)) {
+    throw optionError(
+      KIND,
+      "endpoint",
+      `[[httppost]] ${ep.endpoint}: alert-template-file must be an absolute path`,
+    );
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw optionError(
+      KIND,
+      "endpoint",
+      `[[httppost]] ${ep.endpoint}: failed to read template file ${JSON.stringify(file)}: ${(e as Error).message}`,
+    );
+  }
+  return compile(text, "body", cur, "endpoint");
+}
+
+/** Sets a header, replacing any spelling of the same name (Go canonicalises header names). */
+function setHeader(h: Record<string, string>, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(h)) if (k.toLowerCase() === lower) delete h[k];
+  h[name] = value;
+}
+
+export function createPost(o: PostOptions, ctx: HandlerContext): SerialHandler {
+  const cur: Current = { event: undefined };
+  // A known endpoint supplies URL, headers, auth and templates; otherwise the url option (§4).
+  const ep =
+    o.endpoint !== undefined ? ctx.config.httppost.find((e) => e.endpoint === o.endpoint) : undefined;
+  let urlText: string;
+  if (ep !== undefined) urlText = ep.url;
+  else if (o.url !== undefined) urlText = o.url;
+  else {
+    const known = ctx.config.httppost.map((e) => e.endpoint);
+    throw optionError(
+      KIND,
+      "endpoint",
+      `no [[httppost]] endpoint named ${JSON.stringify(o.endpoint)} (configured: ${known.join(", ") || "none"}) and no url given`,
+    );
+  }
+  const urlTemplate = compile(urlText, "url", cur, ep !== undefined ? "endpoint" : "url");
+  const bodyTemplate =
+    o.alertTemplate !== undefined
+      ? compile(o.alertTemplate, "body", cur, "alert-template")
+      : ep !== undefined
+        ? endpointTemplate(ep, cur)
+        : undefined;
+  const epAuth = ep?.basicAuth;
+  const secrets = [o.bearerToken ?? "", o.basicAuth?.password ?? "", epAuth?.password ?? ""];
+  const timeoutMs = requestTimeoutMs(ctx.config.webhook, o.timeout);
+
+  const deliver = async (event: AlertEvent, previousLevel: Level): Promise<void> => {
+    const data = alertTemplateData(event, previousLevel);
+    let body: string;
+    let url: string;
+    cur.event = event;
+    try {
+      body = bodyTemplate !== undefined ? bodyTemplate.execute(data) : alertJsonLine(event, previousLevel);
+      url = urlTemplate.execute(data);
+    } finally {
+      cur.event = undefined;
+    }
+    checkUrl(url, ctx.config.webhook);
+
+    const headers: Record<string, string> = {};
+    if (epAuth && epAuth.username !== "" && epAuth.password !== "") {
+      setHeader(headers, "Authorization", basicAuthHeader(epAuth.username, epAuth.password));
+    }
+    for (const [k, v] of Object.entries(ep?.headers ?? {})) setHeader(headers, k, v);
+    if (o.basicAuth !== undefined) {
+      setHeader(headers, "Authorization", basicAuthHeader(o.basicAuth.username, o.basicAuth.password));
+    }
+    if (o.bearerToken !== undefined) setHeader(headers, "Authorization", `Bearer ${o.bearerToken}`);
+    for (const [k, v] of Object.entries(o.headers)) setHeader(headers, k, v);
+    if (bodyTemplate === undefined) setHeader(headers, "Content-Type", "application/json");
+
+    const res = await ctx.send.send({ method: o.method, url, headers, body, timeoutMs });
+    if (!isSuccess(res.status)) {
+      const extra: Record<string, unknown> = { status: res.status, url: redactUrl(url, secrets) };
+      if (o.captureResponse) extra.response = res.body;
+      const why = o.captureResponse ? res.body : "use .captureResponse() to log the response body";
+      logFailure(
+        ctx,
+        KIND,
+        event,
+        new TickdError(HandlerCodes.STATUS, `${o.method} returned non 2xx status code ${res.status}: ${why}`),
+        "error",
+        extra,
+      );
+    }
+  };
+  return new SerialHandler(ctx, KIND, deliver);
+}
+
+function postFromTickscript(spec: HandlerSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const url = argString(spec.args[0]);
+  if (url !== undefined && url !== "") out.url = url;
+  const endpoint = argString(lastProperty(spec, "endpoint")?.args[0]);
+  if (endpoint !== undefined) out.endpoint = endpoint;
+  const headers: Record<string, string> = {};
+  let any = false;
+  for (const p of allProperties(spec, "header")) {
+    const k = argString(p.args[0]);
+    const v = argString(p.args[1]);
+    if (k !== undefined && v !== undefined) {
+      headers[k] = v;
+      any = true;
+    }
+  }
+  if (any) out.headers = headers;
+  if (lastProperty(spec, "captureResponse") !== undefined) out["capture-response"] = true;
+  const timeout = lastProperty(spec, "timeout")?.args[0];
+  if (timeout?.type === "duration") out.timeout = timeout.ns;
+  if (lastProperty(spec, "skipSSLVerification") !== undefined) out["skip-ssl-verification"] = true;
+  return out;
+}
+
+export const post: HandlerKind<PostOptions> = {
+  kind: KIND,
+  optionsSchema: postSchema,
+  create: createPost,
+  fromTickscript: postFromTickscript,
+  secrets: ["bearer-token", "basic-auth.password"],
+};

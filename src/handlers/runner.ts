@@ -1,0 +1,67 @@
+/**
+ * The shape every handler kind shares: events are delivered one after another per handler
+ * (Kapacitor runs each handler on its own goroutine, so order is kept), failures are logged
+ * with handler id and alert id and never thrown, and `handle` resolves when its attempt ends.
+ *
+ * States: open → closed. `close()` waits for the attempts already queued; events handed in
+ * after it are dropped with a warning.
+ */
+import type { AlertHandler } from "../alert/handler.js";
+import type { AlertEvent } from "../core/alert-event.js";
+import { coerceError, TickdError } from "../core/errors.js";
+import type { Level } from "../core/types.js";
+import type { HandlerContext } from "./types.js";
+
+export type Deliver = (event: AlertEvent, previousLevel: Level) => Promise<void>;
+
+export class SerialHandler implements AlertHandler {
+  private tail: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly ctx: HandlerContext,
+    private readonly kind: string,
+    private readonly deliver: Deliver,
+  ) {}
+
+  handle(event: AlertEvent, previousLevel: Level): Promise<void> {
+    // Only internal handlers (aggregate, publish) may see NoExternal events (KAPACITOR-COMPAT §5).
+    if (event.noExternal === true) return Promise.resolve();
+    if (this.closed) {
+      logFailure(this.ctx, this.kind, event, new Error("handler is closed; event dropped"), "warn");
+      return Promise.resolve();
+    }
+    const attempt = this.tail.then(() =>
+      this.deliver(event, previousLevel).catch((e: unknown) => logFailure(this.ctx, this.kind, event, e)),
+    );
+    this.tail = attempt;
+    return attempt;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.tail;
+  }
+}
+
+/** One log line for a failed delivery: who (handler, topic, kind), which alert, why. */
+export function logFailure(
+  ctx: HandlerContext,
+  kind: string,
+  event: AlertEvent,
+  e: unknown,
+  level: "error" | "warn" = "error",
+  extra: Record<string, unknown> = {},
+): void {
+  const err = coerceError(e);
+  const fields: Record<string, unknown> = {
+    handler: ctx.id,
+    topic: ctx.topic,
+    kind,
+    alert: event.state.id,
+    error: err.message,
+    ...extra,
+  };
+  if (err instanceof TickdError) fields.code = err.code;
+  ctx.logger.log(level, `${kind} handler failed to send event`, fields);
+}

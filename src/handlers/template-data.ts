@@ -1,0 +1,42 @@
+/**
+ * Kapacitor's `alert.Data` as a template sees it (KAPACITOR-COMPAT.md §4): Go field names
+ * `.ID .Message .Details .Time .Duration .Level .Data.Series .PreviousLevel .Recoverable`, a
+ * GoTime and a GoDuration that print like Go's, levels as their names, and `{{ json . }}`
+ * writing the same bytes as the alert JSON body (each object encodes as its json-tagged form).
+ */
+import { alertData, seriesJson } from "../alert/alert-json.js";
+import type { AlertEvent, Series } from "../core/alert-event.js";
+import { GO_JSON, GoDuration, GoTime, stringMap } from "../core/go-format.js";
+import { levelName, type Level } from "../core/types.js";
+
+function rowData(s: Series): Record<string | symbol, unknown> {
+  return {
+    Name: s.name,
+    Tags: stringMap(s.tags),
+    Columns: s.columns,
+    Values: s.values.map((row) => row.map((v, i) => (i === 0 && typeof v === "number" ? new GoTime(v) : v))),
+    Partial: false,
+    [GO_JSON]: () => seriesJson(s),
+  };
+}
+
+/** The template data of an event: alert.Data with Go names. */
+export function alertTemplateData(e: AlertEvent, previousLevel: Level): Record<string | symbol, unknown> {
+  const series = e.data.series;
+  return {
+    ID: e.state.id,
+    Message: e.state.message,
+    Details: e.state.details,
+    Time: new GoTime(e.state.time),
+    Duration: new GoDuration(e.state.duration),
+    Level: levelName(e.state.level),
+    Data: {
+      Series: series.map(rowData),
+      Err: "",
+      [GO_JSON]: () => ({ series: series.map(seriesJson) }),
+    },
+    PreviousLevel: levelName(previousLevel),
+    Recoverable: e.data.recoverable,
+    [GO_JSON]: () => alertData(e, previousLevel),
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Public types of the handler kinds: the slice of tickd's config they read, what they need
+ * from the daemon (logger, HTTP sender, clock), and the shape every kind's registry entry has.
+ * The coordinator maps the loaded TickdConfig onto {@link HandlerConfig}; nothing here imports
+ * src/config so the kinds stay testable with hand-written config.
+ */
+import type { EngineLogger } from "../engine/context.js";
+import type { AlertHandler } from "../alert/handler.js";
+import type { HandlerSpec } from "../pipeline/task-graph.js";
+
+/** Error codes of this layer (TickdError.code). */
+export const HandlerCodes = {
+  /** Unknown kind: `unsupported action kind "x"`. */
+  KIND: "E_HANDLER_KIND",
+  /** A bad or unknown option; the message names the option key. */
+  OPTIONS: "E_HANDLER_OPTIONS",
+  /** The request (or TCP dial) did not finish within its timeout. */
+  TIMEOUT: "E_HANDLER_TIMEOUT",
+  /** Connection refused, reset, DNS failure, invalid request. */
+  SEND: "E_HANDLER_SEND",
+  /** The endpoint answered with a status that is not a success. */
+  STATUS: "E_HANDLER_STATUS",
+  /** The service the handler needs is disabled in the config (`service is not enabled`). */
+  DISABLED: "E_HANDLER_DISABLED",
+  /** A URL outside `[webhook] allowed-hosts`; never requested. */
+  REFUSED: "E_HANDLER_REFUSED",
+} as const;
+
+/** The value every secret is replaced with in API answers and logs. */
+export const REDACTED = "<redacted>";
+
+/** Default request timeout when neither the handler nor `[webhook] timeout` sets one (Kapacitor's client: 30s). */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** `[victorops]` (KAPACITOR-COMPAT.md §3). */
+export interface VictorOpsHandlerConfig {
+  readonly enabled: boolean;
+  /** Secret: part of the request path, never logged. */
+  readonly apiKey: string;
+  /** Used when a handler names no routing key. */
+  readonly routingKey: string;
+  /** Base URL; `/<api-key>/<routing-key>` is path-joined onto it. */
+  readonly url: string;
+  /** Send `data` as an inline JSON object instead of a JSON string. */
+  readonly jsonData: boolean;
+  /** The coordinator adds a victorops handler to every alert node without one; unused here. */
+  readonly global: boolean;
+}
+
+/** `[[httppost]]` (KAPACITOR-COMPAT.md §4): a named endpoint for `.post().endpoint('name')`. */
+export interface HttpPostEndpointConfig {
+  readonly endpoint: string;
+  /** A Go text/template over alert.Data. */
+  readonly url: string;
+  /** Sent first; handler headers overwrite them. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Sent only when both are non-empty (as Kapacitor). The password is a secret. */
+  readonly basicAuth?: { readonly username: string; readonly password: string } | null;
+  /** Body template (Go text/template over alert.Data); no Content-Type is set for it. */
+  readonly alertTemplate?: string;
+  /** Absolute path of a body template file, read when a handler using the endpoint is created. */
+  readonly alertTemplateFile?: string;
+}
+
+export type EscalationScheme = "victorops" | "hmac-sha256";
+export type EscalationEventName =
+  "incident.created" | "incident.updated" | "incident.acknowledged" | "incident.resolved";
+
+/** `[[escalation]]` (DESIGN §7): a signed webhook target named by `.escalation('name')`. */
+export interface EscalationTargetConfig {
+  readonly name: string;
+  readonly url: string;
+  /** HMAC key. Secret. */
+  readonly authKey: string;
+  readonly scheme: EscalationScheme;
+  /** Incident events sent to this target; empty means all. */
+  readonly events: readonly EscalationEventName[];
+}
+
+/** `[webhook]`: rules for every outgoing webhook (post and escalation). */
+export interface WebhookRulesConfig {
+  /** Host patterns a URL may target after templating: `*`, `example.com`, `*.example.com`. */
+  readonly allowedHosts: readonly string[];
+  /** Per-request timeout in ns; 0 or absent means 30s. */
+  readonly timeout?: number;
+}
+
+/**
+ * The parts of tickd's config the handler kinds read. Structurally a subset of TickdConfig's
+ * `victorops`, `httppost`, `escalation` and `webhook` sections, so the coordinator can pass
+ * those through (mapping `basicAuth: null` and ns durations as they are).
+ */
+export interface HandlerConfig {
+  readonly victorops: VictorOpsHandlerConfig;
+  readonly httppost: readonly HttpPostEndpointConfig[];
+  readonly escalation: readonly EscalationTargetConfig[];
+  readonly webhook: WebhookRulesConfig;
+}
+
+/** One HTTP request as the handlers build it. */
+export interface HttpRequest {
+  method: string;
+  url: string;
+  /** Exactly the headers to send; the sender adds none of its own content type. */
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+}
+
+/**
+ * Sends one request. Resolves with any HTTP status (non-2xx included); rejects with a
+ * TickdError coded E_HANDLER_TIMEOUT or E_HANDLER_SEND when no response arrived. The delivery
+ * layer wraps this with its journal and retries.
+ */
+export interface HttpSender {
+  send(req: HttpRequest): Promise<HttpResponse>;
+}
+
+export interface HandlerDeps {
+  config: HandlerConfig;
+  logger: EngineLogger;
+  /** Defaults to {@link fetchSender} (global fetch). */
+  send?: HttpSender;
+  /** Wall clock in ms (escalation timestamps); defaults to Date.now. */
+  now?: () => number;
+  /** tickd's version for `User-Agent: tickd/<version>`; defaults to package.json's. */
+  version?: string;
+}
+
+/** Everything a kind's `create` receives: deps with defaults filled in, and who it is. */
+export interface HandlerContext {
+  config: HandlerConfig;
+  logger: EngineLogger;
+  send: HttpSender;
+  now: () => number;
+  version: string;
+  /** Handler id and topic, for log lines. */
+  id: string;
+  topic: string;
+}
+
+/** Validation and normalisation of a kind's options; errors are E_HANDLER_OPTIONS naming the key. */
+export interface OptionsSchema<O> {
+  /** Every option key the kind accepts (anything else is an error). */
+  readonly keys: readonly string[];
+  parse(raw: Record<string, unknown>): O;
+}
+
+/** One registry entry: everything tickd knows about a handler kind. */
+export interface HandlerKind<O> {
+  readonly kind: string;
+  readonly optionsSchema: OptionsSchema<O>;
+  /** Builds the handler; may throw E_HANDLER_OPTIONS for options that contradict the config. */
+  create(options: O, ctx: HandlerContext): AlertHandler;
+  /** Maps a TICKscript handler object onto file-shaped options (kebab-case keys, ns durations). */
+  fromTickscript(spec: HandlerSpec): Record<string, unknown>;
+  /**
+   * Option paths holding secrets (`basic-auth.password`). Post additionally redacts the values
+   * of credential-looking headers.
+   */
+  readonly secrets: readonly string[];
+}

@@ -1,0 +1,148 @@
+/**
+ * `victorops`: Kapacitor's VictorOps REST-endpoint handler (KAPACITOR-COMPAT.md §3), plus
+ * tickd's `entity_display_name` (the message) and `state_start_time` (first triggered, Unix s).
+ *
+ * One POST per routing key to `<url>/<api-key>/<routing-key>` (path-joined like Go's
+ * path.Join: cleaned, empty parts dropped), `Content-Type: application/json`, body = a Go map
+ * (keys sorted) + "\n". Only 200 is success. The API key is in the path, so logged URLs have
+ * it redacted.
+ */
+import { posix } from "node:path";
+
+import type { AlertEvent } from "../core/alert-event.js";
+import { TickdError } from "../core/errors.js";
+import { seriesJson } from "../alert/alert-json.js";
+import { goJson, goJsonLine } from "../core/go-json.js";
+import { Level, levelName } from "../core/types.js";
+import { lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
+import { redactUrl, requestTimeoutMs } from "./http.js";
+import { argString, schema } from "./options.js";
+import { SerialHandler, logFailure } from "./runner.js";
+import { HandlerCodes, type HandlerContext, type HandlerKind, type VictorOpsHandlerConfig } from "./types.js";
+
+const KIND = "victorops";
+
+export interface VictorOpsOptions {
+  /** Routing keys; "" means the configured one. One request per key. */
+  routingKeys: string[];
+}
+
+export const victorOpsSchema = schema(KIND, ["routing-key"], (r): VictorOpsOptions => {
+  const keys = r.stringOrList("routing-key");
+  return { routingKeys: keys === undefined || keys.length === 0 ? [""] : keys };
+});
+
+/** Go's path.Join: empty parts dropped, the result cleaned, "" when nothing is left. */
+export function goPathJoin(...parts: string[]): string {
+  const kept = parts.filter((p) => p !== "");
+  if (kept.length === 0) return "";
+  let out = posix.normalize(kept.join("/"));
+  if (out.length > 1 && out.endsWith("/")) out = out.slice(0, -1);
+  return out;
+}
+
+/** `POST` target for a routing key: `url` with `/<api-key>/<routing-key>` path-joined. */
+export function victorOpsUrl(c: VictorOpsHandlerConfig, routingKey: string): string {
+  let u: URL;
+  try {
+    u = new URL(c.url);
+  } catch {
+    throw new TickdError(HandlerCodes.SEND, `invalid URL ${JSON.stringify(redactUrl(c.url, [c.apiKey]))}`);
+  }
+  const path = goPathJoin(u.pathname, c.apiKey, routingKey === "" ? c.routingKey : routingKey);
+  u.pathname = path.startsWith("/") ? path : "/" + path;
+  return u.toString();
+}
+
+/** Unix seconds of a ns time, as Go's Time.Unix (floor). */
+function unixSeconds(ns: number): bigint {
+  return BigInt(Math.floor(ns / 1e9));
+}
+
+/** The request body: Go's json.Encoder over a map (keys sorted), "\n"-terminated. */
+export function victorOpsBody(e: AlertEvent, jsonData: boolean): string {
+  const result = { series: e.data.series.map(seriesJson) };
+  const body = new Map<string, unknown>([
+    ["message_type", e.state.level === Level.OK ? "RECOVERY" : levelName(e.state.level)],
+    ["entity_id", e.state.id],
+    ["entity_display_name", e.state.message],
+    ["state_message", e.state.message],
+    ["timestamp", unixSeconds(e.state.time)],
+    ["state_start_time", unixSeconds(e.state.time - e.state.duration)],
+    ["monitoring_tool", "kapacitor"],
+    ["data", jsonData ? result : goJson(result)],
+  ]);
+  return goJsonLine(body);
+}
+
+/** Kapacitor's error for a failed response: 404 has its own text, else the JSON `message`. */
+function responseError(status: number, body: string): string {
+  if (status === 404) return "URL or API key not found: 404";
+  let message = `failed to understand VictorOps response. code: ${status} content: ${body}`;
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (
+      parsed !== null &&
+      typeof parsed === "object" &&
+      typeof (parsed as { message?: unknown }).message === "string"
+    ) {
+      message = (parsed as { message: string }).message;
+    }
+  } catch {
+    // not JSON: keep the generic message
+  }
+  return message;
+}
+
+export function createVictorOps(o: VictorOpsOptions, ctx: HandlerContext): SerialHandler {
+  const timeoutMs = requestTimeoutMs(ctx.config.webhook);
+  const deliver = async (event: AlertEvent): Promise<void> => {
+    // Read per event: the service may be enabled or re-keyed by a config reload.
+    const c = ctx.config.victorops;
+    if (!c.enabled) throw new TickdError(HandlerCodes.DISABLED, "service is not enabled");
+    const body = victorOpsBody(event, c.jsonData);
+    for (const key of o.routingKeys) {
+      const url = victorOpsUrl(c, key);
+      const logged = redactUrl(url, [c.apiKey]);
+      try {
+        const res = await ctx.send.send({
+          method: "POST",
+          url,
+          headers: { "Content-Type": "application/json" },
+          body,
+          timeoutMs,
+        });
+        if (res.status !== 200) {
+          logFailure(
+            ctx,
+            KIND,
+            event,
+            new TickdError(HandlerCodes.STATUS, responseError(res.status, res.body)),
+            "error",
+            {
+              status: res.status,
+              url: logged,
+            },
+          );
+        }
+      } catch (e) {
+        // One key failing must not keep the others from being paged.
+        logFailure(ctx, KIND, event, e, "error", { url: logged });
+      }
+    }
+  };
+  return new SerialHandler(ctx, KIND, deliver);
+}
+
+function victorOpsFromTickscript(spec: HandlerSpec): Record<string, unknown> {
+  const key = argString(lastProperty(spec, "routingKey")?.args[0]);
+  return key !== undefined && key !== "" ? { "routing-key": key } : {};
+}
+
+export const victorops: HandlerKind<VictorOpsOptions> = {
+  kind: KIND,
+  optionsSchema: victorOpsSchema,
+  create: createVictorOps,
+  fromTickscript: victorOpsFromTickscript,
+  secrets: [],
+};

@@ -1,0 +1,195 @@
+/**
+ * The composition root: config → SQLite store → handler registry → topic service → task
+ * manager → HTTP API, plus the wall-clock ticker. Everything long-lived is created here and
+ * stopped here, in reverse order.
+ *
+ * Lifecycle: start() opens the store, restores API handlers and topic state, loads
+ * handlers/ and tasks/ (a broken file is reported and skipped), starts enabled tasks, then
+ * listens. reload() (SIGHUP) re-reads handlers/ and tasks/ and reports what changed.
+ * stop() (SIGTERM) stops intake, drains handler deliveries, stops tasks, closes the store.
+ */
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+import { TopicService, type TopicPersistence } from "../alert/topic-service.js";
+import type { TickdConfig } from "../config/index.js";
+import { nowNs } from "../core/time.js";
+import { InhibitorRegistry } from "../engine/inhibitors.js";
+import { createHandlerFactory, type HandlerConfig } from "../handlers/index.js";
+import { openStore, type Store } from "../store/index.js";
+import type { DaemonLogger } from "./logger.js";
+import { createApiServer, type ListeningServer } from "./http/index.js";
+import { TaskManager } from "./task-manager.js";
+
+export interface Daemon {
+  /** The port the HTTP API listens on (useful with `:0`). */
+  readonly port: number;
+  readonly tasks: TaskManager;
+  readonly topics: TopicService;
+  reload(): Promise<ReloadReport>;
+  stop(): Promise<void>;
+}
+
+export interface ReloadReport {
+  tasks: { loaded: string[]; errors: string[] };
+  handlers: { loaded: string[]; removed: string[]; errors: string[] };
+}
+
+const TICK_MS = 1000;
+
+export async function startDaemon(opts: {
+  config: TickdConfig;
+  logger: DaemonLogger;
+  version: string;
+}): Promise<Daemon> {
+  const { config, logger, version } = opts;
+  const store = openStore(join(resolve(config.storage.dir), "tickd.db"));
+  try {
+    const factory = createHandlerFactory({ config: handlerConfig(config), logger, version });
+    const topics = new TopicService({
+      factory,
+      persistence: topicPersistence(store),
+      logger,
+      persistTopics: config.alert.persistTopics,
+    });
+    topics.open();
+    const tasks = new TaskManager({
+      store,
+      alerts: topics,
+      logger,
+      serverInfo: {
+        Hostname: config.hostname === "localhost" ? hostname() : config.hostname,
+        ClusterID: "",
+        ServerID: "",
+      },
+      inhibitors: new InhibitorRegistry(),
+      ...(config.engine.idleFlush > 0 ? { idleFlush: config.engine.idleFlush } : {}),
+      ...(config.engine.groupTtl > 0 ? { groupTtl: config.engine.groupTtl } : {}),
+      now: nowNs,
+    });
+
+    const reload = async (): Promise<ReloadReport> => {
+      const report: ReloadReport = {
+        tasks: { loaded: [], errors: [] },
+        handlers: { loaded: [], removed: [], errors: [] },
+      };
+      if (!config.load.enabled) return report;
+      const h = await topics.reloadHandlerDir(resolve(config.load.handlersDir)).catch((e: unknown) => ({
+        loaded: [],
+        removed: [],
+        errors: [String(e instanceof Error ? e.message : e)],
+      }));
+      report.handlers = {
+        loaded: h.loaded.map((x) => `${x.topic}/${x.id}`),
+        removed: h.removed,
+        errors: h.errors,
+      };
+      report.tasks = await tasks.loadDir(resolve(config.load.tasksDir));
+      for (const e of [...report.handlers.errors, ...report.tasks.errors]) logger.log("error", `load: ${e}`);
+      return report;
+    };
+
+    tasks.startAll();
+    const first = await reload();
+    logger.log("info", "loaded tasks and handlers", {
+      tasks: first.tasks.loaded,
+      handlers: first.handlers.loaded,
+      problems: first.tasks.errors.length + first.handlers.errors.length,
+    });
+
+    const api = createApiServer({
+      tasks,
+      topics,
+      redactHandlerOptions: (kind, options) => factory.redact(kind, options),
+      logger,
+      version,
+      auth: {
+        enabled: config.http.authEnabled,
+        ...(config.http.sharedSecret !== "" ? { sharedSecret: config.http.sharedSecret } : {}),
+        users: config.http.users,
+      },
+      maxBodyBytes: config.http.maxBodySize,
+    });
+    let server: ListeningServer;
+    try {
+      server = await api.listen(config.http.bindAddress);
+    } catch (e) {
+      await topics.close();
+      throw e;
+    }
+    logger.log("info", `listening on ${config.http.bindAddress}`, { port: server.port });
+
+    const ticker = setInterval(() => tasks.tick(nowNs()), TICK_MS);
+    ticker.unref();
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        clearInterval(ticker);
+        await server.close();
+        await topics.drain();
+        tasks.stopAll();
+        await topics.close();
+        store.close();
+        logger.log("info", "stopped");
+      })();
+      return stopping;
+    };
+
+    return { port: server.port, tasks, topics, reload, stop };
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
+
+function handlerConfig(c: TickdConfig): HandlerConfig {
+  return {
+    victorops: c.victorops,
+    httppost: c.httppost.map((h) => ({
+      endpoint: h.endpoint,
+      url: h.url,
+      headers: h.headers,
+      ...(h.basicAuth ? { basicAuth: h.basicAuth } : {}),
+      ...(h.alertTemplate ? { alertTemplate: h.alertTemplate } : {}),
+      ...(h.alertTemplateFile ? { alertTemplateFile: h.alertTemplateFile } : {}),
+    })),
+    escalation: c.escalation,
+    webhook: { allowedHosts: c.webhook.allowedHosts, timeout: c.webhook.timeout },
+  };
+}
+
+/** The SQLite store as the topic service's persistence. */
+function topicPersistence(store: Store): TopicPersistence {
+  return {
+    *loadEvents() {
+      for (const r of store.topicEvents.listAll()) {
+        yield {
+          topic: r.topic,
+          state: {
+            id: r.eventId,
+            level: r.level,
+            message: r.message,
+            details: r.details,
+            time: r.time,
+            duration: r.duration,
+          },
+        };
+      }
+    },
+    putEvent: (topic, s) =>
+      store.topicEvents.put({
+        topic,
+        eventId: s.id,
+        level: s.level,
+        message: s.message,
+        details: s.details,
+        time: s.time,
+        duration: s.duration,
+      }),
+    deleteEvent: (topic, id) => void store.topicEvents.delete(topic, id),
+    deleteTopic: (topic) => void store.topicEvents.deleteTopic(topic),
+    loadHandlers: () => store.topicHandlers.listAll(),
+    putHandler: (spec) => store.topicHandlers.put(spec),
+    deleteHandler: (topic, id) => void store.topicHandlers.delete(topic, id),
+  };
+}
