@@ -1,78 +1,85 @@
 #!/usr/bin/env node
 /**
- * tickd — the daemon entry point.
+ * tickd — the daemon. `tickd -config kapacitor.conf` (also `--config`, or env
+ * TICKD_CONFIG_PATH); without a config it runs on the embedded defaults: HTTP on
+ * 127.0.0.1:9092, SQLite in ./data, tasks/ and handlers/ loaded from the working directory.
  *
- * This build loads and checks the TICKscripts in tasks/ and answers the Kapacitor ping.
- * The stream engine, /write ingestion, config file and handlers arrive with the engine and
- * daemon issues; until then /write answers 503 so no writer believes its points were used.
+ * Signals, all handled here: SIGTERM/SIGINT stop intake, drain deliveries, flush state and
+ * exit 0 (forced after [http] shutdown-timeout); SIGHUP reloads tasks/ and handlers/ and
+ * logs what changed. A bad config or a busy port exits 1 with the reason.
  */
-import { createServer } from "node:http";
-import { readdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { checkScript } from "../pipeline/check.js";
-import { formatDiagnostic } from "../../grammar/diagnostic.js";
+import { Command } from "commander";
+import { ConfigError, loadConfig, type LoadedConfig } from "../config/index.js";
+import { coerceError } from "../core/errors.js";
+import { startDaemon } from "../server/daemon.js";
+import { createLogger } from "../server/logger.js";
 import { normalizeGoFlags } from "./argv.js";
 import { VERSION } from "./version.js";
 
-const DEFAULT_BIND = "127.0.0.1:9092";
-
-async function loadTasks(dir: string): Promise<{ ok: number; failed: number }> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => n.endsWith(".tick")).sort();
-  } catch {
-    log("warn", `tasks dir ${dir} not readable; no tasks loaded`);
-    return { ok: 0, failed: 0 };
-  }
-  let ok = 0;
-  let failed = 0;
-  for (const name of names) {
-    const file = join(dir, name);
-    const text = await readFile(file, "utf8");
-    const { diagnostics } = checkScript(text, file, {});
-    for (const d of diagnostics) process.stderr.write(formatDiagnostic(d, text) + "\n");
-    if (diagnostics.some((d) => d.severity === "error")) failed++;
-    else ok++;
-  }
-  return { ok, failed };
-}
-
-function log(level: string, msg: string): void {
-  process.stdout.write(JSON.stringify({ level, time: new Date().toISOString(), msg }) + "\n");
-}
-
 async function main(): Promise<void> {
-  const args = normalizeGoFlags(process.argv.slice(2));
-  if (args.includes("--config")) {
-    process.stderr.write("tickd: config files are not supported by this build yet; run without --config\n");
+  const program = new Command("tickd")
+    .description("Kapacitor-compatible alerting daemon")
+    .version(VERSION)
+    .option("--config <file>", "TOML config file (Kapacitor's format); env TICKD_CONFIG_PATH")
+    .parse(normalizeGoFlags(process.argv.slice(2)), { from: "user" });
+  const file = program.opts<{ config?: string }>().config ?? process.env["TICKD_CONFIG_PATH"];
+
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig(file !== undefined && file !== "" ? { file } : {});
+  } catch (e) {
+    process.stderr.write(`tickd: ${e instanceof ConfigError ? e.message : coerceError(e).message}\n`);
     process.exit(1);
   }
-  const tasksDir = resolve("tasks");
-  const loaded = await loadTasks(tasksDir);
-  log(
-    "info",
-    `tickd ${VERSION}: checked tasks in ${tasksDir}: ${loaded.ok} ok, ${loaded.failed} with errors`,
-  );
+  const { config } = loaded;
+  const dest =
+    config.logging.file === "STDOUT" ? 1 : config.logging.file === "STDERR" ? 2 : config.logging.file;
+  const logger = createLogger({ level: config.logging.level, destination: dest });
+  logger.log("info", `tickd ${VERSION} starting`, { config: file ?? "(embedded defaults)" });
+  if (loaded.ignored.length > 0) {
+    logger.log("warn", "ignoring Kapacitor settings tickd does not implement", { keys: loaded.ignored });
+  }
+  for (const w of loaded.warnings) logger.log("warn", w);
 
-  const [host, port] = DEFAULT_BIND.split(":") as [string, string];
-  const server = createServer((req, res) => {
-    res.setHeader("X-Kapacitor-Version", `tickd-${VERSION}`);
-    const path = (req.url ?? "/").split("?")[0];
-    if (path === "/kapacitor/v1/ping" && (req.method === "GET" || req.method === "HEAD")) {
-      res.writeHead(204).end();
-    } else if (path === "/write" || path === "/kapacitor/v1/write") {
-      res.writeHead(503, { "Content-Type": "text/plain" }).end("stream engine not available in this build\n");
-    } else {
-      res.writeHead(404, { "Content-Type": "text/plain" }).end("Not Found\n");
-    }
-  });
-  server.listen(Number(port), host, () => log("info", `listening on http://${DEFAULT_BIND}`));
-  const stop = (): void => {
-    log("info", "shutting down");
-    server.close(() => process.exit(0));
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon({ config, logger, version: VERSION });
+  } catch (e) {
+    logger.log("error", `tickd could not start: ${coerceError(e).message}`);
+    await logger.flush();
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log("info", `${signal}: draining and stopping`);
+    const force = setTimeout(() => {
+      logger.log("error", "shutdown timed out; exiting with work still in flight");
+      process.exit(1);
+    }, config.http.shutdownTimeout / 1e6);
+    force.unref();
+    daemon.stop().then(
+      async () => {
+        await logger.flush();
+        process.exit(0);
+      },
+      async (e: unknown) => {
+        logger.log("error", `shutdown failed: ${coerceError(e).message}`);
+        await logger.flush();
+        process.exit(1);
+      },
+    );
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGHUP", () => {
+    daemon.reload().then(
+      (r) => logger.log("info", "reloaded tasks and handlers", { ...r }),
+      (e: unknown) => logger.log("error", `reload failed: ${coerceError(e).message}`),
+    );
+  });
 }
 
 await main();

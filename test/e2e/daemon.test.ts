@@ -1,0 +1,195 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runBuilt } from "../support/cli.js";
+import { startTickd, type TickdProcess } from "../support/daemon.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+
+const running: TickdProcess[] = [];
+const receivers: Receiver[] = [];
+afterEach(async () => {
+  for (const t of running.splice(0)) await t.stop("SIGKILL");
+  for (const r of receivers.splice(0)) await r.close();
+});
+
+async function tickd(opts: Parameters<typeof startTickd>[0] = {}): Promise<TickdProcess> {
+  const t = await startTickd(opts);
+  running.push(t);
+  return t;
+}
+
+async function receiver(): Promise<Receiver> {
+  const r = await startReceiver();
+  receivers.push(r);
+  return r;
+}
+
+function cpuScript(hook: string): string {
+  return `dbrp "telegraf"."autogen"
+stream
+    |from().measurement('cpu').groupBy('host')
+    |alert()
+        .id('{{ .Name }}/{{ index .Tags "host" }}')
+        .crit(lambda: "usage_idle" < 10.0)
+        .stateChangesOnly()
+        .post('${hook}')
+`;
+}
+
+async function write(
+  t: TickdProcess,
+  body: string,
+  query = "db=telegraf&rp=autogen&precision=s",
+): Promise<Response> {
+  return fetch(`${t.url}/write?${query}`, { method: "POST", body });
+}
+
+type AlertBody = { id: string; level: string; previousLevel: string; duration: number; time: string };
+const bodies = (r: Receiver) => r.requests.map((q) => JSON.parse(q.body) as AlertBody);
+
+describe("tickd daemon (built, spawned)", () => {
+  it("takes a task through the API, alerts on written line protocol and POSTs Kapacitor's alert JSON", async () => {
+    const hook = await receiver();
+    const t = await tickd();
+    const res = await fetch(`${t.url}/kapacitor/v1/tasks`, {
+      method: "POST",
+      body: JSON.stringify({ id: "cpu", script: cpuScript(`${hook.url}/alert`), status: "enabled" }),
+    });
+    expect(res.status).toBe(200);
+    const task = (await res.json()) as { executing: boolean; dbrps: unknown };
+    expect(task.executing).toBe(true);
+    expect(task.dbrps).toEqual([{ db: "telegraf", rp: "autogen" }]);
+
+    expect((await write(t, "cpu,host=a usage_idle=50 1\ncpu,host=a usage_idle=5 2\n")).status).toBe(204);
+    await hook.waitFor(1);
+    const [req] = hook.requests;
+    expect(req!.method).toBe("POST");
+    expect(req!.path).toBe("/alert");
+    expect(req!.headers["content-type"]).toBe("application/json");
+    expect(req!.body).toBe(
+      '{"id":"cpu/a","message":"cpu/a is CRITICAL","details":"{\\u0026#34;Name\\u0026#34;:\\u0026#34;cpu\\u0026#34;,\\u0026#34;TaskName\\u0026#34;:\\u0026#34;cpu\\u0026#34;,\\u0026#34;Group\\u0026#34;:\\u0026#34;host=a\\u0026#34;,\\u0026#34;Tags\\u0026#34;:{\\u0026#34;host\\u0026#34;:\\u0026#34;a\\u0026#34;},\\u0026#34;ServerInfo\\u0026#34;:{\\u0026#34;Hostname\\u0026#34;:\\u0026#34;tickd-e2e\\u0026#34;,\\u0026#34;ClusterID\\u0026#34;:\\u0026#34;\\u0026#34;,\\u0026#34;ServerID\\u0026#34;:\\u0026#34;\\u0026#34;},\\u0026#34;ID\\u0026#34;:\\u0026#34;cpu/a\\u0026#34;,\\u0026#34;Fields\\u0026#34;:{\\u0026#34;usage_idle\\u0026#34;:5},\\u0026#34;Level\\u0026#34;:\\u0026#34;CRITICAL\\u0026#34;,\\u0026#34;Time\\u0026#34;:\\u0026#34;1970-01-01T00:00:02Z\\u0026#34;,\\u0026#34;Duration\\u0026#34;:0,\\u0026#34;Message\\u0026#34;:\\u0026#34;cpu/a is CRITICAL\\u0026#34;}\\n","time":"1970-01-01T00:00:02Z","duration":0,"level":"CRITICAL","data":{"series":[{"name":"cpu","tags":{"host":"a"},"columns":["time","usage_idle"],"values":[["1970-01-01T00:00:02Z",5]]}]},"previousLevel":"OK","recoverable":true}\n',
+    );
+
+    // The topic API shows the anonymous topic's state.
+    const topic = (await (await fetch(`${t.url}/kapacitor/v1/alerts/topics/main:cpu:alert2`)).json()) as {
+      level: string;
+    };
+    expect(topic.level).toBe("CRITICAL");
+  });
+
+  it("defines and enables a task with tickctl using Kapacitor's single-dash flags", async () => {
+    const hook = await receiver();
+    const t = await tickd();
+    const file = join(t.dir, "mem.tick");
+    writeFileSync(
+      file,
+      `stream |from().measurement('mem') |alert().crit(lambda: "used_percent" > 90.0).post('${hook.url}/mem')\n`,
+    );
+    const define = runBuilt("tickctl", [
+      "define",
+      "mem",
+      "-tick",
+      file,
+      "-dbrp",
+      "telegraf.autogen",
+      "-url",
+      t.url,
+    ]);
+    expect(define.stderr).toBe("");
+    expect(define.status).toBe(0);
+    expect(runBuilt("tickctl", ["enable", "mem", "-url", t.url]).status).toBe(0);
+    const list = runBuilt("tickctl", ["list", "tasks", "-url", t.url]);
+    expect(list.stdout).toMatch(/mem\s+stream\s+enabled\s+true\s+\["telegraf"\."autogen"\]/);
+    expect((await write(t, "mem used_percent=95 10\n")).status).toBe(204);
+    const [req] = await hook.waitFor(1);
+    expect(JSON.parse(req!.body)).toMatchObject({ id: "mem:nil", level: "CRITICAL" });
+  });
+
+  it("after SIGKILL mid-incident, a restart neither re-pages the CRITICAL nor loses the recovery", async () => {
+    const hook = await receiver();
+    const first = await tickd({ tasks: { "cpu.tick": cpuScript(`${hook.url}/alert`) } });
+    await write(first, "cpu,host=a usage_idle=5 100\ncpu,host=b usage_idle=50 100\n");
+    await hook.waitFor(1);
+    expect(await first.stop("SIGKILL")).toBeNull();
+
+    const second = await tickd({ dir: first.dir });
+    await write(second, "cpu,host=a usage_idle=4 110\ncpu,host=a usage_idle=3 120\n");
+    await write(second, "cpu,host=a usage_idle=80 130\n");
+    await hook.waitFor(2);
+    await new Promise((r) => setTimeout(r, 300)); // nothing else may arrive
+    expect(bodies(hook).map((b) => `${b.id} ${b.previousLevel}->${b.level} ${b.duration / 1e9}s`)).toEqual([
+      "cpu/a OK->CRITICAL 0s",
+      "cpu/a CRITICAL->OK 30s",
+    ]);
+  });
+
+  it("answers bad input with clear errors and keeps alerting for valid tasks", async () => {
+    const hook = await receiver();
+    const t = await tickd({
+      tasks: {
+        "cpu.tick": cpuScript(`${hook.url}/alert`),
+        "broken.tick": "stream |from() |alert().critt(lambda: TRUE)\n",
+      },
+      handlers: {
+        "bad.yaml": "topic: cpu\nid: x\nkind: log\noptions: [oops\n",
+        "good.yaml": "topic: t\nid: ok\nkind: log\noptions:\n  path: /tmp/tickd-e2e.log\n",
+      },
+    });
+    // Startup reported the broken task file and the broken handler file with positions.
+    const problems = t.logs.filter((l) => l["level"] === 50).map((l) => String(l["msg"]));
+    expect(problems.some((m) => m.includes("broken.tick:1:") && m.includes("unknown property .critt"))).toBe(
+      true,
+    );
+    expect(problems.some((m) => m.includes("bad.yaml:"))).toBe(true);
+
+    const partial = await write(t, "cpu,host=a usage_idle=5 1\ncpu,host=a usage_idle=oops 2\n");
+    expect(partial.status).toBe(400);
+    expect(await partial.text()).toContain("line 2:");
+    await hook.waitFor(1); // the good line of the same body still alerted
+
+    const noDb = await write(t, "cpu,host=a usage_idle=5 3\n", "precision=s");
+    expect(noDb.status).toBe(400);
+    expect(await noDb.text()).toBe("database is required\n");
+
+    const badJson = await fetch(`${t.url}/kapacitor/v1/tasks`, { method: "POST", body: "{nope" });
+    expect(badJson.status).toBe(400);
+    expect(((await badJson.json()) as { error: string }).error).toMatch(/invalid JSON/i);
+
+    const badScript = await fetch(`${t.url}/kapacitor/v1/tasks`, {
+      method: "POST",
+      body: JSON.stringify({
+        id: "bad",
+        script: "stream |from() |window().period('10s')",
+        dbrps: [{ db: "a", rp: "b" }],
+      }),
+    });
+    expect(badScript.status).toBe(400);
+    expect(((await badScript.json()) as { error: string }).error).toMatch(
+      /^invalid TICKscript: line 1 char \d+: /,
+    );
+
+    // Over the default 25 MB limit.
+    const huge = await fetch(`${t.url}/write?db=telegraf&rp=autogen`, {
+      method: "POST",
+      body: "x".repeat(30 * 1024 * 1024),
+    });
+    expect(huge.status).toBe(413);
+
+    // Still alerting after all of that.
+    await write(t, "cpu,host=z usage_idle=1 5\n");
+    await hook.waitFor(2);
+    expect(bodies(hook).map((b) => b.id)).toEqual(["cpu/a", "cpu/z"]);
+  });
+
+  it("reloads tasks/ on SIGHUP and exits 0 on SIGTERM", async () => {
+    const hook = await receiver();
+    const t = await tickd();
+    writeFileSync(join(t.dir, "tasks", "late.tick"), cpuScript(`${hook.url}/late`));
+    t.proc.kill("SIGHUP");
+    await t.waitForLog((l) => l["msg"] === "reloaded tasks and handlers");
+    await write(t, "cpu,host=a usage_idle=1 1\n");
+    await hook.waitFor(1);
+    expect(await t.stop("SIGTERM")).toBe(0);
+    expect(t.logs.some((l) => l["msg"] === "stopped")).toBe(true);
+  });
+});
