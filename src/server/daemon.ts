@@ -8,7 +8,6 @@
  * listens. reload() (SIGHUP) re-reads handlers/ and tasks/ and reports what changed.
  * stop() (SIGTERM) stops intake, drains handler deliveries, stops tasks, closes the store.
  */
-import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { TopicService, type TopicPersistence } from "../alert/topic-service.js";
 import type { TickdConfig } from "../config/index.js";
@@ -56,11 +55,8 @@ export async function startDaemon(opts: {
       store,
       alerts: topics,
       logger,
-      serverInfo: {
-        Hostname: config.hostname === "localhost" ? hostname() : config.hostname,
-        ClusterID: "",
-        ServerID: "",
-      },
+      // Kapacitor's ServerInfo.Hostname is the configured `hostname` (default "localhost").
+      serverInfo: { Hostname: config.hostname, ClusterID: "", ServerID: "" },
       inhibitors: new InhibitorRegistry(),
       ...(config.engine.idleFlush > 0 ? { idleFlush: config.engine.idleFlush } : {}),
       ...(config.engine.groupTtl > 0 ? { groupTtl: config.engine.groupTtl } : {}),

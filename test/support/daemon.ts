@@ -32,6 +32,8 @@ export interface TickdOptions {
   tasks?: Record<string, string>;
   handlers?: Record<string, string>;
   env?: Record<string, string>;
+  /** The config's `hostname` (ServerInfo.Hostname in alert templates). Default "tickd-e2e". */
+  hostname?: string;
 }
 
 export async function startTickd(opts: TickdOptions = {}): Promise<TickdProcess> {
@@ -48,7 +50,7 @@ export async function startTickd(opts: TickdOptions = {}): Promise<TickdProcess>
   writeFileSync(
     config,
     [
-      'hostname = "tickd-e2e"',
+      `hostname = ${JSON.stringify(opts.hostname ?? "tickd-e2e")}`,
       "[http]",
       '  bind-address = "127.0.0.1:0"',
       "[storage]",
