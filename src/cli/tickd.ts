@@ -41,26 +41,26 @@ async function main(): Promise<void> {
   }
   for (const w of loaded.warnings) logger.log("warn", w);
 
-  let daemon: Awaited<ReturnType<typeof startDaemon>>;
-  try {
-    daemon = await startDaemon({ config, logger, version: VERSION });
-  } catch (e) {
-    logger.log("error", `tickd could not start: ${coerceError(e).message}`);
-    await logger.flush();
-    process.exit(1);
-  }
-
+  // Signal handlers go in before anything listens: a signal during startup must not kill the
+  // process with the default action. A stop requested during startup runs once it is up.
+  let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
+  let stopRequested: string | undefined;
   let stopping = false;
   const stop = (signal: string): void => {
+    if (daemon === undefined) {
+      stopRequested = signal;
+      return;
+    }
     if (stopping) return;
     stopping = true;
+    const d = daemon;
     logger.log("info", `${signal}: draining and stopping`);
     const force = setTimeout(() => {
       logger.log("error", "shutdown timed out; exiting with work still in flight");
       process.exit(1);
     }, config.http.shutdownTimeout / 1e6);
     force.unref();
-    daemon.stop().then(
+    d.stop().then(
       async () => {
         await logger.flush();
         process.exit(0);
@@ -75,11 +75,25 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGHUP", () => {
+    if (daemon === undefined) {
+      logger.log("warn", "SIGHUP during startup ignored: tasks and handlers are being loaded now");
+      return;
+    }
     daemon.reload().then(
       (r) => logger.log("info", "reloaded tasks and handlers", { ...r }),
       (e: unknown) => logger.log("error", `reload failed: ${coerceError(e).message}`),
     );
   });
+
+  try {
+    daemon = await startDaemon({ config, logger, version: VERSION });
+  } catch (e) {
+    logger.log("error", `tickd could not start: ${coerceError(e).message}`);
+    await logger.flush();
+    process.exit(1);
+  }
+  logger.log("info", "ready", { port: daemon.port });
+  if (stopRequested !== undefined) stop(stopRequested);
 }
 
 await main();

@@ -80,6 +80,10 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       return;
     }
     if (e instanceof HttpError) {
+      if (e.status === 413) {
+        drainThenAnswer(ctx, e);
+        return;
+      }
       if (e.closeConnection) ctx.res.setHeader("Connection", "close");
       ctx.error(e.status, e.message);
       return;
@@ -176,4 +180,41 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       });
     },
   };
+}
+
+/** How much of an oversized body is read and dropped so the client gets its 413, at most. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 10_000;
+
+/**
+ * Answers 413 only after the rest of the request body has been read and dropped: Node
+ * closes a `Connection: close` socket as soon as the answer is out, and a client still
+ * sending would then see a broken pipe instead of the 413. The draining is bounded; past
+ * the bounds the socket is destroyed.
+ */
+function drainThenAnswer(ctx: RequestContext, e: HttpError): void {
+  const req = ctx.req;
+  const answer = (): void => {
+    clearTimeout(timer);
+    if (ctx.res.headersSent || ctx.res.destroyed) return;
+    ctx.res.setHeader("Connection", "close");
+    ctx.error(e.status, e.message);
+  };
+  const giveUp = (): void => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(giveUp, DRAIN_MAX_MS);
+  if (req.readableEnded || req.complete) {
+    answer();
+    return;
+  }
+  let drained = 0;
+  req.on("data", (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_MAX_BYTES) giveUp();
+  });
+  req.once("end", answer);
+  req.once("error", giveUp);
+  req.resume();
 }

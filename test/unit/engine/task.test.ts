@@ -131,9 +131,8 @@ describe("catalogue and engine agree", () => {
 });
 
 describe("alert state across a restart", () => {
-  it("neither re-pages an ongoing incident nor loses its recovery", async () => {
-    const { AlertGroupState } = await import("../../../src/engine/alert-state.js");
-    type Snap = ReturnType<InstanceType<typeof AlertGroupState>["snapshot"]>;
+  it("neither re-pages an ongoing incident nor loses its recovery", () => {
+    type Snap = import("../../../src/engine/alert-state.js").AlertStateSnapshot;
     const saved = new Map<string, { eventId: string; state: Snap }>();
     const alertStates = {
       load: (node: string, group: string) => {
