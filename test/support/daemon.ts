@@ -124,7 +124,8 @@ export async function startTickd(opts: TickdOptions = {}): Promise<TickdProcess>
     });
   };
   const listening = await waitForLog(
-    (l) => typeof l["port"] === "number" && String(l["msg"]).startsWith("listening"),
+    // "ready" comes after the signal handlers are in place.
+    (l) => l["msg"] === "ready" && typeof l["port"] === "number",
   );
   const port = listening["port"] as number;
   return {
