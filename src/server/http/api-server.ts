@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { coerceError } from "../../core/errors.js";
 import { createAuthCheck } from "./auth.js";
-import { createContext, HttpError, type RequestContext } from "./request-context.js";
+import { createContext, drainThen, HttpError, type RequestContext } from "./request-context.js";
 import { serveTasks } from "./task-routes.js";
 import { serveTopics } from "./topic-routes.js";
 import type { ApiServer, ApiServerDeps, ExtraRoute, ListeningServer } from "./types.js";
@@ -81,7 +81,10 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     }
     if (e instanceof HttpError) {
       if (e.status === 413) {
-        drainThenAnswer(ctx, e);
+        drainThen(ctx.req, () => {
+          ctx.res.setHeader("Connection", "close");
+          ctx.error(e.status, e.message);
+        });
         return;
       }
       if (e.closeConnection) ctx.res.setHeader("Connection", "close");
@@ -180,41 +183,4 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       });
     },
   };
-}
-
-/** How much of an oversized body is read and dropped so the client gets its 413, at most. */
-const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
-const DRAIN_MAX_MS = 10_000;
-
-/**
- * Answers 413 only after the rest of the request body has been read and dropped: Node
- * closes a `Connection: close` socket as soon as the answer is out, and a client still
- * sending would then see a broken pipe instead of the 413. The draining is bounded; past
- * the bounds the socket is destroyed.
- */
-function drainThenAnswer(ctx: RequestContext, e: HttpError): void {
-  const req = ctx.req;
-  const answer = (): void => {
-    clearTimeout(timer);
-    if (ctx.res.headersSent || ctx.res.destroyed) return;
-    ctx.res.setHeader("Connection", "close");
-    ctx.error(e.status, e.message);
-  };
-  const giveUp = (): void => {
-    clearTimeout(timer);
-    req.socket.destroy();
-  };
-  const timer = setTimeout(giveUp, DRAIN_MAX_MS);
-  if (req.readableEnded || req.complete) {
-    answer();
-    return;
-  }
-  let drained = 0;
-  req.on("data", (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > DRAIN_MAX_BYTES) giveUp();
-  });
-  req.once("end", answer);
-  req.once("error", giveUp);
-  req.resume();
 }

@@ -210,3 +210,40 @@ function gzipMessage(e: Error): string {
   if (/unexpected end/i.test(e.message)) return "unexpected EOF";
   return `gzip: ${e.message}`;
 }
+
+/** How much of an oversized body is read and dropped so the client gets its 413, at most. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 10_000;
+
+/**
+ * Reads and drops the rest of a request body, then calls `answer`. Node closes a
+ * `Connection: close` socket as soon as the answer is out, and a client still sending would
+ * see a broken pipe instead of its 413. Bounded: past the bounds the socket is destroyed.
+ */
+export function drainThen(req: IncomingMessage, answer: () => void): void {
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    answer();
+  };
+  const giveUp = (): void => {
+    done = true;
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(giveUp, DRAIN_MAX_MS);
+  if (req.readableEnded || req.complete) {
+    finish();
+    return;
+  }
+  let drained = 0;
+  req.on("data", (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_MAX_BYTES) giveUp();
+  });
+  req.once("end", finish);
+  req.once("error", giveUp);
+  req.resume();
+}

@@ -11,7 +11,7 @@
 import { parseLineProtocol, parsePrecision } from "../../core/line-protocol.js";
 import { coerceError } from "../../core/errors.js";
 import type { TaskService } from "../task-service.js";
-import { HttpError, type RequestContext } from "./request-context.js";
+import { drainThen, HttpError, type RequestContext } from "./request-context.js";
 import type { HttpLogger } from "./types.js";
 
 export interface WriteDeps {
@@ -43,8 +43,12 @@ export async function serveWrite(ctx: RequestContext, d: WriteDeps): Promise<voi
     body = await ctx.readBody();
   } catch (e) {
     if (e instanceof HttpError) {
-      if (e.closeConnection) ctx.res.setHeader("Connection", "close");
-      plainError(ctx, e.status, e.message);
+      const answer = (): void => {
+        if (e.closeConnection) ctx.res.setHeader("Connection", "close");
+        plainError(ctx, e.status, e.message);
+      };
+      if (e.status === 413) drainThen(ctx.req, answer);
+      else answer();
       return;
     }
     throw e;
