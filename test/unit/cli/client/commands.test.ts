@@ -1,30 +1,18 @@
+import { writeFileSync } from "node:fs";
 /**
  * The client commands as a user types them: Kapacitor's single-dash flags through
  * normalizeGoFlags and commander, against the recording fake API.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:http";
 import { Command } from "commander";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { normalizeGoFlags } from "../../../../src/cli/argv.js";
 import { DEFAULT_URL, resolveUrl } from "../../../../src/cli/client/api.js";
 import { registerClientCommands } from "../../../../src/cli/client/commands.js";
-import { deadUrl, FakeKapacitor, task } from "./fake-kapacitor.js";
+import { deadUrl, task, useFakeKapacitor } from "./fake-kapacitor.js";
 
-let server: FakeKapacitor;
-let dir: string;
-
-beforeEach(async () => {
-  server = new FakeKapacitor();
-  await server.start();
-  dir = mkdtempSync(join(tmpdir(), "tickctl-cmd-"));
-});
-afterEach(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = useFakeKapacitor("tickctl-cmd-");
 
 async function tickctl(
   argv: string[],
@@ -51,13 +39,13 @@ async function tickctl(
 
 describe("tickctl client commands through commander", () => {
   it("define takes Kapacitor's single-dash -url -tick -type -dbrp (repeatable) -vars", async () => {
-    const tick = join(dir, "cpu.tick");
+    const tick = join(fx.dir, "cpu.tick");
     writeFileSync(tick, "stream\n    |from()\n");
-    const vars = join(dir, "vars.json");
+    const vars = join(fx.dir, "vars.json");
     writeFileSync(vars, '{"x": {"type": "int", "value": 3}}');
     const r = await tickctl([
       "-url",
-      server.url,
+      fx.server.url,
       "define",
       "cpu",
       "-tick",
@@ -72,7 +60,7 @@ describe("tickctl client commands through commander", () => {
       vars,
     ]);
     expect(r).toEqual({ code: 0, out: "", err: "" });
-    expect(server.requests[1]).toEqual({
+    expect(fx.server.requests[1]).toEqual({
       method: "POST",
       url: "/kapacitor/v1/tasks",
       body: {
@@ -90,28 +78,28 @@ describe("tickctl client commands through commander", () => {
   });
 
   it("define -no-reload skips the restart of an enabled task", async () => {
-    server.tasks.set("cpu", task("cpu", { status: "enabled" }));
-    const r = await tickctl(["define", "cpu", "-dbrp", "a.b", "-no-reload", "-url", server.url]);
+    fx.server.tasks.set("cpu", task("cpu", { status: "enabled" }));
+    const r = await tickctl(["define", "cpu", "-dbrp", "a.b", "-no-reload", "-url", fx.server.url]);
     expect(r.code).toBe(0);
-    expect(server.lines()).toEqual(["GET /kapacitor/v1/tasks/cpu", "PATCH /kapacitor/v1/tasks/cpu"]);
+    expect(fx.server.lines()).toEqual(["GET /kapacitor/v1/tasks/cpu", "PATCH /kapacitor/v1/tasks/cpu"]);
   });
 
   it("accepts -url after the command and --url before it", async () => {
-    server.tasks.set("a", task("a"));
-    expect((await tickctl(["enable", "a", "-url", server.url])).code).toBe(0);
-    expect((await tickctl(["--url", server.url, "disable", "a"])).code).toBe(0);
-    expect(server.requests.map((r) => r.body)).toEqual([{ status: "enabled" }, { status: "disabled" }]);
+    fx.server.tasks.set("a", task("a"));
+    expect((await tickctl(["enable", "a", "-url", fx.server.url])).code).toBe(0);
+    expect((await tickctl(["--url", fx.server.url, "disable", "a"])).code).toBe(0);
+    expect(fx.server.requests.map((r) => r.body)).toEqual([{ status: "enabled" }, { status: "disabled" }]);
   });
 
   it("reads TICKD_URL, then KAPACITOR_URL, when -url is absent", async () => {
     const dead = await deadUrl();
-    let r = await tickctl(["list", "tasks"], { TICKD_URL: server.url, KAPACITOR_URL: dead });
+    let r = await tickctl(["list", "tasks"], { TICKD_URL: fx.server.url, KAPACITOR_URL: dead });
     expect(r.code).toBe(0);
-    r = await tickctl(["list", "topics"], { KAPACITOR_URL: server.url });
+    r = await tickctl(["list", "topics"], { KAPACITOR_URL: fx.server.url });
     expect(r.code).toBe(0);
-    r = await tickctl(["-url", server.url, "list", "topics"], { TICKD_URL: dead });
+    r = await tickctl(["-url", fx.server.url, "list", "topics"], { TICKD_URL: dead });
     expect(r.code).toBe(0);
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "GET /kapacitor/v1/tasks?fields=type&fields=status&fields=executing&fields=dbrps&offset=0&limit=100",
       "GET /kapacitor/v1/alerts/topics",
       "GET /kapacitor/v1/alerts/topics",
@@ -121,26 +109,26 @@ describe("tickctl client commands through commander", () => {
   });
 
   it("list tasks -json and list topic-handlers <topic> <pattern>", async () => {
-    server.tasks.set("cpu", task("cpu"));
-    const h = server.topic("system");
+    fx.server.tasks.set("cpu", task("cpu"));
+    const h = fx.server.topic("system");
     h.handlers.set("log", { id: "log", kind: "log", options: {}, match: "" });
-    const tasks = await tickctl(["-url", server.url, "list", "tasks", "-json"]);
+    const tasks = await tickctl(["-url", fx.server.url, "list", "tasks", "-json"]);
     expect((JSON.parse(tasks.out) as { tasks: { id: string }[] }).tasks.map((t) => t.id)).toEqual(["cpu"]);
-    const handlers = await tickctl(["-url", server.url, "list", "topic-handlers", "system", "l*"]);
+    const handlers = await tickctl(["-url", fx.server.url, "list", "topic-handlers", "system", "l*"]);
     expect(handlers.out).toBe("Topic      ID         Kind       \nsystem     log        log        \n");
-    expect(server.lines().slice(1)).toEqual([
+    expect(fx.server.lines().slice(1)).toEqual([
       "GET /kapacitor/v1/alerts/topics?pattern=system",
       "GET /kapacitor/v1/alerts/topics/system/handlers?pattern=l*",
     ]);
   });
 
   it("delete tasks | topics | topic-handlers", async () => {
-    server.topic("t").handlers.set("h", { id: "h", kind: "log", options: {}, match: "" });
-    const u = ["-url", server.url];
+    fx.server.topic("t").handlers.set("h", { id: "h", kind: "log", options: {}, match: "" });
+    const u = ["-url", fx.server.url];
     expect((await tickctl([...u, "delete", "tasks", "a", "b"])).code).toBe(0);
     expect((await tickctl([...u, "delete", "topic-handlers", "t", "h"])).code).toBe(0);
     expect((await tickctl([...u, "delete", "topics", "t"])).code).toBe(0);
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "DELETE /kapacitor/v1/tasks/a",
       "DELETE /kapacitor/v1/tasks/b",
       "DELETE /kapacitor/v1/alerts/topics/t/handlers/h",
@@ -149,17 +137,17 @@ describe("tickctl client commands through commander", () => {
   });
 
   it("show, show-topic -json and define-topic-handler", async () => {
-    server.tasks.set("cpu", task("cpu"));
-    server.topic("t");
-    const f = join(dir, "h.yaml");
+    fx.server.tasks.set("cpu", task("cpu"));
+    fx.server.topic("t");
+    const f = join(fx.dir, "h.yaml");
     writeFileSync(f, "topic: t\nid: h\nkind: log\noptions:\n  path: /tmp/x\n");
-    const u = ["-url", server.url];
+    const u = ["-url", fx.server.url];
     expect((await tickctl([...u, "show", "cpu"])).out).toMatch(/^ID: cpu\n/);
     expect(JSON.parse((await tickctl([...u, "show-topic", "t", "-json"])).out)).toMatchObject({
       topic: { id: "t" },
     });
     expect((await tickctl([...u, "define-topic-handler", f])).code).toBe(0);
-    expect(server.lines().slice(-2)).toEqual([
+    expect(fx.server.lines().slice(-2)).toEqual([
       "GET /kapacitor/v1/alerts/topics/t/handlers/h",
       "POST /kapacitor/v1/alerts/topics/t/handlers",
     ]);
@@ -184,15 +172,15 @@ describe("tickctl client commands through commander", () => {
     });
   });
 
-  it("a plain-text server error (unknown route) is printed as is", async () => {
-    server.override = () => ({ status: 404, body: "404 page not found\n" });
-    const r = await tickctl(["-url", server.url, "show", "x"]);
+  it("a plain-text fx.server error (unknown route) is printed as is", async () => {
+    fx.server.override = () => ({ status: 404, body: "404 page not found\n" });
+    const r = await tickctl(["-url", fx.server.url, "show", "x"]);
     expect(r).toEqual({ code: 1, out: "", err: "tickctl: 404 page not found\n" });
   });
 
   it("basic auth credentials in -url become an Authorization header", async () => {
     const seen: (string | undefined)[] = [];
-    // The fake records no headers; a one-off server looks at this one.
+    // The fake records no headers; a one-off fx.server looks at this one.
     const s = createServer((req, res) => {
       seen.push(req.headers.authorization);
       res.writeHead(200, { "content-type": "application/json" }).end('{"tasks":[]}');
@@ -209,6 +197,6 @@ describe("tickctl client commands through commander", () => {
     const r = await tickctl(["enable"]);
     expect(r.code).toBe(1);
     expect(r.err).toContain("missing required argument 'ids'");
-    expect(server.requests).toEqual([]);
+    expect(fx.server.requests).toEqual([]);
   });
 });

@@ -4,7 +4,12 @@
  * shapes, status codes and `{"error","message"}` bodies. Tests read `requests` to check exactly
  * what each tickctl command sent.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach } from "vitest";
+import type { ClientOptions } from "../../../../src/cli/client/api.js";
 import type { AddressInfo } from "node:net";
 
 export interface RecordedRequest {
@@ -312,4 +317,35 @@ export async function deadUrl(): Promise<string> {
   const { port } = s.address() as AddressInfo;
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * Per-test fixture: a fresh fake API server and a temp directory, torn down after each test.
+ * `file` writes a file into the directory; `run` calls a client command against the server
+ * and captures its output and exit code.
+ */
+export function useFakeKapacitor(prefix: string) {
+  const fx = {
+    server: undefined as unknown as FakeKapacitor,
+    dir: "",
+    file(name: string, text: string): string {
+      const p = join(fx.dir, name);
+      writeFileSync(p, text);
+      return p;
+    },
+    async run(fn: (o: ClientOptions) => Promise<number>, json = false): Promise<Captured> {
+      const c = capture(fx.server.url, json);
+      return c.result(await fn(c.opts));
+    },
+  };
+  beforeEach(async () => {
+    fx.server = new FakeKapacitor();
+    await fx.server.start();
+    fx.dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterEach(async () => {
+    await fx.server.stop();
+    rmSync(fx.dir, { recursive: true, force: true });
+  });
+  return fx;
 }

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ClientOptions } from "../../../../src/cli/client/api.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   parseDbrp,
   runDefine,
@@ -12,31 +9,10 @@ import {
   runListTasks,
   runShow,
 } from "../../../../src/cli/client/tasks.js";
-import { capture, deadUrl, FakeKapacitor, task, type Captured } from "./fake-kapacitor.js";
+import { capture, deadUrl, task, useFakeKapacitor } from "./fake-kapacitor.js";
 
-let server: FakeKapacitor;
-let dir: string;
-
-beforeEach(async () => {
-  server = new FakeKapacitor();
-  await server.start();
-  dir = mkdtempSync(join(tmpdir(), "tickctl-client-"));
-});
-afterEach(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
-
-async function run(fn: (o: ClientOptions) => Promise<number>, json = false): Promise<Captured> {
-  const c = capture(server.url, json);
-  return c.result(await fn(c.opts));
-}
+const fx = useFakeKapacitor("tickctl-client-");
+const { file, run } = fx;
 
 const SCRIPT =
   "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"usage_idle\" < 10)\n";
@@ -49,7 +25,7 @@ describe("tickctl define", () => {
       runDefine("cpu", { tick, type: "stream", dbrps: ["telegraf.autogen", '"my.db"."rp"'], vars }, o),
     );
     expect(r).toEqual({ code: 0, out: "", err: "" });
-    expect(server.requests).toEqual([
+    expect(fx.server.requests).toEqual([
       { method: "GET", url: "/kapacitor/v1/tasks/cpu", body: undefined },
       {
         method: "POST",
@@ -67,13 +43,13 @@ describe("tickctl define", () => {
         },
       },
     ]);
-    expect(server.tasks.get("cpu")?.script).toBe(SCRIPT);
+    expect(fx.server.tasks.get("cpu")?.script).toBe(SCRIPT);
   });
 
-  it("leaves out options that were not given (the server takes type and dbrp from the script)", async () => {
+  it("leaves out options that were not given (the fx.server takes type and dbrp from the script)", async () => {
     const tick = file("cpu.tick", SCRIPT);
     await run((o) => runDefine("cpu", { tick }, o));
-    expect(server.requests[1]).toEqual({
+    expect(fx.server.requests[1]).toEqual({
       method: "POST",
       url: "/kapacitor/v1/tasks",
       body: { id: "cpu", script: SCRIPT, status: "disabled" },
@@ -81,11 +57,11 @@ describe("tickctl define", () => {
   });
 
   it("updates an existing disabled task with one PATCH of only the given options", async () => {
-    server.tasks.set("cpu", task("cpu"));
+    fx.server.tasks.set("cpu", task("cpu"));
     const tick = file("cpu.tick", SCRIPT);
     const r = await run((o) => runDefine("cpu", { tick, dbrps: ["db.rp"] }, o));
     expect(r.code).toBe(0);
-    expect(server.requests).toEqual([
+    expect(fx.server.requests).toEqual([
       { method: "GET", url: "/kapacitor/v1/tasks/cpu", body: undefined },
       {
         method: "PATCH",
@@ -96,19 +72,19 @@ describe("tickctl define", () => {
   });
 
   it("reloads an enabled task after updating it (disable, enable), unless -no-reload", async () => {
-    server.tasks.set("cpu", task("cpu", { status: "enabled", executing: true }));
+    fx.server.tasks.set("cpu", task("cpu", { status: "enabled", executing: true }));
     const tick = file("cpu.tick", SCRIPT);
     await run((o) => runDefine("cpu", { tick }, o));
-    expect(server.requests.map((r) => [r.method, r.body])).toEqual([
+    expect(fx.server.requests.map((r) => [r.method, r.body])).toEqual([
       ["GET", undefined],
       ["PATCH", { script: SCRIPT }],
       ["PATCH", { status: "disabled" }],
       ["PATCH", { status: "enabled" }],
     ]);
 
-    server.requests.length = 0;
+    fx.server.requests.length = 0;
     await run((o) => runDefine("cpu", { tick, noReload: true }, o));
-    expect(server.lines()).toEqual(["GET /kapacitor/v1/tasks/cpu", "PATCH /kapacitor/v1/tasks/cpu"]);
+    expect(fx.server.lines()).toEqual(["GET /kapacitor/v1/tasks/cpu", "PATCH /kapacitor/v1/tasks/cpu"]);
   });
 
   it("refuses to create a task without -tick, before any POST", async () => {
@@ -118,7 +94,7 @@ describe("tickctl define", () => {
       out: "",
       err: 'tickctl: task "cpu" does not exist: give -tick to create it\n',
     });
-    expect(server.lines()).toEqual(["GET /kapacitor/v1/tasks/cpu"]);
+    expect(fx.server.lines()).toEqual(["GET /kapacitor/v1/tasks/cpu"]);
   });
 
   it("checks flags and files before sending anything", async () => {
@@ -130,8 +106,8 @@ describe("tickctl define", () => {
         `tickctl: invalid -dbrp "telegraf": no '.' between database and retention policy; expected db.rp or "db"."rp"\n`,
       ],
       [
-        { tick: join(dir, "missing.tick") },
-        `tickctl: cannot read TICKscript ${join(dir, "missing.tick")}: no such file\n`,
+        { tick: join(fx.dir, "missing.tick") },
+        `tickctl: cannot read TICKscript ${join(fx.dir, "missing.tick")}: no such file\n`,
       ],
       [{ tick, vars: file("bad.json", "{nope") }, "tickctl: invalid JSON in -vars file"],
     ];
@@ -140,11 +116,11 @@ describe("tickctl define", () => {
       expect(r.code).toBe(1);
       expect(r.err.startsWith(message)).toBe(true);
     }
-    expect(server.requests).toEqual([]);
+    expect(fx.server.requests).toEqual([]);
   });
 
-  it("prints the server's error as tickctl: <message> and exits 1", async () => {
-    server.override = (r) =>
+  it("prints the fx.server's error as tickctl: <message> and exits 1", async () => {
+    fx.server.override = (r) =>
       r.method === "POST"
         ? {
             status: 400,
@@ -192,25 +168,25 @@ describe("parseDbrp", () => {
 
 describe("tickctl enable / disable", () => {
   it("PATCHes the status of each named task", async () => {
-    server.tasks.set("a", task("a"));
-    server.tasks.set("b", task("b"));
+    fx.server.tasks.set("a", task("a"));
+    fx.server.tasks.set("b", task("b"));
     const r = await run((o) => runEnable(["a", "b"], o));
     expect(r).toEqual({ code: 0, out: "", err: "" });
-    expect(server.requests).toEqual([
+    expect(fx.server.requests).toEqual([
       { method: "PATCH", url: "/kapacitor/v1/tasks/a", body: { status: "enabled" } },
       { method: "PATCH", url: "/kapacitor/v1/tasks/b", body: { status: "enabled" } },
     ]);
-    server.requests.length = 0;
+    fx.server.requests.length = 0;
     await run((o) => runDisable(["a"], o));
-    expect(server.requests).toEqual([
+    expect(fx.server.requests).toEqual([
       { method: "PATCH", url: "/kapacitor/v1/tasks/a", body: { status: "disabled" } },
     ]);
   });
 
   it("expands globs through the task list, as Kapacitor does", async () => {
-    for (const id of ["cpu_alert", "mem_alert", "cpu_other"]) server.tasks.set(id, task(id));
+    for (const id of ["cpu_alert", "mem_alert", "cpu_other"]) fx.server.tasks.set(id, task(id));
     await run((o) => runEnable(["*_alert"], o));
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "GET /kapacitor/v1/tasks?pattern=*_alert&fields=link&offset=0&limit=100",
       "PATCH /kapacitor/v1/tasks/cpu_alert",
       "PATCH /kapacitor/v1/tasks/mem_alert",
@@ -218,40 +194,40 @@ describe("tickctl enable / disable", () => {
   });
 
   it("reports a missing task, carries on with the others and exits 1", async () => {
-    server.tasks.set("b", task("b"));
+    fx.server.tasks.set("b", task("b"));
     const r = await run((o) => runEnable(["nope", "b"], o));
     expect(r).toEqual({
       code: 1,
       out: "",
       err: "tickctl: enabling task nope: task does not exist, cannot update\n",
     });
-    expect(server.tasks.get("b")?.status).toBe("enabled");
+    expect(fx.server.tasks.get("b")?.status).toBe("enabled");
   });
 });
 
 describe("tickctl delete tasks", () => {
   it("DELETEs each id; globs expand through the list", async () => {
-    for (const id of ["a1", "a2", "b"]) server.tasks.set(id, task(id));
+    for (const id of ["a1", "a2", "b"]) fx.server.tasks.set(id, task(id));
     const r = await run((o) => runDeleteTasks(["b", "a*", "missing"], o));
     expect(r).toEqual({ code: 0, out: "", err: "" });
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "DELETE /kapacitor/v1/tasks/b",
       "GET /kapacitor/v1/tasks?pattern=a*&fields=link&offset=0&limit=100",
       "DELETE /kapacitor/v1/tasks/a1",
       "DELETE /kapacitor/v1/tasks/a2",
       "DELETE /kapacitor/v1/tasks/missing",
     ]);
-    expect([...server.tasks.keys()]).toEqual([]);
+    expect([...fx.server.tasks.keys()]).toEqual([]);
   });
 });
 
 describe("tickctl list tasks", () => {
   beforeEach(() => {
-    server.tasks.set(
+    fx.server.tasks.set(
       "cpu_alert_long_name",
       task("cpu_alert_long_name", { status: "enabled", executing: true }),
     );
-    server.tasks.set(
+    fx.server.tasks.set(
       "batch",
       task("batch", {
         type: "batch",
@@ -274,13 +250,13 @@ describe("tickctl list tasks", () => {
         "",
       ].join("\n"),
     );
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "GET /kapacitor/v1/tasks?fields=type&fields=status&fields=executing&fields=dbrps&offset=0&limit=100",
     ]);
   });
 
   it("prints only the header when there are no tasks", async () => {
-    server.tasks.clear();
+    fx.server.tasks.clear();
     const r = await run((o) => runListTasks([], o));
     expect(r.out).toBe("ID Type      Status    Executing Databases and Retention Policies\n");
   });
@@ -289,19 +265,19 @@ describe("tickctl list tasks", () => {
     const r = await run((o) => runListTasks(["cpu*", "bat?h"], o));
     expect(r.out.split("\n").map((l) => l.split(" ")[0])).toEqual(["ID", "batch", "cpu_alert_long_name", ""]);
     expect(
-      server.lines().map((l) => new URL(l.split(" ")[1] ?? "", "http://x").searchParams.get("pattern")),
+      fx.server.lines().map((l) => new URL(l.split(" ")[1] ?? "", "http://x").searchParams.get("pattern")),
     ).toEqual(["cpu*", "bat?h"]);
   });
 
   it("pages through more than 100 tasks", async () => {
-    server.tasks.clear();
+    fx.server.tasks.clear();
     for (let i = 0; i < 150; i++) {
       const id = `t${String(i).padStart(3, "0")}`;
-      server.tasks.set(id, task(id));
+      fx.server.tasks.set(id, task(id));
     }
     const r = await run((o) => runListTasks([], o));
     expect(r.out.trimEnd().split("\n")).toHaveLength(151);
-    expect(server.lines().map((l) => l.replace(/.*(offset=\d+).*/, "$1"))).toEqual([
+    expect(fx.server.lines().map((l) => l.replace(/.*(offset=\d+).*/, "$1"))).toEqual([
       "offset=0",
       "offset=100",
     ]);
@@ -315,13 +291,13 @@ describe("tickctl list tasks", () => {
       ["cpu_alert_long_name", "enabled"],
     ]);
     expect(doc.tasks[0]?.script).toContain("stream");
-    expect(server.lines()).toEqual(["GET /kapacitor/v1/tasks?offset=0&limit=100"]);
+    expect(fx.server.lines()).toEqual(["GET /kapacitor/v1/tasks?offset=0&limit=100"]);
   });
 });
 
 describe("tickctl show", () => {
   it("prints the task as kapacitor show does", async () => {
-    server.tasks.set(
+    fx.server.tasks.set(
       "cpu",
       task("cpu", {
         status: "enabled",
@@ -374,18 +350,18 @@ describe("tickctl show", () => {
         "",
       ].join("\n"),
     );
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "GET /kapacitor/v1/tasks/cpu?dot-view=attributes&script-format=formatted",
     ]);
   });
 
   it("--json prints the Task JSON", async () => {
-    server.tasks.set("cpu", task("cpu"));
+    fx.server.tasks.set("cpu", task("cpu"));
     const r = await run((o) => runShow("cpu", o), true);
     expect(JSON.parse(r.out)).toMatchObject({ id: "cpu", type: "stream", status: "disabled" });
   });
 
-  it("prints the server's 404 message", async () => {
+  it("prints the fx.server's 404 message", async () => {
     const r = await run((o) => runShow("nope", o));
     expect(r).toEqual({ code: 1, out: "", err: "tickctl: no task exists\n" });
   });

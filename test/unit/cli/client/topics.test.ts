@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ClientOptions } from "../../../../src/cli/client/api.js";
+import { describe, expect, it } from "vitest";
 import {
   readHandlerFile,
   runDefineTopicHandler,
@@ -12,34 +9,13 @@ import {
   runListTopics,
   runShowTopic,
 } from "../../../../src/cli/client/topics.js";
-import { capture, FakeKapacitor, type Captured } from "./fake-kapacitor.js";
+import { useFakeKapacitor } from "./fake-kapacitor.js";
 
-let server: FakeKapacitor;
-let dir: string;
-
-beforeEach(async () => {
-  server = new FakeKapacitor();
-  await server.start();
-  dir = mkdtempSync(join(tmpdir(), "tickctl-topics-"));
-});
-afterEach(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
-
-async function run(fn: (o: ClientOptions) => Promise<number>, json = false): Promise<Captured> {
-  const c = capture(server.url, json);
-  return c.result(await fn(c.opts));
-}
+const fx = useFakeKapacitor("tickctl-topics-");
+const { file, run } = fx;
 
 function seed(): void {
-  const cpu = server.topic("main:cpu_alert", { level: "CRITICAL", collected: 12 });
+  const cpu = fx.server.topic("main:cpu_alert", { level: "CRITICAL", collected: 12 });
   cpu.handlers.set("victorops", {
     id: "victorops",
     kind: "victorops",
@@ -68,7 +44,7 @@ function seed(): void {
       state: { message: "ok", details: "", time: "2024-03-13T10:00:00Z", duration: "0s", level: "OK" },
     },
   );
-  server.topic("system", { level: "OK", collected: 3 });
+  fx.server.topic("system", { level: "OK", collected: 3 });
 }
 
 describe("tickctl list topics", () => {
@@ -84,7 +60,7 @@ describe("tickctl list topics", () => {
         "",
       ].join("\n"),
     );
-    expect(server.lines()).toEqual(["GET /kapacitor/v1/alerts/topics"]);
+    expect(fx.server.lines()).toEqual(["GET /kapacitor/v1/alerts/topics"]);
   });
 
   it("passes patterns and prints {topics} with --json", async () => {
@@ -92,7 +68,7 @@ describe("tickctl list topics", () => {
     const r = await run((o) => runListTopics(["main:*"], o), true);
     const doc = JSON.parse(r.out) as { topics: { id: string; level: string; collected: number }[] };
     expect(doc.topics.map((t) => [t.id, t.level, t.collected])).toEqual([["main:cpu_alert", "CRITICAL", 12]]);
-    expect(server.lines()).toEqual(["GET /kapacitor/v1/alerts/topics?pattern=main%3A*"]);
+    expect(fx.server.lines()).toEqual(["GET /kapacitor/v1/alerts/topics?pattern=main%3A*"]);
   });
 });
 
@@ -108,7 +84,7 @@ describe("tickctl list topic-handlers", () => {
         "",
       ].join("\n"),
     );
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "GET /kapacitor/v1/alerts/topics",
       "GET /kapacitor/v1/alerts/topics/main:cpu_alert/handlers",
       "GET /kapacitor/v1/alerts/topics/system/handlers",
@@ -130,7 +106,7 @@ describe("tickctl list topic-handlers", () => {
         },
       ],
     });
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "GET /kapacitor/v1/alerts/topics?pattern=main%3A*",
       "GET /kapacitor/v1/alerts/topics/main:cpu_alert/handlers?pattern=vic*",
     ]);
@@ -155,7 +131,7 @@ describe("tickctl show-topic", () => {
         "",
       ].join("\n"),
     );
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "GET /kapacitor/v1/alerts/topics/main:cpu_alert",
       "GET /kapacitor/v1/alerts/topics/main:cpu_alert/events",
       "GET /kapacitor/v1/alerts/topics/main:cpu_alert/handlers",
@@ -169,7 +145,7 @@ describe("tickctl show-topic", () => {
     expect([doc.topic.id, doc.events, doc.handlers]).toEqual(["system", [], []]);
   });
 
-  it("prints the server's message for an unknown topic", async () => {
+  it("prints the fx.server's message for an unknown topic", async () => {
     const r = await run((o) => runShowTopic("nope", o));
     expect(r).toEqual({ code: 1, out: "", err: 'tickctl: unknown topic: "nope"\n' });
   });
@@ -178,39 +154,39 @@ describe("tickctl show-topic", () => {
 describe("tickctl delete topics / topic-handlers", () => {
   it("DELETEs topics by id and by glob", async () => {
     seed();
-    server.topic("main:mem");
+    fx.server.topic("main:mem");
     const r = await run((o) => runDeleteTopics(["system", "main:*"], o));
     expect(r).toEqual({ code: 0, out: "", err: "" });
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "GET /kapacitor/v1/alerts/topics?pattern=main%3A*",
       "DELETE /kapacitor/v1/alerts/topics/system",
       "DELETE /kapacitor/v1/alerts/topics/main:cpu_alert",
       "DELETE /kapacitor/v1/alerts/topics/main:mem",
     ]);
-    expect(server.topics.size).toBe(0);
+    expect(fx.server.topics.size).toBe(0);
   });
 
   it("DELETEs the named handlers of one topic", async () => {
     seed();
     const r = await run((o) => runDeleteTopicHandlers("main:cpu_alert", ["hook"], o));
     expect(r.code).toBe(0);
-    expect(server.lines()).toEqual(["DELETE /kapacitor/v1/alerts/topics/main:cpu_alert/handlers/hook"]);
-    expect([...(server.topics.get("main:cpu_alert")?.handlers.keys() ?? [])]).toEqual(["victorops"]);
+    expect(fx.server.lines()).toEqual(["DELETE /kapacitor/v1/alerts/topics/main:cpu_alert/handlers/hook"]);
+    expect([...(fx.server.topics.get("main:cpu_alert")?.handlers.keys() ?? [])]).toEqual(["victorops"]);
   });
 
   it("expands handler globs within the topic", async () => {
     seed();
     await run((o) => runDeleteTopicHandlers("main:cpu_alert", ["*"], o));
-    expect(server.lines()).toEqual([
+    expect(fx.server.lines()).toEqual([
       "GET /kapacitor/v1/alerts/topics/main:cpu_alert/handlers?pattern=*",
       "DELETE /kapacitor/v1/alerts/topics/main:cpu_alert/handlers/hook",
       "DELETE /kapacitor/v1/alerts/topics/main:cpu_alert/handlers/victorops",
     ]);
   });
 
-  it("reports a server error per item and carries on", async () => {
+  it("reports a fx.server error per item and carries on", async () => {
     seed();
-    server.override = (r) =>
+    fx.server.override = (r) =>
       r.method === "DELETE" && r.url.endsWith("/hook")
         ? { status: 500, body: { error: "disk full" } }
         : undefined;
@@ -220,7 +196,7 @@ describe("tickctl delete topics / topic-handlers", () => {
       out: "",
       err: "tickctl: deleting handler hook of topic main:cpu_alert: disk full\n",
     });
-    expect(server.lines()).toHaveLength(2);
+    expect(fx.server.lines()).toHaveLength(2);
   });
 });
 
@@ -247,11 +223,11 @@ describe("tickctl define-topic-handler", () => {
       options: { path: "/tmp/alerts.log", mode: 420 },
       match: "level() >= WARNING",
     };
-    expect(server.requests).toEqual([
+    expect(fx.server.requests).toEqual([
       { method: "GET", url: "/kapacitor/v1/alerts/topics/main:cpu_alert/handlers/ops-log", body: undefined },
       { method: "POST", url: "/kapacitor/v1/alerts/topics/main:cpu_alert/handlers", body },
     ]);
-    expect(server.topics.get("main:cpu_alert")?.handlers.get("ops-log")?.options).toEqual({
+    expect(fx.server.topics.get("main:cpu_alert")?.handlers.get("ops-log")?.options).toEqual({
       path: "/tmp/alerts.log",
       mode: 420,
     });
@@ -270,7 +246,7 @@ describe("tickctl define-topic-handler", () => {
     );
     const r = await run((o) => runDefineTopicHandler(f, o));
     expect(r.code).toBe(0);
-    expect(server.requests).toEqual([
+    expect(fx.server.requests).toEqual([
       {
         method: "GET",
         url: "/kapacitor/v1/alerts/topics/main:cpu_alert/handlers/victorops",
@@ -288,13 +264,13 @@ describe("tickctl define-topic-handler", () => {
         },
       },
     ]);
-    expect(server.topics.get("main:cpu_alert")?.handlers.get("victorops")?.options).toEqual({
+    expect(fx.server.topics.get("main:cpu_alert")?.handlers.get("victorops")?.options).toEqual({
       "routing-key": "new",
     });
   });
 
-  it("prints the server's rejection", async () => {
-    server.override = (r) =>
+  it("prints the fx.server's rejection", async () => {
+    fx.server.override = (r) =>
       r.method === "POST"
         ? { status: 500, body: { error: 'failed to create handler: unsupported action kind "smoke"' } }
         : undefined;
@@ -322,10 +298,10 @@ describe("tickctl define-topic-handler", () => {
       expect(r.code).toBe(1);
       expect(r.err).toContain(`tickctl: ${f}: ${message}`);
     }
-    const missing = join(dir, "missing.yaml");
+    const missing = join(fx.dir, "missing.yaml");
     const r = await run((o) => runDefineTopicHandler(missing, o));
     expect(r.err).toBe(`tickctl: cannot read handler file ${missing}: no such file\n`);
-    expect(server.requests).toEqual([]);
+    expect(fx.server.requests).toEqual([]);
   });
 
   it("reads the shipped handler examples", async () => {
