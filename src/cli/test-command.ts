@@ -8,7 +8,10 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { formatDiagnostic, parseExpression } from "../../grammar/index.js";
 import { alertJsonLine } from "../alert/alert-json.js";
+import { TopicService } from "../alert/topic-service.js";
 import { TopicStore } from "../alert/topics.js";
+import { loadConfig } from "../config/index.js";
+import { dryRunFactory } from "./dry-run-handlers.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError } from "../core/errors.js";
 import { formatRFC3339Nano } from "../core/go-format.js";
@@ -22,6 +25,10 @@ import type { HandlerSpec } from "../pipeline/task-graph.js";
 
 export interface TestOptions {
   data: string;
+  /** A directory of topic handler files (Kapacitor's format) to route events through. */
+  handlers?: string;
+  /** A config file for handler settings ([victorops], [[httppost]], [[escalation]]). */
+  config?: string;
   json: boolean;
   precision?: string;
   vars: string[];
@@ -64,6 +71,34 @@ export async function runTest(file: string, o: TestOptions): Promise<number> {
   const topics = new TopicStore();
   const events: Replayed[] = [];
   let errors = 0;
+  const logger = {
+    log: (level: string, msg: string, fields?: Record<string, unknown>) => {
+      if (level === "error") errors++;
+      if (level === "error" || level === "warn")
+        o.err(`${level}: ${msg}${fields ? " " + JSON.stringify(fields) : ""}\n`);
+    },
+  };
+  // Human output shows what every handler would send; --json prints alert JSON only.
+  let router: TopicService | undefined;
+  if (!o.json) {
+    try {
+      const { config } = loadConfig(o.config !== undefined ? { file: o.config } : { env: {} });
+      router = new TopicService({
+        factory: dryRunFactory(config, logger, (l) => o.out(`    ${l}\n`)),
+        logger,
+        persistTopics: false,
+      });
+      router.open();
+      if (o.handlers !== undefined) {
+        const report = await router.loadHandlerDir(o.handlers);
+        for (const e of report.errors) o.err(`${e}\n`);
+      }
+    } catch (e) {
+      o.err(`tickctl test: ${coerceError(e).message}\n`);
+      return 2;
+    }
+  }
+  let routed = false;
   let task: Task;
   try {
     task = new Task(checked.graph, {
@@ -71,13 +106,7 @@ export async function runTest(file: string, o: TestOptions): Promise<number> {
       taskMaster: "main",
       serverInfo: { Hostname: "localhost", ClusterID: "", ServerID: "" },
       inhibitors: new InhibitorRegistry(),
-      logger: {
-        log: (level, msg, fields) => {
-          if (level === "error") errors++;
-          if (level === "error" || level === "warn")
-            o.err(`${level}: ${msg}${fields ? " " + JSON.stringify(fields) : ""}\n`);
-        },
-      },
+      logger,
       alerts: {
         collect: (event, route) => {
           const names = route.topics.length > 0 ? route.topics : [event.topic];
@@ -87,11 +116,11 @@ export async function runTest(file: string, o: TestOptions): Promise<number> {
             if (i === 0) previousLevel = prev;
           });
           events.push({ event, previousLevel, handlers: route.handlers });
-          o.out(
-            o.json
-              ? alertJsonLine(event, previousLevel)
-              : describeEvent(event, previousLevel, route.handlers),
-          );
+          o.out(o.json ? alertJsonLine(event, previousLevel) : describeEvent(event, previousLevel));
+          if (router !== undefined) {
+            router.collect(event, route);
+            routed = true;
+          }
         },
       },
     });
@@ -109,7 +138,15 @@ export async function runTest(file: string, o: TestOptions): Promise<number> {
     return 2;
   }
   for (const b of badLines) o.err(`${o.data}:${b}\n`);
-  for (const p of points) task.write(p.db, p.rp, p.point);
+  for (const p of points) {
+    task.write(p.db, p.rp, p.point);
+    // Let this point's notifications print before the next point's events.
+    if (routed) {
+      routed = false;
+      await router?.drain();
+    }
+  }
+  await router?.close();
 
   if (!o.json) {
     const byLevel = [Level.CRITICAL, Level.WARNING, Level.INFO, Level.OK]
@@ -145,18 +182,10 @@ function readData(
 
 const ARROWS: Record<Level, string> = { 0: "✔", 1: "ℹ", 2: "▲", 3: "✖" };
 
-function describeEvent(e: AlertEvent, prev: Level, handlers: readonly HandlerSpec[]): string {
+function describeEvent(e: AlertEvent, prev: Level): string {
   const s = e.state;
   const change = s.level === prev ? "" : ` (was ${levelName(prev)})`;
-  const lines = [
-    `${formatRFC3339Nano(s.time)}  ${ARROWS[s.level]} ${levelName(s.level).padEnd(8)} ${s.id}${change}`,
-  ];
-  lines.push(`    ${s.message}`);
-  for (const h of handlers) {
-    const target = h.args.map((a) => ("value" in a ? String(a.value) : "")).join(" ");
-    lines.push(`    → ${h.kind}${target ? " " + target : ""}: ${alertJsonLine(e, prev).trimEnd()}`);
-  }
-  return lines.join("\n") + "\n";
+  return `${formatRFC3339Nano(s.time)}  ${ARROWS[s.level]} ${levelName(s.level).padEnd(8)} ${s.id}${change}\n    ${s.message}\n`;
 }
 
 /** `--var name=value`, the value written as a TICKscript literal: 10, 2.5, 10s, 'text', TRUE, /re/, lambda: … */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -71,7 +71,9 @@ describe("tickctl test", () => {
     const r = await run(f.tick, { data: f.data, precision: "s" });
     expect(r.code).toBe(0);
     expect(r.out).toContain("1970-01-01T00:00:03Z  ✖ CRITICAL cpu:host=a (was WARNING)");
-    expect(r.out).toContain("→ post http://127.0.0.1:1/hook: {");
+    expect(r.out).toContain(
+      "→ main:cpu:alert2/tick:post0 (post) would send POST http://127.0.0.1:1/hook\n      {",
+    );
     expect(r.out).toContain(
       "4 points replayed, 3 alert events (1 CRITICAL, 1 WARNING, 0 INFO, 1 OK), 0 errors",
     );
@@ -130,5 +132,34 @@ describe("tickctl test", () => {
       f: { type: "regex", value: "re/x" },
     });
     expect(() => parseVars(["novalue"])).toThrow(/write name=value/);
+  });
+});
+
+describe("tickctl test --handlers", () => {
+  it("routes events through topic handler files with their match expressions and sends nothing", async () => {
+    const script = SCRIPT.replace(".post('http://127.0.0.1:1/hook')", ".topic('cpu')");
+    const f = files(script, DATA);
+    const dir = mkdtempSync(join(tmpdir(), "tickctl-handlers-"));
+    const logPath = join(dir, "never-written.log");
+    writeFileSync(
+      join(dir, "page.yaml"),
+      "topic: cpu\nid: page\nkind: victorops\nmatch: level() == CRITICAL\noptions:\n  routing-key: ops\n",
+    );
+    writeFileSync(join(dir, "file.yaml"), `topic: cpu\nid: file\nkind: log\noptions:\n  path: ${logPath}\n`);
+    writeFileSync(join(dir, "broken.yaml"), "topic: cpu\nid: [oops\n");
+    const cfg = join(dir, "tickd.conf");
+    writeFileSync(cfg, '[victorops]\n  enabled = true\n  api-key = "s3cr3t-key"\n');
+    const r = await run(f.tick, { data: f.data, precision: "s", handlers: dir, config: cfg });
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("broken.yaml:");
+    // The log handler describes its line; the VictorOps one only pages on CRITICAL.
+    expect(r.out.match(/cpu\/file \(log\) would write to /g)).toHaveLength(3);
+    const pages = r.out.match(/cpu\/page \(victorops\) would send POST (\S+)/g) ?? [];
+    expect(pages).toEqual([
+      "cpu/page (victorops) would send POST https://alert.victorops.com/integrations/generic/20131114/alert/<redacted>/ops",
+    ]);
+    expect(r.out).not.toContain("s3cr3t-key");
+    expect(r.out).toContain('"message_type":"CRITICAL"');
+    expect(existsSync(logPath)).toBe(false);
   });
 });
