@@ -60,6 +60,7 @@ export async function startDaemon(opts: {
       inhibitors: new InhibitorRegistry(),
       ...(config.engine.idleFlush > 0 ? { idleFlush: config.engine.idleFlush } : {}),
       ...(config.engine.groupTtl > 0 ? { groupTtl: config.engine.groupTtl } : {}),
+      ...(config.victorops.enabled && config.victorops.global ? { globalHandlers: ["victorOps"] } : {}),
       now: nowNs,
     });
 

@@ -34,6 +34,11 @@ export interface TaskManagerDeps {
   idleFlush?: number;
   /** ns; per-group state unseen this long is dropped (alert groups only when OK). */
   groupTtl?: number;
+  /**
+   * Handler kinds added to every alert node that has none of that kind (`[victorops] global
+   * = true` → "victorOps"), as Kapacitor's global services do.
+   */
+  globalHandlers?: readonly string[];
   now: () => number;
 }
 
@@ -245,7 +250,30 @@ export class TaskManager implements TaskService {
             .join("; "),
       );
     }
-    return graph;
+    return this.withGlobalHandlers(graph);
+  }
+
+  private withGlobalHandlers(graph: TaskGraph): TaskGraph {
+    const kinds = this.d.globalHandlers ?? [];
+    if (kinds.length === 0) return graph;
+    return {
+      ...graph,
+      nodes: graph.nodes.map((n) => {
+        if (n.kind !== "alert") return n;
+        const missing = kinds.filter(
+          (k) => !n.handlers.some((h) => h.kind.toLowerCase() === k.toLowerCase()),
+        );
+        if (missing.length === 0) return n;
+        const added = missing.map((kind) => ({
+          kind,
+          args: [],
+          properties: [],
+          span: n.span,
+          implemented: true,
+        }));
+        return { ...n, handlers: [...n.handlers, ...added] };
+      }),
+    };
   }
 
   private start(record: TaskRecord, graph?: TaskGraph): void {

@@ -121,3 +121,33 @@ describe("TaskManager", () => {
     expect(tm.list({}).map((t) => t.id)).toEqual(["cpu_alert"]);
   });
 });
+
+describe("global handlers ([victorops] global = true)", () => {
+  it("adds the handler to alert nodes without one, giving them their anonymous topic", () => {
+    const store = openStore(":memory:");
+    stores.push(store);
+    const routes: { topics: string[]; kinds: string[] }[] = [];
+    const tm = new TaskManager({
+      store,
+      alerts: {
+        collect: (_e, r) => void routes.push({ topics: r.topics, kinds: r.handlers.map((h) => h.kind) }),
+      },
+      logger: { log: () => undefined },
+      serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
+      inhibitors: new InhibitorRegistry(),
+      now: () => 1,
+      globalHandlers: ["victorOps"],
+    });
+    tm.define({ id: "a", script: SCRIPT.replace(".stateChangesOnly()", ""), status: "enabled" });
+    tm.define({
+      id: "b",
+      script: SCRIPT.replace(".stateChangesOnly()", ".victorOps().routingKey('team')"),
+      status: "enabled",
+    });
+    tm.write("telegraf", "autogen", [cpu("x", 99, 1)]);
+    expect(routes).toEqual([
+      { topics: ["main:a:alert2"], kinds: ["victorOps"] },
+      { topics: ["main:b:alert2"], kinds: ["victorOps"] },
+    ]);
+  });
+});
