@@ -2,6 +2,7 @@
  * Shared helpers: value kinds, int64 wrap-around, Go's sort order, and the per-batch collection
  * loop that reproduces how Kapacitor's InfluxQL node feeds a reducer (influxql.go).
  */
+import { typeName } from "../../expr/index.js";
 import { TickdError } from "../../core/errors.js";
 import type { FieldValue, Point } from "../../core/types.js";
 import type { BatchInput, GroupContext, InfluxQLSpec, Sample, ValueKind } from "./types.js";
@@ -12,17 +13,9 @@ export function influxqlError(node: string, message: string): TickdError {
   return new TickdError(E_INFLUXQL, `${node}: ${message}`);
 }
 
+/** A field value's kind: the same names the expression layer uses for these four types. */
 export function kindOf(v: FieldValue): ValueKind {
-  switch (typeof v) {
-    case "number":
-      return "float";
-    case "bigint":
-      return "int";
-    case "string":
-      return "string";
-    default:
-      return "bool";
-  }
+  return typeName(v) as ValueKind;
 }
 
 /** Go's names, used in messages so they read like Kapacitor's. */
