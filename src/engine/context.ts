@@ -3,7 +3,7 @@
  * nothing of topics, handlers or HTTP: alert events leave through `alerts`.
  */
 import type { AlertEvent } from "../core/alert-event.js";
-import type { Level } from "../core/types.js";
+import type { Level, Point, Tags } from "../core/types.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
 import type { AlertStateSnapshot } from "./alert-state.js";
 import type { InhibitorRegistry } from "./inhibitors.js";
@@ -41,6 +41,39 @@ export interface ServerInfo {
   ServerID: string;
 }
 
+/** One series of a query result: its measurement, its group tags and its rows as points. */
+export interface InfluxSeries {
+  name: string;
+  /** The series' tags (the GROUP BY tags); every point carries them too. */
+  tags: Tags;
+  /** Rows with a null value are left out (Kapacitor's ResultToBufferedBatches). */
+  points: Point[];
+}
+
+/**
+ * InfluxDB as batch tasks and `influxDBOut` see it (the daemon implements it with
+ * src/sources/influxdb*.ts). `cluster` names an `[[influxdb]]` section; undefined means the
+ * default one. The engine itself never does I/O.
+ */
+export interface InfluxAccess {
+  /** Runs InfluxQL (1.x `/query`) and returns every series of every statement. */
+  query(cluster: string | undefined, influxql: string): Promise<InfluxSeries[]>;
+  /** Runs Flux (2.x `/api/v2/query`) with `now` (ns) as Flux's `now()`. */
+  queryFlux?(
+    cluster: string | undefined,
+    flux: string,
+    opts: { now: number; org?: string; orgID?: string },
+  ): Promise<InfluxSeries[]>;
+  /** Writes points (line protocol in `precision`) to db/rp ("" rp: the database's default). */
+  write(
+    cluster: string | undefined,
+    db: string,
+    rp: string,
+    points: readonly Point[],
+    precision: "ns" | "u" | "ms" | "s" | "m" | "h",
+  ): Promise<void>;
+}
+
 export interface TaskContext {
   taskName: string;
   /** Kapacitor's task master name, used in anonymous topics: `main:<task>:<node>`. */
@@ -58,4 +91,6 @@ export interface TaskContext {
   idleFlush?: number;
   /** Where alert nodes keep each group's state across restarts; none in replays. */
   alertStates?: AlertStatePersistence;
+  /** Batch queries (`|query()`) and `|influxDBOut()` writes; none in replays. */
+  influx?: InfluxAccess;
 }

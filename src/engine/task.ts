@@ -33,6 +33,8 @@ import { ShiftNode } from "./nodes/shift-node.js";
 import { StateCountNode, StateDurationNode } from "./nodes/state-tracking-node.js";
 import { StatsNode } from "./nodes/stats-node.js";
 import { UnionNode } from "./nodes/union-node.js";
+import { QueryFluxNode, QueryNode } from "./nodes/query-node.js";
+import { InfluxDBOutNode } from "./nodes/influxdb-out-node.js";
 
 type NodeFactory = new (n: TaskNode, ctx: TaskContext) => RuntimeNode;
 
@@ -66,6 +68,13 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
   join: JoinNode,
   union: UnionNode,
   httpOut: HttpOutNode,
+  batch: class extends RootNode {
+    constructor(n: TaskNode, ctx: TaskContext) {
+      super(n.name, ctx);
+    }
+  },
+  query: QueryNode,
+  influxDBOut: InfluxDBOutNode,
 };
 
 export const ENGINE_NODE_KINDS: readonly string[] = [
@@ -154,6 +163,19 @@ export class Task {
 
   barrier(now: number): void {
     for (const r of this.tickRoots) r.barrier(now);
+  }
+
+  /**
+   * Stops the task's I/O: batch queries stop ticking (answers in flight are dropped) and
+   * `influxDBOut` writes what it buffered. Resolves when those writes finished.
+   */
+  async stop(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const n of this.nodes) {
+      if (n instanceof QueryNode || n instanceof QueryFluxNode) n.stop();
+      else if (n instanceof InfluxDBOutNode) pending.push(n.stop());
+    }
+    await Promise.all(pending);
   }
 }
 

@@ -21,7 +21,8 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
   (
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
-    "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed"
+    "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
+    "batch query influxDBOut"
   ).split(" "),
 );
 

@@ -8,12 +8,15 @@
  * listens. reload() (SIGHUP) re-reads handlers/ and tasks/ and reports what changed.
  * stop() (SIGTERM) stops intake, drains handler deliveries, stops tasks, closes the store.
  */
+import { randomUUID } from "node:crypto";
 import { join, resolve } from "node:path";
 import { TopicService, type TopicPersistence } from "../alert/topic-service.js";
 import type { TickdConfig } from "../config/index.js";
 import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
 import { createHandlerFactory, type HandlerConfig } from "../handlers/index.js";
+import { createInfluxAccess } from "../sources/influxdb.js";
+import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
 import { openStore, type Store } from "../store/index.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
@@ -51,6 +54,8 @@ export async function startDaemon(opts: {
       persistTopics: config.alert.persistTopics,
     });
     topics.open();
+    const influxEnabled = config.influxdb.some((c) => c.enabled);
+    const influx = influxEnabled ? createInfluxAccess(config.influxdb) : undefined;
     const tasks = new TaskManager({
       store,
       alerts: topics,
@@ -62,6 +67,7 @@ export async function startDaemon(opts: {
       ...(config.engine.groupTtl > 0 ? { groupTtl: config.engine.groupTtl } : {}),
       ...(config.victorops.enabled && config.victorops.global ? { globalHandlers: ["victorOps"] } : {}),
       now: nowNs,
+      ...(influx !== undefined ? { influx } : {}),
     });
 
     const reload = async (): Promise<ReloadReport> => {
@@ -118,14 +124,32 @@ export async function startDaemon(opts: {
     const ticker = setInterval(() => tasks.tick(nowNs()), TICK_MS);
     ticker.unref();
 
+    // InfluxDB subscriptions point InfluxDB's writes at our /write (as Kapacitor's do).
+    const subs = influxEnabled
+      ? manageSubscriptions({
+          configs: config.influxdb,
+          selfUrl: `http://${config.hostname}:${server.port}`,
+          clusterId: persistentId(store, "cluster-id"),
+          serverId: persistentId(store, "server-id"),
+          logger,
+        })
+      : undefined;
+    if (subs !== undefined) {
+      subs
+        .sync()
+        .catch((e: unknown) => logger.log("error", `InfluxDB subscription sync failed: ${String(e)}`));
+    }
+
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         clearInterval(ticker);
         await server.close();
+        await subs?.stop(true);
         await topics.drain();
-        tasks.stopAll();
+        await tasks.stopAll();
         await topics.close();
+        await influx?.close();
         store.close();
         logger.log("info", "stopped");
       })();
@@ -137,6 +161,15 @@ export async function startDaemon(opts: {
     store.close();
     throw e;
   }
+}
+
+/** A random id made once and kept in the store (subscription names must survive restarts). */
+function persistentId(store: Store, key: string): string {
+  const existing = store.kv.get(key);
+  if (typeof existing === "string" && existing !== "") return existing;
+  const id = randomUUID();
+  store.kv.put(key, id);
+  return id;
 }
 
 function handlerConfig(c: TickdConfig): HandlerConfig {

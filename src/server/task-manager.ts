@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { AlertSink, EngineLogger, ServerInfo } from "../engine/context.js";
+import type { AlertSink, EngineLogger, InfluxAccess, ServerInfo } from "../engine/context.js";
 import type { InhibitorRegistry } from "../engine/inhibitors.js";
 import { Task } from "../engine/task.js";
 import { coerceError, TickdError } from "../core/errors.js";
@@ -39,6 +39,8 @@ export interface TaskManagerDeps {
    * = true` → "victorOps"), as Kapacitor's global services do.
    */
   globalHandlers?: readonly string[];
+  /** InfluxDB access for batch queries and influxDBOut; without it those tasks fail to query. */
+  influx?: InfluxAccess;
   now: () => number;
 }
 
@@ -125,7 +127,7 @@ export class TaskManager implements TaskService {
     const wasRunning = this.running.has(id);
     const starting = next.status === "enabled" && (!wasRunning || scriptChanged || newId !== undefined);
     if (next.status === "enabled" && old.status !== "enabled") next.lastEnabled = now;
-    if (wasRunning && (next.status !== "enabled" || scriptChanged || newId !== undefined)) this.stop(id);
+    if (wasRunning && (next.status !== "enabled" || scriptChanged || newId !== undefined)) void this.stop(id);
     this.d.store.transaction(() => {
       if (newId !== undefined) {
         this.d.store.tasks.rename(id, newId);
@@ -139,7 +141,7 @@ export class TaskManager implements TaskService {
   }
 
   delete(id: string): void {
-    this.stop(id);
+    void this.stop(id);
     this.d.store.transaction(() => {
       this.d.store.tasks.delete(id);
       this.d.store.alertStates.deleteTask(id);
@@ -220,10 +222,11 @@ export class TaskManager implements TaskService {
     return { loaded, errors };
   }
 
-  /** Stops every task (shutdown). */
-  stopAll(): void {
-    for (const id of [...this.running.keys()]) this.stop(id);
+  /** Stops every task (shutdown): batch queries end, influxDBOut buffers are flushed. */
+  async stopAll(): Promise<void> {
+    const stopping = [...this.running.keys()].map((id) => this.stop(id));
     this.rebuildRoutes();
+    await Promise.all(stopping);
   }
 
   private compile(
@@ -287,6 +290,7 @@ export class TaskManager implements TaskService {
         serverInfo: this.d.serverInfo,
         inhibitors: this.d.inhibitors,
         ...(this.d.idleFlush !== undefined ? { idleFlush: this.d.idleFlush } : {}),
+        ...(this.d.influx !== undefined ? { influx: this.d.influx } : {}),
         alertStates: {
           load: (node, group) => {
             const r = this.d.store.alertStates.get(record.id, node, group);
@@ -306,8 +310,14 @@ export class TaskManager implements TaskService {
     }
   }
 
-  private stop(id: string): void {
+  /** Stops a task now; the returned promise settles when its queries and writes are done. */
+  private stop(id: string): Promise<void> {
+    const r = this.running.get(id);
     this.running.delete(id);
+    if (r === undefined) return Promise.resolve();
+    return r.task.stop().catch((e: unknown) => {
+      this.d.logger.log("error", `task did not stop cleanly: ${coerceError(e).message}`, { task: id });
+    });
   }
 
   private rebuildRoutes(): void {
