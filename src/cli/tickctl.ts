@@ -8,6 +8,7 @@ import { normalizeGoFlags } from "./argv.js";
 import { registerClientCommands } from "./client/commands.js";
 import { runCheck } from "./check-command.js";
 import { runTest } from "./test-command.js";
+import { registerVerifySignatureCommand } from "./verify-signature.js";
 import { VERSION } from "./version.js";
 
 export function buildProgram(): Command {
@@ -40,6 +41,8 @@ export function buildProgram(): Command {
     .option("--db <db>", "database of .lp points (default: the script's dbrp)")
     .option("--rp <rp>", "retention policy of .lp points (default: the script's dbrp)")
     .option("--task <id>", "task id used in templates and topics (default: the file name)")
+    .option("--handlers <dir>", "topic handler files to route events through (nothing is sent)")
+    .option("--config <file>", "config for handler settings ([victorops], [[httppost]], [[escalation]])")
     .action(
       async (
         file: string,
@@ -51,6 +54,8 @@ export function buildProgram(): Command {
           db?: string;
           rp?: string;
           task?: string;
+          handlers?: string;
+          config?: string;
         },
       ) => {
         process.exitCode = await runTest(file, {
@@ -61,6 +66,8 @@ export function buildProgram(): Command {
           ...(opts.db !== undefined ? { db: opts.db } : {}),
           ...(opts.rp !== undefined ? { rp: opts.rp } : {}),
           ...(opts.task !== undefined ? { taskName: opts.task } : {}),
+          ...(opts.handlers !== undefined ? { handlers: opts.handlers } : {}),
+          ...(opts.config !== undefined ? { config: opts.config } : {}),
           out: (s) => process.stdout.write(s),
           err: (s) => process.stderr.write(s),
         });
@@ -68,6 +75,7 @@ export function buildProgram(): Command {
     );
 
   registerClientCommands(program);
+  registerVerifySignatureCommand(program);
 
   return program;
 }

@@ -193,6 +193,7 @@ const webhookShape = {
   "verification-mode": z.enum(["full", "certificate", "none"]).default("full"),
   "ca-file": str(),
   timeout: duration("10s"),
+  "incoming-secret": str(),
 };
 
 const deliveryShape = {
@@ -326,6 +327,7 @@ export const TOP_LEVEL: z.ZodRawShape = topLevelShape;
 export const SECRET_KEYS: readonly string[] = [
   "api-key",
   "auth-key",
+  "incoming-secret",
   "password",
   "sasl-password",
   "shared-secret",

@@ -141,6 +141,11 @@ export interface WebhookConfig {
   readonly caFile: string;
   /** Per-request timeout. */
   readonly timeout: Nanoseconds;
+  /**
+   * HMAC-SHA256 key that incoming webhooks (`/tickd/v1/integrations/webhook`) must be signed
+   * with (`X-Webhook-Signature: sha256=<hex>`); "" accepts unsigned ones. Secret.
+   */
+  readonly incomingSecret: string;
 }
 
 /** `[delivery]`: the journal and retry policy behind every notification (DESIGN §8). */

@@ -9,11 +9,14 @@ import { readFileSync } from "node:fs";
 import type { AlertHandler, HandlerFactory } from "../alert/handler.js";
 import { TickdError } from "../core/errors.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
+import { aggregate } from "./aggregate.js";
 import { escalation } from "./escalation.js";
 import { exec } from "./exec.js";
 import { fetchSender } from "./http.js";
+import { kafka } from "./kafka.js";
 import { log } from "./log.js";
 import { post } from "./post.js";
+import { publish } from "./publish.js";
 import { tcp } from "./tcp.js";
 import { HandlerCodes, REDACTED, type HandlerContext, type HandlerDeps, type HandlerKind } from "./types.js";
 import { victorops } from "./victorops.js";
@@ -30,10 +33,13 @@ export {
 
 /** Every kind tickd runs, by the name handler files use (`kind: victorops`). */
 export const HANDLER_KINDS: Readonly<Record<string, HandlerKind<unknown>>> = {
+  aggregate,
   escalation,
   exec,
+  kafka,
   log,
   post,
+  publish,
   tcp,
   victorops,
 };
@@ -143,6 +149,7 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
         version,
         id: spec.id,
         topic: spec.topic,
+        ...(deps.collect !== undefined ? { collect: deps.collect } : {}),
       };
       return entry.create(options, ctx);
     },

@@ -4,6 +4,7 @@
  * The coordinator maps the loaded TickdConfig onto {@link HandlerConfig}; nothing here imports
  * src/config so the kinds stay testable with hand-written config.
  */
+import type { AlertEvent } from "../core/alert-event.js";
 import type { EngineLogger } from "../engine/context.js";
 import type { AlertHandler } from "../alert/handler.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
@@ -95,6 +96,28 @@ export interface HandlerConfig {
   readonly httppost: readonly HttpPostEndpointConfig[];
   readonly escalation: readonly EscalationTargetConfig[];
   readonly webhook: WebhookRulesConfig;
+  /** `[[kafka]]` clusters for the kafka handler (TickdConfig's `kafka`, passed through). */
+  readonly kafka?: readonly KafkaClusterConfig[];
+}
+
+/** `[[kafka]]` (structurally TickdConfig's KafkaConfig): a cluster `.kafka().cluster(id)` names. */
+export interface KafkaClusterConfig {
+  readonly enabled: boolean;
+  readonly id: string;
+  readonly brokers: readonly string[];
+  /** Used when a handler names no topic; "" = the handler must name one. */
+  readonly topic: string;
+  /** Network timeout, ns; 0 = the client's default. */
+  readonly timeout: number;
+  readonly useSsl?: boolean;
+  readonly sslCa?: string;
+  readonly sslCert?: string;
+  readonly sslKey?: string;
+  readonly insecureSkipVerify?: boolean;
+  readonly saslUsername?: string;
+  /** Secret. */
+  readonly saslPassword?: string;
+  readonly saslMechanism?: "" | "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
 }
 
 /** One HTTP request as the handlers build it. */
@@ -105,6 +128,18 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /**
+   * Who sends this notification, for the delivery journal (src/delivery): the journal, the
+   * per-handler queue and `/tickd/v1/deliveries` key on it. Handlers set it on every alert
+   * notification; `secrets` are strings removed from the URL shown in the API and logs.
+   */
+  delivery?: {
+    handler: string;
+    topic: string;
+    alertId: string;
+    kind: string;
+    secrets?: readonly string[];
+  };
 }
 
 export interface HttpResponse {
@@ -130,7 +165,16 @@ export interface HandlerDeps {
   now?: () => number;
   /** tickd's version for `User-Agent: tickd/<version>`; defaults to package.json's. */
   version?: string;
+  /**
+   * Collects an event into topics, as an alert node would (the daemon passes
+   * `(e, topics) => topicService.collect(e, { topics, handlers: [] })`). Needed by the
+   * `aggregate` and `publish` kinds; without it they cannot be created.
+   */
+  collect?: CollectFn;
 }
+
+/** Puts one event into each of `topics` (their state, then their handlers). Synchronous. */
+export type CollectFn = (event: AlertEvent, topics: string[]) => void;
 
 /** Everything a kind's `create` receives: deps with defaults filled in, and who it is. */
 export interface HandlerContext {
@@ -139,6 +183,8 @@ export interface HandlerContext {
   send: HttpSender;
   now: () => number;
   version: string;
+  /** Re-collects events into topics (aggregate, publish); absent when the daemon gave none. */
+  collect?: CollectFn;
   /** Handler id and topic, for log lines. */
   id: string;
   topic: string;

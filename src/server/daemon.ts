@@ -14,7 +14,10 @@ import { TopicService, type TopicPersistence } from "../alert/topic-service.js";
 import type { TickdConfig } from "../config/index.js";
 import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
+import type { AlertEvent } from "../core/alert-event.js";
 import { createHandlerFactory, type HandlerConfig } from "../handlers/index.js";
+import { createIntegrationRoutes } from "../integrations/index.js";
+import { startKafkaInputs } from "../sources/kafka-input.js";
 import { createInfluxAccess } from "../sources/influxdb.js";
 import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
 import { openStore, type Store } from "../store/index.js";
@@ -46,8 +49,11 @@ export async function startDaemon(opts: {
   const { config, logger, version } = opts;
   const store = openStore(join(resolve(config.storage.dir), "tickd.db"));
   try {
-    const factory = createHandlerFactory({ config: handlerConfig(config), logger, version });
-    const topics = new TopicService({
+    // aggregate/publish handlers and incoming webhooks put events back into topics.
+    const collect = (e: AlertEvent, into: string[]): void =>
+      topics.collect(e, { topics: into, handlers: [] });
+    const factory = createHandlerFactory({ config: handlerConfig(config), logger, version, collect });
+    const topics: TopicService = new TopicService({
       factory,
       persistence: topicPersistence(store),
       logger,
@@ -111,6 +117,12 @@ export async function startDaemon(opts: {
         users: config.http.users,
       },
       maxBodyBytes: config.http.maxBodySize,
+      extraRoutes: createIntegrationRoutes({
+        collect,
+        logger,
+        secret: config.webhook.incomingSecret,
+        state: (t, id) => topics.topicEvent(t, id),
+      }),
     });
     let server: ListeningServer;
     try {
@@ -120,6 +132,9 @@ export async function startDaemon(opts: {
       throw e;
     }
     logger.log("info", `listening on ${config.http.bindAddress}`, { port: server.port });
+
+    // Kafka inputs feed the same TaskService.write the HTTP /write path uses.
+    const kafkaInputs = await startKafkaInputs(config.kafkaInput, { tasks, logger });
 
     const ticker = setInterval(() => tasks.tick(nowNs()), TICK_MS);
     ticker.unref();
@@ -145,6 +160,7 @@ export async function startDaemon(opts: {
       stopping ??= (async () => {
         clearInterval(ticker);
         await server.close();
+        await kafkaInputs.stop();
         await subs?.stop(true);
         await topics.drain();
         await tasks.stopAll();
@@ -185,6 +201,7 @@ function handlerConfig(c: TickdConfig): HandlerConfig {
     })),
     escalation: c.escalation,
     webhook: { allowedHosts: c.webhook.allowedHosts, timeout: c.webhook.timeout },
+    kafka: c.kafka,
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -191,5 +192,30 @@ describe("tickd daemon (built, spawned)", () => {
     await hook.waitFor(1);
     expect(await t.stop("SIGTERM")).toBe(0);
     expect(t.logs.some((l) => l["msg"] === "stopped")).toBe(true);
+  });
+
+  it("turns signed incoming webhooks into topic events and refuses bad signatures", async () => {
+    const t = await tickd({ extraConfig: '[webhook]\n  incoming-secret = "k3y"\n' });
+    const body = JSON.stringify({
+      id: "db-down",
+      title: "database down",
+      severity: "critical",
+      status: "triggered",
+    });
+    const sig = createHmac("sha256", "k3y").update(body).digest("hex");
+    const post = (signature: string) =>
+      fetch(`${t.url}/tickd/v1/integrations/webhook?topic=ext`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Webhook-Signature": `sha256=${signature}` },
+        body,
+      });
+    expect((await post("00".repeat(32))).status).toBe(401);
+    const ok = await post(sig);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ accepted: 1 });
+    const event = (await (await fetch(`${t.url}/kapacitor/v1/alerts/topics/ext/events/db-down`)).json()) as {
+      state: { level: string; message: string };
+    };
+    expect(event.state).toMatchObject({ level: "CRITICAL", message: "database down" });
   });
 });

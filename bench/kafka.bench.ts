@@ -1,0 +1,197 @@
+/**
+ * Kafka → alert throughput (needs the broker: `bash scripts/services.sh up`, KAFKA_BROKERS).
+ * - kafka.input-to-alert: points/s from a topic through `[[kafka-input]]` (decode, engine
+ *   from→alert, offsets committed per batch) to alert events.
+ * - baseline kafka.bare-consume: the same topic and messages read by a bare kafkajs
+ *   consumer group (eachBatch, resolve + commit, no parsing) in the same run.
+ * Both clocks start at the first batch (group join time is left out) and stop when the last
+ * point was handled. Messages are multi-line: 100 points each, keyed by host.
+ */
+import { randomUUID } from "node:crypto";
+import kafkajs from "kafkajs";
+
+import { InhibitorRegistry } from "../src/engine/inhibitors.js";
+import { TaskManager } from "../src/server/task-manager.js";
+import { kafkajsClient, type KafkaClientFactory } from "../src/sources/kafka-client.js";
+import { startKafkaInputs } from "../src/sources/kafka-input.js";
+import { openStore } from "../src/store/index.js";
+import type { Bench, BenchResult } from "./harness.js";
+
+const S = 1e9;
+const HOSTS = 200;
+const PER_HOST = 1000;
+const LINES = 100;
+const POINTS = HOSTS * PER_HOST;
+
+function brokers(): string[] {
+  const v = process.env.KAFKA_BROKERS;
+  if (v === undefined || v.trim() === "")
+    throw new Error(
+      "bench kafka: KAFKA_BROKERS is not set; start Kafka with `bash scripts/services.sh up` and " +
+        '`eval "$(bash scripts/services.sh env)"`',
+    );
+  return v.split(",").map((s) => s.trim());
+}
+
+async function waitFor(ok: () => boolean, what: string, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`bench kafka: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function prepare(b: string[], topic: string): Promise<void> {
+  const kafka = new kafkajs.Kafka({ clientId: "tickd-bench", brokers: b, logLevel: kafkajs.logLevel.ERROR });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
+  });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  const T0 = 1_700_000_000;
+  let batch: { key: string; value: string }[] = [];
+  for (let m = 0; m < PER_HOST / LINES; m++) {
+    for (let h = 0; h < HOSTS; h++) {
+      const lines: string[] = [];
+      for (let j = 0; j < LINES; j++) {
+        const i = m * LINES + j;
+        const v = (i * 7 + h) % 97 === 0 ? 95 : 10 + ((i + h) % 70);
+        lines.push(`cpu,host=h${h},cpu=cpu-total usage_idle=${100 - v},usage_user=${v} ${(T0 + i) * S}`);
+      }
+      batch.push({ key: `h${h}`, value: lines.join("\n") + "\n" });
+      if (batch.length === 200) {
+        await producer.send({ topic, messages: batch });
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) await producer.send({ topic, messages: batch });
+  await producer.disconnect();
+}
+
+async function bareConsume(b: string[], topic: string): Promise<number> {
+  const kafka = new kafkajs.Kafka({
+    clientId: "tickd-bench-bare",
+    brokers: b,
+    logLevel: kafkajs.logLevel.ERROR,
+  });
+  const consumer = kafka.consumer({ groupId: `bench-bare-${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let first = 0;
+  let last = 0;
+  let points = 0;
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+      if (first === 0) first = performance.now();
+      for (const m of batch.messages) {
+        // Count lines without parsing: the bare cost of getting the bytes out of Kafka.
+        const v = m.value;
+        if (v !== null) for (let i = 0; i < v.length; i++) if (v[i] === 10) points++;
+        resolveOffset(m.offset);
+      }
+      await commitOffsetsIfNecessary();
+      last = performance.now();
+    },
+  });
+  await waitFor(() => points >= POINTS, "the bare consumer");
+  await consumer.disconnect();
+  return (POINTS * 1000) / (last - first);
+}
+
+async function tickdConsume(b: string[], topic: string): Promise<{ rate: number; alerts: number }> {
+  const store = openStore(":memory:");
+  let alerts = 0;
+  const tm = new TaskManager({
+    store,
+    alerts: { collect: () => void alerts++ },
+    logger: { log: () => undefined },
+    serverInfo: { Hostname: "bench", ClusterID: "", ServerID: "" },
+    inhibitors: new InhibitorRegistry(),
+    now: () => Date.now() * 1e6,
+  });
+  tm.define({
+    id: "cpu",
+    status: "enabled",
+    script: `dbrp "kafka"."autogen"
+stream
+  |from().measurement('cpu').groupBy('host')
+  |where(lambda: "cpu" == 'cpu-total')
+  |alert().warn(lambda: "usage_idle" < 20.0).crit(lambda: "usage_idle" < 10.0)`,
+  });
+  let first = 0;
+  const timed: KafkaClientFactory = (o) => {
+    const c = kafkajsClient(o);
+    return {
+      ...c,
+      consumer: (x) => {
+        const k = c.consumer(x);
+        return {
+          ...k,
+          run: (h) =>
+            k.run((batch, ctl) => {
+              if (first === 0) first = performance.now();
+              return h(batch, ctl);
+            }),
+        };
+      },
+    };
+  };
+  const inputs = await startKafkaInputs(
+    [
+      {
+        name: "bench",
+        enabled: true,
+        brokers: b,
+        topics: [topic],
+        groupId: `bench-tickd-${randomUUID()}`,
+        format: "line-protocol",
+        db: "kafka",
+        rp: "autogen",
+      },
+    ],
+    { tasks: tm, logger: { log: () => undefined }, clientFactory: timed },
+  );
+  await waitFor(() => inputs.stats()[0]!.points >= POINTS, "the kafka input");
+  const end = performance.now();
+  await inputs.stop();
+  store.close();
+  return { rate: (POINTS * 1000) / (end - first), alerts };
+}
+
+async function run(): Promise<BenchResult[]> {
+  const b = brokers();
+  const topic = `tickd-bench-${randomUUID().slice(0, 8)}`;
+  await prepare(b, topic);
+  try {
+    const bare = await bareConsume(b, topic);
+    const tickd = await tickdConsume(b, topic);
+    process.stderr.write(`kafka: ${tickd.alerts} alert events from ${POINTS} points\n`);
+    return [
+      {
+        name: "kafka.input-to-alert",
+        value: tickd.rate,
+        unit: "points/s",
+        baseline: { name: "kafka.bare-consume", value: bare },
+      },
+    ];
+  } finally {
+    const kafka = new kafkajs.Kafka({
+      clientId: "tickd-bench",
+      brokers: b,
+      logLevel: kafkajs.logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+export const benches: Bench[] = [{ name: "kafka", run }];

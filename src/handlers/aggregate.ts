@@ -1,0 +1,163 @@
+/**
+ * `aggregate`: folds the events of each wall-clock interval into one event collected into
+ * `topic` (KAPACITOR-COMPAT.md §5).
+ *
+ * States: collecting (a list of events since the last tick) → at every tick of `interval`
+ * (an unref'd timer started at creation), if the list is non-empty, one event is built and
+ * collected and the list emptied; an empty interval sends nothing. `close()` flushes what is
+ * pending and stops the timer; events after it are dropped.
+ *
+ * The event: ID = `id`; Message = the template over `{Count, Interval}` (Interval prints as a
+ * Go duration, `100ms`); Details = the messages joined by "\n"; Level, Time and Duration = the
+ * maxima; series concatenated; Recoverable false; Name and Tags empty. It is NoExternal only
+ * if every input was.
+ */
+import type { AlertHandler } from "../alert/handler.js";
+import type { AlertEvent, Series } from "../core/alert-event.js";
+import { coerceError } from "../core/errors.js";
+import { GoDuration } from "../core/go-format.js";
+import { compileTemplate, type Template } from "../core/template.js";
+import { Level } from "../core/types.js";
+import { schema } from "./options.js";
+import { TOPIC_NAME, notInTickscript, recollect, requireCollect } from "./publish.js";
+import type { HandlerContext, HandlerKind } from "./types.js";
+
+const KIND = "aggregate";
+
+export const DEFAULT_AGGREGATE_MESSAGE = "Received {{ .Count }} events in the last {{.Interval}}.";
+
+export interface AggregateOptions {
+  id: string;
+  /** ns, > 0. */
+  interval: number;
+  topic: string;
+  message: string;
+}
+
+function compileMessage(text: string): Template {
+  return compileTemplate(text, { name: "message" });
+}
+
+export const aggregateSchema = schema(KIND, ["id", "interval", "topic", "message"], (r): AggregateOptions => {
+  const id = r.requiredString("id");
+  const interval = r.duration("interval");
+  if (interval === undefined) throw r.error("interval", 'is required (ns, or a string like "1m")');
+  if (interval <= 0) throw r.error("interval", "must be greater than 0");
+  const topic = r.requiredString("topic");
+  if (!TOPIC_NAME.test(topic)) throw r.error("topic", `invalid topic name ${JSON.stringify(topic)}`);
+  const message = r.string("message") ?? DEFAULT_AGGREGATE_MESSAGE;
+  try {
+    compileMessage(message);
+  } catch (e) {
+    throw r.error("message", coerceError(e).message);
+  }
+  return { id, interval, topic, message };
+});
+
+/** The one event standing for `events` (non-empty), as Kapacitor's aggregate handler builds it. */
+export function aggregateEvent(
+  o: AggregateOptions,
+  events: readonly AlertEvent[],
+  message: string,
+): AlertEvent {
+  let level = Level.OK;
+  let time = -Infinity;
+  let duration = 0;
+  let noExternal = true;
+  const series: Series[] = [];
+  for (const e of events) {
+    if (e.state.level > level) level = e.state.level;
+    if (e.state.time > time) time = e.state.time;
+    if (e.state.duration > duration) duration = e.state.duration;
+    noExternal &&= e.noExternal === true;
+    series.push(...e.data.series);
+  }
+  const out: AlertEvent = {
+    topic: o.topic,
+    state: {
+      id: o.id,
+      message,
+      details: events.map((e) => e.state.message).join("\n"),
+      time: Number.isFinite(time) ? time : 0,
+      duration,
+      level,
+    },
+    data: {
+      name: "",
+      taskName: "",
+      category: "",
+      group: "",
+      tags: {},
+      fields: {},
+      series,
+      recoverable: false,
+    },
+  };
+  if (noExternal) out.noExternal = true;
+  return out;
+}
+
+export function createAggregate(o: AggregateOptions, ctx: HandlerContext): AlertHandler {
+  const collect = requireCollect(ctx, KIND);
+  const template = compileMessage(o.message);
+  // Node's timers tick at most once per millisecond; a shorter interval runs at that pace.
+  const intervalMs = Math.max(1, o.interval / 1e6);
+  let pending: AlertEvent[] = [];
+  let closed = false;
+
+  const render = (count: number): string => {
+    try {
+      return template.execute({ Count: BigInt(count), Interval: new GoDuration(o.interval) });
+    } catch (e) {
+      ctx.logger.log("error", "aggregate handler: message template failed; the default message is used", {
+        handler: ctx.id,
+        topic: ctx.topic,
+        kind: KIND,
+        error: coerceError(e).message,
+      });
+      return compileMessage(DEFAULT_AGGREGATE_MESSAGE).execute({
+        Count: BigInt(count),
+        Interval: new GoDuration(o.interval),
+      });
+    }
+  };
+
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const events = pending;
+    pending = [];
+    recollect(ctx, KIND, collect, aggregateEvent(o, events, render(events.length)), [o.topic]);
+  };
+
+  const timer = setInterval(flush, intervalMs);
+  timer.unref();
+
+  return {
+    handle(event) {
+      if (closed) {
+        ctx.logger.log("warn", "aggregate handler is closed; event dropped", {
+          handler: ctx.id,
+          topic: ctx.topic,
+          kind: KIND,
+          alert: event.state.id,
+        });
+        return;
+      }
+      pending.push(event);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      flush();
+    },
+  };
+}
+
+export const aggregate: HandlerKind<AggregateOptions> = {
+  kind: KIND,
+  optionsSchema: aggregateSchema,
+  create: createAggregate,
+  fromTickscript: notInTickscript(KIND),
+  secrets: [],
+};

@@ -1,0 +1,245 @@
+/**
+ * The small Kafka client tickd needs (DESIGN.md §4): a consumer-group consumer driven batch by
+ * batch with explicit offset commits, and a producer that lets the caller pick the partition
+ * from the partition count. `kafkajsClient` implements it with kafkajs 2.2.4; another client
+ * (e.g. @platformatic/kafka on Node ≥ 22) can be swapped in behind the same interface.
+ *
+ * Nothing outside src/sources/kafka* and src/handlers/kafka.ts imports kafkajs.
+ */
+import { readFileSync } from "node:fs";
+import type { ConnectionOptions } from "node:tls";
+
+import kafkajs from "kafkajs";
+import type { Consumer, KafkaConfig as KafkaJsConfig, Message, Producer, SASLOptions } from "kafkajs";
+
+import { coerceError, TickdError } from "../core/errors.js";
+import type { EngineLogger } from "../engine/context.js";
+
+/** Error codes of the Kafka source and handler. */
+export const KafkaCodes = {
+  /** Connecting, subscribing, fetching or producing failed. */
+  CLIENT: "E_KAFKA_CLIENT",
+  /** A bad `[[kafka-input]]` / `[[kafka]]` setting. */
+  CONFIG: "E_KAFKA_CONFIG",
+  /** A message that is neither valid line protocol nor valid JSON points. */
+  MESSAGE: "E_KAFKA_MESSAGE",
+} as const;
+
+export interface KafkaRecord {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface KafkaBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly highWatermark: string;
+  readonly messages: readonly KafkaRecord[];
+}
+
+/** What a batch handler may do while it holds a batch. */
+export interface KafkaBatchControl {
+  /** Marks `offset` processed; the next commit stores `offset + 1`. */
+  resolveOffset(offset: string): void;
+  /** Commits the last resolved offset of this batch now (if not yet committed). */
+  commit(): Promise<void>;
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the batch was revoked by a rebalance. */
+  isActive(): boolean;
+}
+
+export type KafkaBatchHandler = (batch: KafkaBatch, control: KafkaBatchControl) => Promise<void>;
+
+export interface KafkaConsumer {
+  connect(): Promise<void>;
+  subscribe(topics: readonly string[], opts: { fromBeginning: boolean }): Promise<void>;
+  /** Starts fetching; resolves once the fetch loop runs. Offsets are committed only by the handler. */
+  run(handler: KafkaBatchHandler): Promise<void>;
+  /** Stops fetching from every subscribed topic until {@link resume}. */
+  pause(): void;
+  resume(): void;
+  /** Leaves the group (committing nothing more) and closes connections. */
+  disconnect(): Promise<void>;
+  /** Called with an error when the client gives up (the consumer crashed without restart). */
+  onCrash(listener: (e: Error) => void): void;
+}
+
+export interface ProducerRecord {
+  key: string;
+  value: string;
+  /** Chooses the partition from the topic's partition count; absent: round-robin. */
+  partition?: (partitions: number) => number;
+}
+
+export interface KafkaProducer {
+  connect(): Promise<void>;
+  send(topic: string, records: readonly ProducerRecord[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaClient {
+  consumer(opts: { groupId: string }): KafkaConsumer;
+  producer(): KafkaProducer;
+}
+
+/** Connection settings shared by `[[kafka-input]]` and `[[kafka]]`. */
+export interface KafkaConnectionOptions {
+  clientId: string;
+  brokers: readonly string[];
+  /** ms; 0 or absent: kafkajs' default. */
+  timeoutMs?: number;
+  ssl?: { ca: string; cert: string; key: string; insecureSkipVerify: boolean };
+  sasl?: { mechanism: "" | "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512"; username: string; password: string };
+  logger?: EngineLogger;
+}
+
+export type KafkaClientFactory = (opts: KafkaConnectionOptions) => KafkaClient;
+
+function tlsOptions(ssl: NonNullable<KafkaConnectionOptions["ssl"]>): ConnectionOptions {
+  const out: ConnectionOptions = { rejectUnauthorized: !ssl.insecureSkipVerify };
+  if (ssl.ca !== "") out.ca = [readFileSync(ssl.ca, "utf8")];
+  if (ssl.cert !== "") out.cert = readFileSync(ssl.cert, "utf8");
+  if (ssl.key !== "") out.key = readFileSync(ssl.key, "utf8");
+  return out;
+}
+
+function saslOptions(s: NonNullable<KafkaConnectionOptions["sasl"]>): SASLOptions | undefined {
+  if (s.username === "") return undefined;
+  switch (s.mechanism) {
+    case "SCRAM-SHA-256":
+      return { mechanism: "scram-sha-256", username: s.username, password: s.password };
+    case "SCRAM-SHA-512":
+      return { mechanism: "scram-sha-512", username: s.username, password: s.password };
+    default:
+      return { mechanism: "plain", username: s.username, password: s.password };
+  }
+}
+
+const PICKERS = new WeakMap<Message, (partitions: number) => number>();
+
+/** The kafkajs implementation of {@link KafkaClient}. */
+export const kafkajsClient: KafkaClientFactory = (opts) => {
+  const logger = opts.logger;
+  const { Kafka, logLevel } = kafkajs;
+  const config: KafkaJsConfig = {
+    clientId: opts.clientId,
+    brokers: [...opts.brokers],
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => {
+      if (logger === undefined) return;
+      const level =
+        entry.level <= logLevel.ERROR ? "error" : entry.level === logLevel.WARN ? "warn" : "debug";
+      const { message, ...rest } = entry.log;
+      logger.log(level, `kafka: ${String(message)}`, { namespace: entry.namespace, ...rest });
+    },
+  };
+  if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
+    config.connectionTimeout = opts.timeoutMs;
+    config.requestTimeout = Math.max(opts.timeoutMs, 1000);
+  }
+  if (opts.ssl !== undefined) config.ssl = tlsOptions(opts.ssl);
+  const sasl = opts.sasl !== undefined ? saslOptions(opts.sasl) : undefined;
+  if (sasl !== undefined) config.sasl = sasl;
+  const kafka = new Kafka(config);
+
+  return {
+    consumer: ({ groupId }) => wrapConsumer(kafka.consumer({ groupId, allowAutoTopicCreation: false })),
+    producer: () => {
+      let counter = 0;
+      const producer = kafka.producer({
+        allowAutoTopicCreation: false,
+        createPartitioner:
+          () =>
+          ({ partitionMetadata, message }) => {
+            const n = partitionMetadata.length;
+            if (typeof message.partition === "number") return message.partition;
+            const pick = PICKERS.get(message);
+            if (pick !== undefined) return pick(n);
+            counter = (counter + 1) >>> 0;
+            return counter % Math.max(n, 1);
+          },
+      });
+      return wrapProducer(producer);
+    },
+  };
+};
+
+function wrapConsumer(c: Consumer): KafkaConsumer {
+  let topics: string[] = [];
+  let running = true;
+  const crashListeners: ((e: Error) => void)[] = [];
+  c.on(c.events.CRASH, (ev) => {
+    if (!ev.payload.restart) for (const l of crashListeners) l(coerceError(ev.payload.error));
+  });
+  return {
+    connect: () => c.connect(),
+    async subscribe(ts, { fromBeginning }) {
+      topics = [...ts];
+      await c.subscribe({ topics, fromBeginning });
+    },
+    run: (handler) =>
+      c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async (p) => {
+          const batch: KafkaBatch = {
+            topic: p.batch.topic,
+            partition: p.batch.partition,
+            highWatermark: p.batch.highWatermark,
+            messages: p.batch.messages,
+          };
+          // kafkajs' commitOffsetsIfNecessary() commits nothing with autoCommit off: commit the
+          // last resolved offset of this batch explicitly.
+          let resolved: string | undefined;
+          let committed: string | undefined;
+          await handler(batch, {
+            resolveOffset: (o) => {
+              p.resolveOffset(o);
+              resolved = o;
+            },
+            commit: async () => {
+              if (resolved === undefined || resolved === committed) return;
+              const next = (BigInt(resolved) + 1n).toString();
+              await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+              committed = resolved;
+            },
+            heartbeat: () => p.heartbeat(),
+            isActive: () => running && p.isRunning() && !p.isStale(),
+          });
+        },
+      }),
+    pause: () => c.pause(topics.map((topic) => ({ topic }))),
+    resume: () => c.resume(topics.map((topic) => ({ topic }))),
+    async disconnect() {
+      running = false;
+      await c.disconnect();
+    },
+    onCrash: (l) => void crashListeners.push(l),
+  };
+}
+
+function wrapProducer(p: Producer): KafkaProducer {
+  return {
+    connect: () => p.connect(),
+    async send(topic, records) {
+      const messages = records.map((r) => {
+        const m: Message = { key: r.key, value: r.value };
+        if (r.partition !== undefined) PICKERS.set(m, r.partition);
+        return m;
+      });
+      try {
+        await p.send({ topic, messages });
+      } catch (e) {
+        throw new TickdError(
+          KafkaCodes.CLIENT,
+          `kafka: producing to topic "${topic}": ${coerceError(e).message}`,
+          {
+            cause: e,
+          },
+        );
+      }
+    },
+    disconnect: () => p.disconnect(),
+  };
+}
