@@ -3,5 +3,13 @@ import type { Bench } from "./harness.js";
 import { benches as exprBenches } from "./expr.bench.js";
 import { benches as lineProtocolBenches } from "./line-protocol.bench.js";
 import { benches as engineBenches } from "./engine.bench.js";
+import { benches as deliveryBenches } from "./delivery.bench.js";
+import { benches as kafkaBenches } from "./kafka.bench.js";
 
-export const benches: Bench[] = [...exprBenches, ...lineProtocolBenches, ...engineBenches];
+export const benches: Bench[] = [
+  ...exprBenches,
+  ...lineProtocolBenches,
+  ...engineBenches,
+  ...kafkaBenches,
+  ...deliveryBenches,
+];

@@ -46,4 +46,6 @@ export interface AlertEvent {
   data: AlertEventData;
   /** Set on events that only internal handlers (aggregate, publish) may see. */
   noExternal?: boolean;
+  /** An incoming acknowledgement of an open incident (escalation: incident.acknowledged). */
+  acknowledged?: boolean;
 }

@@ -198,7 +198,8 @@ export function createEscalation(o: EscalationOptions, ctx: HandlerContext): Ser
   const timeoutMs = requestTimeoutMs(ctx.config.webhook);
   const userAgent = `tickd/${ctx.version}`;
   const deliver = async (event: AlertEvent, previousLevel: Level): Promise<void> => {
-    const incident = incidentEvent(event.state.level, previousLevel);
+    const incident =
+      event.acknowledged === true ? "incident.acknowledged" : incidentEvent(event.state.level, previousLevel);
     if (incident === undefined) return;
     if (target.events.length > 0 && !target.events.includes(incident)) return;
     const url = checkUrl(target.url, ctx.config.webhook).toString();
@@ -206,7 +207,16 @@ export function createEscalation(o: EscalationOptions, ctx: HandlerContext): Ser
       target.scheme === "victorops"
         ? victorOpsEscalationRequest(target, url, event, userAgent, timeoutMs)
         : hmacEscalationRequest(target, url, event, previousLevel, incident, ctx.now(), userAgent, timeoutMs);
-    const res = await ctx.send.send(req);
+    const res = await ctx.send.send({
+      ...req,
+      delivery: {
+        handler: ctx.id,
+        topic: ctx.topic,
+        alertId: event.state.id,
+        kind: KIND,
+        secrets: [target.authKey],
+      },
+    });
     if (!isSuccess(res.status)) {
       logFailure(
         ctx,

@@ -242,7 +242,14 @@ export function createPost(o: PostOptions, ctx: HandlerContext): SerialHandler {
     for (const [k, v] of Object.entries(o.headers)) setHeader(headers, k, v);
     if (bodyTemplate === undefined) setHeader(headers, "Content-Type", "application/json");
 
-    const res = await ctx.send.send({ method: o.method, url, headers, body, timeoutMs });
+    const res = await ctx.send.send({
+      method: o.method,
+      url,
+      headers,
+      body,
+      timeoutMs,
+      delivery: { handler: ctx.id, topic: ctx.topic, alertId: event.state.id, kind: "post", secrets },
+    });
     if (!isSuccess(res.status)) {
       const extra: Record<string, unknown> = { status: res.status, url: redactUrl(url, secrets) };
       if (o.captureResponse) extra.response = res.body;

@@ -15,7 +15,8 @@ import type { TickdConfig } from "../config/index.js";
 import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
 import type { AlertEvent } from "../core/alert-event.js";
-import { createHandlerFactory, type HandlerConfig } from "../handlers/index.js";
+import { createDelivery, createHandlerTester, createMetricsRoute } from "../delivery/index.js";
+import { createHandlerFactory, type HandlerConfig, type HttpSender } from "../handlers/index.js";
 import { createIntegrationRoutes } from "../integrations/index.js";
 import { startKafkaInputs } from "../sources/kafka-input.js";
 import { createInfluxAccess } from "../sources/influxdb.js";
@@ -52,7 +53,21 @@ export async function startDaemon(opts: {
     // aggregate/publish handlers and incoming webhooks put events back into topics.
     const collect = (e: AlertEvent, into: string[]): void =>
       topics.collect(e, { topics: into, handlers: [] });
-    const factory = createHandlerFactory({ config: handlerConfig(config), logger, version, collect });
+    // Every HTTP notification goes through the delivery journal: written before the first
+    // attempt, retried with backoff, replayed after a restart.
+    const factoryFor = (send: HttpSender) =>
+      createHandlerFactory({ config: handlerConfig(config), logger, version, collect, send });
+    const delivery = createDelivery({
+      store,
+      logger,
+      config: { delivery: config.delivery, webhook: config.webhook },
+      testHandler: createHandlerTester({
+        factoryFor,
+        lookup: (topic, id) => topics.getHandler(topic, id),
+      }),
+    });
+    delivery.start();
+    const factory = factoryFor(delivery.sender);
     const topics: TopicService = new TopicService({
       factory,
       persistence: topicPersistence(store),
@@ -117,12 +132,16 @@ export async function startDaemon(opts: {
         users: config.http.users,
       },
       maxBodyBytes: config.http.maxBodySize,
-      extraRoutes: createIntegrationRoutes({
-        collect,
-        logger,
-        secret: config.webhook.incomingSecret,
-        state: (t, id) => topics.topicEvent(t, id),
-      }),
+      extraRoutes: [
+        ...createIntegrationRoutes({
+          collect,
+          logger,
+          secret: config.webhook.incomingSecret,
+          state: (t, id) => topics.topicEvent(t, id),
+        }),
+        ...delivery.routes.filter((r) => r.path !== "/metrics"),
+        createMetricsRoute([delivery.metrics]),
+      ],
     });
     let server: ListeningServer;
     try {
@@ -165,6 +184,8 @@ export async function startDaemon(opts: {
         await topics.drain();
         await tasks.stopAll();
         await topics.close();
+        // Queued and retrying notifications stay in the journal for the next start.
+        await delivery.stop();
         await influx?.close();
         store.close();
         logger.log("info", "stopped");

@@ -83,7 +83,45 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: "delivery journal",
+    up(db) {
+      createDeliveryTables(db);
+    },
+  },
 ];
+
+/**
+ * The delivery journal (src/store/delivery-journal.ts): one row per outgoing notification,
+ * written before its first attempt. Also used on its own for an in-memory journal when
+ * `[delivery] journal = false`, so the table is created by this function. Times are Unix ms.
+ */
+export function createDeliveryTables(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE deliveries (
+      id            INTEGER PRIMARY KEY,
+      handler       TEXT NOT NULL,
+      topic         TEXT NOT NULL,
+      alert_id      TEXT NOT NULL,
+      kind          TEXT NOT NULL,
+      method        TEXT NOT NULL,
+      url           TEXT NOT NULL,
+      url_redacted  TEXT NOT NULL,
+      headers       TEXT NOT NULL DEFAULT '{}',
+      body          TEXT NOT NULL,
+      timeout_ms    INTEGER NOT NULL,
+      status        TEXT NOT NULL CHECK (status IN ('queued', 'retrying', 'delivered', 'failed')),
+      attempts      INTEGER NOT NULL DEFAULT 0,
+      last_error    TEXT NOT NULL DEFAULT '',
+      last_status   INTEGER NOT NULL DEFAULT 0,
+      next_retry_ms INTEGER NOT NULL DEFAULT 0,
+      created_ms    INTEGER NOT NULL,
+      updated_ms    INTEGER NOT NULL
+    );
+    CREATE INDEX deliveries_status ON deliveries (status, id);
+  `);
+}
 
 /** The version this build writes. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -45,6 +45,14 @@ async function write(
   return fetch(`${t.url}/write?${query}`, { method: "POST", body });
 }
 
+async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 type AlertBody = { id: string; level: string; previousLevel: string; duration: number; time: string };
 const bodies = (r: Receiver) => r.requests.map((q) => JSON.parse(q.body) as AlertBody);
 
@@ -111,6 +119,13 @@ describe("tickd daemon (built, spawned)", () => {
     const first = await tickd({ tasks: { "cpu.tick": cpuScript(`${hook.url}/alert`) } });
     await write(first, "cpu,host=a usage_idle=5 100\ncpu,host=b usage_idle=50 100\n");
     await hook.waitFor(1);
+    // Kill only once the journal has recorded the page as delivered: a kill between the POST
+    // and that record replays it (at-least-once, idempotent by alert id), which is the
+    // journal's guarantee, not a second page from the engine.
+    await until(async () => {
+      const res = await fetch(`${first.url}/tickd/v1/deliveries?status=delivered`);
+      return ((await res.json()) as { deliveries: unknown[] }).deliveries.length === 1;
+    });
     expect(await first.stop("SIGKILL")).toBeNull();
 
     const second = await tickd({ dir: first.dir });

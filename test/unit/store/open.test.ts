@@ -44,8 +44,13 @@ function thrown(fn: () => unknown): TickdError {
   throw new Error("expected a TickdError");
 }
 
+/** The newest version this build knows; test migrations come after it. */
+const N = MIGRATIONS.length;
+/** [1, 2, …, n] */
+const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
 const addColumn: Migration = {
-  version: 2,
+  version: N + 1,
   name: "tasks.owner",
   up(db) {
     db.exec("ALTER TABLE tasks ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
@@ -53,25 +58,26 @@ const addColumn: Migration = {
 };
 
 describe("openStore: schema migrations", () => {
-  it("creates every table on an empty file and records version 1 with its time", () => {
+  it("creates every table on an empty file and records each version with its time", () => {
     const path = join(tmp.dir(), "tickd.db");
     const s = tmp.track(openStore(path));
     expect(s.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
     expect(tables(s.db)).toEqual([
       "alert_states",
+      "deliveries",
       "kv",
       "schema_migrations",
       "tasks",
       "topic_events",
       "topic_handlers",
     ]);
-    const row = s.db.prepare("SELECT version, applied_at FROM schema_migrations").get() as {
+    const rows = s.db.prepare("SELECT version, applied_at FROM schema_migrations ORDER BY version").all() as {
       version: number;
       applied_at: string;
-    };
-    expect(row.version).toBe(1);
-    expect(Number.isNaN(Date.parse(row.applied_at))).toBe(false);
+    }[];
+    expect(rows.map((r) => r.version)).toEqual(upTo(N));
+    for (const r of rows) expect(Number.isNaN(Date.parse(r.applied_at))).toBe(false);
   });
 
   it("creates missing parent directories", () => {
@@ -86,20 +92,20 @@ describe("openStore: schema migrations", () => {
     first.tasks.put(sampleTask("cpu"));
     first.close();
     const second = tmp.track(openStore(path));
-    expect(second.schemaVersion).toBe(1);
+    expect(second.schemaVersion).toBe(N);
     expect(second.tasks.get("cpu")?.id).toBe("cpu");
     second.close();
-    expect(versions(path)).toEqual([1]);
+    expect(versions(path)).toEqual(upTo(N));
   });
 
   it("applies only the missing migrations of a longer list", () => {
     const path = join(tmp.dir(), "tickd.db");
     openStore(path).close();
     const s = tmp.track(openStore(path, { migrations: [...MIGRATIONS, addColumn] }));
-    expect(s.schemaVersion).toBe(2);
+    expect(s.schemaVersion).toBe(N + 1);
     expect(s.db.prepare("SELECT owner FROM tasks").all()).toEqual([]);
     s.close();
-    expect(versions(path)).toEqual([1, 2]);
+    expect(versions(path)).toEqual(upTo(N + 1));
   });
 
   it("refuses a newer schema, naming both versions, and leaves the file untouched", () => {
@@ -111,8 +117,8 @@ describe("openStore: schema migrations", () => {
 
     const err = thrown(() => openStore(path));
     expect(err.code).toBe(StoreErrorCodes.SCHEMA);
-    expect(err.message).toContain("schema version 2");
-    expect(err.message).toContain("up to 1");
+    expect(err.message).toContain(`schema version ${N + 1}`);
+    expect(err.message).toContain(`up to ${N}`);
     expect(err.message).toContain(path);
 
     expect(sha256(path)).toBe(before);
@@ -125,7 +131,7 @@ describe("openStore: schema migrations", () => {
     const path = join(tmp.dir(), "tickd.db");
     openStore(path).close();
     const broken: Migration = {
-      version: 2,
+      version: N + 1,
       name: "half done",
       up(db) {
         db.exec("CREATE TABLE half (x INTEGER)");
@@ -134,8 +140,8 @@ describe("openStore: schema migrations", () => {
     };
     const err = thrown(() => openStore(path, { migrations: [...MIGRATIONS, broken] }));
     expect(err.code).toBe(StoreErrorCodes.STORE);
-    expect(err.message).toMatch(/migration 2 \(half done\) failed: boom/);
-    expect(versions(path)).toEqual([1]);
+    expect(err.message).toContain(`migration ${N + 1} (half done) failed: boom`);
+    expect(versions(path)).toEqual(upTo(N));
     const db = new Database(path, { readonly: true });
     expect(tables(db)).not.toContain("half");
     db.close();
@@ -143,7 +149,7 @@ describe("openStore: schema migrations", () => {
 
   it("rejects a migration list that is not numbered 1..n", () => {
     const err = thrown(() =>
-      openStore(join(tmp.dir(), "x.db"), { migrations: [...MIGRATIONS, { ...addColumn, version: 3 }] }),
+      openStore(join(tmp.dir(), "x.db"), { migrations: [...MIGRATIONS, { ...addColumn, version: N + 2 }] }),
     );
     expect(err.code).toBe(StoreErrorCodes.SCHEMA);
   });

@@ -1,0 +1,424 @@
+/**
+ * The delivery service: the handlers' HTTP sender, made durable (DESIGN §8).
+ *
+ * A notification goes journal → lane (per-handler queue) → retry loop → timeout → send:
+ *   accepted:  `sender.send` writes a `queued` row and returns 202 at once (nothing awaits the
+ *              network); refused with E_DELIVERY_FULL when the journal holds max rows.
+ *   attempt:   2xx → `delivered`; 4xx other than 408/429, or attempts used up → `failed`;
+ *              5xx/408/429/timeout/connection error → `retrying` with `next_retry` set, then
+ *              another attempt after backoff or `Retry-After`.
+ * A lane runs `[delivery] concurrency` notifications at once, each holding its slot through
+ * its retries, so concurrency 1 keeps a handler's notifications in order and a hung endpoint
+ * only ever holds its own lane. Service states: new → running → stopped. `start()` replays
+ * every pending row; `stop()` wakes sleeping retries (rows stay `retrying`), drops lane
+ * entries not yet started (rows stay `queued`) and waits for attempts in flight.
+ */
+import Database from "better-sqlite3";
+import PQueue from "p-queue";
+import { coerceError, TickdError } from "../core/errors.js";
+import { redactUrl } from "../handlers/http.js";
+import type { HttpRequest, HttpSender } from "../handlers/types.js";
+import { createDeliveryTables } from "../store/migrations.js";
+import {
+  DeliveryJournalRepository,
+  type AttemptUpdate,
+  type DeliveryRecord,
+  type DeliveryStatus,
+} from "../store/delivery-journal.js";
+import { MetricsRegistry } from "./metrics.js";
+import {
+  attemptsLeft,
+  backoffDelayMs,
+  isRetryableErrorCode,
+  isRetryableStatus,
+  parseRetryAfter,
+} from "./retry-policy.js";
+import { createDeliveryRoutes } from "./routes.js";
+import { createTransport, type Transport } from "./transport.js";
+import { DeliveryCodes, ACCEPTED_STATUS, type DeliveryDeps, type DeliveryService } from "./types.js";
+
+export const DEFAULT_MAX_JOURNAL_ROWS = 100_000;
+export const DEFAULT_KEEP_COMPLETED = 10_000;
+/** Refusals are logged at most this often (each one is counted). */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** How long stop() waits for attempts in flight by default. */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
+
+interface Lane {
+  readonly topic: string;
+  readonly handler: string;
+  readonly queue: PQueue;
+  retrying: number;
+}
+
+type Outcome =
+  | { kind: "delivered"; status: number }
+  | { kind: "retry"; status: number; error: string; retryAfterMs: number | undefined }
+  | { kind: "permanent"; status: number; error: string };
+
+export function createDelivery(deps: DeliveryDeps): DeliveryService {
+  const { logger } = deps;
+  const cfg = deps.config.delivery;
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const maxRows = cfg.maxJournalRows ?? DEFAULT_MAX_JOURNAL_ROWS;
+  const keepCompleted = cfg.keepCompleted ?? DEFAULT_KEEP_COMPLETED;
+  const concurrency = Math.max(1, Math.trunc(cfg.concurrency));
+  const backoff = {
+    initialMs: Math.max(1, cfg.backoffInitial / 1e6),
+    maxMs: Math.max(1, cfg.backoffMax / 1e6),
+  };
+  const ownTransport = deps.transport === undefined;
+  const transport: Transport =
+    deps.transport ??
+    createTransport({
+      verificationMode: deps.config.webhook.verificationMode,
+      caFile: deps.config.webhook.caFile,
+      ...(deps.config.webhook.timeout > 0
+        ? { connectTimeoutMs: Math.ceil(deps.config.webhook.timeout / 1e6) }
+        : {}),
+    });
+
+  // Without `[delivery] journal` the same table lives in an in-memory database: one code path.
+  let memoryDb: Database.Database | undefined;
+  let journalDb = deps.store.db;
+  if (!cfg.journal) {
+    memoryDb = new Database(":memory:");
+    createDeliveryTables(memoryDb);
+    journalDb = memoryDb;
+  }
+  const journal = new DeliveryJournalRepository(journalDb);
+  const metrics = new MetricsRegistry();
+
+  let state: "new" | "running" | "stopped" = "new";
+  /** Sleeping retries; stop() wakes them all (one callback each, no listeners on a shared signal). */
+  const sleepers = new Set<() => void>();
+  const lanes = new Map<string, Lane>();
+  const inFlight = new Set<Promise<void>>();
+  let pending = journal.pendingCount();
+  let refusedSinceLog = 0;
+  let lastRefusalLog = -Infinity;
+  let completedSincePrune = 0;
+  let abandoned = false;
+
+  // Outcomes are written in batches, one transaction per event-loop turn: a crash before the
+  // flush leaves the row pending, so the notification is sent again (at-least-once holds).
+  let unflushed: [number, AttemptUpdate][] = [];
+  let flushTimer: NodeJS.Immediate | undefined;
+  const flush = (): void => {
+    flushTimer = undefined;
+    if (unflushed.length === 0) return;
+    const batch = unflushed;
+    unflushed = [];
+    try {
+      journal.updateMany(batch);
+    } catch (e) {
+      logger.log("error", "delivery journal write failed; the notifications stay pending", {
+        rows: batch.length,
+        error: coerceError(e).message,
+      });
+    }
+  };
+  const record = (id: number, u: AttemptUpdate): void => {
+    unflushed.push([id, u]);
+    flushTimer ??= setImmediate(flush);
+  };
+
+  const laneFor = (rec: DeliveryRecord): Lane => {
+    // Unidentified requests (no `delivery` metadata) get one lane per origin.
+    const key = rec.handler !== "" ? `h\0${rec.topic}\0${rec.handler}` : `o\0${originOf(rec.url)}`;
+    let lane = lanes.get(key);
+    if (lane === undefined) {
+      lane = {
+        topic: rec.topic,
+        handler: rec.handler !== "" ? rec.handler : originOf(rec.url),
+        queue: new PQueue({ concurrency }),
+        retrying: 0,
+      };
+      lanes.set(key, lane);
+    }
+    return lane;
+  };
+
+  const finish = (
+    rec: DeliveryRecord,
+    status: DeliveryStatus,
+    attempts: number,
+    lastStatus: number,
+    err: string,
+  ): void => {
+    record(rec.id, {
+      status,
+      attempts,
+      lastError: err,
+      lastStatus,
+      nextRetryMs: 0,
+      updatedMs: now(),
+    });
+    pending = Math.max(0, pending - 1);
+    metrics.count(rec.topic, rec.handler, status === "delivered" ? "delivered" : "failed");
+    if (++completedSincePrune >= Math.max(100, Math.ceil(keepCompleted / 10))) {
+      completedSincePrune = 0;
+      flush();
+      journal.pruneCompleted(keepCompleted);
+    }
+  };
+
+  const attempt = async (rec: DeliveryRecord): Promise<Outcome> => {
+    try {
+      const res = await transport.send({
+        method: rec.method,
+        url: rec.url,
+        headers: rec.headers,
+        body: rec.body,
+        timeoutMs: rec.timeoutMs,
+      });
+      if (res.status >= 200 && res.status < 300) return { kind: "delivered", status: res.status };
+      const error = `HTTP ${res.status}${res.body !== "" ? ": " + res.body.slice(0, 200) : ""}`;
+      if (!isRetryableStatus(res.status)) return { kind: "permanent", status: res.status, error };
+      return {
+        kind: "retry",
+        status: res.status,
+        error,
+        retryAfterMs: parseRetryAfter(res.headers["retry-after"], now()),
+      };
+    } catch (e) {
+      const err = coerceError(e);
+      const code = err instanceof TickdError ? err.code : undefined;
+      const error = code !== undefined ? `${code}: ${err.message}` : err.message;
+      if (!isRetryableErrorCode(code)) return { kind: "permanent", status: 0, error };
+      return { kind: "retry", status: 0, error, retryAfterMs: undefined };
+    }
+  };
+
+  /** One notification's whole life in its lane: wait, attempt, record, maybe again. */
+  const run = async (rec: DeliveryRecord, lane: Lane): Promise<void> => {
+    let attempts = rec.attempts;
+    let nextRetryMs = rec.nextRetryMs;
+    for (;;) {
+      if (state !== "running") return;
+      const wait = nextRetryMs - now();
+      if (wait > 0) {
+        lane.retrying++;
+        const woke = await sleep(wait, sleepers);
+        lane.retrying--;
+        if (!woke || state !== "running") return;
+      }
+      attempts++;
+      const out = await attempt(rec);
+      // Given up on by stop(): the row stays as it was and is replayed at the next start.
+      if (abandoned) return;
+      const fields = {
+        delivery: rec.id,
+        handler: rec.handler,
+        topic: rec.topic,
+        kind: rec.kind,
+        alert: rec.alertId,
+        url: rec.urlRedacted,
+        attempts,
+      };
+      if (out.kind === "delivered") {
+        finish(rec, "delivered", attempts, out.status, "");
+        return;
+      }
+      if (out.kind === "permanent" || !attemptsLeft(attempts, cfg.maxAttempts)) {
+        finish(rec, "failed", attempts, out.status, out.error);
+        logger.log("error", "notification failed permanently", {
+          ...fields,
+          status: out.status,
+          error: out.error,
+          reason: out.kind === "permanent" ? "not retryable" : "max-attempts reached",
+        });
+        return;
+      }
+      const delay = out.retryAfterMs ?? backoffDelayMs(attempts, backoff, random);
+      nextRetryMs = now() + delay;
+      record(rec.id, {
+        status: "retrying",
+        attempts,
+        lastError: out.error,
+        lastStatus: out.status,
+        nextRetryMs,
+        updatedMs: now(),
+      });
+      metrics.count(rec.topic, rec.handler, "retried");
+      logger.log("warn", "notification attempt failed; will retry", {
+        ...fields,
+        status: out.status,
+        error: out.error,
+        retryInMs: delay,
+      });
+    }
+  };
+
+  const schedule = (rec: DeliveryRecord): void => {
+    const lane = laneFor(rec);
+    void lane.queue.add(async () => {
+      const p = run(rec, lane).catch((e: unknown) => {
+        // Only the journal can throw here (closed store, disk full); the row stays pending.
+        logger.log("error", "delivery journal write failed", {
+          delivery: rec.id,
+          handler: rec.handler,
+          error: coerceError(e).message,
+        });
+      });
+      inFlight.add(p);
+      try {
+        await p;
+      } finally {
+        inFlight.delete(p);
+      }
+    });
+  };
+
+  const refuse = (req: HttpRequest): never => {
+    metrics.refused++;
+    refusedSinceLog++;
+    const t = now();
+    if (t - lastRefusalLog >= REFUSAL_LOG_INTERVAL_MS) {
+      logger.log("error", "delivery journal is full: notifications refused", {
+        refused: refusedSinceLog,
+        maxJournalRows: maxRows,
+        handler: req.delivery?.handler ?? "",
+        topic: req.delivery?.topic ?? "",
+        alert: req.delivery?.alertId ?? "",
+      });
+      lastRefusalLog = t;
+      refusedSinceLog = 0;
+    }
+    throw new TickdError(
+      DeliveryCodes.FULL,
+      `delivery journal is full (${maxRows} pending notifications); notification refused`,
+    );
+  };
+
+  const sender: HttpSender = {
+    send(req) {
+      try {
+        if (pending >= maxRows) refuse(req);
+        const meta = req.delivery;
+        const rec = journal.insert(
+          {
+            handler: meta?.handler ?? "",
+            topic: meta?.topic ?? "",
+            alertId: meta?.alertId ?? "",
+            kind: meta?.kind ?? "http",
+            method: req.method,
+            url: req.url,
+            urlRedacted: redactUrl(req.url, meta?.secrets ?? []),
+            headers: req.headers,
+            body: req.body,
+            timeoutMs: req.timeoutMs,
+          },
+          now(),
+        );
+        pending++;
+        // Before start() the row waits for the replay; after stop() for the next start.
+        if (state === "running") schedule(rec);
+        return Promise.resolve({ status: ACCEPTED_STATUS, body: "" });
+      } catch (e) {
+        if (e instanceof TickdError) return Promise.reject(e);
+        return Promise.reject(
+          new TickdError(DeliveryCodes.JOURNAL, `cannot journal notification: ${coerceError(e).message}`, {
+            cause: e,
+          }),
+        );
+      }
+    },
+  };
+
+  const idle = async (): Promise<void> => {
+    for (;;) {
+      const busy = [...lanes.values()].filter((l) => l.queue.size + l.queue.pending > 0);
+      if (busy.length === 0) {
+        flush();
+        return;
+      }
+      await Promise.all(busy.map((l) => l.queue.onIdle()));
+    }
+  };
+
+  const service: DeliveryService = {
+    sender,
+    direct: { send: (req) => transport.send(req) },
+    start() {
+      if (state === "running") return;
+      state = "running";
+      flush();
+      journal.pruneCompleted(keepCompleted);
+      const rows = journal.pending();
+      pending = rows.length;
+      if (rows.length > 0) logger.log("info", "replaying delivery journal", { pending: rows.length });
+      for (const rec of rows) schedule(rec);
+    },
+    async stop(opts = {}) {
+      if (state === "stopped") return;
+      state = "stopped";
+      for (const w of [...sleepers]) w();
+      for (const l of lanes.values()) l.queue.clear();
+      const drained = Promise.all([...inFlight]).then(() => true);
+      const graceMs = opts.graceMs ?? DEFAULT_STOP_GRACE_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)));
+      const inTime = await Promise.race([drained, late]);
+      clearTimeout(timer);
+      if (!inTime) {
+        abandoned = true;
+        logger.log("warn", "delivery stop: attempts still in flight were abandoned; they stay journaled", {
+          inFlight: inFlight.size,
+          graceMs,
+        });
+      }
+      lanes.clear();
+      if (flushTimer !== undefined) clearImmediate(flushTimer);
+      if (!abandoned) flush();
+      if (ownTransport) {
+        if (inTime) await transport.close();
+        else await transport.destroy();
+      }
+      if (inTime) memoryDb?.close();
+    },
+    routes: [],
+    metrics: () => {
+      flush();
+      return metrics.render(lanes.values(), journal.counts(), maxRows);
+    },
+    idle,
+    pendingCount: () => pending,
+  };
+  service.routes.push(
+    ...createDeliveryRoutes({
+      journal,
+      beforeRead: flush,
+      metrics: () => service.metrics(),
+      direct: service.direct,
+      ...(deps.testHandler !== undefined ? { testHandler: deps.testHandler } : {}),
+    }),
+  );
+  return service;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/** Resolves true after `ms`, false when woken early through `sleepers`. The timer never keeps the process alive. */
+function sleep(ms: number, sleepers: Set<() => void>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const wakeUp = (): void => {
+      clearTimeout(t);
+      sleepers.delete(wakeUp);
+      resolve(false);
+    };
+    const t = setTimeout(() => {
+      sleepers.delete(wakeUp);
+      resolve(true);
+    }, ms);
+    t.unref();
+    sleepers.add(wakeUp);
+  });
+}

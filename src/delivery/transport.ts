@@ -1,0 +1,128 @@
+/**
+ * The wire: one request over undici, pooled per origin by one Agent, with connect, headers and
+ * body timeouts and the `[webhook]` TLS rules. It has the handlers' {@link HttpSender} shape
+ * (resolves with any status, rejects only with E_HANDLER_TIMEOUT / E_HANDLER_SEND), plus the
+ * response headers the retry policy reads (`Retry-After`).
+ *
+ * TLS `verification-mode`: `full` checks the chain and the hostname; `certificate` checks the
+ * chain but not the hostname (an endpoint reached by IP with a cert for its name); `none`
+ * checks nothing. `ca-file` adds a PEM bundle to Node's built-in roots.
+ */
+import { readFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
+import { Agent, request } from "undici";
+import { coerceError, TickdError } from "../core/errors.js";
+import { DEFAULT_TIMEOUT_MS, HandlerCodes, type HttpRequest, type HttpResponse } from "../handlers/types.js";
+import { DeliveryCodes } from "./types.js";
+
+/** Response bodies are kept for the journal and logs only; more than this is cut. */
+const MAX_RESPONSE_BODY = 64 * 1024;
+
+export type VerificationMode = "full" | "certificate" | "none";
+
+export interface TransportResponse extends HttpResponse {
+  /** Lower-cased names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+}
+
+export interface Transport {
+  send(req: HttpRequest): Promise<TransportResponse>;
+  /** Closes pooled connections (waits for requests in flight). */
+  close(): Promise<void>;
+  /** Closes pooled connections now, failing requests in flight. */
+  destroy(): Promise<void>;
+}
+
+export interface TransportOptions {
+  verificationMode?: VerificationMode;
+  /** PEM file trusted in addition to the system roots; "" or absent for none. */
+  caFile?: string;
+  /** Connect timeout, ms; default 30s. Per-request header/body timeouts come from `timeoutMs`. */
+  connectTimeoutMs?: number;
+  /** Sockets per origin; default 16. */
+  connectionsPerOrigin?: number;
+}
+
+export function createTransport(opts: TransportOptions = {}): Transport {
+  const mode = opts.verificationMode ?? "full";
+  let ca: string[] | undefined;
+  if (opts.caFile !== undefined && opts.caFile !== "") {
+    let pem: string;
+    try {
+      pem = readFileSync(opts.caFile, "utf8");
+    } catch (e) {
+      throw new TickdError(
+        DeliveryCodes.CONFIG,
+        `[webhook] ca-file: cannot read ${opts.caFile}: ${coerceError(e).message}`,
+        { cause: e },
+      );
+    }
+    ca = [...rootCertificates, pem];
+  }
+  const agent = new Agent({
+    connections: opts.connectionsPerOrigin ?? 16,
+    connect: {
+      timeout: opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      rejectUnauthorized: mode !== "none",
+      ...(ca !== undefined ? { ca } : {}),
+      ...(mode === "certificate" ? { checkServerIdentity: () => undefined } : {}),
+    },
+  });
+
+  return {
+    async send(req) {
+      const timeoutMs = Math.max(1, req.timeoutMs);
+      const signal = AbortSignal.timeout(timeoutMs);
+      try {
+        const res = await request(req.url, {
+          dispatcher: agent,
+          method: req.method as "POST",
+          headers: req.headers,
+          ...(req.method === "GET" || req.method === "HEAD" ? {} : { body: req.body }),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal,
+        });
+        let body = "";
+        try {
+          body = await res.body.text();
+        } catch (e) {
+          // The status arrived; only a timeout makes the attempt count as unanswered.
+          if (signal.aborted) throw e;
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+        }
+        return {
+          status: res.statusCode,
+          body: body.length > MAX_RESPONSE_BODY ? body.slice(0, MAX_RESPONSE_BODY) : body,
+          headers,
+        };
+      } catch (e) {
+        throw sendError(e, timeoutMs, signal);
+      }
+    },
+    close: () => agent.close(),
+    destroy: () => agent.destroy(),
+  };
+}
+
+const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+function sendError(e: unknown, timeoutMs: number, signal: AbortSignal): TickdError {
+  const err = coerceError(e);
+  if (err instanceof TickdError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (
+    signal.aborted ||
+    err.name === "TimeoutError" ||
+    err.name === "AbortError" ||
+    (typeof code === "string" && TIMEOUT_CODES.has(code))
+  ) {
+    return new TickdError(HandlerCodes.TIMEOUT, `no response within ${timeoutMs}ms`, { cause: err });
+  }
+  const detail =
+    typeof code === "string" && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+  return new TickdError(HandlerCodes.SEND, detail, { cause: err });
+}

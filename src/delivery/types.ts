@@ -1,0 +1,116 @@
+/** Public types of the delivery layer (DESIGN §8): what the daemon passes in and gets back. */
+import type { EngineLogger } from "../engine/context.js";
+import type { HttpRequest, HttpResponse, HttpSender } from "../handlers/types.js";
+import type { ExtraRoute } from "../server/http/types.js";
+import type { Store } from "../store/index.js";
+import type { DeliveryRecord } from "../store/delivery-journal.js";
+import type { Transport, VerificationMode } from "./transport.js";
+
+/** Error codes of this layer (TickdError.code). */
+export const DeliveryCodes = {
+  /** The journal holds `max-journal-rows` pending notifications; this one was refused. */
+  FULL: "E_DELIVERY_FULL",
+  /** The service is stopped (or not started) and takes no notifications. */
+  STOPPED: "E_DELIVERY_STOPPED",
+  /** Bad `[delivery]` / `[webhook]` settings (unreadable ca-file). */
+  CONFIG: "E_DELIVERY_CONFIG",
+  /** The journal write failed (closed store, disk full); the notification was not accepted. */
+  JOURNAL: "E_DELIVERY_JOURNAL",
+  /** Bad body or query of a /tickd/v1 delivery route. */
+  REQUEST: "E_DELIVERY_REQUEST",
+} as const;
+
+/** Status the journaling sender resolves with: the notification is accepted, not yet delivered. */
+export const ACCEPTED_STATUS = 202;
+
+/** The `[delivery]` section (times in ns, as TickdConfig has them). */
+export interface DeliverySettings {
+  /** Attempts before a notification is recorded as failed; 0 = forever. */
+  readonly maxAttempts: number;
+  readonly backoffInitial: number;
+  readonly backoffMax: number;
+  /** Requests in flight per handler; 1 keeps each handler's notifications in order. */
+  readonly concurrency: number;
+  /** false: the journal lives in memory only (retries still happen, restarts lose it). */
+  readonly journal: boolean;
+  /** Pending rows the journal may hold; default 100k. */
+  readonly maxJournalRows?: number;
+  /** Delivered/failed rows kept for the API; default 10k. */
+  readonly keepCompleted?: number;
+}
+
+/** The `[webhook]` keys the transport reads (times in ns). */
+export interface DeliveryWebhookSettings {
+  readonly verificationMode: VerificationMode;
+  readonly caFile: string;
+  readonly timeout: number;
+}
+
+/** `POST /tickd/v1/handlers/test` bodies. */
+export type HandlerTestSpec =
+  { kind: string; options: Record<string, unknown> } | { topic: string; handler: string };
+
+export interface HandlerTestResult {
+  status?: number;
+  body?: string;
+  error?: string;
+}
+
+export interface DeliveryDeps {
+  store: Store;
+  config: { delivery: DeliverySettings; webhook: DeliveryWebhookSettings };
+  logger: EngineLogger;
+  /** Wall clock, ms; default Date.now. */
+  now?: () => number;
+  /** Jitter source in [0, 1); default Math.random. */
+  random?: () => number;
+  /** The wire; default {@link createTransport} from `[webhook]`. Tests pass real-server fakes. */
+  transport?: Transport;
+  /**
+   * Sends a sample alert through a handler built from `spec`, using `send` (which bypasses the
+   * journal and records the endpoint's answer). Without it the test route answers 501.
+   */
+  testHandler?: (spec: HandlerTestSpec, send: HttpSender) => Promise<void>;
+}
+
+/** One row of `GET /tickd/v1/deliveries`. */
+export interface DeliveryView {
+  id: number;
+  handler: string;
+  topic: string;
+  alert_id: string;
+  kind: string;
+  method: string;
+  url: string;
+  status: DeliveryRecord["status"];
+  attempts: number;
+  last_error: string;
+  last_status: number;
+  /** RFC 3339, null when no attempt is planned. */
+  next_retry: string | null;
+  created: string;
+  updated: string;
+}
+
+export interface DeliveryService {
+  /** For `HandlerDeps.send`: journals the request and resolves at once with {@link ACCEPTED_STATUS}. */
+  readonly sender: HttpSender;
+  /** The bare wire (no journal, no retries), for one-off sends such as the test route. */
+  readonly direct: { send(req: HttpRequest): Promise<HttpResponse> };
+  /** Replays the journal's pending rows and starts taking notifications. */
+  start(): void;
+  /**
+   * Stops sending and waits for attempts in flight, at most `graceMs` (default 10s); queued
+   * and retrying rows stay journaled, and so does an attempt abandoned after the grace period
+   * (it is replayed at the next start: at-least-once). Later `sender.send` calls still journal.
+   */
+  stop(opts?: { graceMs?: number }): Promise<void>;
+  /** `/tickd/v1/deliveries`, `/tickd/v1/handlers/test` and `/metrics` (see {@link createMetricsRoute} to merge). */
+  readonly routes: ExtraRoute[];
+  /** Prometheus text of the delivery families (ends with a newline; safe to concatenate). */
+  metrics(): string;
+  /** Resolves when no notification is pending in memory (tests, benches, drain). */
+  idle(): Promise<void>;
+  /** Pending notifications (queued + retrying) in the journal. */
+  pendingCount(): number;
+}

@@ -1,0 +1,215 @@
+/**
+ * The delivery journal: one row per outgoing HTTP notification (DESIGN §8).
+ *
+ * States: queued → (retrying ↔ attempt)* → delivered | failed. A row is inserted before the
+ * first attempt; `queued` and `retrying` rows are "pending" and are what a restart replays.
+ * `delivered` and `failed` rows are kept for the deliveries API until pruned (oldest first).
+ * Times are Unix ms. The request (headers included, which may carry credentials) is stored as
+ * sent so a replay needs nothing but this row; the API shows only `url_redacted`.
+ */
+import type Database from "better-sqlite3";
+
+export type DeliveryStatus = "queued" | "retrying" | "delivered" | "failed";
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ["queued", "retrying", "delivered", "failed"];
+
+/** What the sender knows when it journals a request. */
+export interface NewDelivery {
+  handler: string;
+  topic: string;
+  alertId: string;
+  kind: string;
+  method: string;
+  url: string;
+  /** The URL with secrets removed, for the API and logs. */
+  urlRedacted: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+export interface DeliveryRecord extends NewDelivery {
+  id: number;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string;
+  /** 0 when no response arrived. */
+  lastStatus: number;
+  /** Unix ms of the next attempt; 0 when none is planned. */
+  nextRetryMs: number;
+  createdMs: number;
+  updatedMs: number;
+}
+
+export interface DeliveryListOptions {
+  handler?: string;
+  status?: DeliveryStatus;
+  /** Newest first; default 100. */
+  limit?: number;
+}
+
+/** An attempt's outcome as recorded. */
+export interface AttemptUpdate {
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string;
+  lastStatus: number;
+  nextRetryMs: number;
+  updatedMs: number;
+}
+
+interface Row {
+  id: number;
+  handler: string;
+  topic: string;
+  alert_id: string;
+  kind: string;
+  method: string;
+  url: string;
+  url_redacted: string;
+  headers: string;
+  body: string;
+  timeout_ms: number;
+  status: DeliveryStatus;
+  attempts: number;
+  last_error: string;
+  last_status: number;
+  next_retry_ms: number;
+  created_ms: number;
+  updated_ms: number;
+}
+
+function fromRow(r: Row): DeliveryRecord {
+  let headers: Record<string, string> = {};
+  try {
+    headers = JSON.parse(r.headers) as Record<string, string>;
+  } catch {
+    // a damaged header column replays without headers rather than not at all
+  }
+  return {
+    id: r.id,
+    handler: r.handler,
+    topic: r.topic,
+    alertId: r.alert_id,
+    kind: r.kind,
+    method: r.method,
+    url: r.url,
+    urlRedacted: r.url_redacted,
+    headers,
+    body: r.body,
+    timeoutMs: r.timeout_ms,
+    status: r.status,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    lastStatus: r.last_status,
+    nextRetryMs: r.next_retry_ms,
+    createdMs: r.created_ms,
+    updatedMs: r.updated_ms,
+  };
+}
+
+export class DeliveryJournalRepository {
+  private readonly insertStmt: Database.Statement;
+  private readonly updateStmt: Database.Statement;
+  private readonly getStmt: Database.Statement<[number], Row>;
+  private readonly pendingStmt: Database.Statement<[], Row>;
+  private readonly countStmt: Database.Statement<[], { status: DeliveryStatus; n: number }>;
+  private readonly pruneStmt: Database.Statement<[number]>;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO deliveries (handler, topic, alert_id, kind, method, url, url_redacted, headers, body,
+         timeout_ms, status, attempts, created_ms, updated_ms)
+       VALUES (@handler, @topic, @alertId, @kind, @method, @url, @urlRedacted, @headers, @body,
+         @timeoutMs, 'queued', 0, @now, @now)`,
+    );
+    this.updateStmt = db.prepare(
+      `UPDATE deliveries SET status = @status, attempts = @attempts, last_error = @lastError,
+         last_status = @lastStatus, next_retry_ms = @nextRetryMs, updated_ms = @updatedMs
+       WHERE id = @id`,
+    );
+    this.getStmt = db.prepare<[number], Row>("SELECT * FROM deliveries WHERE id = ?");
+    this.pendingStmt = db.prepare<[], Row>(
+      "SELECT * FROM deliveries WHERE status IN ('queued', 'retrying') ORDER BY id",
+    );
+    this.countStmt = db.prepare<[], { status: DeliveryStatus; n: number }>(
+      "SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status",
+    );
+    // Completed rows beyond the newest `keep` go, oldest first; pending rows are never pruned.
+    this.pruneStmt = db.prepare<[number]>(
+      `DELETE FROM deliveries WHERE status IN ('delivered', 'failed') AND id NOT IN (
+         SELECT id FROM deliveries WHERE status IN ('delivered', 'failed') ORDER BY id DESC LIMIT ?)`,
+    );
+  }
+
+  /** Journals a request as `queued`; returns its record. */
+  insert(d: NewDelivery, nowMs: number): DeliveryRecord {
+    const info = this.insertStmt.run({ ...d, headers: JSON.stringify(d.headers), now: nowMs });
+    return {
+      ...d,
+      id: Number(info.lastInsertRowid),
+      status: "queued",
+      attempts: 0,
+      lastError: "",
+      lastStatus: 0,
+      nextRetryMs: 0,
+      createdMs: nowMs,
+      updatedMs: nowMs,
+    };
+  }
+
+  update(id: number, u: AttemptUpdate): void {
+    this.updateStmt.run({ id, ...u });
+  }
+
+  /** Several updates in one transaction (one WAL commit instead of one each). */
+  updateMany(updates: readonly (readonly [number, AttemptUpdate])[]): void {
+    this.db.transaction(() => {
+      for (const [id, u] of updates) this.updateStmt.run({ id, ...u });
+    })();
+  }
+
+  get(id: number): DeliveryRecord | undefined {
+    const r = this.getStmt.get(id);
+    return r === undefined ? undefined : fromRow(r);
+  }
+
+  /** Every queued or retrying row, oldest first: what a restart replays. */
+  pending(): DeliveryRecord[] {
+    return this.pendingStmt.all().map(fromRow);
+  }
+
+  /** Queued plus retrying rows. */
+  pendingCount(): number {
+    const c = this.counts();
+    return c.queued + c.retrying;
+  }
+
+  /** Rows per status (statuses without rows are 0). */
+  counts(): Record<DeliveryStatus, number> {
+    const out: Record<DeliveryStatus, number> = { queued: 0, retrying: 0, delivered: 0, failed: 0 };
+    for (const r of this.countStmt.all()) out[r.status] = r.n;
+    return out;
+  }
+
+  list(opts: DeliveryListOptions = {}): DeliveryRecord[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (opts.handler !== undefined) {
+      where.push("handler = ?");
+      params.push(opts.handler);
+    }
+    if (opts.status !== undefined) {
+      where.push("status = ?");
+      params.push(opts.status);
+    }
+    params.push(Math.max(0, Math.trunc(opts.limit ?? 100)));
+    const sql = `SELECT * FROM deliveries ${where.length > 0 ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map(fromRow);
+  }
+
+  /** Keeps the newest `keep` completed rows; returns how many were removed. */
+  pruneCompleted(keep: number): number {
+    return this.pruneStmt.run(Math.max(0, Math.trunc(keep))).changes;
+  }
+}
