@@ -75,7 +75,11 @@ describe("catalogue", () => {
     expect(HANDLERS.post!.properties.header!.repeat).toBe("many");
     expect(NODES["alert"]!.implemented).toBe(true);
     // deadman is a macro the checker expands into stats → derivative → alert, which do run.
-    expect(Object.values(NODES).filter((n) => !n.implemented).map((n) => n.kind)).toEqual(["deadman"]);
+    expect(
+      Object.values(NODES)
+        .filter((n) => !n.implemented)
+        .map((n) => n.kind),
+    ).toEqual(["deadman"]);
   });
 
   it("lists user-writable node kinds and handler-then-node property names", () => {
