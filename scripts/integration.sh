@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# `npm run test:integration`: the suites that need real Kafka and InfluxDB.
-# scripts/services.sh (starting Kafka in KRaft mode and InfluxDB on 127.0.0.1) arrives with
-# the sources issue, together with test/integration/. Until then there is nothing to run, and
-# this says so instead of starting a runner over no tests.
+# `npm run test:integration`: the suites under test/integration/ that need real Kafka and
+# InfluxDB (DESIGN.md §10).
+#
+# With KAFKA_BROKERS and INFLUX_URL both set, those services are used as they are. Otherwise
+# scripts/services.sh starts them (installing what is missing; see its header) and stops them
+# on exit — unless they were already running before this script, e.g. started by hand with
+# `bash scripts/services.sh up` for a quick edit-and-rerun loop: then they are left running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shopt -s nullglob globstar
 suites=(test/integration/**/*.test.ts)
 if [ ${#suites[@]} -eq 0 ]; then
-  echo "test:integration: no integration suites yet (they come with the Kafka and InfluxDB sources)"
+  echo "test:integration: no integration suites in test/integration/"
   exit 0
 fi
 if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${INFLUX_URL:-}" ]; then
+  if bash scripts/services.sh status >/dev/null 2>&1; then
+    echo "test:integration: using the services already running (bash scripts/services.sh status)"
+  else
+    trap 'bash scripts/services.sh down' EXIT
+  fi
   bash scripts/services.sh up
-  trap 'bash scripts/services.sh down' EXIT
+  eval "$(bash scripts/services.sh env)"
 fi
-npx vitest run --project integration
+echo "test:integration: KAFKA_BROKERS=$KAFKA_BROKERS INFLUX_URL=$INFLUX_URL"
+npx vitest run --project integration "$@"

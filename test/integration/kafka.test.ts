@@ -183,7 +183,7 @@ describe("kafka input (real broker)", () => {
       expect(poison?.fields).toMatchObject({ input: "it", topic, partition: poisonPartition });
       poisonOffset = String(poison?.fields?.offset);
       expect(Number(poisonOffset)).toBeGreaterThanOrEqual(50);
-      expect(st.lag).toBe(0);
+      // Every partition's committed offset is its end offset (stats' lag is a per-batch snapshot).
       expect(await committedAll(groupId)).toBe(true);
     } finally {
       await inputs.stop();
