@@ -74,6 +74,7 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
     }
   },
   query: QueryNode,
+  queryFlux: QueryFluxNode,
   influxDBOut: InfluxDBOutNode,
 };
 

@@ -22,7 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
-    "batch query influxDBOut"
+    "batch query queryFlux influxDBOut"
   ).split(" "),
 );
 
@@ -467,6 +467,23 @@ const nodeList: NodeSpec[] = [
         "fill: 'null', 'none', 'previous', 'linear' or a number",
       ),
       prop("query", "cluster", sig([p("name", "string")]), "name of the configured InfluxDB cluster"),
+    ],
+  ),
+  node(
+    "queryFlux",
+    "query_flux",
+    "run a Flux query against InfluxDB 2.x on a schedule (batch tasks)",
+    sig([p("flux", "string")]),
+    "batch",
+    "batch",
+    "batch",
+    [
+      prop("queryFlux", "every", sig([p("every", "duration")]), "how often to query"),
+      prop("queryFlux", "align", NONE, "align query times with every"),
+      prop("queryFlux", "offset", sig([p("offset", "duration")]), "how far back from now to query"),
+      prop("queryFlux", "org", sig([p("org", "string")]), "InfluxDB 2.x organisation name"),
+      prop("queryFlux", "orgID", sig([p("id", "string")]), "InfluxDB 2.x organisation id"),
+      prop("queryFlux", "cluster", sig([p("name", "string")]), "name of the configured InfluxDB cluster"),
     ],
   ),
   node(

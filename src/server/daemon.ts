@@ -15,7 +15,12 @@ import type { TickdConfig } from "../config/index.js";
 import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
 import type { AlertEvent } from "../core/alert-event.js";
-import { createDelivery, createHandlerTester, createMetricsRoute } from "../delivery/index.js";
+import {
+  createDelivery,
+  createHandlerTester,
+  createMetricsRoute,
+  DEFAULT_MAX_JOURNAL_ROWS,
+} from "../delivery/index.js";
 import { createHandlerFactory, type HandlerConfig, type HttpSender } from "../handlers/index.js";
 import { createIntegrationRoutes } from "../integrations/index.js";
 import { startKafkaInputs } from "../sources/kafka-input.js";
@@ -152,8 +157,13 @@ export async function startDaemon(opts: {
     }
     logger.log("info", `listening on ${config.http.bindAddress}`, { port: server.port });
 
-    // Kafka inputs feed the same TaskService.write the HTTP /write path uses.
-    const kafkaInputs = await startKafkaInputs(config.kafkaInput, { tasks, logger });
+    // Kafka inputs feed the same TaskService.write the HTTP /write path uses. They pause while
+    // the delivery journal is nearly full, so alerts are never refused for lack of room.
+    const kafkaInputs = await startKafkaInputs(config.kafkaInput, {
+      tasks,
+      logger,
+      shouldPause: () => delivery.pendingCount() > 0.9 * DEFAULT_MAX_JOURNAL_ROWS,
+    });
 
     const ticker = setInterval(() => tasks.tick(nowNs()), TICK_MS);
     ticker.unref();

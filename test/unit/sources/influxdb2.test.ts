@@ -137,3 +137,57 @@ describe("InfluxDB 2.x client", () => {
     );
   });
 });
+
+describe("a |queryFlux() batch task", () => {
+  it("queries on the wall clock through the 2.x client and alerts on the result", async () => {
+    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { loadConfig } = await import("../../../src/config/index.js");
+    const { createInfluxAccess } = await import("../../../src/sources/influxdb.js");
+    const { checkScript } = await import("../../../src/pipeline/check.js");
+    const { Task } = await import("../../../src/engine/task.js");
+    const { InhibitorRegistry } = await import("../../../src/engine/inhibitors.js");
+    const dir = mkdtempSync(join(tmpdir(), "tickd-flux-"));
+    const cfgFile = join(dir, "tickd.conf");
+    writeFileSync(
+      cfgFile,
+      `[[influxdb]]\n  name = "v2"\n  enabled = true\n  urls = ["${url}"]\n  token = "secret"\n`,
+    );
+    const { config } = loadConfig({ file: cfgFile, env: {} });
+    const influx = createInfluxAccess(config.influxdb, { orgs: { v2: "ops" } });
+    const script = `batch
+    |queryFlux('from(bucket: "telegraf") |> range(start: -5m)')
+        .every(1m)
+    |alert()
+        .id('{{ index .Tags "host" }}')
+        .crit(lambda: "usage" > 5.0)
+`;
+    const { graph, diagnostics } = checkScript(script, "flux.tick", {});
+    expect(diagnostics).toEqual([]);
+    const events: string[] = [];
+    const task = new Task(graph!, {
+      taskName: "flux",
+      taskMaster: "main",
+      logger: { log: (level, msg) => events.push(`${level}: ${msg}`) },
+      alerts: { collect: (e) => void events.push(`${e.state.id} ${e.state.level}`) },
+      serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
+      inhibitors: new InhibitorRegistry(),
+      influx,
+    });
+    const before = seen.length;
+    const t0 = Date.parse("2024-01-01T00:05:00Z") * 1e6;
+    task.tick(t0);
+    task.tick(t0 + 60e9); // one `every` later: the query runs
+    const deadline = Date.now() + 3000;
+    while (!events.some((e) => e.startsWith("b ")) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    await task.stop();
+    await influx.close();
+    const q = seen.slice(before).find((s) => s.url.startsWith("/api/v2/query"));
+    expect(q?.url).toContain("org=ops");
+    expect(JSON.parse(q!.body).query).toContain('from(bucket: "telegraf")');
+    expect(events, JSON.stringify(events)).toContain("b 3"); // _field/_value pivot to usage=9 for host b: CRITICAL; host a stays OK
+    expect(events.filter((e) => e.startsWith("a "))).toEqual([]);
+  });
+});
