@@ -200,7 +200,7 @@ const deliveryShape = {
   "max-attempts": int(10),
   "backoff-initial": duration("1s"),
   "backoff-max": duration("5m"),
-  concurrency: int(4, 1),
+  concurrency: int(1, 1),
   journal: bool(true),
 };
 

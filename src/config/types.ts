@@ -154,7 +154,7 @@ export interface DeliveryConfig {
   readonly maxAttempts: number;
   readonly backoffInitial: Nanoseconds;
   readonly backoffMax: Nanoseconds;
-  /** Requests in flight per handler. */
+  /** Requests in flight per handler; 1 (the default) keeps each handler's notifications in order. */
   readonly concurrency: number;
   /** Journal notifications in SQLite before the first attempt (at-least-once across restarts). */
   readonly journal: boolean;

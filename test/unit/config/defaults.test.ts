@@ -31,7 +31,7 @@ describe("defaults", () => {
         maxAttempts: 10,
         backoffInitial: 1 * S,
         backoffMax: 300 * S,
-        concurrency: 4,
+        concurrency: 1,
         journal: true,
       },
       engine: { idleFlush: 0, groupTtl: 0 },
