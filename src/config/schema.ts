@@ -201,6 +201,8 @@ const deliveryShape = {
   "backoff-initial": duration("1s"),
   "backoff-max": duration("5m"),
   concurrency: int(1, 1),
+  "rate-limit": int(0),
+  "max-journal-rows": int(100_000, 1),
   journal: bool(true),
 };
 

@@ -156,6 +156,10 @@ export interface DeliveryConfig {
   readonly backoffMax: Nanoseconds;
   /** Requests in flight per handler; 1 (the default) keeps each handler's notifications in order. */
   readonly concurrency: number;
+  /** Requests started per second per handler; 0 = no limit. */
+  readonly rateLimit: number;
+  /** Pending notifications the journal may hold; past it new ones are refused (logged, counted). */
+  readonly maxJournalRows: number;
   /** Journal notifications in SQLite before the first attempt (at-least-once across restarts). */
   readonly journal: boolean;
 }

@@ -64,6 +64,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const maxRows = cfg.maxJournalRows ?? DEFAULT_MAX_JOURNAL_ROWS;
   const keepCompleted = cfg.keepCompleted ?? DEFAULT_KEEP_COMPLETED;
   const concurrency = Math.max(1, Math.trunc(cfg.concurrency));
+  const rateLimit = Math.max(0, Math.trunc(cfg.rateLimit ?? 0));
   const backoff = {
     initialMs: Math.max(1, cfg.backoffInitial / 1e6),
     maxMs: Math.max(1, cfg.backoffMax / 1e6),
@@ -132,7 +133,9 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       lane = {
         topic: rec.topic,
         handler: rec.handler !== "" ? rec.handler : originOf(rec.url),
-        queue: new PQueue({ concurrency }),
+        queue: new PQueue(
+          rateLimit > 0 ? { concurrency, intervalCap: rateLimit, interval: 1000 } : { concurrency },
+        ),
         retrying: 0,
       };
       lanes.set(key, lane);

@@ -33,6 +33,8 @@ export interface DeliverySettings {
   readonly concurrency: number;
   /** false: the journal lives in memory only (retries still happen, restarts lose it). */
   readonly journal: boolean;
+  /** Requests started per second per handler; 0 or absent = no limit. */
+  readonly rateLimit?: number;
   /** Pending rows the journal may hold; default 100k. */
   readonly maxJournalRows?: number;
   /** Delivered/failed rows kept for the API; default 10k. */

@@ -32,6 +32,8 @@ describe("defaults", () => {
         backoffInitial: 1 * S,
         backoffMax: 300 * S,
         concurrency: 1,
+        rateLimit: 0,
+        maxJournalRows: 100000,
         journal: true,
       },
       engine: { idleFlush: 0, groupTtl: 0 },

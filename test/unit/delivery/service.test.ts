@@ -200,14 +200,32 @@ describe("queues", () => {
   });
 
   it("runs up to `concurrency` requests of one handler at once", async () => {
-    const rx = await fx.receiver({ fallback: { status: 200, delayMs: 200 } });
+    // A hung endpoint holds every request it gets: exactly `concurrency` of them arrive.
+    const rx = await fx.receiver({ fallback: { hang: true } });
     const svc = fx.service({ delivery: { concurrency: 4 } });
     svc.start();
     for (let i = 0; i < 8; i++) await svc.sender.send(notification(rx.url, `a${i}`));
-    const t0 = Date.now();
+    await rx.waitFor(4);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.requests).toHaveLength(4);
+  });
+
+  it("starts at most `rate-limit` requests per second per handler", async () => {
+    const rx = await fx.receiver();
+    const svc = fx.service({ delivery: { rateLimit: 2 } });
+    svc.start();
+    for (let i = 0; i < 5; i++) await svc.sender.send(notification(rx.url, `r${i}`));
+    await rx.waitFor(2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.requests).toHaveLength(2); // the rest wait for the next second
     await svc.idle();
-    expect(Date.now() - t0).toBeLessThan(1000);
-    expect(rx.requests).toHaveLength(8);
+    expect(rx.requests.map((r) => (JSON.parse(r.body) as { id: string }).id)).toEqual([
+      "r0",
+      "r1",
+      "r2",
+      "r3",
+      "r4",
+    ]);
   });
 });
 
