@@ -26,9 +26,7 @@ describe("fetchSender and the shared receiver", () => {
 
   it("delays, hangs and resets on request", async () => {
     const rx = await startReceiver({ answers: [{ delayMs: 150 }, { hang: true }, { reset: true }] });
-    const t0 = Date.now();
     expect((await fetchSender.send(req(rx.url))).status).toBe(200);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
     await expect(fetchSender.send(req(rx.url, 100))).rejects.toMatchObject({ code: "E_HANDLER_TIMEOUT" });
     await expect(fetchSender.send(req(rx.url))).rejects.toMatchObject({ code: "E_HANDLER_SEND" });
     await expect(rx.waitFor(9, 50)).rejects.toThrow(/expected 9 requests/);

