@@ -15,12 +15,7 @@ import type { TickdConfig } from "../config/index.js";
 import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
 import type { AlertEvent } from "../core/alert-event.js";
-import {
-  createDelivery,
-  createHandlerTester,
-  createMetricsRoute,
-  DEFAULT_MAX_JOURNAL_ROWS,
-} from "../delivery/index.js";
+import { createDelivery, createHandlerTester, createMetricsRoute } from "../delivery/index.js";
 import { createHandlerFactory, type HandlerConfig, type HttpSender } from "../handlers/index.js";
 import { createIntegrationRoutes } from "../integrations/index.js";
 import { startKafkaInputs } from "../sources/kafka-input.js";
@@ -30,6 +25,7 @@ import { openStore, type Store } from "../store/index.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
 import { TaskManager } from "./task-manager.js";
+import { engineMetrics } from "./metrics.js";
 
 export interface Daemon {
   /** The port the HTTP API listens on (useful with `:0`). */
@@ -145,7 +141,7 @@ export async function startDaemon(opts: {
           state: (t, id) => topics.topicEvent(t, id),
         }),
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
-        createMetricsRoute([delivery.metrics]),
+        createMetricsRoute([delivery.metrics, engineMetrics({ tasks, topics, kafka: () => kafkaInputs })]),
       ],
     });
     let server: ListeningServer;
@@ -162,7 +158,7 @@ export async function startDaemon(opts: {
     const kafkaInputs = await startKafkaInputs(config.kafkaInput, {
       tasks,
       logger,
-      shouldPause: () => delivery.pendingCount() > 0.9 * DEFAULT_MAX_JOURNAL_ROWS,
+      shouldPause: () => delivery.pendingCount() > 0.9 * config.delivery.maxJournalRows,
     });
 
     const ticker = setInterval(() => tasks.tick(nowNs()), TICK_MS);

@@ -7,7 +7,7 @@
 import type { AlertEvent, Series } from "../../core/alert-event.js";
 import { GoDuration, goMap, GoTime, stringMap } from "../../core/go-format.js";
 import { compileTemplate, type Template } from "../../core/template.js";
-import { Level, levelName, type Fields, type Point, type Tags } from "../../core/types.js";
+import { Level, levelName, type Fields, type LevelName, type Point, type Tags } from "../../core/types.js";
 import type { HandlerSpec, TaskNode } from "../../pipeline/task-graph.js";
 import {
   AlertGroupState,
@@ -20,7 +20,7 @@ import type { TaskContext } from "../context.js";
 import { groupForTemplate } from "../group.js";
 import { compileBool } from "../lambda.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
-import { RuntimeNode } from "../node.js";
+import { RuntimeNode, type NodeStats } from "../node.js";
 import { Inhibitor } from "../inhibitors.js";
 import { allProperties } from "../../pipeline/task-graph.js";
 import { dur, flatStrings, float, has, int, lambda, str } from "../props.js";
@@ -62,6 +62,13 @@ export class AlertNode extends RuntimeNode {
   private readonly augment: Augment;
   /** Events dropped by inhibition (Kapacitor's alerts_inhibited). */
   inhibited = 0;
+  /** Events sent, by level (Kapacitor's oks/infos/warns/crits_triggered), for /metrics. */
+  override readonly stats: NodeStats & { levels: Record<LevelName, number> } = {
+    collected: 0,
+    emitted: 0,
+    errors: 0,
+    levels: { OK: 0, INFO: 0, WARNING: 0, CRITICAL: 0 },
+  };
 
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
@@ -196,6 +203,7 @@ export class AlertNode extends RuntimeNode {
 
   /** Collects the event into its topics unless an active inhibitor silences its category. */
   private deliver(event: AlertEvent): void {
+    this.stats.levels[levelName(event.state.level)]++;
     if (this.category !== "" && this.ctx.inhibitors.isInhibited(this.category, event.data.tags)) {
       this.inhibited++;
       return;
