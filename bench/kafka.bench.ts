@@ -3,7 +3,11 @@
  * - kafka.input-to-alert: points/s from a topic through `[[kafka-input]]` (decode, engine
  *   from→alert, offsets committed per batch) to alert events.
  * - baseline kafka.bare-consume: the same topic and messages read by a bare kafkajs
- *   consumer group (eachBatch, resolve + commit, no parsing) in the same run.
+ *   consumer group (eachBatch, resolve + explicit commit, no parsing) in the same run, with
+ *   the same consumer/run options as `[[kafka-input]]` (CONSUMER_FETCH_OPTIONS/RUN_OPTIONS).
+ * - kafka.input-noop-engine: `[[kafka-input]]` with a TaskService whose write does nothing:
+ *   the input's own cost (fetch + decode + offsets), against the same bare baseline.
+ * The CPU floor of the full path (parse and engine alone, no Kafka) is printed to stderr.
  * Both clocks start at the first batch (group join time is left out) and stop when the last
  * point was handled. Messages are multi-line: 100 points each, keyed by host.
  */
@@ -12,7 +16,14 @@ import kafkajs from "kafkajs";
 
 import { InhibitorRegistry } from "../src/engine/inhibitors.js";
 import { TaskManager } from "../src/server/task-manager.js";
-import { kafkajsClient, type KafkaClientFactory } from "../src/sources/kafka-client.js";
+import { parseLineProtocol } from "../src/core/line-protocol.js";
+import type { Point } from "../src/core/types.js";
+import {
+  CONSUMER_FETCH_OPTIONS,
+  CONSUMER_RUN_OPTIONS,
+  kafkajsClient,
+  type KafkaClientFactory,
+} from "../src/sources/kafka-client.js";
 import { startKafkaInputs } from "../src/sources/kafka-input.js";
 import { openStore } from "../src/store/index.js";
 import type { Bench, BenchResult } from "./harness.js";
@@ -22,6 +33,11 @@ const HOSTS = 200;
 const PER_HOST = 1000;
 const LINES = 100;
 const POINTS = HOSTS * PER_HOST;
+const SCRIPT = `dbrp "kafka"."autogen"
+stream
+  |from().measurement('cpu').groupBy('host')
+  |where(lambda: "cpu" == 'cpu-total')
+  |alert().warn(lambda: "usage_idle" < 20.0).crit(lambda: "usage_idle" < 10.0)`;
 
 function brokers(): string[] {
   const v = process.env.KAFKA_BROKERS;
@@ -41,7 +57,8 @@ async function waitFor(ok: () => boolean, what: string, ms = 120_000): Promise<v
   }
 }
 
-async function prepare(b: string[], topic: string): Promise<void> {
+async function prepare(b: string[], topic: string): Promise<string[]> {
+  const values: string[] = [];
   const kafka = new kafkajs.Kafka({ clientId: "tickd-bench", brokers: b, logLevel: kafkajs.logLevel.ERROR });
   const admin = kafka.admin();
   await admin.connect();
@@ -62,7 +79,9 @@ async function prepare(b: string[], topic: string): Promise<void> {
         const v = (i * 7 + h) % 97 === 0 ? 95 : 10 + ((i + h) % 70);
         lines.push(`cpu,host=h${h},cpu=cpu-total usage_idle=${100 - v},usage_user=${v} ${(T0 + i) * S}`);
       }
-      batch.push({ key: `h${h}`, value: lines.join("\n") + "\n" });
+      const value = lines.join("\n") + "\n";
+      values.push(value);
+      batch.push({ key: `h${h}`, value });
       if (batch.length === 200) {
         await producer.send({ topic, messages: batch });
         batch = [];
@@ -71,6 +90,7 @@ async function prepare(b: string[], topic: string): Promise<void> {
   }
   if (batch.length > 0) await producer.send({ topic, messages: batch });
   await producer.disconnect();
+  return values;
 }
 
 async function bareConsume(b: string[], topic: string): Promise<number> {
@@ -79,24 +99,32 @@ async function bareConsume(b: string[], topic: string): Promise<number> {
     brokers: b,
     logLevel: kafkajs.logLevel.ERROR,
   });
-  const consumer = kafka.consumer({ groupId: `bench-bare-${randomUUID()}` });
+  const consumer = kafka.consumer({ groupId: `bench-bare-${randomUUID()}`, ...CONSUMER_FETCH_OPTIONS });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let first = 0;
   let last = 0;
   let points = 0;
   await consumer.run({
+    ...CONSUMER_RUN_OPTIONS,
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+    eachBatch: async ({ batch, resolveOffset }) => {
       if (first === 0) first = performance.now();
+      let lastOffset: string | undefined;
       for (const m of batch.messages) {
         // Count lines without parsing: the bare cost of getting the bytes out of Kafka.
         const v = m.value;
         if (v !== null) for (let i = 0; i < v.length; i++) if (v[i] === 10) points++;
         resolveOffset(m.offset);
+        lastOffset = m.offset;
       }
-      await commitOffsetsIfNecessary();
+      // The same explicit commit per batch as [[kafka-input]] (with autoCommit off,
+      // commitOffsetsIfNecessary() would commit nothing).
+      if (lastOffset !== undefined)
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
+        ]);
       last = performance.now();
     },
   });
@@ -105,26 +133,14 @@ async function bareConsume(b: string[], topic: string): Promise<number> {
   return (POINTS * 1000) / (last - first);
 }
 
-async function tickdConsume(b: string[], topic: string): Promise<{ rate: number; alerts: number }> {
+async function tickdConsume(
+  b: string[],
+  topic: string,
+  noopEngine = false,
+): Promise<{ rate: number; alerts: number }> {
   const store = openStore(":memory:");
   let alerts = 0;
-  const tm = new TaskManager({
-    store,
-    alerts: { collect: () => void alerts++ },
-    logger: { log: () => undefined },
-    serverInfo: { Hostname: "bench", ClusterID: "", ServerID: "" },
-    inhibitors: new InhibitorRegistry(),
-    now: () => Date.now() * 1e6,
-  });
-  tm.define({
-    id: "cpu",
-    status: "enabled",
-    script: `dbrp "kafka"."autogen"
-stream
-  |from().measurement('cpu').groupBy('host')
-  |where(lambda: "cpu" == 'cpu-total')
-  |alert().warn(lambda: "usage_idle" < 20.0).crit(lambda: "usage_idle" < 10.0)`,
-  });
+  const tm = newTaskManager(store, () => void alerts++);
   let first = 0;
   const timed: KafkaClientFactory = (o) => {
     const c = kafkajsClient(o);
@@ -156,7 +172,11 @@ stream
         rp: "autogen",
       },
     ],
-    { tasks: tm, logger: { log: () => undefined }, clientFactory: timed },
+    {
+      tasks: noopEngine ? { write: () => undefined } : tm,
+      logger: { log: () => undefined },
+      clientFactory: timed,
+    },
   );
   await waitFor(() => inputs.stats()[0]!.points >= POINTS, "the kafka input");
   const end = performance.now();
@@ -165,18 +185,63 @@ stream
   return { rate: (POINTS * 1000) / (end - first), alerts };
 }
 
+function newTaskManager(store: ReturnType<typeof openStore>, onAlert: () => void): TaskManager {
+  const tm = new TaskManager({
+    store,
+    alerts: { collect: onAlert },
+    logger: { log: () => undefined },
+    serverInfo: { Hostname: "bench", ClusterID: "", ServerID: "" },
+    inhibitors: new InhibitorRegistry(),
+    now: () => Date.now() * 1e6,
+  });
+  tm.define({ id: "cpu", status: "enabled", script: SCRIPT });
+  return tm;
+}
+
+/** Parse and engine cost of the same messages without Kafka (ms, second of two passes). */
+function cpuFloor(values: readonly string[]): { parseMs: number; engineMs: number } {
+  let parseMs = 0;
+  let engineMs = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const store = openStore(":memory:");
+    const tm = newTaskManager(store, () => undefined);
+    const parsed: Point[][] = [];
+    let t = performance.now();
+    for (const v of values) parsed.push(parseLineProtocol(v, { precision: "n", now: 0 }).points);
+    parseMs = performance.now() - t;
+    t = performance.now();
+    for (const p of parsed) tm.write("kafka", "autogen", p);
+    engineMs = performance.now() - t;
+    store.close();
+  }
+  return { parseMs, engineMs };
+}
+
 async function run(): Promise<BenchResult[]> {
   const b = brokers();
   const topic = `tickd-bench-${randomUUID().slice(0, 8)}`;
-  await prepare(b, topic);
+  const values = await prepare(b, topic);
   try {
     const bare = await bareConsume(b, topic);
     const tickd = await tickdConsume(b, topic);
-    process.stderr.write(`kafka: ${tickd.alerts} alert events from ${POINTS} points\n`);
+    const noop = await tickdConsume(b, topic, true);
+    const floor = cpuFloor(values);
+    const us = (ms: number): string => ((ms * 1000) / POINTS).toFixed(2);
+    process.stderr.write(
+      `kafka: ${tickd.alerts} alert events from ${POINTS} points; without Kafka: parse ` +
+        `${us(floor.parseMs)} µs/point + engine ${us(floor.engineMs)} µs/point = ` +
+        `${Math.round((POINTS * 1000) / (floor.parseMs + floor.engineMs)).toLocaleString("en-US")} points/s at most\n`,
+    );
     return [
       {
         name: "kafka.input-to-alert",
         value: tickd.rate,
+        unit: "points/s",
+        baseline: { name: "kafka.bare-consume", value: bare },
+      },
+      {
+        name: "kafka.input-noop-engine",
+        value: noop.rate,
         unit: "points/s",
         baseline: { name: "kafka.bare-consume", value: bare },
       },

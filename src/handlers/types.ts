@@ -5,6 +5,7 @@
  * src/config so the kinds stay testable with hand-written config.
  */
 import type { AlertEvent } from "../core/alert-event.js";
+import type { EscalationConfig, EscalationEvent } from "../config/types.js";
 import type { EngineLogger } from "../engine/context.js";
 import type { AlertHandler } from "../alert/handler.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
@@ -63,20 +64,11 @@ export interface HttpPostEndpointConfig {
   readonly alertTemplateFile?: string;
 }
 
-export type EscalationScheme = "victorops" | "hmac-sha256";
-export type EscalationEventName =
-  "incident.created" | "incident.updated" | "incident.acknowledged" | "incident.resolved";
-
+// The config's own types: handlers read the loaded `[[escalation]]` sections as they are.
+export type { EscalationScheme } from "../config/types.js";
+export type EscalationEventName = EscalationEvent;
 /** `[[escalation]]` (DESIGN §7): a signed webhook target named by `.escalation('name')`. */
-export interface EscalationTargetConfig {
-  readonly name: string;
-  readonly url: string;
-  /** HMAC key. Secret. */
-  readonly authKey: string;
-  readonly scheme: EscalationScheme;
-  /** Incident events sent to this target; empty means all. */
-  readonly events: readonly EscalationEventName[];
-}
+export type EscalationTargetConfig = EscalationConfig;
 
 /** `[webhook]`: rules for every outgoing webhook (post and escalation). */
 export interface WebhookRulesConfig {

@@ -39,7 +39,7 @@ export function decodeMessage(format: KafkaInputFormat, value: string, now: numb
 
 function decodeLineProtocol(value: string, now: number): DecodeResult {
   const r = parseLineProtocol(value, { precision: "n", now });
-  const errors = r.errors.map((e) => `line ${e.line}: ${e.message}`);
+  const errors = r.errors.length === 0 ? [] : r.errors.map((e) => `line ${e.line}: ${e.message}`);
   return { points: r.points, errors, bad: r.points.length === 0 && errors.length > 0 };
 }
 

@@ -275,7 +275,9 @@ async function processBatch(
         },
       );
     }
-    for (const p of res.points) pending.push(p);
+    const pts = res.points;
+    if (pending.length === 0) pending = pts;
+    else for (let i = 0; i < pts.length; i++) pending.push(pts[i]!);
     pendingOffset = m.offset;
     if (pending.length >= chunk) {
       flush();
