@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildForChild } from "./child-build.js";
+import { buildForChild } from "../../support/child-build.js";
 import { useFixture } from "./helpers.js";
 
 const fx = useFixture();

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Level } from "../../../src/core/types.js";
 import { openStore } from "../../../src/store/index.js";
-import { buildStoreForChild } from "./child-build.js";
+import { buildForChild } from "../../support/child-build.js";
 import { T0, useTempDir } from "./helpers.js";
 
 const tmp = useTempDir();
@@ -19,7 +19,7 @@ let storeUrl = "";
 
 beforeAll(() => {
   buildDir = mkdtempSync(join(tmpdir(), "tickd-store-build-"));
-  storeUrl = buildStoreForChild(buildDir);
+  [storeUrl] = buildForChild(buildDir, ["src/store/index.ts"]) as [string];
 });
 afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
 

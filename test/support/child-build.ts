@@ -1,5 +1,5 @@
 /**
- * Lets a child process run the real src/delivery and src/store code without a build step:
+ * Lets a child process run real src/ code (the store and delivery crash tests) without a build step:
  * transpiles the entry modules and every module they import at run time (type-only imports
  * are erased) into `outDir`, with a package.json for ESM and a link to the repo's node_modules.
  */
@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const RUNTIME_IMPORT = /^(?:import|export)\s+(?!type\b)[^;]*?\sfrom\s+"(\.{1,2}\/[^"]+)\.js"/gms;
 
 /** Returns the file: URL of each entry's transpiled .js, in order. */
