@@ -17,14 +17,13 @@ import { nowNs } from "../../src/core/time.js";
 import type { AlertSink } from "../../src/engine/context.js";
 import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
 import { QueryNode } from "../../src/engine/nodes/query-node.js";
-import { Task } from "../../src/engine/task.js";
-import { checkScript } from "../../src/pipeline/check.js";
 import { createApiServer } from "../../src/server/http/index.js";
 import type { ApiServerDeps } from "../../src/server/http/types.js";
 import { TaskManager } from "../../src/server/task-manager.js";
 import { createInfluxAccess, createInfluxClient, type InfluxClient } from "../../src/sources/influxdb.js";
 import { manageSubscriptions } from "../../src/sources/influxdb-subscriptions.js";
 import { openStore } from "../../src/store/index.js";
+import { runScript } from "../support/engine.js";
 
 const S = 1e9;
 
@@ -159,20 +158,8 @@ describe("InfluxDB subscriptions", () => {
 });
 
 function buildTask(script: string, influx: ReturnType<typeof createInfluxAccess>) {
-  const { graph, diagnostics } = checkScript(script, "t.tick", {});
-  if (graph === undefined) throw new Error(diagnostics.map((d) => d.message).join("\n"));
-  const events: AlertEvent[] = [];
-  const logs: string[] = [];
-  const task = new Task(graph, {
-    taskName: "t",
-    taskMaster: "main",
-    serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
-    inhibitors: new InhibitorRegistry(),
-    logger: { log: (l, msg) => void (l === "debug" || logs.push(msg)) },
-    alerts: { collect: (e) => void events.push(e) },
-    influx,
-  });
-  return { task, events, logs };
+  const r = runScript(script, influx !== undefined ? { name: "t", influx } : { name: "t" });
+  return { task: r.task, events: r.events, logs: r.messages };
 }
 
 describe("batch tasks on InfluxQL", () => {

@@ -1,7 +1,7 @@
 /** Builds a running task from TICKscript text with a recording alert sink and logger. */
 import type { AlertEvent } from "../../src/core/alert-event.js";
 import type { Point } from "../../src/core/types.js";
-import type { AlertStatePersistence } from "../../src/engine/context.js";
+import type { AlertStatePersistence, InfluxAccess } from "../../src/engine/context.js";
 import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
 import { Task } from "../../src/engine/task.js";
 import { checkScript } from "../../src/pipeline/check.js";
@@ -12,6 +12,8 @@ export interface Recorded {
   events: AlertEvent[];
   topics: string[][];
   logs: { level: string; msg: string; fields?: Record<string, unknown> }[];
+  /** The log messages, debug lines left out (live: grows as the task runs). */
+  messages: string[];
 }
 
 export function runScript(
@@ -21,11 +23,12 @@ export function runScript(
     inhibitors?: InhibitorRegistry;
     idleFlush?: number;
     alertStates?: AlertStatePersistence;
+    influx?: InfluxAccess;
   } = {},
 ): Recorded {
   const { graph, diagnostics } = checkScript(script, "test.tick", {});
   if (graph === undefined) throw new Error(diagnostics.map((d) => formatDiagnostic(d, script)).join("\n"));
-  const rec: Omit<Recorded, "task"> = { events: [], topics: [], logs: [] };
+  const rec: Omit<Recorded, "task"> = { events: [], topics: [], logs: [], messages: [] };
   const task = new Task(graph, {
     taskName: opts.name ?? "t",
     taskMaster: "main",
@@ -33,9 +36,12 @@ export function runScript(
     inhibitors: opts.inhibitors ?? new InhibitorRegistry(),
     ...(opts.idleFlush !== undefined ? { idleFlush: opts.idleFlush } : {}),
     ...(opts.alertStates !== undefined ? { alertStates: opts.alertStates } : {}),
+    ...(opts.influx !== undefined ? { influx: opts.influx } : {}),
     logger: {
-      log: (level, msg, fields) =>
-        rec.logs.push(fields === undefined ? { level, msg } : { level, msg, fields }),
+      log: (level, msg, fields) => {
+        rec.logs.push(fields === undefined ? { level, msg } : { level, msg, fields });
+        if (level !== "debug") rec.messages.push(msg);
+      },
     },
     alerts: {
       collect: (e, route) => {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { AlertEvent } from "../../../src/core/alert-event.js";
 import type { Point } from "../../../src/core/types.js";
 import type { InfluxAccess, InfluxSeries } from "../../../src/engine/context.js";
-import { InhibitorRegistry } from "../../../src/engine/inhibitors.js";
+import { runScript } from "../../support/engine.js";
 import {
   buildQuery,
   formatInfluxDuration,
@@ -14,8 +13,6 @@ import {
   type QuerySpec,
 } from "../../../src/engine/nodes/query-node.js";
 import { InfluxDBOutNode } from "../../../src/engine/nodes/influxdb-out-node.js";
-import { Task } from "../../../src/engine/task.js";
-import { checkScript } from "../../../src/pipeline/check.js";
 import { parseSeries, pickCluster } from "../../../src/sources/influxdb.js";
 import {
   manageSubscriptions,
@@ -157,20 +154,8 @@ describe("query results", () => {
 });
 
 function build(script: string, influx: InfluxAccess | undefined) {
-  const { graph, diagnostics } = checkScript(script, "t.tick", {});
-  if (graph === undefined) throw new Error(diagnostics.map((d) => d.message).join("\n"));
-  const events: AlertEvent[] = [];
-  const logs: string[] = [];
-  const task = new Task(graph, {
-    taskName: "t",
-    taskMaster: "main",
-    serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
-    inhibitors: new InhibitorRegistry(),
-    logger: { log: (_l, msg) => logs.push(msg) },
-    alerts: { collect: (e) => events.push(e) },
-    ...(influx !== undefined ? { influx } : {}),
-  });
-  return { task, events, logs };
+  const r = runScript(script, influx !== undefined ? { name: "t", influx } : { name: "t" });
+  return { task: r.task, events: r.events, logs: r.messages };
 }
 
 function deferred<T>() {
