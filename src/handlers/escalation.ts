@@ -27,7 +27,7 @@ import { formatRFC3339Nano, stringMap } from "../core/go-format.js";
 import { goJson } from "../core/go-json.js";
 import { Level, levelName } from "../core/types.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
-import { checkUrl, isSuccess, requestTimeoutMs } from "./http.js";
+import { checkUrl, deliveryMeta, isSuccess, requestTimeoutMs } from "./http.js";
 import { argString, optionError, schema } from "./options.js";
 import { SerialHandler, logFailure } from "./runner.js";
 import {
@@ -209,13 +209,7 @@ export function createEscalation(o: EscalationOptions, ctx: HandlerContext): Ser
         : hmacEscalationRequest(target, url, event, previousLevel, incident, ctx.now(), userAgent, timeoutMs);
     const res = await ctx.send.send({
       ...req,
-      delivery: {
-        handler: ctx.id,
-        topic: ctx.topic,
-        alertId: event.state.id,
-        kind: KIND,
-        secrets: [target.authKey],
-      },
+      delivery: deliveryMeta(ctx, event, KIND, [target.authKey]),
     });
     if (!isSuccess(res.status)) {
       logFailure(

@@ -2,9 +2,11 @@
  * HTTP plumbing shared by the webhook kinds: the default {@link HttpSender} over global fetch,
  * the `[webhook] allowed-hosts` check, timeouts, and URL redaction for log lines.
  */
+import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import {
   DEFAULT_TIMEOUT_MS,
+  type DeliveryMeta,
   HandlerCodes,
   REDACTED,
   type HttpRequest,
@@ -143,4 +145,14 @@ export function basicAuthHeader(username: string, password: string): string {
 
 export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
+}
+
+/** The delivery metadata of one notification from handler `ctx` about `event`. */
+export function deliveryMeta(
+  ctx: { id: string; topic: string },
+  event: AlertEvent,
+  kind: string,
+  secrets: readonly string[],
+): DeliveryMeta {
+  return { handler: ctx.id, topic: ctx.topic, alertId: event.state.id, kind, secrets };
 }

@@ -19,7 +19,7 @@ import { goJson } from "../core/go-json.js";
 import { compileTemplate, type Template, type TemplateFunc } from "../core/template.js";
 import { levelName, type Level } from "../core/types.js";
 import { allProperties, lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
-import { basicAuthHeader, checkUrl, isSuccess, redactUrl, requestTimeoutMs } from "./http.js";
+import { basicAuthHeader, checkUrl, deliveryMeta, isSuccess, redactUrl, requestTimeoutMs } from "./http.js";
 import { argString, optionError, schema } from "./options.js";
 import { SerialHandler, logFailure } from "./runner.js";
 import { alertTemplateData } from "./template-data.js";
@@ -248,7 +248,7 @@ export function createPost(o: PostOptions, ctx: HandlerContext): SerialHandler {
       headers,
       body,
       timeoutMs,
-      delivery: { handler: ctx.id, topic: ctx.topic, alertId: event.state.id, kind: "post", secrets },
+      delivery: deliveryMeta(ctx, event, KIND, secrets),
     });
     if (!isSuccess(res.status)) {
       const extra: Record<string, unknown> = { status: res.status, url: redactUrl(url, secrets) };

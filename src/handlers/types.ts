@@ -125,13 +125,16 @@ export interface HttpRequest {
    * per-handler queue and `/tickd/v1/deliveries` key on it. Handlers set it on every alert
    * notification; `secrets` are strings removed from the URL shown in the API and logs.
    */
-  delivery?: {
-    handler: string;
-    topic: string;
-    alertId: string;
-    kind: string;
-    secrets?: readonly string[];
-  };
+  delivery?: DeliveryMeta;
+}
+
+/** Who sends a notification: what the delivery journal and `/tickd/v1/deliveries` key on. */
+export interface DeliveryMeta {
+  handler: string;
+  topic: string;
+  alertId: string;
+  kind: string;
+  secrets?: readonly string[];
 }
 
 export interface HttpResponse {

@@ -15,7 +15,7 @@ import { seriesJson } from "../alert/alert-json.js";
 import { goJson, goJsonLine } from "../core/go-json.js";
 import { Level, levelName } from "../core/types.js";
 import { lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
-import { isSuccess, redactUrl, requestTimeoutMs } from "./http.js";
+import { deliveryMeta, isSuccess, redactUrl, requestTimeoutMs } from "./http.js";
 import { argString, schema } from "./options.js";
 import { SerialHandler, logFailure } from "./runner.js";
 import { HandlerCodes, type HandlerContext, type HandlerKind, type VictorOpsHandlerConfig } from "./types.js";
@@ -111,13 +111,7 @@ export function createVictorOps(o: VictorOpsOptions, ctx: HandlerContext): Seria
           headers: { "Content-Type": "application/json" },
           body,
           timeoutMs,
-          delivery: {
-            handler: ctx.id,
-            topic: ctx.topic,
-            alertId: event.state.id,
-            kind: KIND,
-            secrets: [c.apiKey],
-          },
+          delivery: deliveryMeta(ctx, event, KIND, [c.apiKey]),
         });
         // Kapacitor takes only 200; with the delivery journal a queued request answers 202.
         if (!isSuccess(res.status)) {
