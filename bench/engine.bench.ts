@@ -12,7 +12,7 @@ import { InhibitorRegistry } from "../src/engine/inhibitors.js";
 import { Task } from "../src/engine/task.js";
 import { checkScript } from "../src/pipeline/check.js";
 import { parseExpression } from "../grammar/index.js";
-import type { Bench, BenchResult } from "./harness.js";
+import { opsPerSecond, type Bench, type BenchResult } from "./harness.js";
 
 const S = 1e9;
 
@@ -48,17 +48,12 @@ function cpuPoints(groups: number, perGroup: number, stepSec: number): Point[] {
   return out;
 }
 
-function pointsPerSecond(run: () => void, points: number, minMs = 1500): number {
-  run(); // warm-up
-  let n = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < minMs) {
+/** Points/s of `run`, which handles `points` points per call (best round, see opsPerSecond). */
+function pointsPerSecond(run: () => void, points: number): number {
+  return opsPerSecond(() => {
     run();
-    n += points;
-    now = performance.now();
-  }
-  return (n * 1000) / (now - start);
+    return points;
+  });
 }
 
 const WHERE_ALERT = `stream

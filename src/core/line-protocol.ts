@@ -24,7 +24,10 @@
  * in this century); the parser computes that nearest value exactly instead of accumulating
  * rounding errors digit by digit.
  */
+import { isAscii } from "node:buffer";
+
 import { ErrorCodes, TickdError } from "./errors.js";
+import { RecordBuilder } from "./record-builder.js";
 import { nowNs } from "./time.js";
 import type { FieldValue, Fields, Point, Tags } from "./types.js";
 
@@ -104,6 +107,8 @@ const EXACT_SPLIT_SECONDS = Math.floor(TWO_POW_53 / 5 ** 9);
 /** 10^0 … 10^22: every one is exact in float64, which makes `mantissa / 10^k` correctly rounded. */
 const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 const MAX_ERROR_TEXT = 200;
+/** 0n … 1023n, shared: counters that sit at zero or a small count need no allocation. */
+const SMALL_INTS: readonly bigint[] = Array.from({ length: 1024 }, (_, k) => BigInt(k));
 
 /** Which escape sequences an identifier unescapes (InfluxDB: escape.Unescape vs unescapeTag). */
 const enum Kind {
@@ -113,20 +118,34 @@ const enum Kind {
   Tag,
 }
 
+/** Read past the end of the body: equal to no character. */
+const EOF = -1;
+
 /**
- * The identifiers last seen at each position for one measurement. Telegraf-style bodies
- * repeat them line after line, and matching the text against a string we already hold
- * (startsWith, then the right delimiter after it) is much cheaper than slicing a new string
- * and interning it as a property key. Only backslash-free text is cached, so a match
- * cannot hide an escape or a delimiter: the scan would have stopped at the same place.
- * Lives in one parse call (re-entrancy); bounded by MAX_SHAPES measurements.
+ * An identifier seen before in this body: its raw bytes are those at `at`, `len` long, and
+ * `text` is what they decode to. Matching a line's bytes against an earlier occurrence in
+ * the same buffer is far cheaper than decoding and interning a new string. Only
+ * backslash-free text is remembered, so a match cannot hide an escape or a delimiter: the
+ * scan would have stopped at the same place.
+ */
+interface Seen {
+  at: number;
+  len: number;
+  text: string;
+}
+
+/**
+ * The identifiers last seen at each position for one measurement (Telegraf-style bodies
+ * repeat them line after line). Lives in one parse call; bounded by MAX_SHAPES measurements.
  */
 interface Shape {
-  /** The raw measurement text ("" for a line-local shape that is never matched). */
-  name: string;
-  tagKeys: string[];
-  tagValues: string[];
-  fieldKeys: string[];
+  /** The raw measurement; undefined for a line-local shape that is never matched. */
+  name: Seen | undefined;
+  tagKeys: Seen[];
+  tagValues: Seen[];
+  fieldKeys: Seen[];
+  tags: RecordBuilder<string>;
+  fields: RecordBuilder<FieldValue>;
 }
 
 const MAX_SHAPES = 1024;
@@ -136,8 +155,60 @@ function isTagEnd(c: number): boolean {
   return c === C_COMMA || c === C_SPACE;
 }
 
-function newShape(name: string): Shape {
-  return { name, tagKeys: [], tagValues: [], fieldKeys: [] };
+function newShape(name: Seen | undefined): Shape {
+  const builders = name === undefined ? newBuilders() : buildersFor(name.text);
+  return { name, tagKeys: [], tagValues: [], fieldKeys: [], ...builders };
+}
+
+interface Builders {
+  tags: RecordBuilder<string>;
+  fields: RecordBuilder<FieldValue>;
+}
+
+function newBuilders(): Builders {
+  return { tags: new RecordBuilder(), fields: new RecordBuilder() };
+}
+
+/**
+ * Record builders per measurement, kept across parse calls: a Kafka message or HTTP body
+ * often holds a single line, and the key list it repeats is the previous call's. Safe to
+ * share because a parse runs to completion without calling out (no re-entrancy).
+ */
+const BUILDERS = new Map<string, Builders>();
+
+function buildersFor(measurement: string): Builders {
+  let b = BUILDERS.get(measurement);
+  if (b === undefined) {
+    if (BUILDERS.size >= MAX_SHAPES) BUILDERS.clear();
+    b = newBuilders();
+    BUILDERS.set(measurement, b);
+  }
+  return b;
+}
+
+/**
+ * True when the bytes at `at` repeat `seen` and a delimiter can follow them in the body.
+ * Compares four bytes at a time (DataView reads are unaligned-safe and inlined).
+ */
+function repeats(b: Uint8Array, dv: DataView, at: number, seen: Seen, n: number): boolean {
+  const len = seen.len;
+  if (at + len >= n) return false;
+  const from = seen.at;
+  let j = 0;
+  for (; j + 4 <= len; j += 4) if (dv.getInt32(at + j) !== dv.getInt32(from + j)) return false;
+  for (; j < len; j++) if (b[at + j] !== b[from + j]) return false;
+  return true;
+}
+
+/** Records the identifier at position `index`, reusing the slot (no allocation once warm). */
+function remember(list: Seen[], index: number, at: number, len: number, text: string): void {
+  const slot = list[index];
+  if (slot === undefined) list[index] = { at, len, text };
+  else {
+    slot.at = at;
+    slot.len = len;
+    slot.text = text;
+  }
 }
 
 /** Thrown inside the parser only; caught per line and turned into a LineProtocolError. */
@@ -150,17 +221,27 @@ class LineError {
   ) {}
 }
 
-/** Parses a write body; bad lines come back as errors, good lines as points, in order. */
-export function parseLineProtocol(body: string, opts: ParseOptions = {}): ParseResult {
+/**
+ * Parses a write body; bad lines come back as errors, good lines as points, in order.
+ * Give the body as bytes when it arrives as bytes (an HTTP body, a Kafka message): the
+ * parser works on UTF-8 bytes and decoding first would only add a copy.
+ */
+export function parseLineProtocol(body: string | Uint8Array, opts: ParseOptions = {}): ParseResult {
   return new Parser(body, opts).run();
 }
 
 /**
  * One instance per call: all mutable state lives here, so concurrent or nested calls never
- * share anything.
+ * share anything. The scan reads bytes (a typed-array read is much cheaper than
+ * charCodeAt); `s` holds one character per byte so that identifiers of an ASCII body are
+ * cheap slices of it, and a body with other characters decodes each identifier from UTF-8.
+ * Positions are byte offsets; error columns are converted to characters.
  */
 class Parser {
+  private readonly b: Buffer;
+  private readonly dv: DataView;
   private readonly s: string;
+  private readonly ascii: boolean;
   private readonly n: number;
   private readonly precision: Precision;
   private readonly mult: number;
@@ -177,17 +258,32 @@ class Parser {
   private countedPos = 0;
   private countedLine = 1;
 
-  constructor(body: string, opts: ParseOptions) {
-    this.s = body;
-    this.n = body.length;
+  constructor(body: string | Uint8Array, opts: ParseOptions) {
+    if (typeof body === "string") {
+      this.b = Buffer.from(body, "utf8");
+      // Every character outside ASCII takes two or more bytes.
+      this.ascii = this.b.length === body.length;
+      this.s = this.ascii ? body : this.b.toString("latin1");
+    } else {
+      this.b = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      this.ascii = isAscii(this.b);
+      this.s = this.b.toString("latin1");
+    }
+    this.n = this.b.length;
+    this.dv = new DataView(this.b.buffer, this.b.byteOffset, this.n);
     this.precision = opts.precision ?? "n";
     this.mult = PRECISION_NS[this.precision];
     this.maxTs = Number(MAX_TS_BIG[this.precision]);
     this.nowOpt = opts.now;
   }
 
+  /** The text of bytes [from, to). */
+  private text(from: number, to: number): string {
+    return this.ascii ? this.s.slice(from, to) : this.b.toString("utf8", from, to);
+  }
+
   run(): ParseResult {
-    const s = this.s;
+    const b = this.b;
     const n = this.n;
     const points: Point[] = [];
     const errors: LineProtocolError[] = [];
@@ -195,19 +291,19 @@ class Parser {
     while (pos < n) {
       const lineStart = pos;
       let i = pos;
-      let c = s.charCodeAt(i);
-      while (c === C_SPACE || c === C_TAB) c = s.charCodeAt(++i);
+      let c = b[i] ?? EOF;
+      while (c === C_SPACE || c === C_TAB) c = b[++i] ?? EOF;
       if (i >= n) break;
       if (c === C_NL) {
         pos = i + 1;
         continue;
       }
-      if (c === C_CR && (i + 1 >= n || s.charCodeAt(i + 1) === C_NL)) {
+      if (c === C_CR && (i + 1 >= n || b[i + 1] === C_NL)) {
         pos = i + 2;
         continue;
       }
       if (c === C_HASH) {
-        const nl = s.indexOf("\n", i);
+        const nl = b.indexOf(C_NL, i);
         pos = nl < 0 ? n : nl + 1;
         continue;
       }
@@ -226,7 +322,8 @@ class Parser {
 
   /** Parses one record starting at i (first non-blank character); sets this.next. */
   private record(start: number): Point {
-    const s = this.s;
+    const b = this.b;
+    const dv = this.dv;
     const n = this.n;
     let i = start;
     let c = 0;
@@ -237,18 +334,18 @@ class Parser {
     let shape: Shape;
     let name: string;
     if (
-      last !== undefined &&
-      s.startsWith(last.name, start) &&
-      isTagEnd(s.charCodeAt(start + last.name.length))
+      last?.name !== undefined &&
+      repeats(b, dv, start, last.name, n) &&
+      isTagEnd(b[start + last.name.len] ?? EOF)
     ) {
       shape = last;
-      name = last.name;
-      i = start + name.length;
-      c = s.charCodeAt(i);
+      name = last.name.text;
+      i = start + last.name.len;
+      c = b[i] ?? EOF;
     } else {
       for (;;) {
         if (i >= n) throw new LineError(i, "missing fields", false);
-        c = s.charCodeAt(i);
+        c = b[i] ?? EOF;
         if (c === C_COMMA || c === C_SPACE) break;
         if (c === C_BACKSLASH) {
           esc = true;
@@ -260,64 +357,75 @@ class Parser {
       }
       if (i === start) throw new LineError(i, "missing measurement", false);
       if (esc) {
-        name = unescapeIdent(s.slice(start, i), Kind.Name);
-        shape = newShape(""); // raw text differs from the name: used for this line only
+        name = unescapeIdent(this.text(start, i), Kind.Name);
+        shape = newShape(undefined); // raw text differs from the name: used for this line only
       } else {
-        name = s.slice(start, i);
+        name = this.text(start, i);
         const known = this.shapes.get(name);
         if (known !== undefined) shape = known;
         else {
-          shape = newShape(name);
+          shape = newShape({ at: start, len: i - start, text: name });
           if (this.shapes.size < MAX_SHAPES) this.shapes.set(name, shape);
         }
         this.lastShape = shape;
       }
     }
 
-    const tags: Tags = {};
+    const tb = shape.tags;
     let ntags = 0;
     while (c === C_COMMA) {
       const ks = ++i;
-      let key = shape.tagKeys[ntags];
-      if (key !== undefined && s.startsWith(key, ks) && s.charCodeAt(ks + key.length) === C_EQ) {
-        i = ks + key.length;
+      let key: string;
+      const seenKey = shape.tagKeys[ntags];
+      if (seenKey !== undefined && repeats(b, dv, ks, seenKey, n) && b[ks + seenKey.len] === C_EQ) {
+        key = seenKey.text;
+        i = ks + seenKey.len;
       } else {
         key = this.tagKey(ks, shape, ntags);
         i = this.next;
       }
       const vs = ++i;
-      let value = shape.tagValues[ntags];
-      if (value !== undefined && s.startsWith(value, vs) && isTagEnd(s.charCodeAt(vs + value.length))) {
-        i = vs + value.length;
+      let value: string;
+      const seenValue = shape.tagValues[ntags];
+      if (
+        seenValue !== undefined &&
+        repeats(b, dv, vs, seenValue, n) &&
+        isTagEnd(b[vs + seenValue.len] ?? EOF)
+      ) {
+        value = seenValue.text;
+        i = vs + seenValue.len;
       } else {
         value = this.tagValue(vs, key, shape, ntags);
         i = this.next;
       }
-      c = s.charCodeAt(i);
-      if (ntags > 0 && Object.hasOwn(tags, key)) {
+      c = b[i] ?? EOF;
+      if (ntags > 0 && tb.has(key, ntags)) {
         throw new LineError(ks, `duplicate tag key ${quote(key)}`, false);
       }
-      if (key === "__proto__") defineOwn(tags, key, value);
-      else tags[key] = value;
+      tb.keys[ntags] = key;
+      tb.values[ntags] = value;
       ntags++;
     }
+    const tags: Tags = ntags === 0 ? {} : tb.build(ntags);
 
     // c is the space after the key; more blanks may follow.
-    do c = s.charCodeAt(++i);
+    do c = b[++i] ?? EOF;
     while (c === C_SPACE || c === C_TAB);
 
-    const fields: Fields = {};
+    const fb = shape.fields;
     let nfields = 0;
     for (;;) {
       const ks = i;
-      let key = shape.fieldKeys[nfields];
-      if (key !== undefined && s.startsWith(key, ks) && s.charCodeAt(ks + key.length) === C_EQ) {
-        i = ks + key.length;
+      let key: string;
+      const seenKey = shape.fieldKeys[nfields];
+      if (seenKey !== undefined && repeats(b, dv, ks, seenKey, n) && b[ks + seenKey.len] === C_EQ) {
+        key = seenKey.text;
+        i = ks + seenKey.len;
       } else {
         key = this.fieldKey(ks, nfields, shape);
         i = this.next;
       }
-      c = s.charCodeAt(++i);
+      c = b[++i] ?? EOF;
       let v: FieldValue;
       if ((c >= C_0 && c <= C_9) || c === C_MINUS || c === C_DOT) {
         v = this.number(i, key);
@@ -327,43 +435,45 @@ class Parser {
         i = this.next;
       } else if (c === 116 /* t */ || c === 102 /* f */ || c === 84 /* T */ || c === 70 /* F */) {
         const e = this.tokenEnd(i);
-        const b = parseBool(s, i, e);
-        if (b === undefined) {
-          throw new LineError(i, `invalid boolean ${quote(s.slice(i, e))} for key ${quote(key)}`, true);
+        const bool = parseBool(this.s, i, e);
+        if (bool === undefined) {
+          throw new LineError(i, `invalid boolean ${quote(this.text(i, e))} for key ${quote(key)}`, true);
         }
-        v = b;
+        v = bool;
         i = e;
       } else if (c === C_COMMA || c === C_SPACE || c === C_TAB || this.isEol(i)) {
         throw new LineError(i, `missing field value for key ${quote(key)}`, true);
       } else {
         const e = this.tokenEnd(i);
-        throw new LineError(i, `invalid field value ${quote(s.slice(i, e))} for key ${quote(key)}`, true);
+        throw new LineError(i, `invalid field value ${quote(this.text(i, e))} for key ${quote(key)}`, true);
       }
-      if (key === "__proto__") defineOwn(fields, key, v);
-      else fields[key] = v;
+      fb.keys[nfields] = key;
+      fb.values[nfields] = v;
       nfields++;
-      c = s.charCodeAt(i);
+      c = b[i] ?? EOF;
       if (c === C_COMMA) {
-        c = s.charCodeAt(++i);
+        c = b[++i] ?? EOF;
         continue;
       }
       break;
     }
 
+    const fields: Fields = fb.build(nfields);
+
     // After the last field: blanks, then an optional timestamp, then the end of the line.
-    while (c === C_SPACE || c === C_TAB) c = s.charCodeAt(++i);
+    while (c === C_SPACE || c === C_TAB) c = b[++i] ?? EOF;
     let time: number;
     if (this.isEol(i)) {
       time = this.now();
     } else {
       time = this.timestamp(i);
       i = this.next;
-      c = s.charCodeAt(i);
-      while (c === C_SPACE || c === C_TAB) c = s.charCodeAt(++i);
+      c = b[i] ?? EOF;
+      while (c === C_SPACE || c === C_TAB) c = b[++i] ?? EOF;
       if (!this.isEol(i)) {
         throw new LineError(
           i,
-          `unexpected text after the timestamp: ${quote(s.slice(i, this.tokenEnd(i)))}`,
+          `unexpected text after the timestamp: ${quote(this.text(i, this.tokenEnd(i)))}`,
           true,
         );
       }
@@ -374,17 +484,17 @@ class Parser {
 
   /** Scans a tag key at ks up to its `=`; sets this.next to the `=`. */
   private tagKey(ks: number, shape: Shape, index: number): string {
-    const s = this.s;
+    const b = this.b;
     const n = this.n;
     let i = ks;
-    let c = s.charCodeAt(i);
+    let c = b[i] ?? EOF;
     if (i >= n || c === C_SPACE || c === C_COMMA || c === C_EQ || c === C_NL) {
       throw new LineError(i, "missing tag key", false);
     }
     let esc = false;
     for (;;) {
-      if (i >= n) throw new LineError(i, `missing tag value for key ${quote(s.slice(ks, i))}`, false);
-      c = s.charCodeAt(i);
+      if (i >= n) throw new LineError(i, `missing tag value for key ${quote(this.text(ks, i))}`, false);
+      c = b[i] ?? EOF;
       if (c === C_EQ) break;
       if (c === C_BACKSLASH) {
         esc = true;
@@ -392,30 +502,30 @@ class Parser {
         continue;
       }
       if (c === C_SPACE || c === C_COMMA || c === C_NL) {
-        throw new LineError(i, `missing tag value for key ${quote(s.slice(ks, i))}`, false);
+        throw new LineError(i, `missing tag value for key ${quote(this.text(ks, i))}`, false);
       }
       i++;
     }
     this.next = i;
-    if (esc) return unescapeIdent(s.slice(ks, i), Kind.Tag);
-    const key = s.slice(ks, i);
-    shape.tagKeys[index] = key;
+    if (esc) return unescapeIdent(this.text(ks, i), Kind.Tag);
+    const key = this.text(ks, i);
+    remember(shape.tagKeys, index, ks, i - ks, key);
     return key;
   }
 
   /** Scans a tag value at vs up to the comma or space after it; sets this.next there. */
   private tagValue(vs: number, key: string, shape: Shape, index: number): string {
-    const s = this.s;
+    const b = this.b;
     const n = this.n;
     let i = vs;
-    let c = s.charCodeAt(i);
+    let c = b[i] ?? EOF;
     if (i >= n || c === C_SPACE || c === C_COMMA || c === C_NL) {
       throw new LineError(i, `missing tag value for key ${quote(key)}`, false);
     }
     let esc = false;
     for (;;) {
       if (i >= n) throw new LineError(i, "missing fields", false);
-      c = s.charCodeAt(i);
+      c = b[i] ?? EOF;
       if (c === C_COMMA || c === C_SPACE) break;
       if (c === C_BACKSLASH) {
         esc = true;
@@ -427,18 +537,18 @@ class Parser {
       i++;
     }
     this.next = i;
-    if (esc) return unescapeIdent(s.slice(vs, i), Kind.Tag);
-    const value = s.slice(vs, i);
-    shape.tagValues[index] = value;
+    if (esc) return unescapeIdent(this.text(vs, i), Kind.Tag);
+    const value = this.text(vs, i);
+    remember(shape.tagValues, index, vs, i - vs, value);
     return value;
   }
 
   /** Scans a field key at ks up to its `=`; sets this.next to the `=`. */
   private fieldKey(ks: number, index: number, shape: Shape): string {
-    const s = this.s;
+    const b = this.b;
     const n = this.n;
     let i = ks;
-    let c = s.charCodeAt(i);
+    let c = b[i] ?? EOF;
     if (this.isEol(i)) throw new LineError(i, index === 0 ? "missing fields" : "missing field key", true);
     if (c === C_EQ || c === C_COMMA || c === C_SPACE) throw new LineError(i, "missing field key", true);
     let esc = false;
@@ -447,50 +557,51 @@ class Parser {
       if (c === C_BACKSLASH) {
         esc = true;
         i = this.skipEscape(i);
-        c = s.charCodeAt(i);
+        c = b[i] ?? EOF;
         continue;
       }
       if (c === C_SPACE || c === C_COMMA || c === C_NL || i >= n) {
-        throw new LineError(i, `missing "=" after field key ${quote(s.slice(ks, i))}`, true);
+        throw new LineError(i, `missing "=" after field key ${quote(this.text(ks, i))}`, true);
       }
-      c = s.charCodeAt(++i);
+      c = b[++i] ?? EOF;
     }
     this.next = i;
-    if (esc) return unescapeIdent(s.slice(ks, i), Kind.Name);
-    const key = s.slice(ks, i);
-    shape.fieldKeys[index] = key;
+    if (esc) return unescapeIdent(this.text(ks, i), Kind.Name);
+    const key = this.text(ks, i);
+    remember(shape.fieldKeys, index, ks, i - ks, key);
     return key;
   }
 
   /**
    * i is at a backslash. Skips the run of backslashes and the character they escape, which is
-   * never a delimiter — except a newline, which always ends the line outside strings.
+   * never a delimiter — except a newline, which always ends the line outside strings. A
+   * multi-byte character after the backslash needs no care: none of its bytes is a delimiter.
    */
   private skipEscape(i: number): number {
-    const s = this.s;
+    const b = this.b;
     do i++;
-    while (s.charCodeAt(i) === C_BACKSLASH);
-    return i < this.n && s.charCodeAt(i) !== C_NL ? i + 1 : i;
+    while (b[i] === C_BACKSLASH);
+    return i < this.n && b[i] !== C_NL ? i + 1 : i;
   }
 
   /** True at the end of the body, a newline, or a `\r` that ends the line. */
   private isEol(i: number): boolean {
     if (i >= this.n) return true;
-    const c = this.s.charCodeAt(i);
-    return c === C_NL || (c === C_CR && (i + 1 >= this.n || this.s.charCodeAt(i + 1) === C_NL));
+    const c = this.b[i];
+    return c === C_NL || (c === C_CR && (i + 1 >= this.n || this.b[i + 1] === C_NL));
   }
 
   /** The index after the line terminator at i (isEol(i) must hold). */
   private afterEol(i: number): number {
     if (i >= this.n) return this.n;
-    return this.s.charCodeAt(i) === C_NL ? i + 1 : Math.min(i + 2, this.n);
+    return this.b[i] === C_NL ? i + 1 : Math.min(i + 2, this.n);
   }
 
   /** End of a bare token (number, boolean, timestamp) for error messages and booleans. */
   private tokenEnd(i: number): number {
-    const s = this.s;
+    const b = this.b;
     for (;;) {
-      const c = s.charCodeAt(i);
+      const c = b[i] ?? EOF;
       if (c === C_COMMA || c === C_SPACE || c === C_TAB || this.isEol(i)) return i;
       i++;
     }
@@ -498,43 +609,43 @@ class Parser {
 
   /** A float, `123i` (int64) or `123u` (uint64) starting at i; sets this.next. */
   private number(start: number, key: string): FieldValue {
-    const s = this.s;
+    const b = this.b;
     let i = start;
-    let c = s.charCodeAt(i);
+    let c = b[i] ?? EOF;
     const neg = c === C_MINUS;
-    if (neg) c = s.charCodeAt(++i);
+    if (neg) c = b[++i] ?? EOF;
     // Mantissa digits accumulate (exactly while below 2^53).
     let m = 0;
     const intStart = i;
     while (c >= C_0 && c <= C_9) {
       m = m * 10 + (c - C_0);
-      c = s.charCodeAt(++i);
+      c = b[++i] ?? EOF;
     }
     let digits = i - intStart;
     let fracDigits = -1;
     if (c === C_DOT) {
       fracDigits = 0;
-      c = s.charCodeAt(++i);
+      c = b[++i] ?? EOF;
       while (c >= C_0 && c <= C_9) {
         m = m * 10 + (c - C_0);
         fracDigits++;
-        c = s.charCodeAt(++i);
+        c = b[++i] ?? EOF;
       }
       digits += fracDigits;
     }
     let exp = false;
     if (digits > 0 && (c === 101 /* e */ || c === 69) /* E */) {
       exp = true;
-      c = s.charCodeAt(++i);
-      if (c === 43 /* + */ || c === C_MINUS) c = s.charCodeAt(++i);
+      c = b[++i] ?? EOF;
+      if (c === 43 /* + */ || c === C_MINUS) c = b[++i] ?? EOF;
       const es = i;
-      while (c >= C_0 && c <= C_9) c = s.charCodeAt(++i);
+      while (c >= C_0 && c <= C_9) c = b[++i] ?? EOF;
       if (i === es) digits = 0; // "1e" or "1e+": invalid
     }
     if (c === 105 /* i */ || c === 117 /* u */) {
       const unsigned = c === 117;
       const end = i;
-      c = s.charCodeAt(++i);
+      c = b[++i] ?? EOF;
       if (digits === 0 || fracDigits >= 0 || exp || !this.isValueEnd(i, c)) {
         throw this.badNumber(start, key);
       }
@@ -542,25 +653,28 @@ class Parser {
       if (unsigned && neg) {
         throw new LineError(
           start,
-          `unsigned integer cannot be negative: ${quote(s.slice(start, i))} for key ${quote(key)}`,
+          `unsigned integer cannot be negative: ${quote(this.text(start, i))} for key ${quote(key)}`,
           true,
         );
       }
       let sig = end - intStart; // significant digits: leading zeros do not count
-      for (let z = intStart; z < end && s.charCodeAt(z) === C_0; z++) sig--;
-      if (sig <= 15) return BigInt(neg ? -m : m);
-      const b = sig <= 20 ? BigInt(s.slice(start, end)) : UINT64_MAX + 1n; // never BigInt a huge text
-      if (unsigned ? b > UINT64_MAX : b < INT64_MIN || b > INT64_MAX) {
+      for (let z = intStart; z < end && b[z] === C_0; z++) sig--;
+      if (sig <= 15) {
+        if (m < SMALL_INTS.length && !neg) return SMALL_INTS[m]!;
+        return BigInt(neg ? -m : m);
+      }
+      const big = sig <= 20 ? BigInt(this.s.slice(start, end)) : UINT64_MAX + 1n; // never BigInt a huge text
+      if (unsigned ? big > UINT64_MAX : big < INT64_MIN || big > INT64_MAX) {
         const type = unsigned ? "uint64" : "int64";
         throw new LineError(
           start,
-          `integer out of range for ${type}: ${quote(s.slice(start, i))} for key ${quote(key)}`,
+          `integer out of range for ${type}: ${quote(this.text(start, i))} for key ${quote(key)}`,
           true,
         );
       }
       // Unsigned values become plain bigints: the uint-ness is not kept (Point has one
       // integer type), so a small `12u` is written back as `12i`.
-      return b;
+      return big;
     }
     if (digits === 0 || !this.isValueEnd(i, c)) throw this.badNumber(start, key);
     this.next = i;
@@ -570,11 +684,11 @@ class Parser {
       const v = fracDigits > 0 ? m / (POW10[fracDigits] as number) : m;
       return neg ? -v : v;
     }
-    const v = Number(s.slice(start, i));
+    const v = Number(this.s.slice(start, i));
     if (!Number.isFinite(v)) {
       throw new LineError(
         start,
-        `float out of range: ${quote(s.slice(start, i))} for key ${quote(key)}`,
+        `float out of range: ${quote(this.text(start, i))} for key ${quote(key)}`,
         true,
       );
     }
@@ -588,32 +702,32 @@ class Parser {
   private badNumber(start: number, key: string): LineError {
     return new LineError(
       start,
-      `invalid number ${quote(this.s.slice(start, this.tokenEnd(start)))} for key ${quote(key)}`,
+      `invalid number ${quote(this.text(start, this.tokenEnd(start)))} for key ${quote(key)}`,
       true,
     );
   }
 
   /** A quoted string starting at the quote at i; sets this.next after the closing quote. */
   private string(start: number, key: string): string {
-    const s = this.s;
+    const b = this.b;
     const n = this.n;
     let i = start + 1;
     let esc = false;
     for (;;) {
       if (i >= n) throw new LineError(start, `unterminated string field value for key ${quote(key)}`, true);
-      const c = s.charCodeAt(i);
+      const c = b[i];
       if (c === C_QUOTE) break;
       if (c === C_BACKSLASH) {
         esc = true;
         i += 2;
       } else i++;
     }
-    const raw = s.slice(start + 1, i);
+    const raw = this.text(start + 1, i);
     i++;
-    if (!this.isValueEnd(i, s.charCodeAt(i))) {
+    if (!this.isValueEnd(i, b[i] ?? EOF)) {
       throw new LineError(
         i,
-        `unexpected ${quote(s.charAt(i))} after the string value of field ${quote(key)}`,
+        `unexpected ${quote(this.text(i, i + charLength(b[i] ?? 0)))} after the string value of field ${quote(key)}`,
         true,
       );
     }
@@ -623,34 +737,34 @@ class Parser {
 
   /** An integer timestamp at i in this.precision; returns ns and sets this.next. */
   private timestamp(start: number): number {
-    const s = this.s;
+    const b = this.b;
     let i = start;
-    let c = s.charCodeAt(i);
+    let c = b[i] ?? EOF;
     const neg = c === C_MINUS;
-    if (neg) c = s.charCodeAt(++i);
-    while (c === C_0) c = s.charCodeAt(++i);
+    if (neg) c = b[++i] ?? EOF;
+    while (c === C_0) c = b[++i] ?? EOF;
     const sigStart = i;
-    while (c >= C_0 && c <= C_9) c = s.charCodeAt(++i);
+    while (c >= C_0 && c <= C_9) c = b[++i] ?? EOF;
     const end = i;
     if (end === start + (neg ? 1 : 0) || !(c === C_SPACE || c === C_TAB || this.isEol(i))) {
-      throw new LineError(start, `invalid timestamp ${quote(s.slice(start, this.tokenEnd(start)))}`, true);
+      throw new LineError(start, `invalid timestamp ${quote(this.text(start, this.tokenEnd(start)))}`, true);
     }
     this.next = end;
     const nd = end - sigStart;
     let t: number;
     if (nd <= 15) {
       let v = 0;
-      for (let k = sigStart; k < end; k++) v = v * 10 + (s.charCodeAt(k) - C_0);
+      for (let k = sigStart; k < end; k++) v = v * 10 + ((b[k] ?? C_0) - C_0);
       if (v > this.maxTs) throw this.timeRange(start, end);
       t = v * this.mult;
     } else if (this.mult === 1 && nd <= 19) {
       // seconds × 1e9 is exact while seconds < EXACT_SPLIT_SECONDS, and adding the exact
       // nanoseconds then rounds once: the nearest float64 to the full integer.
       let sec = 0;
-      for (let k = sigStart; k < end - 9; k++) sec = sec * 10 + (s.charCodeAt(k) - C_0);
+      for (let k = sigStart; k < end - 9; k++) sec = sec * 10 + ((b[k] ?? C_0) - C_0);
       if (sec >= EXACT_SPLIT_SECONDS) return this.bigTimestamp(start, sigStart, end, neg);
       let ns = 0;
-      for (let k = end - 9; k < end; k++) ns = ns * 10 + (s.charCodeAt(k) - C_0);
+      for (let k = end - 9; k < end; k++) ns = ns * 10 + ((b[k] ?? C_0) - C_0);
       t = sec * 1e9 + ns;
     } else {
       return this.bigTimestamp(start, sigStart, end, neg);
@@ -660,14 +774,14 @@ class Parser {
 
   private bigTimestamp(start: number, sigStart: number, end: number, neg: boolean): number {
     if (end - sigStart > 19) throw this.timeRange(start, end);
-    const b = BigInt(this.s.slice(sigStart, end));
-    if (b > MAX_TS_BIG[this.precision]) throw this.timeRange(start, end);
-    const t = Number(b * BigInt(this.mult));
+    const big = BigInt(this.s.slice(sigStart, end));
+    if (big > MAX_TS_BIG[this.precision]) throw this.timeRange(start, end);
+    const t = Number(big * BigInt(this.mult));
     return neg ? 0 - t : t;
   }
 
   private timeRange(start: number, end: number): LineError {
-    return new LineError(start, `timestamp out of range: ${quote(this.s.slice(start, end))}`, true);
+    return new LineError(start, `timestamp out of range: ${quote(this.text(start, end))}`, true);
   }
 
   /** The time for points without a timestamp, truncated to the precision as InfluxDB does. */
@@ -685,15 +799,15 @@ class Parser {
    * quote costs one line, not the rest of the body.
    */
   private lineEndAfterError(pos: number, inFields: boolean): number {
-    const s = this.s;
+    const b = this.b;
     const n = this.n;
     let i = pos;
     let valueStart = false;
     while (i < n) {
-      const c = s.charCodeAt(i);
+      const c = b[i];
       if (c === C_NL) return i;
       if (c === C_BACKSLASH) {
-        if (s.charCodeAt(i + 1) === C_NL) return i + 1;
+        if (b[i + 1] === C_NL) return i + 1;
         i += 2;
         valueStart = false;
         continue;
@@ -706,12 +820,12 @@ class Parser {
       if (c === C_QUOTE && valueStart) {
         let j = i + 1;
         while (j < n) {
-          const d = s.charCodeAt(j);
+          const d = b[j];
           if (d === C_QUOTE) break;
           j += d === C_BACKSLASH ? 2 : 1;
         }
         if (j >= n) {
-          const nl = s.indexOf("\n", i);
+          const nl = b.indexOf(C_NL, i);
           return nl < 0 ? n : nl;
         }
         i = j + 1;
@@ -725,11 +839,11 @@ class Parser {
   }
 
   private makeError(lineStart: number, lineEnd: number, e: LineError): LineProtocolError {
-    const s = this.s;
+    const b = this.b;
     let i = this.countedPos;
     let line = this.countedLine;
     for (;;) {
-      const nl = s.indexOf("\n", i);
+      const nl = b.indexOf(C_NL, i);
       if (nl < 0 || nl >= lineStart) break;
       line++;
       i = nl + 1;
@@ -737,14 +851,23 @@ class Parser {
     this.countedPos = lineStart;
     this.countedLine = line;
     let end = lineEnd;
-    if (end > lineStart && s.charCodeAt(end - 1) === C_CR) end--;
+    if (end > lineStart && b[end - 1] === C_CR) end--;
+    // Columns and the excerpt count characters; a character takes at most four bytes.
     return {
       line,
-      column: e.pos - lineStart + 1,
+      column: (this.ascii ? e.pos - lineStart : this.text(lineStart, e.pos).length) + 1,
       message: e.message,
-      text: s.slice(lineStart, Math.min(end, lineStart + MAX_ERROR_TEXT)),
+      text: this.text(lineStart, Math.min(end, lineStart + 4 * MAX_ERROR_TEXT)).slice(0, MAX_ERROR_TEXT),
     };
   }
+}
+
+/** Bytes in the UTF-8 sequence that starts with byte c (1 for a stray continuation byte). */
+function charLength(c: number): number {
+  if (c >= 0xf0) return 4;
+  if (c >= 0xe0) return 3;
+  if (c >= 0xc0) return 2;
+  return 1;
 }
 
 function parseBool(s: string, i: number, e: number): boolean | undefined {
@@ -766,11 +889,6 @@ function parseBool(s: string, i: number, e: number): boolean | undefined {
 
 function quote(s: string): string {
   return JSON.stringify(s.length > 64 ? s.slice(0, 64) + "…" : s);
-}
-
-/** `o[key] = v` would set the prototype for `__proto__`; make it a plain own property. */
-function defineOwn(o: object, key: string, value: unknown): void {
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function isIdentEscape(c: number, kind: Kind): boolean {

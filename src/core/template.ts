@@ -591,9 +591,28 @@ export function htmlEscapeString(s: string): string {
 
 const HTML_CONTEXT: Record<string, string> = { ...HTML_TEXT, "+": "&#43;" };
 
-/** html/template's escaper for the HTML text context: also `+` → `&#43;`. */
+/** The HTML_CONTEXT replacement of each character code below 128 ("" for none). */
+const HTML_CONTEXT_BY_CODE: readonly string[] = Array.from(
+  { length: 128 },
+  (_, c) => HTML_CONTEXT[String.fromCharCode(c)] ?? "",
+);
+
+/**
+ * html/template's escaper for the HTML text context: also `+` → `&#43;`. A plain loop: this
+ * runs over every alert's `{{ json . }}` details, which are full of quotes.
+ */
 export function htmlTemplateEscape(s: string): string {
-  return s.replace(/["'&<>+\0]/g, (c) => HTML_CONTEXT[c] ?? c);
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const r = c < 128 ? HTML_CONTEXT_BY_CODE[c]! : "";
+    if (r !== "") {
+      out += s.slice(from, i) + r;
+      from = i + 1;
+    }
+  }
+  return from === 0 ? s : out + s.slice(from);
 }
 
 /** text/template's `js` (template.JSEscapeString). */

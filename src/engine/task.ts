@@ -7,6 +7,7 @@ import type { Point } from "../core/types.js";
 import { TickdError } from "../core/errors.js";
 import type { TaskGraph, TaskNode } from "../pipeline/task-graph.js";
 import type { TaskContext } from "./context.js";
+import type { PointMsg } from "./messages.js";
 import { NO_DIMENSIONS, NIL_GROUP } from "./group.js";
 import { isInfluxQLMethod } from "./influxql/index.js";
 import { RuntimeNode } from "./node.js";
@@ -133,8 +134,17 @@ export class Task {
   }
 
   write(db: string, rp: string, p: Point): void {
+    if (this.wants(db, rp)) this.enter(db, rp, p);
+  }
+
+  /** Points of one database and retention policy, in order. */
+  writeAll(db: string, rp: string, points: readonly Point[]): void {
     if (!this.wants(db, rp)) return;
-    const m = {
+    for (let i = 0; i < points.length; i++) this.enter(db, rp, points[i]!);
+  }
+
+  private enter(db: string, rp: string, p: Point): void {
+    const m: PointMsg = {
       name: p.name,
       db,
       rp,
@@ -144,7 +154,9 @@ export class Task {
       group: NIL_GROUP,
       dims: NO_DIMENSIONS,
     };
-    for (const r of this.roots) {
+    const roots = this.roots;
+    for (let i = 0; i < roots.length; i++) {
+      const r = roots[i]!;
       r.stats.collected++;
       r.point(m);
     }

@@ -170,9 +170,7 @@ export class TaskManager implements TaskService {
 
   write(db: string, rp: string, points: readonly Point[]): void {
     const tasks = this.routes.get(`${db}\u0000${rp}`) ?? this.routesFor(db, rp);
-    for (const task of tasks) {
-      for (const p of points) task.write(db, rp, p);
-    }
+    for (const task of tasks) task.writeAll(db, rp, points);
   }
 
   /** The wall-clock tick for every running task (idle flush, deadman, stats, expiry). */

@@ -22,6 +22,8 @@
 import type { FieldValue, Fields, Point, Tags } from "../core/types.js";
 import { parseLineProtocol } from "../core/line-protocol.js";
 
+const UTF8 = new TextDecoder();
+
 export type KafkaInputFormat = "line-protocol" | "json";
 
 export interface DecodeResult {
@@ -32,12 +34,20 @@ export interface DecodeResult {
   bad: boolean;
 }
 
-/** Decodes one message value. `now` (ns) stamps points without a time. Never throws. */
-export function decodeMessage(format: KafkaInputFormat, value: string, now: number): DecodeResult {
-  return format === "json" ? decodeJson(value, now) : decodeLineProtocol(value, now);
+/**
+ * Decodes one message value (UTF-8 bytes as they come from Kafka, or text). `now` (ns)
+ * stamps points without a time. Never throws.
+ */
+export function decodeMessage(
+  format: KafkaInputFormat,
+  value: string | Uint8Array,
+  now: number,
+): DecodeResult {
+  if (format === "line-protocol") return decodeLineProtocol(value, now);
+  return decodeJson(typeof value === "string" ? value : UTF8.decode(value), now);
 }
 
-function decodeLineProtocol(value: string, now: number): DecodeResult {
+function decodeLineProtocol(value: string | Uint8Array, now: number): DecodeResult {
   const r = parseLineProtocol(value, { precision: "n", now });
   const errors = r.errors.length === 0 ? [] : r.errors.map((e) => `line ${e.line}: ${e.message}`);
   return { points: r.points, errors, bad: r.points.length === 0 && errors.length > 0 };

@@ -26,6 +26,8 @@ import {
 } from "./kafka-client.js";
 import { decodeMessage, type KafkaInputFormat } from "./kafka-format.js";
 
+const EMPTY = Buffer.alloc(0);
+
 /** The `[[kafka-input]]` table (structurally src/config's KafkaInputConfig). */
 export interface KafkaInputSettings {
   readonly name: string;
@@ -257,8 +259,7 @@ async function processBatch(
   for (const m of batch.messages) {
     if (!control.isActive()) break;
     st.messages++;
-    const value = m.value === null ? "" : m.value.toString("utf8");
-    const res = decodeMessage(c.format, value, now);
+    const res = decodeMessage(c.format, m.value ?? EMPTY, now);
     if (res.errors.length > 0) {
       st.badLines += res.errors.length;
       if (res.bad) st.badMessages++;

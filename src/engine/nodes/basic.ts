@@ -46,6 +46,20 @@ function groupingOf(n: TaskNode, prop: string, byNameProp: string): Grouping | u
   return new Grouping(hasStar(setting.args), flatStrings(setting.args), byName);
 }
 
+/** A copy of m at `time` in the group of `dims` (a literal: cheaper than a spread per point). */
+function regrouped(m: PointMsg, time: number, dims: Dimensions): PointMsg {
+  return {
+    name: m.name,
+    db: m.db,
+    rp: m.rp,
+    tags: m.tags,
+    fields: m.fields,
+    time,
+    group: groupId(m.name, m.tags, dims),
+    dims,
+  };
+}
+
 /** `|from()`: selects the points of one measurement/db/rp, filters, truncates, groups. */
 export class FromNode extends RuntimeNode {
   private readonly measurement: string | undefined;
@@ -83,7 +97,7 @@ export class FromNode extends RuntimeNode {
     if (this.truncate > 0) time = goTruncate(time, this.truncate);
     if (this.round > 0) time = goTruncate(time + this.round / 2, this.round);
     const dims = this.grouping === undefined ? m.dims : this.grouping.dims(m.tags);
-    this.emitPoint({ ...m, time, dims, group: groupId(m.name, m.tags, dims) });
+    this.emitPoint(regrouped(m, time, dims));
   }
 }
 
@@ -124,8 +138,7 @@ export class GroupByNode extends RuntimeNode {
     this.grouping = new Grouping(hasStar(n.args), flatStrings(n.args), has(n, "byMeasurement"));
   }
   override point(m: PointMsg): void {
-    const dims = this.grouping.dims(m.tags);
-    this.emitPoint({ ...m, dims, group: groupId(m.name, m.tags, dims) });
+    this.emitPoint(regrouped(m, m.time, this.grouping.dims(m.tags)));
   }
 }
 

@@ -54,7 +54,7 @@ export async function serveWrite(ctx: RequestContext, d: WriteDeps): Promise<voi
     throw e;
   }
 
-  const { points, errors } = parseLineProtocol(body.toString("utf8"), { precision });
+  const { points, errors } = parseLineProtocol(body, { precision });
   if (points.length > 0) {
     try {
       d.tasks.write(db, rp, points);

@@ -24,7 +24,8 @@ function parseChecked(body: string): ParseResult {
   expect(performance.now() - start).toBeLessThan(CEILING_MS);
   const r = result!;
   const problems: string[] = [];
-  const physical = body.split("\n");
+  // The parser reads UTF-8, where a lone surrogate has no encoding and becomes U+FFFD.
+  const physical = Buffer.from(body, "utf8").toString("utf8").split("\n");
   let prevLine = 0;
   for (const e of r.errors) {
     const where = `${JSON.stringify(e)} in ${JSON.stringify(body.slice(0, 300))}`;
@@ -166,6 +167,27 @@ describe("line-protocol fuzz", () => {
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+
+  it("parsing the UTF-8 bytes of a body equals parsing the body as a string", () => {
+    fc.assert(
+      fc.property(
+        fc.array(validLine, { minLength: 1, maxLength: 12 }),
+        fc.array(mutation, { maxLength: 6 }),
+        fc.constantFrom("", "é", "日本", "😀"),
+        (lines, ms, extra) => {
+          // Non-ASCII text takes the decoding path; positions must still come out in characters.
+          const body = mutate(lines.join("\n").replaceAll("a", "a" + extra), ms);
+          const fromString = parseChecked(body);
+          const fromBytes = parseLineProtocol(Buffer.from(body, "utf8"), { now: 1e18 });
+          expect(fromBytes).toEqual(fromString);
+          const padded = Buffer.from("xx" + body, "utf8"); // a view that starts inside its buffer
+          const view = new Uint8Array(padded.buffer, padded.byteOffset + 2, padded.length - 2);
+          expect(parseLineProtocol(view, { now: 1e18 })).toEqual(fromString);
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 

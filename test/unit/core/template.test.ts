@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { goMap, GoDuration, GoTime, stringMap } from "../../../src/core/go-format.js";
-import { compileTemplate, TemplateError, type TemplateOptions } from "../../../src/core/template.js";
+import fc from "fast-check";
+import {
+  compileTemplate,
+  htmlTemplateEscape,
+  TemplateError,
+  type TemplateOptions,
+} from "../../../src/core/template.js";
 
 function run(text: string, data: unknown = {}, opts?: TemplateOptions): string {
   return compileTemplate(text, opts).execute(data);
@@ -386,5 +392,28 @@ describe("errors", () => {
     expect(t.name).toBe("message");
     expect(t.execute({ ID: "a", Level: "OK" })).toBe("a is OK");
     expect(t.execute({ ID: "b", Level: "CRITICAL" })).toBe("b is CRITICAL");
+  });
+});
+
+describe("htmlTemplateEscape", () => {
+  const table: Record<string, string> = {
+    '"': "&#34;",
+    "'": "&#39;",
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "+": "&#43;",
+    "\0": "\ufffd",
+  };
+  it("escapes html/template's text-context characters and nothing else", () => {
+    expect(htmlTemplateEscape(`{"a":"x<y>&'z'+1\0"}`)).toBe(
+      "{&#34;a&#34;:&#34;x&lt;y&gt;&amp;&#39;z&#39;&#43;1\ufffd&#34;}",
+    );
+    expect(htmlTemplateEscape("plain é 日本")).toBe("plain é 日本");
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => {
+        expect(htmlTemplateEscape(s)).toBe(s.replace(/["'&<>+\0]/g, (c) => table[c]!));
+      }),
+    );
   });
 });

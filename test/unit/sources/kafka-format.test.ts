@@ -22,6 +22,17 @@ describe("kafka-input line-protocol messages", () => {
     expect(r.bad).toBe(false);
   });
 
+  it("reads message bytes as UTF-8, for both formats", () => {
+    const lp = decodeMessage("line-protocol", Buffer.from("cpu,host=héllo v=1 1\n"), NOW);
+    expect(lp.points).toEqual([{ name: "cpu", tags: { host: "héllo" }, fields: { v: 1 }, time: 1 }]);
+    const js = decodeMessage(
+      "json",
+      Buffer.from(`{"name":"cpu","tags":{"host":"日本"},"fields":{"v":2}}`),
+      NOW,
+    );
+    expect(js.points).toEqual([{ name: "cpu", tags: { host: "日本" }, fields: { v: 2 }, time: NOW }]);
+  });
+
   it("marks a message with nothing readable as bad, and stamps points without a time", () => {
     expect(decodeMessage("line-protocol", "garbage", NOW).bad).toBe(true);
     expect(decodeMessage("line-protocol", "cpu v=1", NOW).points[0]?.time).toBe(NOW);
