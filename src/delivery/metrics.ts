@@ -13,6 +13,8 @@ interface LaneView {
   readonly handler: string;
   readonly queue: { readonly size: number; readonly pending: number };
   readonly retrying: number;
+  /** Waiting for an earlier notification of the same alert before entering the queue. */
+  readonly chained: number;
 }
 
 export function escapeLabel(v: string): string {
@@ -62,7 +64,7 @@ export class MetricsRegistry {
     );
     for (const l of laneList) {
       out.push(
-        `tickd_delivery_queue_depth${labels({ topic: l.topic, handler: l.handler })} ${l.queue.size + l.queue.pending}`,
+        `tickd_delivery_queue_depth${labels({ topic: l.topic, handler: l.handler })} ${l.queue.size + l.queue.pending + l.chained}`,
       );
     }
     out.push(

@@ -8,8 +8,10 @@
  *              5xx/408/429/timeout/connection error → `retrying` with `next_retry` set, then
  *              another attempt after backoff or `Retry-After`.
  * A lane runs `[delivery] concurrency` notifications at once, each holding its slot through
- * its retries, so concurrency 1 keeps a handler's notifications in order and a hung endpoint
- * only ever holds its own lane. Service states: new → running → stopped. `start()` replays
+ * its retries, and a hung endpoint only ever holds its own lane. Concurrency 1 keeps all of
+ * a handler's notifications in order; with more, the notifications of one alert id still go
+ * out one after another in journal order (the next enters the lane when the previous one is
+ * done), so a recovery never overtakes its CRITICAL while other alerts use the free slots. Service states: new → running → stopped. `start()` replays
  * every pending row; `stop()` wakes sleeping retries (rows stay `retrying`), drops lane
  * entries not yet started (rows stay `queued`) and waits for attempts in flight.
  */
@@ -49,6 +51,10 @@ interface Lane {
   readonly handler: string;
   readonly queue: PQueue;
   retrying: number;
+  /** Per alert id: the last of its notifications scheduled, done when that one is (concurrency > 1). */
+  readonly chains: Map<string, Promise<void>>;
+  /** Notifications waiting in a chain for their predecessor (not yet in the queue). */
+  chained: number;
 }
 
 type Outcome =
@@ -137,6 +143,8 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
           rateLimit > 0 ? { concurrency, intervalCap: rateLimit, interval: 1000 } : { concurrency },
         ),
         retrying: 0,
+        chains: new Map(),
+        chained: 0,
       };
       lanes.set(key, lane);
     }
@@ -256,7 +264,30 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
 
   const schedule = (rec: DeliveryRecord): void => {
     const lane = laneFor(rec);
-    void lane.queue.add(async () => {
+    const id = rec.alertId;
+    if (concurrency === 1 || id === "") {
+      void enqueue(rec, lane);
+      return;
+    }
+    const prev = lane.chains.get(id);
+    let done: Promise<void>;
+    if (prev === undefined) done = enqueue(rec, lane);
+    else {
+      lane.chained++;
+      done = prev.then(() => {
+        lane.chained--;
+        return enqueue(rec, lane);
+      });
+    }
+    lane.chains.set(id, done);
+    void done.then(() => {
+      if (lane.chains.get(id) === done) lane.chains.delete(id);
+    });
+  };
+
+  /** Adds the notification to its lane; resolves when its run is over (never rejects). */
+  const enqueue = (rec: DeliveryRecord, lane: Lane): Promise<void> =>
+    lane.queue.add(async () => {
       const p = run(rec, lane).catch((e: unknown) => {
         // Only the journal can throw here (closed store, disk full); the row stays pending.
         logger.log("error", "delivery journal write failed", {
@@ -272,7 +303,6 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         inFlight.delete(p);
       }
     });
-  };
 
   const refuse = (req: HttpRequest): never => {
     metrics.refused++;
@@ -332,12 +362,12 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
 
   const idle = async (): Promise<void> => {
     for (;;) {
-      const busy = [...lanes.values()].filter((l) => l.queue.size + l.queue.pending > 0);
+      const busy = [...lanes.values()].filter((l) => l.queue.size + l.queue.pending + l.chains.size > 0);
       if (busy.length === 0) {
         flush();
         return;
       }
-      await Promise.all(busy.map((l) => l.queue.onIdle()));
+      await Promise.all(busy.flatMap((l) => [l.queue.onIdle(), ...l.chains.values()]));
     }
   };
 

@@ -198,6 +198,42 @@ describe("queues", () => {
     expect(ids).toEqual(["1", "2", "2", "3", "4", "5"]);
   });
 
+  it("with concurrency > 1 keeps each alert's notifications in order, also across a retry", async () => {
+    // A's CRITICAL is answered slowly with 503 and retried: A's OK waits for it to be
+    // delivered, while B and C use the free slots meanwhile.
+    const rx = await fx.receiver({ answers: [{ status: 503, delayMs: 150 }] });
+    const svc = fx.service({ delivery: { concurrency: 4, backoffInitial: 50 * MS, backoffMax: 50 * MS } });
+    svc.start();
+    const send = (alertId: string, level: string) =>
+      svc.sender.send({ ...notification(rx.url, alertId), body: JSON.stringify({ id: alertId, level }) });
+    await send("A", "CRITICAL");
+    await send("A", "OK");
+    await send("B", "CRITICAL");
+    await send("A", "WARNING");
+    await send("C", "CRITICAL");
+    await svc.idle();
+    const got = rx.requests.map((r) => {
+      const b = JSON.parse(r.body) as { id: string; level: string };
+      return `${b.id}:${b.level}`;
+    });
+    expect(got.filter((x) => x.startsWith("A:"))).toEqual(["A:CRITICAL", "A:CRITICAL", "A:OK", "A:WARNING"]);
+    // B and C did not wait for A.
+    expect(got.indexOf("B:CRITICAL")).toBeLessThan(got.indexOf("A:OK"));
+    expect(got.indexOf("C:CRITICAL")).toBeLessThan(got.indexOf("A:OK"));
+    expect(got).toHaveLength(6);
+  });
+
+  it("counts notifications waiting behind their alert's earlier one in the queue depth", async () => {
+    const rx = await fx.receiver({ fallback: { hang: true } });
+    const svc = fx.service({ delivery: { concurrency: 4 } });
+    svc.start();
+    for (let i = 0; i < 3; i++) await svc.sender.send(notification(rx.url, "same"));
+    await rx.waitFor(1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rx.requests).toHaveLength(1);
+    expect(svc.metrics()).toContain('tickd_delivery_queue_depth{topic="cpu",handler="h1"} 3');
+  });
+
   it("runs up to `concurrency` requests of one handler at once", async () => {
     // A hung endpoint holds every request it gets: exactly `concurrency` of them arrive.
     const rx = await fx.receiver({ fallback: { hang: true } });
