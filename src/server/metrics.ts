@@ -36,7 +36,8 @@ export interface EngineMetricsDeps {
 type LevelCounts = Partial<Record<LevelName, number>>;
 
 /** Kapacitor names nodes `<desc><id>`: `stream0`, `from1`, `alert2`. */
-const ROOT_NODE = /^(stream|batch)\d+$/;
+const STREAM_ROOT = /^stream\d+$/;
+const QUERY_NODE = /^query(_flux)?\d+$/;
 const ALERT_NODE = /^alert\d+$/;
 
 function labels(l: Record<string, string>): string {
@@ -81,10 +82,15 @@ export function renderEngineMetrics(deps: EngineMetricsDeps): string {
     out,
     "tickd_task_points_received_total",
     "counter",
-    "Points (or batches) that entered the task at its stream/batch root nodes.",
+    "Points that entered a stream task, or batches its queries returned (batch tasks).",
   );
   for (const t of running) {
-    const n = t.nodeStats.filter((s) => ROOT_NODE.test(s.name)).reduce((a, s) => a + s.collected, 0);
+    // A batch root receives nothing: its queries produce the task's input.
+    let n = 0;
+    for (const s of t.nodeStats) {
+      if (STREAM_ROOT.test(s.name)) n += s.collected;
+      else if (QUERY_NODE.test(s.name)) n += s.emitted;
+    }
     out.push(`tickd_task_points_received_total${labels({ task: t.id })} ${n}`);
   }
   family(

@@ -103,7 +103,7 @@ describe("engineMetrics over a real TaskManager", () => {
         "# TYPE tickd_task_executing gauge",
         'tickd_task_executing{task="cpu"} 1',
         'tickd_task_executing{task="off"} 0',
-        "# HELP tickd_task_points_received_total Points (or batches) that entered the task at its stream/batch root nodes.",
+        "# HELP tickd_task_points_received_total Points that entered a stream task, or batches its queries returned (batch tasks).",
         "# TYPE tickd_task_points_received_total counter",
         'tickd_task_points_received_total{task="cpu"} 3',
         "# HELP tickd_task_points_dropped_total Messages dropped by the task's nodes because of an error (sum of the nodes' errors).",
@@ -183,6 +183,19 @@ describe("engineMetrics rendering", () => {
       'tickd_alerts_total{task="t",node="alert2",level="INFO"} 0',
       'tickd_alerts_total{task="t",node="alert2",level="WARNING"} 0',
       'tickd_alerts_total{task="t",node="alert2",level="CRITICAL"} 2',
+    ]);
+  });
+
+  it("counts what a batch task's queries returned as its input", () => {
+    const nodeStats = [
+      { name: "batch0", collected: 0, emitted: 0, errors: 0 },
+      { name: "query1", collected: 0, emitted: 4, errors: 0 },
+      { name: "query_flux2", collected: 0, emitted: 2, errors: 0 },
+      { name: "alert3", collected: 6, emitted: 1, errors: 0 },
+    ];
+    const text = engineMetrics({ tasks: { list: () => [view("b", nodeStats)] } })();
+    expect(samples(text, "tickd_task_points_received_total")).toEqual([
+      'tickd_task_points_received_total{task="b"} 6',
     ]);
   });
 
