@@ -297,19 +297,43 @@ export class AlertNode extends RuntimeNode {
   ): AlertEvent | undefined {
     const level = st.level;
     const duration = st.duration();
-    const data: Record<string, unknown> = {
-      ...this.idData(name, group, tags),
-      ID: id,
-      Fields: goMap(fields),
-      Level: levelName(level),
-      Time: new GoTime(time),
-      Duration: new GoDuration(duration),
-    };
+    // Whole literals, in Kapacitor's field order (the details' JSON shows it): adding keys to
+    // a spread copy goes through slow property stores, and this runs for every event.
+    const Tags = stringMap(tags);
+    const Fields = goMap(fields);
+    const Level = levelName(level);
+    const Time = new GoTime(time);
+    const Duration = new GoDuration(duration);
+    const { taskName: TaskName, serverInfo: ServerInfo } = this.ctx;
+    const Group = groupForTemplate(group);
     let message: string;
     let details: string;
     try {
-      message = this.messageTmpl.execute(data);
-      details = this.detailsTmpl.execute({ ...data, Message: message });
+      message = this.messageTmpl.execute({
+        Name: name,
+        TaskName,
+        Group,
+        Tags,
+        ServerInfo,
+        ID: id,
+        Fields,
+        Level,
+        Time,
+        Duration,
+      });
+      details = this.detailsTmpl.execute({
+        Name: name,
+        TaskName,
+        Group,
+        Tags,
+        ServerInfo,
+        ID: id,
+        Fields,
+        Level,
+        Time,
+        Duration,
+        Message: message,
+      });
     } catch (e) {
       this.error(e);
       return undefined;
