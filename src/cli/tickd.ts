@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 /**
  * tickd — the daemon. `tickd -config kapacitor.conf` (also `--config`, or env
  * TICKD_CONFIG_PATH); without a config it runs on the embedded defaults: HTTP on
