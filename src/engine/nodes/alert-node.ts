@@ -297,43 +297,24 @@ export class AlertNode extends RuntimeNode {
   ): AlertEvent | undefined {
     const level = st.level;
     const duration = st.duration();
-    // Whole literals, in Kapacitor's field order (the details' JSON shows it): adding keys to
-    // a spread copy goes through slow property stores, and this runs for every event.
-    const Tags = stringMap(tags);
-    const Fields = goMap(fields);
-    const Level = levelName(level);
-    const Time = new GoTime(time);
-    const Duration = new GoDuration(duration);
-    const { taskName: TaskName, serverInfo: ServerInfo } = this.ctx;
-    const Group = groupForTemplate(group);
+    const data = templateData({
+      name,
+      taskName: this.ctx.taskName,
+      group,
+      tags,
+      serverInfo: this.ctx.serverInfo,
+      id,
+      fields,
+      level,
+      time,
+      duration,
+    });
     let message: string;
     let details: string;
     try {
-      message = this.messageTmpl.execute({
-        Name: name,
-        TaskName,
-        Group,
-        Tags,
-        ServerInfo,
-        ID: id,
-        Fields,
-        Level,
-        Time,
-        Duration,
-      });
-      details = this.detailsTmpl.execute({
-        Name: name,
-        TaskName,
-        Group,
-        Tags,
-        ServerInfo,
-        ID: id,
-        Fields,
-        Level,
-        Time,
-        Duration,
-        Message: message,
-      });
+      message = this.messageTmpl.execute(data);
+      data["Message"] = message;
+      details = this.detailsTmpl.execute(data);
     } catch (e) {
       this.error(e);
       return undefined;
@@ -372,6 +353,37 @@ export class AlertNode extends RuntimeNode {
     }
     return { tags: t, fields: f };
   }
+}
+
+/**
+ * Kapacitor's messageInfo, the data of the message template (the details template gets it
+ * with `Message` added): one literal in Kapacitor's field order, which the details' JSON
+ * shows. A literal, not a spread copy plus keys: this runs for every alert event.
+ */
+function templateData(d: {
+  name: string;
+  taskName: string;
+  group: string;
+  tags: Tags;
+  serverInfo: unknown;
+  id: string;
+  fields: Fields;
+  level: Level;
+  time: number;
+  duration: number;
+}): Record<string, unknown> {
+  return {
+    Name: d.name,
+    TaskName: d.taskName,
+    Group: groupForTemplate(d.group),
+    Tags: stringMap(d.tags),
+    ServerInfo: d.serverInfo,
+    ID: d.id,
+    Fields: goMap(d.fields),
+    Level: levelName(d.level),
+    Time: new GoTime(d.time),
+    Duration: new GoDuration(d.duration),
+  };
 }
 
 /**
