@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runBuilt } from "../support/cli.js";
+import { REPO, runBuilt } from "../support/cli.js";
 import { startTickd, type TickdProcess } from "../support/daemon.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 
@@ -55,6 +56,21 @@ async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<v
 
 type AlertBody = { id: string; level: string; previousLevel: string; duration: number; time: string };
 const bodies = (r: Receiver) => r.requests.map((q) => JSON.parse(q.body) as AlertBody);
+
+describe("the tickd launcher", () => {
+  it("runs as an executable through its shebang (which passes Node's heap flag)", () => {
+    // What `tickd` on the PATH executes: the file itself, not `node file`.
+    const entry = `${REPO}dist/src/cli/tickd.js`;
+    expect(readFileSync(entry, "utf8").split("\n")[0]).toBe(
+      "#!/usr/bin/env -S node --max-semi-space-size=32",
+    );
+    const r = spawnSync(entry, ["--version"], { encoding: "utf8", timeout: 30_000 });
+    const pkg = JSON.parse(readFileSync(`${REPO}package.json`, "utf8")) as { version: string };
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe(pkg.version);
+    expect(r.status).toBe(0);
+  });
+});
 
 describe("tickd daemon (built, spawned)", () => {
   it("takes a task through the API, alerts on written line protocol and POSTs Kapacitor's alert JSON", async () => {
