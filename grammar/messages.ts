@@ -455,6 +455,19 @@ interface Phrase {
 const STATEMENT_EXPECTED = ["var", "dbrp", "a chain such as stream |from()"];
 const VALUE_EXAMPLES = 'a value such as 10, 10s, \'text\', "field" or lambda: "value" > 90';
 
+/** A list item that is neither a string, a name nor `*`; a "reference" there gets a hint. */
+function badListItem(tok: IToken | undefined, found: string): Phrase {
+  const hint =
+    tok?.tokenType === T.Reference
+      ? `strings in lists use single quotes: '${tok.image.slice(1, -1)}'`
+      : undefined;
+  return {
+    message: `expected a string, a name or * in the list, found ${found}`,
+    expected: ["a string", "a name", "'*'"],
+    ...(hint === undefined ? {} : { hint }),
+  };
+}
+
 function parseRaw(message: string): RawParseError {
   try {
     return JSON.parse(message) as RawParseError;
@@ -528,30 +541,12 @@ function phrase(raw: RawParseError, tokens: IToken[], idx: number, expressionOnl
     if (pt === T.Bang) {
       return { message: `expected a value after '!', found ${found}`, expected: ["a value"] };
     }
-    if (pt === T.LBracket) {
-      const hint =
-        tok?.tokenType === T.Reference
-          ? `strings in lists use single quotes: '${tok.image.slice(1, -1)}'`
-          : undefined;
-      return {
-        message: `expected a string, a name or * in the list, found ${found}`,
-        expected: ["a string", "a name", "'*'"],
-        ...(hint === undefined ? {} : { hint }),
-      };
-    }
+    if (pt === T.LBracket) return badListItem(tok, found);
   }
 
   // --- a list item of the wrong kind (e.g. a reference or a number)
   if (raw.rule === "listItem" || (raw.rule === "listLit" && pt === T.LBracket && startsValue)) {
-    const hint =
-      tok?.tokenType === T.Reference
-        ? `strings in lists use single quotes: '${tok.image.slice(1, -1)}'`
-        : undefined;
-    return {
-      message: `expected a string, a name or * in the list, found ${found}`,
-      expected: ["a string", "a name", "'*'"],
-      ...(hint === undefined ? {} : { hint }),
-    };
+    return badListItem(tok, found);
   }
 
   // --- links: |node(), .property(), @udf()

@@ -8,8 +8,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { formatDiagnostic, type Diagnostic } from "../../grammar/diagnostic.js";
-import { coerceError } from "../core/errors.js";
 import { checkScript } from "../pipeline/check.js";
+import { readErrorReason } from "./read-error.js";
 
 export interface CheckCommandOptions {
   json: boolean;
@@ -38,9 +38,7 @@ export async function runCheck(files: string[], opts: CheckCommandOptions): Prom
     try {
       text = await readFile(file, "utf8");
     } catch (e) {
-      const err = coerceError(e) as NodeJS.ErrnoException;
-      const reason =
-        err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message;
+      const reason = readErrorReason(e);
       const message = `cannot read ${file}: ${reason}`;
       opts.err(`tickctl check: ${message}\n`);
       reports.push({ file, diagnostics: [], error: message });

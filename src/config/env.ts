@@ -94,6 +94,32 @@ function parseJson(value: string, what: string): unknown {
 }
 
 /** Index of an array element named by the start of `rest` ("0_URL" → 0), creating it if it is the next one. */
+/** container[key] as a table, created when absent. */
+function childTable(container: Table, key: string): Table {
+  if (container[key] === undefined) container[key] = {};
+  const t = container[key];
+  if (!isTable(t)) throw new EnvError("is not a table");
+  return t;
+}
+
+/**
+ * The element of the list container[key] (created when absent) whose index starts `rest`;
+ * the index goes on `path`, and `rest` comes back without it.
+ */
+function childElement(
+  container: Table,
+  key: string,
+  rest: string,
+  path: Path,
+): { table: Table; rest: string } {
+  if (container[key] === undefined) container[key] = [];
+  const arr = container[key];
+  if (!Array.isArray(arr)) throw new EnvError("is not a list");
+  const el = element(arr, rest);
+  path.push(el.index);
+  return { table: arr[el.index] as Table, rest: el.rest };
+}
+
 function element(arr: unknown[], rest: string): { index: number; rest: string } {
   const m = /^(\d+)(?:_(.*))?$/.exec(rest);
   if (!m) throw new EnvError("expected an element index after the list name, like _0_");
@@ -145,19 +171,8 @@ export function applyEnv(raw: Table, env: NodeJS.ProcessEnv): EnvResult {
           sources.set(path.join("."), name);
           continue;
         }
-        if (section.kind === "array") {
-          if (raw[top] === undefined) raw[top] = [];
-          const arr = raw[top];
-          if (!Array.isArray(arr)) throw new EnvError("is not a list");
-          const el = element(arr, rest);
-          path.push(el.index);
-          container = arr[el.index] as Table;
-          rest = el.rest;
-        } else {
-          if (raw[top] === undefined) raw[top] = {};
-          if (!isTable(raw[top])) throw new EnvError("is not a table");
-          container = raw[top];
-        }
+        if (section.kind === "array") ({ table: container, rest } = childElement(raw, top, rest, path));
+        else container = childTable(raw, top);
         shape = section.shape;
         const k = matchKey(Object.keys(shape), rest.toUpperCase());
         if (k === undefined) {
@@ -181,29 +196,17 @@ export function applyEnv(raw: Table, env: NodeJS.ProcessEnv): EnvResult {
         if (inner instanceof z.ZodRecord) {
           // The map key keeps the case written in the variable name.
           const mapKey = name.slice(name.length - rest.length);
-          if (container[key] === undefined) container[key] = {};
-          const map = container[key];
-          if (!isTable(map)) throw new EnvError("is not a table");
-          map[mapKey] = parseValue(inner.def.valueType as z.ZodType, value);
+          childTable(container, key)[mapKey] = parseValue(inner.def.valueType as z.ZodType, value);
           path.push(mapKey);
           sources.set(path.join("."), name);
           break;
         }
         let nextShape: z.ZodRawShape | undefined;
         if (inner instanceof z.ZodObject) {
-          if (container[key] === undefined) container[key] = {};
-          const next = container[key];
-          if (!isTable(next)) throw new EnvError("is not a table");
-          container = next;
+          container = childTable(container, key);
           nextShape = inner.shape;
         } else if (inner instanceof z.ZodArray && unwrap(inner.element as z.ZodType) instanceof z.ZodObject) {
-          if (container[key] === undefined) container[key] = [];
-          const arr = container[key];
-          if (!Array.isArray(arr)) throw new EnvError("is not a list");
-          const el = element(arr, rest);
-          path.push(el.index);
-          container = arr[el.index] as Table;
-          rest = el.rest;
+          ({ table: container, rest } = childElement(container, key, rest, path));
           nextShape = (unwrap(inner.element as z.ZodType) as z.ZodObject).shape;
           if (rest === "") throw new EnvError("expected a key after the element index");
         }

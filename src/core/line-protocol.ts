@@ -249,6 +249,8 @@ class Parser {
   private readonly maxTs: number;
   private readonly nowOpt: number | undefined;
   private defaultTime = NaN;
+  /** Whether the identifier tagEnd scanned last holds a backslash. */
+  private escaped = false;
   /** Index just past the line terminator of the record parsed last. */
   private next = 0;
   /** Identifiers seen per measurement in this body; see Shape. */
@@ -327,7 +329,6 @@ class Parser {
     const n = this.n;
     let i = start;
     let c = 0;
-    let esc = false;
 
     // Measurement: up to an unescaped comma (tags follow) or space (fields follow).
     const last = this.lastShape;
@@ -343,20 +344,10 @@ class Parser {
       i = start + last.name.len;
       c = b[i] ?? EOF;
     } else {
-      for (;;) {
-        if (i >= n) throw new LineError(i, "missing fields", false);
-        c = b[i] ?? EOF;
-        if (c === C_COMMA || c === C_SPACE) break;
-        if (c === C_BACKSLASH) {
-          esc = true;
-          i = this.skipEscape(i);
-          continue;
-        }
-        if (c === C_NL) throw new LineError(i, "missing fields", false);
-        i++;
-      }
+      i = this.tagEnd(start, undefined);
+      c = b[i] ?? EOF;
       if (i === start) throw new LineError(i, "missing measurement", false);
-      if (esc) {
+      if (this.escaped) {
         name = unescapeIdent(this.text(start, i), Kind.Name);
         shape = newShape(undefined); // raw text differs from the name: used for this line only
       } else {
@@ -517,30 +508,44 @@ class Parser {
   private tagValue(vs: number, key: string, shape: Shape, index: number): string {
     const b = this.b;
     const n = this.n;
-    let i = vs;
-    let c = b[i] ?? EOF;
-    if (i >= n || c === C_SPACE || c === C_COMMA || c === C_NL) {
-      throw new LineError(i, `missing tag value for key ${quote(key)}`, false);
+    const c = b[vs] ?? EOF;
+    if (vs >= n || c === C_SPACE || c === C_COMMA || c === C_NL) {
+      throw new LineError(vs, `missing tag value for key ${quote(key)}`, false);
     }
+    const i = this.tagEnd(vs, key);
+    this.next = i;
+    if (this.escaped) return unescapeIdent(this.text(vs, i), Kind.Tag);
+    const value = this.text(vs, i);
+    remember(shape.tagValues, index, vs, i - vs, value);
+    return value;
+  }
+
+  /**
+   * The end of a measurement (tag undefined) or of the value of `tag` starting at i: the
+   * unescaped comma or space after it. Sets this.escaped to whether it holds a backslash.
+   * An unescaped `=` is an error in a tag value only.
+   */
+  private tagEnd(i: number, tag: string | undefined): number {
+    const b = this.b;
+    const n = this.n;
     let esc = false;
     for (;;) {
       if (i >= n) throw new LineError(i, "missing fields", false);
-      c = b[i] ?? EOF;
+      const c = b[i] ?? EOF;
       if (c === C_COMMA || c === C_SPACE) break;
       if (c === C_BACKSLASH) {
         esc = true;
         i = this.skipEscape(i);
         continue;
       }
-      if (c === C_EQ) throw new LineError(i, `unescaped "=" in the value of tag ${quote(key)}`, false);
+      if (c === C_EQ && tag !== undefined) {
+        throw new LineError(i, `unescaped "=" in the value of tag ${quote(tag)}`, false);
+      }
       if (c === C_NL) throw new LineError(i, "missing fields", false);
       i++;
     }
-    this.next = i;
-    if (esc) return unescapeIdent(this.text(vs, i), Kind.Tag);
-    const value = this.text(vs, i);
-    remember(shape.tagValues, index, vs, i - vs, value);
-    return value;
+    this.escaped = esc;
+    return i;
   }
 
   /** Scans a field key at ks up to its `=`; sets this.next to the `=`. */

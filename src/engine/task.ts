@@ -18,7 +18,6 @@ import {
   FromNode,
   GroupByNode,
   LogNode,
-  NoopNode,
   RootNode,
   WhereNode,
 } from "./nodes/basic.js";
@@ -39,18 +38,17 @@ import { InfluxDBOutNode } from "./nodes/influxdb-out-node.js";
 
 type NodeFactory = new (n: TaskNode, ctx: TaskContext) => RuntimeNode;
 
+/** `stream`, `batch` and `noop`: pass every message on (RootNode) under the node's name. */
+class PassNode extends RootNode {
+  constructor(n: TaskNode, ctx: TaskContext) {
+    super(n.name, ctx);
+  }
+}
+
 /** Node kinds the engine runs, by catalogue key. */
 const FACTORIES: Readonly<Record<string, NodeFactory>> = {
-  stream: class extends RootNode {
-    constructor(n: TaskNode, ctx: TaskContext) {
-      super(n.name, ctx);
-    }
-  },
-  noop: class extends NoopNode {
-    constructor(n: TaskNode, ctx: TaskContext) {
-      super(n.name, ctx);
-    }
-  },
+  stream: PassNode,
+  noop: PassNode,
   from: FromNode,
   where: WhereNode,
   groupBy: GroupByNode,
@@ -69,11 +67,7 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
   join: JoinNode,
   union: UnionNode,
   httpOut: HttpOutNode,
-  batch: class extends RootNode {
-    constructor(n: TaskNode, ctx: TaskContext) {
-      super(n.name, ctx);
-    }
-  },
+  batch: PassNode,
   query: QueryNode,
   queryFlux: QueryFluxNode,
   influxDBOut: InfluxDBOutNode,

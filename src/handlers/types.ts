@@ -1,11 +1,12 @@
 /**
  * Public types of the handler kinds: the slice of tickd's config they read, what they need
  * from the daemon (logger, HTTP sender, clock), and the shape every kind's registry entry has.
- * The coordinator maps the loaded TickdConfig onto {@link HandlerConfig}; nothing here imports
- * src/config so the kinds stay testable with hand-written config.
+ * The coordinator maps the loaded TickdConfig onto {@link HandlerConfig}. Sections the kinds
+ * read as loaded (`[victorops]`, `[[escalation]]`) use the config's own types (type-only
+ * imports); the others are narrower here so the kinds stay testable with hand-written config.
  */
 import type { AlertEvent } from "../core/alert-event.js";
-import type { EscalationConfig, EscalationEvent } from "../config/types.js";
+import type { EscalationConfig, EscalationEvent, VictorOpsConfig } from "../config/types.js";
 import type { EngineLogger } from "../engine/context.js";
 import type { AlertHandler } from "../alert/handler.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
@@ -34,20 +35,13 @@ export const REDACTED = "<redacted>";
 /** Default request timeout when neither the handler nor `[webhook] timeout` sets one (Kapacitor's client: 30s). */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** `[victorops]` (KAPACITOR-COMPAT.md §3). */
-export interface VictorOpsHandlerConfig {
-  readonly enabled: boolean;
-  /** Secret: part of the request path, never logged. */
-  readonly apiKey: string;
-  /** Used when a handler names no routing key. */
-  readonly routingKey: string;
-  /** Base URL; `/<api-key>/<routing-key>` is path-joined onto it. */
-  readonly url: string;
-  /** Send `data` as an inline JSON object instead of a JSON string. */
-  readonly jsonData: boolean;
-  /** The coordinator adds a victorops handler to every alert node without one; unused here. */
-  readonly global: boolean;
-}
+/**
+ * `[victorops]` (KAPACITOR-COMPAT.md §3), as the config loads it. The API key is a secret
+ * (part of the request path, never logged); the routing key is used when a handler names
+ * none; `/<api-key>/<routing-key>` is path-joined onto the URL; `global` is the
+ * coordinator's business (it adds a victorops handler to every alert node without one).
+ */
+export type VictorOpsHandlerConfig = VictorOpsConfig;
 
 /** `[[httppost]]` (KAPACITOR-COMPAT.md §4): a named endpoint for `.post().endpoint('name')`. */
 export interface HttpPostEndpointConfig {

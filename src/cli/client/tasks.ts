@@ -29,6 +29,7 @@ import {
   println,
   type Dbrp,
 } from "./format.js";
+import { readErrorReason } from "../read-error.js";
 
 const TASKS = "/kapacitor/v1/tasks";
 const PAGE = 100;
@@ -117,9 +118,7 @@ async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
-    const err = coerceError(e) as NodeJS.ErrnoException;
-    const reason =
-      err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message;
+    const reason = readErrorReason(e);
     throw new UsageError(`cannot read ${what} ${path}: ${reason}`);
   }
 }

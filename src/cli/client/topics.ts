@@ -18,6 +18,7 @@ import {
   type ClientOptions,
 } from "./api.js";
 import { columnWidth, formatRfc822, padLeft, padRight, println } from "./format.js";
+import { readErrorReason } from "../read-error.js";
 
 const TOPICS = "/kapacitor/v1/alerts/topics";
 
@@ -260,9 +261,7 @@ export async function readHandlerFile(file: string): Promise<HandlerFile> {
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    const err = coerceError(e) as NodeJS.ErrnoException;
-    const reason =
-      err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message;
+    const reason = readErrorReason(e);
     throw new UsageError(`cannot read handler file ${file}: ${reason}`);
   }
   let doc: unknown;

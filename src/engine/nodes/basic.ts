@@ -1,4 +1,4 @@
-/** Small stream nodes: the roots, from, where, groupBy, default, delete, log, noop. */
+/** Small stream nodes: the roots (also noop), from, where, groupBy, default, delete, log. */
 import { goTruncate } from "../../core/time.js";
 import type { Fields, Tags } from "../../core/types.js";
 import type { Scope } from "../../expr/index.js";
@@ -11,7 +11,7 @@ import type { BatchMsg, PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
 import { dur, flatStrings, has, hasStar, lambdas, plain, str } from "../props.js";
 
-/** `stream` and `batch`: the task's entry point. */
+/** `stream` and `batch` (the task's entry points) and `noop`: pass every message on. */
 export class RootNode extends RuntimeNode {
   override point(m: PointMsg): void {
     this.emitPoint(m);
@@ -20,8 +20,6 @@ export class RootNode extends RuntimeNode {
     this.emitBatch(m);
   }
 }
-
-export class NoopNode extends RootNode {}
 
 /** How a node regroups points: fixed tag names, or every tag of each point (`*`). */
 class Grouping {
