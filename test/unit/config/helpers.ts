@@ -10,13 +10,13 @@ import { ConfigError, loadConfig, type LoadConfigOptions } from "../../../src/co
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 export const EXAMPLE = join(REPO, "kapacitor.conf.example");
 
-/** Kapacitor 1.8's sample config; CI keeps shared/ beside the repo. */
+/**
+ * Kapacitor 1.8's sample config, kept in the repo (a copy of shared/fixtures/kapacitor.conf)
+ * so a clone tests on its own, wherever it is checked out.
+ */
 export function kapacitorFixture(): string {
-  const p = fileURLToPath(new URL("../../../../shared/fixtures/kapacitor.conf", import.meta.url));
-  if (!existsSync(p))
-    throw new Error(
-      `Kapacitor's sample config is expected at ${p} (shared/fixtures/kapacitor.conf beside the repo), but it is missing`,
-    );
+  const p = join(REPO, "test", "fixtures", "config", "kapacitor-1.8.conf");
+  if (!existsSync(p)) throw new Error(`Kapacitor's sample config is missing from the repo: ${p}`);
   return p;
 }
 
