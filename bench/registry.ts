@@ -5,6 +5,7 @@ import { benches as lineProtocolBenches } from "./line-protocol.bench.js";
 import { benches as engineBenches } from "./engine.bench.js";
 import { benches as deliveryBenches } from "./delivery.bench.js";
 import { benches as kafkaBenches } from "./kafka.bench.js";
+import { benches as alertStormBenches } from "./alert-storm.bench.js";
 
 export const benches: Bench[] = [
   ...exprBenches,
@@ -12,4 +13,5 @@ export const benches: Bench[] = [
   ...engineBenches,
   ...kafkaBenches,
   ...deliveryBenches,
+  ...alertStormBenches,
 ];

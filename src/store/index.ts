@@ -55,6 +55,13 @@ export interface Store {
   readonly db: Database.Database;
   /** Runs fn in one transaction (nested calls become savepoints); a throw rolls it all back. */
   transaction<T>(fn: () => T): T;
+  /**
+   * Runs fn with all its writes in one commit: one WAL append for an alert storm instead of
+   * one per alert state, topic event and journaled notification. Unlike transaction(), a
+   * throw still commits what fn wrote before it, because the in-memory state those rows
+   * mirror has already moved on. Inside a transaction or batch, fn simply runs.
+   */
+  batch<T>(fn: () => T): T;
   /** Idempotent. Checkpoints the WAL into the main file. */
   close(): void;
 }
@@ -106,6 +113,9 @@ class SqliteStore implements Store {
   readonly alertStates: AlertStateRepository;
   readonly topicHandlers: TopicHandlerRepository;
   readonly kv: KvRepository;
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
+  private readonly rollback: Database.Statement;
 
   constructor(
     readonly path: string,
@@ -117,10 +127,33 @@ class SqliteStore implements Store {
     this.alertStates = new AlertStateRepository(db);
     this.topicHandlers = new TopicHandlerRepository(db);
     this.kv = new KvRepository(db);
+    this.begin = db.prepare("BEGIN");
+    this.commit = db.prepare("COMMIT");
+    this.rollback = db.prepare("ROLLBACK");
   }
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  batch<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.begin.run();
+    try {
+      return fn();
+    } finally {
+      // SQLite may have rolled back already (disk full, I/O error): nothing left to commit.
+      if (this.db.inTransaction) {
+        try {
+          this.commit.run();
+        } catch (e) {
+          // Never leave the connection inside a transaction nobody will commit.
+          if (this.db.inTransaction) this.rollback.run();
+          // eslint-disable-next-line no-unsafe-finally -- a failed commit must reach the caller
+          throw e;
+        }
+      }
+    }
   }
 
   close(): void {

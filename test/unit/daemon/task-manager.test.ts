@@ -105,6 +105,27 @@ describe("TaskManager", () => {
     expect(second.events.map((e) => [levelName(e.state.level), e.state.duration / S])).toEqual([["OK", 8]]);
   });
 
+  it("writes one write's alert states in one commit, seen by the event sinks as open", () => {
+    const { store, path } = setup();
+    const open: boolean[] = [];
+    const tm = new TaskManager({
+      store,
+      alerts: { collect: () => void open.push(store.db.inTransaction) },
+      logger: { log: () => undefined },
+      serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
+      inhibitors: new InhibitorRegistry(),
+      now: () => Date.now() * 1e6,
+    });
+    tm.define({ id: "cpu", script: SCRIPT, status: "enabled" });
+    tm.write("telegraf", "autogen", [cpu("a", 95, 1), cpu("b", 95, 1), cpu("c", 95, 1)]);
+    expect(open).toEqual([true, true, true]);
+    expect(store.db.inTransaction).toBe(false);
+    // Committed: a fresh connection reads all three groups' states.
+    const again = openStore(path);
+    stores.push(again);
+    expect(again.alertStates.listTask("cpu").map((r) => r.group)).toEqual(["host=a", "host=b", "host=c"]);
+  });
+
   it("renames with PATCH id, lists with a pattern, deletes quietly, and draws the dot graph", () => {
     const { tm } = setup();
     tm.define({ id: "cpu", script: SCRIPT, status: "enabled" });

@@ -209,4 +209,50 @@ describe("openStore: connection settings", () => {
     expect(s.tasks.get("a")?.id).toBe("a");
     expect(s.kv.get("k")).toBe("v");
   });
+
+  it("batch() commits its writes once, and keeps them when fn throws", () => {
+    const path = join(tmp.dir(), "tickd.db");
+    const s = tmp.track(openStore(path));
+    const other = new Database(path, { readonly: true });
+    try {
+      const seen = s.batch(() => {
+        s.kv.put("a", "1");
+        s.kv.put("b", "2");
+        // Not committed yet: another connection still sees nothing.
+        return [s.db.inTransaction, other.prepare("SELECT COUNT(*) FROM kv").pluck().get()];
+      });
+      expect(seen).toEqual([true, 0]);
+      expect(other.prepare("SELECT COUNT(*) FROM kv").pluck().get()).toBe(2);
+    } finally {
+      other.close();
+    }
+    expect(() =>
+      s.batch(() => {
+        s.kv.put("c", "3");
+        throw new Error("engine failed half-way");
+      }),
+    ).toThrow("engine failed half-way");
+    expect(s.db.inTransaction).toBe(false);
+    expect(s.kv.get("c")).toBe("3");
+  });
+
+  it("batch() inside a transaction is part of it, and survives SQLite rolling back on its own", () => {
+    const s = tmp.track(openStore(join(tmp.dir(), "tickd.db")));
+    expect(() =>
+      s.transaction(() => {
+        s.batch(() => s.kv.put("inner", "1"));
+        throw new Error("abort");
+      }),
+    ).toThrow("abort");
+    expect(s.kv.get("inner")).toBeUndefined();
+    // As after SQLITE_FULL: the transaction is gone before batch() would commit it.
+    s.batch(() => {
+      s.kv.put("lost", "1");
+      s.db.exec("ROLLBACK");
+    });
+    expect(s.db.inTransaction).toBe(false);
+    expect(s.kv.get("lost")).toBeUndefined();
+    s.batch(() => s.kv.put("next", "1"));
+    expect(s.kv.get("next")).toBe("1");
+  });
 });
