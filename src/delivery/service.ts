@@ -108,10 +108,11 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   let completedSincePrune = 0;
   let abandoned = false;
 
-  // Outcomes are written in batches, one transaction per event-loop turn: a crash before the
-  // flush leaves the row pending, so the notification is sent again (at-least-once holds).
+  // Outcomes are written in batches, one transaction per 10 ms or 256 outcomes (one per
+  // event-loop turn made a storm's drain ~30% slower): a crash before the flush leaves the
+  // row pending, so the notification is sent again (at-least-once holds).
   let unflushed: [number, AttemptUpdate][] = [];
-  let flushTimer: NodeJS.Immediate | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
   const flush = (): void => {
     flushTimer = undefined;
     if (unflushed.length === 0) return;
@@ -128,7 +129,8 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   };
   const record = (id: number, u: AttemptUpdate): void => {
     unflushed.push([id, u]);
-    flushTimer ??= setImmediate(flush);
+    if (unflushed.length >= 256) flush();
+    else flushTimer ??= setTimeout(flush, 10);
   };
 
   const laneFor = (rec: DeliveryRecord): Lane => {
@@ -326,6 +328,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   };
 
   const sender: HttpSender = {
+    journaled: true,
     send(req) {
       try {
         if (pending >= maxRows) refuse(req);
@@ -403,7 +406,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         });
       }
       lanes.clear();
-      if (flushTimer !== undefined) clearImmediate(flushTimer);
+      clearTimeout(flushTimer);
       if (!abandoned) flush();
       if (ownTransport) {
         if (inTime) await transport.close();

@@ -222,7 +222,7 @@ export function createEscalation(o: EscalationOptions, ctx: HandlerContext): Ser
       );
     }
   };
-  return new SerialHandler(ctx, KIND, deliver);
+  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true });
 }
 
 function escalationFromTickscript(spec: HandlerSpec): Record<string, unknown> {

@@ -264,7 +264,7 @@ export function createPost(o: PostOptions, ctx: HandlerContext): SerialHandler {
       );
     }
   };
-  return new SerialHandler(ctx, KIND, deliver);
+  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true });
 }
 
 function postFromTickscript(spec: HandlerSpec): Record<string, unknown> {

@@ -17,12 +17,23 @@ export type Deliver = (event: AlertEvent, previousLevel: Level) => Promise<void>
 export class SerialHandler implements AlertHandler {
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Deliver at once, unchained: set when `deliver` only renders and hands to a journaled sender. */
+  private readonly direct: boolean;
+  private readonly running = new Set<Promise<void>>();
 
+  /**
+   * `sendsOnly`: deliver's only I/O is ctx.send, each send() issued before its first await.
+   * With a journaled sender (which keeps each handler's order itself) events then go to the
+   * journal synchronously, inside the caller's store commit, instead of one microtask apart.
+   */
   constructor(
     private readonly ctx: HandlerContext,
     private readonly kind: string,
     private readonly deliver: Deliver,
-  ) {}
+    opts: { sendsOnly?: boolean } = {},
+  ) {
+    this.direct = opts.sendsOnly === true && ctx.send.journaled === true;
+  }
 
   handle(event: AlertEvent, previousLevel: Level): Promise<void> {
     // Only internal handlers (aggregate, publish) may see NoExternal events (KAPACITOR-COMPAT §5).
@@ -31,16 +42,21 @@ export class SerialHandler implements AlertHandler {
       logFailure(this.ctx, this.kind, event, new Error("handler is closed; event dropped"), "warn");
       return Promise.resolve();
     }
-    const attempt = this.tail.then(() =>
-      this.deliver(event, previousLevel).catch((e: unknown) => logFailure(this.ctx, this.kind, event, e)),
-    );
-    this.tail = attempt;
-    return attempt;
+    const attempt = (): Promise<void> =>
+      this.deliver(event, previousLevel).catch((e: unknown) => logFailure(this.ctx, this.kind, event, e));
+    if (this.direct) {
+      const p = attempt().finally(() => this.running.delete(p));
+      this.running.add(p);
+      return p;
+    }
+    const chained = this.tail.then(attempt);
+    this.tail = chained;
+    return chained;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.tail;
+    await Promise.all([this.tail, ...this.running]);
   }
 }
 

@@ -143,6 +143,13 @@ export interface HttpResponse {
  */
 export interface HttpSender {
   send(req: HttpRequest): Promise<HttpResponse>;
+  /**
+   * True when send() journals the request before it returns and the journal delivers each
+   * handler's requests in that order (the delivery service): a handler then need not wait for
+   * one event's send before the next, and an alert storm's notifications are journaled in the
+   * same commit as the alert states that caused them.
+   */
+  readonly journaled?: boolean;
 }
 
 export interface HandlerDeps {

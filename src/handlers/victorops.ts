@@ -101,7 +101,9 @@ export function createVictorOps(o: VictorOpsOptions, ctx: HandlerContext): Seria
     const c = ctx.config.victorops;
     if (!c.enabled) throw new TickdError(HandlerCodes.DISABLED, "service is not enabled");
     const body = victorOpsBody(event, c.jsonData);
-    for (const key of o.routingKeys) {
+    // Every routing key's request is handed over before the first await (SerialHandler's
+    // sendsOnly); one key failing must not keep the others from being paged.
+    const sends = o.routingKeys.map(async (key) => {
       const url = victorOpsUrl(c, key);
       const logged = redactUrl(url, [c.apiKey]);
       try {
@@ -128,12 +130,12 @@ export function createVictorOps(o: VictorOpsOptions, ctx: HandlerContext): Seria
           );
         }
       } catch (e) {
-        // One key failing must not keep the others from being paged.
         logFailure(ctx, KIND, event, e, "error", { url: logged });
       }
-    }
+    });
+    await Promise.all(sends);
   };
-  return new SerialHandler(ctx, KIND, deliver);
+  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true });
 }
 
 function victorOpsFromTickscript(spec: HandlerSpec): Record<string, unknown> {
