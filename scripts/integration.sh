@@ -24,4 +24,6 @@ if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${INFLUX_URL:-}" ]; then
   eval "$(bash scripts/services.sh env)"
 fi
 echo "test:integration: KAFKA_BROKERS=$KAFKA_BROKERS INFLUX_URL=$INFLUX_URL"
+# The Kafka input's consumer thread runs the compiled worker from dist/.
+npm run build --silent
 npx vitest run --project integration "$@"

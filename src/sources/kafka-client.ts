@@ -10,10 +10,11 @@ import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
 
 import kafkajs from "kafkajs";
-import type { Consumer, KafkaConfig as KafkaJsConfig, Message, Producer, SASLOptions } from "kafkajs";
+import type { Kafka, KafkaConfig as KafkaJsConfig, Message, Producer, SASLOptions } from "kafkajs";
 
 import { coerceError, TickdError } from "../core/errors.js";
-import type { EngineLogger } from "../engine/context.js";
+import type { EngineLogger, LogLevel } from "../engine/context.js";
+import { threadConsumer } from "./kafka-consumer-thread.js";
 
 /** Error codes of the Kafka source and handler. */
 export const KafkaCodes = {
@@ -27,7 +28,6 @@ export const KafkaCodes = {
 
 export interface KafkaRecord {
   readonly offset: string;
-  readonly key: Buffer | null;
   readonly value: Buffer | null;
 }
 
@@ -42,8 +42,12 @@ export interface KafkaBatch {
 export interface KafkaBatchControl {
   /** Marks `offset` processed; the next commit stores `offset + 1`. */
   resolveOffset(offset: string): void;
-  /** Commits the last resolved offset of this batch now (if not yet committed). */
+  /**
+   * Commits the last resolved offset of this batch (if not yet committed). Resolves once the
+   * commit is on its way; a failed commit is logged, and the next one covers it.
+   */
   commit(): Promise<void>;
+  /** Keeps the group membership alive during a long batch. */
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or the batch was revoked by a rebalance. */
   isActive(): boolean;
@@ -132,29 +136,32 @@ export const CONSUMER_FETCH_OPTIONS = {
 } as const;
 
 /**
- * kafkajs `run()` options of every `[[kafka-input]]` consumer. Batches of several partitions
- * are handled concurrently: the engine write is synchronous, so this only overlaps one
- * partition's offset commit / heartbeat round trips with another partition's decoding;
- * order within a partition is unchanged.
+ * kafkajs `run()` options of every `[[kafka-input]]` consumer (in its worker thread): batches
+ * of several partitions are fetched and handed over concurrently; order within a partition is
+ * unchanged.
  */
 export const CONSUMER_RUN_OPTIONS = { partitionsConsumedConcurrently: 4 } as const;
 
 const PICKERS = new WeakMap<Message, (partitions: number) => number>();
 
-/** The kafkajs implementation of {@link KafkaClient}. */
-export const kafkajsClient: KafkaClientFactory = (opts) => {
-  const logger = opts.logger;
-  const { Kafka, logLevel } = kafkajs;
+/**
+ * A kafkajs client for `opts` whose log lines go to `log` (kafkajs' own levels mapped onto
+ * tickd's). Used on the main thread (producers) and in the consumer worker.
+ */
+export function newKafka(
+  opts: Omit<KafkaConnectionOptions, "logger">,
+  log: (level: LogLevel, msg: string, fields: Record<string, unknown>) => void,
+): Kafka {
+  const { logLevel } = kafkajs;
   const config: KafkaJsConfig = {
     clientId: opts.clientId,
     brokers: [...opts.brokers],
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
-      if (logger === undefined) return;
       const level =
         entry.level <= logLevel.ERROR ? "error" : entry.level === logLevel.WARN ? "warn" : "debug";
       const { message, ...rest } = entry.log;
-      logger.log(level, `kafka: ${String(message)}`, { namespace: entry.namespace, ...rest });
+      log(level, `kafka: ${String(message)}`, { namespace: entry.namespace, ...rest });
     },
   };
   if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
@@ -164,11 +171,18 @@ export const kafkajsClient: KafkaClientFactory = (opts) => {
   if (opts.ssl !== undefined) config.ssl = tlsOptions(opts.ssl);
   const sasl = opts.sasl !== undefined ? saslOptions(opts.sasl) : undefined;
   if (sasl !== undefined) config.sasl = sasl;
-  const kafka = new Kafka(config);
+  return new kafkajs.Kafka(config);
+}
 
+/**
+ * The kafkajs implementation of {@link KafkaClient}. Consumers run kafkajs in a worker thread
+ * (kafka-consumer-thread.ts), so fetching and decoding overlap the engine; producers run here.
+ */
+export const kafkajsClient: KafkaClientFactory = (opts) => {
+  const { logger, ...connection } = opts;
+  const kafka = newKafka(connection, (level, msg, fields) => logger?.log(level, msg, fields));
   return {
-    consumer: ({ groupId }) =>
-      wrapConsumer(kafka.consumer({ groupId, allowAutoTopicCreation: false, ...CONSUMER_FETCH_OPTIONS })),
+    consumer: ({ groupId }) => threadConsumer(opts, groupId),
     producer: () => {
       let counter = 0;
       const producer = kafka.producer({
@@ -188,61 +202,6 @@ export const kafkajsClient: KafkaClientFactory = (opts) => {
     },
   };
 };
-
-function wrapConsumer(c: Consumer): KafkaConsumer {
-  let topics: string[] = [];
-  let running = true;
-  const crashListeners: ((e: Error) => void)[] = [];
-  c.on(c.events.CRASH, (ev) => {
-    if (!ev.payload.restart) for (const l of crashListeners) l(coerceError(ev.payload.error));
-  });
-  return {
-    connect: () => c.connect(),
-    async subscribe(ts, { fromBeginning }) {
-      topics = [...ts];
-      await c.subscribe({ topics, fromBeginning });
-    },
-    run: (handler) =>
-      c.run({
-        ...CONSUMER_RUN_OPTIONS,
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async (p) => {
-          const batch: KafkaBatch = {
-            topic: p.batch.topic,
-            partition: p.batch.partition,
-            highWatermark: p.batch.highWatermark,
-            messages: p.batch.messages,
-          };
-          // kafkajs' commitOffsetsIfNecessary() commits nothing with autoCommit off: commit the
-          // last resolved offset of this batch explicitly.
-          let resolved: string | undefined;
-          let committed: string | undefined;
-          await handler(batch, {
-            resolveOffset: (o) => {
-              p.resolveOffset(o);
-              resolved = o;
-            },
-            commit: async () => {
-              if (resolved === undefined || resolved === committed) return;
-              const next = (BigInt(resolved) + 1n).toString();
-              await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-              committed = resolved;
-            },
-            heartbeat: () => p.heartbeat(),
-            isActive: () => running && p.isRunning() && !p.isStale(),
-          });
-        },
-      }),
-    pause: () => c.pause(topics.map((topic) => ({ topic }))),
-    resume: () => c.resume(topics.map((topic) => ({ topic }))),
-    async disconnect() {
-      running = false;
-      await c.disconnect();
-    },
-    onCrash: (l) => void crashListeners.push(l),
-  };
-}
 
 function wrapProducer(p: Producer): KafkaProducer {
   return {

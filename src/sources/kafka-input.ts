@@ -3,8 +3,9 @@
  * points into the engine (TaskService.write, synchronous) under the input's db/rp.
  *
  * Delivery: at-least-once. Offsets are resolved only after the points of a message entered
- * the engine and committed at the end of every batch (kafkajs `resolveOffset`, then an
- * explicit `commitOffsets` of the last resolved offset + 1), so a stop/crash/rebalance replays at most the uncommitted tail.
+ * the engine and committed at the end of every batch (the last resolved offset + 1), so a
+ * stop/crash/rebalance replays at most the uncommitted tail. With kafkajsClient the consumer
+ * fetches in a worker thread, up to 8 batches ahead of the engine (kafka-consumer-thread.ts).
  * A bad message (nothing decodable) is counted, logged with topic/partition/offset and
  * skipped; bad lines inside a message are counted and logged, the good lines kept.
  *

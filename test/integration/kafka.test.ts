@@ -10,12 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { alertJsonLine } from "../../src/alert/alert-json.js";
 import type { AlertEvent } from "../../src/core/alert-event.js";
+import type { Point } from "../../src/core/types.js";
 import { Level, levelName } from "../../src/core/types.js";
 import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
 import { createHandlerFactory } from "../../src/handlers/index.js";
 import { partitionFor } from "../../src/handlers/kafka.js";
 import { TaskManager } from "../../src/server/task-manager.js";
-import { startKafkaInputs, type KafkaInputSettings } from "../../src/sources/kafka-input.js";
+import {
+  startKafkaInputs,
+  type KafkaInputs,
+  type KafkaInputSettings,
+} from "../../src/sources/kafka-input.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { alertEvent, handlerConfig } from "../unit/handlers/helpers.js";
 
@@ -194,16 +199,32 @@ describe("kafka input (real broker)", () => {
   it("restarted mid-stream (stop + start, same group) skips no point: at-least-once", async () => {
     const e = engine();
     const groupId = `g-${randomUUID()}`;
-    const deps = { tasks: e.tm, logger: { log: () => undefined } };
-    let first = await startKafkaInputs([input(groupId)], deps);
-    await until("some points", () => first.stats()[0]!.points >= 20_000);
-    await first.stop();
+    // The first run stops from inside the engine once 20k points are in: mid-stream however
+    // fast the input reads (it fetches ahead of the engine).
+    let written = 0;
+    let stopping: Promise<void> | undefined;
+    const running: { inputs?: KafkaInputs } = {};
+    const firstDeps = {
+      tasks: {
+        write: (db: string, rp: string, points: readonly Point[]) => {
+          e.tm.write(db, rp, points);
+          written += points.length;
+          if (written >= 20_000 && running.inputs !== undefined) stopping ??= running.inputs.stop();
+        },
+      },
+      logger: { log: () => undefined },
+    };
+    let first = await startKafkaInputs([input(groupId)], firstDeps);
+    running.inputs = first;
+    await until("some points", () => stopping !== undefined);
+    await stopping;
     const seenFirst = first.stats()[0]!;
+    expect(seenFirst.points).toBe(written);
     expect(seenFirst.messages).toBeLessThan(totalMessages);
     const committedBefore = await committedCount(groupId);
     expect(committedBefore).toBeGreaterThan(0);
     expect(committedBefore).toBeLessThanOrEqual(seenFirst.messages);
-    first = await startKafkaInputs([input(groupId)], deps);
+    first = await startKafkaInputs([input(groupId)], { tasks: e.tm, logger: { log: () => undefined } });
     try {
       // The second run must read at least everything the first did not commit.
       await until("the rest", () => committedBefore + first.stats()[0]!.messages >= totalMessages);

@@ -35,7 +35,7 @@ describe("SerialHandler", () => {
     // Synchronously, before any microtask: inside the caller's store commit.
     expect(sent).toEqual(["a http://127.0.0.1:9/x", "b http://127.0.0.1:9/x", "c http://127.0.0.1:9/x"]);
     let closed = false;
-    const closing = h.close!().then(() => (closed = true));
+    const closing = Promise.resolve(h.close!()).then(() => (closed = true));
     await Promise.resolve();
     expect(closed).toBe(false);
     open();

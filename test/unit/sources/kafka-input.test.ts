@@ -42,7 +42,6 @@ function scripted() {
         highWatermark: String(firstOffset + values.length + 5),
         messages: values.map((v, i) => ({
           offset: String(firstOffset + i),
-          key: null,
           value: Buffer.from(v),
         })),
       },
