@@ -145,16 +145,22 @@ export function threadConsumer(opts: KafkaConnectionOptions, groupId: string): K
       worker = new Worker(workerFile(), { workerData: setup });
       const w = worker;
       w.on("message", onMessage);
+      let failure: Error | undefined;
       exited = new Promise((resolve) => {
         w.on("exit", (code) => {
-          const err = new Error(`kafka consumer thread exited (code ${code})`);
+          const err = new Error(
+            `kafka consumer thread exited (code ${code})${failure !== undefined ? `: ${failure.message}` : ""}`,
+          );
           for (const c of calls.values()) c.reject(err);
           calls.clear();
           if (!stopping) crashed(err);
           resolve();
         });
       });
-      w.on("error", (e) => logger?.log("error", "kafka consumer thread failed", { error: e.message }));
+      w.on("error", (e) => {
+        failure = e;
+        logger?.log("error", "kafka consumer thread failed", { error: e.message });
+      });
       return call({ op: "connect" });
     },
     subscribe: (topics, { fromBeginning }) => call({ op: "subscribe", topics: [...topics], fromBeginning }),
