@@ -81,6 +81,7 @@ export function threadConsumer(opts: KafkaConnectionOptions, groupId: string): K
       partition: m.partition,
       highWatermark: m.highWatermark,
       messages,
+      values: buf,
     };
     let resolved: string | undefined;
     let committed: string | undefined;

@@ -34,16 +34,25 @@ function scripted() {
       throw new Error("unused");
     },
   };
-  const feed = async (values: string[], firstOffset = 0) => {
+  /** `backToBack`: the values as views of one buffer, as the consumer thread hands them. */
+  const feed = async (values: string[], firstOffset = 0, backToBack = false) => {
+    const all = Buffer.from(values.join(""));
+    let at = 0;
+    const messages = values.map((v, i) => {
+      const len = Buffer.byteLength(v);
+      at += len;
+      return {
+        offset: String(firstOffset + i),
+        value: backToBack ? all.subarray(at - len, at) : Buffer.from(v),
+      };
+    });
     await handler!(
       {
         topic: "metrics",
         partition: 0,
         highWatermark: String(firstOffset + values.length + 5),
-        messages: values.map((v, i) => ({
-          offset: String(firstOffset + i),
-          value: Buffer.from(v),
-        })),
+        messages,
+        ...(backToBack ? { values: all } : {}),
       },
       {
         resolveOffset: (o) => void calls.push(`resolve ${o}`),
@@ -104,6 +113,41 @@ describe("kafka input", () => {
     );
     await inputs.stop();
     expect(s.calls.at(-1)).toBe("disconnect");
+  });
+
+  it("parses newline-terminated messages handed back to back in one call, else message by message", async () => {
+    const s = scripted();
+    const written: unknown[] = [];
+    const logs: { msg: string; fields?: Record<string, unknown> }[] = [];
+    const inputs = await startKafkaInputs([INPUT], {
+      tasks: {
+        write: (_db: string, _rp: string, pts: readonly Point[]) => {
+          s.calls.push(`write ${pts.length}`);
+          written.push(...pts.map((p) => p.fields.v));
+        },
+      },
+      logger: { log: (_l, msg, fields) => void logs.push(fields === undefined ? { msg } : { msg, fields }) },
+      clientFactory: s.factory,
+      writeChunk: 3,
+    });
+    const start = s.calls.length;
+    // One parse: the points in chunks, then the batch's last offset (an empty message is fine).
+    await s.feed(["cpu v=1 1\n", "cpu v=2 2\n", "", "cpu v=3 3\ncpu v=4 4\n"], 10, true);
+    expect(s.calls.slice(start)).toEqual(["write 3", "write 1", "resolve 13", "commit"]);
+    expect(written).toEqual([1, 2, 3, 4]);
+    expect(inputs.stats()[0]).toMatchObject({ messages: 4, points: 4, badMessages: 0, badLines: 0 });
+    // A message without its final newline: joined, its line would run into the next one.
+    const mark = s.calls.length;
+    await s.feed(["cpu v=5 5", "cpu v=6 6\n"], 20, true);
+    expect(s.calls.slice(mark)).toEqual(["write 2", "resolve 21", "commit"]);
+    expect(written.slice(4)).toEqual([5, 6]);
+    // A bad line: message by message, so the log names its offset.
+    await s.feed(["cpu v=7 7\n", "bad line\n", "cpu v=8 8\n"], 30, true);
+    expect(written.slice(6)).toEqual([7, 8]);
+    const bad = logs.find((l) => l.msg === "kafka-input: skipped bad message");
+    expect(bad?.fields).toMatchObject({ offset: "31" });
+    expect(inputs.stats()[0]).toMatchObject({ messages: 9, points: 8, badMessages: 1, badLines: 1 });
+    await inputs.stop();
   });
 
   it("pauses when shouldPause() says so and resumes after", async () => {
