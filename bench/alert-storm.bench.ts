@@ -18,12 +18,10 @@ import { join } from "node:path";
 
 import { loadConfig } from "../src/config/index.js";
 import type { Point } from "../src/core/types.js";
-import { InhibitorRegistry } from "../src/engine/inhibitors.js";
 import { startDaemon } from "../src/server/daemon.js";
 import { createLogger } from "../src/server/logger.js";
-import { TaskManager } from "../src/server/task-manager.js";
 import { openStore } from "../src/store/index.js";
-import type { Bench, BenchResult } from "./harness.js";
+import { benchTaskManager, type Bench, type BenchResult } from "./harness.js";
 
 const HOSTS = 5000;
 const ROUNDS = 6;
@@ -54,15 +52,7 @@ async function storm(write: Write): Promise<number> {
 async function engineOnly(): Promise<number> {
   const store = openStore(":memory:");
   try {
-    const tm = new TaskManager({
-      store,
-      alerts: { collect: () => undefined },
-      logger: { log: () => undefined },
-      serverInfo: { Hostname: "bench", ClusterID: "", ServerID: "" },
-      inhibitors: new InhibitorRegistry(),
-      now: () => Date.now() * 1e6,
-    });
-    tm.define({ id: "cpu", status: "enabled", script: SCRIPT });
+    const tm = benchTaskManager(store, SCRIPT, () => undefined);
     return await storm((db, rp, p) => tm.write(db, rp, p));
   } finally {
     store.close();

@@ -3,6 +3,9 @@
  * name, prints a table and writes bench/results.json (pinned shape, DESIGN.md §5).
  * Figures are printed, never asserted.
  */
+import { InhibitorRegistry } from "../src/engine/inhibitors.js";
+import { TaskManager } from "../src/server/task-manager.js";
+import type { Store } from "../src/store/index.js";
 
 export interface BenchResult {
   name: string;
@@ -38,4 +41,18 @@ export function opsPerSecond(fn: () => number, ms = 1500, rounds = 3): number {
     best = Math.max(best, (ops * 1000) / (now - start));
   }
   return best;
+}
+
+/** A TaskManager over `store` running `script` as the enabled task "cpu"; logs dropped. */
+export function benchTaskManager(store: Store, script: string, onAlert: () => void): TaskManager {
+  const tm = new TaskManager({
+    store,
+    alerts: { collect: onAlert },
+    logger: { log: () => undefined },
+    serverInfo: { Hostname: "bench", ClusterID: "", ServerID: "" },
+    inhibitors: new InhibitorRegistry(),
+    now: () => Date.now() * 1e6,
+  });
+  tm.define({ id: "cpu", status: "enabled", script });
+  return tm;
 }

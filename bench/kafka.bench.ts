@@ -18,8 +18,6 @@
 import { randomUUID } from "node:crypto";
 import kafkajs from "kafkajs";
 
-import { InhibitorRegistry } from "../src/engine/inhibitors.js";
-import { TaskManager } from "../src/server/task-manager.js";
 import { parseLineProtocol } from "../src/core/line-protocol.js";
 import {
   CONSUMER_FETCH_OPTIONS,
@@ -29,7 +27,7 @@ import {
 } from "../src/sources/kafka-client.js";
 import { startKafkaInputs } from "../src/sources/kafka-input.js";
 import { openStore } from "../src/store/index.js";
-import type { Bench, BenchResult } from "./harness.js";
+import { benchTaskManager, type Bench, type BenchResult } from "./harness.js";
 
 const S = 1e9;
 const HOSTS = 200;
@@ -164,7 +162,7 @@ async function tickdConsume(
 ): Promise<{ rate: number; alerts: number }> {
   const store = openStore(":memory:");
   let alerts = 0;
-  const tm = newTaskManager(store, () => void alerts++);
+  const tm = benchTaskManager(store, SCRIPT, () => void alerts++);
   let first = 0;
   const timed: KafkaClientFactory = (o) => {
     const c = kafkajsClient(o);
@@ -209,19 +207,6 @@ async function tickdConsume(
   return { rate: (total * 1000) / (end - first), alerts };
 }
 
-function newTaskManager(store: ReturnType<typeof openStore>, onAlert: () => void): TaskManager {
-  const tm = new TaskManager({
-    store,
-    alerts: { collect: onAlert },
-    logger: { log: () => undefined },
-    serverInfo: { Hostname: "bench", ClusterID: "", ServerID: "" },
-    inhibitors: new InhibitorRegistry(),
-    now: () => Date.now() * 1e6,
-  });
-  tm.define({ id: "cpu", status: "enabled", script: SCRIPT });
-  return tm;
-}
-
 /**
  * The main thread's share without Kafka: parse and engine as the input runs them on batches
  * of about 1 MB (one parse per batch of newline-terminated messages, writes of up to 5000
@@ -244,7 +229,7 @@ function cpuFloor(sh: Shape): number {
   let ms = 0;
   for (let pass = 0; pass < 2; pass++) {
     const store = openStore(":memory:");
-    const tm = newTaskManager(store, () => undefined);
+    const tm = benchTaskManager(store, SCRIPT, () => undefined);
     const t = performance.now();
     for (const b of batches) {
       const pts = parseLineProtocol(b, { precision: "n", now: 0 }).points;

@@ -29,6 +29,7 @@ import { decodeMessage, type KafkaInputFormat } from "./kafka-format.js";
 
 const EMPTY = Buffer.alloc(0);
 const C_NL = 10;
+const DEFAULT_WRITE_CHUNK = 5000;
 
 /** The `[[kafka-input]]` table (structurally src/config's KafkaInputConfig). */
 export interface KafkaInputSettings {
@@ -84,7 +85,10 @@ export interface KafkaInputs {
   stats(): KafkaInputStats[];
 }
 
+/** One running input: its settings, the shared deps, its consumer and its counters. */
 interface Runner {
+  c: KafkaInputSettings;
+  deps: KafkaInputDeps;
   consumer: KafkaConsumer;
   stats: KafkaInputStats;
   lagByPartition: Map<string, number>;
@@ -155,6 +159,8 @@ async function startOne(
   const client = factory({ clientId: `tickd-${c.name}`, brokers: c.brokers, logger: deps.logger });
   const consumer = client.consumer({ groupId: c.groupId });
   const runner: Runner = {
+    c,
+    deps,
     consumer,
     stats: {
       name: c.name,
@@ -178,7 +184,7 @@ async function startOne(
   try {
     await consumer.connect();
     await consumer.subscribe(c.topics, { fromBeginning: deps.fromBeginning ?? true });
-    await consumer.run((batch, control) => processBatch(c, deps, runner, batch, control));
+    await consumer.run((batch, control) => processBatch(runner, batch, control));
   } catch (e) {
     try {
       await consumer.disconnect();
@@ -201,7 +207,8 @@ async function startOne(
   return runner;
 }
 
-function maybePause(deps: KafkaInputDeps, r: Runner): void {
+function maybePause(r: Runner): void {
+  const deps = r.deps;
   const shouldPause = deps.shouldPause;
   if (shouldPause === undefined || r.stats.paused || !shouldPause()) return;
   r.stats.paused = true;
@@ -220,46 +227,91 @@ function maybePause(deps: KafkaInputDeps, r: Runner): void {
   r.pauseTimer = setTimeout(poll, deps.pausePollMs ?? 100);
 }
 
-async function processBatch(
-  c: KafkaInputSettings,
-  deps: KafkaInputDeps,
+async function processBatch(r: Runner, batch: KafkaBatch, control: KafkaBatchControl): Promise<void> {
+  r.stats.batches++;
+  const now = r.deps.nowNs?.() ?? Date.now() * 1e6;
+  if (!wholeBatch(r, batch, control, now)) await messageByMessage(r, batch, control, now);
+  try {
+    await control.commit();
+  } catch (e) {
+    // Not fatal: the next commit covers these offsets, or a restart re-reads them (at-least-once).
+    r.deps.logger.log("warn", "kafka-input: offset commit failed", {
+      input: r.c.name,
+      topic: batch.topic,
+      partition: batch.partition,
+      error: coerceError(e).message,
+    });
+  }
+  const last = batch.messages[batch.messages.length - 1];
+  if (last !== undefined) {
+    const lag = Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n);
+    r.lagByPartition.set(`${batch.topic}\0${batch.partition}`, Math.max(0, lag));
+  }
+  maybePause(r);
+}
+
+/**
+ * Line protocol, every message ending in a newline and the values back to back: one parse of
+ * the whole batch gives exactly the points the messages give one by one (no line spans two
+ * messages), without the per-call cost that dominates one-line messages (Telegraf's kafka
+ * output writes one metric per message). Returns false, having done nothing, when that does
+ * not hold or a line is bad: the per-message path then attributes the errors to offsets.
+ */
+function wholeBatch(r: Runner, batch: KafkaBatch, control: KafkaBatchControl, now: number): boolean {
+  const values = batch.values;
+  const msgs = batch.messages;
+  const last = msgs[msgs.length - 1];
+  if (r.c.format !== "line-protocol" || values === undefined || last === undefined || !control.isActive())
+    return false;
+  for (const m of msgs) {
+    const v = m.value;
+    if (v !== null && v.length > 0 && v[v.length - 1] !== C_NL) return false;
+  }
+  const res = decodeMessage(r.c.format, values, now);
+  if (res.errors.length > 0) return false;
+  r.stats.messages += msgs.length;
+  const pts = res.points;
+  const chunk = r.deps.writeChunk ?? DEFAULT_WRITE_CHUNK;
+  for (let i = 0; i < pts.length; i += chunk)
+    writePoints(r, batch, pts.length <= chunk ? pts : pts.slice(i, i + chunk), last.offset);
+  control.resolveOffset(last.offset);
+  return true;
+}
+
+/** Decodes message by message, writing in chunks and resolving each chunk's last offset. */
+async function messageByMessage(
   r: Runner,
   batch: KafkaBatch,
   control: KafkaBatchControl,
+  now: number,
 ): Promise<void> {
   const st = r.stats;
-  st.batches++;
-  const chunk = deps.writeChunk ?? 5000;
-  const now = deps.nowNs?.() ?? Date.now() * 1e6;
+  const chunk = r.deps.writeChunk ?? DEFAULT_WRITE_CHUNK;
   let pending: Point[] = [];
   let pendingOffset: string | undefined;
   let lastHeartbeat = Date.now();
 
   const flush = (): void => {
     if (pending.length > 0) {
-      writePoints(c, deps, st, batch, pending, pendingOffset);
+      writePoints(r, batch, pending, pendingOffset);
       pending = [];
     }
     if (pendingOffset !== undefined) control.resolveOffset(pendingOffset);
     pendingOffset = undefined;
   };
 
-  if (c.format === "line-protocol" && wholeBatch(c, deps, st, batch, control, now, chunk)) {
-    await finishBatch(c, deps, r, batch, control);
-    return;
-  }
   for (const m of batch.messages) {
     if (!control.isActive()) break;
     st.messages++;
-    const res = decodeMessage(c.format, m.value ?? EMPTY, now);
+    const res = decodeMessage(r.c.format, m.value ?? EMPTY, now);
     if (res.errors.length > 0) {
       st.badLines += res.errors.length;
       if (res.bad) st.badMessages++;
-      deps.logger.log(
+      r.deps.logger.log(
         "warn",
         res.bad ? "kafka-input: skipped bad message" : "kafka-input: skipped bad lines",
         {
-          input: c.name,
+          input: r.c.name,
           topic: batch.topic,
           partition: batch.partition,
           offset: m.offset,
@@ -281,60 +333,18 @@ async function processBatch(
     }
   }
   flush();
-  await finishBatch(c, deps, r, batch, control);
-}
-
-/**
- * Line protocol, every message ending in a newline and the values back to back: one parse of
- * the whole batch gives exactly the points the messages give one by one (no line spans two
- * messages), without the per-call cost that dominates one-line messages (Telegraf's kafka
- * output writes one metric per message). Returns false, having done nothing, when that does
- * not hold or a line is bad: the per-message path then attributes the errors to offsets.
- */
-function wholeBatch(
-  c: KafkaInputSettings,
-  deps: KafkaInputDeps,
-  st: KafkaInputStats,
-  batch: KafkaBatch,
-  control: KafkaBatchControl,
-  now: number,
-  chunk: number,
-): boolean {
-  const values = batch.values;
-  const msgs = batch.messages;
-  const last = msgs[msgs.length - 1];
-  if (values === undefined || last === undefined || !control.isActive()) return false;
-  for (const m of msgs) {
-    const v = m.value;
-    if (v !== null && v.length > 0 && v[v.length - 1] !== C_NL) return false;
-  }
-  const res = decodeMessage(c.format, values, now);
-  if (res.errors.length > 0) return false;
-  st.messages += msgs.length;
-  const pts = res.points;
-  for (let i = 0; i < pts.length; i += chunk)
-    writePoints(c, deps, st, batch, pts.length <= chunk ? pts : pts.slice(i, i + chunk), last.offset);
-  control.resolveOffset(last.offset);
-  return true;
 }
 
 /** Hands points to the engine. A failure there is logged and counted, not blamed on the message. */
-function writePoints(
-  c: KafkaInputSettings,
-  deps: KafkaInputDeps,
-  st: KafkaInputStats,
-  batch: KafkaBatch,
-  points: Point[],
-  offset: string | undefined,
-): void {
+function writePoints(r: Runner, batch: KafkaBatch, points: Point[], offset: string | undefined): void {
   try {
-    deps.tasks.write(c.db, c.rp, points);
-    st.points += points.length;
+    r.deps.tasks.write(r.c.db, r.c.rp, points);
+    r.stats.points += points.length;
   } catch (e) {
     // Re-reading the message would fail the same way.
-    st.writeErrors += points.length;
-    deps.logger.log("error", "kafka-input: engine rejected points", {
-      input: c.name,
+    r.stats.writeErrors += points.length;
+    r.deps.logger.log("error", "kafka-input: engine rejected points", {
+      input: r.c.name,
       topic: batch.topic,
       partition: batch.partition,
       offset,
@@ -342,31 +352,4 @@ function writePoints(
       error: coerceError(e).message,
     });
   }
-}
-
-/** The batch's commit and lag snapshot, then the backpressure check. */
-async function finishBatch(
-  c: KafkaInputSettings,
-  deps: KafkaInputDeps,
-  r: Runner,
-  batch: KafkaBatch,
-  control: KafkaBatchControl,
-): Promise<void> {
-  try {
-    await control.commit();
-  } catch (e) {
-    // Not fatal: the next commit covers these offsets, or a restart re-reads them (at-least-once).
-    deps.logger.log("warn", "kafka-input: offset commit failed", {
-      input: c.name,
-      topic: batch.topic,
-      partition: batch.partition,
-      error: coerceError(e).message,
-    });
-  }
-  const last = batch.messages[batch.messages.length - 1];
-  if (last !== undefined) {
-    const lag = Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n);
-    r.lagByPartition.set(`${batch.topic}\0${batch.partition}`, Math.max(0, lag));
-  }
-  maybePause(deps, r);
 }

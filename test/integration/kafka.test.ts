@@ -12,16 +12,15 @@ import { alertJsonLine } from "../../src/alert/alert-json.js";
 import type { AlertEvent } from "../../src/core/alert-event.js";
 import type { Point } from "../../src/core/types.js";
 import { Level, levelName } from "../../src/core/types.js";
-import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
 import { createHandlerFactory } from "../../src/handlers/index.js";
 import { partitionFor } from "../../src/handlers/kafka.js";
-import { TaskManager } from "../../src/server/task-manager.js";
 import {
   startKafkaInputs,
   type KafkaInputs,
   type KafkaInputSettings,
 } from "../../src/sources/kafka-input.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { testTaskManager } from "../support/engine.js";
 import { alertEvent, handlerConfig } from "../unit/handlers/helpers.js";
 
 /** The running broker, or a clear error saying how to start one (never a silent skip). */
@@ -85,14 +84,7 @@ function engine() {
   const store = openStore(":memory:");
   stores.push(store);
   const events: AlertEvent[] = [];
-  const tm = new TaskManager({
-    store,
-    alerts: { collect: (e) => void events.push(e) },
-    logger: { log: () => undefined },
-    serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
-    inhibitors: new InhibitorRegistry(),
-    now: () => Date.now() * 1e6,
-  });
+  const tm = testTaskManager(store, (e) => void events.push(e));
   tm.define({ id: "cpu", script: SCRIPT, status: "enabled" });
   return { tm, events, close: () => store.close() };
 }

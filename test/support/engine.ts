@@ -1,10 +1,12 @@
 /** Builds a running task from TICKscript text with a recording alert sink and logger. */
 import type { AlertEvent } from "../../src/core/alert-event.js";
 import type { Point } from "../../src/core/types.js";
-import type { AlertStatePersistence, InfluxAccess } from "../../src/engine/context.js";
+import type { AlertSink, AlertStatePersistence, InfluxAccess } from "../../src/engine/context.js";
 import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
 import { Task } from "../../src/engine/task.js";
 import { checkScript } from "../../src/pipeline/check.js";
+import { TaskManager, type TaskManagerDeps } from "../../src/server/task-manager.js";
+import type { Store } from "../../src/store/index.js";
 import { formatDiagnostic } from "../../grammar/diagnostic.js";
 
 export interface Recorded {
@@ -57,4 +59,24 @@ const S = 1e9;
 
 export function pt(name: string, tags: Record<string, string>, fields: Point["fields"], sec: number): Point {
   return { name, tags, fields, time: sec * S };
+}
+
+/**
+ * A TaskManager over `store` for tests: the given alert sink, quiet logs, a fixed server,
+ * a fresh inhibitor registry and the wall clock; `over` replaces any of them.
+ */
+export function testTaskManager(
+  store: Store,
+  collect: AlertSink["collect"],
+  over: Partial<TaskManagerDeps> = {},
+): TaskManager {
+  return new TaskManager({
+    store,
+    alerts: { collect },
+    logger: { log: () => undefined },
+    serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
+    inhibitors: new InhibitorRegistry(),
+    now: () => Date.now() * 1e6,
+    ...over,
+  });
 }

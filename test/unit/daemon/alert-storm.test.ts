@@ -1,11 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/config/index.js";
-import { startDaemon } from "../../../src/server/daemon.js";
-import { createLogger } from "../../../src/server/logger.js";
+import { startDaemonIn } from "../../support/in-process-daemon.js";
 import { startReceiver } from "../../support/receiver.js";
 
 const SCRIPT = `dbrp "telegraf"."autogen"
@@ -21,31 +17,9 @@ describe("an alert storm through the daemon", () => {
   it("commits every group's alert state, topic event and notification before write() returns", async () => {
     const rx = await startReceiver();
     cleanups.push(() => rx.close());
-    const dir = mkdtempSync(join(tmpdir(), "tickd-storm-"));
-    mkdirSync(join(dir, "tasks"));
-    mkdirSync(join(dir, "handlers"));
-    writeFileSync(join(dir, "tasks", "cpu.tick"), SCRIPT);
-    writeFileSync(
-      join(dir, "handlers", "hook.yaml"),
-      `topic: cpu\nid: hook\nkind: post\noptions:\n  url: ${rx.url}/hook\n`,
-    );
-    const { config } = loadConfig({ env: {} });
-    const daemon = await startDaemon({
-      config: {
-        ...config,
-        http: { ...config.http, bindAddress: "127.0.0.1:0" },
-        storage: { ...config.storage, dir: join(dir, "data") },
-        load: {
-          ...config.load,
-          enabled: true,
-          tasksDir: join(dir, "tasks"),
-          handlersDir: join(dir, "handlers"),
-        },
-        influxdb: [],
-        kafkaInput: [],
-      },
-      logger: createLogger({ level: "silent" }),
-      version: "test",
+    const { daemon, dir } = await startDaemonIn({
+      tasks: { "cpu.tick": SCRIPT },
+      handlers: { "hook.yaml": `topic: cpu\nid: hook\nkind: post\noptions:\n  url: ${rx.url}/hook\n` },
     });
     cleanups.push(() => daemon.stop());
     const hosts = Array.from({ length: 50 }, (_, i) => `h${String(i).padStart(2, "0")}`);

@@ -1,18 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../../src/core/alert-event.js";
 import { Level } from "../../../src/core/types.js";
-import { loadConfig } from "../../../src/config/index.js";
-import { InhibitorRegistry } from "../../../src/engine/inhibitors.js";
-import { startDaemon } from "../../../src/server/daemon.js";
-import { createLogger } from "../../../src/server/logger.js";
 import { engineMetrics, type EngineMetricsDeps } from "../../../src/server/metrics.js";
-import { TaskManager } from "../../../src/server/task-manager.js";
 import type { TaskView } from "../../../src/server/task-service.js";
 import type { KafkaInputStats } from "../../../src/sources/kafka-input.js";
 import { openStore, type Store } from "../../../src/store/index.js";
+import { testTaskManager } from "../../support/engine.js";
+import { startDaemonIn } from "../../support/in-process-daemon.js";
 
 const S = 1e9;
 const SCRIPT = `dbrp "telegraf"."autogen"
@@ -29,14 +23,7 @@ function setup() {
   cleanups.push(() => store.close());
   const events: AlertEvent[] = [];
   let now = 1_700_000_000 * S;
-  const tm = new TaskManager({
-    store,
-    alerts: { collect: (e) => void events.push(e) },
-    logger: { log: () => undefined },
-    serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
-    inhibitors: new InhibitorRegistry(),
-    now: () => (now += S),
-  });
+  const tm = testTaskManager(store, (e) => void events.push(e), { now: () => (now += S) });
   cleanups.push(() => tm.stopAll());
   return { tm, events };
 }
@@ -256,28 +243,7 @@ describe("engineMetrics rendering", () => {
 
 describe("GET /metrics of the daemon", () => {
   it("answers the task's counters after a write, next to the delivery metrics", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tickd-metrics-"));
-    mkdirSync(join(dir, "tasks"));
-    mkdirSync(join(dir, "handlers"));
-    writeFileSync(join(dir, "tasks", "cpu.tick"), `${SCRIPT}.topic('cpu')`);
-    const { config } = loadConfig({ env: {} });
-    const daemon = await startDaemon({
-      config: {
-        ...config,
-        http: { ...config.http, bindAddress: "127.0.0.1:0" },
-        storage: { ...config.storage, dir: join(dir, "data") },
-        load: {
-          ...config.load,
-          enabled: true,
-          tasksDir: join(dir, "tasks"),
-          handlersDir: join(dir, "handlers"),
-        },
-        influxdb: [],
-        kafkaInput: [],
-      },
-      logger: createLogger({ level: "silent" }),
-      version: "test",
-    });
+    const { daemon } = await startDaemonIn({ tasks: { "cpu.tick": `${SCRIPT}.topic('cpu')` } });
     cleanups.push(() => daemon.stop());
     const url = `http://127.0.0.1:${daemon.port}`;
     const w = await fetch(`${url}/write?db=telegraf&rp=autogen&precision=s`, {

@@ -4,9 +4,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../../src/core/alert-event.js";
 import { levelName } from "../../../src/core/types.js";
-import { InhibitorRegistry } from "../../../src/engine/inhibitors.js";
-import { TaskManager } from "../../../src/server/task-manager.js";
 import { openStore, type Store } from "../../../src/store/index.js";
+import { testTaskManager } from "../../support/engine.js";
 
 const S = 1e9;
 const SCRIPT = `dbrp "telegraf"."autogen"
@@ -23,14 +22,7 @@ function setup(path = join(mkdtempSync(join(tmpdir(), "tickd-tm-")), "tickd.db")
   stores.push(store);
   const events: AlertEvent[] = [];
   let now = 1_700_000_000 * S;
-  const tm = new TaskManager({
-    store,
-    alerts: { collect: (e) => void events.push(e) },
-    logger: { log: () => undefined },
-    serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
-    inhibitors: new InhibitorRegistry(),
-    now: () => (now += S),
-  });
+  const tm = testTaskManager(store, (e) => void events.push(e), { now: () => (now += S) });
   return { tm, store, events, path };
 }
 
@@ -108,14 +100,7 @@ describe("TaskManager", () => {
   it("writes one write's alert states in one commit, seen by the event sinks as open", () => {
     const { store, path } = setup();
     const open: boolean[] = [];
-    const tm = new TaskManager({
-      store,
-      alerts: { collect: () => void open.push(store.db.inTransaction) },
-      logger: { log: () => undefined },
-      serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
-      inhibitors: new InhibitorRegistry(),
-      now: () => Date.now() * 1e6,
-    });
+    const tm = testTaskManager(store, () => void open.push(store.db.inTransaction));
     tm.define({ id: "cpu", script: SCRIPT, status: "enabled" });
     tm.write("telegraf", "autogen", [cpu("a", 95, 1), cpu("b", 95, 1), cpu("c", 95, 1)]);
     expect(open).toEqual([true, true, true]);
@@ -148,17 +133,11 @@ describe("global handlers ([victorops] global = true)", () => {
     const store = openStore(":memory:");
     stores.push(store);
     const routes: { topics: string[]; kinds: string[] }[] = [];
-    const tm = new TaskManager({
+    const tm = testTaskManager(
       store,
-      alerts: {
-        collect: (_e, r) => void routes.push({ topics: r.topics, kinds: r.handlers.map((h) => h.kind) }),
-      },
-      logger: { log: () => undefined },
-      serverInfo: { Hostname: "h", ClusterID: "", ServerID: "" },
-      inhibitors: new InhibitorRegistry(),
-      now: () => 1,
-      globalHandlers: ["victorOps"],
-    });
+      (_e, r) => void routes.push({ topics: r.topics, kinds: r.handlers.map((h) => h.kind) }),
+      { now: () => 1, globalHandlers: ["victorOps"] },
+    );
     tm.define({ id: "a", script: SCRIPT.replace(".stateChangesOnly()", ""), status: "enabled" });
     tm.define({
       id: "b",
