@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { REPO, runBuilt } from "../support/cli.js";
-import { startTickd, type TickdProcess } from "../support/daemon.js";
+import { startTickd, type TickdProcess, cpuScript } from "../support/daemon.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 
 const running: TickdProcess[] = [];
@@ -24,18 +24,6 @@ async function receiver(): Promise<Receiver> {
   const r = await startReceiver();
   receivers.push(r);
   return r;
-}
-
-function cpuScript(hook: string): string {
-  return `dbrp "telegraf"."autogen"
-stream
-    |from().measurement('cpu').groupBy('host')
-    |alert()
-        .id('{{ .Name }}/{{ index .Tags "host" }}')
-        .crit(lambda: "usage_idle" < 10.0)
-        .stateChangesOnly()
-        .post('${hook}')
-`;
 }
 
 async function write(

@@ -3,7 +3,7 @@
  * surviving kill -9, the deliveries API and /metrics.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { startTickd, type TickdProcess } from "../support/daemon.js";
+import { startTickd, type TickdProcess, cpuScript } from "../support/daemon.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 
 const running: TickdProcess[] = [];
@@ -20,18 +20,6 @@ const FAST_RETRIES = `
   backoff-max = "100ms"
   concurrency = 1
 `;
-
-function cpuScript(hook: string): string {
-  return `dbrp "telegraf"."autogen"
-stream
-    |from().measurement('cpu').groupBy('host')
-    |alert()
-        .id('{{ .Name }}/{{ index .Tags "host" }}')
-        .crit(lambda: "usage_idle" < 10.0)
-        .stateChangesOnly()
-        .post('${hook}')
-`;
-}
 
 async function tickd(opts: Parameters<typeof startTickd>[0]): Promise<TickdProcess> {
   const t = await startTickd(opts);

@@ -142,3 +142,16 @@ export async function startTickd(opts: TickdOptions = {}): Promise<TickdProcess>
     },
   };
 }
+
+/** A stream task alerting CRITICAL on cpu usage_idle < 10 per host, posting each change to `hook`. */
+export function cpuScript(hook: string): string {
+  return `dbrp "telegraf"."autogen"
+stream
+    |from().measurement('cpu').groupBy('host')
+    |alert()
+        .id('{{ .Name }}/{{ index .Tags "host" }}')
+        .crit(lambda: "usage_idle" < 10.0)
+        .stateChangesOnly()
+        .post('${hook}')
+`;
+}
