@@ -156,8 +156,9 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
 
     fromTickscript(spec) {
       const entry = lookup(spec.kind);
-      const options = entry.fromTickscript(spec);
+      let options: Record<string, unknown>;
       try {
+        options = entry.fromTickscript(spec);
         entry.optionsSchema.parse(options);
       } catch (e) {
         if (e instanceof TickdError) {

@@ -1,13 +1,15 @@
 /**
  * `log`: appends the alert JSON (one line per event) to a file (KAPACITOR-COMPAT.md §2).
- * The path must be absolute; `mode` (default 0600, must be user-writable) applies when the
+ * Kapacitor requires an absolute path; tickd also takes a relative one and resolves it against
+ * the storage dir (`[storage] dir`), so a shipped handler file can keep its log beside the
+ * state instead of in /tmp. `mode` (default 0600, must be user-writable) applies when the
  * file is created. It is set explicitly on the new file so the process umask cannot weaken
  * or widen what the handler asked for. The file is opened per event, as Kapacitor does, so
  * log rotation needs no signal.
  */
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
-import { isAbsolute } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 
 import { alertJsonLine } from "../alert/alert-json.js";
 import type { AlertEvent } from "../core/alert-event.js";
@@ -30,7 +32,7 @@ export interface LogOptions {
 
 export const logSchema = schema(KIND, ["path", "mode"], (r): LogOptions => {
   const path = r.requiredString("path");
-  if (!isAbsolute(path)) throw r.error("path", `must be absolute: ${path} is not absolute`);
+  if (path.trim() === "") throw r.error("path", "must name a file");
   const raw = r.value("mode");
   let mode = DEFAULT_LOG_MODE;
   if (typeof raw === "number" || typeof raw === "bigint") {
@@ -78,15 +80,27 @@ function fileError(path: string, e: unknown): TickdError {
   });
 }
 
+/** Where a log handler writes: an absolute path as given, a relative one under the storage dir. */
+export function logFilePath(path: string, storageDir: string): string {
+  return isAbsolute(path) ? path : resolve(storageDir, path);
+}
+
 export function createLog(o: LogOptions, ctx: HandlerContext): SerialHandler {
+  const path = logFilePath(o.path, ctx.config.storageDir ?? ".");
   return new SerialHandler(ctx, KIND, (event: AlertEvent, previousLevel: Level) =>
-    appendLine(o.path, o.mode, alertJsonLine(event, previousLevel)),
+    appendLine(path, o.mode, alertJsonLine(event, previousLevel)),
   );
 }
 
 function logFromTickscript(spec: HandlerSpec): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const path = argString(spec.args[0]);
+  // Kapacitor rejects a relative .log() path; a script that Kapacitor refuses stays refused.
+  if (path !== undefined && !isAbsolute(path))
+    throw new TickdError(
+      HandlerCodes.OPTIONS,
+      `log handler: option "path": must be absolute: ${path} is not absolute`,
+    );
   if (path !== undefined) out.path = path;
   const mode = argInt(lastProperty(spec, "mode")?.args[0]);
   if (mode !== undefined) out.mode = mode;

@@ -84,6 +84,8 @@ export interface HandlerConfig {
   readonly webhook: WebhookRulesConfig;
   /** `[[kafka]]` clusters for the kafka handler (TickdConfig's `kafka`, passed through). */
   readonly kafka?: readonly KafkaClusterConfig[];
+  /** `[storage] dir`: where a `log` handler's relative path points (default: the working dir). */
+  readonly storageDir?: string;
 }
 
 /** `[[kafka]]` (structurally TickdConfig's KafkaConfig): a cluster `.kafka().cluster(id)` names. */

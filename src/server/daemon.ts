@@ -229,6 +229,7 @@ function handlerConfig(c: TickdConfig): HandlerConfig {
     escalation: c.escalation,
     webhook: { allowedHosts: c.webhook.allowedHosts, timeout: c.webhook.timeout },
     kafka: c.kafka,
+    storageDir: resolve(c.storage.dir),
   };
 }
 

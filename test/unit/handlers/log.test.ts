@@ -69,11 +69,20 @@ describe("log handler", () => {
     expect(String(logs[0]!.fields?.error)).toContain("ENOENT");
   });
 
-  it("rejects relative paths and modes that are not user-writable", () => {
+  it("writes a relative path under the storage dir (a handler file's; Kapacitor needs absolute)", async () => {
+    const storageDir = tmp();
+    const { f } = factory(handlerConfig({ storageDir }));
+    await f
+      .create({ kind: "log", options: { path: "alerts.log" }, topic: "t", id: "l" })
+      .handle(alertEvent(), 0);
+    expect(readFileSync(join(storageDir, "alerts.log"), "utf8")).toBe(POST_BODY);
+  });
+
+  it("rejects modes that are not user-writable", () => {
     const { f } = factory(handlerConfig());
     const create = (options: Record<string, unknown>) => () =>
       f.create({ kind: "log", options, topic: "t", id: "l" });
-    expect(create({ path: "alerts.log" })).toThrow(/option "path": must be absolute/);
+    expect(create({ path: "" })).toThrow(/option "path"/);
     expect(create({ path: "/tmp/x.log", mode: 0o444 })).toThrow(
       /option "mode": invalid file mode 0444, must be user writable/,
     );
