@@ -1,6 +1,7 @@
 /** Every benchmark, listed explicitly. Add new bench modules here. */
 import type { Bench } from "./harness.js";
 import { benches as exprBenches } from "./expr.bench.js";
+import { benches as grammarBenches } from "./grammar.bench.js";
 import { benches as lineProtocolBenches } from "./line-protocol.bench.js";
 import { benches as engineBenches } from "./engine.bench.js";
 import { benches as deliveryBenches } from "./delivery.bench.js";
@@ -8,6 +9,7 @@ import { benches as kafkaBenches } from "./kafka.bench.js";
 import { benches as alertStormBenches } from "./alert-storm.bench.js";
 
 export const benches: Bench[] = [
+  ...grammarBenches,
   ...exprBenches,
   ...lineProtocolBenches,
   ...engineBenches,

@@ -104,7 +104,7 @@ export async function startTickd(opts: TickdOptions = {}): Promise<TickdProcess>
     });
   }
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-  const waitForLog = (pred: (l: Record<string, unknown>) => boolean, timeoutMs = 10_000) => {
+  const waitForLog = (pred: (l: Record<string, unknown>) => boolean, timeoutMs = 30_000) => {
     const found = logs.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise<Record<string, unknown>>((resolve, reject) => {

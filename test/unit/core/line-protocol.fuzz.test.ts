@@ -1,27 +1,23 @@
 /**
  * Robustness of the line-protocol parser against random and mutated input: it never throws,
- * every call finishes in bounded time (a generous 1 s ceiling that only catches runaway,
- * e.g. quadratic, behaviour; typical timings are not asserted), and every error points at
- * a real line.
+ * and every error points at a real line. Runaway (e.g. quadratic) behaviour on the megabyte
+ * pathological bodies shows as the test's timeout; speed itself is measured by `npm run bench`,
+ * never asserted here.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatPoints, parseLineProtocol, type ParseResult } from "../../../src/core/line-protocol.js";
 import type { Point } from "../../../src/core/types.js";
 
-const CEILING_MS = 1000;
-
 /**
- * Parses with the time ceiling and checks the result's invariants. The checks are plain
+ * Parses and checks the result's invariants. The checks are plain
  * comparisons collected into one list: a body can yield hundreds of thousands of errors.
  */
 function parseChecked(body: string): ParseResult {
-  const start = performance.now();
   let result: ParseResult | undefined;
   expect(() => {
     result = parseLineProtocol(body, { now: 1e18 });
   }).not.toThrow();
-  expect(performance.now() - start).toBeLessThan(CEILING_MS);
   const r = result!;
   const problems: string[] = [];
   // The parser reads UTF-8, where a lone surrogate has no encoding and becomes U+FFFD.
@@ -132,7 +128,8 @@ function mutate(body: string, ms: Mutation[]): string {
   return s;
 }
 
-describe("line-protocol fuzz", () => {
+// Hundreds of random bodies per property: room for a loaded machine (speed is not the claim).
+describe("line-protocol fuzz", { timeout: 60_000 }, () => {
   it("random bodies never throw and errors name real lines", () => {
     fc.assert(
       fc.property(fc.string({ unit: lpChar, maxLength: 300 }), (body) => {
@@ -231,7 +228,7 @@ describe("line-protocol fuzz", () => {
   });
 
   // Megabyte-sized bodies: each parse is held to the ceiling, the test as a whole gets room.
-  it("pathological inputs finish within the ceiling", { timeout: 60_000 }, () => {
+  it("pathological megabyte inputs parse without throwing, errors on real lines", { timeout: 60_000 }, () => {
     const big = 1_000_000;
     const bodies = [
       "m f=" + "9".repeat(big),

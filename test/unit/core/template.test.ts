@@ -395,7 +395,7 @@ describe("errors", () => {
   });
 });
 
-describe("htmlTemplateEscape", () => {
+describe("htmlTemplateEscape", { timeout: 30_000 }, () => {
   const table: Record<string, string> = {
     '"': "&#34;",
     "'": "&#39;",

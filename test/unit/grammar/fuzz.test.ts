@@ -37,8 +37,6 @@ line''')
   @myUdf().opt(1)
 `;
 
-const MAX_MS_PER_INPUT = 1000;
-
 /** Characters that matter to the lexer, so mutations hit interesting paths often. */
 const SPICY = [..."()[]|.@,'\"/\\*-+!=<>~:; \n\t#0123456789sumhdwµ_AND OR TRUE lambda: var dbrp"];
 
@@ -91,18 +89,10 @@ function checkPositions(text: string, ds: Diagnostic[]): void {
   }
 }
 
-function timed<R>(f: () => R): R {
-  const t0 = performance.now();
-  const r = f();
-  const ms = performance.now() - t0;
-  expect(ms, "one input took too long").toBeLessThan(MAX_MS_PER_INPUT);
-  return r;
-}
-
 function exercise(text: string): void {
-  const r = timed(() => parse(text));
+  const r = parse(text);
   checkPositions(text, r.diagnostics);
-  const e = timed(() => parseExpression(text));
+  const e = parseExpression(text);
   checkPositions(text, e.diagnostics);
 }
 
@@ -164,19 +154,5 @@ describe("robustness", { timeout: 60_000 }, () => {
     exercise("stream" + "|from()".repeat(2000));
     exercise("var x = " + "-".repeat(2000) + "1");
     exercise("var x = lambda: " + Array.from({ length: 2000 }, (_, i) => `"f${i}"`).join(" + "));
-  });
-});
-
-describe("speed", () => {
-  it("parses a 200-line script (after warm-up) well under 10 ms", () => {
-    const script = VALID.repeat(8);
-    expect(script.split("\n").length).toBeGreaterThanOrEqual(200);
-    for (let i = 0; i < 20; i++) parse(script);
-    const runs = 20;
-    const t0 = performance.now();
-    for (let i = 0; i < runs; i++) parse(script);
-    const perParse = (performance.now() - t0) / runs;
-    // Generous bound for loaded CI machines; a typical run is about 1 ms.
-    expect(perParse).toBeLessThan(50);
   });
 });
