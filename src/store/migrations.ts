@@ -8,8 +8,7 @@
  * one applied. A file whose version is newer than this list is refused before anything is
  * written: an older tickd must not run on a schema it does not understand.
  *
- * Never edit a released migration; append a new one. The delivery journal, when it lands,
- * adds its tables here as the next version.
+ * Never edit a released migration; append a new one.
  */
 import type Database from "better-sqlite3";
 import { TickdError } from "../core/errors.js";

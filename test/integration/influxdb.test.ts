@@ -3,8 +3,8 @@
  * tickd deliver InfluxDB writes to tickd's /write; a batch task alerts on an InfluxQL
  * aggregate; influxDBOut writes points InfluxDB can answer for.
  *
- * tickd runs in-process (real TaskManager + real createApiServer on a port), since the daemon
- * does not wire InfluxDB yet.
+ * tickd runs in-process (real TaskManager + real createApiServer on a port), so each case
+ * can look at the task manager directly; influxdb-daemon.test.ts drives the spawned daemon.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
