@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,12 +12,20 @@ const SCRIPT = `dbrp "telegraf"."autogen"
 stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90.0).stateChangesOnly()`;
 
 let stores: Store[] = [];
+const dirs: string[] = [];
 afterEach(() => {
   for (const s of stores) s.close();
   stores = [];
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function setup(path = join(mkdtempSync(join(tmpdir(), "tickd-tm-")), "tickd.db")) {
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tickd-tm-"));
+  dirs.push(dir);
+  return join(dir, "tickd.db");
+}
+
+function setup(path = tempDb()) {
   const store = openStore(path);
   stores.push(store);
   const events: AlertEvent[] = [];
