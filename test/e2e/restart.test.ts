@@ -147,7 +147,7 @@ describe("restart matrix: tasks defined every Kapacitor way survive SIGTERM and 
 
     // Into CRITICAL: one page per task.
     await write(first, "cpu,host=a usage_idle=5 100\n");
-    await hook.waitFor(IDS.length);
+    await hook.waitFor(IDS.length, 15_000);
     await until(
       async () => (await deliveries(first)).filter((d) => d.status === "delivered").length === IDS.length,
       "the journal records the four pages as delivered",
@@ -174,7 +174,7 @@ describe("restart matrix: tasks defined every Kapacitor way survive SIGTERM and 
     expect((await startupLine(third))["problems"]).toBe(0);
     await expectAllExecuting(third, "after kill -9");
     await write(third, "cpu,host=a usage_idle=80 120\n");
-    await hook.waitFor(2 * IDS.length);
+    await hook.waitFor(2 * IDS.length, 15_000);
     await until(
       async () => (await deliveries(third)).filter((d) => d.status === "delivered").length === 2 * IDS.length,
       "the journal records the four recoveries as delivered",
@@ -242,7 +242,7 @@ describe("a task that cannot start", () => {
 
     // The good task still alerts.
     await write(second, "cpu,host=a usage_idle=5 100\n");
-    const [req] = await hook.waitFor(1);
+    const [req] = await hook.waitFor(1, 15_000);
     expect(req!.path).toBe("/good");
   });
 });
