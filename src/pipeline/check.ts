@@ -137,6 +137,15 @@ export function checkScript(text: string, file: string, opts: Omit<CheckOptions,
   };
 }
 
+/**
+ * Whether the script names its own dbrps with `dbrp "db"."rp"` statements. A stored task keeps
+ * the dbrps it was defined with; restoring it must pass them again only when they came from
+ * outside the script (API `dbrps`, `tickctl define -dbrp`), since giving both is an error.
+ */
+export function declaresDbrp(text: string): boolean {
+  return parse(text, "<script>").ast?.statements.some((s) => s.type === "Dbrp") ?? false;
+}
+
 export function checkProgram(ast: Program, opts: CheckOptions): CheckResult {
   return new Checker(opts).run(ast);
 }

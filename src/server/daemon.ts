@@ -4,8 +4,8 @@
  * stopped here, in reverse order.
  *
  * Lifecycle: start() opens the store, restores API handlers and topic state, loads
- * handlers/ and tasks/ (a broken file is reported and skipped), starts enabled tasks, then
- * listens. reload() (SIGHUP) re-reads handlers/ and tasks/ and reports what changed.
+ * handlers/ and tasks/ (a broken file is reported and skipped), starts enabled tasks (one
+ * that cannot start is counted in the startup line's `problems`), then listens. reload() (SIGHUP) re-reads handlers/ and tasks/ and reports what changed.
  * stop() (SIGTERM) stops intake, drains handler deliveries, stops tasks, closes the store.
  */
 import { randomUUID } from "node:crypto";
@@ -115,10 +115,15 @@ export async function startDaemon(opts: {
 
     tasks.startAll();
     const first = await reload();
-    logger.log("info", "loaded tasks and handlers", {
+    // An enabled task that did not start is a problem like a broken file: it takes writes
+    // (204) and alerts on none of them. Each one's reason was logged when it failed.
+    const failedTasks = tasks.failed().map((t) => t.id);
+    const problems = first.tasks.errors.length + first.handlers.errors.length + failedTasks.length;
+    logger.log(problems > 0 ? "warn" : "info", "loaded tasks and handlers", {
       tasks: first.tasks.loaded,
       handlers: first.handlers.loaded,
-      problems: first.tasks.errors.length + first.handlers.errors.length,
+      problems,
+      ...(failedTasks.length > 0 ? { failedTasks } : {}),
     });
 
     const api = createApiServer({

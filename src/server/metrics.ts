@@ -10,7 +10,7 @@ import type { TopicApi } from "../alert/topic-api.js";
 import { LEVEL_NAMES, type LevelName } from "../core/types.js";
 import { escapeLabel } from "../delivery/index.js";
 import type { KafkaInputStats } from "../sources/kafka-input.js";
-import type { NodeStatsView, TaskService } from "./task-service.js";
+import type { NodeStatsView, TaskService, TaskView } from "./task-service.js";
 
 /** Anything with the `stats()` of {@link startKafkaInputs}. */
 export interface KafkaStatsSource {
@@ -76,6 +76,19 @@ export function renderEngineMetrics(deps: EngineMetricsDeps): string {
 
   family(out, "tickd_task_executing", "gauge", "1 while the task runs, 0 when disabled or failed to start.");
   for (const t of tasks) out.push(`tickd_task_executing${labels({ task: t.id })} ${t.executing ? 1 : 0}`);
+
+  // Enabled yet not executing: the task could not start (its `error` says why) and drops
+  // every point written for it. The unlabelled total exists even with no tasks, for alerting.
+  const failed = (t: TaskView): boolean => t.status === "enabled" && !t.executing;
+  family(
+    out,
+    "tickd_task_failed",
+    "gauge",
+    "1 when the task is enabled but could not start (see its error).",
+  );
+  for (const t of tasks) out.push(`tickd_task_failed${labels({ task: t.id })} ${failed(t) ? 1 : 0}`);
+  family(out, "tickd_tasks_failed", "gauge", "Enabled tasks that could not start.");
+  out.push(`tickd_tasks_failed ${tasks.filter(failed).length}`);
 
   const running = tasks.filter((t) => t.executing);
   family(

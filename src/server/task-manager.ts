@@ -6,6 +6,10 @@
  * States of a task: defined+disabled (stored, not running) → enabled (stored; running when
  * its graph built, else `error` says why and `executing` is false). Changing the script of
  * an enabled task restarts it; deleting stops it and drops its alert state.
+ *
+ * A stored task is rebuilt at start from its record: the script plus the dbrps and type it
+ * was defined with, so a task defined with the API's `dbrps` or `tickctl define -dbrp` runs
+ * again after a restart exactly as one with `dbrp` statements in its script.
  */
 import { randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
@@ -15,7 +19,7 @@ import type { InhibitorRegistry } from "../engine/inhibitors.js";
 import { Task } from "../engine/task.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import type { Point } from "../core/types.js";
-import { checkScript } from "../pipeline/check.js";
+import { checkScript, declaresDbrp } from "../pipeline/check.js";
 import type { TaskGraph } from "../pipeline/task-graph.js";
 import type { Store } from "../store/index.js";
 import type { TaskRecord } from "../store/tasks.js";
@@ -56,10 +60,21 @@ export class TaskManager implements TaskService {
 
   constructor(private readonly d: TaskManagerDeps) {}
 
-  /** Starts every enabled task from the store (daemon start). */
+  /** Starts every enabled task from the store (daemon start); see {@link failed} for the rest. */
   startAll(): void {
     for (const t of this.d.store.tasks.list()) if (t.status === "enabled") this.start(t);
     this.rebuildRoutes();
+  }
+
+  /**
+   * Enabled tasks that are not running because they could not start, with the reason (also
+   * their `error`). Startup counts them as problems; `/metrics` shows them as failed.
+   */
+  failed(): { id: string; error: string }[] {
+    return this.d.store.tasks
+      .list()
+      .filter((t) => t.status === "enabled" && !this.running.has(t.id))
+      .map((t) => ({ id: t.id, error: t.error }));
   }
 
   define(input: TaskInput): TaskView {
@@ -115,7 +130,7 @@ export class TaskManager implements TaskService {
     const graph = this.compile(next, {
       ...(patch.dbrps !== undefined && patch.dbrps.length > 0
         ? { dbrps: patch.dbrps }
-        : usesDbrpStatements(next.script)
+        : declaresDbrp(next.script)
           ? {}
           : { dbrps: old.dbrps }),
       ...(patch.type !== undefined ? { type: patch.type } : {}),
@@ -286,7 +301,7 @@ export class TaskManager implements TaskService {
 
   private start(record: TaskRecord, graph?: TaskGraph): void {
     try {
-      const g = graph ?? this.compile(record, {});
+      const g = graph ?? this.compile(record, storedOptions(record));
       const task = new Task(g, {
         taskName: record.id,
         taskMaster: "main",
@@ -352,8 +367,12 @@ function invalid(message: string): never {
   throw new TickdError("E_TASK_INVALID", message);
 }
 
-function usesDbrpStatements(script: string): boolean {
-  return /^\s*dbrp\s/m.test(script);
+/**
+ * What a stored record was defined with besides its script: its type, and its dbrps unless
+ * the script declares them itself (a record keeps the effective dbrps either way).
+ */
+function storedOptions(record: TaskRecord): { dbrps?: TaskRecord["dbrps"]; type: TaskRecord["type"] } {
+  return declaresDbrp(record.script) ? { type: record.type } : { dbrps: record.dbrps, type: record.type };
 }
 
 /** Kapacitor's `dot` field: the pipeline as a Graphviz digraph. */

@@ -90,6 +90,13 @@ describe("engineMetrics over a real TaskManager", () => {
         "# TYPE tickd_task_executing gauge",
         'tickd_task_executing{task="cpu"} 1',
         'tickd_task_executing{task="off"} 0',
+        "# HELP tickd_task_failed 1 when the task is enabled but could not start (see its error).",
+        "# TYPE tickd_task_failed gauge",
+        'tickd_task_failed{task="cpu"} 0',
+        'tickd_task_failed{task="off"} 0',
+        "# HELP tickd_tasks_failed Enabled tasks that could not start.",
+        "# TYPE tickd_tasks_failed gauge",
+        "tickd_tasks_failed 0",
         "# HELP tickd_task_points_received_total Points that entered a stream task, or batches its queries returned (batch tasks).",
         "# TYPE tickd_task_points_received_total counter",
         'tickd_task_points_received_total{task="cpu"} 3',
@@ -142,6 +149,23 @@ describe("engineMetrics over a real TaskManager", () => {
     expect(samples(text, "tickd_task_executing")).toEqual(['tickd_task_executing{task="cpu"} 0']);
     expect(samples(text, "tickd_task_points_received_total")).toEqual([]);
     expect(samples(text, "tickd_node_collected_total")).toEqual([]);
+  });
+});
+
+describe("tasks that could not start", () => {
+  it("are 1 in tickd_task_failed and counted in tickd_tasks_failed; disabled ones are not", () => {
+    const failed = { ...view("stale", []), executing: false, error: "must specify dbrp" };
+    const off = { ...view("off", []), status: "disabled" as const, executing: false };
+    const text = engineMetrics({ tasks: { list: () => [view("cpu", []), failed, off] } })();
+    expect(samples(text, "tickd_task_failed")).toEqual([
+      'tickd_task_failed{task="cpu"} 0',
+      'tickd_task_failed{task="stale"} 1',
+      'tickd_task_failed{task="off"} 0',
+    ]);
+    expect(samples(text, "tickd_tasks_failed")).toEqual(["tickd_tasks_failed 1"]);
+    expect(samples(engineMetrics({ tasks: { list: () => [] } })(), "tickd_tasks_failed")).toEqual([
+      "tickd_tasks_failed 0",
+    ]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,12 +12,20 @@ const SCRIPT = `dbrp "telegraf"."autogen"
 stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90.0).stateChangesOnly()`;
 
 let stores: Store[] = [];
+const dirs: string[] = [];
 afterEach(() => {
   for (const s of stores) s.close();
   stores = [];
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function setup(path = join(mkdtempSync(join(tmpdir(), "tickd-tm-")), "tickd.db")) {
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tickd-tm-"));
+  dirs.push(dir);
+  return join(dir, "tickd.db");
+}
+
+function setup(path = tempDb()) {
   const store = openStore(path);
   stores.push(store);
   const events: AlertEvent[] = [];
@@ -95,6 +103,49 @@ describe("TaskManager", () => {
     expect(second.events).toHaveLength(0); // no second page for the ongoing incident
     second.tm.write("telegraf", "autogen", [cpu("a", 5, 9)]);
     expect(second.events.map((e) => [levelName(e.state.level), e.state.duration / S])).toEqual([["OK", 8]]);
+  });
+
+  it("restarts tasks whose dbrps came with the definition (API dbrps, tickctl -dbrp), not the script", () => {
+    const NO_DBRP = `stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90.0)`;
+    const first = setup();
+    const dbrps = [{ db: "telegraf", rp: "autogen" }];
+    first.tm.define({ id: "api", script: NO_DBRP, dbrps, status: "enabled" });
+    // A line starting with "dbrp" inside a string is no dbrp statement.
+    const quoted = `${NO_DBRP}.message('''\ndbrp "x"."y" is not a statement''')`;
+    first.tm.define({ id: "quoted", script: quoted, dbrps, status: "enabled" });
+    first.tm.define({ id: "script", script: SCRIPT, status: "enabled" });
+    first.store.close();
+
+    const second = setup(first.path);
+    second.tm.startAll();
+    for (const id of ["api", "quoted", "script"])
+      expect(second.tm.get(id), id).toMatchObject({ executing: true, error: "", dbrps });
+    expect(second.tm.failed()).toEqual([]);
+    second.tm.write("telegraf", "autogen", [cpu("a", 95, 1)]);
+    expect(second.events.map((e) => e.data.taskName).sort()).toEqual(["api", "quoted", "script"]);
+    // A PATCH that changes only the status keeps the definition's dbrps too.
+    expect(second.tm.update("quoted", { status: "disabled" }).dbrps).toEqual(dbrps);
+    expect(second.tm.update("quoted", { status: "enabled" })).toMatchObject({ executing: true, dbrps });
+  });
+
+  it("lists an enabled task that cannot start as failed, with its error, and clears it once it runs", () => {
+    const first = setup();
+    first.tm.define({ id: "cpu", script: SCRIPT, status: "enabled" });
+    first.tm.define({ id: "off", script: SCRIPT });
+    // What an upgrade meets: a stored script this version no longer accepts.
+    const stored = first.store.tasks.get("cpu")!;
+    first.store.tasks.put({ ...stored, script: stored.script.replace(".crit(", ".critt(") });
+    first.store.close();
+
+    const second = setup(first.path);
+    second.tm.startAll();
+    const [failed, ...rest] = second.tm.failed();
+    expect(rest).toEqual([]);
+    expect(failed?.id).toBe("cpu");
+    expect(failed?.error).toMatch(/unknown property \.critt/);
+    expect(second.tm.get("cpu")).toMatchObject({ status: "enabled", executing: false, error: failed?.error });
+    expect(second.tm.update("cpu", { script: SCRIPT })).toMatchObject({ executing: true, error: "" });
+    expect(second.tm.failed()).toEqual([]);
   });
 
   it("writes one write's alert states in one commit, seen by the event sinks as open", () => {
