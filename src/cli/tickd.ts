@@ -5,8 +5,9 @@
  * 127.0.0.1:9092, SQLite in ./data, tasks/ and handlers/ loaded from the working directory.
  *
  * Signals, all handled here: SIGTERM/SIGINT stop intake, drain deliveries, flush state and
- * exit 0 (forced after [http] shutdown-timeout); SIGHUP reloads tasks/ and handlers/ and
- * logs what changed. A bad config or a busy port exits 1 with the reason.
+ * exit 0 (forced after [http] shutdown-timeout); SIGHUP re-reads the config file, then tasks/
+ * and handlers/, and logs what changed (and which changed settings need a restart). A bad
+ * config or a busy port exits 1 with the reason.
  */
 import { Command } from "commander";
 import { ConfigError, loadConfig, type LoadedConfig } from "../config/index.js";
@@ -24,9 +25,10 @@ async function main(): Promise<void> {
     .parse(normalizeGoFlags(process.argv.slice(2)), { from: "user" });
   const file = program.opts<{ config?: string }>().config ?? process.env["TICKD_CONFIG_PATH"];
 
+  const load = (): LoadedConfig => loadConfig(file !== undefined && file !== "" ? { file } : {});
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfig(file !== undefined && file !== "" ? { file } : {});
+    loaded = load();
   } catch (e) {
     process.stderr.write(`tickd: ${e instanceof ConfigError ? e.message : coerceError(e).message}\n`);
     process.exit(1);
@@ -86,7 +88,16 @@ async function main(): Promise<void> {
   });
 
   try {
-    daemon = await startDaemon({ config, logger, version: VERSION });
+    daemon = await startDaemon({
+      config,
+      logger,
+      version: VERSION,
+      reloadConfig: () => {
+        const again = load();
+        for (const w of again.warnings) logger.log("warn", w);
+        return again.config;
+      },
+    });
   } catch (e) {
     logger.log("error", `tickd could not start: ${coerceError(e).message}`);
     await logger.flush();
