@@ -9,13 +9,33 @@
  * and handlers/, and logs what changed (and which changed settings need a restart). A bad
  * config or a busy port exits 1 with the reason.
  */
+import { existsSync, openSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Command } from "commander";
 import { ConfigError, loadConfig, type LoadedConfig } from "../config/index.js";
 import { coerceError } from "../core/errors.js";
 import { startDaemon } from "../server/daemon.js";
-import { createLogger } from "../server/logger.js";
+import { createLogger, type DaemonLogger } from "../server/logger.js";
 import { normalizeGoFlags } from "./argv.js";
 import { VERSION } from "./version.js";
+
+/** `[logging] file`: STDOUT, STDERR, or a file opened for appending (its directory must exist). */
+function logDestination(file: string): number {
+  if (file === "STDOUT") return 1;
+  if (file === "STDERR") return 2;
+  try {
+    return openSync(file, "a");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const dir = dirname(resolve(file));
+    let why: string;
+    if (code === "ENOENT" && !existsSync(dir)) why = `the directory ${dir} does not exist`;
+    else if (code === "EACCES" || code === "EPERM") why = "permission denied";
+    else if (code === "EISDIR") why = "it is a directory";
+    else why = coerceError(e).message;
+    throw new Error(`cannot open ${JSON.stringify(file)} for writing: ${why}`, { cause: e });
+  }
+}
 
 async function main(): Promise<void> {
   const program = new Command("tickd")
@@ -34,10 +54,18 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { config } = loaded;
-  const dest =
-    config.logging.file === "STDOUT" ? 1 : config.logging.file === "STDERR" ? 2 : config.logging.file;
-  const logger = createLogger({ level: config.logging.level, destination: dest });
+  let logger: DaemonLogger;
+  try {
+    logger = createLogger({ level: config.logging.level, destination: logDestination(config.logging.file) });
+  } catch (e) {
+    // One line naming the key and where it is set, not a stack trace.
+    const where = loaded.locate(["logging", "file"]);
+    process.stderr.write(`tickd: ${where}: [logging] file: ${coerceError(e).message}\n`);
+    process.exit(1);
+  }
   logger.log("info", `tickd ${VERSION} starting`, { config: file ?? "(embedded defaults)" });
+  const db = resolve(config.storage.dir, "tickd.db");
+  logger.log("info", `state is kept in ${db}`, { storage: db, from: loaded.storageFrom });
   if (loaded.ignored.length > 0) {
     logger.log("warn", "ignoring Kapacitor settings tickd does not implement", { keys: loaded.ignored });
   }

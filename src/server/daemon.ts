@@ -230,6 +230,7 @@ export async function startDaemon(opts: {
         users: config.http.users,
       },
       maxBodyBytes: config.http.maxBodySize,
+      accessLog: config.http.logEnabled,
       extraRoutes: [
         ...createIntegrationRoutes({
           collect,
