@@ -5,16 +5,37 @@
  * 127.0.0.1:9092, SQLite in ./data, tasks/ and handlers/ loaded from the working directory.
  *
  * Signals, all handled here: SIGTERM/SIGINT stop intake, drain deliveries, flush state and
- * exit 0 (forced after [http] shutdown-timeout); SIGHUP reloads tasks/ and handlers/ and
- * logs what changed. A bad config or a busy port exits 1 with the reason.
+ * exit 0 (forced after [http] shutdown-timeout); SIGHUP re-reads the config file, then tasks/
+ * and handlers/, and logs what changed (and which changed settings need a restart). A bad
+ * config or a busy port exits 1 with the reason.
  */
+import { existsSync, openSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Command } from "commander";
 import { ConfigError, loadConfig, type LoadedConfig } from "../config/index.js";
 import { coerceError } from "../core/errors.js";
 import { startDaemon } from "../server/daemon.js";
-import { createLogger } from "../server/logger.js";
+import { createLogger, type DaemonLogger } from "../server/logger.js";
 import { normalizeGoFlags } from "./argv.js";
 import { VERSION } from "./version.js";
+
+/** `[logging] file`: STDOUT, STDERR, or a file opened for appending (its directory must exist). */
+function logDestination(file: string): number {
+  if (file === "STDOUT") return 1;
+  if (file === "STDERR") return 2;
+  try {
+    return openSync(file, "a");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const dir = dirname(resolve(file));
+    let why: string;
+    if (code === "ENOENT" && !existsSync(dir)) why = `the directory ${dir} does not exist`;
+    else if (code === "EACCES" || code === "EPERM") why = "permission denied";
+    else if (code === "EISDIR") why = "it is a directory";
+    else why = coerceError(e).message;
+    throw new Error(`cannot open ${JSON.stringify(file)} for writing: ${why}`, { cause: e });
+  }
+}
 
 async function main(): Promise<void> {
   const program = new Command("tickd")
@@ -24,18 +45,27 @@ async function main(): Promise<void> {
     .parse(normalizeGoFlags(process.argv.slice(2)), { from: "user" });
   const file = program.opts<{ config?: string }>().config ?? process.env["TICKD_CONFIG_PATH"];
 
+  const load = (): LoadedConfig => loadConfig(file !== undefined && file !== "" ? { file } : {});
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfig(file !== undefined && file !== "" ? { file } : {});
+    loaded = load();
   } catch (e) {
     process.stderr.write(`tickd: ${e instanceof ConfigError ? e.message : coerceError(e).message}\n`);
     process.exit(1);
   }
   const { config } = loaded;
-  const dest =
-    config.logging.file === "STDOUT" ? 1 : config.logging.file === "STDERR" ? 2 : config.logging.file;
-  const logger = createLogger({ level: config.logging.level, destination: dest });
+  let logger: DaemonLogger;
+  try {
+    logger = createLogger({ level: config.logging.level, destination: logDestination(config.logging.file) });
+  } catch (e) {
+    // One line naming the key and where it is set, not a stack trace.
+    const where = loaded.locate(["logging", "file"]);
+    process.stderr.write(`tickd: ${where}: [logging] file: ${coerceError(e).message}\n`);
+    process.exit(1);
+  }
   logger.log("info", `tickd ${VERSION} starting`, { config: file ?? "(embedded defaults)" });
+  const db = resolve(config.storage.dir, "tickd.db");
+  logger.log("info", `state is kept in ${db}`, { storage: db, from: loaded.storageFrom });
   if (loaded.ignored.length > 0) {
     logger.log("warn", "ignoring Kapacitor settings tickd does not implement", { keys: loaded.ignored });
   }
@@ -86,7 +116,16 @@ async function main(): Promise<void> {
   });
 
   try {
-    daemon = await startDaemon({ config, logger, version: VERSION });
+    daemon = await startDaemon({
+      config,
+      logger,
+      version: VERSION,
+      reloadConfig: () => {
+        const again = load();
+        for (const w of again.warnings) logger.log("warn", w);
+        return again.config;
+      },
+    });
   } catch (e) {
     logger.log("error", `tickd could not start: ${coerceError(e).message}`);
     await logger.flush();

@@ -3,3 +3,5 @@ export type { LoadConfigOptions, LoadedConfig } from "./load.js";
 export { ENV_PREFIX } from "./env.js";
 export { SECTIONS, SECRET_KEYS, TOP_LEVEL, DEFAULT_VICTOROPS_URL } from "./schema.js";
 export type * from "./types.js";
+export { LIVE_SECTIONS, planReload } from "./reload.js";
+export type { ReloadPlan } from "./reload.js";

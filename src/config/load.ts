@@ -8,6 +8,7 @@
  * loads); and keys neither knows, which are errors with a did-you-mean.
  */
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 
 import toml from "toml";
 import { z } from "zod";
@@ -37,6 +38,13 @@ export interface LoadedConfig {
   readonly ignored: readonly string[];
   /** Things that load but deserve a look (an enabled Kapacitor feature tickd lacks, an unknown TICKD_ variable). */
   readonly warnings: readonly string[];
+  /**
+   * Where `storage.dir` came from: `[storage] dir`, `env TICKD_STORAGE_DIR`, `[storage] boltdb`
+   * (the directory of Kapacitor's database file), `data_dir` (Kapacitor's), or `default`.
+   */
+  readonly storageFrom: string;
+  /** Where a key was set, for messages about its value: `file:line`, `env TICKD_…`, the file, or `defaults`. */
+  locate(path: readonly (string | number)[]): string;
 }
 
 /** A config that cannot be used; `problems` holds one line per problem, as in the message. */
@@ -102,6 +110,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     }
     return undefined;
   };
+  const storageFrom = deriveStorageDir(raw, ignored, envOf(["storage", "dir"]));
 
   const result = configSchema.safeParse(raw, { error: issueMessage });
   if (!result.success) {
@@ -126,7 +135,44 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     config: deepFreeze(result.data),
     ignored: [...ignored].sort(),
     warnings,
+    storageFrom,
+    locate(path) {
+      const src = envOf([...path]);
+      if (src !== undefined) return `env ${src}`;
+      if (file === undefined) return "defaults";
+      const line = lineOf(lines, path);
+      return line === undefined ? file : `${file}:${line}`;
+    },
   };
+}
+
+/**
+ * Kapacitor keeps its database in the file `[storage] boltdb` and its server ids in `data_dir`;
+ * tickd keeps both in one SQLite file in `[storage] dir`. Without that key, a Kapacitor config
+ * puts tickd's state where Kapacitor kept its own (the boltdb file's directory, else data_dir)
+ * instead of in ./data of whatever directory tickd was started from. Sets `raw.storage.dir`
+ * and returns where it came from; keys used this way are no longer reported as ignored.
+ */
+function deriveStorageDir(raw: Table, ignored: Set<string>, env: string | undefined): string {
+  const storage = raw["storage"];
+  if (storage !== undefined && !isTable(storage)) return "default"; // misshapen: already a problem
+  if (storage?.["dir"] !== undefined) return env !== undefined ? `env ${env}` : "[storage] dir";
+  const bolt = storage?.["boltdb"];
+  const dataDir = raw["data_dir"];
+  let dir: string;
+  let from: string;
+  if (typeof bolt === "string" && bolt !== "") {
+    dir = dirname(bolt);
+    from = "[storage] boltdb";
+    ignored.delete("storage.boltdb");
+  } else if (typeof dataDir === "string" && dataDir !== "") {
+    dir = dataDir;
+    from = "data_dir";
+  } else return "default";
+  if (typeof dataDir === "string" && dataDir !== "" && resolve(dataDir) === resolve(dir))
+    ignored.delete("data_dir");
+  raw["storage"] = { ...storage, dir };
+  return from;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,7 +37,14 @@ import {
 } from "./retry-policy.js";
 import { createDeliveryRoutes } from "./routes.js";
 import { createTransport, type Transport } from "./transport.js";
-import { DeliveryCodes, ACCEPTED_STATUS, type DeliveryDeps, type DeliveryService } from "./types.js";
+import {
+  DeliveryCodes,
+  ACCEPTED_STATUS,
+  type DeliveryDeps,
+  type DeliveryService,
+  type DeliverySettings,
+  type DeliveryWebhookSettings,
+} from "./types.js";
 
 export const DEFAULT_MAX_JOURNAL_ROWS = 100_000;
 export const DEFAULT_KEEP_COMPLETED = 10_000;
@@ -50,6 +57,9 @@ interface Lane {
   readonly topic: string;
   readonly handler: string;
   readonly queue: PQueue;
+  /** `[delivery]` concurrency and rate-limit the queue was made with (a reload changes them when idle). */
+  readonly concurrency: number;
+  readonly rateLimit: number;
   retrying: number;
   /** Per alert id: the last of its notifications scheduled, done when that one is (concurrency > 1). */
   readonly chains: Map<string, Promise<void>>;
@@ -64,27 +74,33 @@ type Outcome =
 
 export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const { logger } = deps;
-  const cfg = deps.config.delivery;
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
-  const maxRows = cfg.maxJournalRows ?? DEFAULT_MAX_JOURNAL_ROWS;
-  const keepCompleted = cfg.keepCompleted ?? DEFAULT_KEEP_COMPLETED;
-  const concurrency = Math.max(1, Math.trunc(cfg.concurrency));
-  const rateLimit = Math.max(0, Math.trunc(cfg.rateLimit ?? 0));
-  const backoff = {
-    initialMs: Math.max(1, cfg.backoffInitial / 1e6),
-    maxMs: Math.max(1, cfg.backoffMax / 1e6),
+  // The settings below change on reconfigure() (a config reload); `[delivery] journal` does not.
+  let cfg = deps.config.delivery;
+  let maxRows = 0;
+  let keepCompleted = 0;
+  let concurrency = 1;
+  let rateLimit = 0;
+  let backoff = { initialMs: 1, maxMs: 1 };
+  const settle = (c: DeliverySettings): void => {
+    cfg = c;
+    maxRows = c.maxJournalRows ?? DEFAULT_MAX_JOURNAL_ROWS;
+    keepCompleted = c.keepCompleted ?? DEFAULT_KEEP_COMPLETED;
+    concurrency = Math.max(1, Math.trunc(c.concurrency));
+    rateLimit = Math.max(0, Math.trunc(c.rateLimit ?? 0));
+    backoff = { initialMs: Math.max(1, c.backoffInitial / 1e6), maxMs: Math.max(1, c.backoffMax / 1e6) };
   };
-  const ownTransport = deps.transport === undefined;
-  const transport: Transport =
-    deps.transport ??
+  settle(cfg);
+  const transportFor = (w: DeliveryWebhookSettings): Transport =>
     createTransport({
-      verificationMode: deps.config.webhook.verificationMode,
-      caFile: deps.config.webhook.caFile,
-      ...(deps.config.webhook.timeout > 0
-        ? { connectTimeoutMs: Math.ceil(deps.config.webhook.timeout / 1e6) }
-        : {}),
+      verificationMode: w.verificationMode,
+      caFile: w.caFile,
+      ...(w.timeout > 0 ? { connectTimeoutMs: Math.ceil(w.timeout / 1e6) } : {}),
     });
+  const ownTransport = deps.transport === undefined;
+  let webhook = deps.config.webhook;
+  let transport: Transport = deps.transport ?? transportFor(webhook);
 
   // Without `[delivery] journal` the same table lives in an in-memory database: one code path.
   let memoryDb: Database.Database | undefined;
@@ -136,10 +152,17 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     // Unidentified requests (no `delivery` metadata) get one lane per origin.
     const key = rec.handler !== "" ? `h\0${rec.topic}\0${rec.handler}` : `o\0${originOf(rec.url)}`;
     let lane = lanes.get(key);
+    // Reloaded settings replace a lane only when it is idle, so one alert id's order holds.
+    if (lane !== undefined && (lane.concurrency !== concurrency || lane.rateLimit !== rateLimit)) {
+      const busy = lane.queue.size + lane.queue.pending + lane.chains.size + lane.retrying > 0;
+      if (!busy) lane = undefined;
+    }
     if (lane === undefined) {
       lane = {
         topic: rec.topic,
         handler: rec.handler !== "" ? rec.handler : originOf(rec.url),
+        concurrency,
+        rateLimit,
         queue: new PQueue(
           rateLimit > 0 ? { concurrency, intervalCap: rateLimit, interval: 1000 } : { concurrency },
         ),
@@ -266,7 +289,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const schedule = (rec: DeliveryRecord): void => {
     const lane = laneFor(rec);
     const id = rec.alertId;
-    if (concurrency === 1 || id === "") {
+    if (lane.concurrency === 1 || id === "") {
       void enqueue(rec, lane);
       return;
     }
@@ -420,6 +443,28 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     },
     idle,
     pendingCount: () => pending,
+    reconfigure(next) {
+      // The only step that can fail (an unreadable ca-file) goes first: nothing changes then.
+      const w = next.webhook;
+      const changed =
+        ownTransport &&
+        (w.verificationMode !== webhook.verificationMode ||
+          w.caFile !== webhook.caFile ||
+          w.timeout !== webhook.timeout);
+      const fresh = changed ? transportFor(next.webhook) : undefined;
+      settle({ ...next.delivery, journal: cfg.journal });
+      webhook = next.webhook;
+      if (fresh !== undefined) {
+        const old = transport;
+        transport = fresh;
+        // Attempts in flight finish on the old connections.
+        old.close().catch((e: unknown) =>
+          logger.log("warn", "closing the previous webhook connections failed", {
+            error: coerceError(e).message,
+          }),
+        );
+      }
+    },
   };
   service.routes.push(
     ...createDeliveryRoutes({

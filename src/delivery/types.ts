@@ -115,4 +115,11 @@ export interface DeliveryService {
   idle(): Promise<void>;
   /** Pending notifications (queued + retrying) in the journal. */
   pendingCount(): number;
+  /**
+   * Applies reloaded `[delivery]` and `[webhook]` settings (SIGHUP): retries and new requests
+   * use them at once, a handler's queue takes a new concurrency or rate limit when it is next
+   * idle, and `journal` keeps its start value. Throws E_DELIVERY_CONFIG (and changes nothing)
+   * when the new ca-file cannot be read.
+   */
+  reconfigure(config: { delivery: DeliverySettings; webhook: DeliveryWebhookSettings }): void;
 }

@@ -35,8 +35,11 @@ const TOPIC_NAME = /^[-:._\p{L}0-9]+$/u;
 export interface IntegrationDeps {
   /** Collects one event into topics: `(e, topics) => topicService.collect(e, { topics, handlers: [] })`. */
   collect: CollectFn;
-  /** HMAC-SHA256 key for the generic webhook; unset or "" means signatures are not checked. */
-  secret?: string | undefined;
+  /**
+   * HMAC-SHA256 key for the generic webhook; unset or "" means signatures are not checked. A
+   * function is asked on every request (the daemon's config can be reloaded).
+   */
+  secret?: string | (() => string) | undefined;
   logger: HttpLogger;
   /** Wall clock, ms; default Date.now. */
   now?: () => number;
@@ -85,12 +88,14 @@ function parseBody(ctx: RequestContext, body: Buffer): { ok: true; value: unknow
 
 export function createIntegrationRoutes(deps: IntegrationDeps): ExtraRoute[] {
   const now = deps.now ?? Date.now;
-  const secret = deps.secret ?? "";
+  const given = deps.secret;
+  const secretOf = typeof given === "function" ? given : () => given ?? "";
 
   const serve = async (ctx: RequestContext, source: string, map: Mapper, signed: boolean): Promise<void> => {
     const topic = topicOf(ctx);
     if (topic === undefined) return;
     const raw = await ctx.readBody();
+    const secret = secretOf();
     if (signed && secret !== "") {
       const signature = header(ctx, "x-webhook-signature") ?? header(ctx, "x-signature");
       if (signature === undefined) {

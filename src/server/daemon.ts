@@ -5,13 +5,20 @@
  *
  * Lifecycle: start() opens the store, restores API handlers and topic state, loads
  * handlers/ and tasks/ (a broken file is reported and skipped), starts enabled tasks (one
- * that cannot start is counted in the startup line's `problems`), then listens. reload() (SIGHUP) re-reads handlers/ and tasks/ and reports what changed.
+ * that cannot start is counted in the startup line's `problems`), then listens. reload()
+ * (SIGHUP) re-reads the config file, then handlers/ and tasks/, and reports what changed.
  * stop() (SIGTERM) stops intake, drains handler deliveries, stops tasks, closes the store.
+ *
+ * Config reload: `current` is the config the daemon runs on. Handlers read their sections
+ * through `liveHandlerConfig` (a view of `current`), the delivery service is told through
+ * `delivery.reconfigure`, and handlers of the kinds that copy settings when they are created
+ * are re-created. What needs a restart keeps its running value (src/config/reload.ts).
  */
 import { randomUUID } from "node:crypto";
 import { join, resolve } from "node:path";
 import { TopicService, type TopicPersistence } from "../alert/topic-service.js";
-import type { TickdConfig } from "../config/index.js";
+import { ConfigError, planReload, type TickdConfig } from "../config/index.js";
+import { coerceError } from "../core/errors.js";
 import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
 import type { AlertEvent } from "../core/alert-event.js";
@@ -37,9 +44,31 @@ export interface Daemon {
 }
 
 export interface ReloadReport {
+  /** Keys named as in the file (`[victorops] enabled`, `[[httppost]]`), never their values. */
+  config: {
+    /** Changed and in effect now. */
+    applied: string[];
+    /** Changed, but only read at start: not applied until a restart. */
+    needsRestart: string[];
+    /** Why the new config was not used (`file:line: [section] key: …`), or handlers it could not re-create. */
+    errors: string[];
+  };
   tasks: { loaded: string[]; errors: string[] };
   handlers: { loaded: string[]; removed: string[]; errors: string[] };
 }
+
+/**
+ * Kinds that copy config settings when they are created (an endpoint, a target, a timeout, a
+ * Kafka cluster): re-created after a reload that applied something. Other kinds read no
+ * config, and re-creating them would flush an aggregate early or reopen a log file.
+ */
+const CONFIG_READING_KINDS: ReadonlySet<string> = new Set([
+  "victorops",
+  "post",
+  "escalation",
+  "tcp",
+  "kafka",
+]);
 
 const TICK_MS = 1000;
 
@@ -47,8 +76,32 @@ export async function startDaemon(opts: {
   config: TickdConfig;
   logger: DaemonLogger;
   version: string;
+  /** Reads the config again for reload() (tickd: the same file); throws ConfigError when invalid. */
+  reloadConfig?: () => TickdConfig;
 }): Promise<Daemon> {
   const { config, logger, version } = opts;
+  let current = config;
+  let handlers = handlerConfig(current);
+  const liveHandlerConfig: HandlerConfig = {
+    get victorops() {
+      return handlers.victorops;
+    },
+    get httppost() {
+      return handlers.httppost;
+    },
+    get escalation() {
+      return handlers.escalation;
+    },
+    get webhook() {
+      return handlers.webhook;
+    },
+    get kafka() {
+      return handlers.kafka ?? [];
+    },
+    get storageDir() {
+      return handlers.storageDir ?? resolve(config.storage.dir);
+    },
+  };
   const store = openStore(join(resolve(config.storage.dir), "tickd.db"));
   try {
     // aggregate/publish handlers and incoming webhooks put events back into topics.
@@ -57,7 +110,7 @@ export async function startDaemon(opts: {
     // Every HTTP notification goes through the delivery journal: written before the first
     // attempt, retried with backoff, replayed after a restart.
     const factoryFor = (send: HttpSender) =>
-      createHandlerFactory({ config: handlerConfig(config), logger, version, collect, send });
+      createHandlerFactory({ config: liveHandlerConfig, logger, version, collect, send });
     const delivery = createDelivery({
       store,
       logger,
@@ -92,8 +145,49 @@ export async function startDaemon(opts: {
       ...(influx !== undefined ? { influx } : {}),
     });
 
-    const reload = async (): Promise<ReloadReport> => {
+    /** Re-reads the config; applies what may change while running, names the rest. */
+    const reloadConfig = async (): Promise<ReloadReport["config"]> => {
+      const out: ReloadReport["config"] = { applied: [], needsRestart: [], errors: [] };
+      if (opts.reloadConfig === undefined) return out;
+      const refuse = (problems: readonly string[]): ReloadReport["config"] => {
+        out.errors.push(...problems);
+        logger.log("error", "config reload failed; the running config stays", { problems });
+        return out;
+      };
+      let next: TickdConfig;
+      try {
+        next = opts.reloadConfig();
+      } catch (e) {
+        return refuse(e instanceof ConfigError ? e.problems : [coerceError(e).message]);
+      }
+      const plan = planReload(current, next);
+      if (plan.applied.length > 0) {
+        try {
+          delivery.reconfigure({ delivery: plan.config.delivery, webhook: plan.config.webhook });
+        } catch (e) {
+          return refuse([coerceError(e).message]);
+        }
+      }
+      current = plan.config;
+      handlers = handlerConfig(current);
+      out.applied.push(...plan.applied);
+      out.needsRestart.push(...plan.needsRestart);
+      if (plan.needsRestart.length > 0)
+        logger.log("warn", "config reload: these settings need a restart; not applied", {
+          keys: plan.needsRestart,
+        });
+      if (plan.applied.length > 0) {
+        logger.log("info", "config reloaded", { applied: plan.applied });
+        const rebuilt = await topics.rebuildHandlers(CONFIG_READING_KINDS);
+        for (const e of rebuilt.errors) logger.log("error", `config reload: ${e}`);
+        out.errors.push(...rebuilt.errors);
+      }
+      return out;
+    };
+
+    const reloadDirs = async (): Promise<ReloadReport> => {
       const report: ReloadReport = {
+        config: { applied: [], needsRestart: [], errors: [] },
         tasks: { loaded: [], errors: [] },
         handlers: { loaded: [], removed: [], errors: [] },
       };
@@ -113,8 +207,14 @@ export async function startDaemon(opts: {
       return report;
     };
 
+    // The config first: handler files and tasks are then checked against the new sections.
+    const reload = async (): Promise<ReloadReport> => {
+      const configReport = await reloadConfig();
+      return { ...(await reloadDirs()), config: configReport };
+    };
+
     tasks.startAll();
-    const first = await reload();
+    const first = await reloadDirs();
     // An enabled task that did not start is a problem like a broken file: it takes writes
     // (204) and alerts on none of them. Each one's reason was logged when it failed.
     const failedTasks = tasks.failed().map((t) => t.id);
@@ -138,11 +238,12 @@ export async function startDaemon(opts: {
         users: config.http.users,
       },
       maxBodyBytes: config.http.maxBodySize,
+      accessLog: config.http.logEnabled,
       extraRoutes: [
         ...createIntegrationRoutes({
           collect,
           logger,
-          secret: config.webhook.incomingSecret,
+          secret: () => current.webhook.incomingSecret,
           state: (t, id) => topics.topicEvent(t, id),
         }),
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
@@ -163,7 +264,7 @@ export async function startDaemon(opts: {
     const kafkaInputs = await startKafkaInputs(config.kafkaInput, {
       tasks,
       logger,
-      shouldPause: () => delivery.pendingCount() > 0.9 * config.delivery.maxJournalRows,
+      shouldPause: () => delivery.pendingCount() > 0.9 * current.delivery.maxJournalRows,
     });
 
     const ticker = setInterval(() => tasks.tick(nowNs()), TICK_MS);

@@ -11,6 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { coerceError } from "../../core/errors.js";
+import { logAccessOnClose, type AccessEntry } from "./access-log.js";
 import { createAuthCheck } from "./auth.js";
 import { createContext, drainThen, HttpError, type RequestContext } from "./request-context.js";
 import { serveTasks } from "./task-routes.js";
@@ -73,6 +74,8 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     defaultRetentionPolicy: deps.defaultRetentionPolicy ?? "",
   };
   const topicDeps = { topics: deps.topics, redactHandlerOptions: deps.redactHandlerOptions };
+  /** Requests being access-logged, so authentication can name the user. */
+  const access = new WeakMap<IncomingMessage, AccessEntry>();
 
   const fail = (ctx: RequestContext, e: unknown): void => {
     if (ctx.res.headersSent) {
@@ -125,9 +128,13 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
 
   /** Kapacitor answers authentication failures compactly (not pretty-printed). */
   const authorized = (ctx: RequestContext): boolean => {
-    const problem = checkAuth(ctx.req, ctx.query);
-    if (problem === undefined) return true;
-    ctx.error(401, problem, { pretty: false });
+    const result = checkAuth(ctx.req, ctx.query);
+    if (result.ok) {
+      const entry = access.get(ctx.req);
+      if (entry !== undefined && result.user !== undefined) entry.user = result.user;
+      return true;
+    }
+    ctx.error(401, result.problem, { pretty: false });
     return false;
   };
 
@@ -142,6 +149,16 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       res.setHeader("Access-Control-Allow-Headers", CORS_HEADERS);
     }
     const ctx = createContext(req, res, requestId, maxBody);
+    if (deps.accessLog === true) {
+      const entry: AccessEntry = {
+        method: ctx.method,
+        path: ctx.path,
+        requestId,
+        started: process.hrtime.bigint(),
+      };
+      access.set(req, entry);
+      logAccessOnClose(deps.logger, req, res, entry);
+    }
     if (ctx.method === "OPTIONS") {
       ctx.noContent();
       return;

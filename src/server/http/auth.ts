@@ -16,8 +16,12 @@ export interface AuthConfig {
   users?: readonly { username: string; password: string }[];
 }
 
-/** undefined when the request may proceed, else the 401 message. */
-export type AuthCheck = (req: IncomingMessage, query: URLSearchParams) => string | undefined;
+/**
+ * Who the request authenticated as (`user`: a basic-auth or `?u=` user, or a JWT's
+ * `username`; absent with auth off or for the bare shared secret), or the 401 message.
+ */
+export type AuthResult = { ok: true; user?: string } | { ok: false; problem: string };
+export type AuthCheck = (req: IncomingMessage, query: URLSearchParams) => AuthResult;
 
 /** Hashing first makes both sides the same length, so timingSafeEqual never leaks a length. */
 function sameSecret(a: string, b: string): boolean {
@@ -36,44 +40,45 @@ function b64urlJson(part: string): unknown {
   }
 }
 
-/** undefined when valid, else Kapacitor's message. */
-function checkJwt(token: string, secret: string, nowSeconds: number): string | undefined {
+/** The token's username when valid, else Kapacitor's message. */
+function checkJwt(token: string, secret: string, nowSeconds: number): AuthResult {
+  const problem = (message: string): AuthResult => ({ ok: false, problem: message });
   const parts = token.split(".");
-  if (parts.length !== 3) return "invalid token: token contains an invalid number of segments";
+  if (parts.length !== 3) return problem("invalid token: token contains an invalid number of segments");
   const [h, p, sig] = parts as [string, string, string];
   const header = b64urlJson(h) as { alg?: unknown } | undefined;
   const alg = typeof header?.alg === "string" ? JWT_ALGS[header.alg] : undefined;
-  if (alg === undefined) return "invalid token: unexpected signing method";
+  if (alg === undefined) return problem("invalid token: unexpected signing method");
   const expected = createHmac(alg, secret).update(`${h}.${p}`).digest();
   const given = Buffer.from(sig, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return "invalid token: signature is invalid";
+    return problem("invalid token: signature is invalid");
   }
   const claims = b64urlJson(p) as Record<string, unknown> | undefined;
-  if (claims === undefined || typeof claims !== "object") return "invalid claims type";
+  if (claims === undefined || typeof claims !== "object") return problem("invalid claims type");
   const exp = claims["exp"];
-  if (typeof exp !== "number" || exp <= 0) return "token expiration required";
-  if (exp <= nowSeconds) return "invalid token: token is expired";
+  if (typeof exp !== "number" || exp <= 0) return problem("token expiration required");
+  if (exp <= nowSeconds) return problem("invalid token: token is expired");
   const username = claims["username"];
-  if (typeof username !== "string") return "username in token must be a string";
-  if (username === "") return "token must contain a username";
-  return undefined;
+  if (typeof username !== "string") return problem("username in token must be a string");
+  if (username === "") return problem("token must contain a username");
+  return { ok: true, user: username };
 }
 
 export function createAuthCheck(cfg: AuthConfig | undefined, now: () => number = Date.now): AuthCheck {
-  if (cfg === undefined || !cfg.enabled) return () => undefined;
+  if (cfg === undefined || !cfg.enabled) return () => ({ ok: true });
   const users = cfg.users ?? [];
   const secret = cfg.sharedSecret ?? "";
 
-  const checkUser = (username: string, password: string): string | undefined => {
-    if (username === "") return "username required";
+  const checkUser = (username: string, password: string): AuthResult => {
+    if (username === "") return { ok: false, problem: "username required" };
     let ok = false;
     // Compare against every user so the time does not depend on which one matched.
     for (const u of users) {
       const match = sameSecret(u.username, username) && sameSecret(u.password, password);
       ok = ok || match;
     }
-    return ok ? undefined : "authorization failed";
+    return ok ? { ok: true, user: username } : { ok: false, problem: "authorization failed" };
   };
 
   return (req, query) => {
@@ -82,8 +87,8 @@ export function createAuthCheck(cfg: AuthConfig | undefined, now: () => number =
       const parts = header.split(" ");
       if (parts.length === 2 && parts[0] === "Bearer") {
         const token = parts[1]!;
-        if (secret === "") return "invalid token: no shared secret is configured";
-        if (sameSecret(token, secret)) return undefined;
+        if (secret === "") return { ok: false, problem: "invalid token: no shared secret is configured" };
+        if (sameSecret(token, secret)) return { ok: true };
         return checkJwt(token, secret, Math.floor(now() / 1000));
       }
       if (parts.length === 2 && parts[0]!.toLowerCase() === "basic") {
@@ -95,6 +100,6 @@ export function createAuthCheck(cfg: AuthConfig | undefined, now: () => number =
     const u = query.get("u") ?? "";
     const p = query.get("p") ?? "";
     if (u !== "" && p !== "") return checkUser(u, p);
-    return "unable to parse authentication credentials";
+    return { ok: false, problem: "unable to parse authentication credentials" };
   };
 }

@@ -48,6 +48,8 @@ export interface ApiServerDeps {
   extraRoutes?: readonly ExtraRoute[];
   /** Wall clock in ms, for JWT expiry; default Date.now. */
   now?: () => number;
+  /** `[http] log-enabled`: one info line per request (src/server/http/access-log.ts). Default false. */
+  accessLog?: boolean;
 }
 
 export interface ListeningServer {

@@ -135,7 +135,7 @@ describe("unknown keys", () => {
   it("Kapacitor's keys are ignored, not errors, and reported once however many list elements carry them", () => {
     const file = confFile(
       [
-        'data_dir = "/var/lib/kapacitor"',
+        "skip-config-overrides = false",
         "[http]",
         "  https-enabled = true",
         "[[influxdb]]",
@@ -151,7 +151,7 @@ describe("unknown keys", () => {
       ].join("\n"),
     );
     const r = loadConfig({ file, env: {} });
-    expect(r.ignored).toEqual(["data_dir", "http.https-enabled", "influxdb.udp-bind", "smtp"]);
+    expect(r.ignored).toEqual(["http.https-enabled", "influxdb.udp-bind", "skip-config-overrides", "smtp"]);
     expect(r.warnings).toEqual([
       "[http] https-enabled = true, but tickd does not implement it; ignored",
       "[smtp] is enabled, but tickd does not implement it; the section is ignored",
