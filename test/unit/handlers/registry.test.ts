@@ -147,6 +147,30 @@ stream
     });
   });
 
+  it("refuses the <redacted> placeholder where a secret belongs (files, API, TICKscript)", () => {
+    const { f } = factory(handlerConfig());
+    const cases: [Record<string, unknown>, string][] = [
+      [{ url: "http://x", "bearer-token": "<redacted>" }, "bearer-token"],
+      [{ url: "http://x", "basic-auth": { username: "u", password: "<redacted>" } }, "basic-auth.password"],
+      [{ url: "http://x", headers: { "X-Api-Key": "<redacted>" } }, "headers.X-Api-Key"],
+    ];
+    for (const [options, key] of cases) {
+      const e = thrown(() => f.create({ kind: "post", options, topic: "t", id: "p" }));
+      expect(e.code).toBe("E_HANDLER_OPTIONS");
+      expect(e.message).toContain(`option "${key}": is "<redacted>", the placeholder the API shows`);
+      expect(thrown(() => f.validate("post", options)).code).toBe("E_HANDLER_OPTIONS");
+    }
+    // Not a secret position: left alone.
+    f.validate("post", { url: "http://x", headers: { "X-Note": "<redacted>" } });
+    const [spec] = handlersOf(`stream
+  |from().measurement('cpu')
+  |alert()
+    .crit(lambda: TRUE)
+    .post('http://x').header('Authorization', '<redacted>')
+`);
+    expect(thrown(() => f.fromTickscript(spec!)).message).toContain('option "headers.Authorization"');
+  });
+
   it("handle never throws, whatever goes wrong", async () => {
     const { f, logs } = factory(handlerConfig());
     const h = f.create({ kind: "post", options: { url: "{{ .NoSuchField }}" }, topic: "t", id: "p" });
