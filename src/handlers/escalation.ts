@@ -5,13 +5,14 @@
  *   OK → non-OK            incident.created
  *   non-OK → other non-OK  incident.updated
  *   non-OK → OK            incident.resolved
+ *   an incoming ack         incident.acknowledged (an integration's `status: ack`)
  * A repeat of the same non-OK level is no incident change and sends nothing; nor does an
- * event type the target's `events` list leaves out. (`incident.acknowledged` has no alert
- * source yet.)
+ * event type the target's `events` list leaves out.
  *
  * Schemes:
  * - `victorops`: `application/x-www-form-urlencoded` body with Incident, Level, Message,
- *   Summary, Time (sorted keys); `X-VictorOps-Signature` = base64(HMAC-SHA1(auth-key,
+ *   Summary, Time (sorted keys); an acknowledgement has Level `ACKNOWLEDGEMENT` (VictorOps's
+ *   own word for it), so a receiver never takes it for another page at the incident's level; `X-VictorOps-Signature` = base64(HMAC-SHA1(auth-key,
  *   url + each key and value in key order, no delimiters)), where url is the URL exactly as
  *   requested (WHATWG-normalised, e.g. `http://h/` for `http://h`).
  * - `hmac-sha256`: JSON `{event, timestamp, data:{id, title, description, level, previousLevel,
@@ -125,7 +126,7 @@ export function victorOpsEscalationRequest(
 ): HttpRequest {
   const form = new URLSearchParams([
     ["Incident", e.state.id],
-    ["Level", levelName(e.state.level)],
+    ["Level", e.acknowledged === true ? "ACKNOWLEDGEMENT" : levelName(e.state.level)],
     ["Message", description(e)],
     ["Summary", e.state.message],
     ["Time", formatRFC3339Nano(e.state.time)],
@@ -141,6 +142,12 @@ export function victorOpsEscalationRequest(
     body: form.toString(),
     timeoutMs,
   };
+}
+
+/** `data.status` of the hmac scheme: where the incident stands after this event. */
+function incidentStatus(e: AlertEvent, incident: EscalationEventName): string {
+  if (incident === "incident.acknowledged") return "acknowledged";
+  return e.state.level === Level.OK ? "resolved" : "triggered";
 }
 
 export function hmacEscalationRequest(
@@ -163,7 +170,7 @@ export function hmacEscalationRequest(
       description: description(e),
       level: levelName(e.state.level),
       previousLevel: levelName(previousLevel),
-      status: e.state.level === Level.OK ? "resolved" : "triggered",
+      status: incidentStatus(e, incident),
       task: e.data.taskName,
       tags: stringMap(e.data.tags),
       // The incident began when it was first triggered: time − duration.
@@ -222,7 +229,7 @@ export function createEscalation(o: EscalationOptions, ctx: HandlerContext): Ser
       );
     }
   };
-  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true });
+  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true, acks: true });
 }
 
 function escalationFromTickscript(spec: HandlerSpec): Record<string, unknown> {
