@@ -9,12 +9,15 @@
  * A repeat of the same non-OK level is no incident change and sends nothing; nor does an
  * event type the target's `events` list leaves out.
  *
- * Schemes:
+ * Schemes (form `Message` and `data.description` carry the details, or the message when the
+ * details are empty or Kapacitor's default, the escaped alert JSON of a script without
+ * `.details()`: they are read by people):
  * - `victorops`: `application/x-www-form-urlencoded` body with Incident, Level, Message,
- *   Summary, Time (sorted keys); an acknowledgement has Level `ACKNOWLEDGEMENT` (VictorOps's
- *   own word for it), so a receiver never takes it for another page at the incident's level; `X-VictorOps-Signature` = base64(HMAC-SHA1(auth-key,
+ *   Summary, Time (sorted keys); `X-VictorOps-Signature` = base64(HMAC-SHA1(auth-key,
  *   url + each key and value in key order, no delimiters)), where url is the URL exactly as
- *   requested (WHATWG-normalised, e.g. `http://h/` for `http://h`).
+ *   requested (WHATWG-normalised, e.g. `http://h/` for `http://h`). An acknowledgement has
+ *   Level `ACKNOWLEDGEMENT` (VictorOps's own word), so a receiver never takes it for another
+ *   page at the incident's level.
  * - `hmac-sha256`: JSON `{event, timestamp, data:{id, title, description, level, previousLevel,
  *   status, task, tags, createdAt}}`; `X-Webhook-Signature: sha256=<hex HMAC-SHA256(auth-key,
  *   body)>`, `X-Webhook-Event`, `X-Webhook-Timestamp` (Unix s, as in the body).
@@ -31,6 +34,7 @@ import type { HandlerSpec } from "../pipeline/task-graph.js";
 import { checkUrl, deliveryMeta, isSuccess, requestTimeoutMs } from "./http.js";
 import { argString, optionError, schema } from "./options.js";
 import { SerialHandler, logFailure } from "./runner.js";
+import { humanDescription } from "./template-data.js";
 import {
   HandlerCodes,
   type EscalationEventName,
@@ -113,9 +117,8 @@ export function verifyHmacSha256Signature(opts: {
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-function description(e: AlertEvent): string {
-  return e.state.details !== "" ? e.state.details : e.state.message;
-}
+/** Human-facing text (form `Message`, `data.description`): details, unless Kapacitor's default blob. */
+const description = humanDescription;
 
 export function victorOpsEscalationRequest(
   target: EscalationTargetConfig,
