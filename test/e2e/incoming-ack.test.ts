@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { startTickd, type TickdProcess } from "../support/daemon.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 
@@ -99,12 +99,14 @@ describe("incoming acknowledgements", () => {
       "CRITICAL",
       "OK",
     ]);
-    // log: the same.
-    const logged = readFileSync(log, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => (JSON.parse(l) as { level: string }).level);
-    expect(logged).toEqual(["CRITICAL", "OK"]);
+    // log: the same (its file is written on its own schedule: wait for the OK line).
+    const levels = (): string[] =>
+      readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { level: string }).level);
+    await vi.waitFor(() => expect(levels()).toContain("OK"), { timeout: 10_000, interval: 50 });
+    expect(levels()).toEqual(["CRITICAL", "OK"]);
 
     // hmac escalation: created, acknowledged (status acknowledged), resolved.
     const hmacBodies = hmac.requests.map(
