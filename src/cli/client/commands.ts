@@ -57,7 +57,9 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
   const options = (cmd: Command, json = false): ClientOptions => {
     // The command's own -url (after the command, as Kapacitor users write it) wins over the
     // program's (before the command).
-    const url = cmd.opts<{ url?: string }>().url ?? cmd.optsWithGlobals<{ url?: string }>().url;
+    const url = [cmd, ...ancestors(cmd)]
+      .map((c) => c.opts<{ url?: string }>().url)
+      .find((u) => u !== undefined);
     return { url: resolveUrl(url, io.env), out: io.out, err: io.err, json };
   };
   const jsonOf = (cmd: Command): boolean => cmd.opts<{ json?: boolean }>().json === true;
@@ -181,8 +183,12 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
   // Every client command registered here takes tickd's address after it as well (Kapacitor's
   // `tickctl enable cpu -url …`).
   for (const cmd of allCommands(program)) {
-    if (!before.has(cmd) && cmd.commands.length === 0) cmd.option("--url <url>", URL_HELP);
+    if (!before.has(cmd)) cmd.option("--url <url>", URL_HELP);
   }
+}
+
+function ancestors(cmd: Command): Command[] {
+  return cmd.parent === null ? [] : [cmd.parent, ...ancestors(cmd.parent)];
 }
 
 function allCommands(cmd: Command): Command[] {
