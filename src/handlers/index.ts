@@ -97,7 +97,18 @@ export function redactOptions(kind: string, options: Record<string, unknown>): R
   if (headers !== null && typeof headers === "object" && !Array.isArray(headers)) {
     out.headers = redactByName(headers as Record<string, unknown>);
   }
+  if (typeof out.url === "string") out.url = redactUrlPassword(out.url);
   return out;
+}
+
+/** `scheme://user:password@` at the start of a URL (a template too); the password is group 2. */
+const URL_PASSWORD = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:]*):([^/?#@]*)@/;
+
+/** The URL with the password of its user-info replaced by "<redacted>" (text, not parsed: templates stay as written). */
+function redactUrlPassword(url: string): string {
+  return url.replace(URL_PASSWORD, (all, user: string, password: string) =>
+    password === "" ? all : `${user}:${REDACTED}@`,
+  );
 }
 
 /**
@@ -128,6 +139,14 @@ function refusePlaceholders(kind: string, options: Record<string, unknown>): voi
   };
   if (options !== null && typeof options === "object") {
     walk(redactOptions(kind, standIn(options) as Record<string, unknown>), options, "");
+    const url = options.url;
+    if (typeof url === "string" && URL_PASSWORD.exec(url)?.[2] === REDACTED) {
+      throw optionError(
+        kind.toLowerCase(),
+        "url",
+        `has the password "${REDACTED}", the placeholder the API shows for a secret: give the real value`,
+      );
+    }
   }
 }
 

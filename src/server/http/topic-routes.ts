@@ -74,16 +74,13 @@ function handlerJson(d: TopicRouteDeps, topic: string, h: TopicHandlerSpec): Rec
   };
 }
 
-/** The "<redacted>" placeholder of `redactHandlerOptions` (handlers/types.ts REDACTED). */
-const REDACTED = "<redacted>";
-
 /**
- * A handler body the API showed keeps the secrets it hid: wherever the new options hold the
- * "<redacted>" placeholder at a secret position (where redaction of the new options hides a value)
- * and the stored handler, of the same kind, has a secret at that same position, the stored
- * value goes back in. So GET → edit → PUT (or a PATCH that replaces `options` with what GET
- * showed) changes only what was edited, as a PATCH of one field does. A placeholder with no
- * stored secret behind it is left as it is: the handler factory refuses it, naming the option.
+ * A handler body the API showed keeps the secrets it hid: wherever the new options hold exactly
+ * what GET showed for a value it redacted (the "<redacted>" placeholder, or a URL with
+ * `:<redacted>@`), and the stored handler is of the same kind, the stored value goes back in.
+ * So GET → edit → PUT (or a PATCH that replaces `options` with what GET showed) changes only
+ * what was edited, as a PATCH of one field does. A placeholder with no stored secret behind it
+ * is left as it is: the handler factory refuses it, naming the option.
  */
 export function keepStoredSecrets(
   redact: TopicRouteDeps["redactHandlerOptions"],
@@ -94,32 +91,23 @@ export function keepStoredSecrets(
   const storedShown = redact(stored.kind, stored.options);
   const isObj = (v: unknown): v is Record<string, unknown> =>
     v !== null && typeof v === "object" && !Array.isArray(v);
-  // Redaction keeps a literal placeholder as it is, so a stand-in shows what is a secret position.
-  const standIn = (v: unknown): unknown =>
-    v === REDACTED
-      ? "x"
-      : isObj(v)
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, standIn(x)]))
-        : v;
-  const newShown = redact(spec.kind, standIn(spec.options) as Record<string, unknown>);
   const merge = (
     given: Record<string, unknown>,
-    shown: unknown,
     old: unknown,
     oldShown: unknown,
   ): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(given)) {
-      const s = isObj(shown) ? shown[k] : undefined;
       const o = isObj(old) && Object.hasOwn(old, k) ? old[k] : undefined;
       const os = isObj(oldShown) ? oldShown[k] : undefined;
-      if (v === REDACTED && s === REDACTED && os === REDACTED && o !== undefined) out[k] = o;
-      else if (isObj(v)) out[k] = merge(v, s, o, os);
+      // Shown differently from what is stored = redacted; sent back as shown = unchanged.
+      if (typeof v === "string" && typeof o === "string" && v === os && os !== o) out[k] = o;
+      else if (isObj(v)) out[k] = merge(v, o, os);
       else out[k] = v;
     }
     return out;
   };
-  return { ...spec, options: merge(spec.options, newShown, stored.options, storedShown) };
+  return { ...spec, options: merge(spec.options, stored.options, storedShown) };
 }
 
 function minLevel(ctx: RequestContext): Level {

@@ -43,7 +43,7 @@ async function setup() {
     });
     expect(r.status).toBe(200);
   };
-  return { rx, call, fire };
+  return { rx, call, fire, daemon };
 }
 
 const basic = (user: string, password: string): string =>
@@ -102,6 +102,26 @@ describe("topic handler secrets survive read-modify-write", () => {
     expect(byPath.get("/basic")!.headers["x-source"]).toBe("tickd");
     expect(byPath.get("/bearer")!.headers.authorization).toBe("Bearer tok-456");
     expect(byPath.get("/bearer")!.headers["x-auth-token"]).toBe("xt-789");
+  });
+
+  it("hides a URL's password and keeps it through GET → PUT; refuses a URL whose password is the placeholder", async () => {
+    const { call, daemon } = await setup();
+    const url = "https://hooks:pa55@hooks.example.com/alert?team=ops";
+    expect(
+      (await call("POST", `${BASE}/ops/handlers`, { id: "u", kind: "post", options: { url } })).status,
+    ).toBe(200);
+    const shown = (await call("GET", `${BASE}/ops/handlers/u`)).json;
+    expect((shown.options as { url: string }).url).toBe(
+      "https://hooks:<redacted>@hooks.example.com/alert?team=ops",
+    );
+    expect((await call("PUT", `${BASE}/ops/handlers/u`, { ...shown, match: "changed()" })).status).toBe(200);
+    expect(daemon.topics.getHandler("ops", "u")!.options.url).toBe(url);
+    // Another URL is taken as given; a copy of the shown one for a new handler is refused.
+    const moved = "https://hooks:<redacted>@other.example.com/alert";
+    const bad = await call("PUT", `${BASE}/ops/handlers/u`, { ...shown, options: { url: moved } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/option "url": has the password "<redacted>"/);
+    expect(daemon.topics.getHandler("ops", "u")!.options.url).toBe(url);
   });
 
   it("a changed secret replaces the stored one; a placeholder with no secret behind it is refused", async () => {

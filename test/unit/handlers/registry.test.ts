@@ -140,6 +140,12 @@ stream
       headers: { Authorization: "<redacted>", "X-Api-Key": "<redacted>", "X-Team": "sre" },
     });
     expect(options["basic-auth"].password).toBe("pw"); // the input is not changed
+    expect(f.redact("post", { url: "https://u:p%40ss@h.example/x?t=1" }).url).toBe(
+      "https://u:<redacted>@h.example/x?t=1",
+    );
+    expect(f.redact("post", { url: "https://u@h.example/{{ .ID }}" }).url).toBe(
+      "https://u@h.example/{{ .ID }}",
+    );
     expect(f.redact("victorops", { "routing-key": "k" })).toEqual({ "routing-key": "k" });
     expect(redactOptions("unknown", { token: "t", nested: { password: "p", name: "n" } })).toEqual({
       token: "<redacted>",
