@@ -24,16 +24,14 @@ export class SerialHandler implements AlertHandler {
   /** Deliver at once, unchained: set when `deliver` only renders and hands to a journaled sender. */
   private readonly direct: boolean;
   private readonly running = new Set<Promise<void>>();
+  /** The kind has an acknowledgement message: deliver sees acknowledged events too. */
+  private readonly acks: boolean;
 
   /**
    * `sendsOnly`: deliver's only I/O is ctx.send, each send() issued before its first await.
    * With a journaled sender (which keeps each handler's order itself) events then go to the
    * journal synchronously, inside the caller's store commit, instead of one microtask apart.
-   */
-  private readonly acks: boolean;
-
-  /**
-   * `acks`: the kind sends acknowledgements (deliver sees acknowledged events).
+   * `acks`: the kind sends acknowledgements (see the header).
    */
   constructor(
     private readonly ctx: HandlerContext,
