@@ -117,9 +117,6 @@ export function verifyHmacSha256Signature(opts: {
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-/** Human-facing text (form `Message`, `data.description`): details, unless Kapacitor's default blob. */
-const description = humanDescription;
-
 export function victorOpsEscalationRequest(
   target: EscalationTargetConfig,
   url: string,
@@ -130,7 +127,7 @@ export function victorOpsEscalationRequest(
   const form = new URLSearchParams([
     ["Incident", e.state.id],
     ["Level", e.acknowledged === true ? "ACKNOWLEDGEMENT" : levelName(e.state.level)],
-    ["Message", description(e)],
+    ["Message", humanDescription(e)],
     ["Summary", e.state.message],
     ["Time", formatRFC3339Nano(e.state.time)],
   ]);
@@ -170,7 +167,7 @@ export function hmacEscalationRequest(
     data: {
       id: e.state.id,
       title: e.state.message,
-      description: description(e),
+      description: humanDescription(e),
       level: levelName(e.state.level),
       previousLevel: levelName(previousLevel),
       status: incidentStatus(e, incident),
