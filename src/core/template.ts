@@ -49,6 +49,14 @@ export interface TemplateOptions {
   html?: boolean;
   /** Extra functions; they take precedence over the built-ins, as Go's `Funcs` do. */
   funcs?: Record<string, TemplateFunc>;
+  /**
+   * Functions whose output is safe inside a JSON string (tickd's `alert_*` helpers): an action
+   * that calls one of them and prints inside a string literal of a JSON document (the output
+   * so far starts with `{` or `[`) has its output escaped as JSON string content, so
+   * `"title":"{{alert_title}}"` stays valid JSON whatever the title holds. Elsewhere (outside
+   * strings, or a body that is not JSON) the output is printed as it is.
+   */
+  jsonStringFuncs?: readonly string[];
 }
 
 export interface Template {
@@ -809,6 +817,32 @@ function printHtml(v: unknown): string {
   return htmlTemplateEscape(typeof v === "string" ? v : formatGoValue(v));
 }
 
+/**
+ * True when `out` is the start of a JSON document (first non-space `{` or `[`) that ends inside
+ * a string literal. Scans from the start: bodies are small and only helper actions ask.
+ */
+function insideJsonString(out: string): boolean {
+  let i = 0;
+  while (i < out.length && isSpaceCode(out.charCodeAt(i))) i++;
+  const first = out[i];
+  if (first !== "{" && first !== "[") return false;
+  let inString = false;
+  for (; i < out.length; i++) {
+    const c = out.charCodeAt(i);
+    if (!inString) {
+      if (c === 34) inString = true;
+    } else if (c === 92)
+      i++; // a backslash escapes the next character
+    else if (c === 34) inString = false;
+  }
+  return inString;
+}
+
+/** `s` as the inside of a JSON string literal (JSON.stringify without the quotes). */
+function jsonStringContent(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
+
 class TokStream {
   i = 0;
   constructor(
@@ -849,6 +883,7 @@ class Parser {
     private readonly src: Source,
     private readonly html: boolean,
     private readonly funcs: Record<string, TemplateFunc>,
+    private readonly jsonStringFuncs: ReadonlySet<string> = new Set(),
   ) {
     this.items = lex(src);
   }
@@ -919,6 +954,11 @@ class Parser {
     if (t !== undefined) throw this.src.parseError(t.pos, `unexpected ${JSON.stringify(t.text)} in command`);
     const ev = p.ev;
     if (p.decl) return (s, dot) => void ev(s, dot);
+    if (ts.toks.some((t) => t.k === "ident" && this.jsonStringFuncs.has(t.text)))
+      return (s, dot) => {
+        const v = this.html ? printHtml(ev(s, dot)) : printText(ev(s, dot));
+        s.out += insideJsonString(s.out) ? jsonStringContent(v) : v;
+      };
     if (this.html)
       return (s, dot) => {
         s.out += printHtml(ev(s, dot));
@@ -1372,7 +1412,12 @@ class CompiledTemplate implements Template {
 export function compileTemplate(text: string, opts?: TemplateOptions): Template {
   const name = opts?.name ?? "template";
   const src = new Source(name, text);
-  const parser = new Parser(src, opts?.html ?? false, opts?.funcs ?? {});
+  const parser = new Parser(
+    src,
+    opts?.html ?? false,
+    opts?.funcs ?? {},
+    new Set(opts?.jsonStringFuncs ?? []),
+  );
   const run = parser.parseTop();
   return new CompiledTemplate(name, text, run, parser.slots);
 }

@@ -20,6 +20,7 @@ import { compileTemplate, type Template } from "../core/template.js";
 import { Level } from "../core/types.js";
 import { schema } from "./options.js";
 import { TOPIC_NAME, notInTickscript, recollect, requireCollect } from "./publish.js";
+import { skipAcknowledgement } from "./runner.js";
 import type { HandlerContext, HandlerKind } from "./types.js";
 
 const KIND = "aggregate";
@@ -141,6 +142,11 @@ export function createAggregate(o: AggregateOptions, ctx: HandlerContext): Alert
           kind: KIND,
           alert: event.state.id,
         });
+        return;
+      }
+      // An acknowledgement is no alert to count.
+      if (event.acknowledged === true) {
+        skipAcknowledgement(ctx, KIND, event);
         return;
       }
       pending.push(event);

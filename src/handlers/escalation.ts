@@ -5,15 +5,19 @@
  *   OK → non-OK            incident.created
  *   non-OK → other non-OK  incident.updated
  *   non-OK → OK            incident.resolved
+ *   an incoming ack         incident.acknowledged (an integration's `status: ack`)
  * A repeat of the same non-OK level is no incident change and sends nothing; nor does an
- * event type the target's `events` list leaves out. (`incident.acknowledged` has no alert
- * source yet.)
+ * event type the target's `events` list leaves out.
  *
- * Schemes:
+ * Schemes (form `Message` and `data.description` carry the details, or the message when the
+ * details are empty or Kapacitor's default, the escaped alert JSON of a script without
+ * `.details()`: they are read by people):
  * - `victorops`: `application/x-www-form-urlencoded` body with Incident, Level, Message,
  *   Summary, Time (sorted keys); `X-VictorOps-Signature` = base64(HMAC-SHA1(auth-key,
  *   url + each key and value in key order, no delimiters)), where url is the URL exactly as
- *   requested (WHATWG-normalised, e.g. `http://h/` for `http://h`).
+ *   requested (WHATWG-normalised, e.g. `http://h/` for `http://h`). An acknowledgement has
+ *   Level `ACKNOWLEDGEMENT` (VictorOps's own word), so a receiver never takes it for another
+ *   page at the incident's level.
  * - `hmac-sha256`: JSON `{event, timestamp, data:{id, title, description, level, previousLevel,
  *   status, task, tags, createdAt}}`; `X-Webhook-Signature: sha256=<hex HMAC-SHA256(auth-key,
  *   body)>`, `X-Webhook-Event`, `X-Webhook-Timestamp` (Unix s, as in the body).
@@ -30,6 +34,7 @@ import type { HandlerSpec } from "../pipeline/task-graph.js";
 import { checkUrl, deliveryMeta, isSuccess, requestTimeoutMs } from "./http.js";
 import { argString, optionError, schema } from "./options.js";
 import { SerialHandler, logFailure } from "./runner.js";
+import { humanDescription } from "./template-data.js";
 import {
   HandlerCodes,
   type EscalationEventName,
@@ -112,10 +117,6 @@ export function verifyHmacSha256Signature(opts: {
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-function description(e: AlertEvent): string {
-  return e.state.details !== "" ? e.state.details : e.state.message;
-}
-
 export function victorOpsEscalationRequest(
   target: EscalationTargetConfig,
   url: string,
@@ -125,8 +126,8 @@ export function victorOpsEscalationRequest(
 ): HttpRequest {
   const form = new URLSearchParams([
     ["Incident", e.state.id],
-    ["Level", levelName(e.state.level)],
-    ["Message", description(e)],
+    ["Level", e.acknowledged === true ? "ACKNOWLEDGEMENT" : levelName(e.state.level)],
+    ["Message", humanDescription(e)],
     ["Summary", e.state.message],
     ["Time", formatRFC3339Nano(e.state.time)],
   ]);
@@ -141,6 +142,12 @@ export function victorOpsEscalationRequest(
     body: form.toString(),
     timeoutMs,
   };
+}
+
+/** `data.status` of the hmac scheme: where the incident stands after this event. */
+function incidentStatus(e: AlertEvent, incident: EscalationEventName): string {
+  if (incident === "incident.acknowledged") return "acknowledged";
+  return e.state.level === Level.OK ? "resolved" : "triggered";
 }
 
 export function hmacEscalationRequest(
@@ -160,10 +167,10 @@ export function hmacEscalationRequest(
     data: {
       id: e.state.id,
       title: e.state.message,
-      description: description(e),
+      description: humanDescription(e),
       level: levelName(e.state.level),
       previousLevel: levelName(previousLevel),
-      status: e.state.level === Level.OK ? "resolved" : "triggered",
+      status: incidentStatus(e, incident),
       task: e.data.taskName,
       tags: stringMap(e.data.tags),
       // The incident began when it was first triggered: time − duration.
@@ -222,7 +229,7 @@ export function createEscalation(o: EscalationOptions, ctx: HandlerContext): Ser
       );
     }
   };
-  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true });
+  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true, acks: true });
 }
 
 function escalationFromTickscript(spec: HandlerSpec): Record<string, unknown> {

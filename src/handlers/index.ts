@@ -15,6 +15,7 @@ import { exec } from "./exec.js";
 import { fetchSender } from "./http.js";
 import { kafka } from "./kafka.js";
 import { log } from "./log.js";
+import { optionError } from "./options.js";
 import { post } from "./post.js";
 import { publish } from "./publish.js";
 import { tcp } from "./tcp.js";
@@ -96,7 +97,57 @@ export function redactOptions(kind: string, options: Record<string, unknown>): R
   if (headers !== null && typeof headers === "object" && !Array.isArray(headers)) {
     out.headers = redactByName(headers as Record<string, unknown>);
   }
+  if (typeof out.url === "string") out.url = redactUrlPassword(out.url);
   return out;
+}
+
+/** `scheme://user:password@` at the start of a URL (a template too); the password is group 2. */
+const URL_PASSWORD = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:]*):([^/?#@]*)@/;
+
+/** The URL with the password of its user-info replaced by "<redacted>" (text, not parsed: templates stay as written). */
+function redactUrlPassword(url: string): string {
+  return url.replace(URL_PASSWORD, (all, user: string, password: string) =>
+    password === "" ? all : `${user}:${REDACTED}@`,
+  );
+}
+
+/**
+ * Refuses options that carry the "<redacted>" placeholder where a secret belongs: it is what
+ * the API shows instead of a secret, never a real password or token, so a body copied from a
+ * GET (or a handler file written from one) must not send it. The API puts stored secrets back
+ * first where it can (topic-routes.ts); whatever is left here has no secret behind it.
+ */
+function refusePlaceholders(kind: string, options: Record<string, unknown>): void {
+  const walk = (shown: unknown, given: unknown, path: string): void => {
+    if (shown === REDACTED && given === REDACTED) {
+      throw optionError(
+        kind.toLowerCase(),
+        path,
+        `is "${REDACTED}", the placeholder the API shows for a secret: give the real value`,
+      );
+    }
+    if (shown === null || typeof shown !== "object" || given === null || typeof given !== "object") return;
+    for (const [k, v] of Object.entries(shown as Record<string, unknown>)) {
+      walk(v, (given as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`);
+    }
+  };
+  // Redaction keeps a literal placeholder as it is, so a stand-in shows what is a secret position.
+  const standIn = (v: unknown): unknown => {
+    if (v === REDACTED) return "x";
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, standIn(x)]));
+  };
+  if (options !== null && typeof options === "object") {
+    walk(redactOptions(kind, standIn(options) as Record<string, unknown>), options, "");
+    const url = options.url;
+    if (typeof url === "string" && URL_PASSWORD.exec(url)?.[2] === REDACTED) {
+      throw optionError(
+        kind.toLowerCase(),
+        "url",
+        `has the password "${REDACTED}", the placeholder the API shows for a secret: give the real value`,
+      );
+    }
+  }
 }
 
 /** package.json's version, for `User-Agent: tickd/<version>` when the daemon passes none. */
@@ -135,11 +186,13 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
 
     validate(kind, options) {
       lookup(kind).optionsSchema.parse(options);
+      refusePlaceholders(kind, options);
     },
 
     create(spec): AlertHandler {
       const entry = lookup(spec.kind);
       const options = entry.optionsSchema.parse(spec.options);
+      refusePlaceholders(spec.kind, spec.options);
       version ??= packageVersion();
       const ctx: HandlerContext = {
         config: deps.config,
@@ -160,6 +213,7 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
       try {
         options = entry.fromTickscript(spec);
         entry.optionsSchema.parse(options);
+        refusePlaceholders(spec.kind, options);
       } catch (e) {
         if (e instanceof TickdError) {
           throw new TickdError(e.code, `.${spec.kind}() at ${where(spec)}: ${e.message}`, { cause: e });

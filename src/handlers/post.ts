@@ -6,7 +6,16 @@
  * Request assembly, in Kapacitor's order: the endpoint's basic auth, the endpoint's headers,
  * then (tickd) the handler's basic auth or bearer token, the handler's headers (overwriting,
  * names compared case-insensitively as Go canonicalises them), and last `Content-Type:
- * application/json` when the body is the alert JSON — a templated body gets no Content-Type.
+ * application/json` when the body is the alert JSON. A templated body that is a JSON object or
+ * array gets `Content-Type: application/json` too unless the headers set one (tickd; Kapacitor
+ * sends none); any other templated body gets none.
+ *
+ * Template helpers (body and URL): `alert_id`, `alert_title` (the message), `alert_description`
+ * (the details, or the message when they are empty or Kapacitor's default JSON blob),
+ * `alert_severity` (the level), `alert_message_type` (the level, RECOVERY for OK: VictorOps's
+ * message_type) and `alert_event_samples` (up to five rows as a JSON array). Inside a JSON
+ * string of a JSON body their output is JSON-escaped, so a Logz.io-style body such as
+ * `{"entity_display_name":"{{alert_title}}"}` stays valid whatever the message holds.
  */
 import { readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
@@ -17,12 +26,12 @@ import { TickdError } from "../core/errors.js";
 import { formatRFC3339Nano, goMap } from "../core/go-format.js";
 import { goJson } from "../core/go-json.js";
 import { compileTemplate, type Template, type TemplateFunc } from "../core/template.js";
-import { levelName, type Level } from "../core/types.js";
+import { Level, levelName } from "../core/types.js";
 import { allProperties, lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
 import { basicAuthHeader, checkUrl, deliveryMeta, isSuccess, redactUrl, requestTimeoutMs } from "./http.js";
 import { argString, optionError, schema } from "./options.js";
 import { SerialHandler, logFailure } from "./runner.js";
-import { alertTemplateData } from "./template-data.js";
+import { alertTemplateData, humanDescription } from "./template-data.js";
 import { HandlerCodes, type HandlerContext, type HandlerKind, type HttpPostEndpointConfig } from "./types.js";
 
 const KIND = "post";
@@ -142,16 +151,21 @@ function helperFuncs(cur: Current): Record<string, TemplateFunc> {
     return cur.event;
   };
   return {
+    alert_id: () => ev().state.id,
     alert_title: () => ev().state.message,
-    alert_description: () => (ev().state.details !== "" ? ev().state.details : ev().state.message),
+    alert_description: () => humanDescription(ev()),
     alert_severity: () => levelName(ev().state.level),
+    alert_message_type: () => (ev().state.level === Level.OK ? "RECOVERY" : levelName(ev().state.level)),
     alert_event_samples: () => eventSamples(ev()),
   };
 }
 
+/** Every helper is safe inside a JSON string (see the header). */
+const HELPERS = Object.keys(helperFuncs({ event: undefined }));
+
 function compile(text: string, name: string, cur: Current, key: string): Template {
   try {
-    return compileTemplate(text, { name, funcs: helperFuncs(cur) });
+    return compileTemplate(text, { name, funcs: helperFuncs(cur), jsonStringFuncs: HELPERS });
   } catch (e) {
     throw optionError(KIND, key, (e as Error).message);
   }
@@ -181,6 +195,34 @@ function endpointTemplate(ep: HttpPostEndpointConfig, cur: Current): Template | 
     );
   }
   return compile(text, "body", cur, "endpoint");
+}
+
+function hasHeader(h: Record<string, string>, name: string): boolean {
+  const lower = name.toLowerCase();
+  return Object.keys(h).some((k) => k.toLowerCase() === lower);
+}
+
+/**
+ * True when a templated body is a JSON object or array. One that looks like JSON (starts with
+ * `{` or `[`) but does not parse is sent as rendered, with a warning naming the parse error:
+ * the receiver will most likely refuse it.
+ */
+function isJsonDocument(body: string, ctx: HandlerContext, event: AlertEvent): boolean {
+  const start = body.trimStart()[0];
+  if (start !== "{" && start !== "[") return false;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch (e) {
+    ctx.logger.log("warn", "post body template rendered invalid JSON", {
+      handler: ctx.id,
+      topic: ctx.topic,
+      kind: KIND,
+      alert: event.state.id,
+      error: (e as Error).message,
+    });
+    return false;
+  }
 }
 
 /** Sets a header, replacing any spelling of the same name (Go canonicalises header names). */
@@ -241,6 +283,9 @@ export function createPost(o: PostOptions, ctx: HandlerContext): SerialHandler {
     if (o.bearerToken !== undefined) setHeader(headers, "Authorization", `Bearer ${o.bearerToken}`);
     for (const [k, v] of Object.entries(o.headers)) setHeader(headers, k, v);
     if (bodyTemplate === undefined) setHeader(headers, "Content-Type", "application/json");
+    else if (isJsonDocument(body, ctx, event) && !hasHeader(headers, "Content-Type")) {
+      headers["Content-Type"] = "application/json";
+    }
 
     const res = await ctx.send.send({
       method: o.method,

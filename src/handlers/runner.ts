@@ -5,6 +5,10 @@
  *
  * States: open → closed. `close()` waits for the attempts already queued; events handed in
  * after it are dropped with a warning.
+ *
+ * An incoming acknowledgement (`event.acknowledged`, from an integration) is not an alert: only
+ * kinds that have an acknowledgement message (escalation, victorops) take it (`acks`); the
+ * others log that it was not sent instead of paging again at the incident's level.
  */
 import type { AlertHandler } from "../alert/handler.js";
 import type { AlertEvent } from "../core/alert-event.js";
@@ -20,24 +24,32 @@ export class SerialHandler implements AlertHandler {
   /** Deliver at once, unchained: set when `deliver` only renders and hands to a journaled sender. */
   private readonly direct: boolean;
   private readonly running = new Set<Promise<void>>();
+  /** The kind has an acknowledgement message: deliver sees acknowledged events too. */
+  private readonly acks: boolean;
 
   /**
    * `sendsOnly`: deliver's only I/O is ctx.send, each send() issued before its first await.
    * With a journaled sender (which keeps each handler's order itself) events then go to the
    * journal synchronously, inside the caller's store commit, instead of one microtask apart.
+   * `acks`: the kind sends acknowledgements (see the header).
    */
   constructor(
     private readonly ctx: HandlerContext,
     private readonly kind: string,
     private readonly deliver: Deliver,
-    opts: { sendsOnly?: boolean } = {},
+    opts: { sendsOnly?: boolean; acks?: boolean } = {},
   ) {
     this.direct = opts.sendsOnly === true && ctx.send.journaled === true;
+    this.acks = opts.acks === true;
   }
 
   handle(event: AlertEvent, previousLevel: Level): Promise<void> {
     // Only internal handlers (aggregate, publish) may see NoExternal events (KAPACITOR-COMPAT §5).
     if (event.noExternal === true) return Promise.resolve();
+    if (event.acknowledged === true && !this.acks) {
+      skipAcknowledgement(this.ctx, this.kind, event);
+      return Promise.resolve();
+    }
     if (this.closed) {
       logFailure(this.ctx, this.kind, event, new Error("handler is closed; event dropped"), "warn");
       return Promise.resolve();
@@ -58,6 +70,16 @@ export class SerialHandler implements AlertHandler {
     this.closed = true;
     await Promise.all([this.tail, ...this.running]);
   }
+}
+
+/** The log line of an acknowledgement a kind has no message for: recorded, not sent. */
+export function skipAcknowledgement(ctx: HandlerContext, kind: string, event: AlertEvent): void {
+  ctx.logger.log("info", `acknowledgement not sent: ${kind} handlers have no acknowledgement message`, {
+    handler: ctx.id,
+    topic: ctx.topic,
+    kind,
+    alert: event.state.id,
+  });
 }
 
 /** One log line for a failed delivery: who (handler, topic, kind), which alert, why. */

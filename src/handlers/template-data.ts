@@ -9,6 +9,21 @@ import type { AlertEvent, Series } from "../core/alert-event.js";
 import { GO_JSON, GoDuration, GoTime, stringMap } from "../core/go-format.js";
 import { levelName, type Level } from "../core/types.js";
 
+/**
+ * The details of an event as a person should read them: Kapacitor's default details (the
+ * `{{ json . }}` blob, HTML-escaped, that a script without `.details()` produces) and empty
+ * details are no description, so the message stands in for them.
+ */
+export function humanDescription(e: AlertEvent): string {
+  const d = e.state.details;
+  return d === "" || isDefaultDetails(d) ? e.state.message : d;
+}
+
+/** Kapacitor's default details: `{{ json . }}` over the details data, which starts with Name. */
+export function isDefaultDetails(details: string): boolean {
+  return details.startsWith("{&#34;Name&#34;:") && details.trimEnd().endsWith("}");
+}
+
 function rowData(s: Series): Record<string | symbol, unknown> {
   return {
     Name: s.name,

@@ -2,6 +2,9 @@
  * `victorops`: Kapacitor's VictorOps REST-endpoint handler (KAPACITOR-COMPAT.md §3), plus
  * tickd's `entity_display_name` (the message) and `state_start_time` (first triggered, Unix s).
  *
+ * An incoming acknowledgement (an integration's `status: ack`) is sent with message_type
+ * `ACKNOWLEDGEMENT`, VictorOps's message for it.
+ *
  * One POST per routing key to `<url>/<api-key>/<routing-key>` (path-joined like Go's
  * path.Join: cleaned, empty parts dropped), `Content-Type: application/json`, body = a Go map
  * (keys sorted) + "\n". Only 200 is success. The API key is in the path, so logged URLs have
@@ -59,11 +62,17 @@ function unixSeconds(ns: number): bigint {
   return BigInt(Math.floor(ns / 1e9));
 }
 
+/** VictorOps's message_type: the level, RECOVERY for OK, ACKNOWLEDGEMENT for an incoming ack. */
+export function victorOpsMessageType(e: AlertEvent): string {
+  if (e.acknowledged === true) return "ACKNOWLEDGEMENT";
+  return e.state.level === Level.OK ? "RECOVERY" : levelName(e.state.level);
+}
+
 /** The request body: Go's json.Encoder over a map (keys sorted), "\n"-terminated. */
 export function victorOpsBody(e: AlertEvent, jsonData: boolean): string {
   const result = { series: e.data.series.map(seriesJson) };
   const body = new Map<string, unknown>([
-    ["message_type", e.state.level === Level.OK ? "RECOVERY" : levelName(e.state.level)],
+    ["message_type", victorOpsMessageType(e)],
     ["entity_id", e.state.id],
     ["entity_display_name", e.state.message],
     ["state_message", e.state.message],
@@ -135,7 +144,7 @@ export function createVictorOps(o: VictorOpsOptions, ctx: HandlerContext): Seria
     });
     await Promise.all(sends);
   };
-  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true });
+  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true, acks: true });
 }
 
 function victorOpsFromTickscript(spec: HandlerSpec): Record<string, unknown> {

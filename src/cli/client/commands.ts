@@ -45,15 +45,22 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+const URL_HELP =
+  "tickd's URL http(s)://host:port (default: $TICKD_URL, $KAPACITOR_URL or http://127.0.0.1:9092)";
+
 export function registerClientCommands(program: Command, io: ClientIo = processIo): void {
-  program.option(
-    "--url <url>",
-    "tickd's URL http(s)://host:port (default: $TICKD_URL, $KAPACITOR_URL or http://127.0.0.1:9092)",
-  );
+  // The program's --url (tickd's address) is read only before the command, so a command's own
+  // --url (verify-signature's signed URL) keeps its value; client commands take it after.
+  program.enablePositionalOptions().option("--url <url>", URL_HELP);
+  const before = new Set(allCommands(program));
 
   const options = (cmd: Command, json = false): ClientOptions => {
-    const globals = cmd.optsWithGlobals<{ url?: string }>();
-    return { url: resolveUrl(globals.url, io.env), out: io.out, err: io.err, json };
+    // The command's own -url (after the command, as Kapacitor users write it) wins over the
+    // program's (before the command).
+    const url = [cmd, ...ancestors(cmd)]
+      .map((c) => c.opts<{ url?: string }>().url)
+      .find((u) => u !== undefined);
+    return { url: resolveUrl(url, io.env), out: io.out, err: io.err, json };
   };
   const jsonOf = (cmd: Command): boolean => cmd.opts<{ json?: boolean }>().json === true;
 
@@ -172,4 +179,18 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
     .action(async (file: string, _o: unknown, cmd: Command) => {
       io.exit(await runDefineTopicHandler(file, options(cmd)));
     });
+
+  // Every client command registered here takes tickd's address after it as well (Kapacitor's
+  // `tickctl enable cpu -url …`).
+  for (const cmd of allCommands(program)) {
+    if (!before.has(cmd)) cmd.option("--url <url>", URL_HELP);
+  }
+}
+
+function ancestors(cmd: Command): Command[] {
+  return cmd.parent === null ? [] : [cmd.parent, ...ancestors(cmd.parent)];
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }

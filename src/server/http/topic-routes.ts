@@ -4,7 +4,9 @@
  * unknown topic are a 500, not a 404.
  *
  * Handler options are always passed through `redactHandlerOptions` before they are shown, and
- * the JSON they are shown in is a Go map (sorted keys) as Kapacitor decodes them.
+ * the JSON they are shown in is a Go map (sorted keys) as Kapacitor decodes them. A PUT or PATCH
+ * that sends such a shown body back (read-modify-write) keeps the stored secrets: see
+ * {@link keepStoredSecrets}.
  */
 import type { TopicApi, TopicHandlerInfo, TopicSummary } from "../../alert/topic-api.js";
 import type { TopicHandlerSpec } from "../../alert/handler.js";
@@ -70,6 +72,42 @@ function handlerJson(d: TopicRouteDeps, topic: string, h: TopicHandlerSpec): Rec
     options: goMapValue(d.redactHandlerOptions(h.kind, h.options)),
     match: h.match,
   };
+}
+
+/**
+ * A handler body the API showed keeps the secrets it hid: wherever the new options hold exactly
+ * what GET showed for a value it redacted (the "<redacted>" placeholder, or a URL with
+ * `:<redacted>@`), and the stored handler is of the same kind, the stored value goes back in.
+ * So GET → edit → PUT (or a PATCH that replaces `options` with what GET showed) changes only
+ * what was edited, as a PATCH of one field does. A placeholder with no stored secret behind it
+ * is left as it is: the handler factory refuses it, naming the option.
+ */
+export function keepStoredSecrets(
+  redact: TopicRouteDeps["redactHandlerOptions"],
+  stored: { kind: string; options: Record<string, unknown> },
+  spec: TopicHandlerSpec,
+): TopicHandlerSpec {
+  if (stored.kind.toLowerCase() !== spec.kind.toLowerCase()) return spec;
+  const storedShown = redact(stored.kind, stored.options);
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
+  const merge = (
+    given: Record<string, unknown>,
+    old: unknown,
+    oldShown: unknown,
+  ): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(given)) {
+      const o = isObj(old) && Object.hasOwn(old, k) ? old[k] : undefined;
+      const os = isObj(oldShown) ? oldShown[k] : undefined;
+      // Shown differently from what is stored = redacted; sent back as shown = unchanged.
+      if (typeof v === "string" && typeof o === "string" && v === os && os !== o) out[k] = o;
+      else if (isObj(v)) out[k] = merge(v, o, os);
+      else out[k] = v;
+    }
+    return out;
+  };
+  return { ...spec, options: merge(spec.options, stored.options, storedShown) };
 }
 
 function minLevel(ctx: RequestContext): Level {
@@ -318,9 +356,11 @@ function replace(
   id: string,
   spec: TopicHandlerSpec,
 ): void {
+  const current = d.topics.getHandler(topic, id);
+  const kept = current !== undefined ? keepStoredSecrets(d.redactHandlerOptions, current, spec) : spec;
   let updated: TopicHandlerInfo;
   try {
-    updated = d.topics.replaceHandler(topic, id, spec);
+    updated = d.topics.replaceHandler(topic, id, kept);
   } catch (e) {
     throw handlerError(e, "update", id);
   }

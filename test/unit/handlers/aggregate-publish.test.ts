@@ -105,6 +105,21 @@ describe("aggregate", () => {
     void h.close?.();
   });
 
+  it("does not count an incoming acknowledgement as an alert, and logs that it skipped it", () => {
+    const { f, collected, logs } = withCollect();
+    const h = f.create({
+      kind: "aggregate",
+      options: { id: "agg", topic: "agg-out", interval: 100e6 },
+      topic: "src",
+      id: "h",
+    });
+    void h.handle({ ...alertEvent({ id: "a", level: Level.CRITICAL }), acknowledged: true }, Level.CRITICAL);
+    vi.advanceTimersByTime(100);
+    expect(collected).toHaveLength(0);
+    expect(logText(logs)).toContain("acknowledgement not sent: aggregate handlers have no acknowledgement");
+    void h.close?.();
+  });
+
   it("uses the message template and is NoExternal only when every input was", () => {
     const { f, collected } = withCollect();
     const h = f.create({

@@ -164,6 +164,25 @@ describe("escalation handler, victorops scheme", () => {
     ).toBe(false);
   });
 
+  it("shows people the message, not Kapacitor's default details blob (form Message, hmac description)", async () => {
+    // What a script without .details() produces: {{ json . }}, HTML-escaped.
+    const blob =
+      "{&#34;Name&#34;:&#34;cpu&#34;,&#34;TaskName&#34;:&#34;t&#34;,&#34;Group&#34;:&#34;host=serverA&#34;," +
+      "&#34;Tags&#34;:{&#34;host&#34;:&#34;serverA&#34;},&#34;Message&#34;:&#34;cpu is CRITICAL&#34;}\n";
+    rx = await startReceiver();
+    const vo = setup({ scheme: "victorops" }).h;
+    await vo.handle(alertEvent({ details: blob, message: "cpu is CRITICAL" }), Level.OK);
+    await vo.handle(alertEvent({ details: "see <b>runbook</b>", message: "cpu is CRITICAL" }), Level.OK);
+    const hmac = setup({ scheme: "hmac-sha256" }).h;
+    await hmac.handle(alertEvent({ details: blob, message: "cpu is CRITICAL" }), Level.OK);
+    const [a, b, c] = await rx.waitFor(3);
+    expect(new URLSearchParams(a!.body).get("Message")).toBe("cpu is CRITICAL");
+    expect(new URLSearchParams(b!.body).get("Message")).toBe("see <b>runbook</b>");
+    expect((JSON.parse(c!.body) as { data: { description: string } }).data.description).toBe(
+      "cpu is CRITICAL",
+    );
+  });
+
   it("uses the message when details are empty", async () => {
     rx = await startReceiver();
     const { h } = setup({ scheme: "victorops" });

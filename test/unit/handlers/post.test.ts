@@ -167,6 +167,53 @@ describe("post handler", () => {
     expect(r.body).toContain('"samples":[{"host":"serverA","time":"1971-01-01T00:00:01Z","value":1.5},');
   });
 
+  it("JSON-escapes the helpers inside JSON strings only, and sends a JSON body as application/json", async () => {
+    rx = await startReceiver();
+    const { f, logs } = factory(handlerConfig());
+    const message = 'say "hi"\n\tC:\\new';
+    const send = async (tmpl: string, level: Level, headers: Record<string, string> = {}) => {
+      const h = f.create({
+        kind: "post",
+        options: { url: rx.url, "alert-template": tmpl, headers },
+        topic: "t",
+        id: "p",
+      });
+      await h.handle(alertEvent({ level, message, details: "" }), Level.CRITICAL);
+      return rx.requests[rx.requests.length - 1]!;
+    };
+    const json =
+      '{"type":"{{alert_message_type}}","id":"{{ alert_id }}","title":"{{ alert_title }}",' +
+      '"text":"{{ alert_description | printf "%s!" }}","escaped \\"{{alert_severity}}\\"":1,' +
+      '"samples":{{alert_event_samples}},"samplesText":"{{alert_event_samples}}"}';
+    for (const level of [Level.CRITICAL, Level.OK]) {
+      const r = await send(json, level);
+      expect(r.headers["content-type"]).toBe("application/json");
+      const body = JSON.parse(r.body) as Record<string, unknown>;
+      expect(body.type).toBe(level === Level.OK ? "RECOVERY" : "CRITICAL");
+      expect(body.id).toBe("kapacitor/cpu/serverA");
+      expect(body.title).toBe(message);
+      expect(body.text).toBe(message + "!");
+      expect(body.samples).toEqual([{ host: "serverA", time: "1971-01-01T00:00:10Z", count: 10 }]);
+      expect(JSON.parse(body.samplesText as string)).toEqual(body.samples);
+    }
+    // Not JSON: printed as is, no Content-Type.
+    const text = await send("{{ alert_title }} / {{ alert_severity }}", Level.CRITICAL);
+    expect(text.body).toBe(`${message} / CRITICAL`);
+    expect(text.headers["content-type"]).toBeUndefined();
+    // Kapacitor's own fields print as Kapacitor prints them (byte-compatible templates).
+    const kap = await send('{"m":"{{ .Message }}"}', Level.CRITICAL);
+    expect(kap.body).toBe(`{"m":"${message}"}`);
+    // The handler's Content-Type wins.
+    const own = await send('{"t":"{{ alert_title }}"}', Level.CRITICAL, {
+      "content-type": "application/vnd.x+json",
+    });
+    expect(own.headers["content-type"]).toBe("application/vnd.x+json");
+    // A body that looks like JSON but is not: sent as rendered, with a warning.
+    expect(logs).toHaveLength(1);
+    expect(logs[0]!.level).toBe("warn");
+    expect(logs[0]!.msg).toBe("post body template rendered invalid JSON");
+  });
+
   it("refuses a URL outside [webhook] allowed-hosts after templating, and never requests it", async () => {
     rx = await startReceiver();
     const url = `{{ if eq .Level "CRITICAL" }}http://127.0.0.1:${rx.port}/ok{{ else }}${rx.url}/other{{ end }}`;

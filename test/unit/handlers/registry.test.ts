@@ -140,11 +140,41 @@ stream
       headers: { Authorization: "<redacted>", "X-Api-Key": "<redacted>", "X-Team": "sre" },
     });
     expect(options["basic-auth"].password).toBe("pw"); // the input is not changed
+    expect(f.redact("post", { url: "https://u:p%40ss@h.example/x?t=1" }).url).toBe(
+      "https://u:<redacted>@h.example/x?t=1",
+    );
+    expect(f.redact("post", { url: "https://u@h.example/{{ .ID }}" }).url).toBe(
+      "https://u@h.example/{{ .ID }}",
+    );
     expect(f.redact("victorops", { "routing-key": "k" })).toEqual({ "routing-key": "k" });
     expect(redactOptions("unknown", { token: "t", nested: { password: "p", name: "n" } })).toEqual({
       token: "<redacted>",
       nested: { password: "<redacted>", name: "n" },
     });
+  });
+
+  it("refuses the <redacted> placeholder where a secret belongs (files, API, TICKscript)", () => {
+    const { f } = factory(handlerConfig());
+    const cases: [Record<string, unknown>, string][] = [
+      [{ url: "http://x", "bearer-token": "<redacted>" }, "bearer-token"],
+      [{ url: "http://x", "basic-auth": { username: "u", password: "<redacted>" } }, "basic-auth.password"],
+      [{ url: "http://x", headers: { "X-Api-Key": "<redacted>" } }, "headers.X-Api-Key"],
+    ];
+    for (const [options, key] of cases) {
+      const e = thrown(() => f.create({ kind: "post", options, topic: "t", id: "p" }));
+      expect(e.code).toBe("E_HANDLER_OPTIONS");
+      expect(e.message).toContain(`option "${key}": is "<redacted>", the placeholder the API shows`);
+      expect(thrown(() => f.validate("post", options)).code).toBe("E_HANDLER_OPTIONS");
+    }
+    // Not a secret position: left alone.
+    f.validate("post", { url: "http://x", headers: { "X-Note": "<redacted>" } });
+    const [spec] = handlersOf(`stream
+  |from().measurement('cpu')
+  |alert()
+    .crit(lambda: TRUE)
+    .post('http://x').header('Authorization', '<redacted>')
+`);
+    expect(thrown(() => f.fromTickscript(spec!)).message).toContain('option "headers.Authorization"');
   });
 
   it("handle never throws, whatever goes wrong", async () => {
