@@ -1,0 +1,211 @@
+/**
+ * Parity: the offline path (`tickctl test --json`, the built CLI) and the daemon (spawned
+ * tickd, /write in, `.post()` out to a real node:http receiver) must produce the same event
+ * sequence for every conformance scenario: same events, same order, byte for byte.
+ *
+ * Both paths run the same script: every alert node's `.post()` points at the receiver, and a
+ * node without a handler gets one (test/support/scenarios.ts), since a node without handlers
+ * sends nothing out of the daemon. That gives such a node an anonymous topic on both sides.
+ *
+ * The daemon's global order: a `.post()` journals its notification synchronously while the
+ * event is collected, so the delivery journal's ids are the collect order across nodes, and
+ * each handler delivers in journal order. The journal also says when the daemon is done: the
+ * /write answer comes after every event is journaled, and the test waits until every row of
+ * the scenario is `delivered` — no fixed sleep, and an extra event would show as an extra row.
+ *
+ * One daemon serves all scenarios, one after another; each task is deleted (with its topics)
+ * before the next scenario so that no earlier task sees later data.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO } from "../support/cli.js";
+import { startTickd, type TickdProcess } from "../support/daemon.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
+import {
+  lineDiff,
+  lines,
+  loadScenario,
+  rewritePosts,
+  scenarioNames,
+  scriptDbrps,
+  varsJson,
+  writeBodies,
+  type Scenario,
+} from "../support/scenarios.js";
+
+const names = scenarioNames();
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface Prepared {
+  scenario: Scenario;
+  script: string;
+  cli: Promise<CliResult>;
+}
+
+let tickd: TickdProcess;
+let hook: Receiver;
+let tmp: string;
+const prepared = new Map<string, Prepared>();
+
+/** Runs the built tickctl without blocking the event loop (the receiver lives in this process). */
+function tickctl(args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(REPO, "dist/src/cli/tickctl.js"), ...args],
+      { cwd: REPO, encoding: "utf8", timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Starts at most `limit` of the thunks at once; each promise settles with its own thunk. */
+function pool<T>(thunks: (() => Promise<T>)[], limit: number): Promise<T>[] {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return thunks.map(async (thunk) => {
+    if (running >= limit) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      return await thunk();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  });
+}
+
+beforeAll(async () => {
+  hook = await startReceiver();
+  tmp = mkdtempSync(join(tmpdir(), "tickd-parity-"));
+  // tickctl test renders ServerInfo.Hostname as "localhost", Kapacitor's default hostname.
+  tickd = await startTickd({ hostname: "localhost" });
+  // The CLI runs start now, two at a time, while the daemon works through the scenarios.
+  const runs = names.map((name) => {
+    const scenario = loadScenario(name);
+    const { script } = rewritePosts(name, scenario.script, hook.url, true);
+    const file = join(tmp, `${name}.tick`);
+    writeFileSync(file, script);
+    const args = ["test", file, "--data", scenario.data, "--json", "--task", name];
+    if (scenario.precision !== undefined) args.push("--precision", scenario.precision);
+    for (const v of scenario.vars) args.push("--var", v);
+    return { name, scenario, script, run: () => tickctl(args) };
+  });
+  const clis = pool(
+    runs.map((r) => r.run),
+    2,
+  );
+  runs.forEach((r, i) => prepared.set(r.name, { scenario: r.scenario, script: r.script, cli: clis[i]! }));
+}, 30_000);
+
+afterAll(async () => {
+  await tickd?.stop("SIGTERM");
+  await hook?.close();
+  // Every CLI run has settled before the directory goes.
+  await Promise.allSettled([...prepared.values()].map((p) => p.cli));
+  if (tickd !== undefined) rmSync(tickd.dir, { recursive: true, force: true });
+  if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+});
+
+interface DeliveryRow {
+  id: number;
+  url: string;
+  status: string;
+  last_error: string;
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${tickd.url}${path}`, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+/**
+ * The alert JSON the daemon sent for this scenario, in collect order: journal rows in id
+ * order, each matched with the next request its handler's URL received.
+ */
+async function daemonEvents(name: string): Promise<string[]> {
+  const prefix = `${hook.url}/${name}/`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await api("GET", "/tickd/v1/deliveries?limit=10000");
+    expect(res.status).toBe(200);
+    const rows = ((await res.json()) as { deliveries: DeliveryRow[] }).deliveries
+      .filter((r) => r.url.startsWith(prefix))
+      .sort((a, b) => a.id - b.id);
+    const failed = rows.filter((r) => r.status === "failed");
+    if (failed.length > 0) expect.fail(`deliveries failed: ${JSON.stringify(failed)}`);
+    const received = hook.requests.filter((r) => `${hook.url}${r.path}`.startsWith(prefix));
+    if (rows.every((r) => r.status === "delivered") && received.length === rows.length) {
+      const byUrl = new Map<string, string[]>();
+      for (const r of received) {
+        const url = `${hook.url}${r.path}`;
+        byUrl.set(url, [...(byUrl.get(url) ?? []), r.body.trimEnd()]);
+      }
+      return rows.map((row) => byUrl.get(row.url)!.shift()!);
+    }
+    if (Date.now() > deadline)
+      expect.fail(`deliveries not done: ${received.length} received, rows ${JSON.stringify(rows)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("parity: tickctl test --json and the daemon send the same events", () => {
+  it("covers every scenario, groups sharing one alert ID included", () => {
+    expect(names.length).toBeGreaterThanOrEqual(29);
+    expect(names).toContain("32-groups-sharing-id");
+  });
+
+  it.each(names)("%s", { timeout: 60_000 }, async (name) => {
+    const p = prepared.get(name)!;
+    const s = p.scenario;
+
+    const bodies = writeBodies(s);
+    const first = bodies[0]!;
+    const defined = await api("POST", "/kapacitor/v1/tasks", {
+      id: name,
+      script: p.script,
+      status: "enabled",
+      dbrps: scriptDbrps(p.script).length > 0 ? undefined : [{ db: first.db, rp: first.rp }],
+      vars: varsJson(s),
+    });
+    expect(defined.status, await defined.clone().text()).toBe(200);
+    try {
+      for (const { db, rp, precision, body } of bodies) {
+        const res = await fetch(`${tickd.url}/write?db=${db}&rp=${rp}&precision=${precision}`, {
+          method: "POST",
+          body,
+        });
+        expect(res.status, await res.clone().text()).toBe(204);
+      }
+      const daemon = await daemonEvents(name);
+
+      const cli = await p.cli;
+      expect(cli.code, `tickctl test exit code\nstderr:\n${cli.stderr}`).toBe(0);
+      const offline = lines(cli.stdout);
+      expect(offline.length, "tickctl test printed no events: the scenario shows nothing").toBeGreaterThan(0);
+      if (daemon.join("\n") !== offline.join("\n")) {
+        expect.fail(
+          `${name}: the daemon (+) and tickctl test (-) differ\n${lineDiff(offline, daemon)}\ntickctl stderr:\n${cli.stderr || "(empty)"}`,
+        );
+      }
+    } finally {
+      await api("DELETE", `/kapacitor/v1/tasks/${name}`);
+      const topics = await api("GET", "/kapacitor/v1/alerts/topics");
+      for (const t of ((await topics.json()) as { topics: { id: string }[] }).topics)
+        await api("DELETE", `/kapacitor/v1/alerts/topics/${encodeURIComponent(t.id)}`);
+    }
+  });
+});
