@@ -14,7 +14,8 @@
  * the scenario is `delivered` — no fixed sleep, and an extra event would show as an extra row.
  *
  * One daemon serves all scenarios, one after another; each task is deleted (with its topics)
- * before the next scenario so that no earlier task sees later data.
+ * before the next scenario so that no earlier task sees later data. The CLI runs (a process
+ * start each, most of this test's time) go on a couple of scenarios ahead meanwhile.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -47,8 +48,13 @@ interface CliResult {
 interface Prepared {
   scenario: Scenario;
   script: string;
-  cli: Promise<CliResult>;
+  /** Starts the CLI run once; later calls return the same promise. */
+  cli: () => Promise<CliResult>;
+  started?: Promise<CliResult>;
 }
+
+/** How many scenarios ahead the CLI runs while the daemon works on the current one. */
+const PREFETCH = 2;
 
 let tickd: TickdProcess;
 let hook: Receiver;
@@ -70,29 +76,12 @@ function tickctl(args: string[]): Promise<CliResult> {
   });
 }
 
-/** Starts at most `limit` of the thunks at once; each promise settles with its own thunk. */
-function pool<T>(thunks: (() => Promise<T>)[], limit: number): Promise<T>[] {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return thunks.map(async (thunk) => {
-    if (running >= limit) await new Promise<void>((r) => waiting.push(r));
-    running++;
-    try {
-      return await thunk();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  });
-}
-
 beforeAll(async () => {
   hook = await startReceiver();
   tmp = mkdtempSync(join(tmpdir(), "tickd-parity-"));
   // tickctl test renders ServerInfo.Hostname as "localhost", Kapacitor's default hostname.
   tickd = await startTickd({ hostname: "localhost" });
-  // The CLI runs start now, two at a time, while the daemon works through the scenarios.
-  const runs = names.map((name) => {
+  for (const name of names) {
     const scenario = loadScenario(name);
     const { script } = rewritePosts(name, scenario.script, hook.url, true);
     const file = join(tmp, `${name}.tick`);
@@ -100,20 +89,16 @@ beforeAll(async () => {
     const args = ["test", file, "--data", scenario.data, "--json", "--task", name];
     if (scenario.precision !== undefined) args.push("--precision", scenario.precision);
     for (const v of scenario.vars) args.push("--var", v);
-    return { name, scenario, script, run: () => tickctl(args) };
-  });
-  const clis = pool(
-    runs.map((r) => r.run),
-    2,
-  );
-  runs.forEach((r, i) => prepared.set(r.name, { scenario: r.scenario, script: r.script, cli: clis[i]! }));
+    const p: Prepared = { scenario, script, cli: () => (p.started ??= tickctl(args)) };
+    prepared.set(name, p);
+  }
 }, 30_000);
 
 afterAll(async () => {
   await tickd?.stop("SIGTERM");
   await hook?.close();
   // Every CLI run has settled before the directory goes.
-  await Promise.allSettled([...prepared.values()].map((p) => p.cli));
+  await Promise.allSettled([...prepared.values()].map((p) => p.started));
   if (tickd !== undefined) rmSync(tickd.dir, { recursive: true, force: true });
   if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
 });
@@ -154,7 +139,11 @@ async function daemonEvents(name: string): Promise<string[]> {
         const url = `${hook.url}${r.path}`;
         byUrl.set(url, [...(byUrl.get(url) ?? []), r.body.trimEnd()]);
       }
-      return rows.map((row) => byUrl.get(row.url)!.shift()!);
+      return rows.map((row) => {
+        const body = byUrl.get(row.url)?.shift();
+        if (body === undefined) expect.fail(`journal row ${row.id} (${row.url}) has no request at the receiver`);
+        return body;
+      });
     }
     if (Date.now() > deadline)
       expect.fail(`deliveries not done: ${received.length} received, rows ${JSON.stringify(rows)}`);
@@ -171,6 +160,10 @@ describe("parity: tickctl test --json and the daemon send the same events", () =
   it.each(names)("%s", { timeout: 60_000 }, async (name) => {
     const p = prepared.get(name)!;
     const s = p.scenario;
+    // This scenario's CLI run, and the next ones', go on while the daemon works.
+    const cli = p.cli();
+    const i = names.indexOf(name);
+    for (const next of names.slice(i + 1, i + 1 + PREFETCH)) void prepared.get(next)!.cli();
 
     const bodies = writeBodies(s);
     const first = bodies[0]!;
@@ -192,13 +185,13 @@ describe("parity: tickctl test --json and the daemon send the same events", () =
       }
       const daemon = await daemonEvents(name);
 
-      const cli = await p.cli;
-      expect(cli.code, `tickctl test exit code\nstderr:\n${cli.stderr}`).toBe(0);
-      const offline = lines(cli.stdout);
+      const offlineRun = await cli;
+      expect(offlineRun.code, `tickctl test exit code\nstderr:\n${offlineRun.stderr}`).toBe(0);
+      const offline = lines(offlineRun.stdout);
       expect(offline.length, "tickctl test printed no events: the scenario shows nothing").toBeGreaterThan(0);
       if (daemon.join("\n") !== offline.join("\n")) {
         expect.fail(
-          `${name}: the daemon (+) and tickctl test (-) differ\n${lineDiff(offline, daemon)}\ntickctl stderr:\n${cli.stderr || "(empty)"}`,
+          `${name}: the daemon (+) and tickctl test (-) differ\n${lineDiff(offline, daemon)}\ntickctl stderr:\n${offlineRun.stderr || "(empty)"}`,
         );
       }
     } finally {
