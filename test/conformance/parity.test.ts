@@ -17,7 +17,7 @@
  * before the next scenario so that no earlier task sees later data. The CLI runs (a process
  * start each, most of this test's time) go on a couple of scenarios ahead meanwhile.
  */
-import { execFile } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,17 +62,22 @@ let tmp: string;
 const prepared = new Map<string, Prepared>();
 
 /** Runs the built tickctl without blocking the event loop (the receiver lives in this process). */
+const children = new Set<ChildProcess>();
+
 function tickctl(args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [join(REPO, "dist/src/cli/tickctl.js"), ...args],
-      { cwd: REPO, encoding: "utf8", timeout: 60_000 },
+      // Well inside the test's timeout, so that a stuck run fails with its output.
+      { cwd: REPO, encoding: "utf8", timeout: 40_000 },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-        resolve({ code, stdout, stderr });
+        children.delete(child);
+        resolve({ code, stdout, stderr: err?.killed === true ? `${stderr}\n(killed after 40 s)` : stderr });
       },
     );
+    children.add(child);
   });
 }
 
@@ -97,11 +102,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await tickd?.stop("SIGTERM");
   await hook?.close();
-  // Every CLI run has settled before the directory goes.
+  // Runs started ahead for scenarios that were filtered out or failed early are not needed:
+  // end them (this test's own children), and let every run settle before the directory goes.
+  for (const child of children) child.kill();
   await Promise.allSettled([...prepared.values()].map((p) => p.started));
   if (tickd !== undefined) rmSync(tickd.dir, { recursive: true, force: true });
   if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
-});
+}, 30_000);
 
 interface DeliveryRow {
   id: number;
@@ -114,6 +121,8 @@ async function api(method: string, path: string, body?: unknown): Promise<Respon
   return fetch(`${tickd.url}${path}`, {
     method,
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    // A daemon that stops answering fails the scenario with the request that hung.
+    signal: AbortSignal.timeout(10_000),
   });
 }
 
@@ -180,6 +189,7 @@ describe("parity: tickctl test --json and the daemon send the same events", () =
         const res = await fetch(`${tickd.url}/write?db=${db}&rp=${rp}&precision=${precision}`, {
           method: "POST",
           body,
+          signal: AbortSignal.timeout(10_000),
         });
         expect(res.status, await res.clone().text()).toBe(204);
       }
