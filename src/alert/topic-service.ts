@@ -33,7 +33,7 @@ import type {
   TopicHandlerInfo,
   TopicSummary,
 } from "./topic-api.js";
-import { TopicStore } from "./topics.js";
+import { seedOf, TopicStore } from "./topics.js";
 
 /** Codes thrown by the topic API (the HTTP layer maps them to statuses). */
 export const TopicErrorCodes = {
@@ -185,8 +185,11 @@ export class TopicService implements TopicApi, AlertSink {
     }
   }
 
+  /** See TopicStore.restoreEvent; a state copied between the node's topics is stored too. */
   restore(topics: readonly string[], id: string): { level: Level; time: number } | undefined {
-    return this.store.restore(topics, id);
+    const { state, copied } = this.store.restoreEvent(topics, id);
+    if (copied !== undefined) this.persist(copied.topic, copied.state);
+    return seedOf(state);
   }
 
   /** Resolves when every handler call and close started so far has settled. */
@@ -576,20 +579,23 @@ export class TopicService implements TopicApi, AlertSink {
 
   private record(topic: string, e: AlertEvent): Level {
     const previousLevel = this.store.collect(topic, e);
-    const p = this.persistence;
-    if (p !== undefined && this.persistTopics) {
-      try {
-        if (e.state.level === Level.OK) p.deleteEvent(topic, e.state.id);
-        else p.putEvent(topic, e.state);
-      } catch (err) {
-        this.logger.log("error", "failed to store topic event state", {
-          topic,
-          event: e.state.id,
-          error: coerceError(err).message,
-        });
-      }
-    }
+    this.persist(topic, e.state);
     return previousLevel;
+  }
+
+  private persist(topic: string, state: AlertEventState): void {
+    const p = this.persistence;
+    if (p === undefined || !this.persistTopics) return;
+    try {
+      if (state.level === Level.OK) p.deleteEvent(topic, state.id);
+      else p.putEvent(topic, state);
+    } catch (err) {
+      this.logger.log("error", "failed to store topic event state", {
+        topic,
+        event: state.id,
+        error: coerceError(err).message,
+      });
+    }
   }
 
   private scriptHandlers(topic: string, specs: readonly HandlerSpec[]): readonly ScriptHandler[] {

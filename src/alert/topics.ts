@@ -56,12 +56,44 @@ export class TopicStore {
     return [...this.topics.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** A stored non-OK state for `id`, first found in `topics` order (Kapacitor: anonymous first). */
-  restore(topics: readonly string[], id: string): { level: Level; time: number } | undefined {
-    for (const name of topics) {
-      const s = this.topics.get(name)?.events.get(id);
-      if (s !== undefined && s.level !== Level.OK) return { level: s.level, time: s.time };
+  /**
+   * Kapacitor's restoreEvent, run whenever a group of an alert node starts (not only after a
+   * restart): which stored state seeds the group, and the node's topics brought in line.
+   * `topics` are the node's topics as routed — [anonymous, named] for a node with handlers and
+   * a `.topic()`, else its single topic, or none (nothing is restored). The first (anonymous)
+   * topic's state wins. When the two disagree on the level, the loser is overwritten: with the
+   * anonymous state when both have one, with the named state when only it has one. A state kept
+   * in memory with level OK counts as found, so it wins too (and seeds nothing). Copies do not
+   * count as collected.
+   */
+  restoreEvent(
+    topics: readonly string[],
+    id: string,
+  ): { state: AlertEventState | undefined; copied?: { topic: string; state: AlertEventState } } {
+    const [first, second] = topics;
+    const a = first === undefined ? undefined : this.topics.get(first)?.events.get(id);
+    if (second === undefined) return { state: a };
+    const n = this.topics.get(second)?.events.get(id);
+    if ((a?.level ?? Level.OK) !== (n?.level ?? Level.OK)) {
+      if (a !== undefined && n !== undefined) {
+        this.ensure(second).events.set(id, a);
+        return { state: a, copied: { topic: second, state: a } };
+      }
+      if (n !== undefined) {
+        this.ensure(first!).events.set(id, n);
+        return { state: n, copied: { topic: first!, state: n } };
+      }
     }
-    return undefined;
+    return { state: a ?? n };
   }
+
+  /** restoreEvent's seed for a starting group: a non-OK level and its time, if any. */
+  restore(topics: readonly string[], id: string): { level: Level; time: number } | undefined {
+    return seedOf(this.restoreEvent(topics, id).state);
+  }
+}
+
+/** A restored state seeds a group only when it is not OK. */
+export function seedOf(s: AlertEventState | undefined): { level: Level; time: number } | undefined {
+  return s === undefined || s.level === Level.OK ? undefined : { level: s.level, time: s.time };
 }

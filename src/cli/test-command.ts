@@ -122,6 +122,12 @@ export async function runTest(file: string, o: TestOptions): Promise<number> {
             routed = true;
           }
         },
+        // As in the daemon: a group that starts is seeded from its topics (another group with
+        // the same alert ID may have set the state). The dry-run router's topics follow along.
+        restore: (names, id) => {
+          router?.restore(names, id);
+          return topics.restore(names, id);
+        },
       },
     });
   } catch (e) {

@@ -21,7 +21,13 @@ export interface AlertSink {
    * then `.topic()`) and the TICKscript handlers of the node.
    */
   collect(event: AlertEvent, route: { topics: string[]; handlers: readonly HandlerSpec[] }): void;
-  /** The stored level and trigger time for an event id (restart / new group), if any. */
+  /**
+   * Called when a group starts, with the node's topics (as in `collect`) and the group's event
+   * id: the stored non-OK level and trigger time to seed the group from, if any (Kapacitor's
+   * restoreEvent: the state may have been set by another group sharing the id, or before a
+   * restart). Every host that collects events must answer it the same way, or the daemon and
+   * `tickctl test` disagree.
+   */
   restore?(topics: readonly string[], id: string): { level: Level; time: number } | undefined;
 }
 

@@ -26,6 +26,8 @@ export function runScript(
     idleFlush?: number;
     alertStates?: AlertStatePersistence;
     influx?: InfluxAccess;
+    /** The sink's answer when a group starts (AlertSink.restore); none by default. */
+    restore?: AlertSink["restore"];
   } = {},
 ): Recorded {
   const { graph, diagnostics } = checkScript(script, "test.tick", {});
@@ -50,6 +52,7 @@ export function runScript(
         rec.events.push(e);
         rec.topics.push(route.topics);
       },
+      ...(opts.restore !== undefined ? { restore: opts.restore } : {}),
     },
   });
   return { ...rec, task };

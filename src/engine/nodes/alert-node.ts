@@ -264,8 +264,11 @@ export class AlertNode extends RuntimeNode {
           return inh;
         });
       }
-      const stored = saved === undefined ? this.ctx.alerts.restore?.(this.topics, id) : undefined;
-      if (stored !== undefined) st.seed(firstTime, stored.level, stored.time);
+      // Kapacitor's NewGroup: every group that starts is seeded from its topics' state for the
+      // ID (another group with the same ID may have set it), and the topics are brought in
+      // line even when the group's own saved state is used instead.
+      const stored = this.ctx.alerts.restore?.(this.topics, id);
+      if (saved === undefined && stored !== undefined) st.seed(firstTime, stored.level, stored.time);
       this.groups.set(group, st);
     }
     return st;

@@ -259,10 +259,9 @@ describe("TopicService persistence", () => {
 
     const { factory, service } = setup(p);
     service.open();
-    expect(service.restore([ANON, "cpu"], "a")).toEqual({ level: Level.WARNING, time: 1000 });
-    expect(service.restore(["cpu", ANON], "a")).toEqual({ level: Level.CRITICAL, time: 2000 });
-    expect(service.restore([ANON, "cpu"], "b")).toBeUndefined();
     expect(service.getTopic("cpu")).toEqual({ id: "cpu", level: Level.CRITICAL, collected: 0 });
+    expect(service.restore(["cpu"], "a")).toEqual({ level: Level.CRITICAL, time: 2000 });
+    expect(service.restore([ANON, "cpu"], "b")).toBeUndefined();
     expect(service.listHandlers("cpu").map((h) => [h.id, h.match, h.source])).toEqual([
       ["h", "level() >= WARNING", { type: "api" }],
     ]);
@@ -270,12 +269,56 @@ describe("TopicService persistence", () => {
     expect(factory.lines()).toEqual(["h cpu a CRITICAL (prev CRITICAL)"]);
   });
 
-  it("restore ignores OK states kept in memory", () => {
-    const { service } = setup();
+  // Kapacitor's restoreEvent (alert.go), run for every group that starts.
+  it("restore: the anonymous topic's state wins and overwrites the named topic's", () => {
+    const p = new RecordingPersistence();
+    const { service } = setup(p);
+    send(service, "a", Level.WARNING, [ANON, "cpu"], { time: 1000 });
+    send(service, "a", Level.CRITICAL, ["cpu"], { time: 2000 });
+    p.calls.length = 0;
+    expect(service.restore([ANON, "cpu"], "a")).toEqual({ level: Level.WARNING, time: 1000 });
+    expect(service.topicEvent("cpu", "a")).toMatchObject({ level: Level.WARNING, time: 1000 });
+    expect(p.calls).toEqual(["putEvent cpu a WARNING"]);
+    // A copy is not a collected event.
+    expect(service.getTopic("cpu")).toEqual({ id: "cpu", level: Level.WARNING, collected: 2 });
+  });
+
+  it("restore: a state only the named topic has is copied into the anonymous topic", () => {
+    const p = new RecordingPersistence();
+    const { factory, service } = setup(p);
+    service.createHandler(handler(ANON, "h"));
+    send(service, "a", Level.CRITICAL, ["cpu"], { time: 2000 });
+    expect(service.restore([ANON, "cpu"], "a")).toEqual({ level: Level.CRITICAL, time: 2000 });
+    expect(service.topicEvent(ANON, "a")).toMatchObject({ level: Level.CRITICAL, time: 2000 });
+    expect(p.events.get(`${ANON}/a`)?.state.level).toBe(Level.CRITICAL);
+    // The anonymous topic's next event for the id sees the copied level.
+    send(service, "a", Level.OK, [ANON, "cpu"]);
+    expect(factory.lines()).toEqual([`h ${ANON} a OK (prev CRITICAL)`]);
+  });
+
+  it("restore: an OK state kept in memory wins, seeds nothing and clears the named topic", () => {
+    const p = new RecordingPersistence();
+    const { service } = setup(p);
     send(service, "a", Level.CRITICAL, [ANON], { time: 5 });
     send(service, "a", Level.OK, [ANON], { time: 6 });
     send(service, "a", Level.WARNING, ["cpu"], { time: 7 });
-    expect(service.restore([ANON, "cpu"], "a")).toEqual({ level: Level.WARNING, time: 7 });
+    p.calls.length = 0;
+    expect(service.restore([ANON, "cpu"], "a")).toBeUndefined();
+    expect(service.topicEvent("cpu", "a")).toMatchObject({ level: Level.OK, time: 6 });
+    expect(p.calls).toEqual(["deleteEvent cpu a"]);
+  });
+
+  it("restore: a single topic's state, whichever kind; nothing without topics or a state", () => {
+    const { service } = setup();
+    send(service, "a", Level.WARNING, ["cpu"], { time: 7 });
+    expect(service.restore(["cpu"], "a")).toEqual({ level: Level.WARNING, time: 7 });
+    expect(service.restore([], "a")).toBeUndefined();
+    expect(service.restore([ANON, "cpu"], "other")).toBeUndefined();
+    // Same levels: nothing is copied.
+    send(service, "b", Level.WARNING, [ANON], { time: 1 });
+    send(service, "b", Level.WARNING, ["cpu"], { time: 2 });
+    expect(service.restore([ANON, "cpu"], "b")).toEqual({ level: Level.WARNING, time: 1 });
+    expect(service.topicEvent("cpu", "b")).toMatchObject({ time: 2 });
   });
 
   it("logs a stored handler that no longer loads and keeps it stored", () => {

@@ -160,3 +160,49 @@ describe("alert state across a restart", () => {
     expect(saved.size).toBe(0);
   });
 });
+
+describe("a group that starts is seeded from its topics (Kapacitor's NewGroup → restoreEvent)", () => {
+  const script = `stream |from().measurement('disk').groupBy('host') |alert().id('fleet').crit(lambda: "v" > 90.0).topic('ops').post('http://127.0.0.1:9/x')`;
+
+  it("asks the sink once per new group, with the node's topics and the group's ID", () => {
+    const asked: string[] = [];
+    const r = runScript(script, {
+      restore: (topics, id) => {
+        asked.push(`${topics.join(",")} ${id}`);
+        return id === "fleet" ? { level: Level.CRITICAL, time: 1 * S } : undefined;
+      },
+    });
+    r.task.write("db", "rp", pt("disk", { host: "b" }, { v: 40 }, 5));
+    r.task.write("db", "rp", pt("disk", { host: "b" }, { v: 30 }, 6));
+    expect(asked).toEqual(["main:t:alert2,ops fleet"]);
+    // Seeded CRITICAL (triggered at 1s): b's first OK point is a recovery of 4s.
+    expect(levels(r)).toEqual(["fleet:OK"]);
+    expect(r.events[0]!.state.duration).toBe(4 * S);
+  });
+
+  it("keeps a group's own saved state, and still asks the sink (the topics are brought in line)", () => {
+    type Snap = import("../../../src/engine/alert-state.js").AlertStateSnapshot;
+    const state: Snap = {
+      level: Level.OK,
+      prev: Level.OK,
+      firstTriggered: 0,
+      lastTriggered: 0,
+      flapping: false,
+    };
+    const asked: string[] = [];
+    const r = runScript(script, {
+      alertStates: {
+        load: () => ({ eventId: "fleet", state }),
+        save: () => undefined,
+        remove: () => undefined,
+      },
+      restore: (_topics, id) => {
+        asked.push(id);
+        return { level: Level.CRITICAL, time: 1 * S };
+      },
+    });
+    r.task.write("db", "rp", pt("disk", { host: "b" }, { v: 40 }, 5));
+    expect(asked).toEqual(["fleet"]);
+    expect(r.events).toHaveLength(0);
+  });
+});
