@@ -44,6 +44,12 @@ export interface HandlerFactory {
    * cannot be run.
    */
   fromTickscript(spec: HandlerSpec): { kind: string; options: Record<string, unknown> };
+  /**
+   * Define/load-time check that the handler can send under the current config (DESIGN §8):
+   * throws E_HANDLER_DISABLED (its service is disabled) or E_HANDLER_REFUSED (a URL outside
+   * `[webhook] allowed-hosts`), or like `create` for bad options. Not used when restoring.
+   */
+  check?(kind: string, options: Record<string, unknown>): void;
   /** Options with every secret (passwords, keys, tokens) replaced by "<redacted>", for API answers and logs. */
   redact(kind: string, options: Record<string, unknown>): Record<string, unknown>;
 }

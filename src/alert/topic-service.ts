@@ -149,7 +149,7 @@ export class TopicService implements TopicApi, AlertSink {
     if (p === undefined) return;
     for (const spec of p.loadHandlers()) {
       try {
-        const built = this.instantiate(spec);
+        const built = this.instantiate(spec, false);
         this.setHandler({ spec: copySpec(spec), source: { type: "api" }, ...built });
       } catch (e) {
         this.logger.log("error", "failed to load handler on startup", {
@@ -475,9 +475,14 @@ export class TopicService implements TopicApi, AlertSink {
     }
   }
 
-  /** Compiles the match and creates the handler; errors are thrown raw (MatchError, factory errors). */
-  private instantiate(spec: TopicHandlerSpec): Built {
+  /**
+   * Compiles the match and creates the handler; errors are thrown raw (MatchError, factory
+   * errors). `check`: a new definition (API, handler file), refused when it cannot send under
+   * the current config; a stored one restored at start is created as it is.
+   */
+  private instantiate(spec: TopicHandlerSpec, check = true): Built {
     const match = compileMatch(spec.match);
+    if (check) this.factory.check?.(spec.kind, spec.options);
     const handler = this.factory.create({
       kind: spec.kind,
       options: spec.options,

@@ -68,7 +68,10 @@ export function parseTestSpec(body: unknown): HandlerTestSpec {
   return bad('give "kind" (and "options"), or "topic" and "handler"');
 }
 
-/** A sender that goes straight to the wire and remembers the last answer (or error). */
+/**
+ * A sender that goes straight to the wire and remembers the last answer (or error), and the
+ * reason when the handler refused to build a request at all (disabled service, URL not allowed).
+ */
 export function recordingSender(direct: DeliveryRouteDeps["direct"]): {
   sender: HttpSender;
   result(): HandlerTestResult | undefined;
@@ -86,9 +89,31 @@ export function recordingSender(direct: DeliveryRouteDeps["direct"]): {
           throw e;
         }
       },
+      refuse(_meta, error) {
+        last = {
+          error: error.message,
+          ...(error instanceof TickdError ? { code: error.code } : {}),
+          sent: false,
+        };
+      },
     },
     result: () => last,
   };
+}
+
+/**
+ * The test route's answer: 200 only when the endpoint answered 2xx; 502 when it answered
+ * otherwise or could not be reached; 422 when no request went out, with the reason.
+ */
+export function testAnswer(r: HandlerTestResult | undefined, thrown?: Error): [number, HandlerTestResult] {
+  if (r === undefined) {
+    const why = thrown !== undefined ? `: ${thrown.message}` : "";
+    return [422, { error: `the handler sent no HTTP request for the sample alert${why}`, sent: false }];
+  }
+  if (r.sent === false) return [422, r];
+  if (r.status === undefined) return [502, r];
+  if (r.status >= 200 && r.status < 300) return [200, r];
+  return [502, { ...r, error: `the endpoint answered HTTP ${r.status}` }];
 }
 
 export function createDeliveryRoutes(deps: DeliveryRouteDeps): ExtraRoute[] {
@@ -154,12 +179,12 @@ export function createDeliveryRoutes(deps: DeliveryRouteDeps): ExtraRoute[] {
             ctx.error(404, err.message);
             return;
           }
-          if (rec.result() === undefined) {
-            ctx.json(200, { error: err.message });
-            return;
-          }
+          const [status, answer] = testAnswer(rec.result(), err);
+          ctx.json(status, answer);
+          return;
         }
-        ctx.json(200, rec.result() ?? { error: "the handler sent no HTTP request for the sample alert" });
+        const [status, answer] = testAnswer(rec.result());
+        ctx.json(status, answer);
       },
     },
     createMetricsRoute([deps.metrics]),

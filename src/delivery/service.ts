@@ -328,6 +328,25 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
 
   const sender: HttpSender = {
     journaled: true,
+    refuse(meta, error) {
+      // The handler logged it; this row makes it visible in /tickd/v1/deliveries and /metrics.
+      const code = error instanceof TickdError ? error.code : "";
+      const reason =
+        code !== "" && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
+      journal.insertRefused(
+        {
+          handler: meta.handler,
+          topic: meta.topic,
+          alertId: meta.alertId,
+          kind: meta.kind,
+          url: "",
+          urlRedacted: "",
+        },
+        redactSecrets(reason, meta.secrets ?? []),
+        now(),
+      );
+      metrics.count(meta.topic, meta.handler, "failed");
+    },
     send(req) {
       try {
         if (pending >= maxRows) refuse(req);
@@ -431,6 +450,12 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     }),
   );
   return service;
+}
+
+function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s !== "") out = out.split(s).join("<redacted>");
+  return out;
 }
 
 function originOf(url: string): string {

@@ -56,6 +56,10 @@ export interface HandlerTestResult {
   status?: number;
   body?: string;
   error?: string;
+  /** The refusal's code (E_HANDLER_DISABLED, E_HANDLER_REFUSED…) when no request was built. */
+  code?: string;
+  /** false when no request went out. */
+  sent?: false;
 }
 
 export interface DeliveryDeps {

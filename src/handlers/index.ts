@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 
 import type { AlertHandler, HandlerFactory } from "../alert/handler.js";
 import { TickdError } from "../core/errors.js";
-import type { HandlerSpec } from "../pipeline/task-graph.js";
+import type { HandlerSpec, TaskGraph } from "../pipeline/task-graph.js";
 import { aggregate } from "./aggregate.js";
 import { escalation } from "./escalation.js";
 import { exec } from "./exec.js";
@@ -123,6 +123,29 @@ function where(spec: HandlerSpec): string {
 export interface TickdHandlerFactory extends HandlerFactory {
   /** Validates options without creating anything (API and handler-file checks). Throws like `create`. */
   validate(kind: string, options: Record<string, unknown>): void;
+  /** Validates options and checks the handler can send under the current config (see HandlerKind.preflight). */
+  check(kind: string, options: Record<string, unknown>): void;
+  /**
+   * The define-time check of a TICKscript handler: throws (E_HANDLER_DISABLED,
+   * E_HANDLER_REFUSED, E_HANDLER_OPTIONS) with its position when the handler cannot send.
+   * Kinds tickd does not run, and options the kind rejects, are left to creation time.
+   */
+  checkTickscript(spec: HandlerSpec): void;
+}
+
+/**
+ * Define-time check of every handler of a task's alert nodes (DESIGN §8): a `.victorOps()`
+ * with `[victorops]` disabled, or a `.post(url)` whose literal URL is outside `[webhook]
+ * allowed-hosts`, is refused when the task is defined instead of failing each alert.
+ */
+export function checkAlertHandlers(
+  factory: Pick<TickdHandlerFactory, "checkTickscript">,
+  graph: TaskGraph,
+): void {
+  for (const n of graph.nodes) {
+    if (n.kind !== "alert") continue;
+    for (const h of n.handlers) factory.checkTickscript(h);
+  }
 }
 
 /** The registry bound to the daemon's config, logger and HTTP sender. */
@@ -135,6 +158,34 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
 
     validate(kind, options) {
       lookup(kind).optionsSchema.parse(options);
+    },
+
+    check(kind, options) {
+      // An unknown kind is create's to report (a wrapping factory may add kinds of its own).
+      if (!Object.hasOwn(HANDLER_KINDS, kind.toLowerCase())) return;
+      const entry = lookup(kind);
+      const parsed = entry.optionsSchema.parse(options);
+      entry.preflight?.(parsed, deps.config);
+    },
+
+    checkTickscript(spec) {
+      if (!Object.hasOwn(HANDLER_KINDS, spec.kind.toLowerCase())) return;
+      const entry = lookup(spec.kind);
+      if (entry.preflight === undefined) return;
+      let parsed: unknown;
+      try {
+        parsed = entry.optionsSchema.parse(entry.fromTickscript(spec));
+      } catch {
+        return; // reported (logged) when the handler is created, as before
+      }
+      try {
+        entry.preflight(parsed, deps.config);
+      } catch (e) {
+        if (e instanceof TickdError) {
+          throw new TickdError(e.code, `.${spec.kind}() at ${where(spec)}: ${e.message}`, { cause: e });
+        }
+        throw e;
+      }
     },
 
     create(spec): AlertHandler {

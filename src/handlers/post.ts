@@ -23,7 +23,13 @@ import { basicAuthHeader, checkUrl, deliveryMeta, isSuccess, redactUrl, requestT
 import { argString, optionError, schema } from "./options.js";
 import { SerialHandler, logFailure } from "./runner.js";
 import { alertTemplateData } from "./template-data.js";
-import { HandlerCodes, type HandlerContext, type HandlerKind, type HttpPostEndpointConfig } from "./types.js";
+import {
+  HandlerCodes,
+  type HandlerConfig,
+  type HandlerContext,
+  type HandlerKind,
+  type HttpPostEndpointConfig,
+} from "./types.js";
 
 const KIND = "post";
 
@@ -291,10 +297,27 @@ function postFromTickscript(spec: HandlerSpec): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Define/load time: a URL without template actions is checked against `[webhook]
+ * allowed-hosts` now (a templated one can only be checked per event, when it is journaled).
+ */
+function postPreflight(o: PostOptions, config: HandlerConfig): void {
+  const ep = o.endpoint !== undefined ? config.httppost.find((e) => e.endpoint === o.endpoint) : undefined;
+  const url = ep !== undefined ? ep.url : o.url;
+  if (url === undefined || url.includes("{{")) return;
+  try {
+    checkUrl(url, config.webhook);
+  } catch (e) {
+    if (e instanceof TickdError) throw new TickdError(e.code, `post handler: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
 export const post: HandlerKind<PostOptions> = {
   kind: KIND,
   optionsSchema: postSchema,
   create: createPost,
   fromTickscript: postFromTickscript,
   secrets: ["bearer-token", "basic-auth.password"],
+  preflight: postPreflight,
 };

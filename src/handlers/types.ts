@@ -150,6 +150,13 @@ export interface HttpSender {
    * same commit as the alert states that caused them.
    */
   readonly journaled?: boolean;
+  /**
+   * Records a notification the handler could not even build (service disabled, URL outside
+   * `[webhook] allowed-hosts`, template error…) so the refusal is seen where deliveries are:
+   * the delivery service journals it as `failed` with the reason and counts it in `/metrics`;
+   * the handler test route answers with it. Senders without it only get the log line.
+   */
+  refuse?(meta: DeliveryMeta, error: Error): void;
 }
 
 export interface HandlerDeps {
@@ -206,4 +213,11 @@ export interface HandlerKind<O> {
    * of credential-looking headers.
    */
   readonly secrets: readonly string[];
+  /**
+   * Define/load-time check that a handler with these options can send under the current
+   * config (DESIGN §8: refuse at define time what is already visible then). Throws
+   * E_HANDLER_DISABLED or E_HANDLER_REFUSED. Never called when stored handlers are restored
+   * at start: those are created as they are and journal each refusal when they send.
+   */
+  preflight?(options: O, config: HandlerConfig): void;
 }

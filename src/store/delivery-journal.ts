@@ -158,6 +158,31 @@ export class DeliveryJournalRepository {
     };
   }
 
+  /**
+   * Journals a notification that was refused before any request existed (service disabled,
+   * URL not allowed, template error): a `failed` row with no attempt, `method` "" and the
+   * reason as `lastError`, so it shows in the deliveries API and metrics like any failure.
+   */
+  insertRefused(
+    d: Omit<NewDelivery, "method" | "headers" | "body" | "timeoutMs">,
+    error: string,
+    nowMs: number,
+  ): DeliveryRecord {
+    const u: AttemptUpdate = {
+      status: "failed",
+      attempts: 0,
+      lastError: error,
+      lastStatus: 0,
+      nextRetryMs: 0,
+      updatedMs: nowMs,
+    };
+    return this.db.transaction(() => {
+      const rec = this.insert({ ...d, method: "", headers: {}, body: "", timeoutMs: 0 }, nowMs);
+      this.update(rec.id, u);
+      return { ...rec, ...u };
+    })();
+  }
+
   update(id: number, u: AttemptUpdate): void {
     this.updateStmt.run({ id, ...u });
   }

@@ -167,8 +167,13 @@ describe("POST /tickd/v1/handlers/test", () => {
       method: "POST",
       body: JSON.stringify({ kind: "post", options: { url: rx.url } }),
     });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 418, body: "teapot" });
+    // The endpoint's non-2xx answer is the test's failure: 502 with what it said.
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({
+      status: 418,
+      body: "teapot",
+      error: "the endpoint answered HTTP 418",
+    });
     expect(specs).toEqual([{ kind: "post", options: { url: rx.url } }]);
     expect(svc.pendingCount()).toBe(0);
     expect(store.db.prepare("SELECT COUNT(*) AS n FROM deliveries").get()).toEqual({ n: 0 });
@@ -196,6 +201,7 @@ describe("POST /tickd/v1/handlers/test", () => {
     const post = (body: string): Promise<Response> =>
       fetch(`${base}/tickd/v1/handlers/test`, { method: "POST", body });
     const down = await post(JSON.stringify({ kind: "post", options: {} }));
+    expect(down.status).toBe(502);
     expect(((await down.json()) as { error: string }).error).toMatch(/ECONNREFUSED/);
     expect((await post("[]")).status).toBe(400);
     const unknown = await post(JSON.stringify({ kind: "nope" }));
@@ -244,7 +250,10 @@ describe("createHandlerTester with the real handler factory", () => {
       200,
       { status: 201, body: "made" },
     ]);
-    expect(await post({ topic: "cpu", handler: "ops" })).toEqual([200, { status: 500, body: "nope" }]);
+    expect(await post({ topic: "cpu", handler: "ops" })).toEqual([
+      502,
+      { status: 500, body: "nope", error: "the endpoint answered HTTP 500" },
+    ]);
     expect(rx.requests.map((r) => r.path)).toEqual(["/direct", "/stored"]);
     expect(JSON.parse(rx.requests[0]!.body) as { id: string; level: string }).toMatchObject({
       id: "tickd-test",
@@ -254,5 +263,53 @@ describe("createHandlerTester with the real handler factory", () => {
     expect(missing).toBe(404);
     const [badKind] = await post({ kind: "carrier-pigeon", options: {} });
     expect(badKind).toBe(400);
+  });
+});
+
+describe("POST /tickd/v1/handlers/test when no request goes out", () => {
+  // Issue 11 item 7: it answered 200 "sent no HTTP request" and hid why.
+  it("answers 422 with the reason: service disabled, host not allowed, template error", async () => {
+    const rx = await fx.receiver();
+    const config = {
+      victorops: {
+        enabled: false,
+        apiKey: "k",
+        routingKey: "rk",
+        url: rx.url,
+        jsonData: false,
+        global: false,
+      },
+      httppost: [],
+      escalation: [],
+      webhook: { allowedHosts: ["example.com"] },
+    };
+    const testHandler = createHandlerTester({
+      factoryFor: (send) => createHandlerFactory({ config, logger: { log: () => undefined }, send }),
+      lookup: () => undefined,
+    });
+    const base = await serve(fx.service({ testHandler }));
+    const post = async (body: unknown): Promise<[number, Record<string, unknown>]> => {
+      const res = await fetch(`${base}/tickd/v1/handlers/test`, {
+        method: "POST",
+        body: JSON.stringify(body),
+      });
+      return [res.status, (await res.json()) as Record<string, unknown>];
+    };
+    expect(await post({ kind: "victorops", options: {} })).toEqual([
+      422,
+      { error: "service is not enabled", code: "E_HANDLER_DISABLED", sent: false },
+    ]);
+    const [status, refused] = await post({ kind: "post", options: { url: `${rx.url}/x` } });
+    expect(status).toBe(422);
+    expect(refused).toMatchObject({ code: "E_HANDLER_REFUSED", sent: false });
+    expect(String(refused.error)).toMatch(/host "127\.0\.0\.1" is not in \[webhook\] allowed-hosts/);
+    const [tStatus, tmpl] = await post({
+      kind: "post",
+      options: { url: "https://example.com/x", "alert-template": "{{ index .Nope 1 }}" },
+    });
+    expect(tStatus).toBe(422);
+    expect(tmpl.sent).toBe(false);
+    expect(String(tmpl.error)).not.toBe("");
+    expect(rx.requests).toEqual([]);
   });
 });
