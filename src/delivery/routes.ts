@@ -1,7 +1,8 @@
 /**
  * The delivery layer's HTTP routes: `GET /tickd/v1/deliveries` (the journal, newest first),
- * `POST /tickd/v1/handlers/test` (a sample alert through a handler, now, bypassing the
- * journal) and `GET /metrics`.
+ * `POST /tickd/v1/deliveries/<id>/retry` (a failed delivery, re-queued), `DELETE
+ * /tickd/v1/deliveries/<id>`, `POST /tickd/v1/handlers/test` (a sample alert through a
+ * handler, now, bypassing the journal) and `GET /metrics`.
  */
 import { coerceError, TickdError } from "../core/errors.js";
 import type { HttpRequest, HttpResponse, HttpSender } from "../handlers/types.js";
@@ -25,6 +26,30 @@ export interface DeliveryRouteDeps {
   metrics: () => string;
   direct: { send(req: HttpRequest): Promise<HttpResponse> };
   testHandler?: (spec: HandlerTestSpec, send: HttpSender) => Promise<void>;
+  /** DeliveryService.retry / remove; without them the routes answer 501. */
+  retry?: (id: number) => DeliveryRecord;
+  remove?: (id: number) => DeliveryRecord;
+}
+
+/** TickdError codes of retry/remove → HTTP status. */
+function deliveryErrorStatus(code: string): number {
+  switch (code) {
+    case "E_DELIVERY_NOT_FOUND":
+      return 404;
+    case "E_DELIVERY_CONFLICT":
+      return 409;
+    case "E_DELIVERY_FULL":
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+/** `/tickd/v1/deliveries/<id>` or `/tickd/v1/deliveries/<id>/retry` → [id, action]. */
+function deliveryPath(path: string): [number, "" | "retry"] | undefined {
+  const m = /^\/tickd\/v1\/deliveries\/(\d{1,15})(\/retry)?\/?$/.exec(path);
+  if (m === null) return undefined;
+  return [Number(m[1]), m[2] !== undefined ? "retry" : ""];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -185,6 +210,39 @@ export function createDeliveryRoutes(deps: DeliveryRouteDeps): ExtraRoute[] {
         }
         const [status, answer] = testAnswer(rec.result());
         ctx.json(status, answer);
+      },
+    },
+    {
+      // POST /tickd/v1/deliveries/<id>/retry re-sends a failed delivery; DELETE <id> purges one.
+      method: ["POST", "DELETE"],
+      path: "/tickd/v1/deliveries/*",
+      handle(ctx) {
+        const parsed = deliveryPath(ctx.path);
+        const wanted = ctx.method === "POST" ? "retry" : "";
+        if (parsed === undefined || parsed[1] !== wanted) {
+          ctx.error(
+            404,
+            ctx.method === "POST"
+              ? "expected POST /tickd/v1/deliveries/<id>/retry"
+              : "expected DELETE /tickd/v1/deliveries/<id>",
+          );
+          return;
+        }
+        const op = ctx.method === "POST" ? deps.retry : deps.remove;
+        if (op === undefined) {
+          ctx.error(501, "this build cannot change deliveries");
+          return;
+        }
+        let rec: DeliveryRecord;
+        try {
+          rec = op(parsed[0]);
+        } catch (e) {
+          const err = coerceError(e);
+          ctx.error(err instanceof TickdError ? deliveryErrorStatus(err.code) : 500, err.message);
+          return;
+        }
+        if (ctx.method === "DELETE") ctx.noContent();
+        else ctx.json(200, { delivery: deliveryView(rec) });
       },
     },
     createMetricsRoute([deps.metrics]),

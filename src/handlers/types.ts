@@ -106,6 +106,16 @@ export interface KafkaClusterConfig {
   readonly saslMechanism?: "" | "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
 }
 
+/**
+ * A handler's own TLS rules for https URLs, over `[webhook] verification-mode` and `ca-file`:
+ * `full` checks chain and hostname, `certificate` the chain only, `none` nothing (Kapacitor's
+ * `skip-ssl-verification: true`). `caFile`: a PEM bundle trusted besides the system roots.
+ */
+export interface TlsOptions {
+  verificationMode?: "full" | "certificate" | "none";
+  caFile?: string;
+}
+
 /** One HTTP request as the handlers build it. */
 export interface HttpRequest {
   method: string;
@@ -114,6 +124,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** The handler's TLS rules; absent = `[webhook]`'s. Journaled with the request. */
+  tls?: TlsOptions;
   /**
    * Who sends this notification, for the delivery journal (src/delivery): the journal, the
    * per-handler queue and `/tickd/v1/deliveries` key on it. Handlers set it on every alert

@@ -11,7 +11,7 @@ import {
 import { createHandlerFactory } from "../../../src/handlers/index.js";
 import type { HttpSender } from "../../../src/handlers/types.js";
 import { createContext } from "../../../src/server/http/request-context.js";
-import { notification, useFixture } from "./helpers.js";
+import { MS, notification, useFixture } from "./helpers.js";
 
 const fx = useFixture();
 let api: Server | undefined;
@@ -29,7 +29,7 @@ async function serve(svc: DeliveryService): Promise<string> {
     const ctx = createContext(req, res, "rid", 1 << 20);
     const route = svc.routes.find(
       (r) =>
-        r.path === ctx.path &&
+        (r.path === ctx.path || (r.path.endsWith("/*") && ctx.path.startsWith(r.path.slice(0, -1)))) &&
         (Array.isArray(r.method) ? r.method.includes(ctx.method) : r.method === ctx.method),
     );
     if (route === undefined) {
@@ -311,5 +311,97 @@ describe("POST /tickd/v1/handlers/test when no request goes out", () => {
     expect(tmpl.sent).toBe(false);
     expect(String(tmpl.error)).not.toBe("");
     expect(rx.requests).toEqual([]);
+  });
+});
+
+describe("POST /tickd/v1/deliveries/{id}/retry and DELETE /tickd/v1/deliveries/{id}", () => {
+  // Issue 11 item 6: a failed delivery could be neither re-sent nor purged.
+  it("re-sends a failed delivery, 409 for one that is not failed, 404 for an unknown id", async () => {
+    const rx = await fx.receiver({ statuses: [400, 200] });
+    const store = fx.store();
+    const svc = fx.service({ store });
+    svc.start();
+    await svc.sender.send(notification(`${rx.url}/hook`, "cpu:web1"));
+    await svc.idle();
+    const base = await serve(svc);
+    const [row] = (
+      (await (await fetch(`${base}/tickd/v1/deliveries`)).json()) as {
+        deliveries: { id: number; status: string }[];
+      }
+    ).deliveries;
+    expect(row).toMatchObject({ status: "failed" });
+
+    const retry = await fetch(`${base}/tickd/v1/deliveries/${row!.id}/retry`, { method: "POST" });
+    expect(retry.status).toBe(200);
+    expect(
+      ((await retry.json()) as { delivery: { status: string; attempts: number } }).delivery,
+    ).toMatchObject({
+      status: "queued",
+      attempts: 0,
+    });
+    await svc.idle();
+    expect(rx.requests.map((r) => r.path)).toEqual(["/hook", "/hook"]);
+    expect(rx.requests[1]!.body).toBe(rx.requests[0]!.body);
+    const after = (
+      (await (await fetch(`${base}/tickd/v1/deliveries`)).json()) as {
+        deliveries: { status: string; attempts: number }[];
+      }
+    ).deliveries;
+    expect(after[0]).toMatchObject({ status: "delivered", attempts: 1 });
+
+    const again = await fetch(`${base}/tickd/v1/deliveries/${row!.id}/retry`, { method: "POST" });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: string }).error).toMatch(/is delivered, not failed/);
+    expect((await fetch(`${base}/tickd/v1/deliveries/9999/retry`, { method: "POST" })).status).toBe(404);
+    expect((await fetch(`${base}/tickd/v1/deliveries/abc/retry`, { method: "POST" })).status).toBe(404);
+
+    expect((await fetch(`${base}/tickd/v1/deliveries/${row!.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(
+      ((await (await fetch(`${base}/tickd/v1/deliveries`)).json()) as { deliveries: unknown[] }).deliveries,
+    ).toEqual([]);
+    expect((await fetch(`${base}/tickd/v1/deliveries/${row!.id}`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  it("a refusal journaled without a request cannot be retried (409 with the reason), but can be deleted", async () => {
+    const svc = fx.service();
+    svc.start();
+    svc.sender.refuse!(
+      { handler: "vo", topic: "ops", alertId: "cpu:nil", kind: "victorops" },
+      new TickdError("E_HANDLER_DISABLED", "service is not enabled"),
+    );
+    const base = await serve(svc);
+    const [row] = (
+      (await (await fetch(`${base}/tickd/v1/deliveries?status=failed`)).json()) as {
+        deliveries: { id: number; last_error: string; method: string }[];
+      }
+    ).deliveries;
+    expect(row).toMatchObject({ last_error: "E_HANDLER_DISABLED: service is not enabled", method: "" });
+    const retry = await fetch(`${base}/tickd/v1/deliveries/${row!.id}/retry`, { method: "POST" });
+    expect(retry.status).toBe(409);
+    expect(((await retry.json()) as { error: string }).error).toMatch(
+      /refused before a request was built .*nothing to re-send/,
+    );
+    expect((await fetch(`${base}/tickd/v1/deliveries/${row!.id}`, { method: "DELETE" })).status).toBe(204);
+  });
+
+  it("deleting a pending delivery cancels it: its retries stop and it leaves the journal", async () => {
+    const rx = await fx.receiver({ fallback: { status: 503 } });
+    const svc = fx.service({ delivery: { maxAttempts: 0, backoffInitial: 50 * MS, backoffMax: 100 * MS } });
+    svc.start();
+    await svc.sender.send(notification(rx.url, "stuck"));
+    await rx.waitFor(2);
+    const base = await serve(svc);
+    const [row] = (
+      (await (await fetch(`${base}/tickd/v1/deliveries`)).json()) as {
+        deliveries: { id: number; status: string }[];
+      }
+    ).deliveries;
+    expect(row!.status).toBe("retrying");
+    expect((await fetch(`${base}/tickd/v1/deliveries/${row!.id}`, { method: "DELETE" })).status).toBe(204);
+    await svc.idle();
+    expect(svc.pendingCount()).toBe(0);
+    expect(
+      ((await (await fetch(`${base}/tickd/v1/deliveries`)).json()) as { deliveries: unknown[] }).deliveries,
+    ).toEqual([]);
   });
 });
