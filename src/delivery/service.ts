@@ -4,16 +4,25 @@
  * A notification goes journal → lane (per-handler queue) → retry loop → timeout → send:
  *   accepted:  `sender.send` writes a `queued` row and returns 202 at once (nothing awaits the
  *              network); refused with E_DELIVERY_FULL when the journal holds max rows.
- *   attempt:   2xx → `delivered`; 4xx other than 408/429, or attempts used up → `failed`;
+ *   refused:   `sender.refuse` (a handler that could not build its request: service disabled,
+ *              URL not allowed, template error) writes a `failed` row with the reason at once.
+ *   attempt:   2xx → `delivered`; 4xx other than 408/429, max-attempts used up, or max-age
+ *              passed since the row was journaled (or re-queued) → `failed`;
  *              5xx/408/429/timeout/connection error → `retrying` with `next_retry` set, then
- *              another attempt after backoff or `Retry-After`.
+ *              another attempt after backoff or `Retry-After` (never later than the max-age
+ *              deadline, where the last attempt is made).
+ *   retry():   `failed` → `queued` with a fresh attempt count and max-age (the retry API).
+ *   remove():  the row is deleted; a pending one is cancelled (its run ends, its sleep is cut).
  * A lane runs `[delivery] concurrency` notifications at once, each holding its slot through
  * its retries, and a hung endpoint only ever holds its own lane. Concurrency 1 keeps all of
  * a handler's notifications in order; with more, the notifications of one alert id still go
  * out one after another in journal order (the next enters the lane when the previous one is
- * done), so a recovery never overtakes its CRITICAL while other alerts use the free slots. Service states: new → running → stopped. `start()` replays
- * every pending row; `stop()` wakes sleeping retries (rows stay `retrying`), drops lane
- * entries not yet started (rows stay `queued`) and waits for attempts in flight.
+ * done), so a recovery never overtakes its CRITICAL while other alerts use the free slots.
+ * The `[delivery]`/`[webhook]` settings are one replaceable value: reconfigure() (the SIGHUP
+ * seam) swaps them, each notification reading them at its next step.
+ * Service states: new → running → stopped. `start()` replays every pending row; `stop()`
+ * wakes sleeping retries (rows stay `retrying`), drops lane entries not yet started (rows
+ * stay `queued`) and waits for attempts in flight.
  */
 import Database from "better-sqlite3";
 import PQueue from "p-queue";
