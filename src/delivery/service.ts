@@ -256,18 +256,18 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     // max-age counts from the journal write, or from the retry API's re-queue.
     const since = rec.requeuedMs > 0 ? rec.requeuedMs : rec.createdMs;
     for (;;) {
-      if (state !== "running" || cancelled.has(rec.id)) return;
+      if (cancelled.delete(rec.id) || state !== "running") return;
       const wait = nextRetryMs - now();
       if (wait > 0) {
         lane.retrying++;
         const woke = await sleep(wait, rec.id, sleepers);
         lane.retrying--;
-        if (!woke || state !== "running" || cancelled.has(rec.id)) return;
+        if (cancelled.delete(rec.id) || !woke || state !== "running") return;
       }
       attempts++;
       const out = await attempt(rec);
       // Given up on by stop(), or deleted meanwhile: the row is left as it is (or gone).
-      if (abandoned || cancelled.has(rec.id)) return;
+      if (cancelled.delete(rec.id) || abandoned) return;
       const fields = {
         delivery: rec.id,
         handler: rec.handler,
