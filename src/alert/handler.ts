@@ -50,6 +50,19 @@ export interface HandlerFactory {
    * `[webhook] allowed-hosts`), or like `create` for bad options. Not used when restoring.
    */
   check?(kind: string, options: Record<string, unknown>): void;
+  /**
+   * Like `create` for a handler defined earlier (restored at start, a TICKscript handler met
+   * at its first event): when its options no longer fit the config (a missing `[[httppost]]`
+   * endpoint or `[[escalation]]` target) it still returns a handler, one that refuses each
+   * event — logged, and journaled as a failed delivery with the reason — instead of the
+   * events being dropped after one log line. Unknown kinds still throw.
+   */
+  createOrRefuse?(spec: {
+    kind: string;
+    options: Record<string, unknown>;
+    topic: string;
+    id: string;
+  }): AlertHandler;
   /** Options with every secret (passwords, keys, tokens) replaced by "<redacted>", for API answers and logs. */
   redact(kind: string, options: Record<string, unknown>): Record<string, unknown>;
 }

@@ -482,14 +482,13 @@ export class TopicService implements TopicApi, AlertSink {
    */
   private instantiate(spec: TopicHandlerSpec, check = true): Built {
     const match = compileMatch(spec.match);
-    if (check) this.factory.check?.(spec.kind, spec.options);
-    const handler = this.factory.create({
-      kind: spec.kind,
-      options: spec.options,
-      topic: spec.topic,
-      id: spec.id,
-    });
-    return { handler, match };
+    const s = { kind: spec.kind, options: spec.options, topic: spec.topic, id: spec.id };
+    if (check) {
+      this.factory.check?.(spec.kind, spec.options);
+      return { handler: this.factory.create(s), match };
+    }
+    // Restored: one the config no longer allows stays listed and records each refusal.
+    return { handler: this.factory.createOrRefuse?.(s) ?? this.factory.create(s), match };
   }
 
   private instantiateForApi(spec: TopicHandlerSpec, prefix: string): Built {
@@ -536,7 +535,11 @@ export class TopicService implements TopicApi, AlertSink {
       const id = `tick:${spec.kind}${i}`;
       try {
         const { kind, options } = this.factory.fromTickscript(spec);
-        handlers.push({ id, kind, handler: this.factory.create({ kind, options, topic, id }) });
+        // A handler the config no longer allows refuses (and records) each event rather than vanish.
+        const handler =
+          this.factory.createOrRefuse?.({ kind, options, topic, id }) ??
+          this.factory.create({ kind, options, topic, id });
+        handlers.push({ id, kind, handler });
       } catch (e) {
         this.logger.log("error", "cannot create TICKscript handler; its events are not sent", {
           topic,

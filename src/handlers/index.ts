@@ -17,6 +17,7 @@ import { kafka } from "./kafka.js";
 import { log } from "./log.js";
 import { post } from "./post.js";
 import { publish } from "./publish.js";
+import { reportUnsent } from "./runner.js";
 import { tcp } from "./tcp.js";
 import { HandlerCodes, REDACTED, type HandlerContext, type HandlerDeps, type HandlerKind } from "./types.js";
 import { victorops } from "./victorops.js";
@@ -153,6 +154,19 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
   const send = deps.send ?? fetchSender;
   const now = deps.now ?? Date.now;
   let version = deps.version;
+  const context = (spec: { topic: string; id: string }): HandlerContext => {
+    version ??= packageVersion();
+    return {
+      config: deps.config,
+      logger: deps.logger,
+      send,
+      now,
+      version,
+      id: spec.id,
+      topic: spec.topic,
+      ...(deps.collect !== undefined ? { collect: deps.collect } : {}),
+    };
+  };
   return {
     kinds: () => Object.keys(HANDLER_KINDS).sort(),
 
@@ -191,18 +205,33 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
     create(spec): AlertHandler {
       const entry = lookup(spec.kind);
       const options = entry.optionsSchema.parse(spec.options);
-      version ??= packageVersion();
-      const ctx: HandlerContext = {
-        config: deps.config,
-        logger: deps.logger,
-        send,
-        now,
-        version,
-        id: spec.id,
-        topic: spec.topic,
-        ...(deps.collect !== undefined ? { collect: deps.collect } : {}),
-      };
-      return entry.create(options, ctx);
+      return entry.create(options, context(spec));
+    },
+
+    createOrRefuse(spec): AlertHandler {
+      try {
+        return this.create(spec);
+      } catch (e) {
+        if (!(e instanceof TickdError) || e.code === HandlerCodes.KIND) throw e;
+        const ctx = context(spec);
+        const kind = lookup(spec.kind).kind;
+        ctx.logger.log(
+          "error",
+          "handler cannot send with the current config; each event is recorded as failed",
+          {
+            handler: spec.id,
+            topic: spec.topic,
+            kind,
+            error: e.message,
+            code: e.code,
+          },
+        );
+        return {
+          handle(event) {
+            if (event.noExternal !== true) reportUnsent(ctx, kind, event, e);
+          },
+        };
+      }
     },
 
     fromTickscript(spec) {

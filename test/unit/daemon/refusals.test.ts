@@ -152,4 +152,44 @@ describe("send time", () => {
     expect(metrics).toContain('tickd_deliveries_total{topic="ops",handler="hook",outcome="failed"} 1');
     expect(rx.requests).toEqual([]);
   });
+
+  it("a handler whose [[escalation]] target is gone after a restart records each event as failed instead of vanishing", async () => {
+    const rx = await receiver();
+    const withTarget = (c: TickdConfig): TickdConfig => ({
+      ...c,
+      escalation: [
+        { name: "pager", url: `${rx.url}/esc`, authKey: "s3cret", scheme: "hmac-sha256", events: [] },
+      ],
+    });
+    const first = await start({}, withTarget);
+    const h = await fetch(
+      `${first.url}/kapacitor/v1/alerts/topics/ops/handlers`,
+      json("POST", { id: "esc", kind: "escalation", options: { name: "pager" } }),
+    );
+    expect(h.status).toBe(200);
+    const task = await fetch(
+      `${first.url}/kapacitor/v1/tasks`,
+      json("POST", { id: "cpu", script: TICK(".escalation('pager')"), status: "enabled" }),
+    );
+    expect(task.status).toBe(200);
+    await first.daemon.stop();
+
+    // The [[escalation]] section was removed from the config.
+    const { daemon, url } = await start({}, (c) => ({ ...c, escalation: [] }), first.dir);
+    cleanups.push(() => daemon.stop());
+    // The stored handler is still listed: it can be fixed or deleted.
+    expect((await fetch(`${url}/kapacitor/v1/alerts/topics/ops/handlers/esc`)).status).toBe(200);
+    await fetch(`${url}/write?db=telegraf&rp=autogen&precision=s`, {
+      method: "POST",
+      body: "cpu,host=a usage_idle=5 1\n",
+    });
+    await daemon.topics.drain();
+    const list = (await (await fetch(`${url}/tickd/v1/deliveries?status=failed`)).json()) as {
+      deliveries: { handler: string; last_error: string }[];
+    };
+    expect(list.deliveries.map((d) => d.handler).sort()).toEqual(["esc", "tick:escalation0"]);
+    for (const d of list.deliveries)
+      expect(d.last_error).toMatch(/^E_HANDLER_OPTIONS: .*no \[\[escalation\]\] named "pager"/);
+    expect(rx.requests).toEqual([]);
+  });
 });
