@@ -44,6 +44,25 @@ export interface HandlerFactory {
    * cannot be run.
    */
   fromTickscript(spec: HandlerSpec): { kind: string; options: Record<string, unknown> };
+  /**
+   * Define/load-time check that the handler can send under the current config (DESIGN §8):
+   * throws E_HANDLER_DISABLED (its service is disabled) or E_HANDLER_REFUSED (a URL outside
+   * `[webhook] allowed-hosts`), or like `create` for bad options. Not used when restoring.
+   */
+  check?(kind: string, options: Record<string, unknown>): void;
+  /**
+   * Like `create` for a handler defined earlier (restored at start, a TICKscript handler met
+   * at its first event): when its options no longer fit the config (a missing `[[httppost]]`
+   * endpoint or `[[escalation]]` target) it still returns a handler, one that refuses each
+   * event — logged, and journaled as a failed delivery with the reason — instead of the
+   * events being dropped after one log line. Unknown kinds still throw.
+   */
+  createOrRefuse?(spec: {
+    kind: string;
+    options: Record<string, unknown>;
+    topic: string;
+    id: string;
+  }): AlertHandler;
   /** Options with every secret (passwords, keys, tokens) replaced by "<redacted>", for API answers and logs. */
   redact(kind: string, options: Record<string, unknown>): Record<string, unknown>;
 }

@@ -149,7 +149,7 @@ export class TopicService implements TopicApi, AlertSink {
     if (p === undefined) return;
     for (const spec of p.loadHandlers()) {
       try {
-        const built = this.instantiate(spec);
+        const built = this.instantiate(spec, false);
         this.setHandler({ spec: copySpec(spec), source: { type: "api" }, ...built });
       } catch (e) {
         this.logger.log("error", "failed to load handler on startup", {
@@ -550,16 +550,20 @@ export class TopicService implements TopicApi, AlertSink {
     }
   }
 
-  /** Compiles the match and creates the handler; errors are thrown raw (MatchError, factory errors). */
-  private instantiate(spec: TopicHandlerSpec): Built {
+  /**
+   * Compiles the match and creates the handler; errors are thrown raw (MatchError, factory
+   * errors). `check`: a new definition (API, handler file), refused when it cannot send under
+   * the current config; a stored one restored at start is created as it is.
+   */
+  private instantiate(spec: TopicHandlerSpec, check = true): Built {
     const match = compileMatch(spec.match);
-    const handler = this.factory.create({
-      kind: spec.kind,
-      options: spec.options,
-      topic: spec.topic,
-      id: spec.id,
-    });
-    return { handler, match };
+    const s = { kind: spec.kind, options: spec.options, topic: spec.topic, id: spec.id };
+    if (check) {
+      this.factory.check?.(spec.kind, spec.options);
+      return { handler: this.factory.create(s), match };
+    }
+    // Restored: one the config no longer allows stays listed and records each refusal.
+    return { handler: this.factory.createOrRefuse?.(s) ?? this.factory.create(s), match };
   }
 
   private instantiateForApi(spec: TopicHandlerSpec, prefix: string): Built {
@@ -609,7 +613,11 @@ export class TopicService implements TopicApi, AlertSink {
       const id = `tick:${spec.kind}${i}`;
       try {
         const { kind, options } = this.factory.fromTickscript(spec);
-        handlers.push({ id, kind, handler: this.factory.create({ kind, options, topic, id }) });
+        // A handler the config no longer allows refuses (and records) each event rather than vanish.
+        const handler =
+          this.factory.createOrRefuse?.({ kind, options, topic, id }) ??
+          this.factory.create({ kind, options, topic, id });
+        handlers.push({ id, kind, handler });
       } catch (e) {
         this.logger.log("error", "cannot create TICKscript handler; its events are not sent", {
           topic,

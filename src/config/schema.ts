@@ -197,7 +197,9 @@ const webhookShape = {
 };
 
 const deliveryShape = {
-  "max-attempts": int(10),
+  // 0: attempts are bounded by max-age alone (a long outage is retried for a day).
+  "max-attempts": int(0),
+  "max-age": duration("24h"),
   "backoff-initial": duration("1s"),
   "backoff-max": duration("5m"),
   concurrency: int(1, 1),

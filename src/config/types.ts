@@ -150,8 +150,14 @@ export interface WebhookConfig {
 
 /** `[delivery]`: the journal and retry policy behind every notification (DESIGN §8). */
 export interface DeliveryConfig {
-  /** Attempts per notification before it is recorded as failed; 0 = retry forever. */
+  /** Attempts per notification before it is recorded as failed; 0 (default) = no limit but max-age. */
   readonly maxAttempts: number;
+  /**
+   * How long a notification is retried, from when it was journaled (or re-queued through the
+   * retry API), before it is recorded as failed; 0 = no age limit. Whichever of max-attempts
+   * and max-age is reached first fails it.
+   */
+  readonly maxAge: Nanoseconds;
   readonly backoffInitial: Nanoseconds;
   readonly backoffMax: Nanoseconds;
   /** Requests in flight per handler; 1 (the default) keeps each handler's notifications in order. */

@@ -1,7 +1,8 @@
 /**
  * The delivery layer's HTTP routes: `GET /tickd/v1/deliveries` (the journal, newest first),
- * `POST /tickd/v1/handlers/test` (a sample alert through a handler, now, bypassing the
- * journal) and `GET /metrics`.
+ * `POST /tickd/v1/deliveries/<id>/retry` (a failed delivery, re-queued), `DELETE
+ * /tickd/v1/deliveries/<id>`, `POST /tickd/v1/handlers/test` (a sample alert through a
+ * handler, now, bypassing the journal) and `GET /metrics`.
  */
 import { coerceError, TickdError } from "../core/errors.js";
 import type { HttpRequest, HttpResponse, HttpSender } from "../handlers/types.js";
@@ -25,6 +26,30 @@ export interface DeliveryRouteDeps {
   metrics: () => string;
   direct: { send(req: HttpRequest): Promise<HttpResponse> };
   testHandler?: (spec: HandlerTestSpec, send: HttpSender) => Promise<void>;
+  /** DeliveryService.retry / remove; without them the routes answer 501. */
+  retry?: (id: number) => DeliveryRecord;
+  remove?: (id: number) => DeliveryRecord;
+}
+
+/** TickdError codes of retry/remove → HTTP status. */
+function deliveryErrorStatus(code: string): number {
+  switch (code) {
+    case "E_DELIVERY_NOT_FOUND":
+      return 404;
+    case "E_DELIVERY_CONFLICT":
+      return 409;
+    case "E_DELIVERY_FULL":
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+/** `/tickd/v1/deliveries/<id>` or `/tickd/v1/deliveries/<id>/retry` → [id, action]. */
+function deliveryPath(path: string): [number, "" | "retry"] | undefined {
+  const m = /^\/tickd\/v1\/deliveries\/(\d{1,15})(\/retry)?\/?$/.exec(path);
+  if (m === null) return undefined;
+  return [Number(m[1]), m[2] !== undefined ? "retry" : ""];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -68,7 +93,10 @@ export function parseTestSpec(body: unknown): HandlerTestSpec {
   return bad('give "kind" (and "options"), or "topic" and "handler"');
 }
 
-/** A sender that goes straight to the wire and remembers the last answer (or error). */
+/**
+ * A sender that goes straight to the wire and remembers the last answer (or error), and the
+ * reason when the handler refused to build a request at all (disabled service, URL not allowed).
+ */
 export function recordingSender(direct: DeliveryRouteDeps["direct"]): {
   sender: HttpSender;
   result(): HandlerTestResult | undefined;
@@ -86,9 +114,31 @@ export function recordingSender(direct: DeliveryRouteDeps["direct"]): {
           throw e;
         }
       },
+      refuse(_meta, error) {
+        last = {
+          error: error.message,
+          ...(error instanceof TickdError ? { code: error.code } : {}),
+          sent: false,
+        };
+      },
     },
     result: () => last,
   };
+}
+
+/**
+ * The test route's answer: 200 only when the endpoint answered 2xx; 502 when it answered
+ * otherwise or could not be reached; 422 when no request went out, with the reason.
+ */
+export function testAnswer(r: HandlerTestResult | undefined, thrown?: Error): [number, HandlerTestResult] {
+  if (r === undefined) {
+    const why = thrown !== undefined ? `: ${thrown.message}` : "";
+    return [422, { error: `the handler sent no HTTP request for the sample alert${why}`, sent: false }];
+  }
+  if (r.sent === false) return [422, r];
+  if (r.status === undefined) return [502, r];
+  if (r.status >= 200 && r.status < 300) return [200, r];
+  return [502, { ...r, error: `the endpoint answered HTTP ${r.status}` }];
 }
 
 export function createDeliveryRoutes(deps: DeliveryRouteDeps): ExtraRoute[] {
@@ -154,12 +204,45 @@ export function createDeliveryRoutes(deps: DeliveryRouteDeps): ExtraRoute[] {
             ctx.error(404, err.message);
             return;
           }
-          if (rec.result() === undefined) {
-            ctx.json(200, { error: err.message });
-            return;
-          }
+          const [status, answer] = testAnswer(rec.result(), err);
+          ctx.json(status, answer);
+          return;
         }
-        ctx.json(200, rec.result() ?? { error: "the handler sent no HTTP request for the sample alert" });
+        const [status, answer] = testAnswer(rec.result());
+        ctx.json(status, answer);
+      },
+    },
+    {
+      // POST /tickd/v1/deliveries/<id>/retry re-sends a failed delivery; DELETE <id> purges one.
+      method: ["POST", "DELETE"],
+      path: "/tickd/v1/deliveries/*",
+      handle(ctx) {
+        const parsed = deliveryPath(ctx.path);
+        const wanted = ctx.method === "POST" ? "retry" : "";
+        if (parsed === undefined || parsed[1] !== wanted) {
+          ctx.error(
+            404,
+            ctx.method === "POST"
+              ? "expected POST /tickd/v1/deliveries/<id>/retry"
+              : "expected DELETE /tickd/v1/deliveries/<id>",
+          );
+          return;
+        }
+        const op = ctx.method === "POST" ? deps.retry : deps.remove;
+        if (op === undefined) {
+          ctx.error(501, "this build cannot change deliveries");
+          return;
+        }
+        let rec: DeliveryRecord;
+        try {
+          rec = op(parsed[0]);
+        } catch (e) {
+          const err = coerceError(e);
+          ctx.error(err instanceof TickdError ? deliveryErrorStatus(err.code) : 500, err.message);
+          return;
+        }
+        if (ctx.method === "DELETE") ctx.noContent();
+        else ctx.json(200, { delivery: deliveryView(rec) });
       },
     },
     createMetricsRoute([deps.metrics]),

@@ -4,23 +4,32 @@
  * A notification goes journal → lane (per-handler queue) → retry loop → timeout → send:
  *   accepted:  `sender.send` writes a `queued` row and returns 202 at once (nothing awaits the
  *              network); refused with E_DELIVERY_FULL when the journal holds max rows.
- *   attempt:   2xx → `delivered`; 4xx other than 408/429, or attempts used up → `failed`;
+ *   refused:   `sender.refuse` (a handler that could not build its request: service disabled,
+ *              URL not allowed, template error) writes a `failed` row with the reason at once.
+ *   attempt:   2xx → `delivered`; 4xx other than 408/429, max-attempts used up, or max-age
+ *              passed since the row was journaled (or re-queued) → `failed`;
  *              5xx/408/429/timeout/connection error → `retrying` with `next_retry` set, then
- *              another attempt after backoff or `Retry-After`.
+ *              another attempt after backoff or `Retry-After` (never later than the max-age
+ *              deadline, where the last attempt is made).
+ *   retry():   `failed` → `queued` with a fresh attempt count and max-age (the retry API).
+ *   remove():  the row is deleted; a pending one is cancelled (its run ends, its sleep is cut).
  * A lane runs `[delivery] concurrency` notifications at once, each holding its slot through
  * its retries, and a hung endpoint only ever holds its own lane. Concurrency 1 keeps all of
  * a handler's notifications in order; with more, the notifications of one alert id still go
  * out one after another in journal order (the next enters the lane when the previous one is
- * done), so a recovery never overtakes its CRITICAL while other alerts use the free slots. Service states: new → running → stopped. `start()` replays
- * every pending row; `stop()` wakes sleeping retries (rows stay `retrying`), drops lane
- * entries not yet started (rows stay `queued`) and waits for attempts in flight.
+ * done), so a recovery never overtakes its CRITICAL while other alerts use the free slots.
+ * The `[delivery]`/`[webhook]` settings are one replaceable value: reconfigure() (the SIGHUP
+ * seam) swaps them, each notification reading them at its next step.
+ * Service states: new → running → stopped. `start()` replays every pending row; `stop()`
+ * wakes sleeping retries (rows stay `retrying`), drops lane entries not yet started (rows
+ * stay `queued`) and waits for attempts in flight.
  */
 import Database from "better-sqlite3";
 import PQueue from "p-queue";
 import { coerceError, TickdError } from "../core/errors.js";
 import { redactUrl } from "../handlers/http.js";
 import type { HttpRequest, HttpSender } from "../handlers/types.js";
-import { createDeliveryTables } from "../store/migrations.js";
+import { createDeliveryJournalTables } from "../store/migrations.js";
 import {
   DeliveryJournalRepository,
   type AttemptUpdate,
@@ -57,8 +66,7 @@ interface Lane {
   readonly topic: string;
   readonly handler: string;
   readonly queue: PQueue;
-  /** `[delivery]` concurrency and rate-limit the queue was made with (a reload changes them when idle). */
-  readonly concurrency: number;
+  /** `[delivery] rate-limit` it was made with (p-queue cannot change it later). */
   readonly rateLimit: number;
   retrying: number;
   /** Per alert id: the last of its notifications scheduled, done when that one is (concurrency > 1). */
@@ -72,50 +80,67 @@ type Outcome =
   | { kind: "retry"; status: number; error: string; retryAfterMs: number | undefined }
   | { kind: "permanent"; status: number; error: string };
 
+/** `[delivery]` as the service uses it (ms, clamped); replaced whole by reconfigure(). */
+interface Settings {
+  maxRows: number;
+  keepCompleted: number;
+  concurrency: number;
+  rateLimit: number;
+  backoff: { initialMs: number; maxMs: number };
+  maxAttempts: number;
+  /** 0 = no age limit. */
+  maxAgeMs: number;
+}
+
+function settingsOf(cfg: DeliverySettings): Settings {
+  return {
+    maxRows: cfg.maxJournalRows ?? DEFAULT_MAX_JOURNAL_ROWS,
+    keepCompleted: cfg.keepCompleted ?? DEFAULT_KEEP_COMPLETED,
+    concurrency: Math.max(1, Math.trunc(cfg.concurrency)),
+    rateLimit: Math.max(0, Math.trunc(cfg.rateLimit ?? 0)),
+    backoff: {
+      initialMs: Math.max(1, cfg.backoffInitial / 1e6),
+      maxMs: Math.max(1, cfg.backoffMax / 1e6),
+    },
+    maxAttempts: cfg.maxAttempts,
+    maxAgeMs: Math.max(0, Math.ceil((cfg.maxAge ?? 0) / 1e6)),
+  };
+}
+
+function transportOf(webhook: DeliveryWebhookSettings): Transport {
+  return createTransport({
+    verificationMode: webhook.verificationMode,
+    caFile: webhook.caFile,
+    ...(webhook.timeout > 0 ? { connectTimeoutMs: Math.ceil(webhook.timeout / 1e6) } : {}),
+  });
+}
+
 export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const { logger } = deps;
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
-  // The settings below change on reconfigure() (a config reload); `[delivery] journal` does not.
-  let cfg = deps.config.delivery;
-  let maxRows = 0;
-  let keepCompleted = 0;
-  let concurrency = 1;
-  let rateLimit = 0;
-  let backoff = { initialMs: 1, maxMs: 1 };
-  const settle = (c: DeliverySettings): void => {
-    cfg = c;
-    maxRows = c.maxJournalRows ?? DEFAULT_MAX_JOURNAL_ROWS;
-    keepCompleted = c.keepCompleted ?? DEFAULT_KEEP_COMPLETED;
-    concurrency = Math.max(1, Math.trunc(c.concurrency));
-    rateLimit = Math.max(0, Math.trunc(c.rateLimit ?? 0));
-    backoff = { initialMs: Math.max(1, c.backoffInitial / 1e6), maxMs: Math.max(1, c.backoffMax / 1e6) };
-  };
-  settle(cfg);
-  const transportFor = (w: DeliveryWebhookSettings): Transport =>
-    createTransport({
-      verificationMode: w.verificationMode,
-      caFile: w.caFile,
-      ...(w.timeout > 0 ? { connectTimeoutMs: Math.ceil(w.timeout / 1e6) } : {}),
-    });
-  const ownTransport = deps.transport === undefined;
+  let cfg = settingsOf(deps.config.delivery);
   let webhook = deps.config.webhook;
-  let transport: Transport = deps.transport ?? transportFor(webhook);
+  const ownTransport = deps.transport === undefined;
+  let transport: Transport = deps.transport ?? transportOf(webhook);
 
   // Without `[delivery] journal` the same table lives in an in-memory database: one code path.
+  // (Whether to journal is fixed for the life of the service: it decides where rows live.)
   let memoryDb: Database.Database | undefined;
   let journalDb = deps.store.db;
-  if (!cfg.journal) {
+  if (!deps.config.delivery.journal) {
     memoryDb = new Database(":memory:");
-    createDeliveryTables(memoryDb);
+    createDeliveryJournalTables(memoryDb);
     journalDb = memoryDb;
   }
   const journal = new DeliveryJournalRepository(journalDb);
   const metrics = new MetricsRegistry();
 
   let state: "new" | "running" | "stopped" = "new";
-  /** Sleeping retries; stop() wakes them all (one callback each, no listeners on a shared signal). */
-  const sleepers = new Set<() => void>();
+  /** Sleeping retries by delivery id; stop() wakes them all, delete() its own. */
+  const sleepers = new Map<number, () => void>();
+  /** Pending rows deleted through the API: their runs end without recording anything. */
+  const cancelled = new Set<number>();
   const lanes = new Map<string, Lane>();
   const inFlight = new Set<Promise<void>>();
   let pending = journal.pendingCount();
@@ -152,20 +177,17 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     // Unidentified requests (no `delivery` metadata) get one lane per origin.
     const key = rec.handler !== "" ? `h\0${rec.topic}\0${rec.handler}` : `o\0${originOf(rec.url)}`;
     let lane = lanes.get(key);
-    // Reloaded settings replace a lane only when it is idle, so one alert id's order holds.
-    if (lane !== undefined && (lane.concurrency !== concurrency || lane.rateLimit !== rateLimit)) {
-      const busy = lane.queue.size + lane.queue.pending + lane.chains.size + lane.retrying > 0;
-      if (!busy) lane = undefined;
-    }
+    // A lane made under an older rate-limit is replaced once it is idle (reconfigure()).
+    if (lane !== undefined && lane.rateLimit !== cfg.rateLimit && laneIdle(lane)) lane = undefined;
     if (lane === undefined) {
+      const { concurrency, rateLimit } = cfg;
       lane = {
         topic: rec.topic,
         handler: rec.handler !== "" ? rec.handler : originOf(rec.url),
-        concurrency,
-        rateLimit,
         queue: new PQueue(
           rateLimit > 0 ? { concurrency, intervalCap: rateLimit, interval: 1000 } : { concurrency },
         ),
+        rateLimit,
         retrying: 0,
         chains: new Map(),
         chained: 0,
@@ -192,10 +214,10 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     });
     pending = Math.max(0, pending - 1);
     metrics.count(rec.topic, rec.handler, status === "delivered" ? "delivered" : "failed");
-    if (++completedSincePrune >= Math.max(100, Math.ceil(keepCompleted / 10))) {
+    if (++completedSincePrune >= Math.max(100, Math.ceil(cfg.keepCompleted / 10))) {
       completedSincePrune = 0;
       flush();
-      journal.pruneCompleted(keepCompleted);
+      journal.pruneCompleted(cfg.keepCompleted);
     }
   };
 
@@ -207,6 +229,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         headers: rec.headers,
         body: rec.body,
         timeoutMs: rec.timeoutMs,
+        ...(rec.tls !== undefined ? { tls: rec.tls } : {}),
       });
       if (res.status >= 200 && res.status < 300) return { kind: "delivered", status: res.status };
       const error = `HTTP ${res.status}${res.body !== "" ? ": " + res.body.slice(0, 200) : ""}`;
@@ -230,19 +253,21 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const run = async (rec: DeliveryRecord, lane: Lane): Promise<void> => {
     let attempts = rec.attempts;
     let nextRetryMs = rec.nextRetryMs;
+    // max-age counts from the journal write, or from the retry API's re-queue.
+    const since = rec.requeuedMs > 0 ? rec.requeuedMs : rec.createdMs;
     for (;;) {
-      if (state !== "running") return;
+      if (cancelled.delete(rec.id) || state !== "running") return;
       const wait = nextRetryMs - now();
       if (wait > 0) {
         lane.retrying++;
-        const woke = await sleep(wait, sleepers);
+        const woke = await sleep(wait, rec.id, sleepers);
         lane.retrying--;
-        if (!woke || state !== "running") return;
+        if (cancelled.delete(rec.id) || !woke || state !== "running") return;
       }
       attempts++;
       const out = await attempt(rec);
-      // Given up on by stop(): the row stays as it was and is replayed at the next start.
-      if (abandoned) return;
+      // Given up on by stop(), or deleted meanwhile: the row is left as it is (or gone).
+      if (cancelled.delete(rec.id) || abandoned) return;
       const fields = {
         delivery: rec.id,
         handler: rec.handler,
@@ -256,17 +281,35 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         finish(rec, "delivered", attempts, out.status, "");
         return;
       }
-      if (out.kind === "permanent" || !attemptsLeft(attempts, cfg.maxAttempts)) {
+      const { maxAttempts, maxAgeMs } = cfg;
+      const deadline = maxAgeMs > 0 ? since + maxAgeMs : Infinity;
+      const giveUp =
+        out.kind === "permanent"
+          ? "not retryable"
+          : !attemptsLeft(attempts, maxAttempts)
+            ? "max-attempts reached"
+            : now() >= deadline
+              ? "max-age reached"
+              : undefined;
+      if (giveUp !== undefined) {
         finish(rec, "failed", attempts, out.status, out.error);
         logger.log("error", "notification failed permanently", {
           ...fields,
           status: out.status,
           error: out.error,
-          reason: out.kind === "permanent" ? "not retryable" : "max-attempts reached",
+          reason: giveUp,
         });
         return;
       }
-      const delay = out.retryAfterMs ?? backoffDelayMs(attempts, backoff, random);
+      // The last attempt is made at the deadline, not after it.
+      const delay = Math.max(
+        0,
+        Math.min(
+          (out.kind === "retry" ? out.retryAfterMs : undefined) ??
+            backoffDelayMs(attempts, cfg.backoff, random),
+          deadline - now(),
+        ),
+      );
       nextRetryMs = now() + delay;
       record(rec.id, {
         status: "retrying",
@@ -289,7 +332,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const schedule = (rec: DeliveryRecord): void => {
     const lane = laneFor(rec);
     const id = rec.alertId;
-    if (lane.concurrency === 1 || id === "") {
+    if (cfg.concurrency === 1 || id === "") {
       void enqueue(rec, lane);
       return;
     }
@@ -335,7 +378,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     if (t - lastRefusalLog >= REFUSAL_LOG_INTERVAL_MS) {
       logger.log("error", "delivery journal is full: notifications refused", {
         refused: refusedSinceLog,
-        maxJournalRows: maxRows,
+        maxJournalRows: cfg.maxRows,
         handler: req.delivery?.handler ?? "",
         topic: req.delivery?.topic ?? "",
         alert: req.delivery?.alertId ?? "",
@@ -345,15 +388,34 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     }
     throw new TickdError(
       DeliveryCodes.FULL,
-      `delivery journal is full (${maxRows} pending notifications); notification refused`,
+      `delivery journal is full (${cfg.maxRows} pending notifications); notification refused`,
     );
   };
 
   const sender: HttpSender = {
     journaled: true,
+    refuse(meta, error) {
+      // The handler logged it; this row makes it visible in /tickd/v1/deliveries and /metrics.
+      const code = error instanceof TickdError ? error.code : "";
+      const reason =
+        code !== "" && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
+      journal.insertRefused(
+        {
+          handler: meta.handler,
+          topic: meta.topic,
+          alertId: meta.alertId,
+          kind: meta.kind,
+          url: "",
+          urlRedacted: "",
+        },
+        redactSecrets(reason, meta.secrets ?? []),
+        now(),
+      );
+      metrics.count(meta.topic, meta.handler, "failed");
+    },
     send(req) {
       try {
-        if (pending >= maxRows) refuse(req);
+        if (pending >= cfg.maxRows) refuse(req);
         const meta = req.delivery;
         const rec = journal.insert(
           {
@@ -367,6 +429,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
             headers: req.headers,
             body: req.body,
             timeoutMs: req.timeoutMs,
+            ...(req.tls !== undefined ? { tls: req.tls } : {}),
           },
           now(),
         );
@@ -403,7 +466,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       if (state === "running") return;
       state = "running";
       flush();
-      journal.pruneCompleted(keepCompleted);
+      journal.pruneCompleted(cfg.keepCompleted);
       const rows = journal.pending();
       pending = rows.length;
       if (rows.length > 0) logger.log("info", "replaying delivery journal", { pending: rows.length });
@@ -412,7 +475,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     async stop(opts = {}) {
       if (state === "stopped") return;
       state = "stopped";
-      for (const w of [...sleepers]) w();
+      for (const w of [...sleepers.values()]) w();
       for (const l of lanes.values()) l.queue.clear();
       const drained = Promise.all([...inFlight]).then(() => true);
       const graceMs = opts.graceMs ?? DEFAULT_STOP_GRACE_MS;
@@ -439,32 +502,74 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     routes: [],
     metrics: () => {
       flush();
-      return metrics.render(lanes.values(), journal.counts(), maxRows);
+      return metrics.render(lanes.values(), journal.counts(), cfg.maxRows);
+    },
+    retry(id) {
+      flush();
+      const rec = journal.get(id);
+      if (rec === undefined) throw notFound(id);
+      if (rec.status !== "failed") {
+        throw new TickdError(
+          DeliveryCodes.CONFLICT,
+          `delivery ${id} is ${rec.status}, not failed: only a failed delivery can be retried`,
+        );
+      }
+      if (rec.method === "") {
+        throw new TickdError(
+          DeliveryCodes.CONFLICT,
+          `delivery ${id} was refused before a request was built (${rec.lastError}); there is nothing to re-send: fix the handler or config, later alerts will be sent`,
+        );
+      }
+      if (pending >= cfg.maxRows) {
+        throw new TickdError(
+          DeliveryCodes.FULL,
+          `delivery journal is full (${cfg.maxRows} pending notifications); retry later`,
+        );
+      }
+      const again = journal.requeue(id, now());
+      if (again === undefined) throw notFound(id);
+      pending++;
+      logger.log("info", "failed notification re-queued", {
+        delivery: id,
+        handler: again.handler,
+        topic: again.topic,
+        alert: again.alertId,
+      });
+      if (state === "running") schedule(again);
+      return again;
+    },
+    remove(id) {
+      flush();
+      const rec = journal.get(id);
+      if (rec === undefined || !journal.delete(id)) throw notFound(id);
+      if (rec.status === "queued" || rec.status === "retrying") {
+        // Its run (if any) ends at its next step; a sleeping retry is woken for it.
+        cancelled.add(id);
+        sleepers.get(id)?.();
+        pending = Math.max(0, pending - 1);
+      }
+      return rec;
+    },
+    reconfigure(config) {
+      const w = config.webhook;
+      const tlsChanged =
+        w.verificationMode !== webhook.verificationMode ||
+        w.caFile !== webhook.caFile ||
+        w.timeout !== webhook.timeout;
+      // Built first: an unreadable ca-file throws here and nothing changes.
+      const next = ownTransport && tlsChanged ? transportOf(w) : undefined;
+      const nextCfg = settingsOf(config.delivery);
+      cfg = nextCfg;
+      for (const l of lanes.values()) l.queue.concurrency = cfg.concurrency;
+      if (next !== undefined) {
+        const old = transport;
+        transport = next;
+        void old.close().catch(() => undefined);
+      }
+      webhook = w;
     },
     idle,
     pendingCount: () => pending,
-    reconfigure(next) {
-      // The only step that can fail (an unreadable ca-file) goes first: nothing changes then.
-      const w = next.webhook;
-      const changed =
-        ownTransport &&
-        (w.verificationMode !== webhook.verificationMode ||
-          w.caFile !== webhook.caFile ||
-          w.timeout !== webhook.timeout);
-      const fresh = changed ? transportFor(next.webhook) : undefined;
-      settle({ ...next.delivery, journal: cfg.journal });
-      webhook = next.webhook;
-      if (fresh !== undefined) {
-        const old = transport;
-        transport = fresh;
-        // Attempts in flight finish on the old connections.
-        old.close().catch((e: unknown) =>
-          logger.log("warn", "closing the previous webhook connections failed", {
-            error: coerceError(e).message,
-          }),
-        );
-      }
-    },
   };
   service.routes.push(
     ...createDeliveryRoutes({
@@ -472,10 +577,26 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       beforeRead: flush,
       metrics: () => service.metrics(),
       direct: service.direct,
+      retry: (id) => service.retry(id),
+      remove: (id) => service.remove(id),
       ...(deps.testHandler !== undefined ? { testHandler: deps.testHandler } : {}),
     }),
   );
   return service;
+}
+
+function notFound(id: number): TickdError {
+  return new TickdError(DeliveryCodes.NOT_FOUND, `no delivery ${id}`);
+}
+
+function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s !== "") out = out.split(s).join("<redacted>");
+  return out;
+}
+
+function laneIdle(l: Lane): boolean {
+  return l.queue.size + l.queue.pending + l.chains.size === 0;
 }
 
 function originOf(url: string): string {
@@ -487,18 +608,18 @@ function originOf(url: string): string {
 }
 
 /** Resolves true after `ms`, false when woken early through `sleepers`. The timer never keeps the process alive. */
-function sleep(ms: number, sleepers: Set<() => void>): Promise<boolean> {
+function sleep(ms: number, id: number, sleepers: Map<number, () => void>): Promise<boolean> {
   return new Promise((resolve) => {
     const wakeUp = (): void => {
       clearTimeout(t);
-      sleepers.delete(wakeUp);
+      sleepers.delete(id);
       resolve(false);
     };
     const t = setTimeout(() => {
-      sleepers.delete(wakeUp);
+      sleepers.delete(id);
       resolve(true);
     }, ms);
     t.unref();
-    sleepers.add(wakeUp);
+    sleepers.set(id, wakeUp);
   });
 }

@@ -6,19 +6,27 @@
  *
  * TLS `verification-mode`: `full` checks the chain and the hostname; `certificate` checks the
  * chain but not the hostname (an endpoint reached by IP with a cert for its name); `none`
- * checks nothing. `ca-file` adds a PEM bundle to Node's built-in roots.
+ * checks nothing. `ca-file` adds a PEM bundle to Node's built-in roots. A request's own `tls`
+ * (a handler's `skip-ssl-verification`, `verification-mode`, `ca-file`) overrides them; each
+ * profile in use gets its own pooled Agent.
  */
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { Agent, request } from "undici";
 import { coerceError, TickdError } from "../core/errors.js";
-import { DEFAULT_TIMEOUT_MS, HandlerCodes, type HttpRequest, type HttpResponse } from "../handlers/types.js";
+import {
+  DEFAULT_TIMEOUT_MS,
+  HandlerCodes,
+  type HttpRequest,
+  type HttpResponse,
+  type TlsOptions,
+} from "../handlers/types.js";
 import { DeliveryCodes } from "./types.js";
 
 /** Response bodies are kept for the journal and logs only; more than this is cut. */
 const MAX_RESPONSE_BODY = 64 * 1024;
 
-export type VerificationMode = "full" | "certificate" | "none";
+export type VerificationMode = NonNullable<TlsOptions["verificationMode"]>;
 
 export interface TransportResponse extends HttpResponse {
   /** Lower-cased names; repeated headers joined with ", ". */
@@ -44,38 +52,45 @@ export interface TransportOptions {
 }
 
 export function createTransport(opts: TransportOptions = {}): Transport {
-  const mode = opts.verificationMode ?? "full";
-  let ca: string[] | undefined;
-  if (opts.caFile !== undefined && opts.caFile !== "") {
-    let pem: string;
-    try {
-      pem = readFileSync(opts.caFile, "utf8");
-    } catch (e) {
-      throw new TickdError(
-        DeliveryCodes.CONFIG,
-        `[webhook] ca-file: cannot read ${opts.caFile}: ${coerceError(e).message}`,
-        { cause: e },
-      );
+  const defaults: Required<TlsOptions> = {
+    verificationMode: opts.verificationMode ?? "full",
+    caFile: opts.caFile ?? "",
+  };
+  // Read now: a bad `[webhook] ca-file` is a startup error, not a failure per notification.
+  const defaultCa = readCa(defaults.caFile, "[webhook] ca-file");
+  /** One pooled Agent per TLS profile: `[webhook]`'s, plus each handler override in use. */
+  const agents = new Map<string, Agent>();
+  const agentFor = (tls: TlsOptions | undefined): Agent => {
+    const mode = tls?.verificationMode ?? defaults.verificationMode;
+    const caFile = tls?.caFile ?? defaults.caFile;
+    const key = `${mode}\0${caFile}`;
+    let agent = agents.get(key);
+    if (agent === undefined) {
+      // A handler's ca-file is read when first used; unreadable, it fails that notification.
+      const ca = caFile === defaults.caFile ? defaultCa : readCa(caFile, "ca-file");
+      agent = new Agent({
+        connections: opts.connectionsPerOrigin ?? 16,
+        connect: {
+          timeout: opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+          rejectUnauthorized: mode !== "none",
+          ...(ca !== undefined ? { ca } : {}),
+          ...(mode === "certificate" ? { checkServerIdentity: () => undefined } : {}),
+        },
+      });
+      agents.set(key, agent);
     }
-    ca = [...rootCertificates, pem];
-  }
-  const agent = new Agent({
-    connections: opts.connectionsPerOrigin ?? 16,
-    connect: {
-      timeout: opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-      rejectUnauthorized: mode !== "none",
-      ...(ca !== undefined ? { ca } : {}),
-      ...(mode === "certificate" ? { checkServerIdentity: () => undefined } : {}),
-    },
-  });
+    return agent;
+  };
+  agentFor(undefined);
 
   return {
     async send(req) {
       const timeoutMs = Math.max(1, req.timeoutMs);
       const signal = AbortSignal.timeout(timeoutMs);
+      const dispatcher = agentFor(req.tls);
       try {
         const res = await request(req.url, {
-          dispatcher: agent,
+          dispatcher,
           method: req.method as "POST",
           headers: req.headers,
           ...(req.method === "GET" || req.method === "HEAD" ? {} : { body: req.body }),
@@ -103,9 +118,27 @@ export function createTransport(opts: TransportOptions = {}): Transport {
         throw sendError(e, timeoutMs, signal);
       }
     },
-    close: () => agent.close(),
-    destroy: () => agent.destroy(),
+    close: async () => {
+      await Promise.all([...agents.values()].map((a) => a.close()));
+    },
+    destroy: async () => {
+      await Promise.all([...agents.values()].map((a) => a.destroy()));
+    },
   };
+}
+
+/** Node's roots plus the PEM bundle in `file`; undefined for "" (the roots alone). */
+function readCa(file: string, key: string): string[] | undefined {
+  if (file === "") return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new TickdError(DeliveryCodes.CONFIG, `${key}: cannot read ${file}: ${coerceError(e).message}`, {
+      cause: e,
+    });
+  }
+  return [...rootCertificates, pem];
 }
 
 const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);

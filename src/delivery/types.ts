@@ -18,6 +18,10 @@ export const DeliveryCodes = {
   JOURNAL: "E_DELIVERY_JOURNAL",
   /** Bad body or query of a /tickd/v1 delivery route. */
   REQUEST: "E_DELIVERY_REQUEST",
+  /** No delivery with that id (the API answers 404). */
+  NOT_FOUND: "E_DELIVERY_NOT_FOUND",
+  /** The delivery is not in a state the operation needs (retrying one that did not fail: 409). */
+  CONFLICT: "E_DELIVERY_CONFLICT",
 } as const;
 
 /** Status the journaling sender resolves with: the notification is accepted, not yet delivered. */
@@ -25,8 +29,14 @@ export const ACCEPTED_STATUS = 202;
 
 /** The `[delivery]` section (times in ns, as TickdConfig has them). */
 export interface DeliverySettings {
-  /** Attempts before a notification is recorded as failed; 0 = forever. */
+  /** Attempts before a notification is recorded as failed; 0 = no count limit. */
   readonly maxAttempts: number;
+  /**
+   * ns a notification is retried after it was journaled (or re-queued by {@link
+   * DeliveryService.retry}) before it is failed; 0 or absent = no age limit. Whichever of
+   * maxAttempts and maxAge is reached first fails it; at least one attempt is always made.
+   */
+  readonly maxAge?: number;
   readonly backoffInitial: number;
   readonly backoffMax: number;
   /** Requests in flight per handler; 1 keeps each handler's notifications in order. */
@@ -56,6 +66,10 @@ export interface HandlerTestResult {
   status?: number;
   body?: string;
   error?: string;
+  /** The refusal's code (E_HANDLER_DISABLED, E_HANDLER_REFUSED…) when no request was built. */
+  code?: string;
+  /** false when no request went out. */
+  sent?: false;
 }
 
 export interface DeliveryDeps {
@@ -116,10 +130,19 @@ export interface DeliveryService {
   /** Pending notifications (queued + retrying) in the journal. */
   pendingCount(): number;
   /**
-   * Applies reloaded `[delivery]` and `[webhook]` settings (SIGHUP): retries and new requests
-   * use them at once, a handler's queue takes a new concurrency or rate limit when it is next
-   * idle, and `journal` keeps its start value. Throws E_DELIVERY_CONFIG (and changes nothing)
-   * when the new ca-file cannot be read.
+   * Re-queues a failed delivery with a fresh attempt count and max-age. Throws
+   * E_DELIVERY_NOT_FOUND, E_DELIVERY_CONFLICT (not failed, or refused before a request
+   * existed) or E_DELIVERY_FULL.
+   */
+  retry(id: number): DeliveryRecord;
+  /** Deletes a delivery (a pending one is cancelled); throws E_DELIVERY_NOT_FOUND. Returns the row as it was. */
+  remove(id: number): DeliveryRecord;
+  /**
+   * The config-reload seam (SIGHUP): new `[delivery]` and `[webhook]` settings apply at once —
+   * limits, backoff and max-age to every pending notification's next step, concurrency to
+   * every lane, rate-limit to each lane once it is idle, TLS/timeout rules through a new
+   * transport (the old one finishes its requests). `journal` is fixed at creation. Throws
+   * E_DELIVERY_CONFIG (unreadable ca-file) and then changes nothing of `[webhook]`.
    */
   reconfigure(config: { delivery: DeliverySettings; webhook: DeliveryWebhookSettings }): void;
 }

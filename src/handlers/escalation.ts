@@ -39,6 +39,7 @@ import {
   HandlerCodes,
   type EscalationEventName,
   type EscalationTargetConfig,
+  type HandlerConfig,
   type HandlerContext,
   type HandlerKind,
   type HttpRequest,
@@ -237,10 +238,33 @@ function escalationFromTickscript(spec: HandlerSpec): Record<string, unknown> {
   return name !== undefined ? { name } : {};
 }
 
+/** Define/load time: the target must exist and its URL pass `[webhook] allowed-hosts`. */
+function escalationPreflight(o: EscalationOptions, config: HandlerConfig): void {
+  const target = config.escalation.find((t) => t.name === o.name);
+  if (target === undefined) {
+    const known = config.escalation.map((t) => t.name);
+    throw optionError(
+      KIND,
+      "name",
+      `no [[escalation]] named ${JSON.stringify(o.name)} (configured: ${known.join(", ") || "none"})`,
+    );
+  }
+  try {
+    checkUrl(target.url, config.webhook);
+  } catch (e) {
+    if (e instanceof TickdError)
+      throw new TickdError(e.code, `escalation handler: [[escalation]] ${target.name}: ${e.message}`, {
+        cause: e,
+      });
+    throw e;
+  }
+}
+
 export const escalation: HandlerKind<EscalationOptions> = {
   kind: KIND,
   optionsSchema: escalationSchema,
   create: createEscalation,
   fromTickscript: escalationFromTickscript,
   secrets: [],
+  preflight: escalationPreflight,
 };

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 
 import type { AlertHandler, HandlerFactory } from "../alert/handler.js";
 import { TickdError } from "../core/errors.js";
-import type { HandlerSpec } from "../pipeline/task-graph.js";
+import type { HandlerSpec, TaskGraph } from "../pipeline/task-graph.js";
 import { aggregate } from "./aggregate.js";
 import { escalation } from "./escalation.js";
 import { exec } from "./exec.js";
@@ -18,6 +18,7 @@ import { log } from "./log.js";
 import { optionError } from "./options.js";
 import { post } from "./post.js";
 import { publish } from "./publish.js";
+import { reportUnsent } from "./runner.js";
 import { tcp } from "./tcp.js";
 import { HandlerCodes, REDACTED, type HandlerContext, type HandlerDeps, type HandlerKind } from "./types.js";
 import { victorops } from "./victorops.js";
@@ -174,6 +175,29 @@ function where(spec: HandlerSpec): string {
 export interface TickdHandlerFactory extends HandlerFactory {
   /** Validates options without creating anything (API and handler-file checks). Throws like `create`. */
   validate(kind: string, options: Record<string, unknown>): void;
+  /** Validates options and checks the handler can send under the current config (see HandlerKind.preflight). */
+  check(kind: string, options: Record<string, unknown>): void;
+  /**
+   * The define-time check of a TICKscript handler: throws (E_HANDLER_DISABLED,
+   * E_HANDLER_REFUSED, E_HANDLER_OPTIONS) with its position when the handler cannot send.
+   * Kinds tickd does not run, and options the kind rejects, are left to creation time.
+   */
+  checkTickscript(spec: HandlerSpec): void;
+}
+
+/**
+ * Define-time check of every handler of a task's alert nodes (DESIGN §8): a `.victorOps()`
+ * with `[victorops]` disabled, or a `.post(url)` whose literal URL is outside `[webhook]
+ * allowed-hosts`, is refused when the task is defined instead of failing each alert.
+ */
+export function checkAlertHandlers(
+  factory: Pick<TickdHandlerFactory, "checkTickscript">,
+  graph: TaskGraph,
+): void {
+  for (const n of graph.nodes) {
+    if (n.kind !== "alert") continue;
+    for (const h of n.handlers) factory.checkTickscript(h);
+  }
 }
 
 /** The registry bound to the daemon's config, logger and HTTP sender. */
@@ -181,6 +205,19 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
   const send = deps.send ?? fetchSender;
   const now = deps.now ?? Date.now;
   let version = deps.version;
+  const context = (spec: { topic: string; id: string }): HandlerContext => {
+    version ??= packageVersion();
+    return {
+      config: deps.config,
+      logger: deps.logger,
+      send,
+      now,
+      version,
+      id: spec.id,
+      topic: spec.topic,
+      ...(deps.collect !== undefined ? { collect: deps.collect } : {}),
+    };
+  };
   return {
     kinds: () => Object.keys(HANDLER_KINDS).sort(),
 
@@ -189,22 +226,65 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
       refusePlaceholders(kind, options);
     },
 
+    check(kind, options) {
+      // An unknown kind is create's to report (a wrapping factory may add kinds of its own).
+      if (!Object.hasOwn(HANDLER_KINDS, kind.toLowerCase())) return;
+      const entry = lookup(kind);
+      const parsed = entry.optionsSchema.parse(options);
+      entry.preflight?.(parsed, deps.config);
+    },
+
+    checkTickscript(spec) {
+      if (!Object.hasOwn(HANDLER_KINDS, spec.kind.toLowerCase())) return;
+      const entry = lookup(spec.kind);
+      if (entry.preflight === undefined) return;
+      let parsed: unknown;
+      try {
+        parsed = entry.optionsSchema.parse(entry.fromTickscript(spec));
+      } catch {
+        return; // reported (logged) when the handler is created, as before
+      }
+      try {
+        entry.preflight(parsed, deps.config);
+      } catch (e) {
+        if (e instanceof TickdError) {
+          throw new TickdError(e.code, `.${spec.kind}() at ${where(spec)}: ${e.message}`, { cause: e });
+        }
+        throw e;
+      }
+    },
+
     create(spec): AlertHandler {
       const entry = lookup(spec.kind);
       const options = entry.optionsSchema.parse(spec.options);
       refusePlaceholders(spec.kind, spec.options);
-      version ??= packageVersion();
-      const ctx: HandlerContext = {
-        config: deps.config,
-        logger: deps.logger,
-        send,
-        now,
-        version,
-        id: spec.id,
-        topic: spec.topic,
-        ...(deps.collect !== undefined ? { collect: deps.collect } : {}),
-      };
-      return entry.create(options, ctx);
+      return entry.create(options, context(spec));
+    },
+
+    createOrRefuse(spec): AlertHandler {
+      try {
+        return this.create(spec);
+      } catch (e) {
+        if (!(e instanceof TickdError) || e.code === HandlerCodes.KIND) throw e;
+        const ctx = context(spec);
+        const kind = lookup(spec.kind).kind;
+        ctx.logger.log(
+          "error",
+          "handler cannot send with the current config; each event is recorded as failed",
+          {
+            handler: spec.id,
+            topic: spec.topic,
+            kind,
+            error: e.message,
+            code: e.code,
+          },
+        );
+        return {
+          handle(event) {
+            if (event.noExternal !== true) reportUnsent(ctx, kind, event, e);
+          },
+        };
+      }
     },
 
     fromTickscript(spec) {

@@ -29,10 +29,17 @@ import { compileTemplate, type Template, type TemplateFunc } from "../core/templ
 import { Level, levelName } from "../core/types.js";
 import { allProperties, lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
 import { basicAuthHeader, checkUrl, deliveryMeta, isSuccess, redactUrl, requestTimeoutMs } from "./http.js";
-import { argString, optionError, schema } from "./options.js";
+import { argString, optionError, schema, type OptionReader } from "./options.js";
 import { SerialHandler, logFailure } from "./runner.js";
 import { alertTemplateData, humanDescription } from "./template-data.js";
-import { HandlerCodes, type HandlerContext, type HandlerKind, type HttpPostEndpointConfig } from "./types.js";
+import {
+  HandlerCodes,
+  type HandlerConfig,
+  type HandlerContext,
+  type HandlerKind,
+  type HttpPostEndpointConfig,
+  type TlsOptions,
+} from "./types.js";
 
 const KIND = "post";
 
@@ -43,8 +50,10 @@ export interface PostOptions {
   captureResponse: boolean;
   /** ns; 0 = the default timeout. */
   timeout: number;
-  /** Accepted for Kapacitor compatibility; this version does not pass it on (as Kapacitor 1.8). */
+  /** Kapacitor's option: do not verify the endpoint's certificate (verification-mode none). */
   skipSslVerification: boolean;
+  /** tickd: TLS rules over `[webhook]`'s, from skip-ssl-verification, verification-mode and ca-file. */
+  tls?: TlsOptions;
   /** tickd: POST (default), PUT or PATCH. */
   method: string;
   /** tickd: `Authorization: Bearer <token>`. Secret. */
@@ -73,6 +82,8 @@ export const postSchema = schema(
     "bearer-token",
     "basic-auth",
     "alert-template",
+    "verification-mode",
+    "ca-file",
   ],
   (r): PostOptions => {
     const url = r.string("url");
@@ -119,9 +130,31 @@ export const postSchema = schema(
     }
     const tmpl = r.string("alert-template");
     if (tmpl !== undefined && tmpl !== "") out.alertTemplate = tmpl;
+    const tls = readTls(r, out.skipSslVerification);
+    if (tls !== undefined) out.tls = tls;
     return out;
   },
 );
+
+const VERIFICATION_MODES = ["full", "certificate", "none"] as const;
+
+/** `skip-ssl-verification` (Kapacitor's) is `verification-mode: none`; saying both differently is an error. */
+function readTls(r: OptionReader, skip: boolean): TlsOptions | undefined {
+  const mode = r.string("verification-mode");
+  if (mode !== undefined && !(VERIFICATION_MODES as readonly string[]).includes(mode))
+    throw r.error("verification-mode", `expected one of ${VERIFICATION_MODES.join(", ")}, got "${mode}"`);
+  if (skip && mode !== undefined && mode !== "none")
+    throw r.error(
+      "verification-mode",
+      `"${mode}" contradicts skip-ssl-verification: true (which means none)`,
+    );
+  const caFile = r.string("ca-file");
+  const tls: TlsOptions = {};
+  if (skip) tls.verificationMode = "none";
+  else if (mode !== undefined) tls.verificationMode = mode as NonNullable<TlsOptions["verificationMode"]>;
+  if (caFile !== undefined && caFile !== "") tls.caFile = caFile;
+  return Object.keys(tls).length > 0 ? tls : undefined;
+}
 
 /** The event a template is executing for; the helper functions read it (execution is synchronous). */
 interface Current {
@@ -293,6 +326,7 @@ export function createPost(o: PostOptions, ctx: HandlerContext): SerialHandler {
       headers,
       body,
       timeoutMs,
+      ...(o.tls !== undefined ? { tls: o.tls } : {}),
       delivery: deliveryMeta(ctx, event, KIND, secrets),
     });
     if (!isSuccess(res.status)) {
@@ -336,10 +370,35 @@ function postFromTickscript(spec: HandlerSpec): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Define/load time: a URL without template actions is checked against `[webhook]
+ * allowed-hosts` now (a templated one can only be checked per event, when it is journaled).
+ */
+function postPreflight(o: PostOptions, config: HandlerConfig): void {
+  const caFile = o.tls?.caFile;
+  if (caFile !== undefined) {
+    try {
+      readFileSync(caFile, "utf8");
+    } catch (e) {
+      throw optionError(KIND, "ca-file", `cannot read ${caFile}: ${(e as Error).message}`);
+    }
+  }
+  const ep = o.endpoint !== undefined ? config.httppost.find((e) => e.endpoint === o.endpoint) : undefined;
+  const url = ep !== undefined ? ep.url : o.url;
+  if (url === undefined || url.includes("{{")) return;
+  try {
+    checkUrl(url, config.webhook);
+  } catch (e) {
+    if (e instanceof TickdError) throw new TickdError(e.code, `post handler: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
 export const post: HandlerKind<PostOptions> = {
   kind: KIND,
   optionsSchema: postSchema,
   create: createPost,
   fromTickscript: postFromTickscript,
   secrets: ["bearer-token", "basic-auth.password"],
+  preflight: postPreflight,
 };

@@ -14,6 +14,7 @@ import type { AlertHandler } from "../alert/handler.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import type { Level } from "../core/types.js";
+import { deliveryMeta } from "./http.js";
 import type { HandlerContext } from "./types.js";
 
 export type Deliver = (event: AlertEvent, previousLevel: Level) => Promise<void>;
@@ -23,6 +24,8 @@ export class SerialHandler implements AlertHandler {
   private closed = false;
   /** Deliver at once, unchained: set when `deliver` only renders and hands to a journaled sender. */
   private readonly direct: boolean;
+  /** deliver only renders and sends: whatever it throws means nothing was sent (see {@link reportUnsent}). */
+  private readonly sendsOnly: boolean;
   private readonly running = new Set<Promise<void>>();
   /** The kind has an acknowledgement message: deliver sees acknowledged events too. */
   private readonly acks: boolean;
@@ -39,7 +42,8 @@ export class SerialHandler implements AlertHandler {
     private readonly deliver: Deliver,
     opts: { sendsOnly?: boolean; acks?: boolean } = {},
   ) {
-    this.direct = opts.sendsOnly === true && ctx.send.journaled === true;
+    this.sendsOnly = opts.sendsOnly === true;
+    this.direct = this.sendsOnly && ctx.send.journaled === true;
     this.acks = opts.acks === true;
   }
 
@@ -55,7 +59,11 @@ export class SerialHandler implements AlertHandler {
       return Promise.resolve();
     }
     const attempt = (): Promise<void> =>
-      this.deliver(event, previousLevel).catch((e: unknown) => logFailure(this.ctx, this.kind, event, e));
+      this.deliver(event, previousLevel).catch((e: unknown) =>
+        this.sendsOnly
+          ? reportUnsent(this.ctx, this.kind, event, e)
+          : logFailure(this.ctx, this.kind, event, e),
+      );
     if (this.direct) {
       const p = attempt().finally(() => this.running.delete(p));
       this.running.add(p);
@@ -102,4 +110,34 @@ export function logFailure(
   };
   if (err instanceof TickdError) fields.code = err.code;
   ctx.logger.log(level, `${kind} handler failed to send event`, fields);
+}
+
+/**
+ * A notification that was never handed to the sender (service disabled, URL refused, template
+ * error): logged, and given to the sender's `refuse` so it is journaled as `failed` with its
+ * reason and counted (DESIGN §8: nothing refused is silent). Errors of the delivery layer
+ * itself (journal full, journal write failed) are already counted there and only logged.
+ */
+export function reportUnsent(
+  ctx: HandlerContext,
+  kind: string,
+  event: AlertEvent,
+  e: unknown,
+  extra: Record<string, unknown> = {},
+): void {
+  const err = coerceError(e);
+  logFailure(ctx, kind, event, err, "error", extra);
+  if (err instanceof TickdError && err.code.startsWith("E_DELIVERY_")) return;
+  if (ctx.send.refuse === undefined) return;
+  try {
+    ctx.send.refuse(deliveryMeta(ctx, event, kind, []), err);
+  } catch (re) {
+    ctx.logger.log("error", "could not record the refused notification", {
+      handler: ctx.id,
+      topic: ctx.topic,
+      kind,
+      alert: event.state.id,
+      error: coerceError(re).message,
+    });
+  }
 }

@@ -108,6 +108,16 @@ export interface KafkaClusterConfig {
   readonly saslMechanism?: "" | "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
 }
 
+/**
+ * A handler's own TLS rules for https URLs, over `[webhook] verification-mode` and `ca-file`:
+ * `full` checks chain and hostname, `certificate` the chain only, `none` nothing (Kapacitor's
+ * `skip-ssl-verification: true`). `caFile`: a PEM bundle trusted besides the system roots.
+ */
+export interface TlsOptions {
+  verificationMode?: "full" | "certificate" | "none";
+  caFile?: string;
+}
+
 /** One HTTP request as the handlers build it. */
 export interface HttpRequest {
   method: string;
@@ -116,6 +126,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** The handler's TLS rules; absent = `[webhook]`'s. Journaled with the request. */
+  tls?: TlsOptions;
   /**
    * Who sends this notification, for the delivery journal (src/delivery): the journal, the
    * per-handler queue and `/tickd/v1/deliveries` key on it. Handlers set it on every alert
@@ -152,6 +164,13 @@ export interface HttpSender {
    * same commit as the alert states that caused them.
    */
   readonly journaled?: boolean;
+  /**
+   * Records a notification the handler could not even build (service disabled, URL outside
+   * `[webhook] allowed-hosts`, template error…) so the refusal is seen where deliveries are:
+   * the delivery service journals it as `failed` with the reason and counts it in `/metrics`;
+   * the handler test route answers with it. Senders without it only get the log line.
+   */
+  refuse?(meta: DeliveryMeta, error: Error): void;
 }
 
 export interface HandlerDeps {
@@ -208,4 +227,11 @@ export interface HandlerKind<O> {
    * of credential-looking headers.
    */
   readonly secrets: readonly string[];
+  /**
+   * Define/load-time check that a handler with these options can send under the current
+   * config (DESIGN §8: refuse at define time what is already visible then). Throws
+   * E_HANDLER_DISABLED or E_HANDLER_REFUSED. Never called when stored handlers are restored
+   * at start: those are created as they are and journal each refusal when they send.
+   */
+  preflight?(options: O, config: HandlerConfig): void;
 }

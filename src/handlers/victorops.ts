@@ -20,8 +20,14 @@ import { Level, levelName } from "../core/types.js";
 import { lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
 import { deliveryMeta, isSuccess, redactUrl, requestTimeoutMs } from "./http.js";
 import { argString, schema } from "./options.js";
-import { SerialHandler, logFailure } from "./runner.js";
-import { HandlerCodes, type HandlerContext, type HandlerKind, type VictorOpsHandlerConfig } from "./types.js";
+import { SerialHandler, logFailure, reportUnsent } from "./runner.js";
+import {
+  HandlerCodes,
+  type HandlerConfig,
+  type HandlerContext,
+  type HandlerKind,
+  type VictorOpsHandlerConfig,
+} from "./types.js";
 
 const KIND = "victorops";
 
@@ -108,7 +114,7 @@ export function createVictorOps(o: VictorOpsOptions, ctx: HandlerContext): Seria
   const deliver = async (event: AlertEvent): Promise<void> => {
     // Read per event: the service may be enabled or re-keyed by a config reload.
     const c = ctx.config.victorops;
-    if (!c.enabled) throw new TickdError(HandlerCodes.DISABLED, "service is not enabled");
+    if (!c.enabled) throw disabledError();
     const body = victorOpsBody(event, c.jsonData);
     // Every routing key's request is handed over before the first await (SerialHandler's
     // sendsOnly); one key failing must not keep the others from being paged.
@@ -139,7 +145,7 @@ export function createVictorOps(o: VictorOpsOptions, ctx: HandlerContext): Seria
           );
         }
       } catch (e) {
-        logFailure(ctx, KIND, event, e, "error", { url: logged });
+        reportUnsent(ctx, KIND, event, e, { url: logged });
       }
     });
     await Promise.all(sends);
@@ -152,10 +158,28 @@ function victorOpsFromTickscript(spec: HandlerSpec): Record<string, unknown> {
   return key !== undefined && key !== "" ? { "routing-key": key } : {};
 }
 
+/** Kapacitor's text, kept for the send-time refusal (journaled as the delivery's last_error). */
+function disabledError(): TickdError {
+  return new TickdError(HandlerCodes.DISABLED, "service is not enabled");
+}
+
+/** Define/load time: a disabled `[victorops]` section or an unusable URL is visible already. */
+function victorOpsPreflight(o: VictorOpsOptions, config: HandlerConfig): void {
+  const c = config.victorops;
+  if (!c.enabled) {
+    throw new TickdError(
+      HandlerCodes.DISABLED,
+      "victorops handler: service is not enabled (set [victorops] enabled = true and api-key in the config)",
+    );
+  }
+  for (const key of o.routingKeys) victorOpsUrl(c, key);
+}
+
 export const victorops: HandlerKind<VictorOpsOptions> = {
   kind: KIND,
   optionsSchema: victorOpsSchema,
   create: createVictorOps,
   fromTickscript: victorOpsFromTickscript,
   secrets: [],
+  preflight: victorOpsPreflight,
 };

@@ -23,7 +23,12 @@ import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { createDelivery, createHandlerTester, createMetricsRoute } from "../delivery/index.js";
-import { createHandlerFactory, type HandlerConfig, type HttpSender } from "../handlers/index.js";
+import {
+  checkAlertHandlers,
+  createHandlerFactory,
+  type HandlerConfig,
+  type HttpSender,
+} from "../handlers/index.js";
 import { createIntegrationRoutes } from "../integrations/index.js";
 import { startKafkaInputs } from "../sources/kafka-input.js";
 import { createInfluxAccess } from "../sources/influxdb.js";
@@ -142,6 +147,7 @@ export async function startDaemon(opts: {
       ...(config.engine.groupTtl > 0 ? { groupTtl: config.engine.groupTtl } : {}),
       ...(config.victorops.enabled && config.victorops.global ? { globalHandlers: ["victorOps"] } : {}),
       now: nowNs,
+      checkHandlers: (graph) => checkAlertHandlers(factory, graph),
       ...(influx !== undefined ? { influx } : {}),
     });
 

@@ -45,6 +45,12 @@ export interface TaskManagerDeps {
   globalHandlers?: readonly string[];
   /** InfluxDB access for batch queries and influxDBOut; without it those tasks fail to query. */
   influx?: InfluxAccess;
+  /**
+   * Define-time check of the graph's TICKscript handlers (DESIGN §8): throws when one cannot
+   * send under the current config (`.victorOps()` with `[victorops]` disabled, a literal
+   * `.post(url)` outside `[webhook] allowed-hosts`). Not applied when stored tasks start.
+   */
+  checkHandlers?: (graph: TaskGraph) => void;
   now: () => number;
 }
 
@@ -98,6 +104,7 @@ export class TaskManager implements TaskService {
       lastEnabled: 0,
     };
     const graph = this.compile(record, input);
+    this.checkHandlers(graph);
     record.type = graph.type;
     record.dbrps = graph.dbrps;
     if (record.status === "enabled") record.lastEnabled = now;
@@ -135,6 +142,7 @@ export class TaskManager implements TaskService {
           : { dbrps: old.dbrps }),
       ...(patch.type !== undefined ? { type: patch.type } : {}),
     });
+    if (scriptChanged) this.checkHandlers(graph);
     next.type = graph.type;
     next.dbrps = graph.dbrps;
     const now = this.d.now();
@@ -274,6 +282,14 @@ export class TaskManager implements TaskService {
       );
     }
     return this.withGlobalHandlers(graph);
+  }
+
+  private checkHandlers(graph: TaskGraph): void {
+    try {
+      this.d.checkHandlers?.(graph);
+    } catch (e) {
+      invalid(coerceError(e).message);
+    }
   }
 
   private withGlobalHandlers(graph: TaskGraph): TaskGraph {

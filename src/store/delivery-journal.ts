@@ -26,6 +26,8 @@ export interface NewDelivery {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** The handler's TLS options (JSON-able); absent = the `[webhook]` defaults. */
+  tls?: { verificationMode?: "full" | "certificate" | "none"; caFile?: string };
 }
 
 export interface DeliveryRecord extends NewDelivery {
@@ -39,6 +41,8 @@ export interface DeliveryRecord extends NewDelivery {
   nextRetryMs: number;
   createdMs: number;
   updatedMs: number;
+  /** When the retry API re-queued it (max-age counts from here), 0 if never. */
+  requeuedMs: number;
 }
 
 export interface DeliveryListOptions {
@@ -77,6 +81,8 @@ interface Row {
   next_retry_ms: number;
   created_ms: number;
   updated_ms: number;
+  tls: string;
+  requeued_ms: number;
 }
 
 function fromRow(r: Row): DeliveryRecord {
@@ -86,7 +92,16 @@ function fromRow(r: Row): DeliveryRecord {
   } catch {
     // a damaged header column replays without headers rather than not at all
   }
+  let tls: DeliveryRecord["tls"];
+  if (r.tls !== "") {
+    try {
+      tls = JSON.parse(r.tls) as DeliveryRecord["tls"];
+    } catch {
+      // a damaged tls column replays with the [webhook] defaults
+    }
+  }
   return {
+    ...(tls !== undefined ? { tls } : {}),
     id: r.id,
     handler: r.handler,
     topic: r.topic,
@@ -105,6 +120,7 @@ function fromRow(r: Row): DeliveryRecord {
     nextRetryMs: r.next_retry_ms,
     createdMs: r.created_ms,
     updatedMs: r.updated_ms,
+    requeuedMs: r.requeued_ms,
   };
 }
 
@@ -119,9 +135,9 @@ export class DeliveryJournalRepository {
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
       `INSERT INTO deliveries (handler, topic, alert_id, kind, method, url, url_redacted, headers, body,
-         timeout_ms, status, attempts, created_ms, updated_ms)
+         timeout_ms, tls, status, attempts, created_ms, updated_ms)
        VALUES (@handler, @topic, @alertId, @kind, @method, @url, @urlRedacted, @headers, @body,
-         @timeoutMs, 'queued', 0, @now, @now)`,
+         @timeoutMs, @tls, 'queued', 0, @now, @now)`,
     );
     this.updateStmt = db.prepare(
       `UPDATE deliveries SET status = @status, attempts = @attempts, last_error = @lastError,
@@ -144,7 +160,13 @@ export class DeliveryJournalRepository {
 
   /** Journals a request as `queued`; returns its record. */
   insert(d: NewDelivery, nowMs: number): DeliveryRecord {
-    const info = this.insertStmt.run({ ...d, headers: JSON.stringify(d.headers), now: nowMs });
+    const { tls, ...rest } = d;
+    const info = this.insertStmt.run({
+      ...rest,
+      headers: JSON.stringify(d.headers),
+      tls: tls !== undefined ? JSON.stringify(tls) : "",
+      now: nowMs,
+    });
     return {
       ...d,
       id: Number(info.lastInsertRowid),
@@ -155,7 +177,33 @@ export class DeliveryJournalRepository {
       nextRetryMs: 0,
       createdMs: nowMs,
       updatedMs: nowMs,
+      requeuedMs: 0,
     };
+  }
+
+  /**
+   * Journals a notification that was refused before any request existed (service disabled,
+   * URL not allowed, template error): a `failed` row with no attempt, `method` "" and the
+   * reason as `lastError`, so it shows in the deliveries API and metrics like any failure.
+   */
+  insertRefused(
+    d: Omit<NewDelivery, "method" | "headers" | "body" | "timeoutMs">,
+    error: string,
+    nowMs: number,
+  ): DeliveryRecord {
+    const u: AttemptUpdate = {
+      status: "failed",
+      attempts: 0,
+      lastError: error,
+      lastStatus: 0,
+      nextRetryMs: 0,
+      updatedMs: nowMs,
+    };
+    return this.db.transaction(() => {
+      const rec = this.insert({ ...d, method: "", headers: {}, body: "", timeoutMs: 0 }, nowMs);
+      this.update(rec.id, u);
+      return { ...rec, ...u };
+    })();
   }
 
   update(id: number, u: AttemptUpdate): void {
@@ -167,6 +215,25 @@ export class DeliveryJournalRepository {
     this.db.transaction(() => {
       for (const [id, u] of updates) this.updateStmt.run({ id, ...u });
     })();
+  }
+
+  /**
+   * A failed row back to `queued` with a fresh attempt count and max-age (the retry API).
+   * Returns the row as re-queued, or undefined when it is not (or no longer) failed.
+   */
+  requeue(id: number, nowMs: number): DeliveryRecord | undefined {
+    const changed = this.db
+      .prepare(
+        `UPDATE deliveries SET status = 'queued', attempts = 0, next_retry_ms = 0, requeued_ms = ?,
+           updated_ms = ? WHERE id = ? AND status = 'failed'`,
+      )
+      .run(nowMs, nowMs, id).changes;
+    return changed === 0 ? undefined : this.get(id);
+  }
+
+  /** Removes one row; false when there was none. */
+  delete(id: number): boolean {
+    return this.db.prepare("DELETE FROM deliveries WHERE id = ?").run(id).changes > 0;
   }
 
   get(id: number): DeliveryRecord | undefined {

@@ -89,6 +89,13 @@ export const MIGRATIONS: readonly Migration[] = [
       createDeliveryTables(db);
     },
   },
+  {
+    version: 3,
+    name: "delivery journal: per-request TLS options, re-queue time",
+    up(db) {
+      upgradeDeliveryTables(db);
+    },
+  },
 ];
 
 /**
@@ -120,6 +127,24 @@ export function createDeliveryTables(db: Database.Database): void {
     );
     CREATE INDEX deliveries_status ON deliveries (status, id);
   `);
+}
+
+/**
+ * Version 3 of the journal: `tls` (the handler's TLS options as JSON, "" for the `[webhook]`
+ * defaults) so a replay uses the same verification, and `requeued_ms` (when a failed row was
+ * re-queued through the retry API, 0 if never) from which `[delivery] max-age` counts.
+ */
+export function upgradeDeliveryTables(db: Database.Database): void {
+  db.exec(`
+    ALTER TABLE deliveries ADD COLUMN tls TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deliveries ADD COLUMN requeued_ms INTEGER NOT NULL DEFAULT 0;
+  `);
+}
+
+/** The journal table at the newest version (the in-memory journal of `[delivery] journal = false`). */
+export function createDeliveryJournalTables(db: Database.Database): void {
+  createDeliveryTables(db);
+  upgradeDeliveryTables(db);
 }
 
 /** The version this build writes. */

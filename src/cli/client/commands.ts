@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { resolveUrl, type ClientOptions } from "./api.js";
+import { runDeleteDelivery, runListDeliveries, runRetryDelivery } from "./deliveries.js";
 import {
   runDefine,
   runDeleteTasks,
@@ -170,6 +171,32 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
     .option("--json", "print the topic, its events and handlers as JSON")
     .action(async (topic: string, _o: unknown, cmd: Command) => {
       io.exit(await runShowTopic(topic, options(cmd, jsonOf(cmd))));
+    });
+
+  const deliveries = program
+    .command("deliveries")
+    .description("list the delivery journal (newest first); retry or delete a notification")
+    .option("--status <status>", "only queued, retrying, delivered or failed notifications")
+    .option("--handler <id>", "only this handler's notifications")
+    .option("--limit <n>", "at most n rows (default 100)")
+    .option("--json", "print the deliveries as JSON")
+    .action(async (o: { status?: string; handler?: string; limit?: string }, cmd: Command) => {
+      io.exit(await runListDeliveries(o, options(cmd, jsonOf(cmd))));
+    });
+  deliveries
+    .command("retry")
+    .description("send a failed notification again (a fresh max-age)")
+    .argument("<id>", "delivery id")
+    .option("--json", "print the re-queued delivery as JSON")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      io.exit(await runRetryDelivery(id, options(cmd, jsonOf(cmd))));
+    });
+  deliveries
+    .command("delete")
+    .description("delete a notification from the journal (a pending one is not sent)")
+    .argument("<id>", "delivery id")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      io.exit(await runDeleteDelivery(id, options(cmd)));
     });
 
   program

@@ -161,6 +161,8 @@ function handlerError(e: unknown, action: "create" | "update", id: string): unkn
     case "E_HANDLER_SPEC":
       return new HttpError(400, prefixed("invalid handler spec: "));
     case "E_HANDLER_OPTIONS":
+    case "E_HANDLER_DISABLED":
+    case "E_HANDLER_REFUSED":
       return new HttpError(
         400,
         e.message.startsWith("failed to ") ? e.message : `failed to ${action} handler: ${e.message}`,

@@ -28,7 +28,8 @@ describe("defaults", () => {
       victorops: { enabled: false, url: "https://alert.victorops.com/integrations/generic/20131114/alert" },
       webhook: { allowedHosts: ["*"], verificationMode: "full", caFile: "", timeout: 10 * S },
       delivery: {
-        maxAttempts: 10,
+        maxAttempts: 0,
+        maxAge: 24 * 3600 * S,
         backoffInitial: 1 * S,
         backoffMax: 300 * S,
         concurrency: 1,

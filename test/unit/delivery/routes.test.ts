@@ -11,7 +11,7 @@ import {
 import { createHandlerFactory } from "../../../src/handlers/index.js";
 import type { HttpSender } from "../../../src/handlers/types.js";
 import { createContext } from "../../../src/server/http/request-context.js";
-import { notification, useFixture } from "./helpers.js";
+import { MS, notification, useFixture } from "./helpers.js";
 
 const fx = useFixture();
 let api: Server | undefined;
@@ -29,7 +29,7 @@ async function serve(svc: DeliveryService): Promise<string> {
     const ctx = createContext(req, res, "rid", 1 << 20);
     const route = svc.routes.find(
       (r) =>
-        r.path === ctx.path &&
+        (r.path === ctx.path || (r.path.endsWith("/*") && ctx.path.startsWith(r.path.slice(0, -1)))) &&
         (Array.isArray(r.method) ? r.method.includes(ctx.method) : r.method === ctx.method),
     );
     if (route === undefined) {
@@ -167,8 +167,13 @@ describe("POST /tickd/v1/handlers/test", () => {
       method: "POST",
       body: JSON.stringify({ kind: "post", options: { url: rx.url } }),
     });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 418, body: "teapot" });
+    // The endpoint's non-2xx answer is the test's failure: 502 with what it said.
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({
+      status: 418,
+      body: "teapot",
+      error: "the endpoint answered HTTP 418",
+    });
     expect(specs).toEqual([{ kind: "post", options: { url: rx.url } }]);
     expect(svc.pendingCount()).toBe(0);
     expect(store.db.prepare("SELECT COUNT(*) AS n FROM deliveries").get()).toEqual({ n: 0 });
@@ -196,6 +201,7 @@ describe("POST /tickd/v1/handlers/test", () => {
     const post = (body: string): Promise<Response> =>
       fetch(`${base}/tickd/v1/handlers/test`, { method: "POST", body });
     const down = await post(JSON.stringify({ kind: "post", options: {} }));
+    expect(down.status).toBe(502);
     expect(((await down.json()) as { error: string }).error).toMatch(/ECONNREFUSED/);
     expect((await post("[]")).status).toBe(400);
     const unknown = await post(JSON.stringify({ kind: "nope" }));
@@ -244,7 +250,10 @@ describe("createHandlerTester with the real handler factory", () => {
       200,
       { status: 201, body: "made" },
     ]);
-    expect(await post({ topic: "cpu", handler: "ops" })).toEqual([200, { status: 500, body: "nope" }]);
+    expect(await post({ topic: "cpu", handler: "ops" })).toEqual([
+      502,
+      { status: 500, body: "nope", error: "the endpoint answered HTTP 500" },
+    ]);
     expect(rx.requests.map((r) => r.path)).toEqual(["/direct", "/stored"]);
     expect(JSON.parse(rx.requests[0]!.body) as { id: string; level: string }).toMatchObject({
       id: "tickd-test",
@@ -254,5 +263,145 @@ describe("createHandlerTester with the real handler factory", () => {
     expect(missing).toBe(404);
     const [badKind] = await post({ kind: "carrier-pigeon", options: {} });
     expect(badKind).toBe(400);
+  });
+});
+
+describe("POST /tickd/v1/handlers/test when no request goes out", () => {
+  // Issue 11 item 7: it answered 200 "sent no HTTP request" and hid why.
+  it("answers 422 with the reason: service disabled, host not allowed, template error", async () => {
+    const rx = await fx.receiver();
+    const config = {
+      victorops: {
+        enabled: false,
+        apiKey: "k",
+        routingKey: "rk",
+        url: rx.url,
+        jsonData: false,
+        global: false,
+      },
+      httppost: [],
+      escalation: [],
+      webhook: { allowedHosts: ["example.com"] },
+    };
+    const testHandler = createHandlerTester({
+      factoryFor: (send) => createHandlerFactory({ config, logger: { log: () => undefined }, send }),
+      lookup: () => undefined,
+    });
+    const base = await serve(fx.service({ testHandler }));
+    const post = async (body: unknown): Promise<[number, Record<string, unknown>]> => {
+      const res = await fetch(`${base}/tickd/v1/handlers/test`, {
+        method: "POST",
+        body: JSON.stringify(body),
+      });
+      return [res.status, (await res.json()) as Record<string, unknown>];
+    };
+    expect(await post({ kind: "victorops", options: {} })).toEqual([
+      422,
+      { error: "service is not enabled", code: "E_HANDLER_DISABLED", sent: false },
+    ]);
+    const [status, refused] = await post({ kind: "post", options: { url: `${rx.url}/x` } });
+    expect(status).toBe(422);
+    expect(refused).toMatchObject({ code: "E_HANDLER_REFUSED", sent: false });
+    expect(String(refused.error)).toMatch(/host "127\.0\.0\.1" is not in \[webhook\] allowed-hosts/);
+    const [tStatus, tmpl] = await post({
+      kind: "post",
+      options: { url: "https://example.com/x", "alert-template": "{{ index .Nope 1 }}" },
+    });
+    expect(tStatus).toBe(422);
+    expect(tmpl.sent).toBe(false);
+    expect(String(tmpl.error)).not.toBe("");
+    expect(rx.requests).toEqual([]);
+  });
+});
+
+describe("POST /tickd/v1/deliveries/{id}/retry and DELETE /tickd/v1/deliveries/{id}", () => {
+  // Issue 11 item 6: a failed delivery could be neither re-sent nor purged.
+  it("re-sends a failed delivery, 409 for one that is not failed, 404 for an unknown id", async () => {
+    const rx = await fx.receiver({ statuses: [400, 200] });
+    const store = fx.store();
+    const svc = fx.service({ store });
+    svc.start();
+    await svc.sender.send(notification(`${rx.url}/hook`, "cpu:web1"));
+    await svc.idle();
+    const base = await serve(svc);
+    const [row] = (
+      (await (await fetch(`${base}/tickd/v1/deliveries`)).json()) as {
+        deliveries: { id: number; status: string }[];
+      }
+    ).deliveries;
+    expect(row).toMatchObject({ status: "failed" });
+
+    const retry = await fetch(`${base}/tickd/v1/deliveries/${row!.id}/retry`, { method: "POST" });
+    expect(retry.status).toBe(200);
+    expect(
+      ((await retry.json()) as { delivery: { status: string; attempts: number } }).delivery,
+    ).toMatchObject({
+      status: "queued",
+      attempts: 0,
+    });
+    await svc.idle();
+    expect(rx.requests.map((r) => r.path)).toEqual(["/hook", "/hook"]);
+    expect(rx.requests[1]!.body).toBe(rx.requests[0]!.body);
+    const after = (
+      (await (await fetch(`${base}/tickd/v1/deliveries`)).json()) as {
+        deliveries: { status: string; attempts: number }[];
+      }
+    ).deliveries;
+    expect(after[0]).toMatchObject({ status: "delivered", attempts: 1 });
+
+    const again = await fetch(`${base}/tickd/v1/deliveries/${row!.id}/retry`, { method: "POST" });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: string }).error).toMatch(/is delivered, not failed/);
+    expect((await fetch(`${base}/tickd/v1/deliveries/9999/retry`, { method: "POST" })).status).toBe(404);
+    expect((await fetch(`${base}/tickd/v1/deliveries/abc/retry`, { method: "POST" })).status).toBe(404);
+
+    expect((await fetch(`${base}/tickd/v1/deliveries/${row!.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(
+      ((await (await fetch(`${base}/tickd/v1/deliveries`)).json()) as { deliveries: unknown[] }).deliveries,
+    ).toEqual([]);
+    expect((await fetch(`${base}/tickd/v1/deliveries/${row!.id}`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  it("a refusal journaled without a request cannot be retried (409 with the reason), but can be deleted", async () => {
+    const svc = fx.service();
+    svc.start();
+    svc.sender.refuse!(
+      { handler: "vo", topic: "ops", alertId: "cpu:nil", kind: "victorops" },
+      new TickdError("E_HANDLER_DISABLED", "service is not enabled"),
+    );
+    const base = await serve(svc);
+    const [row] = (
+      (await (await fetch(`${base}/tickd/v1/deliveries?status=failed`)).json()) as {
+        deliveries: { id: number; last_error: string; method: string }[];
+      }
+    ).deliveries;
+    expect(row).toMatchObject({ last_error: "E_HANDLER_DISABLED: service is not enabled", method: "" });
+    const retry = await fetch(`${base}/tickd/v1/deliveries/${row!.id}/retry`, { method: "POST" });
+    expect(retry.status).toBe(409);
+    expect(((await retry.json()) as { error: string }).error).toMatch(
+      /refused before a request was built .*nothing to re-send/,
+    );
+    expect((await fetch(`${base}/tickd/v1/deliveries/${row!.id}`, { method: "DELETE" })).status).toBe(204);
+  });
+
+  it("deleting a pending delivery cancels it: its retries stop and it leaves the journal", async () => {
+    const rx = await fx.receiver({ fallback: { status: 503 } });
+    const svc = fx.service({ delivery: { maxAttempts: 0, backoffInitial: 50 * MS, backoffMax: 100 * MS } });
+    svc.start();
+    await svc.sender.send(notification(rx.url, "stuck"));
+    await rx.waitFor(2);
+    const base = await serve(svc);
+    const [row] = (
+      (await (await fetch(`${base}/tickd/v1/deliveries`)).json()) as {
+        deliveries: { id: number; status: string }[];
+      }
+    ).deliveries;
+    expect(row!.status).toBe("retrying");
+    expect((await fetch(`${base}/tickd/v1/deliveries/${row!.id}`, { method: "DELETE" })).status).toBe(204);
+    await svc.idle();
+    expect(svc.pendingCount()).toBe(0);
+    expect(
+      ((await (await fetch(`${base}/tickd/v1/deliveries`)).json()) as { deliveries: unknown[] }).deliveries,
+    ).toEqual([]);
   });
 });

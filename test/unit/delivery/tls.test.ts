@@ -9,7 +9,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTransport, type VerificationMode } from "../../../src/delivery/index.js";
+import { Level } from "../../../src/core/types.js";
+import { createDelivery, createTransport, type VerificationMode } from "../../../src/delivery/index.js";
+import { createHandlerFactory } from "../../../src/handlers/index.js";
+import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
+import { openStore, type Store } from "../../../src/store/index.js";
+import { alertEvent } from "../handlers/helpers.js";
 
 let dir = "";
 let server: Server;
@@ -131,5 +136,115 @@ describe("TLS verification modes", () => {
 
   it("an unreadable ca-file fails at creation, naming the key", () => {
     expect(() => createTransport({ caFile: join(dir, "missing.pem") })).toThrow(/\[webhook\] ca-file/);
+  });
+});
+
+/**
+ * Issue 11 item 7: a post handler's `skip-ssl-verification: true` was accepted and ignored.
+ * It, and the per-handler `verification-mode` and `ca-file`, now ride with the request through
+ * the journal (a replay after a restart uses them too) over `[webhook]`'s rules (full, no CA).
+ */
+describe("per-handler TLS options of the post handler, through the delivery journal", () => {
+  const MS = 1e6;
+  const stores: Store[] = [];
+  afterAll(() => {
+    for (const s of stores) s.close();
+  });
+
+  async function deliver(
+    options: Record<string, unknown>,
+    opts: { restart?: boolean } = {},
+  ): Promise<{ status: string; lastError: string; tls: unknown }> {
+    const store = openStore(":memory:");
+    stores.push(store);
+    const logger = { log: () => undefined };
+    const make = () =>
+      createDelivery({
+        store,
+        logger,
+        config: {
+          delivery: { maxAttempts: 1, backoffInitial: MS, backoffMax: MS, concurrency: 1, journal: true },
+          webhook: { verificationMode: "full", caFile: "", timeout: 3000 * MS },
+        },
+      });
+    let svc = make();
+    if (!opts.restart) svc.start();
+    const factory = createHandlerFactory({
+      config: {
+        victorops: { enabled: false, apiKey: "", routingKey: "", url: "", jsonData: false, global: false },
+        httppost: [],
+        escalation: [],
+        webhook: { allowedHosts: ["*"] },
+      },
+      logger,
+      send: svc.sender,
+    });
+    factory.check("post", { url: `https://127.0.0.1:${port}/handler`, ...options });
+    const h = factory.create({
+      kind: "post",
+      options: { url: `https://127.0.0.1:${port}/handler`, ...options },
+      topic: "ops",
+      id: "hook",
+    });
+    await h.handle(alertEvent(), Level.OK);
+    if (opts.restart) {
+      // Journaled but never sent: the next start replays it with the same TLS options.
+      await svc.stop();
+      svc = make();
+      svc.start();
+    }
+    await svc.idle();
+    await svc.stop();
+    const row = new DeliveryJournalRepository(store.db).list()[0]!;
+    return { status: row.status, lastError: row.lastError, tls: row.tls };
+  }
+
+  it("skip-ssl-verification: true sends to an endpoint whose certificate nothing trusts", async () => {
+    expect(await deliver({})).toMatchObject({
+      status: "failed",
+      lastError: expect.stringMatching(/E_HANDLER_SEND/),
+    });
+    expect(await deliver({ "skip-ssl-verification": true })).toMatchObject({
+      status: "delivered",
+      tls: { verificationMode: "none" },
+    });
+  });
+
+  it("verification-mode and ca-file per handler: certificate with the CA passes, full still checks the name", async () => {
+    const ca = join(dir, "ca.pem");
+    expect(await deliver({ "verification-mode": "certificate", "ca-file": ca })).toMatchObject({
+      status: "delivered",
+    });
+    expect(await deliver({ "verification-mode": "full", "ca-file": ca })).toMatchObject({ status: "failed" });
+    expect(await deliver({ "verification-mode": "none" })).toMatchObject({ status: "delivered" });
+  });
+
+  it("a journaled notification keeps its TLS options across a restart", async () => {
+    expect(await deliver({ "skip-ssl-verification": true }, { restart: true })).toMatchObject({
+      status: "delivered",
+      tls: { verificationMode: "none" },
+    });
+  });
+
+  it("rejects contradicting or unusable options when the handler is defined", () => {
+    const factory = createHandlerFactory({
+      config: {
+        victorops: { enabled: false, apiKey: "", routingKey: "", url: "", jsonData: false, global: false },
+        httppost: [],
+        escalation: [],
+        webhook: { allowedHosts: ["*"] },
+      },
+      logger: { log: () => undefined },
+    });
+    const url = "https://example.com/x";
+    expect(() =>
+      factory.check("post", { url, "skip-ssl-verification": true, "verification-mode": "full" }),
+    ).toThrow(/verification-mode.*contradicts skip-ssl-verification/);
+    expect(() => factory.check("post", { url, "verification-mode": "sometimes" })).toThrow(
+      /verification-mode.*full, certificate, none/,
+    );
+    expect(() => factory.check("post", { url, "ca-file": join(dir, "missing.pem") })).toThrow(
+      /ca-file.*cannot read/,
+    );
   });
 });
