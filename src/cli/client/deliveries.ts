@@ -4,24 +4,11 @@
  * `delete <id>` (DELETE …/<id>).
  */
 import { printJson, runClient, UsageError, type ClientOptions } from "./api.js";
+import type { DeliveryView } from "../../delivery/types.js";
 import { columnWidth, padLeft, padRight } from "./format.js";
 
-export interface DeliveryRow {
-  id: number;
-  handler: string;
-  topic: string;
-  alert_id: string;
-  kind: string;
-  method: string;
-  url: string;
-  status: string;
-  attempts: number;
-  last_error: string;
-  last_status: number;
-  next_retry: string | null;
-  created: string;
-  updated: string;
-}
+/** One row of `GET /tickd/v1/deliveries`, as the server writes it. */
+export type DeliveryRow = DeliveryView;
 
 export interface ListDeliveriesOptions {
   status?: string;
@@ -53,7 +40,7 @@ export function runListDeliveries(o: ListDeliveriesOptions, opts: ClientOptions)
     }
     const cells = rows.map((d) => ({
       id: String(d.id),
-      status: d.status,
+      status: String(d.status),
       handler: d.handler,
       topic: d.topic,
       alert: d.alert_id,

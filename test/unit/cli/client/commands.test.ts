@@ -5,37 +5,14 @@ import { writeFileSync } from "node:fs";
  */
 import { join } from "node:path";
 import { createServer } from "node:http";
-import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { normalizeGoFlags } from "../../../../src/cli/argv.js";
 import { DEFAULT_URL, resolveUrl } from "../../../../src/cli/client/api.js";
-import { registerClientCommands } from "../../../../src/cli/client/commands.js";
+import { runTickctl } from "./run-tickctl.js";
 import { deadUrl, task, useFakeKapacitor } from "./fake-kapacitor.js";
 
 const fx = useFakeKapacitor("tickctl-cmd-");
 
-async function tickctl(
-  argv: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | undefined; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  let code: number | undefined;
-  const program = new Command("tickctl").exitOverride();
-  program.configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerClientCommands(program, {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    env,
-    exit: (c) => (code = c),
-  });
-  try {
-    await program.parseAsync(normalizeGoFlags(argv), { from: "user" });
-  } catch (e) {
-    code = (e as { exitCode?: number }).exitCode ?? 99;
-  }
-  return { code, out, err };
-}
+const tickctl = runTickctl;
 
 describe("tickctl client commands through commander", () => {
   it("define takes Kapacitor's single-dash -url -tick -type -dbrp (repeatable) -vars", async () => {

@@ -4,10 +4,8 @@
  * receiver first refuses a notification for good (404), then takes it.
  */
 import { rmSync } from "node:fs";
-import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import { normalizeGoFlags } from "../../../../src/cli/argv.js";
-import { registerClientCommands } from "../../../../src/cli/client/commands.js";
+import { runTickctl } from "./run-tickctl.js";
 import { startDaemonIn } from "../../../support/in-process-daemon.js";
 import { startReceiver } from "../../../support/receiver.js";
 
@@ -17,25 +15,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function tickctl(argv: string[]): Promise<{ code: number | undefined; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  let code: number | undefined;
-  const program = new Command("tickctl").exitOverride();
-  program.configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerClientCommands(program, {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    env: {},
-    exit: (c) => (code = c),
-  });
-  try {
-    await program.parseAsync(normalizeGoFlags(argv), { from: "user" });
-  } catch (e) {
-    code = (e as { exitCode?: number }).exitCode ?? 99;
-  }
-  return { code, out, err };
-}
+const tickctl = runTickctl;
 
 async function until(pred: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 500; i++) {
