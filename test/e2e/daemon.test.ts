@@ -2,29 +2,12 @@ import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REPO, runBuilt } from "../support/cli.js";
-import { startTickd, type TickdProcess, cpuScript } from "../support/daemon.js";
-import { startReceiver, type Receiver } from "../support/receiver.js";
+import { type TickdProcess, cpuScript, useDaemons } from "../support/daemon.js";
+import type { Receiver } from "../support/receiver.js";
 
-const running: TickdProcess[] = [];
-const receivers: Receiver[] = [];
-afterEach(async () => {
-  for (const t of running.splice(0)) await t.stop("SIGKILL");
-  for (const r of receivers.splice(0)) await r.close();
-});
-
-async function tickd(opts: Parameters<typeof startTickd>[0] = {}): Promise<TickdProcess> {
-  const t = await startTickd(opts);
-  running.push(t);
-  return t;
-}
-
-async function receiver(): Promise<Receiver> {
-  const r = await startReceiver();
-  receivers.push(r);
-  return r;
-}
+const { tickd, receiver } = useDaemons();
 
 async function write(
   t: TickdProcess,

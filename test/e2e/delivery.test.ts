@@ -2,16 +2,11 @@
  * Delivery guarantees through the real daemon (DESIGN §8): retries after 503s, the journal
  * surviving kill -9, the deliveries API and /metrics.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { startTickd, type TickdProcess, cpuScript } from "../support/daemon.js";
-import { startReceiver, type Receiver } from "../support/receiver.js";
+import { describe, expect, it } from "vitest";
+import { type TickdProcess, cpuScript, useDaemons } from "../support/daemon.js";
+import type { Receiver } from "../support/receiver.js";
 
-const running: TickdProcess[] = [];
-const receivers: Receiver[] = [];
-afterEach(async () => {
-  for (const t of running.splice(0)) await t.stop("SIGKILL");
-  for (const r of receivers.splice(0)) await r.close();
-});
+const { tickd, receiver: startRecv, running } = useDaemons();
 
 const FAST_RETRIES = `
 [delivery]
@@ -21,17 +16,7 @@ const FAST_RETRIES = `
   concurrency = 1
 `;
 
-async function tickd(opts: Parameters<typeof startTickd>[0]): Promise<TickdProcess> {
-  const t = await startTickd(opts);
-  running.push(t);
-  return t;
-}
-
-async function receiver(statuses: number[] = []): Promise<Receiver> {
-  const r = await startReceiver({ statuses });
-  receivers.push(r);
-  return r;
-}
+const receiver = (statuses: number[] = []): Promise<Receiver> => startRecv({ statuses });
 
 function write(t: TickdProcess, body: string): Promise<Response> {
   return fetch(`${t.url}/write?db=telegraf&rp=autogen&precision=s`, { method: "POST", body });

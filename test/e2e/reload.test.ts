@@ -4,21 +4,12 @@
  * are named in the reload report and not applied; an invalid file is reported and the running
  * config stays. The README's "fill in [victorops] and send kill -HUP" is exactly this test.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTickd, type TickdProcess } from "../support/daemon.js";
-import { startReceiver, type Receiver } from "../support/receiver.js";
+import { describe, expect, it } from "vitest";
+import { type TickdProcess, useDaemons } from "../support/daemon.js";
 
-const running: TickdProcess[] = [];
-const receivers: Receiver[] = [];
-afterEach(async () => {
-  for (const t of running.splice(0)) {
-    await t.stop("SIGKILL");
-    rmSync(t.dir, { recursive: true, force: true });
-  }
-  for (const r of receivers.splice(0)) await r.close();
-});
+const { tickd: startDaemon, receiver } = useDaemons();
 
 /** Every critical point pages (no stateChangesOnly): each write is one more VictorOps POST. */
 const VO_SCRIPT = `dbrp "telegraf"."autogen"
@@ -51,7 +42,7 @@ type Report = {
 };
 
 async function tickd(voUrl: string, enabled: boolean): Promise<TickdProcess> {
-  const t = await startTickd({
+  return startDaemon({
     tasks: { "cpu.tick": VO_SCRIPT, "mem.tick": TOPIC_SCRIPT },
     handlers: { "mem.yaml": TOPIC_HANDLER },
     extraConfig: [
@@ -63,14 +54,6 @@ async function tickd(voUrl: string, enabled: boolean): Promise<TickdProcess> {
       "",
     ].join("\n"),
   });
-  running.push(t);
-  return t;
-}
-
-async function receiver(): Promise<Receiver> {
-  const r = await startReceiver();
-  receivers.push(r);
-  return r;
 }
 
 const write = (t: TickdProcess, body: string) =>

@@ -4,10 +4,12 @@
  * codes, SIGTERM draining, state after SIGKILL) are tested against this.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach } from "vitest";
 import { REPO } from "./cli.js";
+import { startReceiver, type Receiver } from "./receiver.js";
 
 export interface TickdProcess {
   readonly dir: string;
@@ -154,4 +156,38 @@ stream
         .stateChangesOnly()
         .post('${hook}')
 `;
+}
+
+/**
+ * Spawned daemons and receivers of one test file, stopped (kill -9, temp dir removed) and
+ * closed after each test: `const { tickd, receiver } = useDaemons();` at the file's top.
+ */
+export function useDaemons(): {
+  tickd(opts?: TickdOptions): Promise<TickdProcess>;
+  receiver(opts?: Parameters<typeof startReceiver>[0]): Promise<Receiver>;
+  /** Daemons still running (a test that stops one itself may drop it from here). */
+  running: TickdProcess[];
+} {
+  const running: TickdProcess[] = [];
+  const receivers: Receiver[] = [];
+  afterEach(async () => {
+    for (const t of running.splice(0)) {
+      await t.stop("SIGKILL");
+      if (t.dir.startsWith(tmpdir())) rmSync(t.dir, { recursive: true, force: true });
+    }
+    for (const r of receivers.splice(0)) await r.close();
+  });
+  return {
+    running,
+    async tickd(opts = {}) {
+      const t = await startTickd(opts);
+      running.push(t);
+      return t;
+    },
+    async receiver(opts) {
+      const r = await startReceiver(opts);
+      receivers.push(r);
+      return r;
+    },
+  };
 }
