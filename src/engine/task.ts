@@ -88,6 +88,8 @@ export class Task {
   private readonly tickRoots: RuntimeNode[] = [];
   private readonly dbrps: Set<string>;
   readonly graph: TaskGraph;
+  /** Kapacitor's task-stats throughput: messages/s into the task over the last tick. */
+  private rate = { throughput: 0, count: 0, at: undefined as number | undefined };
 
   constructor(checked: TaskGraph, ctx: TaskContext) {
     // Deadman's synthetic alert gets Kapacitor's default crit/id/message.
@@ -150,9 +152,7 @@ export class Task {
     };
     const roots = this.roots;
     for (let i = 0; i < roots.length; i++) {
-      const r = roots[i]!;
-      r.stats.collected++;
-      r.point(m);
+      roots[i]!.receivePoint(m);
     }
   }
 
@@ -162,6 +162,7 @@ export class Task {
    * state unseen for that long is dropped (alert groups only when OK). Replays never tick.
    */
   tick(now: number, opts: { groupTtl?: number } = {}): { expired: number } {
+    this.measureThroughput(now);
     this.barrier(now);
     let expired = 0;
     if (opts.groupTtl !== undefined) for (const n of this.nodes) expired += n.expire(now - opts.groupTtl);
@@ -170,6 +171,33 @@ export class Task {
 
   barrier(now: number): void {
     for (const r of this.tickRoots) r.barrier(now);
+  }
+
+  /** Points/s (stream) or batches/s (batch) into the task between the last two ticks. */
+  get throughput(): number {
+    return this.rate.throughput;
+  }
+
+  /**
+   * What entered the task so far: points collected by `stream`, or batches the queries sent
+   * (Kapacitor counts its source node's collected, and a batch source collects its queries').
+   */
+  entered(): number {
+    let n = 0;
+    for (const r of this.nodes) {
+      if (r instanceof QueryNode || r instanceof QueryFluxNode) n += r.stats.emitted;
+    }
+    for (const r of this.roots) n += r.stats.collected;
+    return n;
+  }
+
+  /** Kapacitor recomputes throughput every second from its source's count; tickd per tick. */
+  private measureThroughput(now: number): void {
+    const r = this.rate;
+    const count = this.entered();
+    if (r.at !== undefined && now > r.at) r.throughput = ((count - r.count) * 1e9) / (now - r.at);
+    r.count = count;
+    r.at = now;
   }
 
   /**
