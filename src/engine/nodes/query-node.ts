@@ -316,6 +316,11 @@ abstract class ScheduledQueryNode extends RuntimeNode {
 
   protected abstract run(tick: number): { stop: number; result: Promise<BatchMsg[]> };
 
+  /** Kapacitor's query node statistics (batch.go). */
+  override extraStats(): Record<string, number> {
+    return { batches_queried: this.queried.batches, points_queried: this.queried.points };
+  }
+
   override barrier(now: number): void {
     const tick = this.stopped ? undefined : this.schedule.next(now);
     if (tick !== undefined) this.fire(tick);
