@@ -6,27 +6,64 @@
  */
 import { coerceError } from "../core/errors.js";
 import type { TaskContext } from "./context.js";
-import { ExecTimer, SAMPLE_EVERY } from "./exec-timer.js";
+import { ExecTimer } from "./exec-timer.js";
 import type { BatchMsg, PointMsg } from "./messages.js";
 
 /**
- * The engine's raw counters. `collected`: messages this node received (over all its parent
- * edges); `emitted`: messages it sent on, counted once per message however many children
- * get it (src/engine/stats.ts turns that into Kapacitor's per-edge figures).
+ * The engine's raw counters. `collected`: messages this node received, over all its parent
+ * edges; `emitted`: messages it sent on, once per message however many children got it
+ * (src/engine/stats.ts turns that into Kapacitor's per-edge figures).
  */
 export interface NodeStats {
   collected: number;
   emitted: number;
   errors: number;
+  /** `avg_exec_time_ns`. A join/union input port shares its owner's timer. */
+  exec: ExecTimer;
+}
+
+/**
+ * True while a sampled message travels the graph (see {@link deliverSampled}): every
+ * delivery on its way is timed. Delivery is synchronous and single-threaded, so one flag
+ * serves every task; the unsampled path pays one read of it per emit.
+ */
+let sampling = false;
+
+/**
+ * Delivers one message to `node` with every node on its way timed (Kapacitor's timer,
+ * src/engine/exec-timer.ts). The callers sample: Task.write every SAMPLE_EVERY-th point,
+ * batch queries every batch.
+ */
+export function deliverSampled(node: RuntimeNode, deliver: () => void): void {
+  if (sampling) {
+    deliver();
+    return;
+  }
+  sampling = true;
+  try {
+    timeDelivery(node, deliver);
+  } finally {
+    sampling = false;
+  }
+}
+
+/** Runs `deliver` (one message into `node`), records node's own time; returns the total (ms). */
+function timeDelivery(node: RuntimeNode, deliver: () => void): number {
+  const t = node.stats.exec;
+  const outer = t.paused;
+  t.paused = 0;
+  const t0 = performance.now();
+  deliver();
+  const total = performance.now() - t0;
+  // What the node's children took was added to `paused` by its emits: not its own time.
+  t.record((total - t.paused) * 1e6);
+  t.paused = outer;
+  return total;
 }
 
 export abstract class RuntimeNode {
   readonly children: RuntimeNode[] = [];
-  readonly stats: NodeStats = { collected: 0, emitted: 0, errors: 0 };
-  /** `avg_exec_time_ns`. A join/union input port shares its owner's timer. */
-  exec = new ExecTimer();
-  /** Messages until the next timed one. */
-  private untilTimed = SAMPLE_EVERY;
+  readonly stats: NodeStats = { collected: 0, emitted: 0, errors: 0, exec: new ExecTimer() };
 
   constructor(
     readonly name: string,
@@ -61,40 +98,6 @@ export abstract class RuntimeNode {
     return undefined;
   }
 
-  /** One point arriving over an edge: counted, and every SAMPLE_EVERY-th timed. */
-  receivePoint(m: PointMsg): void {
-    this.stats.collected++;
-    if (--this.untilTimed !== 0) {
-      this.point(m);
-      return;
-    }
-    this.untilTimed = SAMPLE_EVERY;
-    const t = this.exec;
-    t.begin();
-    try {
-      this.point(m);
-    } finally {
-      t.end();
-    }
-  }
-
-  /** One batch arriving over an edge, as {@link receivePoint}. */
-  receiveBatch(m: BatchMsg): void {
-    this.stats.collected++;
-    if (--this.untilTimed !== 0) {
-      this.batch(m);
-      return;
-    }
-    this.untilTimed = SAMPLE_EVERY;
-    const t = this.exec;
-    t.begin();
-    try {
-      this.batch(m);
-    } finally {
-      t.end();
-    }
-  }
-
   /** Wall-clock tick (idle flush, deadman). Default: pass it on. */
   barrier(now: number): void {
     for (const c of this.children) c.barrier(now);
@@ -102,19 +105,34 @@ export abstract class RuntimeNode {
 
   protected emitPoint(m: PointMsg): void {
     this.stats.emitted++;
-    const t = this.exec;
-    // While this message is timed, the children's time is not ours (Kapacitor pauses too).
-    const t0 = t.timing ? performance.now() : 0;
-    for (const c of this.children) c.receivePoint(m);
-    if (t.timing) t.paused += performance.now() - t0;
+    if (sampling) {
+      const t = this.stats.exec;
+      for (const c of this.children) {
+        c.stats.collected++;
+        t.paused += timeDelivery(c, () => c.point(m));
+      }
+      return;
+    }
+    for (const c of this.children) {
+      c.stats.collected++;
+      c.point(m);
+    }
   }
 
   protected emitBatch(m: BatchMsg): void {
     this.stats.emitted++;
-    const t = this.exec;
-    const t0 = t.timing ? performance.now() : 0;
-    for (const c of this.children) c.receiveBatch(m);
-    if (t.timing) t.paused += performance.now() - t0;
+    if (sampling) {
+      const t = this.stats.exec;
+      for (const c of this.children) {
+        c.stats.collected++;
+        t.paused += timeDelivery(c, () => c.batch(m));
+      }
+      return;
+    }
+    for (const c of this.children) {
+      c.stats.collected++;
+      c.batch(m);
+    }
   }
 
   /** Counts and logs an error for this node; `quiet` nodes count without logging. */

@@ -58,7 +58,7 @@ export function taskStatistics(task: Task): TaskStatistics {
       emitted: perEdge * edges.length,
       errors: rn.stats.errors,
       workingCardinality: rn.cardinality(),
-      avgExecTimeNs: rn.exec.avgNs,
+      avgExecTimeNs: rn.stats.exec.avgNs,
       extra: rn.extraStats() ?? {},
       edges,
     };

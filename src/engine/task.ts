@@ -10,7 +10,8 @@ import type { TaskContext } from "./context.js";
 import type { PointMsg } from "./messages.js";
 import { NO_DIMENSIONS, NIL_GROUP } from "./group.js";
 import { isInfluxQLMethod } from "./influxql/index.js";
-import { RuntimeNode } from "./node.js";
+import { deliverSampled, RuntimeNode } from "./node.js";
+import { SAMPLE_EVERY } from "./exec-timer.js";
 import { AlertNode } from "./nodes/alert-node.js";
 import {
   DefaultNode,
@@ -88,6 +89,8 @@ export class Task {
   private readonly tickRoots: RuntimeNode[] = [];
   private readonly dbrps: Set<string>;
   readonly graph: TaskGraph;
+  /** Points until the next one whose way through the graph is timed (avg_exec_time_ns). */
+  private untilSampled = SAMPLE_EVERY;
   /** Kapacitor's task-stats throughput: messages/s into the task over the last tick. */
   private rate = { throughput: 0, count: 0, at: undefined as number | undefined };
 
@@ -152,8 +155,16 @@ export class Task {
     };
     const roots = this.roots;
     for (let i = 0; i < roots.length; i++) {
-      roots[i]!.receivePoint(m);
+      const r = roots[i]!;
+      r.stats.collected++;
+      if (--this.untilSampled !== 0) r.point(m);
+      else this.sampled(r, m);
     }
+  }
+
+  private sampled(root: RuntimeNode, m: PointMsg): void {
+    this.untilSampled = SAMPLE_EVERY;
+    deliverSampled(root, () => root.point(m));
   }
 
   /**

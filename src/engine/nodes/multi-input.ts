@@ -59,7 +59,7 @@ class InputPort extends RuntimeNode {
   ) {
     super(name, ctx);
     // The port's work is the owner's: timings go to the owner's avg_exec_time_ns.
-    this.exec = owner.exec;
+    this.stats.exec = owner.stats.exec;
   }
   override point(m: PointMsg): void {
     this.owner.stats.collected++;

@@ -7,7 +7,7 @@
  *   reads): `{"series":null}` before data, then models.Result with RFC3339Nano times;
  * - task.go ExecutionStats: `stats.task-stats.throughput`, `stats.node-stats.<node>` with
  *   collected/emitted per edge and the alert node's counters.
- * Our own script and data. Fewer than 10 messages per node, so no node has been timed yet
+ * Our own script and data. Fewer than SAMPLE_EVERY (100) messages per node, so no node has been timed yet
  * and every avg_exec_time_ns is 0 (see src/engine/exec-timer.ts).
  */
 import { rmSync } from "node:fs";
