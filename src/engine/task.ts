@@ -174,6 +174,8 @@ export class Task {
    */
   tick(now: number, opts: { groupTtl?: number } = {}): { expired: number } {
     this.measureThroughput(now);
+    // The next point is timed: a task that gets few points still shows avg_exec_time_ns.
+    this.untilSampled = 1;
     this.barrier(now);
     let expired = 0;
     if (opts.groupTtl !== undefined) for (const n of this.nodes) expired += n.expire(now - opts.groupTtl);

@@ -113,6 +113,11 @@ describe("taskStatistics", () => {
       task.write("db", "rp", pt("cpu", {}, { usage: 10 }, i));
     expect(timings()).toEqual(["stream0=3", "from1=3", "alert2=3"]);
     expect(Number.isInteger(byName(taskStatistics(task).nodes)["alert2"]!.avgExecTimeNs)).toBe(true);
+    // A wall-clock tick has the next point timed, so a quiet task gets figures too.
+    task.tick(1_700_000_000 * S);
+    task.write("db", "rp", pt("cpu", {}, { usage: 10 }, 3 * SAMPLE_EVERY + 1));
+    task.write("db", "rp", pt("cpu", {}, { usage: 10 }, 3 * SAMPLE_EVERY + 2));
+    expect(timings()).toEqual(["stream0=4", "from1=4", "alert2=4"]);
   });
 
   it("measures throughput between two wall-clock ticks; replays that never tick report 0", () => {
