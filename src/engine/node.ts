@@ -6,17 +6,64 @@
  */
 import { coerceError } from "../core/errors.js";
 import type { TaskContext } from "./context.js";
+import { ExecTimer } from "./exec-timer.js";
 import type { BatchMsg, PointMsg } from "./messages.js";
 
+/**
+ * The engine's raw counters. `collected`: messages this node received, over all its parent
+ * edges; `emitted`: messages it sent on, once per message however many children got it
+ * (src/engine/stats.ts turns that into Kapacitor's per-edge figures).
+ */
 export interface NodeStats {
   collected: number;
   emitted: number;
   errors: number;
+  /** `avg_exec_time_ns`. A join/union input port shares its owner's timer. */
+  exec: ExecTimer;
+}
+
+/**
+ * True while a sampled message travels the graph (see {@link deliverSampled}): every
+ * delivery on its way is timed. Delivery is synchronous and single-threaded, so one flag
+ * serves every task; the unsampled path pays one read of it per emit.
+ */
+let sampling = false;
+
+/**
+ * Delivers one message to `node` with every node on its way timed (Kapacitor's timer,
+ * src/engine/exec-timer.ts). The callers sample: Task.write every SAMPLE_EVERY-th point,
+ * batch queries every batch.
+ */
+export function deliverSampled(node: RuntimeNode, deliver: () => void): void {
+  if (sampling) {
+    deliver();
+    return;
+  }
+  sampling = true;
+  try {
+    timeDelivery(node, deliver);
+  } finally {
+    sampling = false;
+  }
+}
+
+/** Runs `deliver` (one message into `node`), records node's own time; returns the total (ms). */
+function timeDelivery(node: RuntimeNode, deliver: () => void): number {
+  const t = node.stats.exec;
+  const outer = t.paused;
+  t.paused = 0;
+  const t0 = performance.now();
+  deliver();
+  const total = performance.now() - t0;
+  // What the node's children took was added to `paused` by its emits: not its own time.
+  t.record((total - t.paused) * 1e6);
+  t.paused = outer;
+  return total;
 }
 
 export abstract class RuntimeNode {
   readonly children: RuntimeNode[] = [];
-  readonly stats: NodeStats = { collected: 0, emitted: 0, errors: 0 };
+  readonly stats: NodeStats = { collected: 0, emitted: 0, errors: 0, exec: new ExecTimer() };
 
   constructor(
     readonly name: string,
@@ -39,6 +86,18 @@ export abstract class RuntimeNode {
     return 0;
   }
 
+  /**
+   * Kapacitor's `working_cardinality`: the groups this node keeps state for. Default: none.
+   */
+  cardinality(): number {
+    return 0;
+  }
+
+  /** Node-specific statistics (Kapacitor's extra stat vars, e.g. `alerts_triggered`). */
+  extraStats(): Record<string, number> | undefined {
+    return undefined;
+  }
+
   /** Wall-clock tick (idle flush, deadman). Default: pass it on. */
   barrier(now: number): void {
     for (const c of this.children) c.barrier(now);
@@ -46,6 +105,14 @@ export abstract class RuntimeNode {
 
   protected emitPoint(m: PointMsg): void {
     this.stats.emitted++;
+    if (sampling) {
+      const t = this.stats.exec;
+      for (const c of this.children) {
+        c.stats.collected++;
+        t.paused += timeDelivery(c, () => c.point(m));
+      }
+      return;
+    }
     for (const c of this.children) {
       c.stats.collected++;
       c.point(m);
@@ -54,6 +121,14 @@ export abstract class RuntimeNode {
 
   protected emitBatch(m: BatchMsg): void {
     this.stats.emitted++;
+    if (sampling) {
+      const t = this.stats.exec;
+      for (const c of this.children) {
+        c.stats.collected++;
+        t.paused += timeDelivery(c, () => c.batch(m));
+      }
+      return;
+    }
     for (const c of this.children) {
       c.stats.collected++;
       c.batch(m);

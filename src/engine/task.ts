@@ -10,7 +10,8 @@ import type { TaskContext } from "./context.js";
 import type { PointMsg } from "./messages.js";
 import { NO_DIMENSIONS, NIL_GROUP } from "./group.js";
 import { isInfluxQLMethod } from "./influxql/index.js";
-import { RuntimeNode } from "./node.js";
+import { deliverSampled, RuntimeNode } from "./node.js";
+import { SAMPLE_EVERY } from "./exec-timer.js";
 import { AlertNode } from "./nodes/alert-node.js";
 import {
   DefaultNode,
@@ -88,6 +89,10 @@ export class Task {
   private readonly tickRoots: RuntimeNode[] = [];
   private readonly dbrps: Set<string>;
   readonly graph: TaskGraph;
+  /** Points until the next one whose way through the graph is timed (avg_exec_time_ns). */
+  private untilSampled = SAMPLE_EVERY;
+  /** Kapacitor's task-stats throughput: messages/s into the task over the last tick. */
+  private rate = { throughput: 0, count: 0, at: undefined as number | undefined };
 
   constructor(checked: TaskGraph, ctx: TaskContext) {
     // Deadman's synthetic alert gets Kapacitor's default crit/id/message.
@@ -152,8 +157,14 @@ export class Task {
     for (let i = 0; i < roots.length; i++) {
       const r = roots[i]!;
       r.stats.collected++;
-      r.point(m);
+      if (--this.untilSampled !== 0) r.point(m);
+      else this.sampled(r, m);
     }
+  }
+
+  private sampled(root: RuntimeNode, m: PointMsg): void {
+    this.untilSampled = SAMPLE_EVERY;
+    deliverSampled(root, () => root.point(m));
   }
 
   /**
@@ -162,6 +173,9 @@ export class Task {
    * state unseen for that long is dropped (alert groups only when OK). Replays never tick.
    */
   tick(now: number, opts: { groupTtl?: number } = {}): { expired: number } {
+    this.measureThroughput(now);
+    // The next point is timed: a task that gets few points still shows avg_exec_time_ns.
+    this.untilSampled = 1;
     this.barrier(now);
     let expired = 0;
     if (opts.groupTtl !== undefined) for (const n of this.nodes) expired += n.expire(now - opts.groupTtl);
@@ -170,6 +184,33 @@ export class Task {
 
   barrier(now: number): void {
     for (const r of this.tickRoots) r.barrier(now);
+  }
+
+  /** Points/s (stream) or batches/s (batch) into the task between the last two ticks. */
+  get throughput(): number {
+    return this.rate.throughput;
+  }
+
+  /**
+   * What entered the task so far: points collected by `stream`, or batches the queries sent
+   * (Kapacitor counts its source node's collected, and a batch source collects its queries').
+   */
+  entered(): number {
+    let n = 0;
+    for (const r of this.nodes) {
+      if (r instanceof QueryNode || r instanceof QueryFluxNode) n += r.stats.emitted;
+    }
+    for (const r of this.roots) n += r.stats.collected;
+    return n;
+  }
+
+  /** Kapacitor recomputes throughput every second from its source's count; tickd per tick. */
+  private measureThroughput(now: number): void {
+    const r = this.rate;
+    const count = this.entered();
+    if (r.at !== undefined && now > r.at) r.throughput = ((count - r.count) * 1e9) / (now - r.at);
+    r.count = count;
+    r.at = now;
   }
 
   /**

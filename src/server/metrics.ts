@@ -29,11 +29,13 @@ export interface EngineMetricsDeps {
   kafka?: KafkaStatsSource | (() => KafkaStatsSource | undefined);
 }
 
-/**
- * Per-level counters of events an alert node sent out, when the node exposes them in its
- * stats (`levels: { OK, INFO, WARNING, CRITICAL }`); read duck-typed from the node stats.
- */
-type LevelCounts = Partial<Record<LevelName, number>>;
+/** Kapacitor's per-level alert node statistics, by level. */
+const LEVEL_STATS: Readonly<Record<LevelName, string>> = {
+  OK: "oks_triggered",
+  INFO: "infos_triggered",
+  WARNING: "warns_triggered",
+  CRITICAL: "crits_triggered",
+};
 
 /** Kapacitor names nodes `<desc><id>`: `stream0`, `from1`, `alert2`. */
 const STREAM_ROOT = /^stream\d+$/;
@@ -49,9 +51,9 @@ function family(out: string[], name: string, type: "counter" | "gauge", help: st
   out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 }
 
-function levelCounts(s: NodeStatsView): LevelCounts | undefined {
-  const levels = (s as NodeStatsView & { levels?: unknown }).levels;
-  return typeof levels === "object" && levels !== null ? (levels as LevelCounts) : undefined;
+/** The alert node's `alerts_triggered`, undefined for other nodes. */
+function alertsTriggered(s: NodeStatsView): number | undefined {
+  return s.extra["alerts_triggered"];
 }
 
 function kafkaStats(src: EngineMetricsDeps["kafka"]): readonly KafkaInputStats[] {
@@ -98,11 +100,12 @@ export function renderEngineMetrics(deps: EngineMetricsDeps): string {
     "Points that entered a stream task, or batches its queries returned (batch tasks).",
   );
   for (const t of running) {
-    // A batch root receives nothing: its queries produce the task's input.
+    // A batch root receives nothing: its queries produce the task's input (what each query
+    // sent down one edge is one batch).
     let n = 0;
     for (const s of t.nodeStats) {
       if (STREAM_ROOT.test(s.name)) n += s.collected;
-      else if (QUERY_NODE.test(s.name)) n += s.emitted;
+      else if (QUERY_NODE.test(s.name)) n += s.edges[0]?.processed ?? 0;
     }
     out.push(`tickd_task_points_received_total${labels({ task: t.id })} ${n}`);
   }
@@ -119,7 +122,11 @@ export function renderEngineMetrics(deps: EngineMetricsDeps): string {
 
   const nodeFamilies = [
     ["tickd_node_collected_total", "collected", "Messages a node received."],
-    ["tickd_node_emitted_total", "emitted", "Messages a node passed on to its children."],
+    [
+      "tickd_node_emitted_total",
+      "emitted",
+      "Messages a node passed on, summed over its child edges (0 for a leaf, as Kapacitor's emitted).",
+    ],
     ["tickd_node_errors_total", "errors", "Messages a node dropped because of an error."],
   ] as const;
   for (const [name, key, help] of nodeFamilies) {
@@ -135,17 +142,20 @@ export function renderEngineMetrics(deps: EngineMetricsDeps): string {
     "Alert events an alert node sent to its topics (every level, inhibited ones included).",
   );
   for (const t of running)
-    for (const s of t.nodeStats)
-      if (ALERT_NODE.test(s.name))
-        out.push(`tickd_alert_events_total${labels({ task: t.id, node: s.name })} ${s.emitted}`);
+    for (const s of t.nodeStats) {
+      const n = alertsTriggered(s);
+      if (n !== undefined && ALERT_NODE.test(s.name))
+        out.push(`tickd_alert_events_total${labels({ task: t.id, node: s.name })} ${n}`);
+    }
 
   family(out, "tickd_alerts_total", "counter", "Alert events an alert node sent, by level.");
   for (const t of running)
     for (const s of t.nodeStats) {
-      const lv = levelCounts(s);
-      if (lv === undefined) continue;
-      for (const level of LEVEL_NAMES)
-        out.push(`tickd_alerts_total${labels({ task: t.id, node: s.name, level })} ${lv[level] ?? 0}`);
+      if (alertsTriggered(s) === undefined) continue;
+      for (const level of LEVEL_NAMES) {
+        const n = s.extra[LEVEL_STATS[level]] ?? 0;
+        out.push(`tickd_alerts_total${labels({ task: t.id, node: s.name, level })} ${n}`);
+      }
     }
 
   if (deps.topics !== undefined) {

@@ -16,6 +16,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { AlertSink, EngineLogger, InfluxAccess, ServerInfo } from "../engine/context.js";
 import type { InhibitorRegistry } from "../engine/inhibitors.js";
+import { HttpOutNode, type HttpOutResult } from "../engine/nodes/http-out-node.js";
+import { taskStatistics } from "../engine/stats.js";
 import { Task } from "../engine/task.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import type { Point } from "../core/types.js";
@@ -24,6 +26,7 @@ import type { TaskGraph } from "../pipeline/task-graph.js";
 import type { Store } from "../store/index.js";
 import type { TaskRecord } from "../store/tasks.js";
 import { formatDiagnostic } from "../../grammar/diagnostic.js";
+import { executingDot, pipelineDot } from "./task-dot.js";
 import type { TaskInput, TaskService, TaskView } from "./task-service.js";
 
 const ID_RE = /^[-._\p{L}0-9]+$/u;
@@ -63,6 +66,8 @@ export class TaskManager implements TaskService {
   private readonly running = new Map<string, Running>();
   /** Running stream tasks by "db\0rp", rebuilt when tasks start or stop. */
   private routes = new Map<string, Task[]>();
+  /** {@link idleDot}'s cache by task id. */
+  private readonly idleDots = new Map<string, { script: string; dot: string }>();
 
   constructor(private readonly d: TaskManagerDeps) {}
 
@@ -181,13 +186,10 @@ export class TaskManager implements TaskService {
     return this.d.store.tasks.list(opts).map((t) => this.view(t));
   }
 
-  httpOut(taskId: string, name: string): unknown {
+  httpOut(taskId: string, name: string): HttpOutResult | undefined {
     const r = this.running.get(taskId);
     if (r === undefined) return undefined;
-    for (const n of r.task.nodes) {
-      const out = n as unknown as { endpoint?: string; result?: () => unknown };
-      if (out.endpoint === name && typeof out.result === "function") return out.result();
-    }
+    for (const n of r.task.nodes) if (n instanceof HttpOutNode && n.endpoint === name) return n.result();
     return undefined;
   }
 
@@ -368,13 +370,39 @@ export class TaskManager implements TaskService {
     return tasks;
   }
 
+  /**
+   * A task that is not executing still shows its pipeline (Kapacitor's pipeline.Dot), kept per
+   * script so a task list does not re-check every script; "" when the script does not check.
+   */
+  private idleDot(t: TaskRecord): string {
+    const cached = this.idleDots.get(t.id);
+    if (cached !== undefined && cached.script === t.script) return cached.dot;
+    let dot = "";
+    try {
+      dot = pipelineDot(t.id, this.compile(t, storedOptions(t)));
+    } catch {
+      // The task's `error` already says what is wrong with it.
+    }
+    if (this.idleDots.size > 10_000) this.idleDots.clear();
+    this.idleDots.set(t.id, { script: t.script, dot });
+    return dot;
+  }
+
   private view(t: TaskRecord): TaskView {
     const r = this.running.get(t.id);
+    if (r === undefined) {
+      const dot = this.idleDot(t);
+      return { ...t, executing: false, dot, dotLabels: dot, nodeStats: [], throughput: 0 };
+    }
+    const stats = taskStatistics(r.task);
+    const type = r.graph.type;
     return {
       ...t,
-      executing: r !== undefined,
-      dot: dot(t.id, r?.graph),
-      nodeStats: r === undefined ? [] : r.task.nodes.map((n) => ({ name: n.name, ...n.stats })),
+      executing: true,
+      dot: executingDot(t.id, type, stats.throughput, stats.nodes, false),
+      dotLabels: executingDot(t.id, type, stats.throughput, stats.nodes, true),
+      nodeStats: stats.nodes,
+      throughput: stats.throughput,
     };
   }
 }
@@ -389,14 +417,4 @@ function invalid(message: string): never {
  */
 function storedOptions(record: TaskRecord): { dbrps?: TaskRecord["dbrps"]; type: TaskRecord["type"] } {
   return declaresDbrp(record.script) ? { type: record.type } : { dbrps: record.dbrps, type: record.type };
-}
-
-/** Kapacitor's `dot` field: the pipeline as a Graphviz digraph. */
-function dot(id: string, graph: TaskGraph | undefined): string {
-  if (graph === undefined) return "";
-  const names = new Map(graph.nodes.map((n) => [n.id, n.name]));
-  const lines = [`digraph ${id} {`];
-  for (const n of graph.nodes) for (const c of n.children) lines.push(`${n.name} -> ${names.get(c) ?? c};`);
-  lines.push("}");
-  return lines.join("\n");
 }

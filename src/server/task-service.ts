@@ -3,6 +3,7 @@
  * Kapacitor's task JSON, KAPACITOR-COMPAT.md §6, from these values).
  */
 import type { Point } from "../core/types.js";
+import type { HttpOutResult } from "../engine/nodes/http-out-node.js";
 import type { TaskVar } from "../pipeline/check.js";
 import type { Dbrp, TaskType } from "../pipeline/task-graph.js";
 import type { TaskRecord, TaskStatus } from "../store/tasks.js";
@@ -18,20 +19,38 @@ export interface TaskInput {
   vars?: Record<string, TaskVar>;
 }
 
+/** One node's figures, as Kapacitor's `stats.node-stats.<node>` and DOT (src/engine/stats.ts). */
 export interface NodeStatsView {
   name: string;
+  /** Sum of what its parent edges carried (a root: what entered the task). */
   collected: number;
+  /** Sum of what its child edges carried: 0 for a leaf. */
   emitted: number;
   errors: number;
+  /** Groups the node keeps state for. */
+  workingCardinality: number;
+  /** Highest moving average of sampled per-message times, ns. */
+  avgExecTimeNs: number;
+  /** Kind-specific figures by Kapacitor's names (the alert node's `alerts_triggered`, …). */
+  extra: Readonly<Record<string, number>>;
+  /** Child edges in pipeline order with what each carried (the DOT's `processed`). */
+  edges: readonly { child: string; processed: number }[];
 }
 
 export interface TaskView extends TaskRecord {
   /** True while the task runs (enabled and started without error). */
   executing: boolean;
-  /** Graphviz DOT of the pipeline, as Kapacitor's `dot` field. */
+  /**
+   * Graphviz DOT of the pipeline, as Kapacitor's `dot` field: with each node's figures while
+   * executing (`dot-view=attributes`, the default).
+   */
   dot: string;
+  /** The same with the figures as Graphviz labels (`dot-view=labels`). */
+  dotLabels: string;
   /** Per-node counters while executing; empty when idle. */
   nodeStats: NodeStatsView[];
+  /** Kapacitor's `task-stats.throughput` (points/s or batches/s); 0 when idle. */
+  throughput: number;
 }
 
 export interface TaskService {
@@ -52,8 +71,8 @@ export interface TaskService {
   get(id: string): TaskView | undefined;
   /** Sorted by id. */
   list(opts: { pattern?: string; offset?: number; limit?: number }): TaskView[];
-  /** The latest `|httpOut(name)` result of a running task, or undefined. */
-  httpOut(taskId: string, name: string): unknown;
+  /** The latest `|httpOut(name)` result of a running task (times in ns), or undefined. */
+  httpOut(taskId: string, name: string): HttpOutResult | undefined;
   /** Routes points of (db, rp) to every enabled stream task that wants them. */
   write(db: string, rp: string, points: readonly Point[]): void;
 }

@@ -20,7 +20,7 @@ import type { TaskContext } from "../context.js";
 import { groupForTemplate } from "../group.js";
 import { compileBool } from "../lambda.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
-import { RuntimeNode, type NodeStats } from "../node.js";
+import { RuntimeNode } from "../node.js";
 import { Inhibitor } from "../inhibitors.js";
 import { allProperties } from "../../pipeline/task-graph.js";
 import { dur, flatStrings, float, has, int, lambda, str } from "../props.js";
@@ -61,14 +61,9 @@ export class AlertNode extends RuntimeNode {
   private readonly inhibits: { category: string; tags: string[] }[];
   private readonly augment: Augment;
   /** Events dropped by inhibition (Kapacitor's alerts_inhibited). */
-  inhibited = 0;
-  /** Events sent, by level (Kapacitor's oks/infos/warns/crits_triggered), for /metrics. */
-  override readonly stats: NodeStats & { levels: Record<LevelName, number> } = {
-    collected: 0,
-    emitted: 0,
-    errors: 0,
-    levels: { OK: 0, INFO: 0, WARNING: 0, CRITICAL: 0 },
-  };
+  private inhibited = 0;
+  /** Events raised, by level, inhibited ones included (Kapacitor's oks/infos/warns/crits_triggered). */
+  private readonly levels: Record<LevelName, number> = { OK: 0, INFO: 0, WARNING: 0, CRITICAL: 0 };
 
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
@@ -197,13 +192,26 @@ export class AlertNode extends RuntimeNode {
     return n;
   }
 
-  get groupCount(): number {
+  override cardinality(): number {
     return this.groups.size;
+  }
+
+  /** Kapacitor's alert node statistics (alert.go). */
+  override extraStats(): Record<string, number> {
+    const l = this.levels;
+    return {
+      alerts_triggered: l.OK + l.INFO + l.WARNING + l.CRITICAL,
+      alerts_inhibited: this.inhibited,
+      oks_triggered: l.OK,
+      infos_triggered: l.INFO,
+      warns_triggered: l.WARNING,
+      crits_triggered: l.CRITICAL,
+    };
   }
 
   /** Collects the event into its topics unless an active inhibitor silences its category. */
   private deliver(event: AlertEvent): void {
-    this.stats.levels[levelName(event.state.level)]++;
+    this.levels[levelName(event.state.level)]++;
     if (this.category !== "" && this.ctx.inhibitors.isInhibited(this.category, event.data.tags)) {
       this.inhibited++;
       return;

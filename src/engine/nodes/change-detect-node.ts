@@ -17,6 +17,11 @@ export class ChangeDetectNode extends RuntimeNode {
   /** Fields of the last point that passed, per group. */
   private readonly previous = new Map<string, Fields>();
 
+  /** Kapacitor's working_cardinality: the groups this node keeps. */
+  override cardinality(): number {
+    return this.previous.size;
+  }
+
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
     this.fields = flatStrings(n.args);

@@ -20,6 +20,11 @@ export class HttpOutNode extends RuntimeNode {
   readonly endpoint: string;
   private readonly series = new Map<string, Series>();
 
+  /** Kapacitor's working_cardinality: the groups this node keeps. */
+  override cardinality(): number {
+    return this.series.size;
+  }
+
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
     const a = n.args[0];

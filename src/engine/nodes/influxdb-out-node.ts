@@ -56,6 +56,11 @@ export class InfluxDBOutNode extends RuntimeNode {
   private writes: Promise<void> = Promise.resolve();
   /** Points written successfully and write requests that failed. */
   readonly written = { points: 0, failures: 0 };
+
+  /** Kapacitor's influxDBOut statistics (influxdb_out.go). */
+  override extraStats(): Record<string, number> {
+    return { points_written: this.written.points, write_errors: this.written.failures };
+  }
   private warnedUnconfigured = false;
 
   constructor(n: TaskNode, ctx: TaskContext) {

@@ -43,6 +43,13 @@ export function influxqlCall(n: TaskNode): InfluxQLCall {
 export class InfluxQLNode extends RuntimeNode {
   private readonly fn: CompiledInfluxQL;
   private readonly transforms = new Map<string, TransformState>();
+  /** Groups whose batches it reduced: Kapacitor keeps a handler per group (working_cardinality). */
+  private readonly batchGroups = new Set<string>();
+
+  /** Kapacitor's working_cardinality: the groups this node has seen. */
+  override cardinality(): number {
+    return this.transforms.size + this.batchGroups.size;
+  }
   private readonly asBatch: boolean;
 
   constructor(n: TaskNode, ctx: TaskContext) {
@@ -52,6 +59,7 @@ export class InfluxQLNode extends RuntimeNode {
   }
 
   override batch(m: BatchMsg): void {
+    this.batchGroups.add(m.group);
     const gctx = { name: m.name, groupTags: m.tags, node: this.name, onSkip: (e: Error) => this.error(e) };
     let out: Point[];
     try {

@@ -58,6 +58,8 @@ class InputPort extends RuntimeNode {
     private readonly index: number,
   ) {
     super(name, ctx);
+    // The port's work is the owner's: timings go to the owner's avg_exec_time_ns.
+    this.stats.exec = owner.stats.exec;
   }
   override point(m: PointMsg): void {
     this.owner.stats.collected++;

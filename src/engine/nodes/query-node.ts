@@ -25,7 +25,7 @@ import { lastProperty } from "../../pipeline/task-graph.js";
 import type { InfluxSeries, TaskContext } from "../context.js";
 import { groupId, type Dimensions } from "../group.js";
 import type { BatchMsg } from "../messages.js";
-import { RuntimeNode } from "../node.js";
+import { deliverSampled, RuntimeNode } from "../node.js";
 import { dur, has, str } from "../props.js";
 
 export type QueryDimension = { type: "tag"; name: string } | { type: "star" } | { type: "time"; ns: number };
@@ -316,6 +316,11 @@ abstract class ScheduledQueryNode extends RuntimeNode {
 
   protected abstract run(tick: number): { stop: number; result: Promise<BatchMsg[]> };
 
+  /** Kapacitor's query node statistics (batch.go). */
+  override extraStats(): Record<string, number> {
+    return { batches_queried: this.queried.batches, points_queried: this.queried.points };
+  }
+
   override barrier(now: number): void {
     const tick = this.stopped ? undefined : this.schedule.next(now);
     if (tick !== undefined) this.fire(tick);
@@ -350,7 +355,8 @@ abstract class ScheduledQueryNode extends RuntimeNode {
         this.queried.batches++;
         this.queried.points += b.points.length;
         try {
-          this.emitBatch(b);
+          // Every batch is timed on its way (few and large, so the clock reads are cheap).
+          deliverSampled(this, () => this.emitBatch(b));
         } catch (e) {
           this.error(e);
         }

@@ -19,6 +19,11 @@ export class SampleNode extends RuntimeNode {
   private readonly duration: number;
   private readonly counts = new Map<string, bigint>();
 
+  /** Kapacitor's working_cardinality: the groups this node keeps. */
+  override cardinality(): number {
+    return this.counts.size;
+  }
+
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
     const a = n.args[0];

@@ -60,6 +60,11 @@ interface TrackingGroup {
 
 abstract class StateTrackingNode extends RuntimeNode {
   private readonly groups = new Map<string, TrackingGroup>();
+
+  /** Kapacitor's working_cardinality: the groups this node keeps. */
+  override cardinality(): number {
+    return this.groups.size;
+  }
   private readonly lambda: Expr;
   private readonly as: string;
 

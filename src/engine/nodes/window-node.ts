@@ -16,6 +16,11 @@ interface GroupWindow {
 
 export class WindowNode extends RuntimeNode {
   private readonly groups = new Map<string, GroupWindow>();
+
+  /** Kapacitor's working_cardinality: the groups this node keeps. */
+  override cardinality(): number {
+    return this.groups.size;
+  }
   private readonly spec: TimeWindowSpec | undefined;
   private readonly count: { period: number; every: number; fill: boolean } | undefined;
 

@@ -16,6 +16,8 @@ import { ErrorCodes, TickdError } from "../../core/errors.js";
 import { formatRFC3339Nano, parseTickDuration } from "../../core/go-format.js";
 import type { TaskVar } from "../../pipeline/check.js";
 import type { Dbrp } from "../../pipeline/task-graph.js";
+import { seriesJson } from "../../alert/alert-json.js";
+import type { HttpOutResult } from "../../engine/nodes/http-out-node.js";
 import { StoreErrorCodes } from "../../store/errors.js";
 import type { TaskInput, TaskService, TaskView } from "../task-service.js";
 import { decodeSegment, HttpError, JsonBodyError, type RequestContext } from "./request-context.js";
@@ -90,24 +92,49 @@ function dbrpsJson(dbrps: readonly Dbrp[]): { db: string; rp: string }[] {
   return dbrps.map((d) => ({ db: d.db, rp: d.rp }));
 }
 
+/**
+ * Kapacitor's ExecutionStats: `task-stats` {throughput (float)}, `node-stats` per node its stat
+ * vars (every one an integer: counts, working_cardinality, avg_exec_time_ns) plus collected and
+ * emitted. Both are Go maps, so their keys come out sorted.
+ */
 function executingStats(t: TaskView): Record<string, unknown> {
   return {
-    "task-stats": new Map<string, unknown>(),
+    "task-stats": new Map<string, unknown>([["throughput", t.throughput]]),
     "node-stats": new Map(
       t.nodeStats.map((n) => [
         n.name,
         new Map<string, unknown>([
+          ["avg_exec_time_ns", BigInt(Math.trunc(n.avgExecTimeNs))],
           ["collected", BigInt(n.collected)],
           ["emitted", BigInt(n.emitted)],
           ["errors", BigInt(n.errors)],
+          ["working_cardinality", BigInt(n.workingCardinality)],
+          ...Object.entries(n.extra).map(([k, v]): [string, unknown] => [k, BigInt(Math.trunc(v))]),
         ]),
       ]),
     ),
   };
 }
 
+/**
+ * An httpOut answer as Kapacitor's models.Result: `{"series":null}` before any data, each row
+ * a models.Row (`tags` left out when empty, times as RFC3339Nano strings), compact.
+ */
+export function httpOutJson(r: HttpOutResult): { series: Record<string, unknown>[] | null } {
+  return { series: r.series === null ? null : r.series.map(seriesJson) };
+}
+
+/** What `dot-view` asks for: the figures as node attributes (default) or as labels. */
+export interface TaskJsonOptions {
+  dotView?: "attributes" | "labels";
+}
+
+function dotOf(t: TaskView, opts: TaskJsonOptions): string {
+  return opts.dotView === "labels" ? t.dotLabels : t.dot;
+}
+
 /** Kapacitor's client.Task, key for key. */
-export function taskJson(t: TaskView): Record<string, unknown> {
+export function taskJson(t: TaskView, opts: TaskJsonOptions = {}): Record<string, unknown> {
   return {
     link: taskLink(t.id),
     id: t.id,
@@ -116,7 +143,7 @@ export function taskJson(t: TaskView): Record<string, unknown> {
     dbrps: dbrpsJson(t.dbrps),
     script: t.script,
     vars: varsJson(t.vars),
-    dot: t.dot,
+    dot: dotOf(t, opts),
     status: t.status,
     executing: t.executing,
     error: t.error,
@@ -127,7 +154,7 @@ export function taskJson(t: TaskView): Record<string, unknown> {
   };
 }
 
-function fieldValue(t: TaskView, field: string): unknown {
+function fieldValue(t: TaskView, field: string, opts: TaskJsonOptions): unknown {
   switch (field) {
     case "link":
       return taskLink(t.id);
@@ -142,7 +169,7 @@ function fieldValue(t: TaskView, field: string): unknown {
     case "script":
       return t.script;
     case "dot":
-      return t.dot;
+      return dotOf(t, opts);
     case "status":
       return t.status;
     case "executing":
@@ -321,7 +348,7 @@ function parseIntParam(ctx: RequestContext, name: string, dflt: number): number 
   return Number(s);
 }
 
-function checkViewParams(ctx: RequestContext): void {
+function checkViewParams(ctx: RequestContext): TaskJsonOptions {
   const scriptFormat = ctx.query.get("script-format") ?? "";
   if (scriptFormat !== "" && scriptFormat !== "formatted" && scriptFormat !== "raw") {
     throw new HttpError(400, `invalid script-format parameter ${JSON.stringify(scriptFormat)}`);
@@ -330,6 +357,7 @@ function checkViewParams(ctx: RequestContext): void {
   if (dotView !== "" && dotView !== "attributes" && dotView !== "labels") {
     throw new HttpError(400, `invalid dot-view parameter ${JSON.stringify(dotView)}`);
   }
+  return dotView === "labels" ? { dotView: "labels" } : {};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,7 +400,7 @@ export async function serveTasks(ctx: RequestContext, tasks: TaskService): Promi
           : `task ${id} has no httpOut endpoint ${JSON.stringify(name)}`,
       );
     }
-    ctx.json(200, result, { pretty: false });
+    ctx.json(200, httpOutJson(result), { pretty: false });
     return true;
   }
 
@@ -381,8 +409,7 @@ export async function serveTasks(ctx: RequestContext, tasks: TaskService): Promi
     case "GET": {
       const view = tasks.get(id);
       if (view === undefined) throw new HttpError(404, "no task exists");
-      checkViewParams(ctx);
-      ctx.json(200, taskJson(view));
+      ctx.json(200, taskJson(view, checkViewParams(ctx)));
       return true;
     }
     case "PATCH": {
@@ -406,7 +433,7 @@ export async function serveTasks(ctx: RequestContext, tasks: TaskService): Promi
 function listTasks(ctx: RequestContext, tasks: TaskService): void {
   const requested = ctx.query.getAll("fields").filter((f) => f !== "");
   const fields = requested.length === 0 ? [...ALL_FIELDS] : [...new Set([...requested, "id", "link"])];
-  checkViewParams(ctx);
+  const opts = checkViewParams(ctx);
   const offset = parseIntParam(ctx, "offset", 0);
   const limit = parseIntParam(ctx, "limit", 100);
   const pattern = ctx.query.get("pattern") ?? "";
@@ -419,6 +446,6 @@ function listTasks(ctx: RequestContext, tasks: TaskService): void {
     }
     throw e;
   }
-  const list = views.map((t) => new Map(fields.map((f) => [f, fieldValue(t, f)])));
+  const list = views.map((t) => new Map(fields.map((f) => [f, fieldValue(t, f, opts)])));
   ctx.json(200, { tasks: list });
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../../src/core/alert-event.js";
 import { Level } from "../../../src/core/types.js";
 import { engineMetrics, type EngineMetricsDeps } from "../../../src/server/metrics.js";
-import type { TaskView } from "../../../src/server/task-service.js";
+import type { NodeStatsView, TaskView } from "../../../src/server/task-service.js";
 import type { KafkaInputStats } from "../../../src/sources/kafka-input.js";
 import { openStore, type Store } from "../../../src/store/index.js";
 import { testTaskManager } from "../../support/engine.js";
@@ -54,7 +54,29 @@ function view(id: string, nodeStats: TaskView["nodeStats"]): TaskView {
     lastEnabled: 0,
     executing: true,
     dot: "",
+    dotLabels: "",
     nodeStats,
+    throughput: 0,
+  };
+}
+
+/** A node's view with Kapacitor's figures; `sent` fills one child edge. */
+function node(
+  name: string,
+  collected: number,
+  emitted: number,
+  errors: number,
+  extra: Record<string, number> = {},
+): NodeStatsView {
+  return {
+    name,
+    collected,
+    emitted,
+    errors,
+    workingCardinality: 0,
+    avgExecTimeNs: 0,
+    extra,
+    edges: emitted > 0 ? [{ child: "next", processed: emitted }] : [],
   };
 }
 
@@ -108,11 +130,11 @@ describe("engineMetrics over a real TaskManager", () => {
         'tickd_node_collected_total{task="cpu",node="stream0"} 3',
         'tickd_node_collected_total{task="cpu",node="from1"} 3',
         'tickd_node_collected_total{task="cpu",node="alert2"} 3',
-        "# HELP tickd_node_emitted_total Messages a node passed on to its children.",
+        "# HELP tickd_node_emitted_total Messages a node passed on, summed over its child edges (0 for a leaf, as Kapacitor's emitted).",
         "# TYPE tickd_node_emitted_total counter",
         'tickd_node_emitted_total{task="cpu",node="stream0"} 3',
         'tickd_node_emitted_total{task="cpu",node="from1"} 3',
-        'tickd_node_emitted_total{task="cpu",node="alert2"} 2',
+        'tickd_node_emitted_total{task="cpu",node="alert2"} 0',
         "# HELP tickd_node_errors_total Messages a node dropped because of an error.",
         "# TYPE tickd_node_errors_total counter",
         'tickd_node_errors_total{task="cpu",node="stream0"} 0',
@@ -172,12 +194,15 @@ describe("tasks that could not start", () => {
 describe("engineMetrics rendering", () => {
   it("renders per-level alert counters when an alert node exposes them, and escapes labels", () => {
     const nodeStats = [
-      { name: "stream0", collected: 7, emitted: 7, errors: 0 },
-      { name: 'alert1"x\\y', collected: 7, emitted: 3, errors: 0 },
-      Object.assign(
-        { name: "alert2", collected: 7, emitted: 3, errors: 2 },
-        { levels: { CRITICAL: 2, OK: 1 } },
-      ),
+      node("stream0", 7, 7, 0),
+      node('alert1"x\\y', 7, 3, 0),
+      node("alert2", 7, 0, 2, {
+        alerts_triggered: 3,
+        oks_triggered: 1,
+        infos_triggered: 0,
+        warns_triggered: 0,
+        crits_triggered: 2,
+      }),
     ];
     const text = engineMetrics({ tasks: { list: () => [view("t", nodeStats)] } })();
     expect(samples(text, "tickd_task_points_received_total")).toEqual([
@@ -199,10 +224,10 @@ describe("engineMetrics rendering", () => {
 
   it("counts what a batch task's queries returned as its input", () => {
     const nodeStats = [
-      { name: "batch0", collected: 0, emitted: 0, errors: 0 },
-      { name: "query1", collected: 0, emitted: 4, errors: 0 },
-      { name: "query_flux2", collected: 0, emitted: 2, errors: 0 },
-      { name: "alert3", collected: 6, emitted: 1, errors: 0 },
+      node("batch0", 0, 0, 0),
+      node("query1", 0, 4, 0),
+      node("query_flux2", 0, 2, 0),
+      node("alert3", 6, 0, 0),
     ];
     const text = engineMetrics({ tasks: { list: () => [view("b", nodeStats)] } })();
     expect(samples(text, "tickd_task_points_received_total")).toEqual([

@@ -80,9 +80,11 @@ describe("TaskManager", () => {
     tm.write("other", "autogen", [cpu("a", 95, 2)]);
     tm.write("telegraf", "autogen", [cpu("a", 95, 3)]);
     expect(events.map((e) => `${e.state.id}:${levelName(e.state.level)}`)).toEqual(["cpu:host=a:CRITICAL"]);
+    // The alert node is a leaf: it collects on its parent edge and emits on no edge.
     expect(tm.get("cpu")!.nodeStats.find((n) => n.name === "alert2")).toMatchObject({
       collected: 1,
-      emitted: 1,
+      emitted: 0,
+      extra: { alerts_triggered: 1, crits_triggered: 1 },
     });
     tm.update("cpu", { status: "disabled" });
     tm.write("telegraf", "autogen", [cpu("b", 95, 4)]);
@@ -171,7 +173,8 @@ describe("TaskManager", () => {
     expect(renamed.executing).toBe(true);
     expect(tm.get("cpu")).toBeUndefined();
     expect(tm.list({ pattern: "cpu*" }).map((t) => t.id)).toEqual(["cpu_alert"]);
-    expect(renamed.dot).toBe("digraph cpu_alert {\nstream0 -> from1;\nfrom1 -> alert2;\n}");
+    expect(renamed.dot).toContain('digraph cpu_alert {\ngraph [throughput="0.00 points/s"];\n');
+    expect(tm.get("mem")!.dot).toBe("digraph mem {\nstream0 -> from1;\nfrom1 -> alert2;\n}");
     expect(() => tm.update("nope", { status: "enabled" })).toThrow("task does not exist, cannot update");
     tm.delete("nope");
     tm.delete("mem");

@@ -117,7 +117,7 @@ describe("tasks API", () => {
     expect(text).toContain('"value": 4611686018427387904,');
   });
 
-  it("shows node stats while the task executes", async () => {
+  it("shows Kapacitor's task and node stats while the task executes (task.go ExecutionStats)", async () => {
     const s = await start();
     s.tasks.clock += 1_500_000_000;
     await post(s, { id: "t", dbrps: [{ db: "d", rp: "r" }], script: SCRIPT, status: "enabled" });
@@ -126,17 +126,23 @@ describe("tasks API", () => {
       `    "executing": true,
     "error": "",
     "stats": {
-        "task-stats": {},
+        "task-stats": {
+            "throughput": 0
+        },
         "node-stats": {
             "from1": {
+                "avg_exec_time_ns": 1500,
                 "collected": 3,
-                "emitted": 2,
-                "errors": 1
+                "emitted": 0,
+                "errors": 1,
+                "working_cardinality": 0
             },
             "stream0": {
+                "avg_exec_time_ns": 0,
                 "collected": 3,
                 "emitted": 3,
-                "errors": 0
+                "errors": 0,
+                "working_cardinality": 0
             }
         }
     },
@@ -336,16 +342,22 @@ describe("tasks API", () => {
     expect(s.tasks.get("t")).toBeUndefined();
   });
 
-  it("serves httpOut results compactly and 404 when there are none", async () => {
+  it("serves httpOut results as models.Result (RFC3339Nano times, no empty tags) and 404 when there are none", async () => {
     const s = await start();
     await post(s, { id: "t", dbrps: [{ db: "d", rp: "r" }], script: SCRIPT });
+    s.tasks.outputs.set("t/empty", { series: null });
     s.tasks.outputs.set("t/top", {
-      series: [{ name: "cpu", columns: ["time", "v"], values: [["1970-01-01T00:00:00Z", 1n]] }],
+      series: [
+        { name: "cpu", tags: {}, columns: ["time", "v"], values: [[31536010e9, 1n]] },
+        { name: "cpu", tags: { host: "b", dc: "x" }, columns: ["time", "v"], values: [[1.5e6, 2.5]] },
+      ],
     });
+    expect(await (await fetch(`${s.url}/kapacitor/v1/tasks/t/empty`)).text()).toBe('{"series":null}');
     const res = await fetch(`${s.url}/kapacitor/v1/tasks/t/top`);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(
-      '{"series":[{"name":"cpu","columns":["time","v"],"values":[["1970-01-01T00:00:00Z",1]]}]}',
+      '{"series":[{"name":"cpu","columns":["time","v"],"values":[["1971-01-01T00:00:10Z",1]]},' +
+        '{"name":"cpu","tags":{"dc":"x","host":"b"},"columns":["time","v"],"values":[["1970-01-01T00:00:00.0015Z",2.5]]}]}',
     );
     const none = await fetch(`${s.url}/kapacitor/v1/tasks/t/other`);
     expect(none.status).toBe(404);

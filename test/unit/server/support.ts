@@ -7,6 +7,7 @@ import type { TopicApi, TopicHandlerInfo, TopicSummary } from "../../../src/aler
 import type { AlertEventState } from "../../../src/core/alert-event.js";
 import { TickdError } from "../../../src/core/errors.js";
 import { Level, type Point } from "../../../src/core/types.js";
+import type { HttpOutResult } from "../../../src/engine/nodes/http-out-node.js";
 import type { TaskInput, TaskService, TaskView } from "../../../src/server/task-service.js";
 import { createApiServer } from "../../../src/server/http/index.js";
 import type { ApiServerDeps } from "../../../src/server/http/index.js";
@@ -18,7 +19,7 @@ export const T0 = 1_732_420_800_000_000_000;
 export class MemoryTasks implements TaskService {
   readonly tasks = new Map<string, TaskView>();
   readonly writes: { db: string; rp: string; points: Point[] }[] = [];
-  readonly outputs = new Map<string, unknown>();
+  readonly outputs = new Map<string, HttpOutResult>();
   clock = T0;
   writeError: Error | undefined;
 
@@ -44,7 +45,9 @@ export class MemoryTasks implements TaskService {
       lastEnabled: enabled ? this.clock : 0,
       executing: enabled,
       dot: `digraph ${id} {\nstream0 -> from1;\n}`,
+      dotLabels: `digraph ${id} {\nstream0 -> from1;\n}`,
       nodeStats: enabled ? this.stats() : [],
+      throughput: 0,
     };
     this.tasks.set(id, view);
     return view;
@@ -52,8 +55,26 @@ export class MemoryTasks implements TaskService {
 
   private stats(): TaskView["nodeStats"] {
     return [
-      { name: "stream0", collected: 3, emitted: 3, errors: 0 },
-      { name: "from1", collected: 3, emitted: 2, errors: 1 },
+      {
+        name: "stream0",
+        collected: 3,
+        emitted: 3,
+        errors: 0,
+        workingCardinality: 0,
+        avgExecTimeNs: 0,
+        extra: {},
+        edges: [{ child: "from1", processed: 3 }],
+      },
+      {
+        name: "from1",
+        collected: 3,
+        emitted: 0,
+        errors: 1,
+        workingCardinality: 0,
+        avgExecTimeNs: 1500,
+        extra: {},
+        edges: [],
+      },
     ];
   }
 
@@ -93,7 +114,7 @@ export class MemoryTasks implements TaskService {
     return all.slice(offset, opts.limit === undefined ? undefined : offset + opts.limit);
   }
 
-  httpOut(taskId: string, name: string): unknown {
+  httpOut(taskId: string, name: string): HttpOutResult | undefined {
     return this.outputs.get(`${taskId}/${name}`);
   }
 
