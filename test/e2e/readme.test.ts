@@ -65,11 +65,10 @@ describe("README: your first alert", () => {
     });
     expect(res.status).toBe(204);
     const log = join(tickd.dir, "data", "alerts.log");
-    for (let i = 0; i < 100 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 50));
-    const line = JSON.parse(readFileSync(log, "utf8").trimEnd().split("\n").at(-1)!) as Record<
-      string,
-      unknown
-    >;
+    // The handler creates the file, then writes the line: wait for a whole line.
+    const text = (): string => (existsSync(log) ? readFileSync(log, "utf8") : "");
+    for (let i = 0; i < 200 && !text().endsWith("\n"); i++) await new Promise((r) => setTimeout(r, 50));
+    const line = JSON.parse(text().trimEnd().split("\n").at(-1)!) as Record<string, unknown>;
     expect(line).toMatchObject({
       id: "cpu:web1",
       message: "cpu:web1 is CRITICAL: idle 4.0%",
