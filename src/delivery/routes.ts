@@ -57,6 +57,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export function deliveryView(r: DeliveryRecord): DeliveryView {
   return {
     id: r.id,
+    event_id: r.eventId,
     handler: r.handler,
     topic: r.topic,
     alert_id: r.alertId,

@@ -18,6 +18,8 @@
  * a handler's notifications in order; with more, the notifications of one alert id still go
  * out one after another in journal order (the next enters the lane when the previous one is
  * done), so a recovery never overtakes its CRITICAL while other alerts use the free slots.
+ * Every request carries `X-Tickd-Event-Id`, the row's event id: added to the record's headers
+ * once when it is scheduled, so retries reuse the same object and a replay sends the same id.
  * The `[delivery]`/`[webhook]` settings are one replaceable value: reconfigure() (the SIGHUP
  * seam) swaps them, each notification reading them at its next step.
  * Service states: new → running → stopped. `start()` replays every pending row; `stop()`
@@ -49,6 +51,7 @@ import { createTransport, type Transport } from "./transport.js";
 import {
   DeliveryCodes,
   ACCEPTED_STATUS,
+  EVENT_ID_HEADER,
   type DeliveryDeps,
   type DeliveryService,
   type DeliverySettings,
@@ -330,6 +333,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   };
 
   const schedule = (rec: DeliveryRecord): void => {
+    rec.headers = withEventId(rec.headers, rec.eventId);
     const lane = laneFor(rec);
     const id = rec.alertId;
     if (cfg.concurrency === 1 || id === "") {
@@ -592,6 +596,22 @@ function notFound(id: number): TickdError {
 function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s !== "") out = out.split(s).join("<redacted>");
+  return out;
+}
+
+const EVENT_ID_LOWER = EVENT_ID_HEADER.toLowerCase();
+
+/**
+ * The request's headers plus {@link EVENT_ID_HEADER} (a copy: the handler's object and the
+ * journaled JSON stay as they were). A handler's own header of that name, in any case, is
+ * replaced: the id is the journal's.
+ */
+function withEventId(headers: Record<string, string>, eventId: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(headers)) {
+    if (k.length !== EVENT_ID_LOWER.length || k.toLowerCase() !== EVENT_ID_LOWER) out[k] = headers[k]!;
+  }
+  out[EVENT_ID_HEADER] = eventId;
   return out;
 }
 

@@ -24,6 +24,12 @@ export const DeliveryCodes = {
   CONFLICT: "E_DELIVERY_CONFLICT",
 } as const;
 
+/**
+ * Header every journaled request carries: the notification's event id (its journal row's
+ * `event_id`), the same on every retry and replay, so receivers can drop repeats (DESIGN §8).
+ */
+export const EVENT_ID_HEADER = "X-Tickd-Event-Id";
+
 /** Status the journaling sender resolves with: the notification is accepted, not yet delivered. */
 export const ACCEPTED_STATUS = 202;
 
@@ -92,6 +98,8 @@ export interface DeliveryDeps {
 /** One row of `GET /tickd/v1/deliveries`. */
 export interface DeliveryView {
   id: number;
+  /** The `X-Tickd-Event-Id` its requests carry. */
+  event_id: string;
   handler: string;
   topic: string;
   alert_id: string;

@@ -122,7 +122,10 @@ export interface TlsOptions {
 export interface HttpRequest {
   method: string;
   url: string;
-  /** Exactly the headers to send; the sender adds none of its own content type. */
+  /**
+   * Exactly the headers to send; the sender adds none of its own content type. The journaled
+   * sender (src/delivery) adds only `X-Tickd-Event-Id`, the notification's stable id.
+   */
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;

@@ -6,7 +6,13 @@
  * `delivered` and `failed` rows are kept for the deliveries API until pruned (oldest first).
  * Times are Unix ms. The request (headers included, which may carry credentials) is stored as
  * sent so a replay needs nothing but this row; the API shows only `url_redacted`.
+ *
+ * `event_id` names the notification for receivers (the delivery layer sends it as
+ * `X-Tickd-Event-Id`): a random UUID chosen at insert and stored with the row, so it is the
+ * same on every retry and after a restart, and unique across databases — a cluster dispatcher
+ * that journals a notification produced elsewhere passes the producer's id in instead.
  */
+import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 
 export type DeliveryStatus = "queued" | "retrying" | "delivered" | "failed";
@@ -28,10 +34,13 @@ export interface NewDelivery {
   timeoutMs: number;
   /** The handler's TLS options (JSON-able); absent = the `[webhook]` defaults. */
   tls?: { verificationMode?: "full" | "certificate" | "none"; caFile?: string };
+  /** The notification's event id when it already has one; absent = a new random UUID. */
+  eventId?: string;
 }
 
 export interface DeliveryRecord extends NewDelivery {
   id: number;
+  eventId: string;
   status: DeliveryStatus;
   attempts: number;
   lastError: string;
@@ -83,6 +92,7 @@ interface Row {
   updated_ms: number;
   tls: string;
   requeued_ms: number;
+  event_id: string;
 }
 
 function fromRow(r: Row): DeliveryRecord {
@@ -103,6 +113,7 @@ function fromRow(r: Row): DeliveryRecord {
   return {
     ...(tls !== undefined ? { tls } : {}),
     id: r.id,
+    eventId: r.event_id,
     handler: r.handler,
     topic: r.topic,
     alertId: r.alert_id,
@@ -135,9 +146,9 @@ export class DeliveryJournalRepository {
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
       `INSERT INTO deliveries (handler, topic, alert_id, kind, method, url, url_redacted, headers, body,
-         timeout_ms, tls, status, attempts, created_ms, updated_ms)
+         timeout_ms, tls, event_id, status, attempts, created_ms, updated_ms)
        VALUES (@handler, @topic, @alertId, @kind, @method, @url, @urlRedacted, @headers, @body,
-         @timeoutMs, @tls, 'queued', 0, @now, @now)`,
+         @timeoutMs, @tls, @eventId, 'queued', 0, @now, @now)`,
     );
     this.updateStmt = db.prepare(
       `UPDATE deliveries SET status = @status, attempts = @attempts, last_error = @lastError,
@@ -161,8 +172,10 @@ export class DeliveryJournalRepository {
   /** Journals a request as `queued`; returns its record. */
   insert(d: NewDelivery, nowMs: number): DeliveryRecord {
     const { tls, ...rest } = d;
+    const eventId = d.eventId ?? randomUUID();
     const info = this.insertStmt.run({
       ...rest,
+      eventId,
       headers: JSON.stringify(d.headers),
       tls: tls !== undefined ? JSON.stringify(tls) : "",
       now: nowMs,
@@ -170,6 +183,7 @@ export class DeliveryJournalRepository {
     return {
       ...d,
       id: Number(info.lastInsertRowid),
+      eventId,
       status: "queued",
       attempts: 0,
       lastError: "",

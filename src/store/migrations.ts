@@ -10,6 +10,7 @@
  *
  * Never edit a released migration; append a new one.
  */
+import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { TickdError } from "../core/errors.js";
 import { StoreErrorCodes } from "./errors.js";
@@ -96,6 +97,13 @@ export const MIGRATIONS: readonly Migration[] = [
       upgradeDeliveryTables(db);
     },
   },
+  {
+    version: 4,
+    name: "delivery journal: event id per notification",
+    up(db) {
+      addDeliveryEventIds(db);
+    },
+  },
 ];
 
 /**
@@ -141,10 +149,23 @@ export function upgradeDeliveryTables(db: Database.Database): void {
   `);
 }
 
+/**
+ * Version 4 of the journal: `event_id`, the notification's `X-Tickd-Event-Id` (a random UUID
+ * chosen when the row is inserted, so every retry and every replay after a restart sends the
+ * same one). Rows journaled by an older tickd get theirs here, before they are replayed.
+ */
+export function addDeliveryEventIds(db: Database.Database): void {
+  db.exec("ALTER TABLE deliveries ADD COLUMN event_id TEXT NOT NULL DEFAULT ''");
+  const ids = db.prepare("SELECT id FROM deliveries WHERE event_id = ''").pluck().all() as number[];
+  const set = db.prepare("UPDATE deliveries SET event_id = ? WHERE id = ?");
+  for (const id of ids) set.run(randomUUID(), id);
+}
+
 /** The journal table at the newest version (the in-memory journal of `[delivery] journal = false`). */
 export function createDeliveryJournalTables(db: Database.Database): void {
   createDeliveryTables(db);
   upgradeDeliveryTables(db);
+  addDeliveryEventIds(db);
 }
 
 /** The version this build writes. */

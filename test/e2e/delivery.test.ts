@@ -1,6 +1,7 @@
 /**
  * Delivery guarantees through the real daemon (DESIGN §8): retries after 503s, the journal
- * surviving kill -9, the deliveries API and /metrics.
+ * surviving kill -9, the deliveries API and /metrics, and the `X-Tickd-Event-Id` every attempt
+ * of one notification carries (the same across retries and a kill -9).
  */
 import { describe, expect, it } from "vitest";
 import { type TickdProcess, cpuScript, useDaemons } from "../support/daemon.js";
@@ -23,6 +24,7 @@ function write(t: TickdProcess, body: string): Promise<Response> {
 }
 
 interface Delivery {
+  event_id: string;
   alert_id: string;
   status: string;
   attempts: number;
@@ -48,6 +50,9 @@ describe("delivery guarantees in the daemon", () => {
     expect(hook.requests).toHaveLength(4);
     const [d] = await deliveries(t);
     expect(d).toMatchObject({ alert_id: "cpu/a", status: "delivered", attempts: 4 });
+    // Every attempt carried the notification's id, the one the API shows.
+    expect(d!.event_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(reqs.map((r) => r.headers["x-tickd-event-id"])).toEqual(Array(4).fill(d!.event_id));
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toMatch(/tickd_deliveries_total\{[^}]*outcome="delivered"\} 1/);
   });
@@ -71,6 +76,13 @@ describe("delivery guarantees in the daemon", () => {
     await hook.waitFor(before + 1, 10_000);
     await new Promise((r) => setTimeout(r, 200));
     const rows = await deliveries(second);
-    expect(rows.find((d) => d.alert_id === "cpu/b")).toMatchObject({ status: "delivered" });
+    const row = rows.find((d) => d.alert_id === "cpu/b");
+    expect(row).toMatchObject({ status: "delivered" });
+    // The replay after the kill sent the id the attempts before it carried.
+    expect(row!.event_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(hook.requests.map((r) => r.headers["x-tickd-event-id"]))).toEqual(
+      new Set([row!.event_id]),
+    );
+    expect(hook.requests.length).toBeGreaterThan(before);
   });
 });

@@ -2,6 +2,8 @@
  * The claim is about the process: 1,000 journaled notifications survive a SIGKILL of the
  * process sending them, and a new process over the same SQLite file delivers every one
  * (at-least-once: a request in flight at the kill may arrive twice; duplicates are counted).
+ * Every request carries its notification's `X-Tickd-Event-Id`, the same before and after the
+ * kill, so a receiver can drop the repeats.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -121,8 +123,59 @@ describe("delivery survives kill -9", () => {
     // the last event-loop turn (outcomes are written once per turn) can repeat.
     expect(duplicates).toBeLessThanOrEqual(32);
     expect(summary.replayed).toBe(N - beforeKill + duplicates);
+    // One event id per notification, whichever process sent it and however often.
+    const eventIds = new Map<string, Set<unknown>>();
+    for (const [i, r] of rx.requests.entries()) {
+      const seen = eventIds.get(ids[i]!) ?? new Set();
+      seen.add(r.headers["x-tickd-event-id"]);
+      eventIds.set(ids[i]!, seen);
+    }
+    expect([...eventIds.values()].filter((s) => s.size !== 1)).toEqual([]);
+    const distinct = new Set([...eventIds.values()].map((s) => [...s][0]));
+    expect(distinct.size).toBe(N);
+    expect(distinct.has(undefined)).toBe(false);
     console.log(
       `kill -9 after ${beforeKill} received; replayed ${summary.replayed}; ${unique.size}/${N} delivered; ${duplicates} duplicates`,
     );
+  }, 60_000);
+
+  it("a notification sent before a kill -9 is re-sent after it with the same X-Tickd-Event-Id", async () => {
+    // Down until the kill: every notification is attempted (and journaled as retrying) first.
+    const rx = await fx.receiver({ fallback: { status: 503 } });
+    const path = join(fx.dir(), "tickd.db");
+    const env = { ...process.env, STORE_PATH: path, RX_URL: rx.url };
+    const alerts = ["a", "b", "c", "d"];
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        script(`
+          svc.start();
+          for (const a of ${JSON.stringify(alerts)}) {
+            await svc.sender.send({ method: "POST", url: url + "/hook", headers: {}, body: a, timeoutMs: 5000,
+              delivery: { handler: "h", topic: "cpu", alertId: a, kind: "post" } });
+          }
+          setInterval(() => {}, 1000);
+        `),
+      ],
+      { env, stdio: ["ignore", "ignore", "inherit"] },
+    );
+    const exited = new Promise((r) => child.on("exit", r));
+    const tried = (): Set<string> => new Set(rx.requests.map((r) => r.body));
+    while (tried().size < alerts.length) await rx.waitFor(rx.requests.length + 1, 20_000);
+    child.kill("SIGKILL");
+    await exited;
+    const before = new Map(rx.requests.map((r) => [r.body, r.headers["x-tickd-event-id"]]));
+    const killedAt = rx.requests.length;
+
+    rx.setFallback({ status: 200 });
+    const second = await run(script("svc.start(); await svc.idle(); await svc.stop(); store.close();"), env);
+    expect(second.stderr).toBe("");
+    const after = rx.requests.slice(killedAt);
+    expect(after.map((r) => r.body).sort()).toEqual(alerts);
+    for (const r of after) expect(r.headers["x-tickd-event-id"]).toBe(before.get(r.body));
+    expect(new Set(before.values()).size).toBe(alerts.length);
+    expect([...before.values()]).not.toContain(undefined);
   }, 60_000);
 });

@@ -73,8 +73,10 @@ describe("GET /tickd/v1/deliveries", () => {
       next_retry: null,
     });
     expect(String(down.last_error)).toMatch(/^E_HANDLER_SEND/);
+    expect(down.event_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(Object.keys(down)).toEqual([
       "id",
+      "event_id",
       "handler",
       "topic",
       "alert_id",
