@@ -504,7 +504,19 @@ const nodeList: NodeSpec[] = [
     "chain",
     "any",
     "same",
-    [prop("groupBy", "byMeasurement", NONE, "also group by measurement name")],
+    [
+      prop("groupBy", "byMeasurement", NONE, "also group by measurement name"),
+      // Kapacitor appends each call's tags (pipeline.GroupByNode.Exclude).
+      prop(
+        "groupBy",
+        "exclude",
+        sig([], p("tag", "string"), 1),
+        "leave these tags out of the group (with *)",
+        {
+          repeat: "many",
+        },
+      ),
+    ],
   ),
   node("window", "window", "collect points into time or count windows", NONE, "chain", "stream", "batch", [
     prop("window", "period", sig([p("period", "duration")]), "length of each window"),

@@ -297,6 +297,15 @@ stream |from() |window().period(period) |mean('v') |alert().warn(lambda: "mean" 
     ]);
   });
 
+  it("accepts groupBy().exclude() with tags, accumulating calls, and places its argument errors", () => {
+    const g = graphOf("stream |from() |groupBy(*).exclude('a').exclude('b', 'c')\n");
+    expect(allProperties(byName(g, "groupby2"), "exclude").map((p) => p.args.length)).toEqual([1, 2]);
+    const at = (text: string) =>
+      checkScript(text, "t.tick").diagnostics.map((d) => [d.code, d.line, d.column]);
+    expect(at("stream |from() |groupBy(*).exclude()\n")).toEqual([["E_TICK_ARG_COUNT", 1, 28]]);
+    expect(at("stream |from() |groupBy(*).exclude(1)\n")).toEqual([["E_TICK_ARG_TYPE", 1, 36]]);
+  });
+
   it("reports UDFs, unknown nodes and unsupported handlers without cascading", () => {
     const r = checkScript("stream |from() |alert().slack().channel('#x').crit(lambda: TRUE)\n", "t.tick");
     expect(r.diagnostics.map((d) => d.message)).toEqual([
