@@ -22,7 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
-    "batch query queryFlux influxDBOut"
+    "batch query queryFlux influxDBOut barrier"
   ).split(" "),
 );
 
@@ -602,6 +602,25 @@ const nodeList: NodeSpec[] = [
     prop("delete", "field", sig([p("name", "string")]), "field to remove", { repeat: "many" }),
     prop("delete", "tag", sig([p("name", "string")]), "tag to remove", { repeat: "many" }),
   ]),
+  node(
+    "barrier",
+    "barrier",
+    "close a quiet group's windows (idle) or every period",
+    NONE,
+    "chain",
+    "any",
+    "same",
+    [
+      prop(
+        "barrier",
+        "idle",
+        sig([p("idle", "duration")]),
+        "emit a barrier when the group has had no data for this long",
+      ),
+      prop("barrier", "period", sig([p("period", "duration")]), "emit a barrier for the group every period"),
+      prop("barrier", "delete", sig([p("delete", "bool")]), "forget the group after each barrier"),
+    ],
+  ),
   node("shift", "shift", "shift point times", sig([p("shift", "duration")]), "chain", "any", "same", []),
   node(
     "sample",
@@ -769,7 +788,6 @@ export function propertyNames(kind: string, handlerKind?: string): string[] {
 
 /** Kapacitor nodes tickd does not offer (reported as unsupported rather than unknown). */
 export const KAPACITOR_ONLY_NODES: readonly string[] = [
-  "barrier",
   "combine",
   "ec2Autoscale",
   "flatten",
