@@ -37,6 +37,7 @@ import { UnionNode } from "./nodes/union-node.js";
 import { QueryFluxNode, QueryNode } from "./nodes/query-node.js";
 import { InfluxDBOutNode } from "./nodes/influxdb-out-node.js";
 import { BarrierNode } from "./nodes/barrier-node.js";
+import { FlattenNode } from "./nodes/flatten-node.js";
 
 type NodeFactory = new (n: TaskNode, ctx: TaskContext) => RuntimeNode;
 
@@ -60,6 +61,7 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
   delete: DeleteNode,
   log: LogNode,
   barrier: BarrierNode,
+  flatten: FlattenNode,
   alert: AlertNode,
   stateDuration: StateDurationNode,
   stateCount: StateCountNode,

@@ -22,7 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
-    "batch query queryFlux influxDBOut barrier"
+    "batch query queryFlux influxDBOut barrier flatten"
   ).split(" "),
 );
 
@@ -621,6 +621,31 @@ const nodeList: NodeSpec[] = [
       prop("barrier", "delete", sig([p("delete", "bool")]), "forget the group after each barrier"),
     ],
   ),
+  node(
+    "flatten",
+    "flatten",
+    "merge a group's points of the same time into one, fields named by tags",
+    NONE,
+    "chain",
+    "any",
+    "same",
+    [
+      prop("flatten", "on", sig([], p("tag", "string"), 1), "tags whose values prefix the field names"),
+      prop(
+        "flatten",
+        "delimiter",
+        sig([p("delimiter", "string")]),
+        "between the parts of a field name (default .)",
+      ),
+      prop("flatten", "tolerance", sig([p("tolerance", "duration")]), "round times to this before matching"),
+      prop(
+        "flatten",
+        "dropOriginalFieldName",
+        sig([opt("drop", "bool")]),
+        "leave the field name out of the new names",
+      ),
+    ],
+  ),
   node("shift", "shift", "shift point times", sig([p("shift", "duration")]), "chain", "any", "same", []),
   node(
     "sample",
@@ -790,7 +815,6 @@ export function propertyNames(kind: string, handlerKind?: string): string[] {
 export const KAPACITOR_ONLY_NODES: readonly string[] = [
   "combine",
   "ec2Autoscale",
-  "flatten",
   "holtWinters",
   "holtWintersWithFit",
   "httpPost",

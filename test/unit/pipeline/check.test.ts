@@ -325,6 +325,14 @@ stream |from() |window().period(period) |mean('v') |alert().warn(lambda: "mean" 
     ]);
   });
 
+  it("accepts |flatten() with Kapacitor's properties and places its argument errors", () => {
+    graphOf("stream |from() |flatten().on('a', 'b').delimiter('_').tolerance(1s).dropOriginalFieldName()\n");
+    const at = (text: string) =>
+      checkScript(text, "t.tick").diagnostics.map((d) => [d.code, d.line, d.column]);
+    expect(at("stream |from() |flatten().on()\n")).toEqual([["E_TICK_ARG_COUNT", 1, 27]]);
+    expect(at("stream |from() |flatten().on('a').tolerance('x')\n")).toEqual([["E_TICK_ARG_TYPE", 1, 45]]);
+  });
+
   it("reports UDFs, unknown nodes and unsupported handlers without cascading", () => {
     const r = checkScript("stream |from() |alert().slack().channel('#x').crit(lambda: TRUE)\n", "t.tick");
     expect(r.diagnostics.map((d) => d.message)).toEqual([
