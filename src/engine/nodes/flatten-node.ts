@@ -8,8 +8,9 @@
  * - Times are rounded to the nearest multiple of the tolerance (halfway up, as Go's Round).
  * - Stream: a group's points are buffered while their rounded time is the same; the merged
  *   point (the group's tags only) goes out when a point with another time arrives.
- * - Batch: a group's batch is held until the group's next batch with another rounded time;
- *   then each rounded time of the held batch becomes one point of the emitted batch.
+ * - Batch: each batch on its own — every run of points with one rounded time becomes one point
+ *   (the group's tags), and the last run goes out at the end of the batch.
+ * - Nothing goes out for a run whose points all lacked an `on` tag (no fields).
  * - A point without one of the `on` tags is left out, counted as an error and logged.
  */
 import type { Fields, Point } from "../../core/types.js";
@@ -27,19 +28,12 @@ interface StreamBuffer {
   points: Point[];
 }
 
-interface BatchBuffer {
-  time: number;
-  head: BatchMsg;
-  points: Point[];
-}
-
 export class FlattenNode extends RuntimeNode {
   private readonly on: string[];
   private readonly delimiter: string;
   private readonly tolerance: number;
   private readonly dropName: boolean;
   private readonly streams = new Map<string, StreamBuffer>();
-  private readonly batches = new Map<string, BatchBuffer>();
 
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
@@ -53,7 +47,7 @@ export class FlattenNode extends RuntimeNode {
   }
 
   override cardinality(): number {
-    return this.streams.size + this.batches.size;
+    return this.streams.size;
   }
 
   override point(m: PointMsg): void {
@@ -69,75 +63,70 @@ export class FlattenNode extends RuntimeNode {
       return;
     }
     const h = buf.head;
-    const out: PointMsg = {
+    const fields = this.flatten(buf.points);
+    const time = buf.time;
+    buf.time = t;
+    buf.points = [p];
+    if (fields === undefined) return;
+    this.emitPoint({
       name: h.name,
       db: h.db,
       rp: h.rp,
       tags: groupTags(h.tags, h.dims),
-      fields: this.flatten(buf.points),
-      time: buf.time,
+      fields,
+      time,
       group: h.group,
       dims: h.dims,
-    };
-    buf.time = t;
-    buf.points = [p];
-    this.emitPoint(out);
+    });
   }
 
   override batch(m: BatchMsg): void {
-    const t = this.round(m.time);
-    let buf = this.batches.get(m.group);
-    if (buf === undefined) {
-      buf = { time: t, head: m, points: [] };
-      this.batches.set(m.group, buf);
-    } else if (t !== buf.time) {
-      const held = buf.points;
-      const byTime = new Map<number, Point[]>();
-      for (const p of held) {
-        const list = byTime.get(p.time);
-        if (list === undefined) byTime.set(p.time, [p]);
-        else list.push(p);
+    const points: Point[] = [];
+    let run: Point[] = [];
+    let runTime = 0;
+    const flush = (): void => {
+      const fields = this.flatten(run);
+      if (fields !== undefined) points.push({ name: m.name, tags: m.tags, fields, time: runTime });
+    };
+    for (const p of m.points) {
+      const t = this.round(p.time);
+      if (run.length > 0 && t !== runTime) {
+        flush();
+        run = [];
       }
-      const h = buf.head;
-      const points: Point[] = [...byTime.keys()]
-        .sort((x, y) => x - y)
-        .map((time) => ({ name: h.name, tags: h.tags, fields: this.flatten(byTime.get(time)!), time }));
-      const out: BatchMsg = {
-        name: h.name,
-        time: buf.time,
-        tags: h.tags,
-        group: h.group,
-        dims: m.dims,
-        points,
-      };
-      buf.time = t;
-      buf.points = [];
-      this.emitBatch(out);
+      runTime = t;
+      run.push(p);
     }
-    for (const p of m.points) buf.points.push({ ...p, time: this.round(p.time) });
+    if (run.length > 0) flush();
+    this.emitBatch({ ...m, points });
   }
 
-  /** The merged fields: later points overwrite a name an earlier one set. */
-  private flatten(points: readonly Point[]): Fields {
+  /**
+   * The merged fields (later points overwrite a name an earlier one set): the `on` tag values
+   * joined by the delimiter, then the delimiter and the field name unless dropped or no prefix.
+   * Undefined when no field came out.
+   */
+  private flatten(points: readonly Point[]): Fields | undefined {
     const fields: Fields = {};
+    let any = false;
     next: for (const p of points) {
       let prefix = "";
-      for (const tag of this.on) {
+      for (let i = 0; i < this.on.length; i++) {
+        const tag = this.on[i]!;
         const v = p.tags[tag];
         if (v === undefined) {
           this.error(new Error(`point missing tag "${tag}" for flatten operation`));
           continue next;
         }
-        prefix += v + this.delimiter;
+        prefix += i > 0 ? this.delimiter + v : v;
       }
-      if (this.dropName) {
-        const name = prefix.slice(0, prefix.length - this.delimiter.length);
-        for (const k in p.fields) fields[name] = p.fields[k]!;
-      } else {
-        for (const k in p.fields) fields[prefix + k] = p.fields[k]!;
+      for (const k in p.fields) {
+        const name = this.dropName ? prefix : prefix.length > 0 ? prefix + this.delimiter + k : k;
+        fields[name] = p.fields[k]!;
+        any = true;
       }
     }
-    return fields;
+    return any ? fields : undefined;
   }
 
   /** Go's time.Round: the nearest multiple of the tolerance, halfway up; 0 leaves t as is. */

@@ -51,25 +51,33 @@ describe("flatten", () => {
     expect(r.logs.some((l) => l.level === "error" && l.msg.includes('missing tag "port"'))).toBe(true);
   });
 
-  it("flattens windowed batches per rounded point time, emitting a group's batch on its next one", () => {
+  it("flattens each batch on its own, one point per run of a rounded time, with the group tags", () => {
     const r = run(
-      `stream|from().measurement('m')|window().period(2s).every(2s)|flatten().on('port')${alertAll}`,
+      `stream|from().measurement('m').groupBy('dc')|window().period(2s).every(2s)|flatten().on('port')${alertAll}`,
     );
     const points: [string, number][] = [
       ["80", 0],
       ["443", 0],
       ["80", 1],
       ["80", 2],
-      ["80", 4],
     ];
-    for (const [port, t] of points) r.write("m", { port }, { v: t }, t);
-    // Windows end at 2 and 4; the one ending at 2 goes out when the one ending at 4 arrives.
+    for (const [port, t] of points) r.write("m", { dc: "eu", port }, { v: t }, t);
+    // The window ending at 2 closes on the 2s point; its flattened batch goes out at once.
     expect(r.events).toHaveLength(1);
     const s = r.events[0]!.data.series[0]!;
+    expect(s.tags).toEqual({ dc: "eu" });
     expect(s.columns).toEqual(["time", "443.v", "80.v"]);
     expect(s.values).toEqual([
       [0, 0, 0],
       [1 * S, null, 1],
     ]);
+  });
+
+  it("emits nothing for a time whose points all lack the on tag", () => {
+    const r = run(`stream|from().measurement('m')|flatten().on('port')${alertAll}`);
+    r.write("m", {}, { v: 1 }, 1);
+    r.write("m", { port: "80" }, { v: 2 }, 2);
+    r.write("m", { port: "80" }, { v: 3 }, 3);
+    expect(r.events.map((e) => [e.state.time / S, e.data.fields])).toEqual([[2, { "80.v": 2 }]]);
   });
 });
