@@ -35,6 +35,12 @@ export class FlattenNode extends RuntimeNode {
   private readonly dropName: boolean;
   private readonly streams = new Map<string, StreamBuffer>();
 
+  /** `|barrier().delete(TRUE)`: the group starts afresh (Kapacitor's grouped consumer drops it). */
+  override deleteGroup(group: string): void {
+    this.streams.delete(group);
+    super.deleteGroup(group);
+  }
+
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
     this.on = flatStrings(lastProperty(n, "on")?.args ?? []);

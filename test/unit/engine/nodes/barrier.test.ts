@@ -85,6 +85,24 @@ describe("barrier", () => {
     expect(r.node("alert5").cardinality()).toBe(1); // b's alert state went with its delete
   });
 
+  it(".delete(TRUE) also restarts per-group state of the nodes after it (stateCount)", () => {
+    const script = (del: string): string =>
+      `stream|from().measurement('m').groupBy('host')|barrier().idle(5s)${del}|stateCount(lambda: "v" > 0)|alert().crit(lambda: TRUE).id('{{ index .Tags "host" }}')`;
+    const counts = (del: string): unknown[] => {
+      const r = run(script(del));
+      for (const [h, t] of [
+        ["a", 0],
+        ["a", 1],
+        ["b", 10],
+        ["a", 11],
+      ] as const)
+        r.write("m", { host: h }, { v: 1 }, t);
+      return r.events.filter((e) => e.state.id === "a").map((e) => e.data.fields.state_count);
+    };
+    expect(counts(".delete(TRUE)")).toEqual([1n, 2n, 1n]);
+    expect(counts("")).toEqual([1n, 2n, 3n]);
+  });
+
   it("without .delete keeps the groups", () => {
     const r = run(windowed(".idle(5s)"));
     r.write("m", { host: "a" }, { v: 1 }, 0);
