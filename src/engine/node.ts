@@ -103,6 +103,20 @@ export abstract class RuntimeNode {
     for (const c of this.children) c.barrier(now);
   }
 
+  /**
+   * Kapacitor's BarrierMessage for one group (from `|barrier()`): data time `t` has been
+   * reached in `group`, so nodes holding the group's data close what ends by then (windows).
+   * Default: pass it on. Not counted as collected/emitted (Kapacitor counts points and batches).
+   */
+  groupBarrier(group: string, t: number): void {
+    for (const c of this.children) c.groupBarrier(group, t);
+  }
+
+  /** Kapacitor's DeleteGroupMessage (`|barrier().delete(TRUE)`): forget the group. Default: pass it on. */
+  deleteGroup(group: string): void {
+    for (const c of this.children) c.deleteGroup(group);
+  }
+
   protected emitPoint(m: PointMsg): void {
     this.stats.emitted++;
     if (sampling) {

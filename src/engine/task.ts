@@ -36,6 +36,8 @@ import { StatsNode } from "./nodes/stats-node.js";
 import { UnionNode } from "./nodes/union-node.js";
 import { QueryFluxNode, QueryNode } from "./nodes/query-node.js";
 import { InfluxDBOutNode } from "./nodes/influxdb-out-node.js";
+import { BarrierNode } from "./nodes/barrier-node.js";
+import { FlattenNode } from "./nodes/flatten-node.js";
 
 type NodeFactory = new (n: TaskNode, ctx: TaskContext) => RuntimeNode;
 
@@ -58,6 +60,8 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
   default: DefaultNode,
   delete: DeleteNode,
   log: LogNode,
+  barrier: BarrierNode,
+  flatten: FlattenNode,
   alert: AlertNode,
   stateDuration: StateDurationNode,
   stateCount: StateCountNode,

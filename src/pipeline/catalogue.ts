@@ -22,7 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
-    "batch query queryFlux influxDBOut"
+    "batch query queryFlux influxDBOut barrier flatten"
   ).split(" "),
 );
 
@@ -504,7 +504,19 @@ const nodeList: NodeSpec[] = [
     "chain",
     "any",
     "same",
-    [prop("groupBy", "byMeasurement", NONE, "also group by measurement name")],
+    [
+      prop("groupBy", "byMeasurement", NONE, "also group by measurement name"),
+      // Kapacitor appends each call's tags (pipeline.GroupByNode.Exclude).
+      prop(
+        "groupBy",
+        "exclude",
+        sig([], p("tag", "string"), 1),
+        "leave these tags out of the group (with *)",
+        {
+          repeat: "many",
+        },
+      ),
+    ],
   ),
   node("window", "window", "collect points into time or count windows", NONE, "chain", "stream", "batch", [
     prop("window", "period", sig([p("period", "duration")]), "length of each window"),
@@ -590,6 +602,50 @@ const nodeList: NodeSpec[] = [
     prop("delete", "field", sig([p("name", "string")]), "field to remove", { repeat: "many" }),
     prop("delete", "tag", sig([p("name", "string")]), "tag to remove", { repeat: "many" }),
   ]),
+  node(
+    "barrier",
+    "barrier",
+    "close a quiet group's windows (idle) or every period",
+    NONE,
+    "chain",
+    "any",
+    "same",
+    [
+      prop(
+        "barrier",
+        "idle",
+        sig([p("idle", "duration")]),
+        "emit a barrier when the group has had no data for this long",
+      ),
+      prop("barrier", "period", sig([p("period", "duration")]), "emit a barrier for the group every period"),
+      prop("barrier", "delete", sig([p("delete", "bool")]), "forget the group after each barrier"),
+    ],
+  ),
+  node(
+    "flatten",
+    "flatten",
+    "merge a group's points of the same time into one, fields named by tags",
+    NONE,
+    "chain",
+    "any",
+    "same",
+    [
+      prop("flatten", "on", sig([], p("tag", "string"), 1), "tags whose values prefix the field names"),
+      prop(
+        "flatten",
+        "delimiter",
+        sig([p("delimiter", "string")]),
+        "between the parts of a field name (default .)",
+      ),
+      prop("flatten", "tolerance", sig([p("tolerance", "duration")]), "round times to this before matching"),
+      prop(
+        "flatten",
+        "dropOriginalFieldName",
+        sig([opt("drop", "bool")]),
+        "leave the field name out of the new names",
+      ),
+    ],
+  ),
   node("shift", "shift", "shift point times", sig([p("shift", "duration")]), "chain", "any", "same", []),
   node(
     "sample",
@@ -757,10 +813,8 @@ export function propertyNames(kind: string, handlerKind?: string): string[] {
 
 /** Kapacitor nodes tickd does not offer (reported as unsupported rather than unknown). */
 export const KAPACITOR_ONLY_NODES: readonly string[] = [
-  "barrier",
   "combine",
   "ec2Autoscale",
-  "flatten",
   "holtWinters",
   "holtWintersWithFit",
   "httpPost",

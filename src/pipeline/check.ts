@@ -1152,6 +1152,24 @@ class Checker {
           n.span,
         );
       }
+    } else if (n.kind === "barrier") {
+      // pipeline/barrier.go validate(): exactly one of idle and period, greater than zero.
+      const last = (name: string) => n.properties.filter((p) => p.name === name).at(-1);
+      const idle = last("idle");
+      const period = last("period");
+      if (idle !== undefined && period !== undefined) {
+        this.error(CheckCodes.INVALID, "a barrier takes .idle() or .period(), not both", period.nameSpan);
+      } else if (idle === undefined && period === undefined) {
+        this.error(CheckCodes.INVALID, `${n.name} needs .idle(d) or .period(d)`, n.span, {
+          hint: "add .idle(10s) to close a group's windows after 10s without data",
+        });
+      }
+      for (const s of [idle, period]) {
+        const a = s?.args[0];
+        if (a?.type === "duration" && a.ns <= 0) {
+          this.error(CheckCodes.INVALID, `\`.${s!.name}()\` must be greater than zero`, a.span);
+        }
+      }
     } else if (n.kind === "alert") {
       for (const h of n.handlers) {
         if (h.kind === "post" && h.args.length === 0 && !h.properties.some((p) => p.name === "endpoint")) {

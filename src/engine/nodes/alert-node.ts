@@ -192,6 +192,24 @@ export class AlertNode extends RuntimeNode {
     return n;
   }
 
+  /**
+   * `|barrier().delete(TRUE)`: Kapacitor's grouped consumer drops the group's alert state; when
+   * the group comes back, NewGroup seeds it from its topics' state for the ID again.
+   */
+  override deleteGroup(group: string): void {
+    const st = this.groups.get(group);
+    if (st !== undefined) {
+      for (const inh of (st.inhibitors ?? []) as Inhibitor[]) this.ctx.inhibitors.remove(inh);
+      this.groups.delete(group);
+      try {
+        this.ctx.alertStates?.remove(this.name, group);
+      } catch (e) {
+        this.error(e);
+      }
+    }
+    super.deleteGroup(group);
+  }
+
   override cardinality(): number {
     return this.groups.size;
   }

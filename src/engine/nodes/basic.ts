@@ -24,16 +24,25 @@ export class RootNode extends RuntimeNode {
 /** How a node regroups points: fixed tag names, or every tag of each point (`*`). */
 class Grouping {
   private readonly fixed: Dimensions;
+  private readonly excluded: ReadonlySet<string> | undefined;
   constructor(
     private readonly star: boolean,
     tagNames: readonly string[],
     private readonly byName: boolean,
+    /** `|groupBy().exclude(…)`: tags left out of the group, named or found by `*`. */
+    excluded: readonly string[] = [],
   ) {
-    this.fixed = { byName, tagNames: [...new Set(tagNames)].sort() };
+    this.excluded = excluded.length > 0 ? new Set(excluded) : undefined;
+    this.fixed = { byName, tagNames: this.without([...new Set(tagNames)].sort()) };
   }
 
   dims(tags: Tags): Dimensions {
-    return this.star ? { byName: this.byName, tagNames: Object.keys(tags).sort() } : this.fixed;
+    return this.star ? { byName: this.byName, tagNames: this.without(Object.keys(tags).sort()) } : this.fixed;
+  }
+
+  private without(names: string[]): string[] {
+    const x = this.excluded;
+    return x === undefined ? names : names.filter((k) => !x.has(k));
   }
 }
 
@@ -133,7 +142,8 @@ export class GroupByNode extends RuntimeNode {
   private readonly grouping: Grouping;
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
-    this.grouping = new Grouping(hasStar(n.args), flatStrings(n.args), has(n, "byMeasurement"));
+    const excluded = n.properties.filter((p) => p.name === "exclude").flatMap((p) => flatStrings(p.args));
+    this.grouping = new Grouping(hasStar(n.args), flatStrings(n.args), has(n, "byMeasurement"), excluded);
   }
   override point(m: PointMsg): void {
     this.emitPoint(regrouped(m, m.time, this.grouping.dims(m.tags)));

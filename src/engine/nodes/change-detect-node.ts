@@ -17,6 +17,12 @@ export class ChangeDetectNode extends RuntimeNode {
   /** Fields of the last point that passed, per group. */
   private readonly previous = new Map<string, Fields>();
 
+  /** `|barrier().delete(TRUE)`: the group starts afresh (Kapacitor's grouped consumer drops it). */
+  override deleteGroup(group: string): void {
+    this.previous.delete(group);
+    super.deleteGroup(group);
+  }
+
   /** Kapacitor's working_cardinality: the groups this node keeps. */
   override cardinality(): number {
     return this.previous.size;

@@ -43,6 +43,12 @@ export function influxqlCall(n: TaskNode): InfluxQLCall {
 export class InfluxQLNode extends RuntimeNode {
   private readonly fn: CompiledInfluxQL;
   private readonly transforms = new Map<string, TransformState>();
+
+  /** `|barrier().delete(TRUE)`: the group starts afresh (Kapacitor's grouped consumer drops it). */
+  override deleteGroup(group: string): void {
+    this.transforms.delete(group);
+    super.deleteGroup(group);
+  }
   /** Groups whose batches it reduced: Kapacitor keeps a handler per group (working_cardinality). */
   private readonly batchGroups = new Set<string>();
 

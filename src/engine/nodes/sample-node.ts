@@ -19,6 +19,12 @@ export class SampleNode extends RuntimeNode {
   private readonly duration: number;
   private readonly counts = new Map<string, bigint>();
 
+  /** `|barrier().delete(TRUE)`: the group starts afresh (Kapacitor's grouped consumer drops it). */
+  override deleteGroup(group: string): void {
+    this.counts.delete(group);
+    super.deleteGroup(group);
+  }
+
   /** Kapacitor's working_cardinality: the groups this node keeps. */
   override cardinality(): number {
     return this.counts.size;

@@ -61,6 +61,12 @@ interface TrackingGroup {
 abstract class StateTrackingNode extends RuntimeNode {
   private readonly groups = new Map<string, TrackingGroup>();
 
+  /** `|barrier().delete(TRUE)`: the group starts afresh (Kapacitor's grouped consumer drops it). */
+  override deleteGroup(group: string): void {
+    this.groups.delete(group);
+    super.deleteGroup(group);
+  }
+
   /** Kapacitor's working_cardinality: the groups this node keeps. */
   override cardinality(): number {
     return this.groups.size;

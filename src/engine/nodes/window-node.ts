@@ -65,6 +65,21 @@ export class WindowNode extends RuntimeNode {
     super.barrier(now);
   }
 
+  /** A group barrier closes the group's time window as a point at `t` would, without adding one. */
+  override groupBarrier(group: string, t: number): void {
+    const g = this.groups.get(group);
+    if (g !== undefined && g.w instanceof TimeWindow) {
+      const out = g.w.barrier(t);
+      if (out !== undefined) this.emit(g.head, out);
+    }
+    super.groupBarrier(group, t);
+  }
+
+  override deleteGroup(group: string): void {
+    this.groups.delete(group);
+    super.deleteGroup(group);
+  }
+
   /** Drops groups unseen since `before`; their partial window is lost, as at a restart. */
   override expire(before: number): number {
     let n = 0;

@@ -297,6 +297,42 @@ stream |from() |window().period(period) |mean('v') |alert().warn(lambda: "mean" 
     ]);
   });
 
+  it("accepts groupBy().exclude() with tags, accumulating calls, and places its argument errors", () => {
+    const g = graphOf("stream |from() |groupBy(*).exclude('a').exclude('b', 'c')\n");
+    expect(allProperties(byName(g, "groupby2"), "exclude").map((p) => p.args.length)).toEqual([1, 2]);
+    const at = (text: string) =>
+      checkScript(text, "t.tick").diagnostics.map((d) => [d.code, d.line, d.column]);
+    expect(at("stream |from() |groupBy(*).exclude()\n")).toEqual([["E_TICK_ARG_COUNT", 1, 28]]);
+    expect(at("stream |from() |groupBy(*).exclude(1)\n")).toEqual([["E_TICK_ARG_TYPE", 1, 36]]);
+  });
+
+  it("checks |barrier() as pipeline/barrier.go: one of .idle() and .period(), greater than zero", () => {
+    graphOf("stream |from() |barrier().idle(10s).delete(TRUE) |window().period(10s)\n");
+    graphOf("stream |from() |barrier().period(1m)\n");
+    const at = (text: string) =>
+      checkScript(text, "t.tick").diagnostics.map((d) => [d.code, d.message, d.line, d.column]);
+    expect(at("stream |from() |barrier().idle(1s).period(2s)\n")).toEqual([
+      ["E_TICK_INVALID", "a barrier takes .idle() or .period(), not both", 1, 36],
+    ]);
+    expect(at("stream |from() |barrier()\n")).toEqual([
+      ["E_TICK_INVALID", "barrier2 needs .idle(d) or .period(d)", 1, 16],
+    ]);
+    expect(at("stream |from() |barrier().idle(0s)\n")).toEqual([
+      ["E_TICK_INVALID", "`.idle()` must be greater than zero", 1, 32],
+    ]);
+    expect(at("stream |from() |barrier().idle(1s).delete('yes')\n")[0]?.slice(0, 1)).toEqual([
+      "E_TICK_ARG_TYPE",
+    ]);
+  });
+
+  it("accepts |flatten() with Kapacitor's properties and places its argument errors", () => {
+    graphOf("stream |from() |flatten().on('a', 'b').delimiter('_').tolerance(1s).dropOriginalFieldName()\n");
+    const at = (text: string) =>
+      checkScript(text, "t.tick").diagnostics.map((d) => [d.code, d.line, d.column]);
+    expect(at("stream |from() |flatten().on()\n")).toEqual([["E_TICK_ARG_COUNT", 1, 27]]);
+    expect(at("stream |from() |flatten().on('a').tolerance('x')\n")).toEqual([["E_TICK_ARG_TYPE", 1, 45]]);
+  });
+
   it("reports UDFs, unknown nodes and unsupported handlers without cascading", () => {
     const r = checkScript("stream |from() |alert().slack().channel('#x').crit(lambda: TRUE)\n", "t.tick");
     expect(r.diagnostics.map((d) => d.message)).toEqual([

@@ -1,0 +1,172 @@
+/**
+ * `|barrier().idle(d)` / `.period(d)` / `.delete(TRUE)` (Kapacitor's barrier.go and
+ * pipeline/barrier.go): sends a per-group barrier downstream, which closes the group's windows
+ * as if data time had reached the barrier, and with `.delete(TRUE)` then forgets the group here
+ * and downstream (a later point starts it afresh).
+ *
+ * - idle: a group that got nothing for `idle` gets a barrier at its last data time + idle, then
+ *   another every `idle` while it stays quiet (Kapacitor re-arms its idle timer).
+ * - period: a group gets a barrier every `period` from its first point.
+ * - A point or batch point older than the group's last barrier is dropped (Kapacitor does the
+ *   same), so a closed window never sees late data.
+ *
+ * Clock: Kapacitor arms these timers on the wall clock but stamps an idle barrier with data
+ * time. tickd runs them on data time — the newest time any message brought to this node — so a
+ * replay (`tickctl test`) and the daemon give the same output: a barrier for a quiet group goes
+ * out when data of another group (or a later point of the same group) shows the time has
+ * passed. In the daemon, an idle barrier also goes out on the wall-clock tick (`barrier(now)`,
+ * once a second) when a group got nothing for `idle` of wall time, stamped last data time +
+ * idle as Kapacitor does, so a silent stream still closes its windows. Period barriers follow
+ * data time only.
+ */
+import type { TaskNode } from "../../pipeline/task-graph.js";
+import type { TaskContext } from "../context.js";
+import type { BatchMsg, PointMsg } from "../messages.js";
+import { RuntimeNode } from "../node.js";
+import { arg, dur } from "../props.js";
+
+interface GroupClock {
+  /** Data time of the group's last message (idle) — or of its first, plus k periods (period). */
+  last: number;
+  /** Time of the group's last barrier; older data is dropped. */
+  barrierAt: number;
+  /** When the next barrier is due. */
+  due: number;
+  /** Messages so far, and at the last wall-clock tick: unchanged means quiet since then. */
+  seq: number;
+  seqAtTick: number;
+  /** Wall-clock tick (ns) since which the group has been quiet. */
+  quietSince: number | undefined;
+}
+
+/** At most this many barriers per group in one step of the clock; beyond, the clock jumps. */
+const MAX_BARRIERS_PER_STEP = 1000;
+
+export class BarrierNode extends RuntimeNode {
+  private readonly step: number;
+  private readonly idle: boolean;
+  private readonly del: boolean;
+  private readonly groups = new Map<string, GroupClock>();
+  /** The newest data time seen, and the earliest due barrier (a bound: scans only past it). */
+  private clock = -Infinity;
+  private nextDue = Infinity;
+
+  constructor(n: TaskNode, ctx: TaskContext) {
+    super(n.name, ctx);
+    const idle = dur(n, "idle") ?? 0;
+    const period = dur(n, "period") ?? 0;
+    if (idle > 0 === period > 0) {
+      throw new Error(`${n.name}: barrier node must have either a non zero idle or a non zero period`);
+    }
+    this.idle = idle > 0;
+    this.step = this.idle ? idle : period;
+    const d = arg(n, "delete");
+    this.del = d?.type === "bool" && d.value;
+  }
+
+  override cardinality(): number {
+    return this.groups.size;
+  }
+
+  override point(m: PointMsg): void {
+    this.advance(m.time);
+    const g = this.clockOf(m.group, m.time);
+    if (m.time < g.barrierAt) return;
+    this.seen(g, m.time);
+    this.emitPoint(m);
+  }
+
+  override batch(m: BatchMsg): void {
+    this.advance(m.time);
+    const g = this.clockOf(m.group, m.time);
+    const points = m.points.filter((p) => p.time >= g.barrierAt);
+    for (const p of points) this.seen(g, p.time);
+    this.emitBatch(points.length === m.points.length ? m : { ...m, points });
+  }
+
+  /** A barrier from upstream (another `|barrier()`): kept when not older than ours. */
+  override groupBarrier(group: string, t: number): void {
+    this.advance(t);
+    const g = this.groups.get(group);
+    if (g !== undefined) {
+      if (t < g.barrierAt) return;
+      g.barrierAt = t;
+      this.seen(g, t);
+    }
+    super.groupBarrier(group, t);
+  }
+
+  override deleteGroup(group: string): void {
+    this.groups.delete(group);
+    super.deleteGroup(group);
+  }
+
+  private clockOf(group: string, t: number): GroupClock {
+    let g = this.groups.get(group);
+    if (g === undefined) {
+      g = { last: t, barrierAt: -Infinity, due: t + this.step, seq: 0, seqAtTick: -1, quietSince: undefined };
+      this.groups.set(group, g);
+      if (g.due < this.nextDue) this.nextDue = g.due;
+    }
+    return g;
+  }
+
+  /** Data at `t` in the group: an idle barrier waits `idle` from here. */
+  private seen(g: GroupClock, t: number): void {
+    g.seq++;
+    if (this.idle && t > g.last) {
+      g.last = t;
+      g.due = t + this.step;
+    }
+  }
+
+  /** The daemon's wall-clock tick: idle barriers for groups quiet for `idle` of wall time. */
+  override barrier(now: number): void {
+    if (this.idle) {
+      for (const [group, g] of this.groups) {
+        if (g.seq !== g.seqAtTick) {
+          g.seqAtTick = g.seq;
+          g.quietSince = now;
+        } else if (g.quietSince !== undefined && now - g.quietSince >= this.step) {
+          g.quietSince = now; // re-armed, as Kapacitor's idle timer
+          this.fire(group, g, g.last + this.step);
+        }
+      }
+    }
+    super.barrier(now);
+  }
+
+  /** Sends the group's barrier at `at`; with `.delete(TRUE)` then forgets the group. */
+  private fire(group: string, g: GroupClock, at: number): void {
+    g.barrierAt = at;
+    g.last = at;
+    g.due = at + this.step;
+    if (g.due < this.nextDue) this.nextDue = g.due;
+    super.groupBarrier(group, at);
+    if (this.del) {
+      this.groups.delete(group);
+      super.deleteGroup(group);
+    }
+  }
+
+  /** Data time reached `t`: every group whose barrier is due by then gets it (each group in time order). */
+  private advance(t: number): void {
+    if (t <= this.clock) return;
+    this.clock = t;
+    if (t < this.nextDue) return;
+    let next = Infinity;
+    for (const [group, g] of this.groups) {
+      let n = 0;
+      while (g.due <= t) {
+        if (++n > MAX_BARRIERS_PER_STEP) {
+          g.due += Math.floor((t - g.due) / this.step + 1) * this.step;
+          break;
+        }
+        this.fire(group, g, g.due);
+        if (this.del) break;
+      }
+      if (this.groups.has(group) && g.due < next) next = g.due;
+    }
+    this.nextDue = next;
+  }
+}
