@@ -26,7 +26,12 @@ export function goTruncate(t: number, d: number): number {
   return t - r;
 }
 
-/** Current wall-clock time in ns (ms resolution from Date, µs from performance when available). */
+/**
+ * Current wall-clock time in ns, from the system clock at ms resolution (as Kapacitor prints a
+ * wall-clock time: `….153Z`). Not performance.timeOrigin + performance.now(): that runs on the
+ * monotonic clock and drifts from the wall clock over a long-lived process (NTP slews, suspend),
+ * which stamped un-timed points milliseconds off.
+ */
 export function nowNs(): number {
-  return (performance.timeOrigin + performance.now()) * NS_PER_MS;
+  return Date.now() * NS_PER_MS;
 }

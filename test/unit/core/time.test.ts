@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { goTruncate } from "../../../src/core/time.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { goTruncate, nowNs } from "../../../src/core/time.js";
 
 const S = 1e9;
 
@@ -22,5 +22,17 @@ describe("goTruncate", () => {
   it("leaves t unchanged for d <= 0 and handles negative times", () => {
     expect(goTruncate(5, 0)).toBe(5);
     expect(goTruncate(-1 * S, 10 * S)).toBe(-10 * S);
+  });
+});
+
+describe("nowNs", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  // A regression: it read performance.timeOrigin + performance.now(), the monotonic clock,
+  // which drifted more than a millisecond from the system clock in a long test run.
+  it("is the system wall clock (Date.now) in ns, at ms resolution", () => {
+    vi.spyOn(Date, "now").mockReturnValue(1_700_000_000_153);
+    expect(nowNs()).toBe(1_700_000_000_153 * 1e6);
   });
 });
