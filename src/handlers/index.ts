@@ -172,6 +172,18 @@ function where(spec: HandlerSpec): string {
   return `line ${spec.span.start.line} char ${spec.span.start.column}`;
 }
 
+/** Runs f; a TickdError it throws is re-thrown naming the TICKscript handler and its position. */
+function atSpec<T>(spec: HandlerSpec, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TickdError) {
+      throw new TickdError(e.code, `.${spec.kind}() at ${where(spec)}: ${e.message}`, { cause: e });
+    }
+    throw e;
+  }
+}
+
 export interface TickdHandlerFactory extends HandlerFactory {
   /** Validates options without creating anything (API and handler-file checks). Throws like `create`. */
   validate(kind: string, options: Record<string, unknown>): void;
@@ -244,14 +256,7 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
       } catch {
         return; // reported (logged) when the handler is created, as before
       }
-      try {
-        entry.preflight(parsed, deps.config);
-      } catch (e) {
-        if (e instanceof TickdError) {
-          throw new TickdError(e.code, `.${spec.kind}() at ${where(spec)}: ${e.message}`, { cause: e });
-        }
-        throw e;
-      }
+      atSpec(spec, () => entry.preflight?.(parsed, deps.config));
     },
 
     create(spec): AlertHandler {
@@ -289,17 +294,12 @@ export function createHandlerFactory(deps: HandlerDeps): TickdHandlerFactory {
 
     fromTickscript(spec) {
       const entry = lookup(spec.kind);
-      let options: Record<string, unknown>;
-      try {
-        options = entry.fromTickscript(spec);
-        entry.optionsSchema.parse(options);
-        refusePlaceholders(spec.kind, options);
-      } catch (e) {
-        if (e instanceof TickdError) {
-          throw new TickdError(e.code, `.${spec.kind}() at ${where(spec)}: ${e.message}`, { cause: e });
-        }
-        throw e;
-      }
+      const options = atSpec(spec, () => {
+        const o = entry.fromTickscript(spec);
+        entry.optionsSchema.parse(o);
+        refusePlaceholders(spec.kind, o);
+        return o;
+      });
       return { kind: entry.kind, options };
     },
 
