@@ -36,6 +36,9 @@ import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
 import { openStore, type Store } from "../store/index.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
+import { createObserveRoutes } from "./http/observe-routes.js";
+import { DebugVars } from "./observe/debug-vars.js";
+import { IngressCounter } from "./observe/ingress.js";
 import { TaskManager } from "./task-manager.js";
 import { engineMetrics } from "./metrics.js";
 
@@ -136,8 +139,12 @@ export async function startDaemon(opts: {
     topics.open();
     const influxEnabled = config.influxdb.some((c) => c.enabled);
     const influx = influxEnabled ? createInfluxAccess(config.influxdb) : undefined;
+    const ingress = new IngressCounter();
+    /** Task and handler files that failed to load in the last load pass (debug vars' `load`). */
+    let loadErrors = 0;
     const tasks = new TaskManager({
       store,
+      ingress,
       alerts: topics,
       logger,
       // Kapacitor's ServerInfo.Hostname is the configured `hostname` (default "localhost").
@@ -210,6 +217,7 @@ export async function startDaemon(opts: {
       };
       report.tasks = await tasks.loadDir(resolve(config.load.tasksDir));
       for (const e of [...report.handlers.errors, ...report.tasks.errors]) logger.log("error", `load: ${e}`);
+      loadErrors = report.handlers.errors.length + report.tasks.errors.length;
       return report;
     };
 
@@ -232,6 +240,19 @@ export async function startDaemon(opts: {
       ...(failedTasks.length > 0 ? { failedTasks } : {}),
     });
 
+    const clusterId = persistentId(store, "cluster-id");
+    const serverId = persistentId(store, "server-id");
+    let subscriptionCount = (): number => 0;
+    const debugVars = new DebugVars({
+      clusterId,
+      serverId,
+      host: config.hostname,
+      version,
+      tasks: () => tasks.list({}),
+      ingress: () => ingress.rows(),
+      subscriptions: () => subscriptionCount(),
+      loadErrors: () => loadErrors,
+    });
     const api = createApiServer({
       tasks,
       topics,
@@ -254,6 +275,12 @@ export async function startDaemon(opts: {
         }),
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
         createMetricsRoute([delivery.metrics, engineMetrics({ tasks, topics, kafka: () => kafkaInputs })]),
+        ...createObserveRoutes({
+          debugVars,
+          tap: logger.tap,
+          setLevel: (l) => logger.setLevel(l),
+          db: store.db,
+        }),
       ],
     });
     let server: ListeningServer;
@@ -281,12 +308,13 @@ export async function startDaemon(opts: {
       ? manageSubscriptions({
           configs: config.influxdb,
           selfUrl: `http://${config.hostname}:${server.port}`,
-          clusterId: persistentId(store, "cluster-id"),
-          serverId: persistentId(store, "server-id"),
+          clusterId,
+          serverId,
           logger,
         })
       : undefined;
     if (subs !== undefined) {
+      subscriptionCount = () => subs.count();
       subs
         .sync()
         .catch((e: unknown) => logger.log("error", `InfluxDB subscription sync failed: ${String(e)}`));
@@ -296,6 +324,8 @@ export async function startDaemon(opts: {
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         clearInterval(ticker);
+        logger.tap.close();
+        debugVars.close();
         await server.close();
         await kafkaInputs.stop();
         await subs?.stop(true);

@@ -5,6 +5,7 @@
  */
 import pino from "pino";
 import type { EngineLogger, LogLevel } from "../engine/context.js";
+import { LogTap } from "./observe/log-tap.js";
 
 const SECRET_KEYS = [
   "password",
@@ -19,11 +20,32 @@ const SECRET_KEYS = [
 
 export interface DaemonLogger extends EngineLogger {
   readonly pino: pino.Logger;
+  /** Live subscribers to the log lines (`GET /kapacitor/v1/logs`). */
+  readonly tap: LogTap;
+  /** Changes the level at run time (`POST /kapacitor/v1/loglevel`, `tickctl level`). */
+  setLevel(level: string): void;
   flush(): Promise<void>;
+}
+
+/** Kapacitor's level names (any case); `warning` is accepted for `warn`. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+export function normalizeLevel(level: string): (typeof LOG_LEVELS)[number] | undefined {
+  const l = level.trim().toLowerCase();
+  const name = l === "warning" ? "warn" : l;
+  return (LOG_LEVELS as readonly string[]).includes(name) ? (name as (typeof LOG_LEVELS)[number]) : undefined;
 }
 
 export function createLogger(opts: { level?: string; destination?: number | string } = {}): DaemonLogger {
   const dest = pino.destination({ dest: opts.destination ?? 1, sync: true });
+  const tap = new LogTap();
+  // Every line goes to the destination, and to live subscribers when there are any.
+  const tee = {
+    write(line: string): boolean {
+      tap.offer(line);
+      return dest.write(line);
+    },
+  };
   const logger = pino(
     {
       level: opts.level ?? "info",
@@ -33,10 +55,17 @@ export function createLogger(opts: { level?: string; destination?: number | stri
         censor: "<redacted>",
       },
     },
-    dest,
+    tee,
   );
   return {
     pino: logger,
+    tap,
+    setLevel(level: string): void {
+      const l = normalizeLevel(level);
+      if (l === undefined)
+        throw new Error(`invalid log level ${JSON.stringify(level)}: use ${LOG_LEVELS.join(", ")}`);
+      logger.level = l;
+    },
     log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
       if (fields === undefined) logger[level](msg);
       else logger[level](fields, msg);

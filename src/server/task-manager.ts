@@ -27,6 +27,7 @@ import type { Store } from "../store/index.js";
 import type { TaskRecord } from "../store/tasks.js";
 import { formatDiagnostic } from "../../grammar/diagnostic.js";
 import { executingDot, pipelineDot } from "./task-dot.js";
+import type { IngressCounter } from "./observe/ingress.js";
 import type { TaskInput, TaskService, TaskView } from "./task-service.js";
 
 const ID_RE = /^[-._\p{L}0-9]+$/u;
@@ -54,6 +55,8 @@ export interface TaskManagerDeps {
    * `.post(url)` outside `[webhook] allowed-hosts`). Not applied when stored tasks start.
    */
   checkHandlers?: (graph: TaskGraph) => void;
+  /** Kapacitor's `ingress` statistic: every point written, wanted by a task or not. */
+  ingress?: IngressCounter;
   now: () => number;
 }
 
@@ -198,6 +201,7 @@ export class TaskManager implements TaskService {
    * (an alert storm on a file store: ~3× the events/s of one commit per row).
    */
   write(db: string, rp: string, points: readonly Point[]): void {
+    this.d.ingress?.count(db, rp, points);
     const tasks = this.routes.get(`${db}\u0000${rp}`) ?? this.routesFor(db, rp);
     if (tasks.length === 0) return;
     this.d.store.batch(() => {

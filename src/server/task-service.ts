@@ -22,6 +22,8 @@ export interface TaskInput {
 /** One node's figures, as Kapacitor's `stats.node-stats.<node>` and DOT (src/engine/stats.ts). */
 export interface NodeStatsView {
   name: string;
+  /** Pipeline node kind (`stream`, `from`, `window`, `alert`, …). */
+  kind: string;
   /** Sum of what its parent edges carried (a root: what entered the task). */
   collected: number;
   /** Sum of what its child edges carried: 0 for a leaf. */

@@ -36,6 +36,8 @@ export interface SubscriptionManager {
   sync(): Promise<SyncReport>;
   /** Stops the periodic sync; with `removeOnShutdown`, drops tickd's subscriptions. */
   stop(removeOnShutdown: boolean): Promise<void>;
+  /** Subscriptions tickd held after the last pass, over all sections (Kapacitor's `num_subscriptions`). */
+  count(): number;
 }
 
 export interface SyncReport {
@@ -101,6 +103,8 @@ export function manageSubscriptions(o: SubscriptionOptions): SubscriptionManager
     return cl;
   };
   let running: Promise<SyncReport> | undefined;
+  /** Subscriptions held per section after its last successful pass. */
+  const held = new Map<string, number>();
 
   async function syncSection(c: InfluxDBConfig, report: SyncReport): Promise<void> {
     const cl = clientOf(c);
@@ -149,7 +153,9 @@ export function manageSubscriptions(o: SubscriptionOptions): SubscriptionManager
         continue;
       }
       report.created.push(`${c.name}:${db}.${rp}`);
+      ours.set(key, { db, rp, name, destinations: [dest] });
     }
+    held.set(c.name, ours.size);
   }
 
   const sync = (): Promise<SyncReport> => {
@@ -185,6 +191,7 @@ export function manageSubscriptions(o: SubscriptionOptions): SubscriptionManager
 
   return {
     sync,
+    count: () => [...held.values()].reduce((a, b) => a + b, 0),
     async stop(removeOnShutdown) {
       for (const t of timers) clearInterval(t);
       if (running !== undefined) await running.catch(() => undefined);

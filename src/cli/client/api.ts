@@ -121,6 +121,25 @@ export class ApiClient {
     return this.request("GET", path, undefined, accept);
   }
 
+  /**
+   * A GET whose body is read as it arrives (log streams, backups): no timeout once answered;
+   * `signal` ends it. Error statuses throw ApiError as {@link request} does.
+   */
+  async stream(path: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    const headers: Record<string, string> = {};
+    if (this.auth !== undefined) headers["authorization"] = this.auth;
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, { headers, ...(signal !== undefined ? { signal } : {}) });
+    } catch (e) {
+      if (signal?.aborted === true) throw e;
+      throw this.unreachable(e);
+    }
+    if (!res.ok) throw new ApiError(res.status, errorMessage(res.status, await res.text()));
+    if (res.body === null) return (async function* () {})();
+    return res.body as unknown as AsyncIterable<Uint8Array>;
+  }
+
   private unreachable(e: unknown): Error {
     const err = coerceError(e);
     if (err.name === "TimeoutError" || err.name === "AbortError") {

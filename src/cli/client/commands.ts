@@ -6,12 +6,14 @@
 import type { Command } from "commander";
 import { resolveUrl, type ClientOptions } from "./api.js";
 import { runDeleteDelivery, runListDeliveries, runRetryDelivery } from "./deliveries.js";
+import { parseLogFilters, runBackup, runLevel, runLogs, runStats, runVars } from "./observe.js";
 import {
   runDefine,
   runDeleteTasks,
   runDisable,
   runEnable,
   runListTasks,
+  runReload,
   runShow,
   type DefineOptions,
 } from "./tasks.js";
@@ -22,6 +24,7 @@ import {
   runListTopicHandlers,
   runListTopics,
   runShowTopic,
+  runShowTopicHandler,
 } from "./topics.js";
 
 /** Where the commands print and which environment they read; tests pass their own. */
@@ -207,11 +210,113 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
       io.exit(await runDefineTopicHandler(file, options(cmd)));
     });
 
+  registerObserveCommands(program, (cmd, json) => options(cmd, json), io);
+
   // Every client command registered here takes tickd's address after it as well (Kapacitor's
   // `tickctl enable cpu -url …`).
   for (const cmd of allCommands(program)) {
     if (!before.has(cmd)) cmd.option("--url <url>", URL_HELP);
   }
+}
+
+/**
+ * Kapacitor's observability commands: stats, vars, level, logs, watch, backup, reload,
+ * show-topic-handler (src/cli/client/observe.ts).
+ */
+function registerObserveCommands(
+  program: Command,
+  options: (cmd: Command, json?: boolean) => ClientOptions,
+  io: ClientIo,
+): void {
+  const jsonOf = (cmd: Command): boolean => cmd.opts<{ json?: boolean }>().json === true;
+  program
+    .command("stats")
+    .description("print tickd's statistics: general (summary) or ingress (points per db, rp, measurement)")
+    .argument("<category>", "general or ingress")
+    .action(async (category: string, _o: unknown, cmd: Command) => {
+      io.exit(await runStats(category, options(cmd)));
+    });
+  program
+    .command("vars")
+    .description("print the debug vars (/kapacitor/v1/debug/vars) as JSON")
+    .action(async (_o: unknown, cmd: Command) => {
+      io.exit(await runVars(options(cmd)));
+    });
+  program
+    .command("level")
+    .description("set the daemon's log level at run time")
+    .argument("<level>", "debug, info, warn or error")
+    .action(async (level: string, _o: unknown, cmd: Command) => {
+      io.exit(await runLevel(level, options(cmd)));
+    });
+  const logCount = (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`--count must be a positive integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  program
+    .command("logs")
+    .description("follow the daemon's log lines that match every key=value (lvl=warn+ for warn and above)")
+    .argument("[filters...]", "key=value pairs: service=…, task=…, lvl=…")
+    .option("--count <n>", "stop after n lines", logCount)
+    .action(async (filters: string[], o: { count?: number }, cmd: Command) => {
+      const base = options(cmd);
+      io.exit(await runLogsSafely(base, filters, {}, o.count));
+    });
+  program
+    .command("watch")
+    .description(
+      "follow a task's log lines (from its |log() nodes and errors), optionally filtered by key=value",
+    )
+    .argument("<task>", "task id")
+    .argument("[filters...]", "key=value pairs, e.g. node=log5")
+    .option("--count <n>", "stop after n lines", logCount)
+    .action(async (task: string, filters: string[], o: { count?: number }, cmd: Command) => {
+      io.exit(await runLogsSafely(options(cmd), filters, { task }, o.count));
+    });
+  program
+    .command("backup")
+    .description(
+      "write a consistent snapshot of tickd's SQLite state to a file (restore: stop tickd, replace tickd.db)",
+    )
+    .argument("<file>", "output file")
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      io.exit(await runBackup(file, options(cmd)));
+    });
+  program
+    .command("reload")
+    .description("disable then enable tasks (ids or globs)")
+    .argument("<ids...>", "task ids or glob patterns")
+    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runReload(ids, options(cmd)));
+    });
+  program
+    .command("show-topic-handler")
+    .description("show one topic handler: ID, Topic, Kind, Match, Options")
+    .argument("<topic>", "topic id")
+    .argument("<id>", "handler id")
+    .option("--json", "print the handler JSON")
+    .action(async (topic: string, id: string, _o: unknown, cmd: Command) => {
+      io.exit(await runShowTopicHandler(topic, id, options(cmd, jsonOf(cmd))));
+    });
+}
+
+/** Builds the filters (a usage error prints like any client error) and follows the logs. */
+async function runLogsSafely(
+  opts: ClientOptions,
+  pairs: readonly string[],
+  fixed: Record<string, string>,
+  count: number | undefined,
+): Promise<number> {
+  let filters: Record<string, string>;
+  try {
+    filters = { ...parseLogFilters(pairs), ...fixed };
+  } catch (e) {
+    opts.err(`tickctl: ${(e as Error).message}\n`);
+    return 1;
+  }
+  return runLogs(filters, { ...opts, ...(count !== undefined ? { count } : {}) });
 }
 
 function ancestors(cmd: Command): Command[] {

@@ -249,6 +249,16 @@ export function runDisable(ids: readonly string[], opts: ClientOptions): Promise
   return setStatus(ids, "disabled", opts);
 }
 
+/** `tickctl reload <id|glob>…`: disable then enable each task (Kapacitor's reload). */
+export function runReload(ids: readonly string[], opts: ClientOptions): Promise<number> {
+  return runClient(opts, (api) =>
+    forEachTask(api, opts, ids, "reloading", async (id) => {
+      await api.request("PATCH", `${TASKS}/${seg(id)}`, { status: "disabled" });
+      await api.request("PATCH", `${TASKS}/${seg(id)}`, { status: "enabled" });
+    }),
+  );
+}
+
 /** `tickctl delete tasks <id|glob>…`: DELETE each; a missing task is not an error (Kapacitor's 204). */
 export function runDeleteTasks(ids: readonly string[], opts: ClientOptions): Promise<number> {
   return runClient(opts, (api) =>

@@ -7,6 +7,8 @@ import { extname } from "node:path";
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { coerceError } from "../../core/errors.js";
+import { goMap } from "../../core/go-format.js";
+import { goJson } from "../../core/go-json.js";
 import {
   UnreachableError,
   UsageError,
@@ -138,6 +140,28 @@ function eventTime(e: TopicEvent): number {
  * `tickctl show-topic <topic>`: the topic, its handler ids and its events (oldest first) as
  * `kapacitor show-topic` prints them; `--json` prints `{"topic", "events", "handlers"}`.
  */
+/**
+ * `tickctl show-topic-handler <topic> <id>`: Kapacitor's five lines (ID, Topic, Kind, Match,
+ * Options as compact JSON with sorted keys); secrets arrive already redacted.
+ */
+export function runShowTopicHandler(topic: string, id: string, opts: ClientOptions): Promise<number> {
+  return runClient(opts, async (api) => {
+    const h = (await api.get(`${topicPath(topic)}/handlers/${seg(id)}`)).body as TopicHandler;
+    if (opts.json) {
+      printJson(opts, h);
+      return 0;
+    }
+    opts.out(
+      println("ID:", h.id) +
+        println("Topic:", topic) +
+        println("Kind:", h.kind ?? "") +
+        println("Match:", h.match ?? "") +
+        println("Options:", goJson(goMap(h.options ?? {}))),
+    );
+    return 0;
+  });
+}
+
 export function runShowTopic(topic: string, opts: ClientOptions): Promise<number> {
   return runClient(opts, async (api) => {
     const t = (await api.get(topicPath(topic))).body as Topic;

@@ -211,15 +211,19 @@ export class LogNode extends RuntimeNode {
   }
   override point(m: PointMsg): void {
     this.ctx.logger.log(this.level, `${this.prefix}point`, {
+      task: this.ctx.taskName,
       node: this.name,
       name: m.name,
       group: m.group,
+      tags: m.tags,
+      fields: m.fields,
       time: m.time,
     });
     this.emitPoint(m);
   }
   override batch(m: BatchMsg): void {
     this.ctx.logger.log(this.level, `${this.prefix}batch`, {
+      task: this.ctx.taskName,
       node: this.name,
       name: m.name,
       points: m.points.length,

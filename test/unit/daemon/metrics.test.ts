@@ -70,6 +70,7 @@ function node(
 ): NodeStatsView {
   return {
     name,
+    kind: name.replace(/\d+$/, ""),
     collected,
     emitted,
     errors,

@@ -57,6 +57,7 @@ export class MemoryTasks implements TaskService {
     return [
       {
         name: "stream0",
+        kind: "stream",
         collected: 3,
         emitted: 3,
         errors: 0,
@@ -67,6 +68,7 @@ export class MemoryTasks implements TaskService {
       },
       {
         name: "from1",
+        kind: "from",
         collected: 3,
         emitted: 0,
         errors: 1,
