@@ -12,7 +12,7 @@
 import { existsSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Command } from "commander";
-import { ConfigError, loadConfig, type LoadedConfig } from "../config/index.js";
+import { ConfigError, loadConfig, type ConfigOverrides, type LoadedConfig } from "../config/index.js";
 import { coerceError } from "../core/errors.js";
 import { startDaemon } from "../server/daemon.js";
 import { createLogger, type DaemonLogger } from "../server/logger.js";
@@ -45,7 +45,11 @@ async function main(): Promise<void> {
     .parse(normalizeGoFlags(process.argv.slice(2)), { from: "user" });
   const file = program.opts<{ config?: string }>().config ?? process.env["TICKD_CONFIG_PATH"];
 
-  const load = (): LoadedConfig => loadConfig(file !== undefined && file !== "" ? { file } : {});
+  const load = (overrides?: ConfigOverrides): LoadedConfig =>
+    loadConfig({
+      ...(file !== undefined && file !== "" ? { file } : {}),
+      ...(overrides !== undefined ? { overrides } : {}),
+    });
   let loaded: LoadedConfig;
   try {
     loaded = load();
@@ -120,8 +124,8 @@ async function main(): Promise<void> {
       config,
       logger,
       version: VERSION,
-      reloadConfig: () => {
-        const again = load();
+      reloadConfig: (overrides) => {
+        const again = load(overrides);
         for (const w of again.warnings) logger.log("warn", w);
         return again.config;
       },

@@ -115,7 +115,6 @@ export const KAPACITOR_OTHER_SECTIONS: readonly string[] = [
   "azure",
   "bigpanda",
   "collectd",
-  "config-override",
   "consul",
   "deadman",
   "discord",

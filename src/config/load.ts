@@ -22,6 +22,7 @@ import {
   KAPACITOR_TOP_LEVEL_KEYS,
 } from "./kapacitor-keys.js";
 import { indexLines, lineOf, type LineIndex } from "./locate.js";
+import { applyOverrides, type ConfigOverrides } from "./overrides.js";
 import { configSchema, describe, SECRET_KEYS, SECTIONS, TOP_LEVEL, camelCase, unwrap } from "./schema.js";
 import type { TickdConfig } from "./types.js";
 
@@ -30,6 +31,8 @@ export interface LoadConfigOptions {
   readonly file?: string;
   /** Where `TICKD_*` overrides are read; defaults to `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Values set through `/kapacitor/v1/config`: they win over the file and the environment. */
+  readonly overrides?: ConfigOverrides;
 }
 
 export interface LoadedConfig {
@@ -70,7 +73,11 @@ interface Problem {
   readonly message: string;
   /** Set when the value came from this env variable. */
   readonly env?: string;
+  /** Set when the value came from elsewhere than the file or env (an API override). */
+  readonly origin?: string;
 }
+
+const OVERRIDE_ORIGIN = "config override (/kapacitor/v1/config)";
 
 export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
@@ -110,6 +117,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     }
     return undefined;
   };
+  const overridden = opts.overrides !== undefined ? applyOverrides(raw, opts.overrides) : new Set<string>();
+  const byOverride = (path: readonly (string | number)[]): boolean => {
+    for (let n = path.length; n > 0; n--) if (overridden.has(path.slice(0, n).join("."))) return true;
+    return false;
+  };
   const storageFrom = deriveStorageDir(raw, ignored, envOf(["storage", "dir"]));
 
   const result = configSchema.safeParse(raw, { error: issueMessage });
@@ -118,9 +130,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
       if (misshapen.has(String(issue.path[0])) && issue.path.length === 1) continue; // already explained
       const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
       const src = envOf(path);
-      problems.push(
-        src === undefined ? { path, message: issue.message } : { path, message: issue.message, env: src },
-      );
+      if (byOverride(path)) problems.push({ path, message: issue.message, origin: OVERRIDE_ORIGIN });
+      else
+        problems.push(
+          src === undefined ? { path, message: issue.message } : { path, message: issue.message, env: src },
+        );
     }
   }
   for (const p of crossChecks(raw)) {
@@ -480,14 +494,19 @@ function label(path: Path): string {
 
 function formatProblems(problems: readonly Problem[], file: string | undefined, lines: LineIndex): string[] {
   const located = problems.map((p, order) => {
-    const line = p.env === undefined ? lineOf(lines, p.path) : undefined;
+    const line = p.env === undefined && p.origin === undefined ? lineOf(lines, p.path) : undefined;
     let where: string;
-    if (p.env !== undefined) where = `env ${p.env}`;
+    if (p.origin !== undefined) where = p.origin;
+    else if (p.env !== undefined) where = `env ${p.env}`;
     else if (file === undefined) where = "defaults";
     else where = line === undefined ? file : `${file}:${line}`;
     // Unknown-key messages already name the key.
     const text = /^(unknown |\[)/.test(p.message) ? p.message : `${label(p.path)}: ${p.message}`;
-    return { text: `${where}: ${text}`, line: line ?? (p.env === undefined ? 0 : Infinity), order };
+    return {
+      text: `${where}: ${text}`,
+      line: line ?? (p.env === undefined && p.origin === undefined ? 0 : Infinity),
+      order,
+    };
   });
   located.sort((a, b) => a.line - b.line || a.order - b.order);
   return [...new Set(located.map((l) => l.text))];

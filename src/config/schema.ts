@@ -57,7 +57,8 @@ function duration(def: string) {
       ctx.addIssue({ code: "custom", message: `expected a duration like "10s", got ${describe(v)}` });
       return 0;
     })
-    .prefault(def);
+    .prefault(def)
+    .describe("duration");
 }
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
@@ -291,6 +292,8 @@ const loggingShape = {
     .default("info"),
 };
 
+const configOverrideShape = { enabled: bool(true) };
+
 const topLevelShape = {
   hostname: z.string().min(1, { error: "expected a host name" }).default("localhost"),
 };
@@ -323,6 +326,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   { name: "kafka-input", kind: "array", shape: kafkaInputShape },
   { name: "kafka", kind: "array", shape: kafkaShape },
   { name: "logging", kind: "table", shape: loggingShape },
+  { name: "config-override", kind: "table", shape: configOverrideShape },
 ];
 
 export const TOP_LEVEL: z.ZodRawShape = topLevelShape;
@@ -373,6 +377,7 @@ export const configSchema = z
     "kafka-input": arrayOf(kafkaInputShape),
     kafka: arrayOf(kafkaShape),
     logging: table(loggingShape).prefault({}),
+    "config-override": table(configOverrideShape).prefault({}),
   })
   .transform((o) => camelizeKeys(o));
 

@@ -31,6 +31,7 @@ export interface TickdConfig {
   readonly kafkaInput: readonly KafkaInputConfig[];
   readonly kafka: readonly KafkaConfig[];
   readonly logging: LoggingConfig;
+  readonly configOverride: ConfigOverrideConfig;
 }
 
 /** `[http]`: the API and write endpoint. */
@@ -256,4 +257,9 @@ export interface LoggingConfig {
   /** `STDERR`, `STDOUT` or a file path. */
   readonly file: string;
   readonly level: LogLevel;
+}
+
+/** `[config-override]`: whether `/kapacitor/v1/config` may change the running config (as Kapacitor). */
+export interface ConfigOverrideConfig {
+  readonly enabled: boolean;
 }

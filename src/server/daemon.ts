@@ -17,7 +17,13 @@
 import { randomUUID } from "node:crypto";
 import { join, resolve } from "node:path";
 import { TopicService, type TopicPersistence } from "../alert/topic-service.js";
-import { ConfigError, planReload, type TickdConfig } from "../config/index.js";
+import {
+  ConfigError,
+  OverrideError,
+  planReload,
+  type ConfigOverrides,
+  type TickdConfig,
+} from "../config/index.js";
 import { coerceError } from "../core/errors.js";
 import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
@@ -36,6 +42,7 @@ import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
 import { openStore, type Store } from "../store/index.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
+import { createConfigRoutes } from "./http/config-routes.js";
 import { createObserveRoutes } from "./http/observe-routes.js";
 import { DebugVars } from "./observe/debug-vars.js";
 import { IngressCounter } from "./observe/ingress.js";
@@ -84,8 +91,11 @@ export async function startDaemon(opts: {
   config: TickdConfig;
   logger: DaemonLogger;
   version: string;
-  /** Reads the config again for reload() (tickd: the same file); throws ConfigError when invalid. */
-  reloadConfig?: () => TickdConfig;
+  /**
+   * Reads the config again for reload() (tickd: the same file), with the API's overrides
+   * (`/kapacitor/v1/config`) on top; throws ConfigError when invalid.
+   */
+  reloadConfig?: (overrides: ConfigOverrides) => TickdConfig;
 }): Promise<Daemon> {
   const { config, logger, version } = opts;
   let current = config;
@@ -111,6 +121,19 @@ export async function startDaemon(opts: {
     },
   };
   const store = openStore(join(resolve(config.storage.dir), "tickd.db"));
+  // API config overrides (`/kapacitor/v1/config`) are kept in the store and re-applied at start.
+  let overrides = readOverrides(store);
+  if (Object.keys(overrides).length > 0 && opts.reloadConfig !== undefined) {
+    try {
+      current = planReload(config, opts.reloadConfig(overrides)).config;
+      handlers = handlerConfig(current);
+      logger.log("info", "config overrides applied", { sections: Object.keys(overrides) });
+    } catch (e) {
+      logger.log("error", "stored config overrides are invalid; running on the config file alone", {
+        problems: e instanceof ConfigError ? e.problems : [coerceError(e).message],
+      });
+    }
+  }
   try {
     // aggregate/publish handlers and incoming webhooks put events back into topics.
     const collect = (e: AlertEvent, into: string[]): void =>
@@ -122,7 +145,7 @@ export async function startDaemon(opts: {
     const delivery = createDelivery({
       store,
       logger,
-      config: { delivery: config.delivery, webhook: config.webhook },
+      config: { delivery: current.delivery, webhook: current.webhook },
       testHandler: createHandlerTester({
         factoryFor,
         lookup: (topic, id) => topics.getHandler(topic, id),
@@ -158,21 +181,29 @@ export async function startDaemon(opts: {
       ...(influx !== undefined ? { influx } : {}),
     });
 
-    /** Re-reads the config; applies what may change while running, names the rest. */
+    /** Re-reads the config (file, env, overrides); applies what may change while running, names the rest. */
     const reloadConfig = async (): Promise<ReloadReport["config"]> => {
       const out: ReloadReport["config"] = { applied: [], needsRestart: [], errors: [] };
       if (opts.reloadConfig === undefined) return out;
+      let next: TickdConfig;
+      try {
+        next = opts.reloadConfig(overrides);
+      } catch (e) {
+        out.errors.push(...(e instanceof ConfigError ? e.problems : [coerceError(e).message]));
+        logger.log("error", "config reload failed; the running config stays", { problems: out.errors });
+        return out;
+      }
+      return applyConfig(next);
+    };
+
+    /** Makes `next` the running config: live sections at once, the rest named as needing a restart. */
+    const applyConfig = async (next: TickdConfig): Promise<ReloadReport["config"]> => {
+      const out: ReloadReport["config"] = { applied: [], needsRestart: [], errors: [] };
       const refuse = (problems: readonly string[]): ReloadReport["config"] => {
         out.errors.push(...problems);
         logger.log("error", "config reload failed; the running config stays", { problems });
         return out;
       };
-      let next: TickdConfig;
-      try {
-        next = opts.reloadConfig();
-      } catch (e) {
-        return refuse(e instanceof ConfigError ? e.problems : [coerceError(e).message]);
-      }
       const plan = planReload(current, next);
       if (plan.applied.length > 0) {
         try {
@@ -275,6 +306,28 @@ export async function startDaemon(opts: {
         }),
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
         createMetricsRoute([delivery.metrics, engineMetrics({ tasks, topics, kafka: () => kafkaInputs })]),
+        ...createConfigRoutes({
+          enabled: config.configOverride.enabled,
+          config: () => current,
+          overrides: () => overrides,
+          apply: async (next) => {
+            if (opts.reloadConfig === undefined)
+              throw new OverrideError(403, "config overrides need tickd started with its config loader");
+            let cfg: TickdConfig;
+            try {
+              cfg = opts.reloadConfig(next);
+            } catch (e) {
+              throw new OverrideError(
+                400,
+                e instanceof ConfigError ? e.problems.join("; ") : coerceError(e).message,
+              );
+            }
+            const report = await applyConfig(cfg);
+            if (report.errors.length > 0) throw new OverrideError(400, report.errors.join("; "));
+            store.kv.put(OVERRIDES_KEY, JSON.stringify(next));
+            overrides = next;
+          },
+        }),
         ...createObserveRoutes({
           debugVars,
           tap: logger.tap,
@@ -346,6 +399,14 @@ export async function startDaemon(opts: {
     store.close();
     throw e;
   }
+}
+
+const OVERRIDES_KEY = "config:overrides";
+
+function readOverrides(store: Store): ConfigOverrides {
+  const v = store.kv.get(OVERRIDES_KEY);
+  if (v === undefined || v === "") return {};
+  return JSON.parse(v) as ConfigOverrides;
 }
 
 /** A random id made once and kept in the store (subscription names must survive restarts). */

@@ -10,7 +10,6 @@ const EXPECTED_IGNORED = [
   "azure",
   "bigpanda",
   "collectd",
-  "config-override",
   "consul",
   "deadman",
   "default-retention-policy",
@@ -75,7 +74,6 @@ describe("Kapacitor 1.8's sample kapacitor.conf", () => {
 
   it("warns about Kapacitor features switched on there that tickd lacks (but not usage reporting)", () => {
     expect(loadConfig({ file: kapacitorFixture(), env: {} }).warnings).toEqual([
-      "[config-override] is enabled, but tickd does not implement it; the section is ignored",
       "[stats] is enabled, but tickd does not implement it; the section is ignored",
     ]);
   });
