@@ -44,6 +44,8 @@ import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
 import { createConfigRoutes } from "./http/config-routes.js";
 import { createObserveRoutes } from "./http/observe-routes.js";
+import { createReplayRoutes } from "./http/replay-routes.js";
+import { Recordings } from "./replay/recordings.js";
 import { DebugVars } from "./observe/debug-vars.js";
 import { IngressCounter } from "./observe/ingress.js";
 import { TaskManager } from "./task-manager.js";
@@ -271,6 +273,12 @@ export async function startDaemon(opts: {
       ...(failedTasks.length > 0 ? { failedTasks } : {}),
     });
 
+    const recordings = new Recordings({
+      kv: store.kv,
+      tasks,
+      dir: join(resolve(config.storage.dir), "recordings"),
+      logger,
+    });
     const clusterId = persistentId(store, "cluster-id");
     const serverId = persistentId(store, "server-id");
     let subscriptionCount = (): number => 0;
@@ -328,6 +336,7 @@ export async function startDaemon(opts: {
             overrides = next;
           },
         }),
+        ...createReplayRoutes(recordings),
         ...createObserveRoutes({
           debugVars,
           tap: logger.tap,
@@ -378,6 +387,7 @@ export async function startDaemon(opts: {
       stopping ??= (async () => {
         clearInterval(ticker);
         logger.tap.close();
+        await recordings.close();
         debugVars.close();
         await server.close();
         await kafkaInputs.stop();

@@ -23,7 +23,7 @@ import { coerceError, TickdError } from "../core/errors.js";
 import type { Point } from "../core/types.js";
 import { checkScript, declaresDbrp } from "../pipeline/check.js";
 import type { TaskGraph } from "../pipeline/task-graph.js";
-import type { Store } from "../store/index.js";
+import type { AlertStateRecord, Store } from "../store/index.js";
 import type { TaskRecord } from "../store/tasks.js";
 import { formatDiagnostic } from "../../grammar/diagnostic.js";
 import { executingDot, pipelineDot } from "./task-dot.js";
@@ -31,6 +31,8 @@ import type { IngressCounter } from "./observe/ingress.js";
 import type { TaskInput, TaskService, TaskView } from "./task-service.js";
 
 const ID_RE = /^[-._\p{L}0-9]+$/u;
+
+export type WriteListener = (db: string, rp: string, points: readonly Point[]) => void;
 
 export interface TaskManagerDeps {
   store: Store;
@@ -69,6 +71,7 @@ export class TaskManager implements TaskService {
   private readonly running = new Map<string, Running>();
   /** Running stream tasks by "db\0rp", rebuilt when tasks start or stop. */
   private routes = new Map<string, Task[]>();
+  private readonly writeListeners = new Set<WriteListener>();
   /** {@link idleDot}'s cache by task id. */
   private readonly idleDots = new Map<string, { script: string; dot: string }>();
 
@@ -200,8 +203,58 @@ export class TaskManager implements TaskService {
    * One write's alert states, topic events and journaled notifications share one commit
    * (an alert storm on a file store: ~3× the events/s of one commit per row).
    */
+  /**
+   * Sees every write as it arrives (stream recordings); call the result to stop. A listener
+   * must not throw: it runs on the write path.
+   */
+  onWrite(listener: WriteListener): () => void {
+    this.writeListeners.add(listener);
+    return () => this.writeListeners.delete(listener);
+  }
+
+  /**
+   * Runs a recording through a fresh instance of a stored task (Kapacitor's replay): its own
+   * groups, windows and alert state, kept in memory only, so the live task is untouched.
+   * Alerts go to the topics and handlers as the live task's do. Points are fed in order.
+   */
+  async replay(
+    id: string,
+    points:
+      | AsyncIterable<{ db: string; rp: string; point: Point }>
+      | Iterable<{ db: string; rp: string; point: Point }>,
+  ): Promise<void> {
+    const record = this.d.store.tasks.get(id);
+    if (record === undefined) throw new TickdError("E_TASK_UNKNOWN", `unknown task ${JSON.stringify(id)}`);
+    const graph = this.compile(record, storedOptions(record));
+    const states = new Map<string, { eventId: string; state: AlertStateRecord["state"] }>();
+    const task = new Task(graph, {
+      taskName: record.id,
+      taskMaster: "replay",
+      logger: this.d.logger,
+      alerts: this.d.alerts,
+      serverInfo: this.d.serverInfo,
+      inhibitors: this.d.inhibitors,
+      alertStates: {
+        load: (node, group) => states.get(`${node}\u0000${group}`),
+        save: (node, group, eventId, state) => void states.set(`${node}\u0000${group}`, { eventId, state }),
+        remove: (node, group) => void states.delete(`${node}\u0000${group}`),
+      },
+    });
+    try {
+      let n = 0;
+      for await (const { db, rp, point } of points) {
+        task.write(db, rp, point);
+        // Yield now and then so a long replay does not hold up the daemon.
+        if (++n % 10_000 === 0) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      await task.stop();
+    }
+  }
+
   write(db: string, rp: string, points: readonly Point[]): void {
     this.d.ingress?.count(db, rp, points);
+    for (const l of this.writeListeners) l(db, rp, points);
     const tasks = this.routes.get(`${db}\u0000${rp}`) ?? this.routesFor(db, rp);
     if (tasks.length === 0) return;
     this.d.store.batch(() => {

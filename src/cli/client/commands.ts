@@ -8,6 +8,13 @@ import { resolveUrl, type ClientOptions } from "./api.js";
 import { runDeleteDelivery, runListDeliveries, runRetryDelivery } from "./deliveries.js";
 import { parseLogFilters, runBackup, runLevel, runLogs, runStats, runVars } from "./observe.js";
 import {
+  runDeleteRuns,
+  runListRecordings,
+  runListReplays,
+  runRecordStream,
+  runReplay,
+} from "./recordings.js";
+import {
   runDefine,
   runDeleteTasks,
   runDisable,
@@ -211,6 +218,7 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
     });
 
   registerObserveCommands(program, (cmd, json) => options(cmd, json), io);
+  registerReplayCommands(program, list, del, (cmd, json) => options(cmd, json), io);
 
   // Every client command registered here takes tickd's address after it as well (Kapacitor's
   // `tickctl enable cpu -url …`).
@@ -300,6 +308,103 @@ function registerObserveCommands(
     .action(async (topic: string, id: string, _o: unknown, cmd: Command) => {
       io.exit(await runShowTopicHandler(topic, id, options(cmd, jsonOf(cmd))));
     });
+}
+
+/** Kapacitor's recordings and replays (src/cli/client/recordings.ts). */
+function registerReplayCommands(
+  program: Command,
+  list: Command,
+  del: Command,
+  options: (cmd: Command, json?: boolean) => ClientOptions,
+  io: ClientIo,
+): void {
+  const jsonOf = (cmd: Command): boolean => cmd.opts<{ json?: boolean }>().json === true;
+  const record = program.command("record").description("record a task's live stream for replays");
+  record
+    .command("stream")
+    .description("record the points written for a stream task's dbrps for a while; prints the recording id")
+    .requiredOption("--task <id>", "the task whose databases and retention policies are recorded")
+    .requiredOption("--duration <d>", "how long to record, e.g. 1m")
+    .option("--recording-id <id>", "the recording's id (default: a random UUID)")
+    .option("--no-wait", "return at once instead of waiting for the recording to finish")
+    .action(
+      async (o: { task: string; duration: string; recordingId?: string; wait: boolean }, cmd: Command) => {
+        io.exit(
+          await runRecordStream(
+            {
+              task: o.task,
+              duration: o.duration,
+              noWait: !o.wait,
+              ...(o.recordingId !== undefined ? { recordingId: o.recordingId } : {}),
+            },
+            options(cmd),
+          ),
+        );
+      },
+    );
+  program
+    .command("replay")
+    .description(
+      "replay a recording through a fresh instance of a task (alerts are sent); prints the replay id",
+    )
+    .requiredOption("--task <id>", "task to replay into")
+    .requiredOption("--recording <id>", "recording to replay")
+    .option("--real-clock", "wait out the time between points instead of replaying as fast as possible")
+    .option("--rec-time", "keep the recorded times instead of shifting them to now")
+    .option("--replay-id <id>", "the replay's id (default: a random UUID)")
+    .option("--no-wait", "return at once instead of waiting for the replay to finish")
+    .action(
+      async (
+        o: {
+          task: string;
+          recording: string;
+          realClock?: boolean;
+          recTime?: boolean;
+          replayId?: string;
+          wait: boolean;
+        },
+        cmd: Command,
+      ) => {
+        io.exit(
+          await runReplay(
+            {
+              task: o.task,
+              recording: o.recording,
+              realClock: o.realClock === true,
+              recTime: o.recTime === true,
+              noWait: !o.wait,
+              ...(o.replayId !== undefined ? { replayId: o.replayId } : {}),
+            },
+            options(cmd),
+          ),
+        );
+      },
+    );
+  list
+    .command("recordings")
+    .description("list recordings: ID, Type, Status, Size, Date")
+    .argument("[patterns...]", "recording ids or glob patterns")
+    .option("--json", "print the recordings as JSON")
+    .action(async (patterns: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runListRecordings(patterns, options(cmd, jsonOf(cmd))));
+    });
+  list
+    .command("replays")
+    .description("list replays: ID, Task, Recording, Status, Clock, Date")
+    .argument("[patterns...]", "replay ids or glob patterns")
+    .option("--json", "print the replays as JSON")
+    .action(async (patterns: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runListReplays(patterns, options(cmd, jsonOf(cmd))));
+    });
+  for (const kind of ["recordings", "replays"] as const) {
+    del
+      .command(kind)
+      .description(`delete ${kind} (ids or globs)`)
+      .argument("<ids...>", `${kind.slice(0, -1)} ids or glob patterns`)
+      .action(async (ids: string[], _o: unknown, cmd: Command) => {
+        io.exit(await runDeleteRuns(kind, ids, options(cmd)));
+      });
+  }
 }
 
 /** Builds the filters (a usage error prints like any client error) and follows the logs. */
