@@ -29,7 +29,7 @@ import {
   type HandlerConfig,
   type HttpSender,
 } from "../handlers/index.js";
-import { createIntegrationRoutes } from "../integrations/index.js";
+import { createIntegrations } from "../integrations/index.js";
 import { startKafkaInputs } from "../sources/kafka-input.js";
 import { createInfluxAccess } from "../sources/influxdb.js";
 import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
@@ -232,6 +232,16 @@ export async function startDaemon(opts: {
       ...(failedTasks.length > 0 ? { failedTasks } : {}),
     });
 
+    // Inbound integrations (/tickd/v1/integrations/<source>): read [integrations] and
+    // [webhook] through `current`, so a reload applies to the next request.
+    const integrations = createIntegrations({
+      collect,
+      logger,
+      secret: () => current.webhook.incomingSecret,
+      config: () => current.integrations,
+      webhookRules: () => current.webhook,
+      state: (t, id) => topics.topicEvent(t, id),
+    });
     const api = createApiServer({
       tasks,
       topics,
@@ -246,14 +256,13 @@ export async function startDaemon(opts: {
       maxBodyBytes: config.http.maxBodySize,
       accessLog: config.http.logEnabled,
       extraRoutes: [
-        ...createIntegrationRoutes({
-          collect,
-          logger,
-          secret: () => current.webhook.incomingSecret,
-          state: (t, id) => topics.topicEvent(t, id),
-        }),
+        ...integrations.routes,
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
-        createMetricsRoute([delivery.metrics, engineMetrics({ tasks, topics, kafka: () => kafkaInputs })]),
+        createMetricsRoute([
+          delivery.metrics,
+          engineMetrics({ tasks, topics, kafka: () => kafkaInputs }),
+          integrations.renderMetrics,
+        ]),
       ],
     });
     let server: ListeningServer;
@@ -297,6 +306,7 @@ export async function startDaemon(opts: {
       stopping ??= (async () => {
         clearInterval(ticker);
         await server.close();
+        integrations.close();
         await kafkaInputs.stop();
         await subs?.stop(true);
         await topics.drain();

@@ -15,6 +15,7 @@ const SECRET_KEYS = [
   "shared-secret",
   "sharedSecret",
   "token",
+  "secret",
 ];
 
 export interface DaemonLogger extends EngineLogger {
