@@ -7,7 +7,17 @@
  */
 import { Level } from "../../core/types.js";
 import type { IncomingStatus } from "../mapping.js";
-import { alert, at, firstText, levelOr, parseTagList, requireId, requireObject, text } from "./common.js";
+import {
+  alert,
+  at,
+  firstText,
+  levelOr,
+  parseTagList,
+  requireId,
+  requireObject,
+  text,
+  unknownValue,
+} from "./common.js";
 import type { InboundSource } from "./types.js";
 
 const ACTIONS: ReadonlyMap<string, IncomingStatus> = new Map([
@@ -21,8 +31,7 @@ export const opsgenie: InboundSource = {
   map(body, ctx) {
     const b = requireObject("Opsgenie webhook", body);
     const action = text(b.action);
-    if (action === undefined)
-      return { alerts: [], note: 'no "action" (expected Create, Acknowledge or Close)' };
+    if (action === undefined) throw unknownValue("action", b.action, "Create, Acknowledge or Close");
     const status = ACTIONS.get(action.toLowerCase());
     if (status === undefined) return { alerts: [], note: `action ${action} is not an alert state change` };
     const id = requireId("Opsgenie webhook", b, "alert.alias", "alert.alertId");

@@ -13,10 +13,8 @@ export const uptimeKuma: InboundSource = {
   name: "uptime-kuma",
   map(body, ctx) {
     const b = requireObject("Uptime Kuma webhook", body);
-    if (
-      (b.monitor === null || b.monitor === undefined) &&
-      (b.heartbeat === null || b.heartbeat === undefined)
-    ) {
+    const none = (v: unknown): boolean => v === null || v === undefined;
+    if (none(b.monitor) && none(b.heartbeat) && typeof b.msg === "string") {
       return { alerts: [], note: "a test notification (no monitor, no heartbeat)" };
     }
     const id = requireId("Uptime Kuma webhook", b, "monitor.id", "heartbeat.monitorID");
