@@ -22,6 +22,7 @@ export const LIVE_SECTIONS: readonly string[] = [
   "kafka",
   "webhook",
   "delivery",
+  "integrations",
 ];
 
 export interface ReloadPlan {

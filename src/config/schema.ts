@@ -197,6 +197,25 @@ const webhookShape = {
   "incoming-secret": str(),
 };
 
+// [integrations.<source>]: per-source settings of the inbound normalisers (src/integrations/).
+const signedSourceShape = { secret: str() };
+const integrationsShape = {
+  grafana: table({ ...signedSourceShape, "timestamp-header": str() }).prefault({}),
+  sentry: table(signedSourceShape).prefault({}),
+  github: table(signedSourceShape).prefault({}),
+  bitbucket: table(signedSourceShape).prefault({}),
+  "splunk-observability": table(signedSourceShape).prefault({}),
+  honeycomb: table(signedSourceShape).prefault({}),
+  cloudwatch: table({
+    "verify-sns": bool(false),
+    "allowed-hosts": z
+      .array(z.string().min(1, { error: "expected a host pattern" }))
+      .default(["*.amazonaws.com", "*.amazonaws.com.cn"]),
+    "confirm-subscriptions": bool(true),
+  }).prefault({}),
+  elastic: table({ "watcher-auto-resolve": duration("1h") }).prefault({}),
+};
+
 const deliveryShape = {
   // 0: attempts are bounded by max-age alone (a long outage is retried for a day).
   "max-attempts": int(0),
@@ -320,6 +339,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   { name: "httppost", kind: "array", shape: httppostShape },
   { name: "escalation", kind: "array", shape: escalationShape },
   { name: "webhook", kind: "table", shape: webhookShape },
+  { name: "integrations", kind: "table", shape: integrationsShape },
   { name: "delivery", kind: "table", shape: deliveryShape },
   { name: "engine", kind: "table", shape: engineShape },
   { name: "influxdb", kind: "array", shape: influxdbShape },
@@ -338,6 +358,7 @@ export const SECRET_KEYS: readonly string[] = [
   "incoming-secret",
   "password",
   "sasl-password",
+  "secret",
   "shared-secret",
   "token",
 ];
@@ -371,6 +392,7 @@ export const configSchema = z
     httppost: arrayOf(httppostShape),
     escalation: arrayOf(escalationShape),
     webhook: table(webhookShape).prefault({}),
+    integrations: table(integrationsShape).prefault({}),
     delivery: table(deliveryShape).prefault({}),
     engine: table(engineShape).prefault({}),
     influxdb: arrayOf(influxdbShape),

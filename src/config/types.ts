@@ -25,6 +25,7 @@ export interface TickdConfig {
   readonly httppost: readonly HttpPostConfig[];
   readonly escalation: readonly EscalationConfig[];
   readonly webhook: WebhookConfig;
+  readonly integrations: IntegrationsConfig;
   readonly delivery: DeliveryConfig;
   readonly engine: EngineConfig;
   readonly influxdb: readonly InfluxDBConfig[];
@@ -147,6 +148,39 @@ export interface WebhookConfig {
    * with (`X-Webhook-Signature: sha256=<hex>`); "" accepts unsigned ones. Secret.
    */
   readonly incomingSecret: string;
+}
+
+/** A signing source's `[integrations.<source>]`: its shared secret ("" = signatures not checked). Secret. */
+export interface SignedSourceConfig {
+  readonly secret: string;
+}
+
+/** `[integrations.<source>]`: settings of the inbound normalisers (`/tickd/v1/integrations/<source>`). */
+export interface IntegrationsConfig {
+  /** `X-Grafana-Alerting-Signature`; with `timestampHeader`, the HMAC covers `<timestamp>:<body>`. */
+  readonly grafana: SignedSourceConfig & { readonly timestampHeader: string };
+  /** `Sentry-Hook-Signature` (the integration's client secret). */
+  readonly sentry: SignedSourceConfig;
+  /** `X-Hub-Signature-256`. */
+  readonly github: SignedSourceConfig;
+  /** `X-Hub-Signature` (sha256=…). */
+  readonly bitbucket: SignedSourceConfig;
+  /** `X-SFX-Signature` (base64 HMAC-SHA256). */
+  readonly splunkObservability: SignedSourceConfig;
+  /** `X-Honeycomb-Webhook-Token` (the webhook's shared secret, sent as is). */
+  readonly honeycomb: SignedSourceConfig;
+  readonly cloudwatch: {
+    /** Check each SNS message's signature against its signing certificate. */
+    readonly verifySns: boolean;
+    /** Hosts tickd may GET a SubscribeURL or SigningCertURL from (`[webhook]`'s pattern syntax). */
+    readonly allowedHosts: readonly string[];
+    /** Confirm SNS subscriptions (GET SubscribeURL) at all. */
+    readonly confirmSubscriptions: boolean;
+  };
+  readonly elastic: {
+    /** A Watcher alert (it never resolves) is resolved after this long without a new one; 0 = never. */
+    readonly watcherAutoResolve: Nanoseconds;
+  };
 }
 
 /** `[delivery]`: the journal and retry policy behind every notification (DESIGN §8). */

@@ -1,5 +1,14 @@
-/** Incoming integrations: external alerts (generic webhooks, Alertmanager) → topic events. */
-export { ALERTMANAGER_PATH, WEBHOOK_PATH, createIntegrationRoutes, type IntegrationDeps } from "./routes.js";
+/** Incoming integrations: external alerts (every source of DESIGN §13) → topic events. */
+export {
+  ALERTMANAGER_PATH,
+  INTEGRATIONS_PATH,
+  WEBHOOK_PATH,
+  createIntegrationRoutes,
+  createIntegrations,
+  type IntegrationDeps,
+  type Integrations,
+} from "./routes.js";
+export { SOURCES, findSource, type InboundSource } from "./sources/index.js";
 export {
   IntegrationError,
   isAcknowledged,

@@ -72,7 +72,7 @@ export interface MappingContext {
   state?: ((topic: string, eventId: string) => AlertEventState | undefined) | undefined;
 }
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
 const C = Level.CRITICAL;
 const W = Level.WARNING;
@@ -128,7 +128,7 @@ const STATUS_WORDS: ReadonlyMap<string, IncomingStatus> = new Map([
 
 const PRIORITY_NUMBERS: readonly Level[] = [C, C, W, I, I]; // P1 … P5
 
-function isObj(v: unknown): v is Obj {
+export function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
@@ -159,7 +159,7 @@ function lookup(o: Obj, name: string): { value: unknown } | undefined {
   return undefined;
 }
 
-function text(v: unknown): string | undefined {
+export function text(v: unknown): string | undefined {
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   return undefined;
@@ -187,7 +187,7 @@ export function parseIncomingStatus(v: unknown): IncomingStatus | undefined {
   return typeof v === "string" ? STATUS_WORDS.get(v.trim().toLowerCase()) : undefined;
 }
 
-function msToNs(ms: number): number {
+export function msToNs(ms: number): number {
   return Math.round(ms) * 1e6;
 }
 
@@ -196,7 +196,8 @@ function openSince(prev: AlertEventState | undefined): number | undefined {
   return prev !== undefined && prev.level !== Level.OK ? prev.time - prev.duration : undefined;
 }
 
-interface Incoming {
+/** One alert as a source normaliser reads it, before it becomes a topic event ({@link toEvent}). */
+export interface Incoming {
   id: string;
   status: IncomingStatus;
   /** Undefined: the body named none. */
@@ -213,7 +214,7 @@ interface Incoming {
 }
 
 /** Builds the event, or undefined for an ack with nothing to acknowledge. */
-function toEvent(x: Incoming, ctx: MappingContext): IncomingAlertEvent | undefined {
+export function toEvent(x: Incoming, ctx: MappingContext): IncomingAlertEvent | undefined {
   const prev = ctx.state?.(ctx.topic, x.id);
   const since = x.startedAt ?? openSince(prev);
   let level: Level;
@@ -249,7 +250,7 @@ function toEvent(x: Incoming, ctx: MappingContext): IncomingAlertEvent | undefin
   return e;
 }
 
-function genericIncoming(body: unknown, index: number, nowNs: number): Incoming {
+export function genericIncoming(body: unknown, index: number, nowNs: number): Incoming {
   const where = index < 0 ? "" : ` (alert ${index})`;
   if (!isObj(body)) throw new IntegrationError(400, `expected a JSON object${where}`);
   const idHit = pick(body, ["dedup_key", "id", "alert_id"]);
@@ -320,14 +321,14 @@ export function mapGenericWebhook(body: unknown, ctx: MappingContext): IncomingA
 }
 
 /** ns of an RFC 3339 time, or undefined for a missing, bad or zero (`0001-01-01…`) time. */
-function parseTime(v: unknown): number | undefined {
+export function parseTime(v: unknown): number | undefined {
   if (typeof v !== "string") return undefined;
   const ms = Date.parse(v);
   if (!Number.isFinite(ms) || ms <= 0) return undefined;
   return msToNs(ms);
 }
 
-function stringRecord(v: unknown): Record<string, string> {
+export function stringRecord(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isObj(v)) return out;
   for (const [k, item] of Object.entries(v)) {
@@ -348,6 +349,12 @@ export function labelsId(labels: Readonly<Record<string, string>>): string {
 
 /** Events of an Alertmanager webhook body (version 4). Throws IntegrationError. */
 export function mapAlertmanager(body: unknown, ctx: MappingContext): IncomingAlertEvent[] {
+  const items = alertmanagerBodyItems(body, msToNs(ctx.now));
+  return items.map((x) => toEvent(x, ctx)).filter((e): e is IncomingAlertEvent => e !== undefined);
+}
+
+/** The incoming alerts of an Alertmanager webhook body (version 4). Throws IntegrationError. */
+export function alertmanagerBodyItems(body: unknown, nowNs: number): Incoming[] {
   if (!isObj(body)) throw new IntegrationError(400, "expected Alertmanager's webhook JSON object");
   const version = body.version;
   if (version !== undefined && String(version) !== "4") {
@@ -357,8 +364,12 @@ export function mapAlertmanager(body: unknown, ctx: MappingContext): IncomingAle
     );
   }
   if (!Array.isArray(body.alerts)) throw new IntegrationError(400, 'missing "alerts": expected a list');
-  const nowNs = msToNs(ctx.now);
-  const items = body.alerts.map((a: unknown, i): Incoming => {
+  return alertmanagerItems(body.alerts, nowNs, "alertmanager");
+}
+
+/** Alertmanager-style `alerts[]` (Alertmanager, Grafana) as incoming alerts. Throws IntegrationError. */
+export function alertmanagerItems(alerts: readonly unknown[], nowNs: number, taskName: string): Incoming[] {
+  return alerts.map((a: unknown, i): Incoming => {
     if (!isObj(a)) throw new IntegrationError(400, `alerts[${i}]: expected an object`);
     const status = a.status === "resolved" ? "ok" : a.status === "firing" ? "trigger" : undefined;
     if (status === undefined) {
@@ -386,10 +397,9 @@ export function mapAlertmanager(body: unknown, ctx: MappingContext): IncomingAle
       details: annotations.description ?? "",
       tags: labels,
       name: labels.alertname ?? "",
-      taskName: "alertmanager",
+      taskName,
       time: status === "ok" && endsAt !== undefined ? endsAt : nowNs,
       startedAt: parseTime(a.startsAt),
     };
   });
-  return items.map((x) => toEvent(x, ctx)).filter((e): e is IncomingAlertEvent => e !== undefined);
 }

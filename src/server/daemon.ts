@@ -35,7 +35,7 @@ import {
   type HandlerConfig,
   type HttpSender,
 } from "../handlers/index.js";
-import { createIntegrationRoutes } from "../integrations/index.js";
+import { createIntegrations } from "../integrations/index.js";
 import { startKafkaInputs } from "../sources/kafka-input.js";
 import { createInfluxAccess } from "../sources/influxdb.js";
 import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
@@ -292,6 +292,16 @@ export async function startDaemon(opts: {
       subscriptions: () => subscriptionCount(),
       loadErrors: () => loadErrors,
     });
+    // Inbound integrations (/tickd/v1/integrations/<source>): read [integrations] and
+    // [webhook] through `current`, so a reload applies to the next request.
+    const integrations = createIntegrations({
+      collect,
+      logger,
+      secret: () => current.webhook.incomingSecret,
+      config: () => current.integrations,
+      webhookRules: () => current.webhook,
+      state: (t, id) => topics.topicEvent(t, id),
+    });
     const api = createApiServer({
       tasks,
       topics,
@@ -306,14 +316,8 @@ export async function startDaemon(opts: {
       maxBodyBytes: config.http.maxBodySize,
       accessLog: config.http.logEnabled,
       extraRoutes: [
-        ...createIntegrationRoutes({
-          collect,
-          logger,
-          secret: () => current.webhook.incomingSecret,
-          state: (t, id) => topics.topicEvent(t, id),
-        }),
+        ...integrations.routes,
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
-        createMetricsRoute([delivery.metrics, engineMetrics({ tasks, topics, kafka: () => kafkaInputs })]),
         ...createConfigRoutes({
           enabled: config.configOverride.enabled,
           config: () => current,
@@ -343,6 +347,11 @@ export async function startDaemon(opts: {
           setLevel: (l) => logger.setLevel(l),
           db: store.db,
         }),
+        createMetricsRoute([
+          delivery.metrics,
+          engineMetrics({ tasks, topics, kafka: () => kafkaInputs }),
+          integrations.renderMetrics,
+        ]),
       ],
     });
     let server: ListeningServer;
@@ -390,6 +399,7 @@ export async function startDaemon(opts: {
         await recordings.close();
         debugVars.close();
         await server.close();
+        integrations.close();
         await kafkaInputs.stop();
         await subs?.stop(true);
         await topics.drain();

@@ -16,6 +16,7 @@ const SECRET_KEYS = [
   "shared-secret",
   "sharedSecret",
   "token",
+  "secret",
 ];
 
 export interface DaemonLogger extends EngineLogger {
