@@ -66,6 +66,7 @@ describe("/kapacitor/v1/config", () => {
       "delivery",
       "escalation",
       "httppost",
+      "integrations",
       "kafka",
       "victorops",
       "webhook",
