@@ -176,6 +176,8 @@ export const ESCALATION_EVENTS = [
   "incident.updated",
   "incident.acknowledged",
   "incident.resolved",
+  "incident.snoozed",
+  "incident.suppressed",
 ] as const;
 
 const escalationShape = {
@@ -231,6 +233,13 @@ const deliveryShape = {
 const engineShape = {
   "idle-flush": duration("0s"),
   "group-ttl": duration("0s"),
+};
+
+const alertmanagerApiShape = {
+  topic: z
+    .string()
+    .regex(/^[-:._\p{L}0-9]+$/u, { error: "use letters, digits and - : . _" })
+    .default("prometheus"),
 };
 
 const influxdbShape = {
@@ -342,6 +351,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   { name: "integrations", kind: "table", shape: integrationsShape },
   { name: "delivery", kind: "table", shape: deliveryShape },
   { name: "engine", kind: "table", shape: engineShape },
+  { name: "alertmanager-api", kind: "table", shape: alertmanagerApiShape },
   { name: "influxdb", kind: "array", shape: influxdbShape },
   { name: "kafka-input", kind: "array", shape: kafkaInputShape },
   { name: "kafka", kind: "array", shape: kafkaShape },
@@ -395,6 +405,7 @@ export const configSchema = z
     integrations: table(integrationsShape).prefault({}),
     delivery: table(deliveryShape).prefault({}),
     engine: table(engineShape).prefault({}),
+    "alertmanager-api": table(alertmanagerApiShape).prefault({}),
     influxdb: arrayOf(influxdbShape),
     "kafka-input": arrayOf(kafkaInputShape),
     kafka: arrayOf(kafkaShape),

@@ -40,6 +40,9 @@ import { startKafkaInputs } from "../sources/kafka-input.js";
 import { createInfluxAccess } from "../sources/influxdb.js";
 import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
 import { openStore, type Store } from "../store/index.js";
+import { OnCallService, onCallPersistence } from "../oncall/index.js";
+import { createAlertmanagerRoutes } from "./http/alertmanager-routes.js";
+import { createOnCallRoutes } from "./http/oncall-routes.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
 import { createConfigRoutes } from "./http/config-routes.js";
@@ -56,6 +59,8 @@ export interface Daemon {
   readonly port: number;
   readonly tasks: TaskManager;
   readonly topics: TopicService;
+  /** Silences, acknowledgements, snoozes (DESIGN §12). */
+  readonly oncall: OnCallService;
   reload(): Promise<ReloadReport>;
   stop(): Promise<void>;
 }
@@ -155,11 +160,19 @@ export async function startDaemon(opts: {
     });
     delivery.start();
     const factory = factoryFor(delivery.sender);
+    // On-call: silences, acks and snoozes gate every handler of every topic (DESIGN §12).
+    const oncall = new OnCallService({
+      persistence: onCallPersistence(store.db),
+      logger,
+      notify: (topic, e, previousLevel, only) => topics.notify(topic, e, previousLevel, only),
+    });
+    oncall.open();
     const topics: TopicService = new TopicService({
       factory,
       persistence: topicPersistence(store),
       logger,
       persistTopics: config.alert.persistTopics,
+      gate: oncall,
     });
     topics.open();
     const influxEnabled = config.influxdb.some((c) => c.enabled);
@@ -347,10 +360,21 @@ export async function startDaemon(opts: {
           setLevel: (l) => logger.setLevel(l),
           db: store.db,
         }),
+        ...createOnCallRoutes({ oncall }),
+        ...createAlertmanagerRoutes({
+          oncall,
+          collect,
+          topic: () => config.alertmanagerApi.topic,
+          state: (t, id) => topics.topicEvent(t, id),
+          version,
+          logger,
+          started: Date.now(),
+        }),
         createMetricsRoute([
           delivery.metrics,
           engineMetrics({ tasks, topics, kafka: () => kafkaInputs }),
           integrations.renderMetrics,
+          () => oncall.metrics(),
         ]),
       ],
     });
@@ -373,6 +397,7 @@ export async function startDaemon(opts: {
 
     const ticker = setInterval(() => tasks.tick(nowNs()), TICK_MS);
     ticker.unref();
+    oncall.start();
 
     // InfluxDB subscriptions point InfluxDB's writes at our /write (as Kapacitor's do).
     const subs = influxEnabled
@@ -398,6 +423,7 @@ export async function startDaemon(opts: {
         logger.tap.close();
         await recordings.close();
         debugVars.close();
+        oncall.stop();
         await server.close();
         integrations.close();
         await kafkaInputs.stop();
@@ -414,7 +440,7 @@ export async function startDaemon(opts: {
       return stopping;
     };
 
-    return { port: server.port, tasks, topics, reload, stop };
+    return { port: server.port, tasks, topics, oncall, reload, stop };
   } catch (e) {
     store.close();
     throw e;
