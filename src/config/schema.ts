@@ -10,6 +10,17 @@
 import { z } from "zod";
 
 import { parseTickDuration } from "../core/go-format.js";
+import {
+  discordShape,
+  NOTIFIER_SECTIONS,
+  opsgenie2Shape,
+  opsgenieShape,
+  pagerduty2Shape,
+  pagerdutyShape,
+  slackShape,
+  teamsShape,
+  telegramShape,
+} from "./notifiers.js";
 import type * as T from "./types.js";
 
 type CamelCase<S extends string> = S extends `${infer H}-${infer R}` ? `${H}${Capitalize<CamelCase<R>>}` : S;
@@ -323,6 +334,8 @@ export const SECTIONS: readonly SectionSpec[] = [
   { name: "kafka-input", kind: "array", shape: kafkaInputShape },
   { name: "kafka", kind: "array", shape: kafkaShape },
   { name: "logging", kind: "table", shape: loggingShape },
+  // Kapacitor's HTTP notification services (src/config/notifiers.ts).
+  ...NOTIFIER_SECTIONS,
 ];
 
 export const TOP_LEVEL: z.ZodRawShape = topLevelShape;
@@ -336,6 +349,8 @@ export const SECRET_KEYS: readonly string[] = [
   "sasl-password",
   "shared-secret",
   "token",
+  // notifiers.ts
+  "service-key",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -373,6 +388,15 @@ export const configSchema = z
     "kafka-input": arrayOf(kafkaInputShape),
     kafka: arrayOf(kafkaShape),
     logging: table(loggingShape).prefault({}),
+    // Kapacitor's HTTP notification services (notifiers.ts).
+    slack: arrayOf(slackShape),
+    pagerduty: table(pagerdutyShape).prefault({}),
+    pagerduty2: table(pagerduty2Shape).prefault({}),
+    opsgenie: table(opsgenieShape).prefault({}),
+    opsgenie2: table(opsgenie2Shape).prefault({}),
+    teams: table(teamsShape).prefault({}),
+    telegram: table(telegramShape).prefault({}),
+    discord: arrayOf(discordShape),
   })
   .transform((o) => camelizeKeys(o));
 

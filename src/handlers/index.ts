@@ -22,6 +22,8 @@ import { reportUnsent } from "./runner.js";
 import { tcp } from "./tcp.js";
 import { HandlerCodes, REDACTED, type HandlerContext, type HandlerDeps, type HandlerKind } from "./types.js";
 import { victorops } from "./victorops.js";
+// Kapacitor's HTTP notification kinds (each built with http-kind.ts).
+import { slack } from "./slack.js";
 
 export * from "./types.js";
 export { fetchSender, isAllowedUrl, redactUrl } from "./http.js";
@@ -44,6 +46,8 @@ export const HANDLER_KINDS: Readonly<Record<string, HandlerKind<unknown>>> = {
   publish,
   tcp,
   victorops,
+  // Kapacitor's HTTP notification kinds.
+  slack,
 };
 
 function lookup(kind: string): HandlerKind<unknown> {
