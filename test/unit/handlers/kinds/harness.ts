@@ -44,8 +44,8 @@ stream
 export async function startKind(opts: {
   /** The config with the kind's section pointing at the receiver's URL. */
   config: (c: TickdConfig, rxUrl: string) => TickdConfig;
-  /** Property chain after the alert, e.g. `.slack().channel('#tick')`. */
-  chain?: string;
+  /** Property chain after the alert, e.g. `.slack().channel('#tick')` (or built from the receiver's URL). */
+  chain?: string | ((rxUrl: string) => string);
   /** A handler file (YAML) on topic `ops`, given the receiver's URL. */
   handlerFile?: (rxUrl: string) => string;
   /** Tells the TICKscript handler's requests from the file's. */
@@ -57,7 +57,9 @@ export async function startKind(opts: {
   cleanups.push(() => rx.close());
   const { daemon, dir } = await startDaemonIn(
     {
-      ...(opts.chain !== undefined ? { tasks: { "cpu.tick": script(opts.chain) } } : {}),
+      ...(opts.chain !== undefined
+        ? { tasks: { "cpu.tick": script(typeof opts.chain === "string" ? opts.chain : opts.chain(rx.url)) } }
+        : {}),
       ...(opts.handlerFile !== undefined ? { handlers: { "ops.yaml": opts.handlerFile(rx.url) } } : {}),
     },
     { config: (c) => opts.config(c, rx.url) },
