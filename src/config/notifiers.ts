@@ -1,7 +1,7 @@
 /**
  * Config sections of Kapacitor's HTTP notification services (issue 13): `[[slack]]`,
  * `[pagerduty]`, `[pagerduty2]`, `[opsgenie]`, `[opsgenie2]`, `[teams]`, `[telegram]`,
- * `[[discord]]`, with Kapacitor 1.8's keys and defaults (`services/<kind>/config.go` and its
+ * `[[discord]]`, `[pushover]`, `[talk]`, `[hipchat]`, with Kapacitor 1.8's keys and defaults (`services/<kind>/config.go` and its
  * sample kapacitor.conf). Every one is off by default. Secrets: `token`, `api-key`,
  * `service-key`, `routing-key` of pagerduty2, and the webhook URLs of slack, teams and discord
  * (their path is the credential); they are never logged or shown by the API.
@@ -112,6 +112,61 @@ export const discordShape = {
   "state-changes-only": bool(),
   ...tlsShape,
 };
+
+export const DEFAULT_PUSHOVER_URL = "https://api.pushover.net/1/messages.json";
+
+export const pushoverShape = {
+  enabled: bool(),
+  token: str(),
+  "user-key": str(),
+  url: str(DEFAULT_PUSHOVER_URL),
+};
+
+export const talkShape = {
+  enabled: bool(),
+  url: str(),
+  // Kapacitor spells this one key with an underscore.
+  author_name: str(),
+};
+
+/** `[pushover]`. */
+export interface PushoverConfig {
+  readonly enabled: boolean;
+  /** Application API token. Secret. */
+  readonly token: string;
+  /** The user (or group) key. Secret. */
+  readonly userKey: string;
+  readonly url: string;
+}
+
+/** `[talk]`: a Talk (jianliao) incoming webhook. */
+export interface TalkConfig {
+  readonly enabled: boolean;
+  /** Secret: its path is the credential. */
+  readonly url: string;
+  readonly author_name: string;
+}
+
+export const hipchatShape = {
+  enabled: bool(),
+  url: str(),
+  room: str(),
+  token: str(),
+  global: bool(),
+  "state-changes-only": bool(),
+};
+
+/** `[hipchat]`. */
+export interface HipChatConfig {
+  readonly enabled: boolean;
+  /** `https://<subdomain>.hipchat.com/v2/room`. */
+  readonly url: string;
+  readonly room: string;
+  /** Secret. */
+  readonly token: string;
+  readonly global: boolean;
+  readonly stateChangesOnly: boolean;
+}
 
 /** One `[[slack]]` workspace. */
 export interface SlackConfig {
@@ -226,6 +281,9 @@ export interface NotifierConfigs {
   readonly teams: TeamsConfig;
   readonly telegram: TelegramConfig;
   readonly discord: readonly DiscordConfig[];
+  readonly pushover: PushoverConfig;
+  readonly talk: TalkConfig;
+  readonly hipchat: HipChatConfig;
 }
 
 /** Section name → shape and kind, for schema.ts's SECTIONS. */
@@ -238,7 +296,10 @@ export const NOTIFIER_SECTIONS = [
   { name: "teams", kind: "table", shape: teamsShape },
   { name: "telegram", kind: "table", shape: telegramShape },
   { name: "discord", kind: "array", shape: discordShape },
+  { name: "pushover", kind: "table", shape: pushoverShape },
+  { name: "talk", kind: "table", shape: talkShape },
+  { name: "hipchat", kind: "table", shape: hipchatShape },
 ] as const;
 
 /** Secret keys of these sections beyond schema.ts's common ones (`token`, `api-key`). */
-export const NOTIFIER_SECRET_KEYS: readonly string[] = ["service-key"];
+export const NOTIFIER_SECRET_KEYS: readonly string[] = ["service-key", "user-key"];

@@ -12,12 +12,15 @@ import { z } from "zod";
 import { parseTickDuration } from "../core/go-format.js";
 import {
   discordShape,
+  hipchatShape,
   NOTIFIER_SECTIONS,
   opsgenie2Shape,
   opsgenieShape,
   pagerduty2Shape,
   pagerdutyShape,
+  pushoverShape,
   slackShape,
+  talkShape,
   teamsShape,
   telegramShape,
 } from "./notifiers.js";
@@ -351,6 +354,7 @@ export const SECRET_KEYS: readonly string[] = [
   "token",
   // notifiers.ts
   "service-key",
+  "user-key",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -397,6 +401,9 @@ export const configSchema = z
     teams: table(teamsShape).prefault({}),
     telegram: table(telegramShape).prefault({}),
     discord: arrayOf(discordShape),
+    pushover: table(pushoverShape).prefault({}),
+    talk: table(talkShape).prefault({}),
+    hipchat: table(hipchatShape).prefault({}),
   })
   .transform((o) => camelizeKeys(o));
 

@@ -15,12 +15,15 @@ import type { NotifierConfigs } from "./notifiers.js";
 
 export type {
   DiscordConfig,
+  HipChatConfig,
   NotifierConfigs,
   OpsGenie2Config,
   OpsGenieConfig,
   PagerDuty2Config,
   PagerDutyConfig,
+  PushoverConfig,
   SlackConfig,
+  TalkConfig,
   TeamsConfig,
   TelegramConfig,
 } from "./notifiers.js";
@@ -54,6 +57,9 @@ export interface TickdConfig {
   readonly teams: NotifierConfigs["teams"];
   readonly telegram: NotifierConfigs["telegram"];
   readonly discord: NotifierConfigs["discord"];
+  readonly pushover: NotifierConfigs["pushover"];
+  readonly talk: NotifierConfigs["talk"];
+  readonly hipchat: NotifierConfigs["hipchat"];
 }
 
 /** `[http]`: the API and write endpoint. */

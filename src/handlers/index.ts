@@ -24,11 +24,14 @@ import { HandlerCodes, REDACTED, type HandlerContext, type HandlerDeps, type Han
 import { victorops } from "./victorops.js";
 // Kapacitor's HTTP notification kinds (each built with http-kind.ts).
 import { discord } from "./discord.js";
+import { hipchat } from "./hipchat.js";
 import { opsgenie } from "./opsgenie.js";
 import { opsgenie2 } from "./opsgenie2.js";
 import { pagerduty } from "./pagerduty.js";
 import { pagerduty2 } from "./pagerduty2.js";
+import { pushover } from "./pushover.js";
 import { slack } from "./slack.js";
+import { talk } from "./talk.js";
 import { teams } from "./teams.js";
 import { telegram } from "./telegram.js";
 
@@ -55,11 +58,14 @@ export const HANDLER_KINDS: Readonly<Record<string, HandlerKind<unknown>>> = {
   victorops,
   // Kapacitor's HTTP notification kinds.
   discord,
+  hipchat,
   opsgenie,
   opsgenie2,
   pagerduty,
   pagerduty2,
+  pushover,
   slack,
+  talk,
   teams,
   telegram,
 };

@@ -333,6 +333,18 @@ export const HANDLERS: Readonly<Record<string, HandlerKindSpec>> = {
     prop("discord", "embedTitle", sig([p("title", "string")]), "title of the embed"),
     prop("discord", "timestamp", NONE, "show the alert time in the embed"),
   ]),
+  pushover: handler("pushover", "send a Pushover notification ([pushover])", [
+    prop("pushover", "device", sig([p("device", "string")]), "device names, comma-separated (default: all)"),
+    prop("pushover", "title", sig([p("title", "string")]), "message title (default: the app's name)"),
+    prop("pushover", "uRL", sig([p("url", "string")]), "a supplementary URL"),
+    prop("pushover", "uRLTitle", sig([p("title", "string")]), "title of the supplementary URL"),
+    prop("pushover", "sound", sig([p("sound", "string")]), "notification sound"),
+  ]),
+  talk: handler("talk", "post the alert to a Talk webhook ([talk])", []),
+  hipChat: handler("hipChat", "post the alert message to a HipChat room ([hipchat])", [
+    prop("hipChat", "room", sig([p("room", "string")]), "room id or name (default: the configured one)"),
+    prop("hipChat", "token", sig([p("token", "string")]), "room token (default: the configured one)"),
+  ]),
 };
 
 export const KAFKA_PARTITION_ALGORITHMS: readonly string[] = ["crc32", "murmur2", "murmur3", "fnv-1a"];
@@ -455,12 +467,23 @@ const alertProps: PropertySpec[] = [
   ),
   prop("alert", "kafka", NONE, "handler: write the alert to Kafka", { repeat: "many", handler: "kafka" }),
   // Kapacitor's HTTP notification handlers.
-  ...["slack", "pagerDuty", "pagerDuty2", "opsGenie", "opsGenie2", "teams", "telegram", "discord"].map(
-    (kind) =>
-      prop("alert", kind, NONE, `handler: ${HANDLERS[kind]?.description ?? kind}`, {
-        repeat: "many",
-        handler: kind,
-      }),
+  ...[
+    "slack",
+    "pagerDuty",
+    "pagerDuty2",
+    "opsGenie",
+    "opsGenie2",
+    "teams",
+    "telegram",
+    "discord",
+    "pushover",
+    "talk",
+    "hipChat",
+  ].map((kind) =>
+    prop("alert", kind, NONE, `handler: ${HANDLERS[kind]?.description ?? kind}`, {
+      repeat: "many",
+      handler: kind,
+    }),
   ),
 ];
 
@@ -936,12 +959,9 @@ export const KAPACITOR_ONLY_HANDLERS: readonly string[] = [
   "alerta",
   "bigPanda",
   "email",
-  "hipChat",
   "mqtt",
-  "pushover",
   "sensu",
   "serviceNow",
   "snmpTrap",
-  "talk",
   "zenoss",
 ];
