@@ -11,6 +11,7 @@
  * Keys are named as the TOML spells them (`[http] bind-address`, `[[httppost]]`), never with
  * their values, so a report can be logged whatever the values hold.
  */
+import { NOTIFIER_SECTIONS } from "./notifiers.js";
 import { SECTIONS, TOP_LEVEL } from "./schema.js";
 import type { TickdConfig } from "./types.js";
 
@@ -23,6 +24,8 @@ export const LIVE_SECTIONS: readonly string[] = [
   "webhook",
   "delivery",
   "integrations",
+  // Kapacitor's notification services (slack, pagerduty2, …): handlers read them at each send.
+  ...NOTIFIER_SECTIONS.map((n) => n.name),
 ];
 
 export interface ReloadPlan {
@@ -74,13 +77,11 @@ export function planReload(running: TickdConfig, next: TickdConfig): ReloadPlan 
   if (globalAt >= 0 && globalNow === globalNext) needsRestart.splice(globalAt, 1);
   else if (globalAt < 0 && globalNow !== globalNext) needsRestart.push("[victorops] global");
 
+  const live: Table = { ...run };
+  for (const name of LIVE_SECTIONS) live[camel(name)] = nxt[camel(name)];
   const config: TickdConfig = {
-    ...running,
+    ...(live as unknown as TickdConfig),
     victorops: { ...next.victorops, global: running.victorops.global },
-    httppost: next.httppost,
-    escalation: next.escalation,
-    kafka: next.kafka,
-    webhook: next.webhook,
     delivery: { ...next.delivery, journal: running.delivery.journal },
   };
   return { config, applied, needsRestart: ordered(needsRestart) };

@@ -10,6 +10,20 @@
 import { z } from "zod";
 
 import { parseTickDuration } from "../core/go-format.js";
+import {
+  discordShape,
+  hipchatShape,
+  NOTIFIER_SECTIONS,
+  opsgenie2Shape,
+  opsgenieShape,
+  pagerduty2Shape,
+  pagerdutyShape,
+  pushoverShape,
+  slackShape,
+  talkShape,
+  teamsShape,
+  telegramShape,
+} from "./notifiers.js";
 import type * as T from "./types.js";
 
 type CamelCase<S extends string> = S extends `${infer H}-${infer R}` ? `${H}${Capitalize<CamelCase<R>>}` : S;
@@ -357,6 +371,8 @@ export const SECTIONS: readonly SectionSpec[] = [
   { name: "kafka", kind: "array", shape: kafkaShape },
   { name: "logging", kind: "table", shape: loggingShape },
   { name: "config-override", kind: "table", shape: configOverrideShape },
+  // Kapacitor's HTTP notification services (src/config/notifiers.ts).
+  ...NOTIFIER_SECTIONS,
 ];
 
 export const TOP_LEVEL: z.ZodRawShape = topLevelShape;
@@ -371,6 +387,9 @@ export const SECRET_KEYS: readonly string[] = [
   "secret",
   "shared-secret",
   "token",
+  // notifiers.ts
+  "service-key",
+  "user-key",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -411,6 +430,18 @@ export const configSchema = z
     kafka: arrayOf(kafkaShape),
     logging: table(loggingShape).prefault({}),
     "config-override": table(configOverrideShape).prefault({}),
+    // Kapacitor's HTTP notification services (notifiers.ts).
+    slack: arrayOf(slackShape),
+    pagerduty: table(pagerdutyShape).prefault({}),
+    pagerduty2: table(pagerduty2Shape).prefault({}),
+    opsgenie: table(opsgenieShape).prefault({}),
+    opsgenie2: table(opsgenie2Shape).prefault({}),
+    teams: table(teamsShape).prefault({}),
+    telegram: table(telegramShape).prefault({}),
+    discord: arrayOf(discordShape),
+    pushover: table(pushoverShape).prefault({}),
+    talk: table(talkShape).prefault({}),
+    hipchat: table(hipchatShape).prefault({}),
   })
   .transform((o) => camelizeKeys(o));
 

@@ -11,6 +11,23 @@
  * to anyone or anything else (API responses, logs).
  */
 
+import type { NotifierConfigs } from "./notifiers.js";
+
+export type {
+  DiscordConfig,
+  HipChatConfig,
+  NotifierConfigs,
+  OpsGenie2Config,
+  OpsGenieConfig,
+  PagerDuty2Config,
+  PagerDutyConfig,
+  PushoverConfig,
+  SlackConfig,
+  TalkConfig,
+  TeamsConfig,
+  TelegramConfig,
+} from "./notifiers.js";
+
 /** Nanoseconds. */
 export type Nanoseconds = number;
 
@@ -34,6 +51,18 @@ export interface TickdConfig {
   readonly kafka: readonly KafkaConfig[];
   readonly logging: LoggingConfig;
   readonly configOverride: ConfigOverrideConfig;
+  // Kapacitor's HTTP notification services (notifiers.ts).
+  readonly slack: NotifierConfigs["slack"];
+  readonly pagerduty: NotifierConfigs["pagerduty"];
+  readonly pagerduty2: NotifierConfigs["pagerduty2"];
+  readonly opsgenie: NotifierConfigs["opsgenie"];
+  readonly opsgenie2: NotifierConfigs["opsgenie2"];
+  readonly teams: NotifierConfigs["teams"];
+  readonly telegram: NotifierConfigs["telegram"];
+  readonly discord: NotifierConfigs["discord"];
+  readonly pushover: NotifierConfigs["pushover"];
+  readonly talk: NotifierConfigs["talk"];
+  readonly hipchat: NotifierConfigs["hipchat"];
 }
 
 /** `[http]`: the API and write endpoint. */

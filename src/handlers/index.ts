@@ -22,6 +22,18 @@ import { reportUnsent } from "./runner.js";
 import { tcp } from "./tcp.js";
 import { HandlerCodes, REDACTED, type HandlerContext, type HandlerDeps, type HandlerKind } from "./types.js";
 import { victorops } from "./victorops.js";
+// Kapacitor's HTTP notification kinds (each built with http-kind.ts).
+import { discord } from "./discord.js";
+import { hipchat } from "./hipchat.js";
+import { opsgenie } from "./opsgenie.js";
+import { opsgenie2 } from "./opsgenie2.js";
+import { pagerduty } from "./pagerduty.js";
+import { pagerduty2 } from "./pagerduty2.js";
+import { pushover } from "./pushover.js";
+import { slack } from "./slack.js";
+import { talk } from "./talk.js";
+import { teams } from "./teams.js";
+import { telegram } from "./telegram.js";
 
 export * from "./types.js";
 export { fetchSender, isAllowedUrl, redactUrl } from "./http.js";
@@ -44,6 +56,18 @@ export const HANDLER_KINDS: Readonly<Record<string, HandlerKind<unknown>>> = {
   publish,
   tcp,
   victorops,
+  // Kapacitor's HTTP notification kinds.
+  discord,
+  hipchat,
+  opsgenie,
+  opsgenie2,
+  pagerduty,
+  pagerduty2,
+  pushover,
+  slack,
+  talk,
+  teams,
+  telegram,
 };
 
 function lookup(kind: string): HandlerKind<unknown> {

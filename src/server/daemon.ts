@@ -43,6 +43,7 @@ import { openStore, type Store } from "../store/index.js";
 import { OnCallService, onCallPersistence } from "../oncall/index.js";
 import { createAlertmanagerRoutes } from "./http/alertmanager-routes.js";
 import { createOnCallRoutes } from "./http/oncall-routes.js";
+import { createServiceTestRoutes, createServiceTests } from "../service-tests/index.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
 import { createConfigRoutes } from "./http/config-routes.js";
@@ -126,7 +127,15 @@ export async function startDaemon(opts: {
     get storageDir() {
       return handlers.storageDir ?? resolve(config.storage.dir);
     },
+    get notifiers() {
+      return handlers.notifiers ?? current;
+    },
+    get externalUrl() {
+      return externalUrl;
+    },
   };
+  // Set once the API listens (the port may be :0); PagerDuty's client_url.
+  let externalUrl = `http://${config.hostname}:${config.http.bindAddress.replace(/^.*:/, "")}`;
   const store = openStore(join(resolve(config.storage.dir), "tickd.db"));
   // API config overrides (`/kapacitor/v1/config`) are kept in the store and re-applied at start.
   let overrides = readOverrides(store);
@@ -376,6 +385,10 @@ export async function startDaemon(opts: {
           integrations.renderMetrics,
           () => oncall.metrics(),
         ]),
+        // Kapacitor's /kapacitor/v1/service-tests: straight to the wire, never journaled.
+        ...createServiceTestRoutes(
+          createServiceTests({ config: liveHandlerConfig, logger, direct: delivery.direct, version }),
+        ),
       ],
     });
     let server: ListeningServer;
@@ -386,6 +399,7 @@ export async function startDaemon(opts: {
       throw e;
     }
     logger.log("info", `listening on ${config.http.bindAddress}`, { port: server.port });
+    externalUrl = `http://${config.hostname}:${server.port}`;
 
     // Kafka inputs feed the same TaskService.write the HTTP /write path uses. They pause while
     // the delivery journal is nearly full, so alerts are never refused for lack of room.
@@ -479,6 +493,7 @@ function handlerConfig(c: TickdConfig): HandlerConfig {
     webhook: { allowedHosts: c.webhook.allowedHosts, timeout: c.webhook.timeout },
     kafka: c.kafka,
     storageDir: resolve(c.storage.dir),
+    notifiers: c,
   };
 }
 

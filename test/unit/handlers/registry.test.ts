@@ -28,13 +28,24 @@ describe("handler registry", () => {
     const { f } = factory(handlerConfig());
     expect(f.kinds()).toEqual([
       "aggregate",
+      "discord",
       "escalation",
       "exec",
+      "hipchat",
       "kafka",
       "log",
+      "opsgenie",
+      "opsgenie2",
+      "pagerduty",
+      "pagerduty2",
       "post",
       "publish",
+      "pushover",
+      "slack",
+      "talk",
       "tcp",
+      "teams",
+      "telegram",
       "victorops",
     ]);
     for (const [name, entry] of Object.entries(HANDLER_KINDS)) expect(entry.kind).toBe(name);
@@ -42,9 +53,9 @@ describe("handler registry", () => {
 
   it("rejects an unknown kind with Kapacitor's message", () => {
     const { f } = factory(handlerConfig());
-    const e = thrown(() => f.create({ kind: "pagerduty", options: {}, topic: "t", id: "x" }));
+    const e = thrown(() => f.create({ kind: "zenoss", options: {}, topic: "t", id: "x" }));
     expect(e.code).toBe("E_HANDLER_KIND");
-    expect(e.message).toBe('unsupported action kind "pagerduty"');
+    expect(e.message).toBe('unsupported action kind "zenoss"');
   });
 
   it("rejects unknown options naming the key, for every kind", () => {

@@ -41,12 +41,23 @@ describe("catalogue", () => {
     }
     expect(alert.properties.victorops).toMatchObject({ aliasOf: "victorOps", handler: "victorOps" });
     expect(Object.keys(HANDLERS).sort()).toEqual([
+      "discord",
       "escalation",
       "exec",
+      "hipChat",
       "kafka",
       "log",
+      "opsGenie",
+      "opsGenie2",
+      "pagerDuty",
+      "pagerDuty2",
       "post",
+      "pushover",
+      "slack",
+      "talk",
       "tcp",
+      "teams",
+      "telegram",
       "victorOps",
     ]);
   });
