@@ -128,7 +128,6 @@ export const KAPACITOR_OTHER_SECTIONS: readonly string[] = [
   "hipchat",
   "kubernetes",
   "marathon",
-  "mqtt",
   "nerve",
   "opentsdb",
   "opsgenie",
@@ -139,13 +138,10 @@ export const KAPACITOR_OTHER_SECTIONS: readonly string[] = [
   "replay",
   "reporting",
   "scraper",
-  "sensu",
   "serverset",
   "servicenow",
   "sideload",
   "slack",
-  "smtp",
-  "snmptrap",
   "static-discovery",
   // Kapacitor's own sample config carries a stray `[static.labels]` table (meant for
   // [[static-discovery]]); Kapacitor never reads it, and neither do we.

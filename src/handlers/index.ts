@@ -22,6 +22,10 @@ import { reportUnsent } from "./runner.js";
 import { tcp } from "./tcp.js";
 import { HandlerCodes, REDACTED, type HandlerContext, type HandlerDeps, type HandlerKind } from "./types.js";
 import { victorops } from "./victorops.js";
+import { email } from "./email.js";
+import { mqtt } from "./mqtt.js";
+import { sensu } from "./sensu.js";
+import { snmptrap } from "./snmptrap.js";
 
 export * from "./types.js";
 export { fetchSender, isAllowedUrl, redactUrl } from "./http.js";
@@ -44,6 +48,12 @@ export const HANDLER_KINDS: Readonly<Record<string, HandlerKind<unknown>>> = {
   publish,
   tcp,
   victorops,
+  // Kapacitor's non-HTTP kinds; `email` is TICKscript's name for the `smtp` kind.
+  email,
+  mqtt,
+  sensu,
+  smtp: email,
+  snmptrap,
 };
 
 function lookup(kind: string): HandlerKind<unknown> {

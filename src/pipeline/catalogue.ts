@@ -236,6 +236,52 @@ export const HANDLERS: Readonly<Record<string, HandlerKindSpec>> = {
       "partitioner: crc32 (default), murmur2, murmur3 or fnv-1a",
     ),
   ]),
+  // Kapacitor's non-HTTP handlers (pipeline/alert.go): email, mqtt, snmpTrap, sensu.
+  email: handler("email", "send the message as the subject and the details as the HTML body by SMTP", [
+    prop("email", "to", sig([], p("address", "string")), "add recipients (default: [smtp] to)", {
+      repeat: "many",
+    }),
+  ]),
+  mqtt: handler("mqtt", "publish the message to an MQTT topic", [
+    prop(
+      "mqtt",
+      "brokerName",
+      sig([p("name", "string")]),
+      "name of a [[mqtt]] broker (default: the default one)",
+    ),
+    prop(
+      "mqtt",
+      "qos",
+      sig([p("qos", "int")]),
+      "QoS: 0 at most once (default), 1 at least once, 2 exactly once",
+    ),
+    prop("mqtt", "retained", sig([opt("retained", "bool")]), "set the retain flag on the message"),
+  ]),
+  snmpTrap: handler("snmpTrap", "send an SNMPv2c trap to [snmptrap] addr", [
+    prop(
+      "snmpTrap",
+      "data",
+      sig([p("oid", "string"), p("type", "string"), p("value", "string")]),
+      "add a varbind: type c, i, n, s or t; the value is a template",
+      { repeat: "many" },
+    ),
+  ]),
+  sensu: handler("sensu", "send a check result to the Sensu client at [sensu] addr", [
+    prop(
+      "sensu",
+      "source",
+      sig([p("source", "string")]),
+      "source (JIT client) name, a template (default: [sensu] source)",
+    ),
+    prop("sensu", "handlers", sig([], p("handler", "string")), "Sensu handlers (default: [sensu] handlers)"),
+    prop(
+      "sensu",
+      "metadata",
+      sig([p("key", "string"), p("value", "string", "int", "float", "bool")]),
+      "add a field to the check result",
+      { repeat: "many" },
+    ),
+  ]),
 };
 
 export const KAFKA_PARTITION_ALGORITHMS: readonly string[] = ["crc32", "murmur2", "murmur3", "fnv-1a"];
@@ -357,6 +403,22 @@ const alertProps: PropertySpec[] = [
     },
   ),
   prop("alert", "kafka", NONE, "handler: write the alert to Kafka", { repeat: "many", handler: "kafka" }),
+  prop("alert", "email", sig([], p("address", "string")), "handler: send an email ([smtp])", {
+    repeat: "many",
+    handler: "email",
+  }),
+  prop("alert", "mqtt", sig([p("topic", "string")]), "handler: publish to an MQTT topic ([[mqtt]])", {
+    repeat: "many",
+    handler: "mqtt",
+  }),
+  prop("alert", "snmpTrap", sig([p("trapOid", "string")]), "handler: send an SNMP trap ([snmptrap])", {
+    repeat: "many",
+    handler: "snmpTrap",
+  }),
+  prop("alert", "sensu", NONE, "handler: send a check result to Sensu ([sensu])", {
+    repeat: "many",
+    handler: "sensu",
+  }),
 ];
 
 function influxql(
@@ -831,18 +893,14 @@ export const KAPACITOR_ONLY_HANDLERS: readonly string[] = [
   "alerta",
   "bigPanda",
   "discord",
-  "email",
   "hipChat",
-  "mqtt",
   "opsGenie",
   "opsGenie2",
   "pagerDuty",
   "pagerDuty2",
   "pushover",
-  "sensu",
   "serviceNow",
   "slack",
-  "snmpTrap",
   "talk",
   "teams",
   "telegram",

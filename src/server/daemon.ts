@@ -23,6 +23,8 @@ import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { createDelivery, createHandlerTester, createMetricsRoute } from "../delivery/index.js";
+import { createRoutedTransport } from "../delivery/routed-transport.js";
+import { createSmtpWire } from "../delivery/smtp-wire.js";
 import {
   checkAlertHandlers,
   createHandlerFactory,
@@ -73,6 +75,10 @@ const CONFIG_READING_KINDS: ReadonlySet<string> = new Set([
   "escalation",
   "tcp",
   "kafka",
+  "smtp",
+  "mqtt",
+  "sensu",
+  "snmptrap",
 ]);
 
 const TICK_MS = 1000;
@@ -106,6 +112,18 @@ export async function startDaemon(opts: {
     get storageDir() {
       return handlers.storageDir ?? resolve(config.storage.dir);
     },
+    get smtp() {
+      return current.smtp;
+    },
+    get mqtt() {
+      return current.mqtt;
+    },
+    get snmptrap() {
+      return current.snmptrap;
+    },
+    get sensu() {
+      return current.sensu;
+    },
   };
   const store = openStore(join(resolve(config.storage.dir), "tickd.db"));
   try {
@@ -116,9 +134,12 @@ export async function startDaemon(opts: {
     // attempt, retried with backoff, replayed after a restart.
     const factoryFor = (send: HttpSender) =>
       createHandlerFactory({ config: liveHandlerConfig, logger, version, collect, send });
+    // HTTP over undici, email over the SMTP wire: both journaled (src/delivery/routed-transport.ts).
+    const wire = createRoutedTransport(config.webhook, { smtp: createSmtpWire(() => current.smtp) });
     const delivery = createDelivery({
       store,
       logger,
+      transport: wire,
       config: { delivery: config.delivery, webhook: config.webhook },
       testHandler: createHandlerTester({
         factoryFor,
@@ -145,7 +166,7 @@ export async function startDaemon(opts: {
       inhibitors: new InhibitorRegistry(),
       ...(config.engine.idleFlush > 0 ? { idleFlush: config.engine.idleFlush } : {}),
       ...(config.engine.groupTtl > 0 ? { groupTtl: config.engine.groupTtl } : {}),
-      ...(config.victorops.enabled && config.victorops.global ? { globalHandlers: ["victorOps"] } : {}),
+      ...(globalKinds(config).length > 0 ? { globalHandlers: globalKinds(config) } : {}),
       now: nowNs,
       checkHandlers: (graph) => checkAlertHandlers(factory, graph),
       ...(influx !== undefined ? { influx } : {}),
@@ -170,6 +191,7 @@ export async function startDaemon(opts: {
       if (plan.applied.length > 0) {
         try {
           delivery.reconfigure({ delivery: plan.config.delivery, webhook: plan.config.webhook });
+          wire.reconfigure(plan.config.webhook);
         } catch (e) {
           return refuse([coerceError(e).message]);
         }
@@ -304,6 +326,7 @@ export async function startDaemon(opts: {
         await topics.close();
         // Queued and retrying notifications stay in the journal for the next start.
         await delivery.stop();
+        await wire.close();
         await influx?.close();
         store.close();
         logger.log("info", "stopped");
@@ -316,6 +339,14 @@ export async function startDaemon(opts: {
     store.close();
     throw e;
   }
+}
+
+/** Kinds added to every alert node, as Kapacitor's `global = true` services. */
+function globalKinds(c: TickdConfig): string[] {
+  const out: string[] = [];
+  if (c.victorops.enabled && c.victorops.global) out.push("victorOps");
+  if (c.smtp.enabled && c.smtp.global) out.push("email");
+  return out;
 }
 
 /** A random id made once and kept in the store (subscription names must survive restarts). */
