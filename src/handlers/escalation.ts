@@ -44,6 +44,8 @@ import {
   type HandlerKind,
   type HttpRequest,
 } from "./types.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
+import type { ServiceTestSpec } from "./types.js";
 
 const KIND = "escalation";
 
@@ -260,6 +262,29 @@ function escalationPreflight(o: EscalationOptions, config: HandlerConfig): void 
   }
 }
 
+/** tickd's `escalation` service test: a CRITICAL (or OK) through the `[[escalation]]` target `name`. */
+const escalationServiceTest: ServiceTestSpec = {
+  name: "escalation",
+  options: (c) => ({
+    name: c.escalation[0]?.name ?? "",
+    id: "testEntityID",
+    message: "test escalation message",
+    level: "CRITICAL",
+  }),
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("escalation", raw);
+    return {
+      handlerOptions: { name: o.string("name") },
+      event: testEvent({
+        id: o.string("id"),
+        message: o.string("message"),
+        level: o.level("level"),
+        timeMs: nowMs,
+      }),
+    };
+  },
+};
+
 export const escalation: HandlerKind<EscalationOptions> = {
   kind: KIND,
   optionsSchema: escalationSchema,
@@ -267,4 +292,5 @@ export const escalation: HandlerKind<EscalationOptions> = {
   fromTickscript: escalationFromTickscript,
   secrets: [],
   preflight: escalationPreflight,
+  serviceTest: escalationServiceTest,
 };

@@ -13,6 +13,8 @@ import type { HandlerSpec } from "../pipeline/task-graph.js";
 import { argString, schema } from "./options.js";
 import { SerialHandler } from "./runner.js";
 import { HandlerCodes, type HandlerContext, type HandlerKind } from "./types.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
+import type { ServiceTestSpec } from "./types.js";
 
 const KIND = "exec";
 
@@ -75,10 +77,35 @@ function execFromTickscript(spec: HandlerSpec): Record<string, unknown> {
   return prog !== undefined ? { prog, args } : {};
 }
 
+/** tickd's `exec` service test: `prog args…` run with a test event's alert JSON on stdin. */
+const execServiceTest: ServiceTestSpec = {
+  name: "exec",
+  options: () => ({
+    prog: "/bin/cat",
+    args: [],
+    id: "testEntityID",
+    message: "test exec message",
+    level: "CRITICAL",
+  }),
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("exec", raw);
+    return {
+      handlerOptions: { prog: o.string("prog"), args: o.strings("args") },
+      event: testEvent({
+        id: o.string("id"),
+        message: o.string("message"),
+        level: o.level("level"),
+        timeMs: nowMs,
+      }),
+    };
+  },
+};
+
 export const exec: HandlerKind<ExecOptions> = {
   kind: KIND,
   optionsSchema: execSchema,
   create: createExec,
   fromTickscript: execFromTickscript,
   secrets: [],
+  serviceTest: execServiceTest,
 };

@@ -25,13 +25,15 @@ import { alertJsonLine } from "../alert/alert-json.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import { compileTemplate, type Template } from "../core/template.js";
-import type { Level } from "../core/types.js";
+import { Level } from "../core/types.js";
 import type { EngineLogger } from "../engine/context.js";
 import { lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
 import { argString, schema } from "./options.js";
 import { SerialHandler } from "./runner.js";
 import { alertTemplateData } from "./template-data.js";
 import { HandlerCodes, type HandlerContext, type HandlerKind, type KafkaClusterConfig } from "./types.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
+import type { ServiceTestSpec } from "./types.js";
 
 const KIND = "kafka";
 
@@ -414,10 +416,31 @@ function kafkaFromTickscript(spec: HandlerSpec): Record<string, unknown> {
   return out;
 }
 
+/** Kapacitor's `kafka` service test: `message` written to `topic` of cluster `cluster` under `key`. */
+const kafkaServiceTest: ServiceTestSpec = {
+  name: "kafka",
+  options: () => ({ cluster: "example", topic: "test", key: "key", message: "test kafka message" }),
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("kafka", raw);
+    // The handler keys a message by the alert id and renders the template as its value.
+    const message = o.string("message").replace(/\{\{/g, '{{"{{"}}');
+    return {
+      handlerOptions: { cluster: o.string("cluster"), topic: o.string("topic"), template: message },
+      event: testEvent({
+        id: o.string("key"),
+        message: o.string("message"),
+        level: Level.CRITICAL,
+        timeMs: nowMs,
+      }),
+    };
+  },
+};
+
 export const kafka: HandlerKind<KafkaOptions> = {
   kind: KIND,
   optionsSchema: kafkaSchema,
   create: createKafka,
   fromTickscript: kafkaFromTickscript,
   secrets: [],
+  serviceTest: kafkaServiceTest,
 };

@@ -19,6 +19,8 @@ import { lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
 import { argInt, argString, schema } from "./options.js";
 import { SerialHandler } from "./runner.js";
 import { HandlerCodes, type HandlerContext, type HandlerKind } from "./types.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
+import type { ServiceTestSpec } from "./types.js";
 
 const KIND = "log";
 
@@ -107,10 +109,34 @@ function logFromTickscript(spec: HandlerSpec): Record<string, unknown> {
   return out;
 }
 
+/** tickd's `log` service test: one alert JSON line appended to `path`. */
+const logServiceTest: ServiceTestSpec = {
+  name: "log",
+  options: () => ({
+    path: "/tmp/tickd-service-test.log",
+    id: "testEntityID",
+    message: "test log message",
+    level: "CRITICAL",
+  }),
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("log", raw);
+    return {
+      handlerOptions: { path: o.string("path") },
+      event: testEvent({
+        id: o.string("id"),
+        message: o.string("message"),
+        level: o.level("level"),
+        timeMs: nowMs,
+      }),
+    };
+  },
+};
+
 export const log: HandlerKind<LogOptions> = {
   kind: KIND,
   optionsSchema: logSchema,
   create: createLog,
   fromTickscript: logFromTickscript,
   secrets: [],
+  serviceTest: logServiceTest,
 };

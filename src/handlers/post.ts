@@ -40,6 +40,8 @@ import {
   type HttpPostEndpointConfig,
   type TlsOptions,
 } from "./types.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
+import type { ServiceTestSpec } from "./types.js";
 
 const KIND = "post";
 
@@ -394,6 +396,33 @@ function postPreflight(o: PostOptions, config: HandlerConfig): void {
   }
 }
 
+/**
+ * Kapacitor's `httppost` service test: an empty alert body POSTed to `url` with `headers`
+ * (or to the `[[httppost]]` endpoint named by `endpoint` when `url` is empty).
+ */
+const httpPostServiceTest: ServiceTestSpec = {
+  name: "httppost",
+  options: () => ({
+    endpoint: "example",
+    url: "http://localhost:3000/",
+    headers: { Auth: "secret" },
+    timeout: 0,
+  }),
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("httppost", raw);
+    const url = o.string("url");
+    const timeout = o.number("timeout");
+    const handlerOptions: Record<string, unknown> = { headers: o.stringMap("headers") };
+    if (url !== "") handlerOptions.url = url;
+    else handlerOptions.endpoint = o.string("endpoint");
+    if (timeout > 0) handlerOptions.timeout = timeout;
+    return {
+      handlerOptions,
+      event: testEvent({ id: "", message: "", level: Level.OK, timeMs: nowMs }),
+    };
+  },
+};
+
 export const post: HandlerKind<PostOptions> = {
   kind: KIND,
   optionsSchema: postSchema,
@@ -401,4 +430,5 @@ export const post: HandlerKind<PostOptions> = {
   fromTickscript: postFromTickscript,
   secrets: ["bearer-token", "basic-auth.password"],
   preflight: postPreflight,
+  serviceTest: httpPostServiceTest,
 };

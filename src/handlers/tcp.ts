@@ -13,6 +13,8 @@ import { requestTimeoutMs } from "./http.js";
 import { argString, schema } from "./options.js";
 import { SerialHandler } from "./runner.js";
 import { HandlerCodes, type HandlerContext, type HandlerKind } from "./types.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
+import type { ServiceTestSpec } from "./types.js";
 
 const KIND = "tcp";
 
@@ -69,10 +71,34 @@ function tcpFromTickscript(spec: HandlerSpec): Record<string, unknown> {
   return address !== undefined ? { address } : {};
 }
 
+/** tickd's `tcp` service test: the alert JSON of a test event sent to `address`. */
+const tcpServiceTest: ServiceTestSpec = {
+  name: "tcp",
+  options: () => ({
+    address: "localhost:9999",
+    id: "testEntityID",
+    message: "test tcp message",
+    level: "CRITICAL",
+  }),
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("tcp", raw);
+    return {
+      handlerOptions: { address: o.string("address") },
+      event: testEvent({
+        id: o.string("id"),
+        message: o.string("message"),
+        level: o.level("level"),
+        timeMs: nowMs,
+      }),
+    };
+  },
+};
+
 export const tcp: HandlerKind<TcpOptions> = {
   kind: KIND,
   optionsSchema: tcpSchema,
   create: createTcp,
   fromTickscript: tcpFromTickscript,
   secrets: [],
+  serviceTest: tcpServiceTest,
 };

@@ -253,4 +253,34 @@ export interface HandlerKind<O> {
    * at start: those are created as they are and journal each refusal when they send.
    */
   preflight?(options: O, config: HandlerConfig): void;
+  /**
+   * The kind's entry in `/kapacitor/v1/service-tests` (src/service-tests/), under Kapacitor's
+   * service name. A kind plugs in by setting this; the registry lists every kind that has one.
+   */
+  readonly serviceTest?: ServiceTestSpec;
+}
+
+/**
+ * A service test (Kapacitor's `servicetest.Tester`): default options shown by `GET
+ * /kapacitor/v1/service-tests`, and how a POSTed set of options (the defaults with the body's
+ * keys laid over them, as Go decodes JSON into the default struct) becomes one handler and one
+ * sample event. The runner creates the handler with a sender that goes straight to the wire
+ * (no journal) and reports the first error the handler logs, or the endpoint's non-2xx status.
+ */
+export interface ServiceTestSpec {
+  /** Kapacitor's service name: `slack`, `pagerduty2`, `httppost`, `victorops`. */
+  readonly name: string;
+  /** The default options under Kapacitor's JSON keys, read from the current config. */
+  options(config: HandlerConfig): Record<string, unknown>;
+  /**
+   * The handler options and the event to send for `options`. Throws (E_HANDLER_OPTIONS) for an
+   * option of the wrong type; the runner reports the message as the test's failure.
+   */
+  prepare(options: Record<string, unknown>, config: HandlerConfig, nowMs: number): ServiceTestRun;
+}
+
+/** What a service test sends: this handler's options, given this event. */
+export interface ServiceTestRun {
+  handlerOptions: Record<string, unknown>;
+  event: AlertEvent;
 }

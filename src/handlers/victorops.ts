@@ -28,6 +28,8 @@ import {
   type HandlerKind,
   type VictorOpsHandlerConfig,
 } from "./types.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
+import type { ServiceTestSpec } from "./types.js";
 
 const KIND = "victorops";
 
@@ -175,6 +177,27 @@ function victorOpsPreflight(o: VictorOpsOptions, config: HandlerConfig): void {
   for (const key of o.routingKeys) victorOpsUrl(c, key);
 }
 
+/** Kapacitor's `victorops` service test: a CRITICAL (or RECOVERY) for `entityID`. */
+const victorOpsServiceTest: ServiceTestSpec = {
+  name: "victorops",
+  options: (c) => ({
+    routingKey: c.victorops.routingKey,
+    messageType: "CRITICAL",
+    message: "test victorops message",
+    entityID: "testEntityID",
+  }),
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("victorops", raw);
+    const type = o.string("messageType");
+    const level = type.toUpperCase() === "RECOVERY" ? Level.OK : o.level("messageType");
+    const key = o.string("routingKey");
+    return {
+      handlerOptions: key !== "" ? { "routing-key": key } : {},
+      event: testEvent({ id: o.string("entityID"), message: o.string("message"), level, timeMs: nowMs }),
+    };
+  },
+};
+
 export const victorops: HandlerKind<VictorOpsOptions> = {
   kind: KIND,
   optionsSchema: victorOpsSchema,
@@ -182,4 +205,5 @@ export const victorops: HandlerKind<VictorOpsOptions> = {
   fromTickscript: victorOpsFromTickscript,
   secrets: [],
   preflight: victorOpsPreflight,
+  serviceTest: victorOpsServiceTest,
 };

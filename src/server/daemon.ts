@@ -36,6 +36,7 @@ import { startKafkaInputs } from "../sources/kafka-input.js";
 import { createInfluxAccess } from "../sources/influxdb.js";
 import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
 import { openStore, type Store } from "../store/index.js";
+import { createServiceTestRoutes, createServiceTests } from "../service-tests/index.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
 import { TaskManager } from "./task-manager.js";
@@ -275,6 +276,10 @@ export async function startDaemon(opts: {
           state: (t, id) => topics.topicEvent(t, id),
         }),
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
+        // Kapacitor's /kapacitor/v1/service-tests: straight to the wire, never journaled.
+        ...createServiceTestRoutes(
+          createServiceTests({ config: liveHandlerConfig, logger, direct: delivery.direct, version }),
+        ),
         createMetricsRoute([delivery.metrics, engineMetrics({ tasks, topics, kafka: () => kafkaInputs })]),
       ],
     });

@@ -1,5 +1,5 @@
 /** Runs the built CLIs (dist/) as real processes: claims about exit codes and output are about the process. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -26,4 +26,31 @@ export function runBuilt(
     input: opts.input ?? "",
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * runBuilt without blocking the event loop: for commands whose daemon talks back to a receiver
+ * running in the test process (a blocking spawnSync would keep it from answering).
+ */
+export function runBuiltAsync(
+  bin: "tickctl" | "tickd",
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<RunResult> {
+  const entry = `${REPO}dist/src/cli/${bin}.js`;
+  if (!existsSync(entry))
+    throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does it)`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], {
+      cwd: opts.cwd ?? REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 30_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }

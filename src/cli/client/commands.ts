@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { resolveUrl, type ClientOptions } from "./api.js";
 import { runDeleteDelivery, runListDeliveries, runRetryDelivery } from "./deliveries.js";
+import { runListServiceTests, runServiceTests } from "./service-tests.js";
 import {
   runDefine,
   runDeleteTasks,
@@ -205,6 +206,25 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
     .argument("<file>", "handler file: topic, id, kind, options, match")
     .action(async (file: string, _o: unknown, cmd: Command) => {
       io.exit(await runDefineTopicHandler(file, options(cmd)));
+    });
+
+  // Kapacitor's service tests (GET/POST /kapacitor/v1/service-tests).
+  list
+    .command("service-tests")
+    .description("list the services that have a test: Service Name")
+    .argument("[patterns...]", "service names or glob patterns")
+    .option("--json", "print the services and their default options as JSON")
+    .action(async (patterns: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runListServiceTests(patterns, options(cmd, jsonOf(cmd))));
+    });
+  program
+    .command("service-tests")
+    .description("test services with their default options: Service, Success, Message (exit 1 if one failed)")
+    .argument("[services...]", "service names or glob patterns (default: all)")
+    .option("--options <json>", "options laid over each service's defaults, as a JSON object")
+    .option("--json", "print the results as JSON")
+    .action(async (services: string[], o: { options?: string }, cmd: Command) => {
+      io.exit(await runServiceTests(services, o, options(cmd, jsonOf(cmd))));
     });
 
   // Every client command registered here takes tickd's address after it as well (Kapacitor's
