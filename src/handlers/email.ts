@@ -11,11 +11,19 @@
  */
 import type { AlertEvent } from "../core/alert-event.js";
 import { TickdError } from "../core/errors.js";
+import { Level } from "../core/types.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
 import { deliveryMeta, isSuccess, requestTimeoutMs } from "./http.js";
 import { argString, schema } from "./options.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
 import { logFailure, SerialHandler } from "./runner.js";
-import { HandlerCodes, type HandlerConfig, type HandlerContext, type HandlerKind } from "./types.js";
+import {
+  HandlerCodes,
+  type HandlerConfig,
+  type HandlerContext,
+  type HandlerKind,
+  type ServiceTestSpec,
+} from "./types.js";
 
 const KIND = "smtp";
 
@@ -113,6 +121,26 @@ function emailPreflight(o: EmailOptions, config: HandlerConfig): void {
   }
 }
 
+/** Kapacitor's `smtp` service test: one email with the given subject and body. */
+const emailServiceTest: ServiceTestSpec = {
+  name: "smtp",
+  options: (c) => ({ to: [...(c.smtp?.to ?? [])], subject: "test subject", body: "test body" }),
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("smtp", raw);
+    const to = o.strings("to");
+    return {
+      handlerOptions: to.length > 0 ? { to } : {},
+      event: testEvent({
+        id: "smtp-service-test",
+        message: o.string("subject"),
+        details: o.string("body"),
+        level: Level.CRITICAL,
+        timeMs: nowMs,
+      }),
+    };
+  },
+};
+
 export const email: HandlerKind<EmailOptions> = {
   kind: KIND,
   optionsSchema: emailSchema,
@@ -120,4 +148,5 @@ export const email: HandlerKind<EmailOptions> = {
   fromTickscript: emailFromTickscript,
   secrets: [],
   preflight: emailPreflight,
+  serviceTest: emailServiceTest,
 };

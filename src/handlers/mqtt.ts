@@ -16,11 +16,19 @@ import mqttLib from "mqtt";
 import type { MqttConfig } from "../config/types.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError, TickdError } from "../core/errors.js";
+import { Level } from "../core/types.js";
 import { lastProperty, type HandlerSpec } from "../pipeline/task-graph.js";
 import { requestTimeoutMs } from "./http.js";
 import { argInt, argString, schema } from "./options.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
 import { SerialHandler } from "./runner.js";
-import { HandlerCodes, type HandlerConfig, type HandlerContext, type HandlerKind } from "./types.js";
+import {
+  HandlerCodes,
+  type HandlerConfig,
+  type HandlerContext,
+  type HandlerKind,
+  type ServiceTestSpec,
+} from "./types.js";
 
 const KIND = "mqtt";
 
@@ -193,6 +201,51 @@ function mqttPreflight(o: MqttOptions, config: HandlerConfig): void {
   }
 }
 
+/** Kapacitor's QoSLevel text (its UnmarshalText spells the last one "exactly-one"). */
+const QOS_NAMES: Readonly<Record<string, 0 | 1 | 2>> = {
+  "at-most-once": 0,
+  "at-least-once": 1,
+  "exactly-one": 2,
+  "exactly-once": 2,
+};
+
+/** Kapacitor's `mqtt` service test: `message` published to `topic` on `broker-name`. */
+const mqttServiceTest: ServiceTestSpec = {
+  name: "mqtt",
+  options: (c) => {
+    const brokers = c.mqtt ?? [];
+    const name =
+      brokers.length === 1 ? (brokers[0]?.name ?? "") : (brokers.find((b) => b.default)?.name ?? "");
+    return {
+      "broker-name": name,
+      topic: "",
+      message: "test MQTT message",
+      qos: "at-most-once",
+      retained: false,
+    };
+  },
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("mqtt", raw);
+    const q = raw.qos;
+    const qos = typeof q === "number" ? q : typeof q === "string" ? QOS_NAMES[q] : 0;
+    if (qos === undefined) throw new TickdError(HandlerCodes.OPTIONS, "mqtt service test: invalid QoS");
+    return {
+      handlerOptions: {
+        "broker-name": o.string("broker-name"),
+        topic: o.string("topic"),
+        qos,
+        retained: o.bool("retained"),
+      },
+      event: testEvent({
+        id: "mqtt-service-test",
+        message: o.string("message"),
+        level: Level.CRITICAL,
+        timeMs: nowMs,
+      }),
+    };
+  },
+};
+
 export const mqtt: HandlerKind<MqttOptions> = {
   kind: KIND,
   optionsSchema: mqttSchema,
@@ -200,4 +253,5 @@ export const mqtt: HandlerKind<MqttOptions> = {
   fromTickscript: mqttFromTickscript,
   secrets: [],
   preflight: mqttPreflight,
+  serviceTest: mqttServiceTest,
 };

@@ -19,10 +19,17 @@ import { Level } from "../core/types.js";
 import type { ArgValue, HandlerSpec } from "../pipeline/task-graph.js";
 import { requestTimeoutMs } from "./http.js";
 import { argString, schema } from "./options.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
 import { SerialHandler } from "./runner.js";
 import { splitHostPort } from "./tcp.js";
-import { alertTemplateData } from "./template-data.js";
-import { HandlerCodes, type HandlerConfig, type HandlerContext, type HandlerKind } from "./types.js";
+import { eventTemplateData } from "./template-data.js";
+import {
+  HandlerCodes,
+  type HandlerConfig,
+  type HandlerContext,
+  type HandlerKind,
+  type ServiceTestSpec,
+} from "./types.js";
 
 const KIND = "sensu";
 const VALID_NAME = /^[\w.-]+$/;
@@ -128,10 +135,10 @@ export function createSensu(o: SensuOptions, ctx: HandlerContext): SerialHandler
   const timeoutMs = requestTimeoutMs(ctx.config.webhook);
   const sourceTemplate: Template | undefined =
     o.source !== "" ? compileTemplate(o.source, { name: "source" }) : undefined;
-  return new SerialHandler(ctx, KIND, async (event, previousLevel) => {
+  return new SerialHandler(ctx, KIND, async (event) => {
     const c = ctx.config.sensu;
     if (c === undefined || !c.enabled) throw disabledError();
-    const source = sourceTemplate?.execute(alertTemplateData(event, previousLevel)) ?? "";
+    const source = sourceTemplate?.execute(eventTemplateData(event)) ?? "";
     const payload = sensuPayload(
       event,
       source !== "" ? source : c.source,
@@ -189,6 +196,42 @@ function sensuPreflight(_o: SensuOptions, config: HandlerConfig): void {
   }
 }
 
+/** Kapacitor's `sensu` service test: one check result named `name`. */
+const sensuServiceTest: ServiceTestSpec = {
+  name: "sensu",
+  options: () => ({
+    name: "testName",
+    source: "Kapacitor",
+    output: "testOutput",
+    handlers: [],
+    metadata: {},
+    level: "CRITICAL",
+  }),
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("sensu", raw);
+    const metadata = raw.metadata;
+    if (
+      metadata !== undefined &&
+      metadata !== null &&
+      (typeof metadata !== "object" || Array.isArray(metadata))
+    )
+      throw new TickdError(HandlerCodes.OPTIONS, 'sensu service test: option "metadata": expected a map');
+    return {
+      handlerOptions: {
+        source: o.string("source"),
+        handlers: o.strings("handlers"),
+        metadata: (metadata ?? {}) as Record<string, unknown>,
+      },
+      event: testEvent({
+        id: o.string("name"),
+        message: o.string("output"),
+        level: o.level("level"),
+        timeMs: nowMs,
+      }),
+    };
+  },
+};
+
 export const sensu: HandlerKind<SensuOptions> = {
   kind: KIND,
   optionsSchema: sensuSchema,
@@ -196,4 +239,5 @@ export const sensu: HandlerKind<SensuOptions> = {
   fromTickscript: sensuFromTickscript,
   secrets: [],
   preflight: sensuPreflight,
+  serviceTest: sensuServiceTest,
 };

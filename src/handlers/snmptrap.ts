@@ -15,13 +15,20 @@ import snmp, { type Session, type Varbind } from "net-snmp";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import { compileTemplate, type Template } from "../core/template.js";
-import type { Level } from "../core/types.js";
+import { Level } from "../core/types.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
 import { argString, schema } from "./options.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
 import { SerialHandler } from "./runner.js";
 import { splitHostPort } from "./tcp.js";
-import { alertTemplateData } from "./template-data.js";
-import { HandlerCodes, type HandlerConfig, type HandlerContext, type HandlerKind } from "./types.js";
+import { eventTemplateData } from "./template-data.js";
+import {
+  HandlerCodes,
+  type HandlerConfig,
+  type HandlerContext,
+  type HandlerKind,
+  type ServiceTestSpec,
+} from "./types.js";
 
 const KIND = "snmptrap";
 
@@ -158,10 +165,10 @@ function disabledError(): TickdError {
 
 export function createSnmpTrap(o: SnmpTrapOptions, ctx: HandlerContext): SerialHandler {
   const templates: Template[] = o.dataList.map((d) => compileTemplate(d.value, { name: "data" }));
-  return new SerialHandler(ctx, KIND, async (event: AlertEvent, previousLevel: Level) => {
+  return new SerialHandler(ctx, KIND, async (event: AlertEvent) => {
     const c = ctx.config.snmptrap;
     if (c === undefined || !c.enabled) throw disabledError();
-    const td = alertTemplateData(event, previousLevel);
+    const td = eventTemplateData(event);
     const values = templates.map((t) => t.execute(td));
     await sendTrap(c.addr, c.community, c.retries, o.trapOid, dataVarbinds(o.dataList, values));
   });
@@ -193,6 +200,22 @@ function snmpTrapPreflight(_o: SnmpTrapOptions, config: HandlerConfig): void {
   }
 }
 
+/** Kapacitor's `snmptrap` service test: one trap with the given OID and data. */
+const snmptrapServiceTest: ServiceTestSpec = {
+  name: "snmptrap",
+  options: () => ({
+    "trap-oid": "1.1.1.1",
+    "data-list": [{ oid: "1.1.1.1.2", type: "s", value: "test snmptrap message" }],
+  }),
+  prepare(raw, _c, nowMs) {
+    const o = new TestOptions("snmptrap", raw);
+    return {
+      handlerOptions: { "trap-oid": o.string("trap-oid"), "data-list": raw["data-list"] ?? [] },
+      event: testEvent({ id: "snmptrap-service-test", message: "", level: Level.CRITICAL, timeMs: nowMs }),
+    };
+  },
+};
+
 export const snmptrap: HandlerKind<SnmpTrapOptions> = {
   kind: KIND,
   optionsSchema: snmpTrapSchema,
@@ -200,4 +223,5 @@ export const snmptrap: HandlerKind<SnmpTrapOptions> = {
   fromTickscript: snmpTrapFromTickscript,
   secrets: [],
   preflight: snmpTrapPreflight,
+  serviceTest: snmptrapServiceTest,
 };
