@@ -40,6 +40,8 @@ import { createServiceTestRoutes, createServiceTests } from "../service-tests/in
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
 import { TaskManager } from "./task-manager.js";
+import { TemplateService } from "./template-service.js";
+import { templateRoutes } from "./http/template-routes.js";
 import { engineMetrics } from "./metrics.js";
 
 export interface Daemon {
@@ -170,8 +172,11 @@ export async function startDaemon(opts: {
       ...(globalKinds(config).length > 0 ? { globalHandlers: globalKinds(config) } : {}),
       now: nowNs,
       checkHandlers: (graph) => checkAlertHandlers(factory, graph),
+      templates: { get: (id: string): { script: string } | undefined => templates.get(id) },
       ...(influx !== undefined ? { influx } : {}),
     });
+
+    const templates: TemplateService = new TemplateService({ store, tasks, now: nowNs });
 
     /** Re-reads the config; applies what may change while running, names the rest. */
     const reloadConfig = async (): Promise<ReloadReport["config"]> => {
@@ -276,6 +281,7 @@ export async function startDaemon(opts: {
           state: (t, id) => topics.topicEvent(t, id),
         }),
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
+        ...templateRoutes(templates),
         // Kapacitor's /kapacitor/v1/service-tests: straight to the wire, never journaled.
         ...createServiceTestRoutes(
           createServiceTests({ config: liveHandlerConfig, logger, direct: delivery.direct, version }),
