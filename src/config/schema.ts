@@ -10,6 +10,17 @@
 import { z } from "zod";
 
 import { parseTickDuration } from "../core/go-format.js";
+import {
+  discordShape,
+  NOTIFIER_SECTIONS,
+  opsgenie2Shape,
+  opsgenieShape,
+  pagerduty2Shape,
+  pagerdutyShape,
+  slackShape,
+  teamsShape,
+  telegramShape,
+} from "./notifiers.js";
 import type * as T from "./types.js";
 
 type CamelCase<S extends string> = S extends `${infer H}-${infer R}` ? `${H}${Capitalize<CamelCase<R>>}` : S;
@@ -371,6 +382,8 @@ export const SECTIONS: readonly SectionSpec[] = [
   { name: "snmptrap", kind: "table", shape: snmptrapShape },
   { name: "sensu", kind: "table", shape: sensuShape },
   { name: "logging", kind: "table", shape: loggingShape },
+  // Kapacitor's HTTP notification services (src/config/notifiers.ts).
+  ...NOTIFIER_SECTIONS,
 ];
 
 export const TOP_LEVEL: z.ZodRawShape = topLevelShape;
@@ -385,6 +398,8 @@ export const SECRET_KEYS: readonly string[] = [
   "sasl-password",
   "shared-secret",
   "token",
+  // notifiers.ts
+  "service-key",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -426,6 +441,15 @@ export const configSchema = z
     snmptrap: table(snmptrapShape).prefault({}),
     sensu: table(sensuShape).prefault({}),
     logging: table(loggingShape).prefault({}),
+    // Kapacitor's HTTP notification services (notifiers.ts).
+    slack: arrayOf(slackShape),
+    pagerduty: table(pagerdutyShape).prefault({}),
+    pagerduty2: table(pagerduty2Shape).prefault({}),
+    opsgenie: table(opsgenieShape).prefault({}),
+    opsgenie2: table(opsgenie2Shape).prefault({}),
+    teams: table(teamsShape).prefault({}),
+    telegram: table(telegramShape).prefault({}),
+    discord: arrayOf(discordShape),
   })
   .transform((o) => camelizeKeys(o));
 

@@ -11,6 +11,20 @@
  * to anyone or anything else (API responses, logs).
  */
 
+import type { NotifierConfigs } from "./notifiers.js";
+
+export type {
+  DiscordConfig,
+  NotifierConfigs,
+  OpsGenie2Config,
+  OpsGenieConfig,
+  PagerDuty2Config,
+  PagerDutyConfig,
+  SlackConfig,
+  TeamsConfig,
+  TelegramConfig,
+} from "./notifiers.js";
+
 /** Nanoseconds. */
 export type Nanoseconds = number;
 
@@ -35,6 +49,15 @@ export interface TickdConfig {
   readonly snmptrap: SnmpTrapConfig;
   readonly sensu: SensuConfig;
   readonly logging: LoggingConfig;
+  // Kapacitor's HTTP notification services (notifiers.ts).
+  readonly slack: NotifierConfigs["slack"];
+  readonly pagerduty: NotifierConfigs["pagerduty"];
+  readonly pagerduty2: NotifierConfigs["pagerduty2"];
+  readonly opsgenie: NotifierConfigs["opsgenie"];
+  readonly opsgenie2: NotifierConfigs["opsgenie2"];
+  readonly teams: NotifierConfigs["teams"];
+  readonly telegram: NotifierConfigs["telegram"];
+  readonly discord: NotifierConfigs["discord"];
 }
 
 /** `[http]`: the API and write endpoint. */

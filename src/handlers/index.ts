@@ -26,6 +26,15 @@ import { email } from "./email.js";
 import { mqtt } from "./mqtt.js";
 import { sensu } from "./sensu.js";
 import { snmptrap } from "./snmptrap.js";
+// Kapacitor's HTTP notification kinds (each built with http-kind.ts).
+import { discord } from "./discord.js";
+import { opsgenie } from "./opsgenie.js";
+import { opsgenie2 } from "./opsgenie2.js";
+import { pagerduty } from "./pagerduty.js";
+import { pagerduty2 } from "./pagerduty2.js";
+import { slack } from "./slack.js";
+import { teams } from "./teams.js";
+import { telegram } from "./telegram.js";
 
 export * from "./types.js";
 export { fetchSender, isAllowedUrl, redactUrl } from "./http.js";
@@ -54,6 +63,15 @@ export const HANDLER_KINDS: Readonly<Record<string, HandlerKind<unknown>>> = {
   sensu,
   smtp: email,
   snmptrap,
+  // Kapacitor's HTTP notification kinds.
+  discord,
+  opsgenie,
+  opsgenie2,
+  pagerduty,
+  pagerduty2,
+  slack,
+  teams,
+  telegram,
 };
 
 function lookup(kind: string): HandlerKind<unknown> {

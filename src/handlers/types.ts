@@ -10,6 +10,7 @@ import type {
   EscalationConfig,
   EscalationEvent,
   MqttConfig,
+  NotifierConfigs,
   SensuConfig,
   SmtpConfig,
   SnmpTrapConfig,
@@ -102,6 +103,10 @@ export interface HandlerConfig {
   readonly snmptrap?: SnmpTrapConfig;
   /** `[sensu]`; absent = disabled. */
   readonly sensu?: SensuConfig;
+  /** Kapacitor's HTTP notification sections (`[[slack]]`, `[pagerduty2]`…); absent = all off. */
+  readonly notifiers?: NotifierConfigs;
+  /** tickd's own URL (`http://<hostname>:<port>`), Kapacitor's `client_url` for PagerDuty. */
+  readonly externalUrl?: string;
 }
 
 /** `[[kafka]]` (structurally TickdConfig's KafkaConfig): a cluster `.kafka().cluster(id)` names. */

@@ -282,6 +282,103 @@ export const HANDLERS: Readonly<Record<string, HandlerKindSpec>> = {
       { repeat: "many" },
     ),
   ]),
+  // Kapacitor's HTTP notification handlers (src/handlers/<kind>.ts): properties as Kapacitor 1.8.
+  slack: handler("slack", "post the alert message to a Slack channel ([[slack]])", [
+    prop(
+      "slack",
+      "workspace",
+      sig([p("workspace", "string")]),
+      "[[slack]] workspace (default: the default one)",
+    ),
+    prop("slack", "channel", sig([p("channel", "string")]), "channel (default: the configured one)"),
+    prop("slack", "username", sig([p("username", "string")]), "bot user name (default: the configured one)"),
+    prop("slack", "iconEmoji", sig([p("emoji", "string")]), "emoji used as the bot's icon, like :rocket:"),
+  ]),
+  pagerDuty: handler("pagerDuty", "trigger or resolve a PagerDuty incident (Events API v1, [pagerduty])", [
+    prop("pagerDuty", "serviceKey", sig([p("key", "string")]), "service key (default: the configured one)"),
+  ]),
+  pagerDuty2: handler("pagerDuty2", "trigger or resolve a PagerDuty incident (Events API v2, [pagerduty2])", [
+    prop(
+      "pagerDuty2",
+      "routingKey",
+      sig([p("key", "string")]),
+      "integration key (default: the configured one)",
+    ),
+    prop("pagerDuty2", "link", sig([p("href", "string"), opt("text", "string")]), "add a link to the event", {
+      repeat: "many",
+    }),
+  ]),
+  opsGenie: handler("opsGenie", "create or close an OpsGenie alert (v1 API, [opsgenie])", [
+    prop(
+      "opsGenie",
+      "teams",
+      sig([], p("team", "string")),
+      "teams to notify (default: the configured ones)",
+      {
+        repeat: "many",
+      },
+    ),
+    prop(
+      "opsGenie",
+      "recipients",
+      sig([], p("recipient", "string")),
+      "recipients (default: the configured ones)",
+      {
+        repeat: "many",
+      },
+    ),
+  ]),
+  opsGenie2: handler(
+    "opsGenie2",
+    "create an OpsGenie alert, note or close it on recovery (v2 API, [opsgenie2])",
+    [
+      prop(
+        "opsGenie2",
+        "teams",
+        sig([], p("team", "string")),
+        "teams to notify (default: the configured ones)",
+        {
+          repeat: "many",
+        },
+      ),
+      prop(
+        "opsGenie2",
+        "recipients",
+        sig([], p("recipient", "string")),
+        "users to notify (default: the configured ones)",
+        {
+          repeat: "many",
+        },
+      ),
+      prop("opsGenie2", "recoveryAction", sig([p("action", "string")]), "on recovery: notes or close"),
+    ],
+  ),
+  teams: handler("teams", "post a card to a Microsoft Teams channel ([teams])", [
+    prop(
+      "teams",
+      "channelURL",
+      sig([p("url", "string")]),
+      "incoming webhook URL (default: the configured one)",
+    ),
+  ]),
+  telegram: handler("telegram", "send the alert message through a Telegram bot ([telegram])", [
+    prop("telegram", "chatId", sig([p("id", "string")]), "chat id (default: the configured one)"),
+    prop("telegram", "parseMode", sig([p("mode", "string")]), "Markdown or HTML"),
+    prop("telegram", "disableWebPagePreview", NONE, "no link previews in the message"),
+    prop("telegram", "disableNotification", NONE, "send silently"),
+  ]),
+  discord: handler("discord", "post an embed to a Discord webhook ([[discord]])", [
+    prop(
+      "discord",
+      "workspace",
+      sig([p("workspace", "string")]),
+      "[[discord]] workspace (default: the default one)",
+    ),
+    prop("discord", "username", sig([p("username", "string")]), "webhook user name"),
+    prop("discord", "avatarURL", sig([p("url", "string")]), "webhook avatar URL"),
+    prop("discord", "embedTitle", sig([p("title", "string")]), "title of the embed"),
+    prop("discord", "timestamp", NONE, "show the alert time in the embed"),
+  ]),
 };
 
 export const KAFKA_PARTITION_ALGORITHMS: readonly string[] = ["crc32", "murmur2", "murmur3", "fnv-1a"];
@@ -419,6 +516,14 @@ const alertProps: PropertySpec[] = [
     repeat: "many",
     handler: "sensu",
   }),
+  // Kapacitor's HTTP notification handlers.
+  ...["slack", "pagerDuty", "pagerDuty2", "opsGenie", "opsGenie2", "teams", "telegram", "discord"].map(
+    (kind) =>
+      prop("alert", kind, NONE, `handler: ${HANDLERS[kind]?.description ?? kind}`, {
+        repeat: "many",
+        handler: kind,
+      }),
+  ),
 ];
 
 function influxql(
@@ -892,17 +997,9 @@ export const KAPACITOR_ONLY_NODES: readonly string[] = [
 export const KAPACITOR_ONLY_HANDLERS: readonly string[] = [
   "alerta",
   "bigPanda",
-  "discord",
   "hipChat",
-  "opsGenie",
-  "opsGenie2",
-  "pagerDuty",
-  "pagerDuty2",
   "pushover",
   "serviceNow",
-  "slack",
   "talk",
-  "teams",
-  "telegram",
   "zenoss",
 ];

@@ -988,7 +988,7 @@ class Checker {
         `tickd does not support Kapacitor's .${name}() alert handler`,
         link.nameSpan,
         {
-          hint: "use .post(), .victorOps(), .escalation(), .log(), .tcp(), .exec() or .kafka(), or a topic handler",
+          hint: "use .post(), .victorOps(), .slack(), .pagerDuty2(), .opsGenie2(), .teams(), .telegram(), .discord() or another supported handler (README), or a topic handler",
         },
       );
       return;

@@ -127,7 +127,15 @@ export async function startDaemon(opts: {
     get sensu() {
       return current.sensu;
     },
+    get notifiers() {
+      return handlers.notifiers ?? current;
+    },
+    get externalUrl() {
+      return externalUrl;
+    },
   };
+  // Set once the API listens (the port may be :0); PagerDuty's client_url.
+  let externalUrl = `http://${config.hostname}:${config.http.bindAddress.replace(/^.*:/, "")}`;
   const store = openStore(join(resolve(config.storage.dir), "tickd.db"));
   try {
     // aggregate/publish handlers and incoming webhooks put events back into topics.
@@ -297,6 +305,7 @@ export async function startDaemon(opts: {
       throw e;
     }
     logger.log("info", `listening on ${config.http.bindAddress}`, { port: server.port });
+    externalUrl = `http://${config.hostname}:${server.port}`;
 
     // Kafka inputs feed the same TaskService.write the HTTP /write path uses. They pause while
     // the delivery journal is nearly full, so alerts are never refused for lack of room.
@@ -384,6 +393,7 @@ function handlerConfig(c: TickdConfig): HandlerConfig {
     webhook: { allowedHosts: c.webhook.allowedHosts, timeout: c.webhook.timeout },
     kafka: c.kafka,
     storageDir: resolve(c.storage.dir),
+    notifiers: c,
   };
 }
 

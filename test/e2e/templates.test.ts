@@ -31,7 +31,7 @@ stream
     .post(url)
 `;
 
-let dirs: string[] = [];
+const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });

@@ -41,12 +41,20 @@ describe("catalogue", () => {
     }
     expect(alert.properties.victorops).toMatchObject({ aliasOf: "victorOps", handler: "victorOps" });
     expect(Object.keys(HANDLERS).sort()).toEqual([
+      "discord",
       "escalation",
       "exec",
       "kafka",
       "log",
+      "opsGenie",
+      "opsGenie2",
+      "pagerDuty",
+      "pagerDuty2",
       "post",
+      "slack",
       "tcp",
+      "teams",
+      "telegram",
       "victorOps",
     ]);
   });

@@ -334,10 +334,10 @@ stream |from() |window().period(period) |mean('v') |alert().warn(lambda: "mean" 
   });
 
   it("reports UDFs, unknown nodes and unsupported handlers without cascading", () => {
-    const r = checkScript("stream |from() |alert().slack().channel('#x').crit(lambda: TRUE)\n", "t.tick");
+    const r = checkScript("stream |from() |alert().zenoss().collector('x').crit(lambda: TRUE)\n", "t.tick");
     expect(r.diagnostics.map((d) => d.message)).toEqual([
-      "tickd does not support Kapacitor's .slack() alert handler",
-      "unknown property .channel on alert",
+      "tickd does not support Kapacitor's .zenoss() alert handler",
+      "unknown property .collector on alert",
     ]);
   });
 });

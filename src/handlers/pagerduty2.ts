@@ -1,0 +1,148 @@
+/**
+ * `pagerduty2`: Kapacitor's PagerDuty Events API v2 handler (`services/pagerduty2`). One POST
+ * per event to `[pagerduty2] url` with `Content-Type: application/json` and `Accept:
+ * application/vnd.pagerduty+json;version=2`; body (Go struct order) + "\n":
+ * - CRITICAL/WARNING/INFO: `{"routing_key","event_action":"trigger","dedup_key":<alert id>,
+ *   "payload":{"summary":<message>,"source":<tag host, else "unknown">,"severity":"critical"|
+ *   "warning"|"info","timestamp":<time, 9 fraction digits>,"class":<task>,"component":"",
+ *   "group":"","custom_details":{"result":<data>}},"images":null,"links":<links or null>,
+ *   "client":"kapacitor","client_url":<tickd's URL>}`
+ * - OK: `{"routing_key","dedup_key","event_action":"resolve"}`.
+ * The alert id as dedup_key makes a repeat (a retry, a replay) idempotent at PagerDuty.
+ *
+ * TICKscript: `.pagerDuty2().routingKey('k').link('https://…', 'text')`.
+ */
+import { splitNs } from "../core/go-format.js";
+import { goJsonLine } from "../core/go-json.js";
+import { Level } from "../core/types.js";
+import type { PagerDuty2Config } from "../config/types.js";
+import { seriesJson } from "../alert/alert-json.js";
+import { allProperties } from "../pipeline/task-graph.js";
+import { httpKind, jsonErrorMessage, tickOptions } from "./http-kind.js";
+import { argString } from "./options.js";
+import { TestOptions, testEvent } from "./service-test-event.js";
+import { formatRFC3339Nano } from "../core/go-format.js";
+
+export interface PagerDuty2Link {
+  href: string;
+  text: string;
+}
+
+export interface PagerDuty2Options {
+  routingKey: string;
+  links: PagerDuty2Link[];
+}
+
+/** Go's "2006-01-02T15:04:05.000000000Z07:00" in UTC: always nine fraction digits. */
+export function pagerDutyTimestamp(ns: number): string {
+  let [secs, nanos] = splitNs(ns);
+  // Past 2^53 a float64 ns time is only good to a few hundred ns: a wall-clock time taken in
+  // ms (…371000064) prints as the ms it was (…371000000).
+  if (!Number.isSafeInteger(ns)) {
+    nanos = Math.round(nanos / 1000) * 1000;
+    if (nanos === 1e9) [secs, nanos] = [secs + 1, 0];
+  }
+  const base = formatRFC3339Nano(secs * 1e9).slice(0, -1);
+  return `${base}.${String(nanos).padStart(9, "0")}Z`;
+}
+
+const SEVERITY: Partial<Record<Level, string>> = {
+  [Level.CRITICAL]: "critical",
+  [Level.WARNING]: "warning",
+  [Level.INFO]: "info",
+};
+
+const section = (all: { notifiers?: { pagerduty2: PagerDuty2Config } }): PagerDuty2Config =>
+  all.notifiers?.pagerduty2 ?? { enabled: false, routingKey: "", url: "", global: false };
+
+export const pagerduty2 = httpKind<PagerDuty2Options, PagerDuty2Config>({
+  kind: "pagerduty2",
+  section: "[pagerduty2]",
+  keys: ["routing-key", "links"],
+  parse(r) {
+    const raw = r.value("links");
+    const links: PagerDuty2Link[] = [];
+    if (raw !== undefined) {
+      if (!Array.isArray(raw)) throw r.error("links", "expected a list of {href, text}");
+      raw.forEach((l: unknown, i) => {
+        const o = l as Record<string, unknown> | null;
+        if (o === null || typeof o !== "object" || typeof o.href !== "string")
+          throw r.error(`links[${i}]`, "expected {href, text}");
+        links.push({ href: o.href, text: typeof o.text === "string" ? o.text : "" });
+      });
+    }
+    return { routingKey: r.string("routing-key") ?? "", links };
+  },
+  fromTickscript(spec) {
+    const out = tickOptions(spec, { routingKey: ["routing-key", "string"] });
+    const links = allProperties(spec, "link").map((p) => ({
+      href: argString(p.args[0]) ?? "",
+      text: argString(p.args[1]) ?? "",
+    }));
+    if (links.length > 0) out.links = links;
+    return out;
+  },
+  secrets: ["routing-key"],
+  config: (all) => section(all),
+  build(event, o, c, ctx) {
+    const routingKey = o.routingKey !== "" ? o.routingKey : c.routingKey;
+    const headers = {
+      "Content-Type": "application/json",
+      Accept: "application/vnd.pagerduty+json;version=2",
+    };
+    const severity = SEVERITY[event.state.level];
+    if (severity === undefined) {
+      return {
+        url: c.url,
+        headers,
+        body: goJsonLine({ routing_key: routingKey, dedup_key: event.state.id, event_action: "resolve" }),
+      };
+    }
+    const host = event.data.tags.host;
+    const body = {
+      routing_key: routingKey,
+      event_action: "trigger",
+      dedup_key: event.state.id,
+      payload: {
+        summary: event.state.message,
+        source: host !== undefined ? host : "unknown",
+        severity,
+        timestamp: pagerDutyTimestamp(event.state.time),
+        class: event.data.taskName,
+        component: "",
+        group: "",
+        custom_details: new Map([["result", { series: event.data.series.map(seriesJson) }]]),
+      },
+      images: null,
+      links: o.links.length > 0 ? o.links : null,
+      client: "kapacitor",
+      client_url: ctx.config.externalUrl ?? "",
+    };
+    return { url: c.url, headers, body: goJsonLine(body) };
+  },
+  staticUrl: (_o, c) => c.url,
+  responseError: (status, body) => jsonErrorMessage("PagerDuty2", "message", status, body),
+  serviceTest: {
+    name: "pagerduty2",
+    options: () => ({
+      "incident-key": "testIncidentKey",
+      description: "test pagerduty2 message",
+      level: "CRITICAL",
+      timestamp: "2014-11-12T11:45:26.371Z",
+    }),
+    prepare(raw) {
+      const o = new TestOptions("pagerduty2", raw);
+      const ms = Date.parse(o.string("timestamp"));
+      return {
+        handlerOptions: {},
+        event: testEvent({
+          id: o.string("incident-key"),
+          message: o.string("description"),
+          level: o.level("level"),
+          timeMs: Number.isNaN(ms) ? 0 : ms,
+          name: "testPagerDuty2",
+        }),
+      };
+    },
+  },
+});
