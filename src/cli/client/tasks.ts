@@ -167,9 +167,7 @@ export function runDefine(id: string, def: DefineOptions, opts: ClientOptions): 
     const existing = await api.get(path, [404]);
     if (existing.status === 404) {
       if (script === undefined && def.template === undefined) {
-        throw new UsageError(
-          `task ${JSON.stringify(id)} does not exist: give -tick (or -template) to create it`,
-        );
+        throw new UsageError(`task ${JSON.stringify(id)} does not exist: give -tick to create it`);
       }
       await api.request("POST", TASKS, { id, ...fields, status: "disabled" });
       return 0;
