@@ -177,18 +177,14 @@ export const KAPACITOR_OTHER_SECTIONS: readonly string[] = [
   "graphite",
   "kubernetes",
   "marathon",
-  "mqtt",
   "nerve",
   "opentsdb",
   "replay",
   "reporting",
   "scraper",
-  "sensu",
   "serverset",
   "servicenow",
   "sideload",
-  "smtp",
-  "snmptrap",
   "static-discovery",
   // Kapacitor's own sample config carries a stray `[static.labels]` table (meant for
   // [[static-discovery]]); Kapacitor never reads it, and neither do we.

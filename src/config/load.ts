@@ -408,6 +408,38 @@ function crossChecks(raw: Table): Problem[] {
   });
   unique("kafka-input", "name");
 
+  // [smtp], [[mqtt]], [snmptrap], [sensu]: Kapacitor's Validate() rules, by its messages.
+  const smtp = tableAt("smtp");
+  if (smtp["enabled"] === true && !nonEmpty(smtp["from"]))
+    out.push({ path: ["smtp", "from"], message: "must provide a 'from' address when enabled = true" });
+  if (nonEmpty(smtp["from"]) && !String(smtp["from"]).includes("@"))
+    out.push({ path: ["smtp", "from"], message: `invalid from email address: ${describe(smtp["from"])}` });
+  if (Array.isArray(smtp["to"]))
+    (smtp["to"] as unknown[]).forEach((t, i) => {
+      if (typeof t === "string" && !t.includes("@"))
+        out.push({ path: ["smtp", "to", i], message: `invalid to email address: ${describe(t)}` });
+    });
+  unique("mqtt", "name", "default");
+  const mqtt = listAt("mqtt");
+  mqtt.forEach((m, i) => {
+    if (m["enabled"] === true && !nonEmpty(m["url"]))
+      out.push({ path: ["mqtt", i, "url"], message: "must specify a url for mqtt service" });
+  });
+  const mqttDefaults = mqtt.map((m, i) => ({ m, i })).filter(({ m }) => m["default"] === true);
+  for (const extra of mqttDefaults.slice(1))
+    out.push({
+      path: ["mqtt", extra.i, "default"],
+      message: "more than one configuration is marked as the default",
+    });
+  if (mqtt.length > 1 && mqttDefaults.length === 0)
+    out.push({ path: ["mqtt", 0, "default"], message: "no configuration is marked as the default" });
+  const snmp = tableAt("snmptrap");
+  if (snmp["enabled"] === true && snmp["addr"] === "")
+    out.push({ path: ["snmptrap", "addr"], message: "must specify addr" });
+  const sensu = tableAt("sensu");
+  if (sensu["enabled"] === true && !nonEmpty(sensu["addr"]))
+    out.push({ path: ["sensu", "addr"], message: "must specify client address" });
+
   const delivery = tableAt("delivery");
   const initial = durationOf(delivery["backoff-initial"] ?? "1s");
   const max = durationOf(delivery["backoff-max"] ?? "5m");

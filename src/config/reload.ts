@@ -26,6 +26,10 @@ export const LIVE_SECTIONS: readonly string[] = [
   "integrations",
   // Kapacitor's notification services (slack, pagerduty2, …): handlers read them at each send.
   ...NOTIFIER_SECTIONS.map((n) => n.name),
+  "smtp",
+  "mqtt",
+  "snmptrap",
+  "sensu",
 ];
 
 export interface ReloadPlan {
@@ -83,12 +87,21 @@ export function planReload(running: TickdConfig, next: TickdConfig): ReloadPlan 
     ...(live as unknown as TickdConfig),
     victorops: { ...next.victorops, global: running.victorops.global },
     delivery: { ...next.delivery, journal: running.delivery.journal },
+    smtp: { ...next.smtp, global: running.smtp.global, stateChangesOnly: running.smtp.stateChangesOnly },
+    mqtt: next.mqtt,
+    snmptrap: next.snmptrap,
+    sensu: next.sensu,
   };
   return { config, applied, needsRestart: ordered(needsRestart) };
 }
 
 /** Keys of live sections that are still read only at start. */
-const START_ONLY = new Set(["delivery.journal", "victorops.global"]);
+const START_ONLY = new Set([
+  "delivery.journal",
+  "victorops.global",
+  "smtp.global",
+  "smtp.state-changes-only",
+]);
 
 /** Top-level keys first, then sections in the order of kapacitor.conf.example. */
 function ordered(keys: string[]): string[] {

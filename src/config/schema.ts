@@ -321,6 +321,50 @@ const kafkaShape = {
   "sasl-mechanism": z.enum(["", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]).default(""),
 };
 
+// Kapacitor's [smtp], [[mqtt]], [snmptrap] and [sensu] (services/<kind>/config.go): same keys,
+// same defaults. Each is checked for what it needs only when enabled (see load.ts crossChecks).
+const smtpShape = {
+  enabled: bool(false),
+  host: str("localhost"),
+  port: int(25, 1).refine((p) => p <= 65535, { error: "expected a port number" }),
+  username: str(),
+  password: str(),
+  "no-verify": bool(false),
+  global: bool(false),
+  "state-changes-only": bool(false),
+  from: str(),
+  to: z.array(z.string()).default([]),
+  "idle-timeout": duration("30s"),
+};
+
+const mqttShape = {
+  enabled: bool(false),
+  name: name("name").default("default"),
+  default: bool(false),
+  url: str(),
+  "ssl-ca": str(),
+  "ssl-cert": str(),
+  "ssl-key": str(),
+  "insecure-skip-verify": bool(false),
+  "client-id": str(),
+  username: str(),
+  password: str(),
+};
+
+const snmptrapShape = {
+  enabled: bool(false),
+  addr: str("localhost:162"),
+  community: str("kapacitor"),
+  retries: int(1),
+};
+
+const sensuShape = {
+  enabled: bool(false),
+  addr: str(),
+  source: str("Kapacitor"),
+  handlers: z.array(z.string()).default([]),
+};
+
 const loggingShape = {
   file: z.string().min(1).default("STDERR"),
   level: z
@@ -369,6 +413,10 @@ export const SECTIONS: readonly SectionSpec[] = [
   { name: "influxdb", kind: "array", shape: influxdbShape },
   { name: "kafka-input", kind: "array", shape: kafkaInputShape },
   { name: "kafka", kind: "array", shape: kafkaShape },
+  { name: "smtp", kind: "table", shape: smtpShape },
+  { name: "mqtt", kind: "array", shape: mqttShape },
+  { name: "snmptrap", kind: "table", shape: snmptrapShape },
+  { name: "sensu", kind: "table", shape: sensuShape },
   { name: "logging", kind: "table", shape: loggingShape },
   { name: "config-override", kind: "table", shape: configOverrideShape },
   // Kapacitor's HTTP notification services (src/config/notifiers.ts).
@@ -381,6 +429,7 @@ export const TOP_LEVEL: z.ZodRawShape = topLevelShape;
 export const SECRET_KEYS: readonly string[] = [
   "api-key",
   "auth-key",
+  "community",
   "incoming-secret",
   "password",
   "sasl-password",
@@ -428,6 +477,10 @@ export const configSchema = z
     influxdb: arrayOf(influxdbShape),
     "kafka-input": arrayOf(kafkaInputShape),
     kafka: arrayOf(kafkaShape),
+    smtp: table(smtpShape).prefault({}),
+    mqtt: arrayOf(mqttShape),
+    snmptrap: table(snmptrapShape).prefault({}),
+    sensu: table(sensuShape).prefault({}),
     logging: table(loggingShape).prefault({}),
     "config-override": table(configOverrideShape).prefault({}),
     // Kapacitor's HTTP notification services (notifiers.ts).

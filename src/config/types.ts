@@ -49,6 +49,10 @@ export interface TickdConfig {
   readonly influxdb: readonly InfluxDBConfig[];
   readonly kafkaInput: readonly KafkaInputConfig[];
   readonly kafka: readonly KafkaConfig[];
+  readonly smtp: SmtpConfig;
+  readonly mqtt: readonly MqttConfig[];
+  readonly snmptrap: SnmpTrapConfig;
+  readonly sensu: SensuConfig;
   readonly logging: LoggingConfig;
   readonly configOverride: ConfigOverrideConfig;
   // Kapacitor's HTTP notification services (notifiers.ts).
@@ -337,4 +341,66 @@ export interface LoggingConfig {
 /** `[config-override]`: whether `/kapacitor/v1/config` may change the running config (as Kapacitor). */
 export interface ConfigOverrideConfig {
   readonly enabled: boolean;
+}
+
+/** `[smtp]` for the email handler (Kapacitor's services/smtp). */
+export interface SmtpConfig {
+  readonly enabled: boolean;
+  readonly host: string;
+  readonly port: number;
+  /** Empty: no AUTH. */
+  readonly username: string;
+  /** Secret. */
+  readonly password: string;
+  /** Skip TLS certificate checks (STARTTLS). */
+  readonly noVerify: boolean;
+  /** Every alert node gets an email handler. */
+  readonly global: boolean;
+  /** With `global`: those alert nodes send state changes only. */
+  readonly stateChangesOnly: boolean;
+  readonly from: string;
+  /** Default recipients when a handler names none. */
+  readonly to: readonly string[];
+  /** An idle connection is closed after this long. */
+  readonly idleTimeout: Nanoseconds;
+}
+
+/** One `[[mqtt]]` broker (Kapacitor's services/mqtt). */
+export interface MqttConfig {
+  readonly enabled: boolean;
+  readonly name: string;
+  /** The broker `.mqtt()` uses when it names none (implied when there is only one). */
+  readonly default: boolean;
+  /** `tcp://`, `ssl://`, `ws://` or `wss://` host:port. */
+  readonly url: string;
+  readonly sslCa: string;
+  readonly sslCert: string;
+  readonly sslKey: string;
+  readonly insecureSkipVerify: boolean;
+  /** Empty: the name. */
+  readonly clientId: string;
+  readonly username: string;
+  /** Secret. */
+  readonly password: string;
+}
+
+/** `[snmptrap]` (Kapacitor's services/snmptrap): SNMP v2c traps. */
+export interface SnmpTrapConfig {
+  readonly enabled: boolean;
+  /** host:port of the trap receiver. */
+  readonly addr: string;
+  /** Secret (Kapacitor redacts it). */
+  readonly community: string;
+  readonly retries: number;
+}
+
+/** `[sensu]` (Kapacitor's services/sensu): check results over TCP to a Sensu client. */
+export interface SensuConfig {
+  readonly enabled: boolean;
+  /** host:port of the Sensu client socket. */
+  readonly addr: string;
+  /** Default source (JIT client name). */
+  readonly source: string;
+  /** Default Sensu handlers. */
+  readonly handlers: readonly string[];
 }

@@ -22,6 +22,10 @@ import { reportUnsent } from "./runner.js";
 import { tcp } from "./tcp.js";
 import { HandlerCodes, REDACTED, type HandlerContext, type HandlerDeps, type HandlerKind } from "./types.js";
 import { victorops } from "./victorops.js";
+import { email } from "./email.js";
+import { mqtt } from "./mqtt.js";
+import { sensu } from "./sensu.js";
+import { snmptrap } from "./snmptrap.js";
 // Kapacitor's HTTP notification kinds (each built with http-kind.ts).
 import { discord } from "./discord.js";
 import { hipchat } from "./hipchat.js";
@@ -56,6 +60,12 @@ export const HANDLER_KINDS: Readonly<Record<string, HandlerKind<unknown>>> = {
   publish,
   tcp,
   victorops,
+  // Kapacitor's non-HTTP kinds; `email` is TICKscript's name for the `smtp` kind.
+  email,
+  mqtt,
+  sensu,
+  smtp: email,
+  snmptrap,
   // Kapacitor's HTTP notification kinds.
   discord,
   hipchat,

@@ -6,7 +6,7 @@
  */
 import { alertData, seriesJson } from "../alert/alert-json.js";
 import type { AlertEvent, Series } from "../core/alert-event.js";
-import { GO_JSON, GoDuration, GoTime, stringMap } from "../core/go-format.js";
+import { GO_JSON, GoDuration, GoTime, goMap, stringMap } from "../core/go-format.js";
 import { levelName, type Level } from "../core/types.js";
 
 /**
@@ -53,5 +53,25 @@ export function alertTemplateData(e: AlertEvent, previousLevel: Level): Record<s
     PreviousLevel: levelName(previousLevel),
     Recoverable: e.data.recoverable,
     [GO_JSON]: () => alertData(e, previousLevel),
+  };
+}
+
+/**
+ * Kapacitor's `alert.TemplateData` (event.TemplateData()), what the sensu source and the
+ * snmptrap data templates see: `.ID .Message .Level .Time .Duration .Name .TaskName .Group
+ * .Tags .Fields` — no details, no series.
+ */
+export function eventTemplateData(e: AlertEvent): Record<string, unknown> {
+  return {
+    ID: e.state.id,
+    Message: e.state.message,
+    Level: levelName(e.state.level),
+    Time: new GoTime(e.state.time),
+    Duration: new GoDuration(e.state.duration),
+    Name: e.data.name,
+    TaskName: e.data.taskName,
+    Group: e.data.group,
+    Tags: stringMap(e.data.tags),
+    Fields: goMap(e.data.fields),
   };
 }

@@ -6,7 +6,16 @@
  * imports); the others are narrower here so the kinds stay testable with hand-written config.
  */
 import type { AlertEvent } from "../core/alert-event.js";
-import type { EscalationConfig, EscalationEvent, NotifierConfigs, VictorOpsConfig } from "../config/types.js";
+import type {
+  EscalationConfig,
+  EscalationEvent,
+  MqttConfig,
+  NotifierConfigs,
+  SensuConfig,
+  SmtpConfig,
+  SnmpTrapConfig,
+  VictorOpsConfig,
+} from "../config/types.js";
 import type { EngineLogger } from "../engine/context.js";
 import type { AlertHandler } from "../alert/handler.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
@@ -86,6 +95,14 @@ export interface HandlerConfig {
   readonly kafka?: readonly KafkaClusterConfig[];
   /** `[storage] dir`: where a `log` handler's relative path points (default: the working dir). */
   readonly storageDir?: string;
+  /** `[smtp]` for the email (`smtp`) kind; absent = disabled. */
+  readonly smtp?: SmtpConfig;
+  /** `[[mqtt]]` brokers for the mqtt kind. */
+  readonly mqtt?: readonly MqttConfig[];
+  /** `[snmptrap]`; absent = disabled. */
+  readonly snmptrap?: SnmpTrapConfig;
+  /** `[sensu]`; absent = disabled. */
+  readonly sensu?: SensuConfig;
   /** Kapacitor's HTTP notification sections (`[[slack]]`, `[pagerduty2]`…); absent = all off. */
   readonly notifiers?: NotifierConfigs;
   /** tickd's own URL (`http://<hostname>:<port>`), Kapacitor's `client_url` for PagerDuty. */

@@ -236,6 +236,52 @@ export const HANDLERS: Readonly<Record<string, HandlerKindSpec>> = {
       "partitioner: crc32 (default), murmur2, murmur3 or fnv-1a",
     ),
   ]),
+  // Kapacitor's non-HTTP handlers (pipeline/alert.go): email, mqtt, snmpTrap, sensu.
+  email: handler("email", "send the message as the subject and the details as the HTML body by SMTP", [
+    prop("email", "to", sig([], p("address", "string")), "add recipients (default: [smtp] to)", {
+      repeat: "many",
+    }),
+  ]),
+  mqtt: handler("mqtt", "publish the message to an MQTT topic", [
+    prop(
+      "mqtt",
+      "brokerName",
+      sig([p("name", "string")]),
+      "name of a [[mqtt]] broker (default: the default one)",
+    ),
+    prop(
+      "mqtt",
+      "qos",
+      sig([p("qos", "int")]),
+      "QoS: 0 at most once (default), 1 at least once, 2 exactly once",
+    ),
+    prop("mqtt", "retained", sig([opt("retained", "bool")]), "set the retain flag on the message"),
+  ]),
+  snmpTrap: handler("snmpTrap", "send an SNMPv2c trap to [snmptrap] addr", [
+    prop(
+      "snmpTrap",
+      "data",
+      sig([p("oid", "string"), p("type", "string"), p("value", "string")]),
+      "add a varbind: type c, i, n, s or t; the value is a template",
+      { repeat: "many" },
+    ),
+  ]),
+  sensu: handler("sensu", "send a check result to the Sensu client at [sensu] addr", [
+    prop(
+      "sensu",
+      "source",
+      sig([p("source", "string")]),
+      "source (JIT client) name, a template (default: [sensu] source)",
+    ),
+    prop("sensu", "handlers", sig([], p("handler", "string")), "Sensu handlers (default: [sensu] handlers)"),
+    prop(
+      "sensu",
+      "metadata",
+      sig([p("key", "string"), p("value", "string", "int", "float", "bool")]),
+      "add a field to the check result",
+      { repeat: "many" },
+    ),
+  ]),
   // Kapacitor's HTTP notification handlers (src/handlers/<kind>.ts): properties as Kapacitor 1.8.
   slack: handler("slack", "post the alert message to a Slack channel ([[slack]])", [
     prop(
@@ -466,6 +512,22 @@ const alertProps: PropertySpec[] = [
     },
   ),
   prop("alert", "kafka", NONE, "handler: write the alert to Kafka", { repeat: "many", handler: "kafka" }),
+  prop("alert", "email", sig([], p("address", "string")), "handler: send an email ([smtp])", {
+    repeat: "many",
+    handler: "email",
+  }),
+  prop("alert", "mqtt", sig([p("topic", "string")]), "handler: publish to an MQTT topic ([[mqtt]])", {
+    repeat: "many",
+    handler: "mqtt",
+  }),
+  prop("alert", "snmpTrap", sig([p("trapOid", "string")]), "handler: send an SNMP trap ([snmptrap])", {
+    repeat: "many",
+    handler: "snmpTrap",
+  }),
+  prop("alert", "sensu", NONE, "handler: send a check result to Sensu ([sensu])", {
+    repeat: "many",
+    handler: "sensu",
+  }),
   // Kapacitor's HTTP notification handlers.
   ...[
     "slack",
@@ -958,10 +1020,6 @@ export const KAPACITOR_ONLY_NODES: readonly string[] = [
 export const KAPACITOR_ONLY_HANDLERS: readonly string[] = [
   "alerta",
   "bigPanda",
-  "email",
-  "mqtt",
-  "sensu",
   "serviceNow",
-  "snmpTrap",
   "zenoss",
 ];

@@ -113,6 +113,20 @@ export interface CheckOptions {
    * from the command line.
    */
   requireDbrp?: boolean;
+  /**
+   * Check a template (Kapacitor's NewTemplate): a typed var declared without a value
+   * (`var period duration`) is not an error; its uses stay unresolved.
+   */
+  template?: boolean;
+}
+
+/** A var the script declares, for a template's `vars`: its type and value (undefined when none). */
+export interface DeclaredVar {
+  name: string;
+  type: VarType;
+  value: ArgValue | undefined;
+  /** Line of the declaration (its comment is the var's description). */
+  line: number;
 }
 
 export interface CheckResult {
@@ -120,6 +134,8 @@ export interface CheckResult {
   graph: TaskGraph | undefined;
   /** Sorted by position. */
   diagnostics: Diagnostic[];
+  /** Vars holding a value (not a node), in declaration order. */
+  declaredVars?: DeclaredVar[];
 }
 
 /** Parses and checks in one go: parser and checker diagnostics together, sorted. */
@@ -134,6 +150,7 @@ export function checkScript(text: string, file: string, opts: Omit<CheckOptions,
   return {
     graph: parseFailed ? undefined : checked.graph,
     diagnostics: sortDiagnostics([...parsed.diagnostics, ...semantic]),
+    ...(checked.declaredVars !== undefined ? { declaredVars: checked.declaredVars } : {}),
   };
 }
 
@@ -228,9 +245,20 @@ class Checker {
     const dbrps = this.resolveDbrps();
     const diagnostics = sortDiagnostics(this.diags);
     const failed = diagnostics.some((d) => d.severity === "error");
-    if (failed || this.taskType === undefined) return { graph: undefined, diagnostics };
+    const declaredVars = this.declaredVars();
+    if (failed || this.taskType === undefined) return { graph: undefined, diagnostics, declaredVars };
     const nodes = [...this.nodes].sort((a, b) => a.id - b.id);
-    return { graph: { type: this.taskType, dbrps, nodes }, diagnostics };
+    return { graph: { type: this.taskType, dbrps, nodes }, diagnostics, declaredVars };
+  }
+
+  private declaredVars(): DeclaredVar[] {
+    const out: DeclaredVar[] = [];
+    for (const e of this.vars.values()) {
+      const type = e.declaredType ?? (e.value !== undefined ? NODE_VALUE_TYPES[e.value.type] : undefined);
+      if (type === undefined) continue;
+      out.push({ name: e.name, type, value: e.value, line: e.nameSpan.start.line });
+    }
+    return out;
   }
 
   // ----- diagnostics ---------------------------------------------------------------------------
@@ -440,6 +468,7 @@ class Checker {
     const entry: VarEntry = { name, nameSpan, value: undefined, declaredType: varType };
     this.vars.set(name, entry);
     const supplied = this.opts.vars?.[name];
+    if (supplied === undefined && this.opts.template === true) return;
     if (supplied === undefined) {
       this.error(CheckCodes.VAR, `missing value for var "${name}"`, span, {
         hint: `give it in the task's vars, e.g. {"${name}": {"type": "${varType}", "value": ${exampleValue(varType)}}}`,

@@ -29,6 +29,8 @@ import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { createDelivery, createHandlerTester, createMetricsRoute } from "../delivery/index.js";
+import { createRoutedTransport } from "../delivery/routed-transport.js";
+import { createSmtpWire } from "../delivery/smtp-wire.js";
 import {
   checkAlertHandlers,
   createHandlerFactory,
@@ -53,6 +55,8 @@ import { Recordings } from "./replay/recordings.js";
 import { DebugVars } from "./observe/debug-vars.js";
 import { IngressCounter } from "./observe/ingress.js";
 import { TaskManager } from "./task-manager.js";
+import { TemplateService } from "./template-service.js";
+import { templateRoutes } from "./http/template-routes.js";
 import { engineMetrics } from "./metrics.js";
 
 export interface Daemon {
@@ -91,6 +95,10 @@ const CONFIG_READING_KINDS: ReadonlySet<string> = new Set([
   "escalation",
   "tcp",
   "kafka",
+  "smtp",
+  "mqtt",
+  "sensu",
+  "snmptrap",
 ]);
 
 const TICK_MS = 1000;
@@ -127,6 +135,18 @@ export async function startDaemon(opts: {
     get storageDir() {
       return handlers.storageDir ?? resolve(config.storage.dir);
     },
+    get smtp() {
+      return current.smtp;
+    },
+    get mqtt() {
+      return current.mqtt;
+    },
+    get snmptrap() {
+      return current.snmptrap;
+    },
+    get sensu() {
+      return current.sensu;
+    },
     get notifiers() {
       return handlers.notifiers ?? current;
     },
@@ -158,9 +178,12 @@ export async function startDaemon(opts: {
     // attempt, retried with backoff, replayed after a restart.
     const factoryFor = (send: HttpSender) =>
       createHandlerFactory({ config: liveHandlerConfig, logger, version, collect, send });
+    // HTTP over undici, email over the SMTP wire: both journaled (src/delivery/routed-transport.ts).
+    const wire = createRoutedTransport(config.webhook, { smtp: createSmtpWire(() => current.smtp) });
     const delivery = createDelivery({
       store,
       logger,
+      transport: wire,
       config: { delivery: current.delivery, webhook: current.webhook },
       testHandler: createHandlerTester({
         factoryFor,
@@ -199,11 +222,14 @@ export async function startDaemon(opts: {
       inhibitors: new InhibitorRegistry(),
       ...(config.engine.idleFlush > 0 ? { idleFlush: config.engine.idleFlush } : {}),
       ...(config.engine.groupTtl > 0 ? { groupTtl: config.engine.groupTtl } : {}),
-      ...(config.victorops.enabled && config.victorops.global ? { globalHandlers: ["victorOps"] } : {}),
+      ...(globalKinds(config).length > 0 ? { globalHandlers: globalKinds(config) } : {}),
       now: nowNs,
       checkHandlers: (graph) => checkAlertHandlers(factory, graph),
+      templates: { get: (id: string): { script: string } | undefined => templates.get(id) },
       ...(influx !== undefined ? { influx } : {}),
     });
+
+    const templates: TemplateService = new TemplateService({ store, tasks, now: nowNs });
 
     /** Re-reads the config (file, env, overrides); applies what may change while running, names the rest. */
     const reloadConfig = async (): Promise<ReloadReport["config"]> => {
@@ -232,6 +258,7 @@ export async function startDaemon(opts: {
       if (plan.applied.length > 0) {
         try {
           delivery.reconfigure({ delivery: plan.config.delivery, webhook: plan.config.webhook });
+          wire.reconfigure(plan.config.webhook);
         } catch (e) {
           return refuse([coerceError(e).message]);
         }
@@ -385,6 +412,7 @@ export async function startDaemon(opts: {
           integrations.renderMetrics,
           () => oncall.metrics(),
         ]),
+        ...templateRoutes(templates),
         // Kapacitor's /kapacitor/v1/service-tests: straight to the wire, never journaled.
         ...createServiceTestRoutes(
           createServiceTests({ config: liveHandlerConfig, logger, direct: delivery.direct, version }),
@@ -447,6 +475,7 @@ export async function startDaemon(opts: {
         await topics.close();
         // Queued and retrying notifications stay in the journal for the next start.
         await delivery.stop();
+        await wire.close();
         await influx?.close();
         store.close();
         logger.log("info", "stopped");
@@ -467,6 +496,14 @@ function readOverrides(store: Store): ConfigOverrides {
   const v = store.kv.get(OVERRIDES_KEY);
   if (v === undefined || v === "") return {};
   return JSON.parse(v) as ConfigOverrides;
+}
+
+/** Kinds added to every alert node, as Kapacitor's `global = true` services. */
+function globalKinds(c: TickdConfig): string[] {
+  const out: string[] = [];
+  if (c.victorops.enabled && c.victorops.global) out.push("victorOps");
+  if (c.smtp.enabled && c.smtp.global) out.push("email");
+  return out;
 }
 
 /** A random id made once and kept in the store (subscription names must survive restarts). */

@@ -59,6 +59,8 @@ export interface TaskManagerDeps {
   checkHandlers?: (graph: TaskGraph) => void;
   /** Kapacitor's `ingress` statistic: every point written, wanted by a task or not. */
   ingress?: IngressCounter;
+  /** Templates a task's `template-id` names (src/server/template-service.ts); without it none exist. */
+  templates?: { get(id: string): { script: string } | undefined };
   now: () => number;
 }
 
@@ -99,6 +101,9 @@ export class TaskManager implements TaskService {
     if (!ID_RE.test(id))
       invalid(`task ID must contain only letters, numbers, '-', '.' and '_': ${JSON.stringify(id)}`);
     if (this.d.store.tasks.get(id) !== undefined) invalid(`task ${id} already exists`);
+    // A task made from a template runs the template's script (Kapacitor ignores a script given with it).
+    if (input.templateId !== undefined && input.templateId !== "")
+      input = { ...input, script: this.templateScript(input.templateId) };
     if (input.script === undefined || input.script.trim() === "") invalid("must provide TICKscript");
     const now = this.d.now();
     const record: TaskRecord = {
@@ -138,6 +143,7 @@ export class TaskManager implements TaskService {
     }
     if (patch.templateId !== undefined && patch.templateId !== "") next.templateId = patch.templateId;
     if (patch.script !== undefined && patch.script !== "") next.script = patch.script;
+    if (next.templateId !== "") next.script = this.templateScript(next.templateId);
     if (patch.vars !== undefined) next.vars = patch.vars;
     if (patch.status !== undefined) next.status = patch.status;
     const scriptChanged =
@@ -314,6 +320,13 @@ export class TaskManager implements TaskService {
     const stopping = [...this.running.keys()].map((id) => this.stop(id));
     this.rebuildRoutes();
     await Promise.all(stopping);
+  }
+
+  /** Kapacitor's "unknown template" error when the template does not exist. */
+  private templateScript(templateId: string): string {
+    const t = this.d.templates?.get(templateId);
+    if (t === undefined) invalid(`unknown template ${templateId}: err: no template exists`);
+    return t.script;
   }
 
   private compile(

@@ -66,6 +66,8 @@ function registry(): Map<string, Entry> {
   for (const entry of Object.values(HANDLER_KINDS)) {
     const spec = entry.serviceTest;
     if (spec === undefined) continue;
+    // One kind may be listed under two names (TICKscript's `email` is the `smtp` kind).
+    if (out.get(spec.name)?.spec === spec) continue;
     if (out.has(spec.name)) throw new Error(`two handler kinds register the service test ${spec.name}`);
     out.set(spec.name, { kind: entry.kind, spec });
   }

@@ -111,6 +111,22 @@ export const MIGRATIONS: readonly Migration[] = [
       createOnCallTables(db);
     },
   },
+  {
+    version: 6,
+    name: "task templates",
+    up(db) {
+      db.exec(`
+        CREATE TABLE templates (
+          id       TEXT PRIMARY KEY NOT NULL,
+          type     TEXT NOT NULL CHECK (type IN ('stream', 'batch')),
+          script   TEXT NOT NULL,
+          created  INTEGER NOT NULL,
+          modified INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX tasks_template ON tasks (template_id);
+      `);
+    },
+  },
 ];
 
 /**

@@ -36,7 +36,7 @@ export async function startDaemonIn(
       influxdb: [],
       kafkaInput: [],
     }),
-    logger: createLogger({ level: "silent" }),
+    logger: createLogger({ level: (process.env.TICKD_TEST_LOG as "info") ?? "silent" }),
     version: "test",
   });
   return { daemon, dir };

@@ -16,6 +16,7 @@ import {
 } from "./recordings.js";
 import { runAck, runSilenceAdd, runSilenceExpire, runSilenceList, runSnooze, runUnack } from "./oncall.js";
 import { runListServiceTests, runServiceTests } from "./service-tests.js";
+import { runDefineTemplate, runDeleteTemplates, runListTemplates, runShowTemplate } from "./templates.js";
 import {
   runDefine,
   runDeleteTasks,
@@ -85,14 +86,23 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
     .option("--type <type>", "task type: stream or batch (default: from the script)")
     .option("--dbrp <db.rp>", 'database and retention policy, db.rp or "db"."rp" (repeatable)', collect, [])
     .option("--vars <file>", "JSON file of task vars")
+    .option("--template <id>", "make the task from this template (with --vars)")
     .option("--no-reload", "do not restart an enabled task with the new definition")
     .action(
       async (
         id: string,
-        o: { tick?: string; type?: string; dbrp: string[]; vars?: string; reload: boolean },
+        o: {
+          tick?: string;
+          type?: string;
+          dbrp: string[];
+          vars?: string;
+          template?: string;
+          reload: boolean;
+        },
         cmd: Command,
       ) => {
         const def: DefineOptions = { dbrps: o.dbrp, noReload: !o.reload };
+        if (o.template !== undefined) def.template = o.template;
         if (o.tick !== undefined) def.tick = o.tick;
         if (o.type !== undefined) def.type = o.type;
         if (o.vars !== undefined) def.vars = o.vars;
@@ -321,6 +331,40 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
     .option("--json", "print the results as JSON")
     .action(async (services: string[], o: { options?: string }, cmd: Command) => {
       io.exit(await runServiceTests(services, o, options(cmd, jsonOf(cmd))));
+    });
+
+  // Templates (/kapacitor/v1/templates).
+  program
+    .command("define-template")
+    .description("create a template, or update it (and every task made from it)")
+    .argument("<id>", "template id")
+    .option("--tick <file>", "TICKscript file")
+    .option("--type <type>", "task type: stream or batch (default: from the script)")
+    .action(async (id: string, o: { tick?: string; type?: string }, cmd: Command) => {
+      io.exit(await runDefineTemplate(id, o, options(cmd)));
+    });
+  list
+    .command("templates")
+    .description("list templates: ID, Type, Vars")
+    .argument("[patterns...]", "template ids or glob patterns")
+    .option("--json", "print the templates as JSON")
+    .action(async (patterns: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runListTemplates(patterns, options(cmd, jsonOf(cmd))));
+    });
+  program
+    .command("show-template")
+    .description("show a template: type, TICKscript, vars and DOT")
+    .argument("<id>", "template id")
+    .option("--json", "print the template JSON")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      io.exit(await runShowTemplate(id, options(cmd, jsonOf(cmd))));
+    });
+  del
+    .command("templates")
+    .description("delete templates (ids or globs)")
+    .argument("<ids...>", "template ids or glob patterns")
+    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runDeleteTemplates(ids, options(cmd)));
     });
 
   // Every client command registered here takes tickd's address after it as well (Kapacitor's

@@ -61,6 +61,8 @@ export interface DefineOptions {
   vars?: string;
   /** Kapacitor's `-no-reload`: leave an enabled task running its old definition. */
   noReload?: boolean;
+  /** Kapacitor's `-template`: the task runs this template's script with `-vars`. */
+  template?: string;
 }
 
 /**
@@ -156,11 +158,15 @@ export function runDefine(id: string, def: DefineOptions, opts: ClientOptions): 
     if (dbrps.length > 0) fields["dbrps"] = dbrps;
     if (script !== undefined) fields["script"] = script;
     if (vars !== undefined) fields["vars"] = vars;
+    if (def.template !== undefined) {
+      if (script !== undefined) throw new UsageError("give -tick or -template, not both");
+      fields["template-id"] = def.template;
+    }
 
     const path = `${TASKS}/${seg(id)}`;
     const existing = await api.get(path, [404]);
     if (existing.status === 404) {
-      if (script === undefined) {
+      if (script === undefined && def.template === undefined) {
         throw new UsageError(`task ${JSON.stringify(id)} does not exist: give -tick to create it`);
       }
       await api.request("POST", TASKS, { id, ...fields, status: "disabled" });

@@ -80,7 +80,7 @@ function varValue(v: TaskVar): unknown {
   }
 }
 
-function varJson(v: TaskVar): Record<string, unknown> {
+export function varJson(v: TaskVar): Record<string, unknown> {
   return { type: v.type, value: varValue(v), description: v.description ?? "" };
 }
 

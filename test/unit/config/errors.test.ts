@@ -145,16 +145,21 @@ describe("unknown keys", () => {
         "[[influxdb]]",
         '  name = "b"',
         '  udp-bind = ""',
-        "[smtp]",
+        "[[marathon]]",
         "  enabled = true",
         '  hots = "typos inside an ignored section are not checked"',
       ].join("\n"),
     );
     const r = loadConfig({ file, env: {} });
-    expect(r.ignored).toEqual(["http.https-enabled", "influxdb.udp-bind", "skip-config-overrides", "smtp"]);
+    expect(r.ignored).toEqual([
+      "http.https-enabled",
+      "influxdb.udp-bind",
+      "marathon",
+      "skip-config-overrides",
+    ]);
     expect(r.warnings).toEqual([
       "[http] https-enabled = true, but tickd does not implement it; ignored",
-      "[smtp] is enabled, but tickd does not implement it; the section is ignored",
+      "[marathon] is enabled, but tickd does not implement it; the section is ignored",
     ]);
   });
 });

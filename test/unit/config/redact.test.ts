@@ -72,6 +72,11 @@ describe("redactConfig", () => {
     expect(r).not.toBe(config);
     expect(Object.isFrozen(r.httppost[0]?.headers)).toBe(true);
     expect(config.victorops.apiKey).toBe("vo-key");
-    expect(redactConfig(loadConfig({ env: {} }).config)).toEqual(loadConfig({ env: {} }).config); // no secrets set
+    // No secrets set but [snmptrap] community, whose default "kapacitor" Kapacitor redacts too.
+    const plain = loadConfig({ env: {} }).config;
+    expect(redactConfig(plain)).toEqual({
+      ...plain,
+      snmptrap: { ...plain.snmptrap, community: "<redacted>" },
+    });
   });
 });

@@ -69,6 +69,7 @@ describe("openStore: schema migrations", () => {
       "kv",
       "schema_migrations",
       "tasks",
+      "templates",
       "topic_events",
       "topic_handlers",
     ]);

@@ -1,0 +1,70 @@
+/**
+ * A {@link Transport} that sends each journaled request by its URL's scheme: `http:`/`https:`
+ * over the undici transport built from `[webhook]`, other schemes (`smtp:`) over their own
+ * wire. The daemon hands it to the delivery service (`DeliveryDeps.transport`), so every
+ * request/response notification, HTTP or not, shares the journal, the lanes and the retries.
+ *
+ * Because the service does not rebuild a transport it was given, {@link RoutedTransport.reconfigure}
+ * does it for the HTTP part when `[webhook]`'s TLS or timeout settings change (SIGHUP); the old
+ * one finishes its requests.
+ */
+import { TickdError } from "../core/errors.js";
+import { HandlerCodes, type HttpRequest } from "../handlers/types.js";
+import { createTransport, type Transport, type TransportResponse } from "./transport.js";
+import type { DeliveryWebhookSettings } from "./types.js";
+
+export interface RoutedTransport extends Transport {
+  /** New `[webhook]` settings: a new HTTP transport when TLS or timeout changed. Throws E_DELIVERY_CONFIG. */
+  reconfigure(webhook: DeliveryWebhookSettings): void;
+}
+
+function httpTransport(w: DeliveryWebhookSettings): Transport {
+  return createTransport({
+    verificationMode: w.verificationMode,
+    caFile: w.caFile,
+    ...(w.timeout > 0 ? { connectTimeoutMs: Math.ceil(w.timeout / 1e6) } : {}),
+  });
+}
+
+export function createRoutedTransport(
+  webhook: DeliveryWebhookSettings,
+  wires: Readonly<Record<string, Transport>>,
+): RoutedTransport {
+  let current = webhook;
+  let http = httpTransport(webhook);
+  const wireFor = (url: string): Transport | undefined => {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+    if (scheme === undefined || scheme === "http" || scheme === "https") return undefined;
+    const wire = Object.hasOwn(wires, scheme) ? wires[scheme] : undefined;
+    if (wire === undefined) throw new TickdError(HandlerCodes.SEND, `no transport for ${scheme}: URLs`);
+    return wire;
+  };
+  const all = (): Transport[] => [http, ...Object.values(wires)];
+  return {
+    send(req: HttpRequest): Promise<TransportResponse> {
+      try {
+        return (wireFor(req.url) ?? http).send(req);
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    },
+    close: async () => {
+      await Promise.all(all().map((t) => t.close()));
+    },
+    destroy: async () => {
+      await Promise.all(all().map((t) => t.destroy()));
+    },
+    reconfigure(w) {
+      const changed =
+        w.verificationMode !== current.verificationMode ||
+        w.caFile !== current.caFile ||
+        w.timeout !== current.timeout;
+      if (!changed) return;
+      const next = httpTransport(w);
+      const old = http;
+      http = next;
+      current = w;
+      void old.close().catch(() => undefined);
+    },
+  };
+}
