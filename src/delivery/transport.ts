@@ -47,7 +47,11 @@ export interface TransportOptions {
   caFile?: string;
   /** Connect timeout, ms; default 30s. Per-request header/body timeouts come from `timeoutMs`. */
   connectTimeoutMs?: number;
-  /** Sockets per origin; default 16. */
+  /**
+   * Sockets per origin; default no cap: the delivery lanes bound the requests in flight
+   * (`[delivery] concurrency` per handler), and a cap here would queue one handler's
+   * requests behind another's hung ones. Idle sockets are kept alive and reused.
+   */
   connectionsPerOrigin?: number;
 }
 
@@ -69,7 +73,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
       // A handler's ca-file is read when first used; unreadable, it fails that notification.
       const ca = caFile === defaults.caFile ? defaultCa : readCa(caFile, "ca-file");
       agent = new Agent({
-        connections: opts.connectionsPerOrigin ?? 16,
+        connections: opts.connectionsPerOrigin ?? null,
         connect: {
           timeout: opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
           rejectUnauthorized: mode !== "none",
