@@ -75,8 +75,8 @@ describe("parallel across alerts, ordered within one", () => {
       expect(svc.metrics()).toContain('tickd_delivery_queue_depth{topic="cpu",handler="h1"} 40');
 
       // Keep-alive: 300 notifications to a live endpoint reuse their connections (a socket
-    // whose response was just read may not be free yet for the next attempt: at most one
-    // more per slot).
+      // whose response was just read may not be free yet for the next attempt: at most one
+      // more per slot).
       const rx = await fx.receiver();
       for (let i = 0; i < 300; i++) await svc.sender.send(notification(rx.url, `b${i}`, { handler: "h2" }));
       await rx.waitFor(300);
