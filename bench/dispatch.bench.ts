@@ -213,7 +213,14 @@ stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90
   let port = 0;
   const child = spawn(
     process.execPath,
-    ["--max-semi-space-size=32", TICKD, "-config", join(dir, "tickd.conf")],
+    [
+      "--max-semi-space-size=32",
+      // e.g. TICKD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the daemon
+      ...(process.env["TICKD_BENCH_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== ""),
+      TICKD,
+      "-config",
+      join(dir, "tickd.conf"),
+    ],
     {
       cwd: dir,
       stdio: ["ignore", "pipe", "pipe"],
