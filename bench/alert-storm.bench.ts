@@ -61,7 +61,9 @@ async function engineOnly(): Promise<number> {
 
 async function throughDaemon(): Promise<number> {
   let received = 0;
+  const events = new Set<unknown>();
   const rx = createServer((req, res) => {
+    events.add(req.headers["x-tickd-event-id"]);
     req.resume();
     req.on("end", () => {
       received++;
@@ -105,6 +107,7 @@ async function throughDaemon(): Promise<number> {
         await new Promise((r) => setTimeout(r, 10));
       process.stderr.write(
         `alert-storm: ${received} of ${HOSTS * ROUNDS} notifications delivered ` +
+          `(${events.size} distinct X-Tickd-Event-Id) ` +
           `${Math.round(performance.now() - start)} ms after the last write\n`,
       );
       return rate;

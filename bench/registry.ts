@@ -7,6 +7,7 @@ import { benches as engineBenches } from "./engine.bench.js";
 import { benches as deliveryBenches } from "./delivery.bench.js";
 import { benches as kafkaBenches } from "./kafka.bench.js";
 import { benches as alertStormBenches } from "./alert-storm.bench.js";
+import { benches as dispatchBenches } from "./dispatch.bench.js";
 
 export const benches: Bench[] = [
   ...grammarBenches,
@@ -16,4 +17,5 @@ export const benches: Bench[] = [
   ...kafkaBenches,
   ...deliveryBenches,
   ...alertStormBenches,
+  ...dispatchBenches,
 ];

@@ -238,7 +238,7 @@ const deliveryShape = {
   "max-age": duration("24h"),
   "backoff-initial": duration("1s"),
   "backoff-max": duration("5m"),
-  concurrency: int(1, 1),
+  concurrency: int(32, 1),
   "rate-limit": int(0),
   "max-journal-rows": int(100_000, 1),
   journal: bool(true),

@@ -234,7 +234,10 @@ export interface DeliveryConfig {
   readonly maxAge: Nanoseconds;
   readonly backoffInitial: Nanoseconds;
   readonly backoffMax: Nanoseconds;
-  /** Requests in flight per handler; 1 (the default) keeps each handler's notifications in order. */
+  /**
+   * Requests in flight per handler (default 32); each alert id's notifications stay in journal
+   * order whatever the value, and 1 keeps each handler's notifications in order.
+   */
   readonly concurrency: number;
   /** Requests started per second per handler; 0 = no limit. */
   readonly rateLimit: number;

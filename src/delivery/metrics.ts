@@ -29,6 +29,8 @@ function labels(l: Record<string, string>): string {
 export class MetricsRegistry {
   /** Notifications refused because the journal was full. */
   refused = 0;
+  /** Group commits of the journal that failed (retried; see the error log). */
+  journalErrors = 0;
   private readonly outcomes = new Map<
     string,
     { topic: string; handler: string; n: Record<Outcome, number> }
@@ -64,7 +66,7 @@ export class MetricsRegistry {
     );
     for (const l of laneList) {
       out.push(
-        `tickd_delivery_queue_depth${labels({ topic: l.topic, handler: l.handler })} ${l.queue.size + l.queue.pending + l.chained}`,
+        `tickd_delivery_queue_depth${labels({ topic: l.topic, handler: l.handler })} ${l.queue.size + l.queue.pending + l.chained + l.retrying}`,
       );
     }
     out.push(
@@ -88,6 +90,9 @@ export class MetricsRegistry {
       "# HELP tickd_delivery_refused_total Notifications refused because the journal was full.",
       "# TYPE tickd_delivery_refused_total counter",
       `tickd_delivery_refused_total ${this.refused}`,
+      "# HELP tickd_delivery_journal_errors_total Journal writes (new rows and outcomes of one turn) that failed and were retried.",
+      "# TYPE tickd_delivery_journal_errors_total counter",
+      `tickd_delivery_journal_errors_total ${this.journalErrors}`,
     );
     return out.join("\n") + "\n";
   }

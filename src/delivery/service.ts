@@ -2,8 +2,12 @@
  * The delivery service: the handlers' HTTP sender, made durable (DESIGN §8).
  *
  * A notification goes journal → lane (per-handler queue) → retry loop → timeout → send:
- *   accepted:  `sender.send` writes a `queued` row and returns 202 at once (nothing awaits the
- *              network); refused with E_DELIVERY_FULL when the journal holds max rows.
+ *   accepted:  `sender.send` returns 202 at once (nothing awaits the network); refused with
+ *              E_DELIVERY_FULL when the journal holds max rows. Its `queued` row is written
+ *              (group commit) at the end of the event-loop turn, together with every other
+ *              row and outcome of that turn, in one transaction — or at once when the caller
+ *              has a transaction open (an alert storm's batch: the row commits with the alert
+ *              state). Its first attempt starts only after that commit.
  *   refused:   `sender.refuse` (a handler that could not build its request: service disabled,
  *              URL not allowed, template error) writes a `failed` row with the reason at once.
  *   attempt:   2xx → `delivered`; 4xx other than 408/429, max-attempts used up, or max-age
@@ -13,21 +17,21 @@
  *              deadline, where the last attempt is made).
  *   retry():   `failed` → `queued` with a fresh attempt count and max-age (the retry API).
  *   remove():  the row is deleted; a pending one is cancelled (its run ends, its sleep is cut).
- * A lane runs `[delivery] concurrency` notifications at once, each holding its slot through
- * its retries, and a hung endpoint only ever holds its own lane. Concurrency 1 keeps all of
- * a handler's notifications in order; with more, the notifications of one alert id still go
- * out one after another in journal order (the next enters the lane when the previous one is
- * done), so a recovery never overtakes its CRITICAL while other alerts use the free slots.
+ * A lane (one per handler) has `[delivery] concurrency` slots (default 32): a slot is held
+ * by one attempt, request to response, and given back while the notification waits for its
+ * retry, so neither a hung endpoint nor a retried alert holds more than its own slot. The
+ * notifications of one alert id go out one after another in journal order (the next one
+ * starts when the previous one is delivered or failed), so a recovery never overtakes its
+ * CRITICAL while other alerts use the free slots; concurrency 1 orders a whole handler so.
  * Every request carries `X-Tickd-Event-Id`, the row's event id: added to the record's headers
  * once when it is scheduled, so retries reuse the same object and a replay sends the same id.
  * The `[delivery]`/`[webhook]` settings are one replaceable value: reconfigure() (the SIGHUP
  * seam) swaps them, each notification reading them at its next step.
  * Service states: new → running → stopped. `start()` replays every pending row; `stop()`
  * wakes sleeping retries (rows stay `retrying`), drops lane entries not yet started (rows
- * stay `queued`) and waits for attempts in flight.
+ * stay `queued`), writes what is buffered and waits for attempts in flight.
  */
 import Database from "better-sqlite3";
-import PQueue from "p-queue";
 import { coerceError, TickdError } from "../core/errors.js";
 import { redactUrl } from "../handlers/http.js";
 import type { HttpRequest, HttpSender } from "../handlers/types.js";
@@ -37,6 +41,7 @@ import {
   type AttemptUpdate,
   type DeliveryRecord,
   type DeliveryStatus,
+  type NewDelivery,
 } from "../store/delivery-journal.js";
 import { MetricsRegistry } from "./metrics.js";
 import {
@@ -47,6 +52,7 @@ import {
   parseRetryAfter,
 } from "./retry-policy.js";
 import { createDeliveryRoutes } from "./routes.js";
+import { Slots } from "./slots.js";
 import { createTransport, type Transport } from "./transport.js";
 import {
   DeliveryCodes,
@@ -68,15 +74,21 @@ export const DEFAULT_STOP_GRACE_MS = 10_000;
 interface Lane {
   readonly topic: string;
   readonly handler: string;
-  readonly queue: PQueue;
-  /** `[delivery] rate-limit` it was made with (p-queue cannot change it later). */
-  readonly rateLimit: number;
+  /** Taken by one attempt each, request to response (`size` waiting, `pending` taken). */
+  readonly queue: Slots;
+  /** Notifications sleeping until their next attempt (holding no slot). */
   retrying: number;
-  /** Per alert id: the last of its notifications scheduled, done when that one is (concurrency > 1). */
+  /**
+   * Per alert id (per lane with concurrency 1): the last of its notifications scheduled,
+   * settled when that one is delivered or failed.
+   */
   readonly chains: Map<string, Promise<void>>;
-  /** Notifications waiting in a chain for their predecessor (not yet in the queue). */
+  /** Notifications waiting in a chain for their predecessor (not yet started). */
   chained: number;
 }
+
+/** Chain key that orders a whole lane (concurrency 1); alert ids are never empty-prefixed so. */
+const WHOLE_LANE = "\0lane";
 
 type Outcome =
   | { kind: "delivered"; status: number }
@@ -145,6 +157,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   /** Pending rows deleted through the API: their runs end without recording anything. */
   const cancelled = new Set<number>();
   const lanes = new Map<string, Lane>();
+  /** Runs started and not over (waiting for a slot, sleeping or attempting). */
   const inFlight = new Set<Promise<void>>();
   let pending = journal.pendingCount();
   let refusedSinceLog = 0;
@@ -152,28 +165,68 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   let completedSincePrune = 0;
   let abandoned = false;
 
-  // Outcomes are written in batches, one transaction per event-loop turn: a crash before the
-  // flush leaves the row pending, so the notification is sent again (at-least-once holds).
-  // A longer window (10 ms) drained storms faster but let more duplicates follow a crash.
+  // Group commit: the new rows and outcomes of one event-loop turn are one transaction,
+  // written when the turn ends (setImmediate). A new row's first attempt starts after that
+  // commit; a crash before it loses only notifications whose caller has not seen a turn end.
+  // An outcome not yet written leaves its row pending, so after a crash the notification is
+  // sent again (at-least-once). A longer window (10 ms) drained storms faster but let more
+  // duplicates follow a crash: once per turn is the pinned design.
+  /** Accepted, not yet written (their caller had no transaction open). */
+  let unwritten: NewDelivery[] = [];
+  /** Written (committed, or inside the caller's transaction), not yet scheduled. */
+  let written: DeliveryRecord[] = [];
   let unflushed: [number, AttemptUpdate][] = [];
   let flushTimer: NodeJS.Immediate | undefined;
-  const flush = (): void => {
-    flushTimer = undefined;
-    if (unflushed.length === 0) return;
-    const batch = unflushed;
-    unflushed = [];
+  let flushRetry: NodeJS.Timeout | undefined;
+  /** Inserts the buffered rows into the transaction open now (the caller's or flush's). */
+  const writeBuffered = (): void => {
+    let i = 0;
     try {
-      journal.updateMany(batch);
+      for (; i < unwritten.length; i++) written.push(journal.insert(unwritten[i]!, now()));
+    } finally {
+      unwritten = i === unwritten.length ? [] : unwritten.slice(i);
+    }
+  };
+  const flush = (): void => {
+    if (flushTimer !== undefined) clearImmediate(flushTimer);
+    flushTimer = undefined;
+    if (unwritten.length + unflushed.length + written.length === 0) return;
+    const updates = unflushed;
+    unflushed = [];
+    const before = written.length;
+    const rows = unwritten;
+    try {
+      journal.transaction(() => {
+        writeBuffered();
+        journal.updateMany(updates);
+      });
     } catch (e) {
-      logger.log("error", "delivery journal write failed; the notifications stay pending", {
-        rows: batch.length,
+      // Rolled back: the rows wait in memory for the next try (not sent before they are
+      // written); the outcomes are dropped, so those rows stay pending and are re-sent.
+      written.length = before;
+      unwritten = rows;
+      metrics.journalErrors++;
+      logger.log("error", "delivery journal write failed; will try again", {
+        rows: rows.length,
+        outcomes: updates.length,
         error: coerceError(e).message,
       });
+      flushRetry ??= setTimeout(() => {
+        flushRetry = undefined;
+        flush();
+      }, 1000).unref();
     }
+    const ready = written;
+    written = [];
+    // Before start() the rows wait for its replay; after stop() for the next start.
+    if (state === "running") for (const rec of ready) schedule(rec);
+  };
+  const soon = (): void => {
+    flushTimer ??= setImmediate(flush);
   };
   const record = (id: number, u: AttemptUpdate): void => {
     unflushed.push([id, u]);
-    flushTimer ??= setImmediate(flush);
+    soon();
   };
 
   const laneFor = (rec: DeliveryRecord): Lane => {
@@ -181,16 +234,12 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     const key = rec.handler !== "" ? `h\0${rec.topic}\0${rec.handler}` : `o\0${originOf(rec.url)}`;
     let lane = lanes.get(key);
     // A lane made under an older rate-limit is replaced once it is idle (reconfigure()).
-    if (lane !== undefined && lane.rateLimit !== cfg.rateLimit && laneIdle(lane)) lane = undefined;
+    if (lane !== undefined && lane.queue.rateLimit !== cfg.rateLimit && laneIdle(lane)) lane = undefined;
     if (lane === undefined) {
-      const { concurrency, rateLimit } = cfg;
       lane = {
         topic: rec.topic,
         handler: rec.handler !== "" ? rec.handler : originOf(rec.url),
-        queue: new PQueue(
-          rateLimit > 0 ? { concurrency, intervalCap: rateLimit, interval: 1000 } : { concurrency },
-        ),
-        rateLimit,
+        queue: new Slots(cfg.concurrency, cfg.rateLimit),
         retrying: 0,
         chains: new Map(),
         chained: 0,
@@ -252,7 +301,18 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     }
   };
 
-  /** One notification's whole life in its lane: wait, attempt, record, maybe again. */
+  /** One attempt in one of the lane's slots; undefined when dropped (deleted, stopped). */
+  const attemptInSlot = async (rec: DeliveryRecord, lane: Lane): Promise<Outcome | undefined> => {
+    // false: stop() came first; the row stays pending.
+    if (!(await lane.queue.acquire())) return undefined;
+    try {
+      return cancelled.has(rec.id) || state !== "running" ? undefined : await attempt(rec);
+    } finally {
+      lane.queue.release();
+    }
+  };
+
+  /** One notification's whole life: wait for its slot, attempt, record, maybe sleep and again. */
   const run = async (rec: DeliveryRecord, lane: Lane): Promise<void> => {
     let attempts = rec.attempts;
     let nextRetryMs = rec.nextRetryMs;
@@ -267,10 +327,10 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         lane.retrying--;
         if (cancelled.delete(rec.id) || !woke || state !== "running") return;
       }
-      attempts++;
-      const out = await attempt(rec);
+      const out = await attemptInSlot(rec, lane);
       // Given up on by stop(), or deleted meanwhile: the row is left as it is (or gone).
-      if (cancelled.delete(rec.id) || abandoned) return;
+      if (cancelled.delete(rec.id) || abandoned || out === undefined) return;
+      attempts++;
       const fields = {
         delivery: rec.id,
         handler: rec.handler,
@@ -335,45 +395,42 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const schedule = (rec: DeliveryRecord): void => {
     rec.headers = withEventId(rec.headers, rec.eventId);
     const lane = laneFor(rec);
-    const id = rec.alertId;
-    if (cfg.concurrency === 1 || id === "") {
-      void enqueue(rec, lane);
+    // Unidentified requests are not ordered; concurrency 1 orders the whole lane.
+    const key = cfg.concurrency === 1 ? WHOLE_LANE : rec.alertId;
+    if (key === "") {
+      void begin(rec, lane);
       return;
     }
-    const prev = lane.chains.get(id);
+    const prev = lane.chains.get(key);
     let done: Promise<void>;
-    if (prev === undefined) done = enqueue(rec, lane);
+    if (prev === undefined) done = begin(rec, lane);
     else {
       lane.chained++;
       done = prev.then(() => {
         lane.chained--;
-        return enqueue(rec, lane);
+        return begin(rec, lane);
       });
     }
-    lane.chains.set(id, done);
+    lane.chains.set(key, done);
     void done.then(() => {
-      if (lane.chains.get(id) === done) lane.chains.delete(id);
+      if (lane.chains.get(key) === done) lane.chains.delete(key);
     });
   };
 
-  /** Adds the notification to its lane; resolves when its run is over (never rejects). */
-  const enqueue = (rec: DeliveryRecord, lane: Lane): Promise<void> =>
-    lane.queue.add(async () => {
-      const p = run(rec, lane).catch((e: unknown) => {
-        // Only the journal can throw here (closed store, disk full); the row stays pending.
-        logger.log("error", "delivery journal write failed", {
-          delivery: rec.id,
-          handler: rec.handler,
-          error: coerceError(e).message,
-        });
+  /** Starts the notification's run; resolves when it is over (never rejects). */
+  const begin = (rec: DeliveryRecord, lane: Lane): Promise<void> => {
+    const p = run(rec, lane).catch((e: unknown) => {
+      // Only the journal can throw here (closed store, disk full); the row stays pending.
+      logger.log("error", "delivery journal write failed", {
+        delivery: rec.id,
+        handler: rec.handler,
+        error: coerceError(e).message,
       });
-      inFlight.add(p);
-      try {
-        await p;
-      } finally {
-        inFlight.delete(p);
-      }
     });
+    inFlight.add(p);
+    void p.then(() => inFlight.delete(p));
+    return p;
+  };
 
   const refuse = (req: HttpRequest): never => {
     metrics.refused++;
@@ -421,25 +478,27 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       try {
         if (pending >= cfg.maxRows) refuse(req);
         const meta = req.delivery;
-        const rec = journal.insert(
-          {
-            handler: meta?.handler ?? "",
-            topic: meta?.topic ?? "",
-            alertId: meta?.alertId ?? "",
-            kind: meta?.kind ?? "http",
-            method: req.method,
-            url: req.url,
-            urlRedacted: redactUrl(req.url, meta?.secrets ?? []),
-            headers: req.headers,
-            body: req.body,
-            timeoutMs: req.timeoutMs,
-            ...(req.tls !== undefined ? { tls: req.tls } : {}),
-          },
-          now(),
-        );
+        const row: NewDelivery = {
+          handler: meta?.handler ?? "",
+          topic: meta?.topic ?? "",
+          alertId: meta?.alertId ?? "",
+          kind: meta?.kind ?? "http",
+          method: req.method,
+          url: req.url,
+          urlRedacted: redactUrl(req.url, meta?.secrets ?? []),
+          headers: req.headers,
+          body: req.body,
+          timeoutMs: req.timeoutMs,
+          ...(req.tls !== undefined ? { tls: req.tls } : {}),
+        };
+        if (journalDb.inTransaction) {
+          // Part of the caller's commit (an alert storm's batch, with its alert states); the
+          // rows buffered before it go first, so the journal keeps the order they were sent.
+          writeBuffered();
+          written.push(journal.insert(row, now()));
+        } else unwritten.push(row);
         pending++;
-        // Before start() the row waits for the replay; after stop() for the next start.
-        if (state === "running") schedule(rec);
+        soon();
         return Promise.resolve({ status: ACCEPTED_STATUS, body: "" });
       } catch (e) {
         if (e instanceof TickdError) return Promise.reject(e);
@@ -454,12 +513,13 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
 
   const idle = async (): Promise<void> => {
     for (;;) {
-      const busy = [...lanes.values()].filter((l) => l.queue.size + l.queue.pending + l.chains.size > 0);
-      if (busy.length === 0) {
+      flush();
+      const chains = [...lanes.values()].flatMap((l) => [...l.chains.values()]);
+      if (inFlight.size === 0 && chains.length === 0) {
         flush();
         return;
       }
-      await Promise.all(busy.flatMap((l) => [l.queue.onIdle(), ...l.chains.values()]));
+      await Promise.all([...inFlight, ...chains]);
     }
   };
 
@@ -468,8 +528,9 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     direct: { send: (req) => transport.send(req) },
     start() {
       if (state === "running") return;
-      state = "running";
+      // Buffered rows are written first (not scheduled: the replay below picks them up).
       flush();
+      state = "running";
       journal.pruneCompleted(cfg.keepCompleted);
       const rows = journal.pending();
       pending = rows.length;
@@ -480,7 +541,8 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       if (state === "stopped") return;
       state = "stopped";
       for (const w of [...sleepers.values()]) w();
-      for (const l of lanes.values()) l.queue.clear();
+      for (const l of lanes.values()) l.queue.close();
+      flush();
       const drained = Promise.all([...inFlight]).then(() => true);
       const graceMs = opts.graceMs ?? DEFAULT_STOP_GRACE_MS;
       let timer: NodeJS.Timeout | undefined;
@@ -495,8 +557,10 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         });
       }
       lanes.clear();
-      if (flushTimer !== undefined) clearImmediate(flushTimer);
-      if (!abandoned) flush();
+      if (flushRetry !== undefined) clearTimeout(flushRetry);
+      flushRetry = undefined;
+      // Abandoned attempts record nothing from now on; what was recorded before is written.
+      flush();
       if (ownTransport) {
         if (inTime) await transport.close();
         else await transport.destroy();
@@ -616,7 +680,7 @@ function withEventId(headers: Record<string, string>, eventId: string): Record<s
 }
 
 function laneIdle(l: Lane): boolean {
-  return l.queue.size + l.queue.pending + l.chains.size === 0;
+  return l.queue.size + l.queue.pending + l.chains.size + l.retrying === 0;
 }
 
 function originOf(url: string): string {

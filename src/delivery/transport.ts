@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
-import { Agent, request } from "undici";
+import { Agent } from "undici";
 import { coerceError, TickdError } from "../core/errors.js";
 import {
   DEFAULT_TIMEOUT_MS,
@@ -47,7 +47,11 @@ export interface TransportOptions {
   caFile?: string;
   /** Connect timeout, ms; default 30s. Per-request header/body timeouts come from `timeoutMs`. */
   connectTimeoutMs?: number;
-  /** Sockets per origin; default 16. */
+  /**
+   * Sockets per origin; default no cap: the delivery lanes bound the requests in flight
+   * (`[delivery] concurrency` per handler), and a cap here would queue one handler's
+   * requests behind another's hung ones. Idle sockets are kept alive and reused.
+   */
   connectionsPerOrigin?: number;
 }
 
@@ -69,7 +73,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
       // A handler's ca-file is read when first used; unreadable, it fails that notification.
       const ca = caFile === defaults.caFile ? defaultCa : readCa(caFile, "ca-file");
       agent = new Agent({
-        connections: opts.connectionsPerOrigin ?? 16,
+        connections: opts.connectionsPerOrigin ?? null,
         connect: {
           timeout: opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
           rejectUnauthorized: mode !== "none",
@@ -82,28 +86,39 @@ export function createTransport(opts: TransportOptions = {}): Transport {
     return agent;
   };
   agentFor(undefined);
+  /** URL → origin and path, parsed once per URL (a handler posts to the same few URLs). */
+  const targets = new Map<string, { origin: string; path: string }>();
+  const targetOf = (url: string): { origin: string; path: string } => {
+    let t = targets.get(url);
+    if (t === undefined) {
+      const u = new URL(url);
+      t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+      if (targets.size >= 1024) targets.clear();
+      targets.set(url, t);
+    }
+    return t;
+  };
 
   return {
     async send(req) {
       const timeoutMs = Math.max(1, req.timeoutMs);
-      const signal = AbortSignal.timeout(timeoutMs);
-      const dispatcher = agentFor(req.tls);
       try {
-        const res = await request(req.url, {
-          dispatcher,
+        // The agent's own request (not undici.request): no URL parse nor AbortSignal timer per
+        // attempt; the headers and body timeouts bound the wait.
+        const res = await agentFor(req.tls).request({
+          ...targetOf(req.url),
           method: req.method as "POST",
           headers: req.headers,
           ...(req.method === "GET" || req.method === "HEAD" ? {} : { body: req.body }),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
-          signal,
         });
         let body = "";
         try {
           body = await res.body.text();
         } catch (e) {
           // The status arrived; only a timeout makes the attempt count as unanswered.
-          if (signal.aborted) throw e;
+          if (isTimeout(e)) throw e;
         }
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers)) {
@@ -115,7 +130,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
           headers,
         };
       } catch (e) {
-        throw sendError(e, timeoutMs, signal);
+        throw sendError(e, timeoutMs);
       }
     },
     close: async () => {
@@ -143,16 +158,21 @@ function readCa(file: string, key: string): string[] | undefined {
 
 const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
-function sendError(e: unknown, timeoutMs: number, signal: AbortSignal): TickdError {
+function isTimeout(e: unknown): boolean {
   const err = coerceError(e);
-  if (err instanceof TickdError) return err;
   const code = (err as { code?: unknown }).code;
-  if (
-    signal.aborted ||
+  return (
     err.name === "TimeoutError" ||
     err.name === "AbortError" ||
     (typeof code === "string" && TIMEOUT_CODES.has(code))
-  ) {
+  );
+}
+
+function sendError(e: unknown, timeoutMs: number): TickdError {
+  const err = coerceError(e);
+  if (err instanceof TickdError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (isTimeout(err)) {
     return new TickdError(HandlerCodes.TIMEOUT, `no response within ${timeoutMs}ms`, { cause: err });
   }
   const detail =

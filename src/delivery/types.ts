@@ -45,7 +45,10 @@ export interface DeliverySettings {
   readonly maxAge?: number;
   readonly backoffInitial: number;
   readonly backoffMax: number;
-  /** Requests in flight per handler; 1 keeps each handler's notifications in order. */
+  /**
+   * Requests in flight per handler (default 32); each alert id's notifications stay in
+   * journal order whatever the value, and 1 keeps each handler's notifications in order.
+   */
   readonly concurrency: number;
   /** false: the journal lives in memory only (retries still happen, restarts lose it). */
   readonly journal: boolean;

@@ -224,6 +224,11 @@ export class DeliveryJournalRepository {
     this.updateStmt.run({ id, ...u });
   }
 
+  /** Runs fn in one transaction (a savepoint inside an open one): the journal's group commit. */
+  transaction(fn: () => void): void {
+    this.db.transaction(fn)();
+  }
+
   /** Several updates in one transaction (one WAL commit instead of one each). */
   updateMany(updates: readonly (readonly [number, AttemptUpdate])[]): void {
     this.db.transaction(() => {

@@ -24,7 +24,9 @@ let hook: Receiver;
 beforeAll(async () => {
   hook = await startReceiver();
   // tickctl test renders ServerInfo.Hostname as "localhost", Kapacitor's default hostname.
-  tickd = await startTickd({ hostname: "localhost" });
+  // Kapacitor's order: each handler's notifications one after another ([delivery]
+  // concurrency 1). The default (32) keeps only each alert id's order, so alerts interleave.
+  tickd = await startTickd({ hostname: "localhost", extraConfig: "[delivery]\n  concurrency = 1" });
 }, 30_000);
 
 afterAll(async () => {

@@ -85,7 +85,9 @@ beforeAll(async () => {
   hook = await startReceiver();
   tmp = mkdtempSync(join(tmpdir(), "tickd-parity-"));
   // tickctl test renders ServerInfo.Hostname as "localhost", Kapacitor's default hostname.
-  tickd = await startTickd({ hostname: "localhost" });
+  // Kapacitor's order: each handler's notifications one after another ([delivery]
+  // concurrency 1). The default (32) keeps only each alert id's order, so alerts interleave.
+  tickd = await startTickd({ hostname: "localhost", extraConfig: "[delivery]\n  concurrency = 1" });
   for (const name of names) {
     const scenario = loadScenario(name);
     const { script } = rewritePosts(name, scenario.script, hook.url, true);

@@ -40,6 +40,8 @@ export interface ReceiverAnswer {
   hang?: boolean;
   /** Destroy the socket instead of answering (the client sees a reset / socket hang up). */
   reset?: boolean;
+  /** Answer once this settles (the test decides when a slow answer comes, not a clock). */
+  after?: Promise<unknown>;
 }
 
 export interface ReceiverOptions {
@@ -56,6 +58,8 @@ export interface Receiver {
   readonly url: string;
   readonly port: number;
   readonly requests: RecordedRequest[];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer than requests). */
+  readonly connections: number;
   /** Queues more answers (used before the fallback). */
   answerNext(...answers: ReceiverAnswer[]): void;
   setFallback(answer: ReceiverAnswer): void;
@@ -108,7 +112,10 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
         }
       }
       const a = queue.shift() ?? fallback;
-      if (a.delayMs !== undefined && a.delayMs > 0) {
+      if (a.after !== undefined) {
+        const held = a.after;
+        void held.then(() => answer(res, a));
+      } else if (a.delayMs !== undefined && a.delayMs > 0) {
         const t = setTimeout(() => {
           timers.delete(t);
           answer(res, a);
@@ -117,7 +124,9 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       } else answer(res, a);
     });
   });
+  let connections = 0;
   server.on("connection", (s) => {
+    connections++;
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
@@ -131,6 +140,9 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    get connections() {
+      return connections;
+    },
     answerNext: (...answers) => queue.push(...answers),
     setFallback: (a) => {
       fallback = a;

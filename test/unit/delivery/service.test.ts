@@ -32,7 +32,8 @@ describe("journal before send", () => {
     svc.start();
     const res = await svc.sender.send(notification(`${rx.url}/hook?token=s3cret`, "cpu:serverA"));
     expect(res.status).toBe(ACCEPTED_STATUS);
-    // Before the endpoint has answered, the row is there.
+    // When the request arrives (the answer is 100 ms away), the row is there.
+    await rx.waitFor(1);
     const [row] = journalOf(store).list();
     expect(row).toMatchObject({ status: "queued", alertId: "cpu:serverA", handler: "h1", topic: "cpu" });
     expect(row?.urlRedacted).toBe(`${rx.url}/hook?token=<redacted>`);

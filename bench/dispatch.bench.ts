@@ -1,0 +1,359 @@
+/**
+ * Dispatch side by side with Prometheus Alertmanager (issue 14). Figures only; 127.0.0.1 only.
+ *
+ * Both daemons run as their own processes on free ports and post to the same local webhook
+ * sink (this process), so neither shares a thread with the sink or the feeder.
+ * - dispatch.tickd: notifications/s from the first write until the sink has all 2,000: the
+ *   built `tickd` (dist/, journal on, default `[delivery]`) with one `.post()` task,
+ *   `.groupBy('host')`, fed 2,000 hosts above the threshold as line protocol, 40 writes of
+ *   50 points (one CRITICAL alert per host, one notification each).
+ *   Baseline dispatch.alertmanager: Debian's `prometheus-alertmanager` with
+ *   `group_by: ['...']` and `group_wait: 0s` (one notification per alert), fed the same
+ *   2,000 distinct alerts as 40 POSTs of 50 to /api/v2/alerts; notifications counted as
+ *   alerts in the webhooks it sends. Best of three rounds each, fresh alert names per round.
+ * - dispatch.latency-{1k,5k}.p50/p99: ms from the write leaving this process to the sink
+ *   having the notification, through tickd, at an offered 1k and 5k alerts/s for 2 s (one
+ *   write per 10 ms tick, each point a new host; the write's time travels as a field).
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { request as undiciRequest } from "undici";
+import type { Bench, BenchResult } from "./harness.js";
+
+const ALERTS = 2000;
+const WRITES = 40;
+const ROUNDS = 3;
+const PER_WRITE = ALERTS / WRITES;
+/** dist/bench/ → dist/src/cli/tickd.js */
+const TICKD = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "tickd.js");
+
+const wallMs = (): number => performance.timeOrigin + performance.now();
+
+interface Sink {
+  port: number;
+  /** Notifications per path (an Alertmanager webhook counts its alerts). */
+  count: Map<string, number>;
+  latencies: number[];
+  waitFor(path: string, n: number, timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+async function startSink(): Promise<Sink> {
+  const count = new Map<string, number>();
+  const latencies: number[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const now = wallMs();
+      const path = req.url ?? "";
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+        alerts?: unknown[];
+        data?: { series?: { columns: string[]; values: unknown[][] }[] };
+      };
+      const n = path === "/am" ? (body.alerts?.length ?? 0) : 1;
+      count.set(path, (count.get(path) ?? 0) + n);
+      const s = body.data?.series?.[0];
+      const col = s?.columns.indexOf("t") ?? -1;
+      if (s !== undefined && col >= 0) latencies.push(now - Number(s.values[0]?.[col]));
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    count,
+    latencies,
+    async waitFor(path, n, timeoutMs) {
+      const end = performance.now() + timeoutMs;
+      while ((count.get(path) ?? 0) < n) {
+        if (performance.now() > end) return false;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      return true;
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function post(url: string, body: string, contentType: string): Promise<void> {
+  const res = await undiciRequest(url, { method: "POST", headers: { "content-type": contentType }, body });
+  const text = await res.body.text();
+  if (res.statusCode >= 300) throw new Error(`POST ${url}: ${res.statusCode} ${text}`);
+}
+
+interface Proc {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Resolves when `probe` answers or rejects when the process exits first or time runs out. */
+async function ready(child: ChildProcess, what: string, probe: () => Promise<boolean>, out: () => string) {
+  const end = Date.now() + 30_000;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${out()}`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} not ready in 30 s:\n${out()}`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const done = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await done;
+  };
+}
+
+function alertmanagerBinary(): string {
+  for (const name of ["prometheus-alertmanager", "alertmanager"]) {
+    try {
+      return execFileSync("which", [name], { encoding: "utf8" }).trim();
+    } catch {
+      // the next name
+    }
+  }
+  throw new Error(
+    "Alertmanager is not installed: bash scripts/services.sh up (or apt-get install prometheus-alertmanager)",
+  );
+}
+
+async function startAlertmanager(dir: string, sinkPort: number): Promise<Proc> {
+  const port = await freePort();
+  writeFileSync(
+    join(dir, "alertmanager.yml"),
+    [
+      "route:",
+      "  receiver: sink",
+      "  group_by: ['...']",
+      "  group_wait: 0s",
+      "  group_interval: 1h",
+      "  repeat_interval: 1h",
+      "receivers:",
+      "  - name: sink",
+      "    webhook_configs:",
+      `      - url: 'http://127.0.0.1:${sinkPort}/am'`,
+      "        send_resolved: false",
+      "",
+    ].join("\n"),
+  );
+  let out = "";
+  const child = spawn(
+    alertmanagerBinary(),
+    [
+      `--config.file=${join(dir, "alertmanager.yml")}`,
+      `--storage.path=${join(dir, "am-data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--cluster.listen-address=",
+      "--log.level=warn",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await ready(
+    child,
+    "alertmanager",
+    async () => (await fetch(`${url}/-/ready`)).ok,
+    () => out,
+  );
+  return { url, child, stop: stopper(child) };
+}
+
+async function startTickd(dir: string, sinkPort: number): Promise<Proc> {
+  mkdirSync(join(dir, "tasks"));
+  mkdirSync(join(dir, "handlers"));
+  writeFileSync(
+    join(dir, "tasks", "cpu.tick"),
+    `dbrp "telegraf"."autogen"
+stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90).post('http://127.0.0.1:${sinkPort}/tickd')
+`,
+  );
+  writeFileSync(
+    join(dir, "tickd.conf"),
+    [
+      "[http]",
+      '  bind-address = "127.0.0.1:0"',
+      "[storage]",
+      `  dir = ${JSON.stringify(join(dir, "data"))}`,
+      "[load]",
+      "  enabled = true",
+      `  tasks-dir = ${JSON.stringify(join(dir, "tasks"))}`,
+      `  handlers-dir = ${JSON.stringify(join(dir, "handlers"))}`,
+      "[logging]",
+      '  file = "STDOUT"',
+      '  level = "INFO"',
+      "",
+    ].join("\n"),
+  );
+  let out = "";
+  let port = 0;
+  const child = spawn(
+    process.execPath,
+    [
+      "--max-semi-space-size=32",
+      // e.g. TICKD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the daemon
+      ...(process.env["TICKD_BENCH_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== ""),
+      TICKD,
+      "-config",
+      join(dir, "tickd.conf"),
+    ],
+    {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  child.stdout?.on("data", (d: Buffer) => {
+    if (port !== 0) return;
+    out += d.toString();
+    const m = /"msg":"ready"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"msg":"ready"/.exec(out);
+    if (m !== null) port = Number(m[1] ?? m[2]);
+  });
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  await ready(
+    child,
+    "tickd",
+    () => Promise.resolve(port !== 0),
+    () => out,
+  );
+  return { url: `http://127.0.0.1:${port}`, child, stop: stopper(child) };
+}
+
+function lines(round: string, from: number, n: number, t?: number): string {
+  let s = "";
+  for (let h = from; h < from + n; h++)
+    s += `cpu,host=${round}-h${h} v=95${t !== undefined ? `,t=${t}` : ""}\n`;
+  return s;
+}
+
+async function tickdRound(tickd: Proc, sink: Sink, round: number): Promise<number> {
+  const before = sink.count.get("/tickd") ?? 0;
+  const start = performance.now();
+  for (let w = 0; w < WRITES; w++)
+    await post(
+      `${tickd.url}/write?db=telegraf&rp=autogen`,
+      lines(`r${round}`, w * PER_WRITE, PER_WRITE),
+      "text/plain",
+    );
+  if (!(await sink.waitFor("/tickd", before + ALERTS, 120_000)))
+    throw new Error(`tickd delivered ${(sink.count.get("/tickd") ?? 0) - before} of ${ALERTS}`);
+  return (ALERTS * 1000) / (performance.now() - start);
+}
+
+async function alertmanagerRound(am: Proc, sink: Sink, round: number): Promise<number> {
+  const before = sink.count.get("/am") ?? 0;
+  const startsAt = new Date().toISOString();
+  const start = performance.now();
+  for (let w = 0; w < WRITES; w++) {
+    const alerts = [];
+    for (let h = w * PER_WRITE; h < (w + 1) * PER_WRITE; h++)
+      alerts.push({ labels: { alertname: "cpu", host: `r${round}-h${h}` }, startsAt });
+    await post(`${am.url}/api/v2/alerts`, JSON.stringify(alerts), "application/json");
+  }
+  if (!(await sink.waitFor("/am", before + ALERTS, 120_000)))
+    throw new Error(`alertmanager delivered ${(sink.count.get("/am") ?? 0) - before} of ${ALERTS}`);
+  return (ALERTS * 1000) / (performance.now() - start);
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Offers `perSecond` alerts/s to tickd for `seconds` in 10 ms ticks; returns [p50, p99] ms. */
+async function latency(
+  tickd: Proc,
+  sink: Sink,
+  perSecond: number,
+  seconds: number,
+): Promise<[number, number]> {
+  sink.latencies.length = 0;
+  const before = sink.count.get("/tickd") ?? 0;
+  const perTick = Math.max(1, Math.round(perSecond / 100));
+  const ticks = seconds * 100;
+  const start = performance.now();
+  for (let k = 0; k < ticks; k++) {
+    await post(
+      `${tickd.url}/write?db=telegraf&rp=autogen`,
+      lines(`l${perSecond}`, k * perTick, perTick, wallMs()),
+      "text/plain",
+    );
+    const wait = start + (k + 1) * 10 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  if (!(await sink.waitFor("/tickd", before + ticks * perTick, 120_000)))
+    throw new Error(
+      `latency run: tickd delivered ${(sink.count.get("/tickd") ?? 0) - before} of ${ticks * perTick}`,
+    );
+  const sorted = sink.latencies.slice().sort((a, b) => a - b);
+  return [percentile(sorted, 50), percentile(sorted, 99)];
+}
+
+async function run(): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), "tickd-bench-dispatch-"));
+  const sink = await startSink();
+  const procs: Proc[] = [];
+  try {
+    mkdirSync(join(dir, "tickd"));
+    const am = await startAlertmanager(dir, sink.port);
+    procs.push(am);
+    const tickd = await startTickd(join(dir, "tickd"), sink.port);
+    procs.push(tickd);
+    // Warm-up round for each (JIT, connections, SQLite pages), then alternate.
+    await alertmanagerRound(am, sink, 100);
+    await tickdRound(tickd, sink, 100);
+    const amRates: number[] = [];
+    const tickdRates: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      amRates.push(await alertmanagerRound(am, sink, r));
+      tickdRates.push(await tickdRound(tickd, sink, r));
+    }
+    process.stderr.write(
+      `dispatch rounds (notifications/s): tickd ${tickdRates.map(Math.round).join(", ")}; ` +
+        `alertmanager ${amRates.map(Math.round).join(", ")}\n`,
+    );
+    const [p50at1k, p99at1k] = await latency(tickd, sink, 1000, 2);
+    const [p50at5k, p99at5k] = await latency(tickd, sink, 5000, 2);
+    return [
+      {
+        name: "dispatch.tickd",
+        value: Math.max(...tickdRates),
+        unit: "notifications/s",
+        baseline: { name: "dispatch.alertmanager", value: Math.max(...amRates) },
+      },
+      { name: "dispatch.latency-1k.p50", value: p50at1k, unit: "ms" },
+      { name: "dispatch.latency-1k.p99", value: p99at1k, unit: "ms" },
+      { name: "dispatch.latency-5k.p50", value: p50at5k, unit: "ms" },
+      { name: "dispatch.latency-5k.p99", value: p99at5k, unit: "ms" },
+    ];
+  } finally {
+    for (const p of procs) await p.stop();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const benches: Bench[] = [{ name: "dispatch", run }];
