@@ -1017,9 +1017,4 @@ export const KAPACITOR_ONLY_NODES: readonly string[] = [
 ];
 
 /** Kapacitor alert handlers tickd does not offer (use a topic handler or .post() instead). */
-export const KAPACITOR_ONLY_HANDLERS: readonly string[] = [
-  "alerta",
-  "bigPanda",
-  "serviceNow",
-  "zenoss",
-];
+export const KAPACITOR_ONLY_HANDLERS: readonly string[] = ["alerta", "bigPanda", "serviceNow", "zenoss"];
