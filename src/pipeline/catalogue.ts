@@ -22,7 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
-    "batch query queryFlux influxDBOut barrier flatten"
+    "batch query queryFlux influxDBOut barrier flatten httpPost"
   ).split(" "),
 );
 
@@ -766,6 +766,33 @@ const nodeList: NodeSpec[] = [
     "same",
     [],
   ),
+  // pipeline/http_post.go: a URL argument or .endpoint(), not both; passes data on unchanged
+  // (plus .codeField()).
+  node(
+    "httpPost",
+    "http_post",
+    "POST each point or batch as JSON (or an endpoint's row-template) to a URL",
+    sig([], p("url", "string")),
+    "chain",
+    "any",
+    "same",
+    [
+      prop("httpPost", "endpoint", sig([p("name", "string")]), "name of an [[httppost]] endpoint", {
+        repeat: "many",
+      }),
+      prop("httpPost", "header", sig([p("key", "string"), p("value", "string")]), "set a request header", {
+        repeat: "many",
+      }),
+      prop(
+        "httpPost",
+        "codeField",
+        sig([p("field", "string")]),
+        "field that receives the HTTP status (0 when no response)",
+      ),
+      prop("httpPost", "captureResponse", NONE, "log the response body when the status is not 2xx"),
+      prop("httpPost", "timeout", sig([p("timeout", "duration")]), "request timeout (default none)"),
+    ],
+  ),
   node("influxDBOut", "influxdb_out", "write the data to InfluxDB", NONE, "chain", "any", "none", [
     prop("influxDBOut", "database", sig([p("name", "string")]), "database to write to"),
     prop("influxDBOut", "retentionPolicy", sig([p("name", "string")]), "retention policy to write to"),
@@ -817,7 +844,6 @@ export const KAPACITOR_ONLY_NODES: readonly string[] = [
   "ec2Autoscale",
   "holtWinters",
   "holtWintersWithFit",
-  "httpPost",
   "k8sAutoscale",
   "kapacitorLoopback",
   "sideload",

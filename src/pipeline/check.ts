@@ -705,8 +705,11 @@ class Checker {
       else {
         this.error(
           CheckCodes.UNSUPPORTED,
-          `tickd does not run user-defined functions: @${link.name}()`,
+          `tickd does not run user-defined functions: @${link.name}() needs a Kapacitor UDF agent, and tickd has no UDF agents`,
           link.span,
+          {
+            hint: "express it with built-in nodes (eval, InfluxQL functions) or keep this task on Kapacitor",
+          },
         );
         target = undefined;
       }
@@ -1169,6 +1172,26 @@ class Checker {
         if (a?.type === "duration" && a.ns <= 0) {
           this.error(CheckCodes.INVALID, `\`.${s!.name}()\` must be greater than zero`, a.span);
         }
+      }
+    } else if (n.kind === "httpPost") {
+      // pipeline/http_post.go validate(): one URL or one endpoint.
+      const endpoints = n.properties.filter((p) => p.name === "endpoint");
+      if (n.args.length > 1) {
+        this.error(CheckCodes.INVALID, `httpPost takes 0 or 1 URLs, got ${n.args.length}`, n.span);
+      } else if (endpoints.length > 1) {
+        this.error(
+          CheckCodes.INVALID,
+          `httpPost takes 0 or 1 endpoints, got ${endpoints.length}`,
+          endpoints[1]!.nameSpan,
+        );
+      } else if (n.args.length === 0 && endpoints.length === 0) {
+        this.error(CheckCodes.INVALID, `${n.name} needs a URL or .endpoint('name')`, n.span);
+      } else if (n.args.length > 0 && endpoints.length > 0) {
+        this.error(
+          CheckCodes.INVALID,
+          "httpPost takes a URL or an endpoint, not both",
+          endpoints[0]!.nameSpan,
+        );
       }
     } else if (n.kind === "alert") {
       for (const h of n.handlers) {

@@ -36,6 +36,7 @@ import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
 import { openStore, type Store } from "../store/index.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
+import { createHttpPostAccess } from "./http-post.js";
 import { TaskManager } from "./task-manager.js";
 import { engineMetrics } from "./metrics.js";
 
@@ -149,6 +150,7 @@ export async function startDaemon(opts: {
       now: nowNs,
       checkHandlers: (graph) => checkAlertHandlers(factory, graph),
       ...(influx !== undefined ? { influx } : {}),
+      httpPost: createHttpPostAccess({ config: liveHandlerConfig, send: delivery.direct, logger }),
     });
 
     /** Re-reads the config; applies what may change while running, names the rest. */
@@ -337,6 +339,8 @@ function handlerConfig(c: TickdConfig): HandlerConfig {
       ...(h.basicAuth ? { basicAuth: h.basicAuth } : {}),
       ...(h.alertTemplate ? { alertTemplate: h.alertTemplate } : {}),
       ...(h.alertTemplateFile ? { alertTemplateFile: h.alertTemplateFile } : {}),
+      ...(h.rowTemplate ? { rowTemplate: h.rowTemplate } : {}),
+      ...(h.rowTemplateFile ? { rowTemplateFile: h.rowTemplateFile } : {}),
     })),
     escalation: c.escalation,
     webhook: { allowedHosts: c.webhook.allowedHosts, timeout: c.webhook.timeout },

@@ -14,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { AlertSink, EngineLogger, InfluxAccess, ServerInfo } from "../engine/context.js";
+import type { AlertSink, EngineLogger, HttpPostAccess, InfluxAccess, ServerInfo } from "../engine/context.js";
 import type { InhibitorRegistry } from "../engine/inhibitors.js";
 import { HttpOutNode, type HttpOutResult } from "../engine/nodes/http-out-node.js";
 import { taskStatistics } from "../engine/stats.js";
@@ -48,6 +48,8 @@ export interface TaskManagerDeps {
   globalHandlers?: readonly string[];
   /** InfluxDB access for batch queries and influxDBOut; without it those tasks fail to query. */
   influx?: InfluxAccess;
+  /** Where `|httpPost()` nodes send (src/server/http-post.ts). */
+  httpPost?: HttpPostAccess;
   /**
    * Define-time check of the graph's TICKscript handlers (DESIGN §8): throws when one cannot
    * send under the current config (`.victorOps()` with `[victorops]` disabled, a literal
@@ -329,6 +331,7 @@ export class TaskManager implements TaskService {
         inhibitors: this.d.inhibitors,
         ...(this.d.idleFlush !== undefined ? { idleFlush: this.d.idleFlush } : {}),
         ...(this.d.influx !== undefined ? { influx: this.d.influx } : {}),
+        ...(this.d.httpPost !== undefined ? { httpPost: this.d.httpPost } : {}),
         alertStates: {
           load: (node, group) => {
             const r = this.d.store.alertStates.get(record.id, node, group);
