@@ -131,6 +131,11 @@ export interface TaskContext {
   alertStates?: AlertStatePersistence;
   /** Batch queries (`|query()`) and `|influxDBOut()` writes; none in replays. */
   influx?: InfluxAccess;
+  /**
+   * `|kapacitorLoopback()`: writes a point back into the host's stream (the daemon routes it
+   * to the tasks reading db/rp); may throw to refuse it. Without it the points go nowhere.
+   */
+  loopback?: (db: string, rp: string, p: Point) => void;
   /** `|httpPost()` requests; without it the node passes data on and logs that it cannot send. */
   httpPost?: HttpPostAccess;
 }

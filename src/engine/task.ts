@@ -39,6 +39,7 @@ import { InfluxDBOutNode } from "./nodes/influxdb-out-node.js";
 import { BarrierNode } from "./nodes/barrier-node.js";
 import { FlattenNode } from "./nodes/flatten-node.js";
 import { HttpPostNode } from "./nodes/http-post-node.js";
+import { LoopbackNode } from "./nodes/loopback-node.js";
 
 type NodeFactory = new (n: TaskNode, ctx: TaskContext) => RuntimeNode;
 
@@ -78,6 +79,7 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
   queryFlux: QueryFluxNode,
   influxDBOut: InfluxDBOutNode,
   httpPost: HttpPostNode,
+  kapacitorLoopback: LoopbackNode,
 };
 
 export const ENGINE_NODE_KINDS: readonly string[] = [
@@ -114,6 +116,12 @@ export class Task {
     const byId = new Map<number, RuntimeNode>();
     for (const n of graph.nodes) {
       const rn = new (factoryFor(n)!)(n, ctx);
+      if (rn instanceof LoopbackNode) {
+        // loopback.go: writing into a dbrp the task reads would feed the task its own output.
+        const loop = graph.dbrps.find((d) => d.db === rn.database && d.rp === rn.retentionPolicy);
+        if (loop !== undefined)
+          throw new TickdError("E_TASK_LOOP", `${n.name}: loop detected on dbrp "${loop.db}"."${loop.rp}"`);
+      }
       byId.set(n.id, rn);
       this.nodes.push(rn);
       if (n.parents.length === 0) {

@@ -22,7 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
-    "batch query queryFlux influxDBOut barrier flatten httpPost"
+    "batch query queryFlux influxDBOut barrier flatten httpPost kapacitorLoopback"
   ).split(" "),
 );
 
@@ -793,6 +793,33 @@ const nodeList: NodeSpec[] = [
       prop("httpPost", "timeout", sig([p("timeout", "duration")]), "request timeout (default none)"),
     ],
   ),
+  node(
+    "kapacitorLoopback",
+    "kapacitor_loopback",
+    "write the data back into tickd's own stream",
+    NONE,
+    "chain",
+    "any",
+    "none",
+    [
+      prop("kapacitorLoopback", "database", sig([p("name", "string")]), "database to write to (required)"),
+      prop(
+        "kapacitorLoopback",
+        "retentionPolicy",
+        sig([p("name", "string")]),
+        "retention policy to write to (required)",
+      ),
+      prop(
+        "kapacitorLoopback",
+        "measurement",
+        sig([p("name", "string")]),
+        "measurement name (default: the data's)",
+      ),
+      prop("kapacitorLoopback", "tag", sig([p("key", "string"), p("value", "string")]), "add a static tag", {
+        repeat: "many",
+      }),
+    ],
+  ),
   node("influxDBOut", "influxdb_out", "write the data to InfluxDB", NONE, "chain", "any", "none", [
     prop("influxDBOut", "database", sig([p("name", "string")]), "database to write to"),
     prop("influxDBOut", "retentionPolicy", sig([p("name", "string")]), "retention policy to write to"),
@@ -845,7 +872,6 @@ export const KAPACITOR_ONLY_NODES: readonly string[] = [
   "holtWinters",
   "holtWintersWithFit",
   "k8sAutoscale",
-  "kapacitorLoopback",
   "sideload",
   "swarmAutoscale",
   "trickle",

@@ -1173,6 +1173,16 @@ class Checker {
           this.error(CheckCodes.INVALID, `\`.${s!.name}()\` must be greater than zero`, a.span);
         }
       }
+    } else if (n.kind === "kapacitorLoopback") {
+      // pipeline/kapacitor_loopback.go validate().
+      for (const [prop, what] of [
+        ["database", "a database"],
+        ["retentionPolicy", "a retention policy"],
+      ] as const) {
+        const v = n.properties.filter((p) => p.name === prop).at(-1)?.args[0];
+        if (v?.type !== "string" || v.value === "")
+          this.error(CheckCodes.INVALID, `${n.name} must specify ${what}: add .${prop}('…')`, n.span);
+      }
     } else if (n.kind === "httpPost") {
       // pipeline/http_post.go validate(): one URL or one endpoint.
       const endpoints = n.properties.filter((p) => p.name === "endpoint");

@@ -29,6 +29,8 @@ import { formatDiagnostic } from "../../grammar/diagnostic.js";
 import { executingDot, pipelineDot } from "./task-dot.js";
 import type { TaskInput, TaskService, TaskView } from "./task-service.js";
 
+const MAX_LOOPBACK_DEPTH = 16;
+
 const ID_RE = /^[-._\p{L}0-9]+$/u;
 
 export interface TaskManagerDeps {
@@ -207,6 +209,27 @@ export class TaskManager implements TaskService {
     });
   }
 
+  /** How deep `|kapacitorLoopback()` writes are nested right now (see {@link loopback}). */
+  private loopbackDepth = 0;
+
+  /**
+   * A `|kapacitorLoopback()` point: written to the tasks reading db/rp at once, inside the
+   * write that produced it. A chain of tasks feeding each other in a circle would never end
+   * (Kapacitor warns of it); past 16 nested loopback writes the point is refused.
+   */
+  private loopback(db: string, rp: string, p: Point): void {
+    if (this.loopbackDepth >= MAX_LOOPBACK_DEPTH)
+      throw new Error(
+        `more than ${MAX_LOOPBACK_DEPTH} nested loopback writes: tasks write to each other in a circle`,
+      );
+    this.loopbackDepth++;
+    try {
+      this.write(db, rp, [p]);
+    } finally {
+      this.loopbackDepth--;
+    }
+  }
+
   /** The wall-clock tick for every running task (idle flush, deadman, stats, expiry). */
   tick(now: number): void {
     for (const [id, r] of this.running) {
@@ -332,6 +355,7 @@ export class TaskManager implements TaskService {
         ...(this.d.idleFlush !== undefined ? { idleFlush: this.d.idleFlush } : {}),
         ...(this.d.influx !== undefined ? { influx: this.d.influx } : {}),
         ...(this.d.httpPost !== undefined ? { httpPost: this.d.httpPost } : {}),
+        loopback: (db, rp, p) => this.loopback(db, rp, p),
         alertStates: {
           load: (node, group) => {
             const r = this.d.store.alertStates.get(record.id, node, group);
