@@ -13,6 +13,7 @@ import { TopicStore } from "../alert/topics.js";
 import { loadConfig } from "../config/index.js";
 import { dryRunFactory } from "./dry-run-handlers.js";
 import { createHttpPostAccess } from "../server/http-post.js";
+import { createSideloadSources } from "../sources/sideload.js";
 import type { HandlerConfig } from "../handlers/types.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError } from "../core/errors.js";
@@ -128,6 +129,7 @@ export async function runTest(file: string, o: TestOptions): Promise<number> {
         o.out(`  ${r.node} would POST ${r.url}\n    ${r.body.trimEnd().replace(/\n/g, "\n    ")}\n`);
     },
   });
+  const sideloadSources = createSideloadSources();
   let routed = false;
   let task: Task;
   try {
@@ -138,6 +140,7 @@ export async function runTest(file: string, o: TestOptions): Promise<number> {
       inhibitors: new InhibitorRegistry(),
       logger,
       httpPost,
+      sideload: (url) => sideloadSources.open(url),
       alerts: {
         collect: (event, route) => {
           const names = route.topics.length > 0 ? route.topics : [event.topic];

@@ -112,6 +112,12 @@ export interface HttpPostAccess {
   post(req: HttpPostRequest): Promise<number>;
 }
 
+/** A `|sideload()` source: values by relative file path (the order) and key. */
+export interface SideloadSource {
+  /** The value of `key` in the first of `order`'s files that has it; undefined when none. */
+  lookup(order: readonly string[], key: string): unknown;
+}
+
 export interface TaskContext {
   taskName: string;
   /** Kapacitor's task master name, used in anonymous topics: `main:<task>:<node>`. */
@@ -136,6 +142,8 @@ export interface TaskContext {
    * to the tasks reading db/rp); may throw to refuse it. Without it the points go nowhere.
    */
   loopback?: (db: string, rp: string, p: Point) => void;
+  /** Opens a `|sideload()` source by its URL (`file:///abs/dir`); throws for a bad one. */
+  sideload?: (url: string) => SideloadSource;
   /** `|httpPost()` requests; without it the node passes data on and logs that it cannot send. */
   httpPost?: HttpPostAccess;
 }

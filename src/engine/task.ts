@@ -40,6 +40,7 @@ import { BarrierNode } from "./nodes/barrier-node.js";
 import { FlattenNode } from "./nodes/flatten-node.js";
 import { HttpPostNode } from "./nodes/http-post-node.js";
 import { LoopbackNode } from "./nodes/loopback-node.js";
+import { SideloadNode } from "./nodes/sideload-node.js";
 
 type NodeFactory = new (n: TaskNode, ctx: TaskContext) => RuntimeNode;
 
@@ -80,6 +81,7 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
   influxDBOut: InfluxDBOutNode,
   httpPost: HttpPostNode,
   kapacitorLoopback: LoopbackNode,
+  sideload: SideloadNode,
 };
 
 export const ENGINE_NODE_KINDS: readonly string[] = [

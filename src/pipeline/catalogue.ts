@@ -22,7 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
-    "batch query queryFlux influxDBOut barrier flatten httpPost kapacitorLoopback"
+    "batch query queryFlux influxDBOut barrier flatten httpPost kapacitorLoopback sideload"
   ).split(" "),
 );
 
@@ -794,6 +794,41 @@ const nodeList: NodeSpec[] = [
     ],
   ),
   node(
+    "sideload",
+    "sideload",
+    "add fields and tags read from YAML/JSON files",
+    NONE,
+    "chain",
+    "any",
+    "same",
+    [
+      prop("sideload", "source", sig([p("url", "string")]), "directory of the value files: file:///abs/dir"),
+      prop(
+        "sideload",
+        "order",
+        sig([], p("path", "string")),
+        "files to look in, first match wins: templates over the tags ('host/{{.host}}.yml')",
+        { repeat: "many" },
+      ),
+      prop(
+        "sideload",
+        "field",
+        sig([p("name", "string"), p("default", "string", "int", "float", "bool")]),
+        "field to load, with its default (and type)",
+        { repeat: "many" },
+      ),
+      prop(
+        "sideload",
+        "tag",
+        sig([p("name", "string"), p("default", "string")]),
+        "tag to load, with its default",
+        {
+          repeat: "many",
+        },
+      ),
+    ],
+  ),
+  node(
     "kapacitorLoopback",
     "kapacitor_loopback",
     "write the data back into tickd's own stream",
@@ -872,7 +907,6 @@ export const KAPACITOR_ONLY_NODES: readonly string[] = [
   "holtWinters",
   "holtWintersWithFit",
   "k8sAutoscale",
-  "sideload",
   "swarmAutoscale",
   "trickle",
   "mapReduce",

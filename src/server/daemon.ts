@@ -37,6 +37,7 @@ import { openStore, type Store } from "../store/index.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
 import { createHttpPostAccess } from "./http-post.js";
+import { createSideloadSources } from "../sources/sideload.js";
 import { TaskManager } from "./task-manager.js";
 import { engineMetrics } from "./metrics.js";
 
@@ -137,6 +138,7 @@ export async function startDaemon(opts: {
     topics.open();
     const influxEnabled = config.influxdb.some((c) => c.enabled);
     const influx = influxEnabled ? createInfluxAccess(config.influxdb) : undefined;
+    const sideloadSources = createSideloadSources();
     const tasks = new TaskManager({
       store,
       alerts: topics,
@@ -151,6 +153,7 @@ export async function startDaemon(opts: {
       checkHandlers: (graph) => checkAlertHandlers(factory, graph),
       ...(influx !== undefined ? { influx } : {}),
       httpPost: createHttpPostAccess({ config: liveHandlerConfig, send: delivery.direct, logger }),
+      sideload: (url) => sideloadSources.open(url),
     });
 
     /** Re-reads the config; applies what may change while running, names the rest. */

@@ -14,7 +14,14 @@
 import { randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { AlertSink, EngineLogger, HttpPostAccess, InfluxAccess, ServerInfo } from "../engine/context.js";
+import type {
+  AlertSink,
+  EngineLogger,
+  HttpPostAccess,
+  InfluxAccess,
+  ServerInfo,
+  SideloadSource,
+} from "../engine/context.js";
 import type { InhibitorRegistry } from "../engine/inhibitors.js";
 import { HttpOutNode, type HttpOutResult } from "../engine/nodes/http-out-node.js";
 import { taskStatistics } from "../engine/stats.js";
@@ -52,6 +59,8 @@ export interface TaskManagerDeps {
   influx?: InfluxAccess;
   /** Where `|httpPost()` nodes send (src/server/http-post.ts). */
   httpPost?: HttpPostAccess;
+  /** Opens `|sideload()` sources (src/sources/sideload.ts). */
+  sideload?: (url: string) => SideloadSource;
   /**
    * Define-time check of the graph's TICKscript handlers (DESIGN §8): throws when one cannot
    * send under the current config (`.victorOps()` with `[victorops]` disabled, a literal
@@ -355,6 +364,7 @@ export class TaskManager implements TaskService {
         ...(this.d.idleFlush !== undefined ? { idleFlush: this.d.idleFlush } : {}),
         ...(this.d.influx !== undefined ? { influx: this.d.influx } : {}),
         ...(this.d.httpPost !== undefined ? { httpPost: this.d.httpPost } : {}),
+        ...(this.d.sideload !== undefined ? { sideload: this.d.sideload } : {}),
         loopback: (db, rp, p) => this.loopback(db, rp, p),
         alertStates: {
           load: (node, group) => {

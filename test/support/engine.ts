@@ -6,6 +6,7 @@ import type {
   AlertStatePersistence,
   HttpPostAccess,
   InfluxAccess,
+  SideloadSource,
 } from "../../src/engine/context.js";
 import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
 import { Task } from "../../src/engine/task.js";
@@ -32,6 +33,7 @@ export function runScript(
     alertStates?: AlertStatePersistence;
     influx?: InfluxAccess;
     httpPost?: HttpPostAccess;
+    sideload?: (url: string) => SideloadSource;
     /** The sink's answer when a group starts (AlertSink.restore); none by default. */
     restore?: AlertSink["restore"];
   } = {},
@@ -48,6 +50,7 @@ export function runScript(
     ...(opts.alertStates !== undefined ? { alertStates: opts.alertStates } : {}),
     ...(opts.influx !== undefined ? { influx: opts.influx } : {}),
     ...(opts.httpPost !== undefined ? { httpPost: opts.httpPost } : {}),
+    ...(opts.sideload !== undefined ? { sideload: opts.sideload } : {}),
     logger: {
       log: (level, msg, fields) => {
         rec.logs.push(fields === undefined ? { level, msg } : { level, msg, fields });
