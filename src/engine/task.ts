@@ -41,6 +41,7 @@ import { FlattenNode } from "./nodes/flatten-node.js";
 import { HttpPostNode } from "./nodes/http-post-node.js";
 import { LoopbackNode } from "./nodes/loopback-node.js";
 import { SideloadNode } from "./nodes/sideload-node.js";
+import { CombineNode } from "./nodes/combine-node.js";
 
 type NodeFactory = new (n: TaskNode, ctx: TaskContext) => RuntimeNode;
 
@@ -82,6 +83,7 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
   httpPost: HttpPostNode,
   kapacitorLoopback: LoopbackNode,
   sideload: SideloadNode,
+  combine: CombineNode,
 };
 
 export const ENGINE_NODE_KINDS: readonly string[] = [

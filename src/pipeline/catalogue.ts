@@ -22,7 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
-    "batch query queryFlux influxDBOut barrier flatten httpPost kapacitorLoopback sideload"
+    "batch query queryFlux influxDBOut barrier flatten httpPost kapacitorLoopback sideload combine"
   ).split(" "),
 );
 
@@ -794,6 +794,26 @@ const nodeList: NodeSpec[] = [
     ],
   ),
   node(
+    "combine",
+    "combine",
+    "combine a group's points of one time with each other, one per lambda",
+    sig([], p("expression", "lambda"), 1),
+    "chain",
+    "any",
+    "stream",
+    [
+      prop(
+        "combine",
+        "as",
+        sig([], p("name", "string")),
+        "prefix of each lambda's point, in order (required)",
+      ),
+      prop("combine", "delimiter", sig([p("delimiter", "string")]), "between prefix and name (default .)"),
+      prop("combine", "tolerance", sig([p("tolerance", "duration")]), "round times to this before matching"),
+      prop("combine", "max", sig([p("max", "int")]), "most combinations per time (default 1,000,000)"),
+    ],
+  ),
+  node(
     "sideload",
     "sideload",
     "add fields and tags read from YAML/JSON files",
@@ -902,7 +922,6 @@ export function propertyNames(kind: string, handlerKind?: string): string[] {
 
 /** Kapacitor nodes tickd does not offer (reported as unsupported rather than unknown). */
 export const KAPACITOR_ONLY_NODES: readonly string[] = [
-  "combine",
   "ec2Autoscale",
   "holtWinters",
   "holtWintersWithFit",

@@ -1173,6 +1173,40 @@ class Checker {
           this.error(CheckCodes.INVALID, `\`.${s!.name}()\` must be greater than zero`, a.span);
         }
       }
+    } else if (n.kind === "combine") {
+      // pipeline/combine.go validate().
+      const as = n.properties.filter((p) => p.name === "as").at(-1);
+      const delim = n.properties.filter((p) => p.name === "delimiter").at(-1)?.args[0];
+      const delimiter = delim?.type === "string" ? delim.value : ".";
+      const lambdas = n.args.length;
+      if (as === undefined) {
+        this.error(
+          CheckCodes.INVALID,
+          `${n.name} needs .as() with a prefix for each of its ${lambdas} lambdas`,
+          n.span,
+        );
+      } else if (as.args.length !== lambdas) {
+        this.error(
+          CheckCodes.INVALID,
+          `.as() names ${as.args.length} prefixes, but combine has ${lambdas} lambdas`,
+          as.nameSpan,
+        );
+      } else {
+        const seen = new Set<string>();
+        for (const a of as.args) {
+          if (a.type !== "string") continue;
+          if (a.value === "") this.error(CheckCodes.INVALID, "a combine prefix cannot be empty", a.span);
+          else if (delimiter !== "" && a.value.includes(delimiter))
+            this.error(
+              CheckCodes.INVALID,
+              `cannot use name ${quoteString(a.value)} as a prefix: it contains the delimiter ${quoteString(delimiter)}`,
+              a.span,
+            );
+          else if (seen.has(a.value))
+            this.error(CheckCodes.INVALID, `the prefix ${quoteString(a.value)} is used twice`, a.span);
+          seen.add(a.value);
+        }
+      }
     } else if (n.kind === "kapacitorLoopback") {
       // pipeline/kapacitor_loopback.go validate().
       for (const [prop, what] of [
