@@ -12,6 +12,9 @@ import { TopicService } from "../alert/topic-service.js";
 import { TopicStore } from "../alert/topics.js";
 import { loadConfig } from "../config/index.js";
 import { dryRunFactory } from "./dry-run-handlers.js";
+import { createHttpPostAccess } from "../server/http-post.js";
+import { createSideloadSources } from "../sources/sideload.js";
+import type { HandlerConfig } from "../handlers/types.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError } from "../core/errors.js";
 import { formatRFC3339Nano } from "../core/go-format.js";
@@ -98,6 +101,35 @@ export async function runTest(file: string, o: TestOptions): Promise<number> {
       return 2;
     }
   }
+  // |httpPost() renders its requests as the daemon would and shows them instead of sending.
+  let httpPostConfig: Pick<HandlerConfig, "httppost" | "webhook">;
+  try {
+    const { config } = loadConfig(o.config !== undefined ? { file: o.config } : { env: {} });
+    httpPostConfig = {
+      httppost: config.httppost.map((h) => ({
+        endpoint: h.endpoint,
+        url: h.url,
+        headers: h.headers,
+        ...(h.basicAuth ? { basicAuth: h.basicAuth } : {}),
+        ...(h.rowTemplate ? { rowTemplate: h.rowTemplate } : {}),
+        ...(h.rowTemplateFile ? { rowTemplateFile: h.rowTemplateFile } : {}),
+      })),
+      webhook: { allowedHosts: config.webhook.allowedHosts, timeout: config.webhook.timeout },
+    };
+  } catch (e) {
+    o.err(`tickctl test: ${coerceError(e).message}\n`);
+    return 2;
+  }
+  const httpPost = createHttpPostAccess({
+    config: httpPostConfig,
+    send: { send: () => Promise.reject(new Error("tickctl test sends nothing")) },
+    logger,
+    dryRun: (r) => {
+      if (!o.json)
+        o.out(`  ${r.node} would POST ${r.url}\n    ${r.body.trimEnd().replace(/\n/g, "\n    ")}\n`);
+    },
+  });
+  const sideloadSources = createSideloadSources();
   let routed = false;
   let task: Task;
   try {
@@ -107,6 +139,8 @@ export async function runTest(file: string, o: TestOptions): Promise<number> {
       serverInfo: { Hostname: "localhost", ClusterID: "", ServerID: "" },
       inhibitors: new InhibitorRegistry(),
       logger,
+      httpPost,
+      sideload: (url) => sideloadSources.open(url),
       alerts: {
         collect: (event, route) => {
           const names = route.topics.length > 0 ? route.topics : [event.topic];
@@ -146,6 +180,8 @@ export async function runTest(file: string, o: TestOptions): Promise<number> {
   for (const b of badLines) o.err(`${o.data}:${b}\n`);
   for (const p of points) {
     task.write(p.db, p.rp, p.point);
+    // |httpPost().codeField() passes data on after its (dry-run) answer: let it arrive first.
+    if (task.busy()) await task.idle();
     // Let this point's notifications print before the next point's events.
     if (routed) {
       routed = false;

@@ -2,7 +2,7 @@
  * What a running task needs from its host (the daemon, or `tickctl test`). The engine knows
  * nothing of topics, handlers or HTTP: alert events leave through `alerts`.
  */
-import type { AlertEvent } from "../core/alert-event.js";
+import type { AlertEvent, Series } from "../core/alert-event.js";
 import type { Level, Point, Tags } from "../core/types.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
 import type { AlertStateSnapshot } from "./alert-state.js";
@@ -80,6 +80,44 @@ export interface InfluxAccess {
   ): Promise<void>;
 }
 
+/** One `|httpPost()` request as the engine describes it; the host renders and sends it. */
+export interface HttpPostRequest {
+  /** Task and node, for logs. */
+  task: string;
+  node: string;
+  /** The node's URL (a template over the row), or undefined with `endpoint`. */
+  url?: string;
+  /** A configured `[[httppost]]` endpoint: its URL, headers, basic auth and row-template. */
+  endpoint?: string;
+  /** `.header(k, v)`: set after the endpoint's headers and the content type. */
+  headers: Readonly<Record<string, string>>;
+  /** The point or batch as Kapacitor's models.Row (time column in ns). */
+  row: Series;
+  /** ns; 0 for no timeout of the node's own. */
+  timeout: number;
+  captureResponse: boolean;
+}
+
+/**
+ * Where `|httpPost()` sends (Kapacitor's http_post.go over the httppost service): the daemon
+ * posts over HTTP, `tickctl test` only shows what it would post. The engine knows no HTTP.
+ */
+export interface HttpPostAccess {
+  /** Whether `[[httppost]]` names this endpoint (a task naming an unknown one does not start). */
+  hasEndpoint(name: string): boolean;
+  /**
+   * Renders and sends one request. Resolves with the HTTP status, 0 when none came back
+   * (refused URL, connection error, timeout); never rejects. Failures are logged by the host.
+   */
+  post(req: HttpPostRequest): Promise<number>;
+}
+
+/** A `|sideload()` source: values by relative file path (the order) and key. */
+export interface SideloadSource {
+  /** The value of `key` in the first of `order`'s files that has it; undefined when none. */
+  lookup(order: readonly string[], key: string): unknown;
+}
+
 export interface TaskContext {
   taskName: string;
   /** Kapacitor's task master name, used in anonymous topics: `main:<task>:<node>`. */
@@ -99,4 +137,13 @@ export interface TaskContext {
   alertStates?: AlertStatePersistence;
   /** Batch queries (`|query()`) and `|influxDBOut()` writes; none in replays. */
   influx?: InfluxAccess;
+  /**
+   * `|kapacitorLoopback()`: writes a point back into the host's stream (the daemon routes it
+   * to the tasks reading db/rp); may throw to refuse it. Without it the points go nowhere.
+   */
+  loopback?: (db: string, rp: string, p: Point) => void;
+  /** Opens a `|sideload()` source by its URL (`file:///abs/dir`); throws for a bad one. */
+  sideload?: (url: string) => SideloadSource;
+  /** `|httpPost()` requests; without it the node passes data on and logs that it cannot send. */
+  httpPost?: HttpPostAccess;
 }

@@ -38,6 +38,10 @@ import { QueryFluxNode, QueryNode } from "./nodes/query-node.js";
 import { InfluxDBOutNode } from "./nodes/influxdb-out-node.js";
 import { BarrierNode } from "./nodes/barrier-node.js";
 import { FlattenNode } from "./nodes/flatten-node.js";
+import { HttpPostNode } from "./nodes/http-post-node.js";
+import { LoopbackNode } from "./nodes/loopback-node.js";
+import { SideloadNode } from "./nodes/sideload-node.js";
+import { CombineNode } from "./nodes/combine-node.js";
 
 type NodeFactory = new (n: TaskNode, ctx: TaskContext) => RuntimeNode;
 
@@ -76,6 +80,10 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
   query: QueryNode,
   queryFlux: QueryFluxNode,
   influxDBOut: InfluxDBOutNode,
+  httpPost: HttpPostNode,
+  kapacitorLoopback: LoopbackNode,
+  sideload: SideloadNode,
+  combine: CombineNode,
 };
 
 export const ENGINE_NODE_KINDS: readonly string[] = [
@@ -112,6 +120,12 @@ export class Task {
     const byId = new Map<number, RuntimeNode>();
     for (const n of graph.nodes) {
       const rn = new (factoryFor(n)!)(n, ctx);
+      if (rn instanceof LoopbackNode) {
+        // loopback.go: writing into a dbrp the task reads would feed the task its own output.
+        const loop = graph.dbrps.find((d) => d.db === rn.database && d.rp === rn.retentionPolicy);
+        if (loop !== undefined)
+          throw new TickdError("E_TASK_LOOP", `${n.name}: loop detected on dbrp "${loop.db}"."${loop.rp}"`);
+      }
       byId.set(n.id, rn);
       this.nodes.push(rn);
       if (n.parents.length === 0) {
@@ -218,6 +232,19 @@ export class Task {
   }
 
   /**
+   * Resolves when the task's `|httpPost()` requests so far are answered and their messages
+   * passed on (replays wait for it so `.codeField()` data reaches the alerts in order).
+   */
+  async idle(): Promise<void> {
+    for (const n of this.nodes) if (n instanceof HttpPostNode) await n.idle();
+  }
+
+  /** Whether any `|httpPost()` request is still waiting for its answer. */
+  busy(): boolean {
+    return this.nodes.some((n) => n instanceof HttpPostNode && n.pending() > 0);
+  }
+
+  /**
    * Stops the task's I/O: batch queries stop ticking (answers in flight are dropped) and
    * `influxDBOut` writes what it buffered. Resolves when those writes finished.
    */
@@ -226,6 +253,7 @@ export class Task {
     for (const n of this.nodes) {
       if (n instanceof QueryNode || n instanceof QueryFluxNode) n.stop();
       else if (n instanceof InfluxDBOutNode) pending.push(n.stop());
+      else if (n instanceof HttpPostNode) pending.push(n.idle());
     }
     await Promise.all(pending);
   }

@@ -65,6 +65,10 @@ export interface HttpPostEndpointConfig {
   readonly alertTemplate?: string;
   /** Absolute path of a body template file, read when a handler using the endpoint is created. */
   readonly alertTemplateFile?: string;
+  /** `|httpPost()` body template (Go text/template over the row: .Name .Tags .Values). */
+  readonly rowTemplate?: string;
+  /** Absolute path of a row-template file, read when a task using the endpoint starts. */
+  readonly rowTemplateFile?: string;
 }
 
 // The config's own types: handlers read the loaded `[[escalation]]` sections as they are.

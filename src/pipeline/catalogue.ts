@@ -22,7 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
-    "batch query queryFlux influxDBOut barrier flatten"
+    "batch query queryFlux influxDBOut barrier flatten httpPost kapacitorLoopback sideload combine"
   ).split(" "),
 );
 
@@ -956,6 +956,115 @@ const nodeList: NodeSpec[] = [
     "same",
     [],
   ),
+  // pipeline/http_post.go: a URL argument or .endpoint(), not both; passes data on unchanged
+  // (plus .codeField()).
+  node(
+    "httpPost",
+    "http_post",
+    "POST each point or batch as JSON (or an endpoint's row-template) to a URL",
+    sig([], p("url", "string")),
+    "chain",
+    "any",
+    "same",
+    [
+      prop("httpPost", "endpoint", sig([p("name", "string")]), "name of an [[httppost]] endpoint", {
+        repeat: "many",
+      }),
+      prop("httpPost", "header", sig([p("key", "string"), p("value", "string")]), "set a request header", {
+        repeat: "many",
+      }),
+      prop(
+        "httpPost",
+        "codeField",
+        sig([p("field", "string")]),
+        "field that receives the HTTP status (0 when no response)",
+      ),
+      prop("httpPost", "captureResponse", NONE, "log the response body when the status is not 2xx"),
+      prop("httpPost", "timeout", sig([p("timeout", "duration")]), "request timeout (default none)"),
+    ],
+  ),
+  node(
+    "combine",
+    "combine",
+    "combine a group's points of one time with each other, one per lambda",
+    sig([], p("expression", "lambda"), 1),
+    "chain",
+    "any",
+    "stream",
+    [
+      prop(
+        "combine",
+        "as",
+        sig([], p("name", "string")),
+        "prefix of each lambda's point, in order (required)",
+      ),
+      prop("combine", "delimiter", sig([p("delimiter", "string")]), "between prefix and name (default .)"),
+      prop("combine", "tolerance", sig([p("tolerance", "duration")]), "round times to this before matching"),
+      prop("combine", "max", sig([p("max", "int")]), "most combinations per time (default 1,000,000)"),
+    ],
+  ),
+  node(
+    "sideload",
+    "sideload",
+    "add fields and tags read from YAML/JSON files",
+    NONE,
+    "chain",
+    "any",
+    "same",
+    [
+      prop("sideload", "source", sig([p("url", "string")]), "directory of the value files: file:///abs/dir"),
+      prop(
+        "sideload",
+        "order",
+        sig([], p("path", "string")),
+        "files to look in, first match wins: templates over the tags ('host/{{.host}}.yml')",
+        { repeat: "many" },
+      ),
+      prop(
+        "sideload",
+        "field",
+        sig([p("name", "string"), p("default", "string", "int", "float", "bool")]),
+        "field to load, with its default (and type)",
+        { repeat: "many" },
+      ),
+      prop(
+        "sideload",
+        "tag",
+        sig([p("name", "string"), p("default", "string")]),
+        "tag to load, with its default",
+        {
+          repeat: "many",
+        },
+      ),
+    ],
+  ),
+  node(
+    "kapacitorLoopback",
+    "kapacitor_loopback",
+    "write the data back into tickd's own stream",
+    NONE,
+    "chain",
+    "any",
+    "none",
+    [
+      prop("kapacitorLoopback", "database", sig([p("name", "string")]), "database to write to (required)"),
+      prop(
+        "kapacitorLoopback",
+        "retentionPolicy",
+        sig([p("name", "string")]),
+        "retention policy to write to (required)",
+      ),
+      prop(
+        "kapacitorLoopback",
+        "measurement",
+        sig([p("name", "string")]),
+        "measurement name (default: the data's)",
+      ),
+      prop("kapacitorLoopback", "tag", sig([p("key", "string"), p("value", "string")]), "add a static tag", {
+        repeat: "many",
+      }),
+    ],
+  ),
   node("influxDBOut", "influxdb_out", "write the data to InfluxDB", NONE, "chain", "any", "none", [
     prop("influxDBOut", "database", sig([p("name", "string")]), "database to write to"),
     prop("influxDBOut", "retentionPolicy", sig([p("name", "string")]), "retention policy to write to"),
@@ -1003,14 +1112,10 @@ export function propertyNames(kind: string, handlerKind?: string): string[] {
 
 /** Kapacitor nodes tickd does not offer (reported as unsupported rather than unknown). */
 export const KAPACITOR_ONLY_NODES: readonly string[] = [
-  "combine",
   "ec2Autoscale",
   "holtWinters",
   "holtWintersWithFit",
-  "httpPost",
   "k8sAutoscale",
-  "kapacitorLoopback",
-  "sideload",
   "swarmAutoscale",
   "trickle",
   "mapReduce",

@@ -734,8 +734,11 @@ class Checker {
       else {
         this.error(
           CheckCodes.UNSUPPORTED,
-          `tickd does not run user-defined functions: @${link.name}()`,
+          `tickd does not run user-defined functions: @${link.name}() needs a Kapacitor UDF agent, and tickd has no UDF agents`,
           link.span,
+          {
+            hint: "express it with built-in nodes (eval, InfluxQL functions) or keep this task on Kapacitor",
+          },
         );
         target = undefined;
       }
@@ -1198,6 +1201,70 @@ class Checker {
         if (a?.type === "duration" && a.ns <= 0) {
           this.error(CheckCodes.INVALID, `\`.${s!.name}()\` must be greater than zero`, a.span);
         }
+      }
+    } else if (n.kind === "combine") {
+      // pipeline/combine.go validate().
+      const as = n.properties.filter((p) => p.name === "as").at(-1);
+      const delim = n.properties.filter((p) => p.name === "delimiter").at(-1)?.args[0];
+      const delimiter = delim?.type === "string" ? delim.value : ".";
+      const lambdas = n.args.length;
+      if (as === undefined) {
+        this.error(
+          CheckCodes.INVALID,
+          `${n.name} needs .as() with a prefix for each of its ${lambdas} lambdas`,
+          n.span,
+        );
+      } else if (as.args.length !== lambdas) {
+        this.error(
+          CheckCodes.INVALID,
+          `.as() names ${as.args.length} prefixes, but combine has ${lambdas} lambdas`,
+          as.nameSpan,
+        );
+      } else {
+        const seen = new Set<string>();
+        for (const a of as.args) {
+          if (a.type !== "string") continue;
+          if (a.value === "") this.error(CheckCodes.INVALID, "a combine prefix cannot be empty", a.span);
+          else if (delimiter !== "" && a.value.includes(delimiter))
+            this.error(
+              CheckCodes.INVALID,
+              `cannot use name ${quoteString(a.value)} as a prefix: it contains the delimiter ${quoteString(delimiter)}`,
+              a.span,
+            );
+          else if (seen.has(a.value))
+            this.error(CheckCodes.INVALID, `the prefix ${quoteString(a.value)} is used twice`, a.span);
+          seen.add(a.value);
+        }
+      }
+    } else if (n.kind === "kapacitorLoopback") {
+      // pipeline/kapacitor_loopback.go validate().
+      for (const [prop, what] of [
+        ["database", "a database"],
+        ["retentionPolicy", "a retention policy"],
+      ] as const) {
+        const v = n.properties.filter((p) => p.name === prop).at(-1)?.args[0];
+        if (v?.type !== "string" || v.value === "")
+          this.error(CheckCodes.INVALID, `${n.name} must specify ${what}: add .${prop}('…')`, n.span);
+      }
+    } else if (n.kind === "httpPost") {
+      // pipeline/http_post.go validate(): one URL or one endpoint.
+      const endpoints = n.properties.filter((p) => p.name === "endpoint");
+      if (n.args.length > 1) {
+        this.error(CheckCodes.INVALID, `httpPost takes 0 or 1 URLs, got ${n.args.length}`, n.span);
+      } else if (endpoints.length > 1) {
+        this.error(
+          CheckCodes.INVALID,
+          `httpPost takes 0 or 1 endpoints, got ${endpoints.length}`,
+          endpoints[1]!.nameSpan,
+        );
+      } else if (n.args.length === 0 && endpoints.length === 0) {
+        this.error(CheckCodes.INVALID, `${n.name} needs a URL or .endpoint('name')`, n.span);
+      } else if (n.args.length > 0 && endpoints.length > 0) {
+        this.error(
+          CheckCodes.INVALID,
+          "httpPost takes a URL or an endpoint, not both",
+          endpoints[0]!.nameSpan,
+        );
       }
     } else if (n.kind === "alert") {
       for (const h of n.handlers) {

@@ -54,6 +54,8 @@ import { createReplayRoutes } from "./http/replay-routes.js";
 import { Recordings } from "./replay/recordings.js";
 import { DebugVars } from "./observe/debug-vars.js";
 import { IngressCounter } from "./observe/ingress.js";
+import { createHttpPostAccess } from "./http-post.js";
+import { createSideloadSources } from "../sources/sideload.js";
 import { TaskManager } from "./task-manager.js";
 import { TemplateService } from "./template-service.js";
 import { templateRoutes } from "./http/template-routes.js";
@@ -212,6 +214,7 @@ export async function startDaemon(opts: {
     const ingress = new IngressCounter();
     /** Task and handler files that failed to load in the last load pass (debug vars' `load`). */
     let loadErrors = 0;
+    const sideloadSources = createSideloadSources();
     const tasks = new TaskManager({
       store,
       ingress,
@@ -227,6 +230,8 @@ export async function startDaemon(opts: {
       checkHandlers: (graph) => checkAlertHandlers(factory, graph),
       templates: { get: (id: string): { script: string } | undefined => templates.get(id) },
       ...(influx !== undefined ? { influx } : {}),
+      httpPost: createHttpPostAccess({ config: liveHandlerConfig, send: delivery.direct, logger }),
+      sideload: (url) => sideloadSources.open(url),
     });
 
     const templates: TemplateService = new TemplateService({ store, tasks, now: nowNs });
@@ -525,6 +530,8 @@ function handlerConfig(c: TickdConfig): HandlerConfig {
       ...(h.basicAuth ? { basicAuth: h.basicAuth } : {}),
       ...(h.alertTemplate ? { alertTemplate: h.alertTemplate } : {}),
       ...(h.alertTemplateFile ? { alertTemplateFile: h.alertTemplateFile } : {}),
+      ...(h.rowTemplate ? { rowTemplate: h.rowTemplate } : {}),
+      ...(h.rowTemplateFile ? { rowTemplateFile: h.rowTemplateFile } : {}),
     })),
     escalation: c.escalation,
     webhook: { allowedHosts: c.webhook.allowedHosts, timeout: c.webhook.timeout },

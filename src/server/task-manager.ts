@@ -14,7 +14,14 @@
 import { randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { AlertSink, EngineLogger, InfluxAccess, ServerInfo } from "../engine/context.js";
+import type {
+  AlertSink,
+  EngineLogger,
+  HttpPostAccess,
+  InfluxAccess,
+  ServerInfo,
+  SideloadSource,
+} from "../engine/context.js";
 import type { InhibitorRegistry } from "../engine/inhibitors.js";
 import { HttpOutNode, type HttpOutResult } from "../engine/nodes/http-out-node.js";
 import { taskStatistics } from "../engine/stats.js";
@@ -29,6 +36,8 @@ import { formatDiagnostic } from "../../grammar/diagnostic.js";
 import { executingDot, pipelineDot } from "./task-dot.js";
 import type { IngressCounter } from "./observe/ingress.js";
 import type { TaskInput, TaskService, TaskView } from "./task-service.js";
+
+const MAX_LOOPBACK_DEPTH = 16;
 
 const ID_RE = /^[-._\p{L}0-9]+$/u;
 
@@ -51,6 +60,10 @@ export interface TaskManagerDeps {
   globalHandlers?: readonly string[];
   /** InfluxDB access for batch queries and influxDBOut; without it those tasks fail to query. */
   influx?: InfluxAccess;
+  /** Where `|httpPost()` nodes send (src/server/http-post.ts). */
+  httpPost?: HttpPostAccess;
+  /** Opens `|sideload()` sources (src/sources/sideload.ts). */
+  sideload?: (url: string) => SideloadSource;
   /**
    * Define-time check of the graph's TICKscript handlers (DESIGN §8): throws when one cannot
    * send under the current config (`.victorOps()` with `[victorops]` disabled, a literal
@@ -268,6 +281,27 @@ export class TaskManager implements TaskService {
     });
   }
 
+  /** How deep `|kapacitorLoopback()` writes are nested right now (see {@link loopback}). */
+  private loopbackDepth = 0;
+
+  /**
+   * A `|kapacitorLoopback()` point: written to the tasks reading db/rp at once, inside the
+   * write that produced it. A chain of tasks feeding each other in a circle would never end
+   * (Kapacitor warns of it); past 16 nested loopback writes the point is refused.
+   */
+  private loopback(db: string, rp: string, p: Point): void {
+    if (this.loopbackDepth >= MAX_LOOPBACK_DEPTH)
+      throw new Error(
+        `more than ${MAX_LOOPBACK_DEPTH} nested loopback writes: tasks write to each other in a circle`,
+      );
+    this.loopbackDepth++;
+    try {
+      this.write(db, rp, [p]);
+    } finally {
+      this.loopbackDepth--;
+    }
+  }
+
   /** The wall-clock tick for every running task (idle flush, deadman, stats, expiry). */
   tick(now: number): void {
     for (const [id, r] of this.running) {
@@ -399,6 +433,9 @@ export class TaskManager implements TaskService {
         inhibitors: this.d.inhibitors,
         ...(this.d.idleFlush !== undefined ? { idleFlush: this.d.idleFlush } : {}),
         ...(this.d.influx !== undefined ? { influx: this.d.influx } : {}),
+        ...(this.d.httpPost !== undefined ? { httpPost: this.d.httpPost } : {}),
+        ...(this.d.sideload !== undefined ? { sideload: this.d.sideload } : {}),
+        loopback: (db, rp, p) => this.loopback(db, rp, p),
         alertStates: {
           load: (node, group) => {
             const r = this.d.store.alertStates.get(record.id, node, group);

@@ -1,7 +1,13 @@
 /** Builds a running task from TICKscript text with a recording alert sink and logger. */
 import type { AlertEvent } from "../../src/core/alert-event.js";
 import type { Point } from "../../src/core/types.js";
-import type { AlertSink, AlertStatePersistence, InfluxAccess } from "../../src/engine/context.js";
+import type {
+  AlertSink,
+  AlertStatePersistence,
+  HttpPostAccess,
+  InfluxAccess,
+  SideloadSource,
+} from "../../src/engine/context.js";
 import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
 import { Task } from "../../src/engine/task.js";
 import { checkScript } from "../../src/pipeline/check.js";
@@ -26,6 +32,8 @@ export function runScript(
     idleFlush?: number;
     alertStates?: AlertStatePersistence;
     influx?: InfluxAccess;
+    httpPost?: HttpPostAccess;
+    sideload?: (url: string) => SideloadSource;
     /** The sink's answer when a group starts (AlertSink.restore); none by default. */
     restore?: AlertSink["restore"];
   } = {},
@@ -41,6 +49,8 @@ export function runScript(
     ...(opts.idleFlush !== undefined ? { idleFlush: opts.idleFlush } : {}),
     ...(opts.alertStates !== undefined ? { alertStates: opts.alertStates } : {}),
     ...(opts.influx !== undefined ? { influx: opts.influx } : {}),
+    ...(opts.httpPost !== undefined ? { httpPost: opts.httpPost } : {}),
+    ...(opts.sideload !== undefined ? { sideload: opts.sideload } : {}),
     logger: {
       log: (level, msg, fields) => {
         rec.logs.push(fields === undefined ? { level, msg } : { level, msg, fields });

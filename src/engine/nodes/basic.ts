@@ -1,12 +1,13 @@
 /** Small stream nodes: the roots (also noop), from, where, groupBy, default, delete, log. */
+import type { Expr } from "../../../grammar/ast.js";
 import { goTruncate } from "../../core/time.js";
 import type { Fields, Tags } from "../../core/types.js";
 import type { Scope } from "../../expr/index.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import { lastProperty } from "../../pipeline/task-graph.js";
 import type { TaskContext } from "../context.js";
-import { groupId, type Dimensions } from "../group.js";
-import { compileAll } from "../lambda.js";
+import { groupId, groupTags, type Dimensions } from "../group.js";
+import { compileAll, compileBool } from "../lambda.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
 import { dur, flatStrings, has, hasStar, lambdas, plain, str } from "../props.js";
@@ -108,27 +109,58 @@ export class FromNode extends RuntimeNode {
   }
 }
 
-/** `|where(lambda)`: drops points for which the lambda is false or fails. */
+/**
+ * `|where(lambda)`: drops points for which the lambda is false or fails. A stateful lambda
+ * (`sigma()`, `count()`) keeps one state per group, as Kapacitor's where.go copies the
+ * expression for every group.
+ */
 export class WhereNode extends RuntimeNode {
+  private readonly expr: Expr;
   private readonly pred: (s: Scope) => boolean;
+  private readonly perGroup: Map<string, (s: Scope) => boolean> | undefined;
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
     const arg = n.args[0];
     if (arg?.type !== "lambda") throw new Error(`${n.name}: where needs a lambda`);
-    this.pred = compileAll([arg.expr])!;
+    this.expr = arg.expr;
+    const c = compileBool(arg.expr);
+    this.pred = (s) => c.evalBool(s);
+    this.perGroup = c.stateful ? new Map() : undefined;
+  }
+  private predFor(group: string): (s: Scope) => boolean {
+    const per = this.perGroup;
+    if (per === undefined) return this.pred;
+    let f = per.get(group);
+    if (f === undefined) {
+      if (per.size === 0) f = this.pred;
+      else {
+        const c = compileBool(this.expr);
+        f = (s) => c.evalBool(s);
+      }
+      per.set(group, f);
+    }
+    return f;
+  }
+  override deleteGroup(group: string): void {
+    this.perGroup?.delete(group);
+    super.deleteGroup(group);
+  }
+  override cardinality(): number {
+    return this.perGroup?.size ?? 0;
   }
   override point(m: PointMsg): void {
     try {
-      if (this.pred(m)) this.emitPoint(m);
+      if (this.predFor(m.group)(m)) this.emitPoint(m);
     } catch (e) {
       this.error(e);
     }
   }
   override batch(m: BatchMsg): void {
     const points = [];
+    const pred = this.predFor(m.group);
     for (const p of m.points) {
       try {
-        if (this.pred(p)) points.push(p);
+        if (pred(p)) points.push(p);
       } catch (e) {
         this.error(e);
       }
@@ -137,23 +169,71 @@ export class WhereNode extends RuntimeNode {
   }
 }
 
-/** `|groupBy(tags…)`: regroups the stream. */
+/**
+ * `|groupBy(tags…)`: regroups the stream. Batches (after `|window()` or a query) are split
+ * as Kapacitor's group_by.go does: each point goes to the batch of its new group (stamped
+ * with the batch time, tagged with the group's tags); the batches of one time are held until
+ * a batch of another time or a group barrier arrives, then sent on in first-seen order,
+ * their points in time order. State: the held batches and their time.
+ */
 export class GroupByNode extends RuntimeNode {
   private readonly grouping: Grouping;
+  private readonly byName: boolean;
+  private held = new Map<string, BatchMsg>();
+  private heldTime: number | undefined;
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
     const excluded = n.properties.filter((p) => p.name === "exclude").flatMap((p) => flatStrings(p.args));
-    this.grouping = new Grouping(hasStar(n.args), flatStrings(n.args), has(n, "byMeasurement"), excluded);
+    this.byName = has(n, "byMeasurement");
+    this.grouping = new Grouping(hasStar(n.args), flatStrings(n.args), this.byName, excluded);
   }
   override point(m: PointMsg): void {
     this.emitPoint(regrouped(m, m.time, this.grouping.dims(m.tags)));
   }
+  override batch(m: BatchMsg): void {
+    this.flush(m.time);
+    this.heldTime = m.time;
+    for (const p of m.points) {
+      const d = this.grouping.dims(p.tags);
+      const dims = m.dims.byName && !d.byName ? { byName: true, tagNames: d.tagNames } : d;
+      const group = groupId(m.name, p.tags, dims);
+      let b = this.held.get(group);
+      if (b === undefined) {
+        b = { name: m.name, time: m.time, tags: groupTags(p.tags, dims), group, dims, points: [] };
+        this.held.set(group, b);
+      }
+      b.points.push(p);
+    }
+  }
+  override groupBarrier(group: string, t: number): void {
+    this.flush(t);
+    super.groupBarrier(group, t);
+  }
+  override cardinality(): number {
+    return this.held.size;
+  }
+  /** Sends the held batches on unless `t` is their time. */
+  private flush(t: number): void {
+    if (t === this.heldTime || this.held.size === 0) return;
+    const held = this.held;
+    this.held = new Map();
+    for (const b of held.values()) {
+      b.points.sort((x, y) => x.time - y.time);
+      this.emitBatch(b);
+    }
+  }
 }
 
-/** `|default().field(k, v).tag(k, v)`: fills in missing fields and tags. */
+/**
+ * `|default().field(k, v).tag(k, v)`: fills in missing fields and tags, as Kapacitor's
+ * default.go: a tag whose value is empty counts as missing. Batches: the batch tags and every
+ * point. The group stays as it was (Kapacitor does not regroup here either).
+ */
 export class DefaultNode extends RuntimeNode {
   private readonly fields: [string, Fields[string]][] = [];
   private readonly tags: [string, string][] = [];
+  private fieldsDefaulted = 0;
+  private tagsDefaulted = 0;
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
     for (const p of n.properties) {
@@ -169,19 +249,55 @@ export class DefaultNode extends RuntimeNode {
       if (p.name === "tag") this.tags.push([k.value, String(value)]);
     }
   }
+  override extraStats(): Record<string, number> {
+    return { fields_defaulted: this.fieldsDefaulted, tags_defaulted: this.tagsDefaulted };
+  }
   override point(m: PointMsg): void {
-    let fields = m.fields;
-    let tags = m.tags;
-    for (const [k, v] of this.fields) if (!(k in fields)) fields = { ...fields, [k]: v };
-    for (const [k, v] of this.tags) if (!(k in tags)) tags = { ...tags, [k]: v };
+    const fields = this.defaultFields(m.fields);
+    const tags = this.defaultTags(m.tags);
     this.emitPoint(fields === m.fields && tags === m.tags ? m : { ...m, fields, tags });
+  }
+  override batch(m: BatchMsg): void {
+    const points = m.points.map((p) => {
+      const fields = this.defaultFields(p.fields);
+      const tags = this.defaultTags(p.tags);
+      return fields === p.fields && tags === p.tags ? p : { ...p, fields, tags };
+    });
+    this.emitBatch({ ...m, tags: this.defaultTags(m.tags), points });
+  }
+  private defaultFields(fields: Fields): Fields {
+    let out = fields;
+    for (const [k, v] of this.fields) {
+      if (k in out) continue;
+      out = { ...out, [k]: v };
+      this.fieldsDefaulted++;
+    }
+    return out;
+  }
+  private defaultTags(tags: Tags): Tags {
+    let out = tags;
+    for (const [k, v] of this.tags) {
+      if ((out[k] ?? "") !== "") continue;
+      out = { ...out, [k]: v };
+      this.tagsDefaulted++;
+    }
+    return out;
   }
 }
 
-/** `|delete().field(k).tag(k)`. */
+/**
+ * `|delete().field(k).tag(k)`, as Kapacitor's delete.go: deleting a tag that is a group-by
+ * dimension takes it out of the dimensions too, so the stream regroups by what is left.
+ * Batches: the batch tags and every point (a batch keeps its group, as in Kapacitor).
+ */
 export class DeleteNode extends RuntimeNode {
   private readonly fieldNames: string[] = [];
   private readonly tagNames: string[] = [];
+  private readonly tagSet: ReadonlySet<string>;
+  private fieldsDeleted = 0;
+  private tagsDeleted = 0;
+  /** The regrouped dimensions per incoming dimensions object (a task has few of them). */
+  private readonly dimsCache = new Map<Dimensions, Dimensions>();
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
     for (const p of n.properties) {
@@ -189,13 +305,49 @@ export class DeleteNode extends RuntimeNode {
       if (p.name === "field") this.fieldNames.push(...names);
       if (p.name === "tag") this.tagNames.push(...names);
     }
+    this.tagSet = new Set(this.tagNames);
+  }
+  override extraStats(): Record<string, number> {
+    return { fields_deleted: this.fieldsDeleted, tags_deleted: this.tagsDeleted };
   }
   override point(m: PointMsg): void {
-    const fields = { ...m.fields };
-    const tags = { ...m.tags };
-    for (const k of this.fieldNames) delete fields[k];
-    for (const k of this.tagNames) delete tags[k];
-    this.emitPoint({ ...m, fields, tags });
+    const { fields, tags } = this.doDeletes(m.fields, m.tags);
+    const dims = this.regroup(m.dims);
+    const group = dims === m.dims ? m.group : groupId(m.name, tags, dims);
+    this.emitPoint({ ...m, fields, tags, dims, group });
+  }
+  override batch(m: BatchMsg): void {
+    const points = m.points.map((p) => ({ ...p, ...this.doDeletes(p.fields, p.tags) }));
+    this.emitBatch({ ...m, tags: this.doDeletes({}, m.tags).tags, points });
+  }
+  private regroup(dims: Dimensions): Dimensions {
+    if (this.tagNames.length === 0 || dims.tagNames.length === 0) return dims;
+    let out = this.dimsCache.get(dims);
+    if (out === undefined) {
+      const kept = dims.tagNames.filter((t) => !this.tagSet.has(t));
+      out = kept.length === dims.tagNames.length ? dims : { byName: dims.byName, tagNames: kept };
+      // Dimensions of a `*` grouping are made per point: keep the cache small.
+      if (this.dimsCache.size > 1000) this.dimsCache.clear();
+      this.dimsCache.set(dims, out);
+    }
+    return out;
+  }
+  private doDeletes(fields: Fields, tags: Tags): { fields: Fields; tags: Tags } {
+    let f = fields;
+    let t = tags;
+    for (const k of this.fieldNames) {
+      if (!(k in f)) continue;
+      if (f === fields) f = { ...fields };
+      delete f[k];
+      this.fieldsDeleted++;
+    }
+    for (const k of this.tagNames) {
+      if (!(k in t)) continue;
+      if (t === tags) t = { ...tags };
+      delete t[k];
+      this.tagsDeleted++;
+    }
+    return { fields: f, tags: t };
   }
 }
 

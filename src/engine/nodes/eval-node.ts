@@ -2,7 +2,13 @@
  * `|eval(lambda…).as(names…)`: computes new fields (or tags with `.tags()`), each expression
  * seeing the results of the ones before it. Without `.keep()` only the new fields remain.
  * A failing expression drops the point (logged unless `.quiet()`), as Kapacitor does.
+ *
+ * Stateful functions (`count()`, `sigma()`, `spread()`) keep one state per group, as
+ * Kapacitor's eval.go gives every group `CopyReset()` copies of the expressions: when any
+ * expression is stateful, each group gets its own compiled set on its first message
+ * (forgotten on `|barrier().delete(TRUE)`); otherwise one set serves every group.
  */
+import type { Expr } from "../../../grammar/ast.js";
 import type { FieldValue, Fields, Tags } from "../../core/types.js";
 import { compileExpression, Duration, type CompiledExpr, type Value } from "../../expr/index.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
@@ -14,6 +20,9 @@ import { flatStrings, has, strings } from "../props.js";
 
 export class EvalNode extends RuntimeNode {
   private readonly exprs: CompiledExpr[];
+  private readonly sources: Expr[];
+  /** Per-group expression sets; undefined when no expression keeps state. */
+  private readonly perGroup: Map<string, CompiledExpr[]> | undefined;
   private readonly names: string[];
   private readonly tagNames: Set<string>;
   private readonly keep: boolean;
@@ -22,7 +31,9 @@ export class EvalNode extends RuntimeNode {
 
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
-    this.exprs = n.args.flatMap((a) => (a.type === "lambda" ? [compileExpression(a.expr)] : []));
+    this.sources = n.args.flatMap((a) => (a.type === "lambda" ? [a.expr] : []));
+    this.exprs = this.sources.map((e) => compileExpression(e));
+    this.perGroup = this.exprs.some((e) => e.stateful) ? new Map() : undefined;
     this.names = strings(n, "as");
     if (this.names.length !== this.exprs.length) {
       throw new Error(
@@ -36,29 +47,55 @@ export class EvalNode extends RuntimeNode {
     this.quiet = has(n, "quiet");
   }
 
+  override deleteGroup(group: string): void {
+    this.perGroup?.delete(group);
+    super.deleteGroup(group);
+  }
+
+  override cardinality(): number {
+    return this.perGroup?.size ?? 0;
+  }
+
+  private exprsFor(group: string): CompiledExpr[] {
+    const per = this.perGroup;
+    if (per === undefined) return this.exprs;
+    let set = per.get(group);
+    if (set === undefined) {
+      set = per.size === 0 ? this.exprs : this.sources.map((e) => compileExpression(e));
+      per.set(group, set);
+    }
+    return set;
+  }
+
   override point(m: PointMsg): void {
-    const r = this.evaluate(m.fields, m.tags, m.time);
+    const r = this.evaluate(this.exprsFor(m.group), m.fields, m.tags, m.time);
     if (r !== undefined) this.emitPoint({ ...m, fields: r.fields, tags: r.tags });
   }
 
   override batch(m: BatchMsg): void {
     const points = [];
+    const exprs = this.exprsFor(m.group);
     for (const p of m.points) {
-      const r = this.evaluate(p.fields, p.tags, p.time);
+      const r = this.evaluate(exprs, p.fields, p.tags, p.time);
       if (r !== undefined) points.push({ ...p, fields: r.fields, tags: r.tags });
     }
     this.emitBatch({ ...m, points });
   }
 
-  private evaluate(fields: Fields, tags: Tags, time: number): { fields: Fields; tags: Tags } | undefined {
+  private evaluate(
+    exprs: readonly CompiledExpr[],
+    fields: Fields,
+    tags: Tags,
+    time: number,
+  ): { fields: Fields; tags: Tags } | undefined {
     const results: Fields = {};
     // Later expressions see earlier results as fields.
     let scopeFields: Fields = fields;
-    for (let i = 0; i < this.exprs.length; i++) {
+    for (let i = 0; i < exprs.length; i++) {
       const name = this.names[i]!;
       let v: FieldValue;
       try {
-        v = toField(this.exprs[i]!.evalValue({ fields: scopeFields, tags, time }), name);
+        v = toField(exprs[i]!.evalValue({ fields: scopeFields, tags, time }), name);
       } catch (e) {
         this.error(e, this.quiet);
         return undefined;

@@ -3,6 +3,11 @@
  * batch functions reduce each incoming batch; transforms keep state per group and also
  * accept a stream. Output goes out as a stream of points or as a batch, as the checked
  * graph says the node provides.
+ *
+ * A batch function on a stream (no `|window()`), as Kapacitor's influxqlGroup.Point: each
+ * group collects the points of one time (state: the pending time and its points); a point of
+ * another time reduces the pending ones as a batch stamped with their time, sends the result
+ * on and starts a new pending time with itself. A group's last time is never sent.
  */
 import type { Point } from "../../core/types.js";
 import {
@@ -43,10 +48,13 @@ export function influxqlCall(n: TaskNode): InfluxQLCall {
 export class InfluxQLNode extends RuntimeNode {
   private readonly fn: CompiledInfluxQL;
   private readonly transforms = new Map<string, TransformState>();
+  /** Batch functions on a stream: the points of each group's current time. */
+  private readonly pending = new Map<string, BatchMsg>();
 
   /** `|barrier().delete(TRUE)`: the group starts afresh (Kapacitor's grouped consumer drops it). */
   override deleteGroup(group: string): void {
     this.transforms.delete(group);
+    this.pending.delete(group);
     super.deleteGroup(group);
   }
   /** Groups whose batches it reduced: Kapacitor keeps a handler per group (working_cardinality). */
@@ -54,7 +62,7 @@ export class InfluxQLNode extends RuntimeNode {
 
   /** Kapacitor's working_cardinality: the groups this node has seen. */
   override cardinality(): number {
-    return this.transforms.size + this.batchGroups.size;
+    return this.transforms.size + this.batchGroups.size + this.pending.size;
   }
   private readonly asBatch: boolean;
 
@@ -66,6 +74,10 @@ export class InfluxQLNode extends RuntimeNode {
 
   override batch(m: BatchMsg): void {
     this.batchGroups.add(m.group);
+    this.reduce(m);
+  }
+
+  private reduce(m: BatchMsg): void {
     const gctx = { name: m.name, groupTags: m.tags, node: this.name, onSkip: (e: Error) => this.error(e) };
     let out: Point[];
     try {
@@ -83,9 +95,7 @@ export class InfluxQLNode extends RuntimeNode {
 
   override point(m: PointMsg): void {
     if (this.fn.kind !== "transform") {
-      this.error(
-        new Error(`${this.name}: ${this.fn.spec.method} needs windowed data: add |window() before it`),
-      );
+      this.collect(m);
       return;
     }
     let st = this.transforms.get(m.group);
@@ -101,6 +111,25 @@ export class InfluxQLNode extends RuntimeNode {
       return;
     }
     if (out !== undefined) this.emitPoint({ ...m, tags: out.tags, fields: out.fields, time: out.time });
+  }
+
+  private collect(m: PointMsg): void {
+    const p = this.pending.get(m.group);
+    const point = { name: m.name, tags: m.tags, fields: m.fields, time: m.time };
+    if (p !== undefined && p.time === m.time) {
+      p.points.push(point);
+      return;
+    }
+    const next: BatchMsg = {
+      name: m.name,
+      time: m.time,
+      tags: groupTags(m.tags, m.dims),
+      group: m.group,
+      dims: m.dims,
+      points: [point],
+    };
+    this.pending.set(m.group, next);
+    if (p !== undefined) this.reduce(p);
   }
 }
 
