@@ -141,9 +141,6 @@ function exprNames(e: Expr, out: Set<string>): void {
     case "Reference":
       out.add(e.name);
       return;
-    case "String":
-      out.add(e.value);
-      return;
     case "Unary":
       exprNames(e.operand, out);
       return;
