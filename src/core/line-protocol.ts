@@ -166,6 +166,9 @@ interface Shape {
   fieldKeys: Seen[];
   /** Whether the field key remembered at the same index in fieldKeys is decoded. */
   fieldWanted: boolean[];
+  /** Per position, a few tag values and field keys seen there (Telegraf cycles through cpu0…cpu7). */
+  tagValuePools: Seen[][];
+  fieldKeyPools: Seen[][];
   /** The fields decoded for this measurement; undefined: all. */
   want: ReadonlySet<string> | undefined;
   tags: RecordBuilder<string>;
@@ -181,7 +184,17 @@ function isTagEnd(c: number): boolean {
 
 function newShape(name: Seen | undefined, want: ReadonlySet<string> | undefined): Shape {
   const builders = name === undefined ? newBuilders() : buildersFor(name.text);
-  return { name, tagKeys: [], tagValues: [], fieldKeys: [], fieldWanted: [], want, ...builders };
+  return {
+    name,
+    tagKeys: [],
+    tagValues: [],
+    fieldKeys: [],
+    fieldWanted: [],
+    tagValuePools: [],
+    fieldKeyPools: [],
+    want,
+    ...builders,
+  };
 }
 
 interface Builders {
@@ -235,6 +248,45 @@ function remember(list: Seen[], index: number, at: number, len: number, text: st
   }
 }
 
+/** Identifiers kept per position in a pool (see Shape); a new one replaces the oldest. */
+const POOL_SIZE = 16;
+
+/**
+ * The text of bytes [at, at + len) when the pool holds an earlier occurrence of them, which
+ * saves decoding and allocating a string that is already at hand.
+ */
+function recall(
+  pool: Seen[] | undefined,
+  b: Uint8Array,
+  dv: DataView,
+  at: number,
+  len: number,
+): string | undefined {
+  if (pool === undefined) return undefined;
+  for (let k = 0; k < pool.length; k++) {
+    const seen = pool[k]!;
+    if (seen.len !== len) continue;
+    const from = seen.at;
+    let j = 0;
+    for (; j + 4 <= len; j += 4) if (dv.getInt32(at + j) !== dv.getInt32(from + j)) break;
+    if (j + 4 <= len) continue;
+    for (; j < len; j++) if (b[at + j] !== b[from + j]) break;
+    if (j === len) return seen.text;
+  }
+  return undefined;
+}
+
+/** Adds an identifier to the pool at `pools[index]`, replacing the oldest when full. */
+function pool(pools: Seen[][], index: number, at: number, len: number, text: string): void {
+  let p = pools[index];
+  if (p === undefined) pools[index] = p = [];
+  if (p.length < POOL_SIZE) p.push({ at, len, text });
+  else {
+    p.copyWithin(0, 1);
+    p[POOL_SIZE - 1] = { at, len, text };
+  }
+}
+
 /** Thrown inside the parser only; caught per line and turned into a LineProtocolError. */
 class LineError {
   constructor(
@@ -275,13 +327,15 @@ class Parser {
   private readonly nowOpt: number | undefined;
   private readonly filter: FieldFilter | undefined;
   private defaultTime = NaN;
-  /** Whether the identifier tagEnd scanned last holds a backslash. */
+  /** Whether the identifier tagEnd or fieldKey scanned last holds a backslash. */
   private escaped = false;
   /** Index just past the line terminator of the record parsed last. */
   private next = 0;
   /** Identifiers seen per measurement in this body; see Shape. */
   private readonly shapes = new Map<string, Shape>();
   private lastShape: Shape | undefined;
+  /** The first few measurements of the body, matched by bytes before any decoding. */
+  private readonly shapeList: Shape[] = [];
   /** Line numbers are counted lazily, only when an error needs one. */
   private countedPos = 0;
   private countedLine = 1;
@@ -367,7 +421,7 @@ class Parser {
 
     // Measurement: up to an unescaped comma (tags follow) or space (fields follow).
     const last = this.lastShape;
-    let shape: Shape;
+    let shape: Shape | undefined;
     let name: string;
     if (
       last?.name !== undefined &&
@@ -377,6 +431,11 @@ class Parser {
       shape = last;
       name = last.name.text;
       i = start + last.name.len;
+      c = b[i] ?? EOF;
+    } else if ((shape = this.knownShape(start)) !== undefined) {
+      name = shape.name!.text;
+      this.lastShape = shape;
+      i = start + shape.name!.len;
       c = b[i] ?? EOF;
     } else {
       i = this.tagEnd(start, undefined);
@@ -392,7 +451,10 @@ class Parser {
         if (known !== undefined) shape = known;
         else {
           shape = newShape({ at: start, len: i - start, text: name }, this.filter?.fieldsFor(name));
-          if (this.shapes.size < MAX_SHAPES) this.shapes.set(name, shape);
+          if (this.shapes.size < MAX_SHAPES) {
+            this.shapes.set(name, shape);
+            if (this.shapeList.length < POOL_SIZE) this.shapeList.push(shape);
+          }
         }
         this.lastShape = shape;
       }
@@ -455,7 +517,8 @@ class Parser {
       } else {
         key = this.fieldKey(ks, nfields, shape);
         wanted = want === undefined || want.has(key);
-        shape.fieldWanted[nfields] = wanted;
+        // Kept beside the key fieldKey remembered; an escaped key is not remembered.
+        if (!this.escaped) shape.fieldWanted[nfields] = wanted;
         i = this.next;
       }
       i++;
@@ -496,6 +559,18 @@ class Parser {
     }
     this.next = this.afterEol(i);
     return { name, tags, fields, time };
+  }
+
+  /** A shape of shapeList whose measurement the bytes at `start` repeat, followed by a delimiter. */
+  private knownShape(start: number): Shape | undefined {
+    const list = this.shapeList;
+    for (let k = 0; k < list.length; k++) {
+      const shape = list[k]!;
+      const seen = shape.name!;
+      if (repeats(this.b, this.dv, start, seen, this.n) && isTagEnd(this.b[start + seen.len] ?? EOF))
+        return shape;
+    }
+    return undefined;
   }
 
   /** The field value at i (just after the `=`) of field `key`; sets this.next after it. */
@@ -625,7 +700,11 @@ class Parser {
     const i = this.tagEnd(vs, key);
     this.next = i;
     if (this.escaped) return unescapeIdent(this.text(vs, i), Kind.Tag);
-    const value = this.text(vs, i);
+    let value = recall(shape.tagValuePools[index], b, this.dv, vs, i - vs);
+    if (value === undefined) {
+      value = this.text(vs, i);
+      pool(shape.tagValuePools, index, vs, i - vs, value);
+    }
     remember(shape.tagValues, index, vs, i - vs, value);
     return value;
   }
@@ -658,7 +737,7 @@ class Parser {
     return i;
   }
 
-  /** Scans a field key at ks up to its `=`; sets this.next to the `=`. */
+  /** Scans a field key at ks up to its `=`; sets this.next to the `=` and this.escaped. */
   private fieldKey(ks: number, index: number, shape: Shape): string {
     const b = this.b;
     const n = this.n;
@@ -681,8 +760,13 @@ class Parser {
       c = b[++i] ?? EOF;
     }
     this.next = i;
+    this.escaped = esc;
     if (esc) return unescapeIdent(this.text(ks, i), Kind.Name);
-    const key = this.text(ks, i);
+    let key = recall(shape.fieldKeyPools[index], b, this.dv, ks, i - ks);
+    if (key === undefined) {
+      key = this.text(ks, i);
+      pool(shape.fieldKeyPools, index, ks, i - ks, key);
+    }
     remember(shape.fieldKeys, index, ks, i - ks, key);
     return key;
   }
