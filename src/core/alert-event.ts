@@ -48,4 +48,21 @@ export interface AlertEvent {
   noExternal?: boolean;
   /** An incoming acknowledgement of an open incident (escalation: incident.acknowledged). */
   acknowledged?: boolean;
+  /**
+   * A grouped notification (the aggregate handler with `group-by`): the alert events it stands
+   * for, in arrival order. Absent on every other event.
+   */
+  alerts?: GroupedAlert[];
+}
+
+/** One alert event inside a grouped notification. */
+export interface GroupedAlert {
+  id: string;
+  message: string;
+  /** ns since epoch. */
+  time: number;
+  level: Level;
+  /** The level before this event in the topic it came from. */
+  previousLevel: Level;
+  tags: Tags;
 }
