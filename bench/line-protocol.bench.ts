@@ -6,8 +6,17 @@
  * what many Kafka producers write. Both are parsed from bytes, as the daemon receives them.
  * The baseline is a straightforward split-based parser producing the same points, run in
  * the same process so the ratio means something on a noisy machine.
+ *
+ * The Telegraf mix is parsed a second way, as the daemon does for the shipped
+ * tasks/cpu_alert.tick (which reads one field, usage_idle of cpu): only the fields that task
+ * reads are decoded (the others are checked, not converted). That figure is printed beside
+ * the full decode of the same parser and beside the naive full-decode parser, same run.
  */
-import { formatPoints, parseLineProtocol } from "../src/core/line-protocol.js";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { formatPoints, parseLineProtocol, type FieldFilter } from "../src/core/line-protocol.js";
+import { FieldDemandFilter, taskFieldDemand } from "../src/engine/field-demand.js";
+import { checkScript } from "../src/pipeline/check.js";
 import type { Fields, FieldValue, Point, Tags } from "../src/core/types.js";
 import { opsPerSecond, type Bench, type BenchResult } from "./harness.js";
 
@@ -192,9 +201,68 @@ function parseRates(label: string, body: string): BenchResult {
   };
 }
 
+/** The parser filter the daemon derives from the shipped cpu_alert.tick. */
+function cpuAlertFilter(): FieldFilter {
+  const file = fileURLToPath(new URL("../../tasks/cpu_alert.tick", import.meta.url));
+  const { graph } = checkScript(readFileSync(file, "utf8"), file, {});
+  const filter = graph === undefined ? undefined : FieldDemandFilter.of([taskFieldDemand(graph)]);
+  if (filter === undefined) throw new Error("cpu_alert.tick should not need every field");
+  return filter;
+}
+
+/** The Telegraf mix decoded for a task that reads one field, beside both full decodes. */
+function demandRates(body: string): BenchResult[] {
+  const lines = TARGET_LINES;
+  const bytes = Buffer.from(body, "utf8");
+  const fields = cpuAlertFilter();
+  const check = parseLineProtocol(bytes, { fields });
+  if (check.errors.length > 0 || check.points.length !== lines) throw new Error("filtered parse differs");
+  let sink = 0;
+  // Interleaved rounds, so both see the same machine.
+  let lazy = 0;
+  let full = 0;
+  let naive = 0;
+  for (let round = 0; round < 2; round++) {
+    lazy = Math.max(
+      lazy,
+      opsPerSecond(() => {
+        sink += parseLineProtocol(bytes, { fields }).points.length;
+        return lines;
+      }),
+    );
+    full = Math.max(
+      full,
+      opsPerSecond(() => {
+        sink += parseLineProtocol(bytes).points.length;
+        return lines;
+      }),
+    );
+  }
+  naive = opsPerSecond(() => {
+    sink += naiveParse(body).length;
+    return lines;
+  });
+  if (sink === 0) throw new Error("unreachable");
+  const perLine = Math.round(bytes.length / lines);
+  const name = `line-protocol.parse (telegraf, ${perLine} B/line, cpu_alert.tick reads 1 field)`;
+  return [
+    { name, value: lazy, unit: "lines/s", baseline: { name: "full decode, same parser", value: full } },
+    {
+      name,
+      value: lazy,
+      unit: "lines/s",
+      baseline: { name: "naive-split-parser (full decode)", value: naive },
+    },
+  ];
+}
+
 function run(): BenchResult[] {
   const telegraf = telegrafBody();
-  const results = [parseRates("telegraf", telegraf), parseRates("short lines", shortLinesBody())];
+  const results = [
+    parseRates("telegraf", telegraf),
+    ...demandRates(telegraf),
+    parseRates("short lines", shortLinesBody()),
+  ];
   const points = verify(telegraf, TARGET_LINES);
   let sink = 0;
   const format = opsPerSecond(() => {

@@ -10,7 +10,7 @@ import { levelName, type Level } from "../core/types.js";
 
 /** The alert.Data object in Go's declaration order (plain objects keep insertion order). */
 export function alertData(e: AlertEvent, previousLevel: Level): Record<string, unknown> {
-  return {
+  const out: Record<string, unknown> = {
     id: e.state.id,
     message: e.state.message,
     details: e.state.details,
@@ -21,6 +21,22 @@ export function alertData(e: AlertEvent, previousLevel: Level): Record<string, u
     previousLevel: levelName(previousLevel),
     recoverable: e.data.recoverable,
   };
+  // tickd's grouped notifications (aggregate with group-by) list their alerts after
+  // Kapacitor's keys; every other event stays byte-compatible.
+  if (e.alerts !== undefined) {
+    out.alerts = e.alerts.map((a) => {
+      const keys = Object.keys(a.tags).sort();
+      return {
+        id: a.id,
+        message: a.message,
+        time: formatRFC3339Nano(a.time),
+        level: levelName(a.level),
+        previousLevel: levelName(a.previousLevel),
+        tags: new Map(keys.map((k) => [k, a.tags[k]])),
+      };
+    });
+  }
+  return out;
 }
 
 /** models.Row with Go's `omitempty` on every key. */

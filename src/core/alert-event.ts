@@ -55,4 +55,21 @@ export interface AlertEvent {
   suppressed?: boolean;
   /** The alert was snoozed through the API (escalation: incident.snoozed); others send nothing. */
   snoozed?: boolean;
+  /**
+   * A grouped notification (the aggregate handler with `group-by`): the alert events it stands
+   * for, in arrival order. Absent on every other event.
+   */
+  alerts?: GroupedAlert[];
+}
+
+/** One alert event inside a grouped notification. */
+export interface GroupedAlert {
+  id: string;
+  message: string;
+  /** ns since epoch. */
+  time: number;
+  level: Level;
+  /** The level before this event in the topic it came from. */
+  previousLevel: Level;
+  tags: Tags;
 }

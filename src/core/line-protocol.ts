@@ -19,6 +19,15 @@
  * whitespace between sections, and a `#` comment always ends at the next newline (InfluxDB
  * lets a quote inside a comment swallow the following lines).
  *
+ * Decoding on demand (ParseOptions.fields): a caller that knows which fields its readers use
+ * (the task manager does, per measurement) gets points holding only those; the other values
+ * are not converted — no Number/BigInt, no string slice, no object property. They are still
+ * checked, so a body is refused exactly as an eager parse refuses it: the same lines, the same
+ * messages and columns. How: `skipValue` accepts, without converting, only the common shapes
+ * whose conversion cannot fail (a float with at most 308 integer digits and no exponent, an
+ * integer of at most 15 digits, a terminated string, a boolean spelling); anything else goes
+ * through the eager decoder, whose value is dropped and whose error is the one reported.
+ *
  * Time: nanoseconds since the epoch as a float64 (types.ts). Present-day nanosecond
  * timestamps exceed 2^53, so they round to the nearest representable value (256 ns spacing
  * in this century); the parser computes that nearest value exactly instead of accumulating
@@ -47,6 +56,17 @@ export interface ParseOptions {
   precision?: Precision;
   /** Time given to points without a timestamp, ns since the epoch; defaults to the clock. */
   now?: number;
+  /**
+   * Which field values to decode, per measurement; absent: all of them. Fields left out are
+   * validated as strictly as decoded ones (see the header) but are not in the points.
+   */
+  fields?: FieldFilter;
+}
+
+/** The fields some reader of the points uses, per measurement (see ParseOptions.fields). */
+export interface FieldFilter {
+  /** The field keys wanted from points of `measurement`; undefined means every field. */
+  fieldsFor(measurement: string): ReadonlySet<string> | undefined;
 }
 
 export interface ParseResult {
@@ -144,6 +164,13 @@ interface Shape {
   tagKeys: Seen[];
   tagValues: Seen[];
   fieldKeys: Seen[];
+  /** Whether the field key remembered at the same index in fieldKeys is decoded. */
+  fieldWanted: boolean[];
+  /** Per position, a few tag values and field keys seen there (Telegraf cycles through cpu0…cpu7). */
+  tagValuePools: Seen[][];
+  fieldKeyPools: Seen[][];
+  /** The fields decoded for this measurement; undefined: all. */
+  want: ReadonlySet<string> | undefined;
   tags: RecordBuilder<string>;
   fields: RecordBuilder<FieldValue>;
 }
@@ -155,9 +182,19 @@ function isTagEnd(c: number): boolean {
   return c === C_COMMA || c === C_SPACE;
 }
 
-function newShape(name: Seen | undefined): Shape {
+function newShape(name: Seen | undefined, want: ReadonlySet<string> | undefined): Shape {
   const builders = name === undefined ? newBuilders() : buildersFor(name.text);
-  return { name, tagKeys: [], tagValues: [], fieldKeys: [], ...builders };
+  return {
+    name,
+    tagKeys: [],
+    tagValues: [],
+    fieldKeys: [],
+    fieldWanted: [],
+    tagValuePools: [],
+    fieldKeyPools: [],
+    want,
+    ...builders,
+  };
 }
 
 interface Builders {
@@ -211,6 +248,45 @@ function remember(list: Seen[], index: number, at: number, len: number, text: st
   }
 }
 
+/** Identifiers kept per position in a pool (see Shape); a new one replaces the oldest. */
+const POOL_SIZE = 16;
+
+/**
+ * The text of bytes [at, at + len) when the pool holds an earlier occurrence of them, which
+ * saves decoding and allocating a string that is already at hand.
+ */
+function recall(
+  pool: Seen[] | undefined,
+  b: Uint8Array,
+  dv: DataView,
+  at: number,
+  len: number,
+): string | undefined {
+  if (pool === undefined) return undefined;
+  for (let k = 0; k < pool.length; k++) {
+    const seen = pool[k]!;
+    if (seen.len !== len) continue;
+    const from = seen.at;
+    let j = 0;
+    for (; j + 4 <= len; j += 4) if (dv.getInt32(at + j) !== dv.getInt32(from + j)) break;
+    if (j + 4 <= len) continue;
+    for (; j < len; j++) if (b[at + j] !== b[from + j]) break;
+    if (j === len) return seen.text;
+  }
+  return undefined;
+}
+
+/** Adds an identifier to the pool at `pools[index]`, replacing the oldest when full. */
+function pool(pools: Seen[][], index: number, at: number, len: number, text: string): void {
+  let p = pools[index];
+  if (p === undefined) pools[index] = p = [];
+  if (p.length < POOL_SIZE) p.push({ at, len, text });
+  else {
+    p.copyWithin(0, 1);
+    p[POOL_SIZE - 1] = { at, len, text };
+  }
+}
+
 /** Thrown inside the parser only; caught per line and turned into a LineProtocolError. */
 class LineError {
   constructor(
@@ -240,7 +316,8 @@ export function parseLineProtocol(body: string | Uint8Array, opts: ParseOptions 
 class Parser {
   private readonly b: Buffer;
   private readonly dv: DataView;
-  private readonly s: string;
+  /** The body when it came as an ASCII string: its slices are the cheapest identifiers. */
+  private readonly s: string | undefined;
   private readonly ascii: boolean;
   private readonly n: number;
   private readonly precision: Precision;
@@ -248,14 +325,17 @@ class Parser {
   /** MAX_TS_BIG as a number: exact for every precision whose bound is below 2^53. */
   private readonly maxTs: number;
   private readonly nowOpt: number | undefined;
+  private readonly filter: FieldFilter | undefined;
   private defaultTime = NaN;
-  /** Whether the identifier tagEnd scanned last holds a backslash. */
+  /** Whether the identifier tagEnd or fieldKey scanned last holds a backslash. */
   private escaped = false;
   /** Index just past the line terminator of the record parsed last. */
   private next = 0;
   /** Identifiers seen per measurement in this body; see Shape. */
   private readonly shapes = new Map<string, Shape>();
   private lastShape: Shape | undefined;
+  /** The first few measurements of the body, matched by bytes before any decoding. */
+  private readonly shapeList: Shape[] = [];
   /** Line numbers are counted lazily, only when an error needs one. */
   private countedPos = 0;
   private countedLine = 1;
@@ -265,11 +345,13 @@ class Parser {
       this.b = Buffer.from(body, "utf8");
       // Every character outside ASCII takes two or more bytes.
       this.ascii = this.b.length === body.length;
-      this.s = this.ascii ? body : this.b.toString("latin1");
+      this.s = this.ascii ? body : undefined;
     } else {
       this.b = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       this.ascii = isAscii(this.b);
-      this.s = this.b.toString("latin1");
+      // No string of the whole body: that is a large allocation (page faults on every call)
+      // for the few identifiers that are new and the few values converted from text.
+      this.s = undefined;
     }
     this.n = this.b.length;
     this.dv = new DataView(this.b.buffer, this.b.byteOffset, this.n);
@@ -277,11 +359,18 @@ class Parser {
     this.mult = PRECISION_NS[this.precision];
     this.maxTs = Number(MAX_TS_BIG[this.precision]);
     this.nowOpt = opts.now;
+    this.filter = opts.fields;
   }
 
   /** The text of bytes [from, to). */
   private text(from: number, to: number): string {
-    return this.ascii ? this.s.slice(from, to) : this.b.toString("utf8", from, to);
+    if (this.s !== undefined) return this.s.slice(from, to);
+    return this.ascii ? latin1(this.b, from, to) : this.b.toString("utf8", from, to);
+  }
+
+  /** The text of ASCII bytes [from, to) (digits of a number or a timestamp). */
+  private digits(from: number, to: number): string {
+    return this.s !== undefined ? this.s.slice(from, to) : latin1(this.b, from, to);
   }
 
   run(): ParseResult {
@@ -332,7 +421,7 @@ class Parser {
 
     // Measurement: up to an unescaped comma (tags follow) or space (fields follow).
     const last = this.lastShape;
-    let shape: Shape;
+    let shape: Shape | undefined;
     let name: string;
     if (
       last?.name !== undefined &&
@@ -343,20 +432,29 @@ class Parser {
       name = last.name.text;
       i = start + last.name.len;
       c = b[i] ?? EOF;
+    } else if ((shape = this.knownShape(start)) !== undefined) {
+      name = shape.name!.text;
+      this.lastShape = shape;
+      i = start + shape.name!.len;
+      c = b[i] ?? EOF;
     } else {
       i = this.tagEnd(start, undefined);
       c = b[i] ?? EOF;
       if (i === start) throw new LineError(i, "missing measurement", false);
       if (this.escaped) {
         name = unescapeIdent(this.text(start, i), Kind.Name);
-        shape = newShape(undefined); // raw text differs from the name: used for this line only
+        // Raw text differs from the name: used for this line only.
+        shape = newShape(undefined, this.filter?.fieldsFor(name));
       } else {
         name = this.text(start, i);
         const known = this.shapes.get(name);
         if (known !== undefined) shape = known;
         else {
-          shape = newShape({ at: start, len: i - start, text: name });
-          if (this.shapes.size < MAX_SHAPES) this.shapes.set(name, shape);
+          shape = newShape({ at: start, len: i - start, text: name }, this.filter?.fieldsFor(name));
+          if (this.shapes.size < MAX_SHAPES) {
+            this.shapes.set(name, shape);
+            if (this.shapeList.length < POOL_SIZE) this.shapeList.push(shape);
+          }
         }
         this.lastShape = shape;
       }
@@ -404,42 +502,32 @@ class Parser {
     while (c === C_SPACE || c === C_TAB);
 
     const fb = shape.fields;
+    const want = shape.want;
     let nfields = 0;
+    let nkept = 0;
     for (;;) {
       const ks = i;
       let key: string;
+      let wanted: boolean;
       const seenKey = shape.fieldKeys[nfields];
       if (seenKey !== undefined && repeats(b, dv, ks, seenKey, n) && b[ks + seenKey.len] === C_EQ) {
         key = seenKey.text;
+        wanted = shape.fieldWanted[nfields] === true;
         i = ks + seenKey.len;
       } else {
         key = this.fieldKey(ks, nfields, shape);
+        wanted = want === undefined || want.has(key);
+        // Kept beside the key fieldKey remembered; an escaped key is not remembered.
+        if (!this.escaped) shape.fieldWanted[nfields] = wanted;
         i = this.next;
       }
-      c = b[++i] ?? EOF;
-      let v: FieldValue;
-      if ((c >= C_0 && c <= C_9) || c === C_MINUS || c === C_DOT) {
-        v = this.number(i, key);
-        i = this.next;
-      } else if (c === C_QUOTE) {
-        v = this.string(i, key);
-        i = this.next;
-      } else if (c === 116 /* t */ || c === 102 /* f */ || c === 84 /* T */ || c === 70 /* F */) {
-        const e = this.tokenEnd(i);
-        const bool = parseBool(this.s, i, e);
-        if (bool === undefined) {
-          throw new LineError(i, `invalid boolean ${quote(this.text(i, e))} for key ${quote(key)}`, true);
-        }
-        v = bool;
-        i = e;
-      } else if (c === C_COMMA || c === C_SPACE || c === C_TAB || this.isEol(i)) {
-        throw new LineError(i, `missing field value for key ${quote(key)}`, true);
-      } else {
-        const e = this.tokenEnd(i);
-        throw new LineError(i, `invalid field value ${quote(this.text(i, e))} for key ${quote(key)}`, true);
-      }
-      fb.keys[nfields] = key;
-      fb.values[nfields] = v;
+      i++;
+      if (wanted) {
+        fb.keys[nkept] = key;
+        fb.values[nkept] = this.value(i, key);
+        nkept++;
+      } else this.skipValue(i, key);
+      i = this.next;
       nfields++;
       c = b[i] ?? EOF;
       if (c === C_COMMA) {
@@ -449,7 +537,7 @@ class Parser {
       break;
     }
 
-    const fields: Fields = fb.build(nfields);
+    const fields: Fields = fb.build(nkept);
 
     // After the last field: blanks, then an optional timestamp, then the end of the line.
     while (c === C_SPACE || c === C_TAB) c = b[++i] ?? EOF;
@@ -471,6 +559,103 @@ class Parser {
     }
     this.next = this.afterEol(i);
     return { name, tags, fields, time };
+  }
+
+  /** A shape of shapeList whose measurement the bytes at `start` repeat, followed by a delimiter. */
+  private knownShape(start: number): Shape | undefined {
+    const list = this.shapeList;
+    for (let k = 0; k < list.length; k++) {
+      const shape = list[k]!;
+      const seen = shape.name!;
+      if (repeats(this.b, this.dv, start, seen, this.n) && isTagEnd(this.b[start + seen.len] ?? EOF))
+        return shape;
+    }
+    return undefined;
+  }
+
+  /** The field value at i (just after the `=`) of field `key`; sets this.next after it. */
+  private value(i: number, key: string): FieldValue {
+    const c = this.b[i] ?? EOF;
+    if ((c >= C_0 && c <= C_9) || c === C_MINUS || c === C_DOT) return this.number(i, key);
+    if (c === C_QUOTE) return this.string(i, key);
+    if (c === 116 /* t */ || c === 102 /* f */ || c === 84 /* T */ || c === 70 /* F */) {
+      const e = this.tokenEnd(i);
+      const bool = parseBool(this.b, i, e);
+      if (bool === undefined) {
+        throw new LineError(i, `invalid boolean ${quote(this.text(i, e))} for key ${quote(key)}`, true);
+      }
+      this.next = e;
+      return bool;
+    }
+    if (c === C_COMMA || c === C_SPACE || c === C_TAB || this.isEol(i)) {
+      throw new LineError(i, `missing field value for key ${quote(key)}`, true);
+    }
+    throw new LineError(
+      i,
+      `invalid field value ${quote(this.text(i, this.tokenEnd(i)))} for key ${quote(key)}`,
+      true,
+    );
+  }
+
+  /**
+   * Checks the value at i as `value` would, without converting it; sets this.next after it.
+   * Accepts on its own only shapes `value` accepts and cannot fail to convert; everything
+   * else (rare values, every error) is handed to `value`, so the errors are its errors.
+   */
+  private skipValue(start: number, key: string): void {
+    const b = this.b;
+    let i = start;
+    let c = b[i] ?? EOF;
+    if ((c >= C_0 && c <= C_9) || c === C_MINUS || c === C_DOT) {
+      const neg = c === C_MINUS;
+      if (neg) c = b[++i] ?? EOF;
+      const intStart = i;
+      while (c >= C_0 && c <= C_9) c = b[++i] ?? EOF;
+      const intDigits = i - intStart;
+      if (c === C_DOT) {
+        c = b[++i] ?? EOF;
+        const fracStart = i;
+        while (c >= C_0 && c <= C_9) c = b[++i] ?? EOF;
+        // A float without exponent overflows only past 308 integer digits.
+        if (intDigits + (i - fracStart) > 0 && intDigits <= 308 && this.isValueEnd(i, c)) {
+          this.next = i;
+          return;
+        }
+      } else if (intDigits > 0) {
+        if (this.isValueEnd(i, c)) {
+          if (intDigits <= 308) {
+            this.next = i;
+            return;
+          }
+        } else if ((c === 105 /* i */ || (c === 117 /* u */ && !neg)) && intDigits <= 15) {
+          // At most 15 digits: within int64 and uint64 whatever they are.
+          c = b[++i] ?? EOF;
+          if (this.isValueEnd(i, c)) {
+            this.next = i;
+            return;
+          }
+        }
+      }
+    } else if (c === C_QUOTE) {
+      const n = this.n;
+      i++;
+      while (i < n) {
+        const d = b[i];
+        if (d === C_QUOTE) break;
+        i += d === C_BACKSLASH ? 2 : 1;
+      }
+      if (i < n && this.isValueEnd(i + 1, b[i + 1] ?? EOF)) {
+        this.next = i + 1;
+        return;
+      }
+    } else if (c === 116 /* t */ || c === 102 /* f */ || c === 84 /* T */ || c === 70 /* F */) {
+      const e = this.tokenEnd(i);
+      if (parseBool(this.b, i, e) !== undefined) {
+        this.next = e;
+        return;
+      }
+    }
+    this.value(start, key);
   }
 
   /** Scans a tag key at ks up to its `=`; sets this.next to the `=`. */
@@ -515,7 +700,11 @@ class Parser {
     const i = this.tagEnd(vs, key);
     this.next = i;
     if (this.escaped) return unescapeIdent(this.text(vs, i), Kind.Tag);
-    const value = this.text(vs, i);
+    let value = recall(shape.tagValuePools[index], b, this.dv, vs, i - vs);
+    if (value === undefined) {
+      value = this.text(vs, i);
+      pool(shape.tagValuePools, index, vs, i - vs, value);
+    }
     remember(shape.tagValues, index, vs, i - vs, value);
     return value;
   }
@@ -548,7 +737,7 @@ class Parser {
     return i;
   }
 
-  /** Scans a field key at ks up to its `=`; sets this.next to the `=`. */
+  /** Scans a field key at ks up to its `=`; sets this.next to the `=` and this.escaped. */
   private fieldKey(ks: number, index: number, shape: Shape): string {
     const b = this.b;
     const n = this.n;
@@ -571,8 +760,13 @@ class Parser {
       c = b[++i] ?? EOF;
     }
     this.next = i;
+    this.escaped = esc;
     if (esc) return unescapeIdent(this.text(ks, i), Kind.Name);
-    const key = this.text(ks, i);
+    let key = recall(shape.fieldKeyPools[index], b, this.dv, ks, i - ks);
+    if (key === undefined) {
+      key = this.text(ks, i);
+      pool(shape.fieldKeyPools, index, ks, i - ks, key);
+    }
     remember(shape.fieldKeys, index, ks, i - ks, key);
     return key;
   }
@@ -668,7 +862,7 @@ class Parser {
         if (m < SMALL_INTS.length && !neg) return SMALL_INTS[m]!;
         return BigInt(neg ? -m : m);
       }
-      const big = sig <= 20 ? BigInt(this.s.slice(start, end)) : UINT64_MAX + 1n; // never BigInt a huge text
+      const big = sig <= 20 ? BigInt(this.digits(start, end)) : UINT64_MAX + 1n; // never BigInt a huge text
       if (unsigned ? big > UINT64_MAX : big < INT64_MIN || big > INT64_MAX) {
         const type = unsigned ? "uint64" : "int64";
         throw new LineError(
@@ -689,7 +883,7 @@ class Parser {
       const v = fracDigits > 0 ? m / (POW10[fracDigits] as number) : m;
       return neg ? -v : v;
     }
-    const v = Number(this.s.slice(start, i));
+    const v = Number(this.digits(start, i));
     if (!Number.isFinite(v)) {
       throw new LineError(
         start,
@@ -779,7 +973,7 @@ class Parser {
 
   private bigTimestamp(start: number, sigStart: number, end: number, neg: boolean): number {
     if (end - sigStart > 19) throw this.timeRange(start, end);
-    const big = BigInt(this.s.slice(sigStart, end));
+    const big = BigInt(this.digits(sigStart, end));
     if (big > MAX_TS_BIG[this.precision]) throw this.timeRange(start, end);
     const t = Number(big * BigInt(this.mult));
     return neg ? 0 - t : t;
@@ -875,21 +1069,38 @@ function charLength(c: number): number {
   return 1;
 }
 
-function parseBool(s: string, i: number, e: number): boolean | undefined {
+/** t, true, True, TRUE, f, false, False, FALSE (the caller checked b[i] is t/T/f/F). */
+function parseBool(b: Uint8Array, i: number, e: number): boolean | undefined {
   switch (e - i) {
     case 1: {
-      const c = s.charCodeAt(i);
-      return c === 116 || c === 84 ? true : false; // caller checked it is t/T/f/F
+      const c = b[i];
+      return c === 116 || c === 84 ? true : false;
     }
     case 4:
-      return s.startsWith("true", i) || s.startsWith("True", i) || s.startsWith("TRUE", i) ? true : undefined;
+      return spells(b, i, "true") || spells(b, i, "True") || spells(b, i, "TRUE") ? true : undefined;
     case 5:
-      return s.startsWith("false", i) || s.startsWith("False", i) || s.startsWith("FALSE", i)
-        ? false
-        : undefined;
+      return spells(b, i, "false") || spells(b, i, "False") || spells(b, i, "FALSE") ? false : undefined;
     default:
       return undefined;
   }
+}
+
+/** True when the bytes at i are the ASCII word w. */
+function spells(b: Uint8Array, i: number, w: string): boolean {
+  for (let k = 0; k < w.length; k++) if (b[i + k] !== w.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * Bytes [from, to) of an ASCII buffer as a string. Buffer's own latin1Slice (what
+ * toString("latin1", …) ends in) skips the argument handling of toString, which shows for
+ * the short identifiers decoded here.
+ */
+type Latin1Buffer = Buffer & { latin1Slice?: (from: number, to: number) => string };
+const HAS_LATIN1_SLICE = typeof (Buffer.prototype as Latin1Buffer).latin1Slice === "function";
+
+function latin1(b: Latin1Buffer, from: number, to: number): string {
+  return HAS_LATIN1_SLICE ? b.latin1Slice!(from, to) : b.toString("latin1", from, to);
 }
 
 function quote(s: string): string {

@@ -23,6 +23,7 @@ import {
   WhereNode,
 } from "./nodes/basic.js";
 import { EvalNode } from "./nodes/eval-node.js";
+import { taskFieldDemand, type TaskFieldDemand } from "./field-demand.js";
 import { InfluxQLNode } from "./nodes/influxql-node.js";
 import { WindowNode } from "./nodes/window-node.js";
 import { linkSpecialEdges, withDeadmanDefaults } from "./nodes/wiring.js";
@@ -101,6 +102,8 @@ export class Task {
   private readonly tickRoots: RuntimeNode[] = [];
   private readonly dbrps: Set<string>;
   readonly graph: TaskGraph;
+  /** The fields of written points this task can read (ingest decodes only those). */
+  readonly fieldDemand: TaskFieldDemand;
   /** Points until the next one whose way through the graph is timed (avg_exec_time_ns). */
   private untilSampled = SAMPLE_EVERY;
   /** Kapacitor's task-stats throughput: messages/s into the task over the last tick. */
@@ -110,6 +113,7 @@ export class Task {
     // Deadman's synthetic alert gets Kapacitor's default crit/id/message.
     const graph = withDeadmanDefaults(checked);
     this.graph = graph;
+    this.fieldDemand = taskFieldDemand(graph);
     const unsupported = graph.nodes.filter((n) => factoryFor(n) === undefined);
     if (unsupported.length > 0) {
       throw new TickdError(

@@ -11,6 +11,13 @@
  * Go duration, `100ms`); Details = the messages joined by "\n"; Level, Time and Duration = the
  * maxima; series concatenated; Recoverable false; Name and Tags empty. It is NoExternal only
  * if every input was.
+ *
+ * With `group-by` (tickd's extension, Alertmanager's route grouping): events are grouped by
+ * the values of those tags and each group is sent on its own schedule — first `group-wait`
+ * after its first event, then at most once per `group-interval` (aggregate-groups.ts). The
+ * grouped event's ID is `id:tag=value,…`, its tags the group's tag values, its message
+ * template also sees `.Group` (`tag=value,…`), and its `alerts` lists every event it stands
+ * for (alert JSON's `alerts` array), so a post handler on `topic` sends one request per group.
  */
 import type { AlertHandler } from "../alert/handler.js";
 import type { AlertEvent, Series } from "../core/alert-event.js";
@@ -21,7 +28,8 @@ import { Level } from "../core/types.js";
 import { schema } from "./options.js";
 import { TOPIC_NAME, notInTickscript, recollect, requireCollect } from "./publish.js";
 import { skipAcknowledgement } from "./runner.js";
-import type { HandlerContext, HandlerKind } from "./types.js";
+import type { CollectFn, HandlerContext, HandlerKind } from "./types.js";
+import { AlertGrouper, type GroupingOptions } from "./aggregate-groups.js";
 
 const KIND = "aggregate";
 
@@ -33,15 +41,36 @@ export interface AggregateOptions {
   interval: number;
   topic: string;
   message: string;
+  /** Set: grouped mode (see the header). */
+  grouping?: GroupingOptions;
 }
+
+/** Alertmanager's defaults for group_wait and group_interval. */
+export const DEFAULT_GROUP_WAIT = 30e9;
+export const DEFAULT_GROUP_INTERVAL = 300e9;
 
 function compileMessage(text: string): Template {
   return compileTemplate(text, { name: "message" });
 }
 
-export const aggregateSchema = schema(KIND, ["id", "interval", "topic", "message"], (r): AggregateOptions => {
+const OPTION_KEYS = ["id", "interval", "topic", "message", "group-by", "group-wait", "group-interval"];
+
+export const aggregateSchema = schema(KIND, OPTION_KEYS, (r): AggregateOptions => {
   const id = r.requiredString("id");
-  const interval = r.duration("interval");
+  const groupBy = r.stringOrList("group-by");
+  const groupWait = r.duration("group-wait");
+  const groupInterval = r.duration("group-interval");
+  if (groupBy === undefined) {
+    for (const k of ["group-wait", "group-interval"] as const) {
+      if ((k === "group-wait" ? groupWait : groupInterval) !== undefined)
+        throw r.error(k, "needs group-by (a list of tag names, [] for one group)");
+    }
+  }
+  if (groupWait !== undefined && groupWait < 0) throw r.error("group-wait", "must not be negative");
+  if (groupInterval !== undefined && groupInterval <= 0)
+    throw r.error("group-interval", "must be greater than 0");
+  let interval = r.duration("interval");
+  if (interval === undefined && groupBy !== undefined) interval = groupInterval ?? DEFAULT_GROUP_INTERVAL;
   if (interval === undefined) throw r.error("interval", 'is required (ns, or a string like "1m")');
   if (interval <= 0) throw r.error("interval", "must be greater than 0");
   const topic = r.requiredString("topic");
@@ -52,7 +81,15 @@ export const aggregateSchema = schema(KIND, ["id", "interval", "topic", "message
   } catch (e) {
     throw r.error("message", coerceError(e).message);
   }
-  return { id, interval, topic, message };
+  const o: AggregateOptions = { id, interval, topic, message };
+  if (groupBy !== undefined) {
+    o.grouping = {
+      groupBy: [...new Set(groupBy)],
+      groupWait: groupWait ?? DEFAULT_GROUP_WAIT,
+      groupInterval: groupInterval ?? interval,
+    };
+  }
+  return o;
 });
 
 /** The one event standing for `events` (non-empty), as Kapacitor's aggregate handler builds it. */
@@ -106,9 +143,9 @@ export function createAggregate(o: AggregateOptions, ctx: HandlerContext): Alert
   let pending: AlertEvent[] = [];
   let closed = false;
 
-  const render = (count: number): string => {
+  const render = (count: number, group = ""): string => {
     try {
-      return template.execute({ Count: BigInt(count), Interval: new GoDuration(o.interval) });
+      return template.execute({ Count: BigInt(count), Interval: new GoDuration(o.interval), Group: group });
     } catch (e) {
       ctx.logger.log("error", "aggregate handler: message template failed; the default message is used", {
         handler: ctx.id,
@@ -129,6 +166,8 @@ export function createAggregate(o: AggregateOptions, ctx: HandlerContext): Alert
     pending = [];
     recollect(ctx, KIND, collect, aggregateEvent(o, events, render(events.length)), [o.topic]);
   };
+
+  if (o.grouping !== undefined) return createGrouped(o, o.grouping, ctx, collect, render);
 
   const timer = setInterval(flush, intervalMs);
   timer.unref();
@@ -156,6 +195,55 @@ export function createAggregate(o: AggregateOptions, ctx: HandlerContext): Alert
       closed = true;
       clearInterval(timer);
       flush();
+    },
+  };
+}
+
+/** Grouped mode: one event per group of alerts, on the group's schedule (aggregate-groups.ts). */
+function createGrouped(
+  o: AggregateOptions,
+  grouping: GroupingOptions,
+  ctx: HandlerContext,
+  collect: CollectFn,
+  render: (count: number, group: string) => string,
+): AlertHandler {
+  let closed = false;
+  const grouper = new AlertGrouper(grouping, (key, labels, pending) => {
+    const events = pending.map((p) => p.event);
+    const e = aggregateEvent(o, events, render(events.length, key));
+    if (grouping.groupBy.length > 0) e.state.id = `${o.id}:${key}`;
+    e.data.tags = { ...labels };
+    e.alerts = pending.map(({ event, previousLevel }) => ({
+      id: event.state.id,
+      message: event.state.message,
+      time: event.state.time,
+      level: event.state.level,
+      previousLevel,
+      tags: event.data.tags,
+    }));
+    recollect(ctx, KIND, collect, e, [o.topic]);
+  });
+  return {
+    handle(event, previousLevel) {
+      if (closed) {
+        ctx.logger.log("warn", "aggregate handler is closed; event dropped", {
+          handler: ctx.id,
+          topic: ctx.topic,
+          kind: KIND,
+          alert: event.state.id,
+        });
+        return;
+      }
+      if (event.acknowledged === true) {
+        skipAcknowledgement(ctx, KIND, event);
+        return;
+      }
+      grouper.add(event, previousLevel);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      grouper.close();
     },
   };
 }

@@ -28,6 +28,8 @@ import { taskStatistics } from "../engine/stats.js";
 import { Task } from "../engine/task.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import type { Point } from "../core/types.js";
+import type { FieldFilter } from "../core/line-protocol.js";
+import { FieldDemandFilter } from "../engine/field-demand.js";
 import { checkScript, declaresDbrp } from "../pipeline/check.js";
 import type { TaskGraph } from "../pipeline/task-graph.js";
 import type { AlertStateRecord, Store } from "../store/index.js";
@@ -82,11 +84,19 @@ interface Running {
   graph: TaskGraph;
 }
 
+interface Route {
+  tasks: Task[];
+  fields: FieldFilter | undefined;
+}
+
 export class TaskManager implements TaskService {
   private readonly running = new Map<string, Running>();
-  /** Running stream tasks by "db\0rp", rebuilt when tasks start or stop. */
-  private routes = new Map<string, Task[]>();
   private readonly writeListeners = new Set<WriteListener>();
+  /**
+   * Running stream tasks by "db\0rp", rebuilt when tasks start or stop, with the fields they
+   * can read (undefined: all) for the parser.
+   */
+  private routes = new Map<string, Route>();
   /** {@link idleDot}'s cache by task id. */
   private readonly idleDots = new Map<string, { script: string; dot: string }>();
 
@@ -274,7 +284,7 @@ export class TaskManager implements TaskService {
   write(db: string, rp: string, points: readonly Point[]): void {
     this.d.ingress?.count(db, rp, points);
     for (const l of this.writeListeners) l(db, rp, points);
-    const tasks = this.routes.get(`${db}\u0000${rp}`) ?? this.routesFor(db, rp);
+    const tasks = (this.routes.get(`${db}\u0000${rp}`) ?? this.routesFor(db, rp)).tasks;
     if (tasks.length === 0) return;
     this.d.store.batch(() => {
       for (const task of tasks) task.writeAll(db, rp, points);
@@ -469,12 +479,20 @@ export class TaskManager implements TaskService {
     this.routes = new Map();
   }
 
-  private routesFor(db: string, rp: string): Task[] {
+  /** The fields the tasks of (db, rp) can read; valid until the next task start or stop. */
+  fieldFilter(db: string, rp: string): FieldFilter | undefined {
+    // A stream recording keeps every field of every point: decode them all while one runs.
+    if (this.writeListeners.size > 0) return undefined;
+    return (this.routes.get(`${db}\u0000${rp}`) ?? this.routesFor(db, rp)).fields;
+  }
+
+  private routesFor(db: string, rp: string): Route {
     const tasks: Task[] = [];
     for (const r of this.running.values())
       if (r.graph.type === "stream" && r.task.wants(db, rp)) tasks.push(r.task);
-    this.routes.set(`${db}\u0000${rp}`, tasks);
-    return tasks;
+    const route = { tasks, fields: FieldDemandFilter.of(tasks.map((t) => t.fieldDemand)) };
+    this.routes.set(`${db}\u0000${rp}`, route);
+    return route;
   }
 
   /**

@@ -2,6 +2,7 @@
  * What the HTTP API and tickctl need from the task manager (pinned: src/server/http builds
  * Kapacitor's task JSON, KAPACITOR-COMPAT.md §6, from these values).
  */
+import type { FieldFilter } from "../core/line-protocol.js";
 import type { Point } from "../core/types.js";
 import type { HttpOutResult } from "../engine/nodes/http-out-node.js";
 import type { TaskVar } from "../pipeline/check.js";
@@ -77,4 +78,10 @@ export interface TaskService {
   httpOut(taskId: string, name: string): HttpOutResult | undefined;
   /** Routes points of (db, rp) to every enabled stream task that wants them. */
   write(db: string, rp: string, points: readonly Point[]): void;
+  /**
+   * The fields the running tasks of (db, rp) can read, to parse a write with (undefined: all).
+   * Valid until a task starts or stops: parse and `write` in one synchronous step. Optional:
+   * a service without it gets every field.
+   */
+  fieldFilter?(db: string, rp: string): FieldFilter | undefined;
 }

@@ -20,7 +20,7 @@
  * is not JSON at all is a bad message.
  */
 import type { FieldValue, Fields, Point, Tags } from "../core/types.js";
-import { parseLineProtocol } from "../core/line-protocol.js";
+import { parseLineProtocol, type FieldFilter } from "../core/line-protocol.js";
 
 const UTF8 = new TextDecoder();
 
@@ -36,19 +36,24 @@ export interface DecodeResult {
 
 /**
  * Decodes one message value (UTF-8 bytes as they come from Kafka, or text). `now` (ns)
- * stamps points without a time. Never throws.
+ * stamps points without a time. `fields`: line protocol decodes only these (JSON is decoded
+ * whole). Never throws.
  */
 export function decodeMessage(
   format: KafkaInputFormat,
   value: string | Uint8Array,
   now: number,
+  fields?: FieldFilter,
 ): DecodeResult {
-  if (format === "line-protocol") return decodeLineProtocol(value, now);
+  if (format === "line-protocol") return decodeLineProtocol(value, now, fields);
   return decodeJson(typeof value === "string" ? value : UTF8.decode(value), now);
 }
 
-function decodeLineProtocol(value: string | Uint8Array, now: number): DecodeResult {
-  const r = parseLineProtocol(value, { precision: "n", now });
+function decodeLineProtocol(value: string | Uint8Array, now: number, fields?: FieldFilter): DecodeResult {
+  const r = parseLineProtocol(
+    value,
+    fields === undefined ? { precision: "n", now } : { precision: "n", now, fields },
+  );
   const errors = r.errors.length === 0 ? [] : r.errors.map((e) => `line ${e.line}: ${e.message}`);
   return { points: r.points, errors, bad: r.points.length === 0 && errors.length > 0 };
 }

@@ -44,7 +44,7 @@ export interface KafkaInputSettings {
 }
 
 export interface KafkaInputDeps {
-  tasks: Pick<TaskService, "write">;
+  tasks: Pick<TaskService, "write" | "fieldFilter">;
   logger: EngineLogger;
   /** Defaults to {@link kafkajsClient}. */
   clientFactory?: KafkaClientFactory;
@@ -267,7 +267,7 @@ function wholeBatch(r: Runner, batch: KafkaBatch, control: KafkaBatchControl, no
     const v = m.value;
     if (v !== null && v.length > 0 && v[v.length - 1] !== C_NL) return false;
   }
-  const res = decodeMessage(r.c.format, values, now);
+  const res = decodeMessage(r.c.format, values, now, r.deps.tasks.fieldFilter?.(r.c.db, r.c.rp));
   if (res.errors.length > 0) return false;
   r.stats.messages += msgs.length;
   const pts = res.points;
@@ -303,7 +303,8 @@ async function messageByMessage(
   for (const m of batch.messages) {
     if (!control.isActive()) break;
     st.messages++;
-    const res = decodeMessage(r.c.format, m.value ?? EMPTY, now);
+    // Decoded and written without an await between: the filter holds for the write.
+    const res = decodeMessage(r.c.format, m.value ?? EMPTY, now, r.deps.tasks.fieldFilter?.(r.c.db, r.c.rp));
     if (res.errors.length > 0) {
       st.badLines += res.errors.length;
       if (res.bad) st.badMessages++;

@@ -54,7 +54,12 @@ export async function serveWrite(ctx: RequestContext, d: WriteDeps): Promise<voi
     throw e;
   }
 
-  const { points, errors } = parseLineProtocol(body, { precision });
+  // Only the fields the tasks of (db, rp) read are decoded; the rest are checked, not converted.
+  const fields = d.tasks.fieldFilter?.(db, rp);
+  const { points, errors } = parseLineProtocol(
+    body,
+    fields === undefined ? { precision } : { precision, fields },
+  );
   if (points.length > 0) {
     try {
       d.tasks.write(db, rp, points);

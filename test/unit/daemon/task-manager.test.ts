@@ -205,3 +205,25 @@ describe("global handlers ([victorops] global = true)", () => {
     ]);
   });
 });
+
+describe("TaskManager.fieldFilter (ingest decodes only what tasks read)", () => {
+  it("follows the running tasks of each db/rp as they are defined, enabled and deleted", () => {
+    const { tm } = setup();
+    // No task: nothing of any measurement is read.
+    expect(tm.fieldFilter("telegraf", "autogen")?.fieldsFor("cpu")).toEqual(new Set());
+    tm.define({
+      id: "mean",
+      status: "enabled",
+      script: `dbrp "telegraf"."autogen"
+stream |from().measurement('cpu') |window().period(1m).every(1m) |mean('usage_idle') |alert().crit(lambda: "mean" < 10.0)`,
+    });
+    expect(tm.fieldFilter("telegraf", "autogen")?.fieldsFor("cpu")?.has("usage_idle")).toBe(true);
+    expect(tm.fieldFilter("telegraf", "autogen")?.fieldsFor("cpu")?.has("usage_user")).toBe(false);
+    expect(tm.fieldFilter("other", "autogen")?.fieldsFor("cpu")).toEqual(new Set());
+    // An alert on the raw stream puts every field of cpu in its data.
+    tm.define({ id: "raw", status: "enabled", script: SCRIPT });
+    expect(tm.fieldFilter("telegraf", "autogen")?.fieldsFor("cpu")).toBeUndefined();
+    tm.delete("raw");
+    expect(tm.fieldFilter("telegraf", "autogen")?.fieldsFor("cpu")?.has("usage_user")).toBe(false);
+  });
+});
