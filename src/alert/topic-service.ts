@@ -85,6 +85,8 @@ export interface TopicServiceOptions {
   logger: EngineLogger;
   /** `[alert] persist-topics`: store non-OK event states (handlers are always stored). */
   persistTopics: boolean;
+  /** Called when an event's level differs from its previous level in a topic (the history). */
+  onStateChange?: (topic: string, event: AlertEvent, previousLevel: Level) => void;
 }
 
 /** Kinds that may see NoExternal events (they only move events between topics). */
@@ -121,6 +123,7 @@ export class TopicService implements TopicApi, AlertSink {
   private readonly persistence: TopicPersistence | undefined;
   private readonly logger: EngineLogger;
   private readonly persistTopics: boolean;
+  private readonly onStateChange: TopicServiceOptions["onStateChange"];
   /** topic → id → handler, in registration order. */
   private readonly handlers = new Map<string, Map<string, Registered>>();
   /** topic → the same handlers as an array, rebuilt on change so dispatch does not allocate. */
@@ -137,6 +140,7 @@ export class TopicService implements TopicApi, AlertSink {
     this.persistence = opts.persistence;
     this.logger = opts.logger;
     this.persistTopics = opts.persistTopics;
+    this.onStateChange = opts.onStateChange;
   }
 
   /**
@@ -584,6 +588,7 @@ export class TopicService implements TopicApi, AlertSink {
   private record(topic: string, e: AlertEvent): Level {
     const previousLevel = this.store.collect(topic, e);
     this.persist(topic, e.state);
+    if (previousLevel !== e.state.level) this.onStateChange?.(topic, e, previousLevel);
     return previousLevel;
   }
 

@@ -143,6 +143,8 @@ const loadShape = {
 const alertShape = {
   "persist-topics": bool(true),
   "topic-buffer-length": int(5000, 1),
+  // On-call history (src/oncall/history.ts): rows older than this are pruned.
+  "history-retention": duration("168h"),
 };
 
 export const DEFAULT_VICTOROPS_URL = "https://alert.victorops.com/integrations/generic/20131114/alert";

@@ -79,6 +79,8 @@ export interface AlertConfig {
   readonly persistTopics: boolean;
   /** Events buffered per topic before its handlers run; a full buffer slows the producer, it never drops. */
   readonly topicBufferLength: number;
+  /** How long state changes and delivery attempts stay in the history (ns; tickd extension). */
+  readonly historyRetention: Nanoseconds;
 }
 
 /** `[victorops]`: defaults for the `victorOps()` alert handler. */

@@ -36,6 +36,9 @@ import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
 import { openStore, type Store } from "../store/index.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
+import { HistoryService } from "../oncall/history.js";
+import { createHistoryRoutes } from "../oncall/history-routes.js";
+import { createConsoleRoutes } from "./console/routes.js";
 import { TaskManager } from "./task-manager.js";
 import { engineMetrics } from "./metrics.js";
 
@@ -127,11 +130,19 @@ export async function startDaemon(opts: {
     });
     delivery.start();
     const factory = factoryFor(delivery.sender);
+    // On-call history (src/oncall/history.ts): state changes from here, deliveries by trigger.
+    const history = new HistoryService({
+      db: store.db,
+      retentionMs: Math.floor(config.alert.historyRetention / 1e6),
+      logger,
+    });
+    history.start();
     const topics: TopicService = new TopicService({
       factory,
       persistence: topicPersistence(store),
       logger,
       persistTopics: config.alert.persistTopics,
+      onStateChange: (topic, e, prev) => history.recordState(topic, e, prev),
     });
     topics.open();
     const influxEnabled = config.influxdb.some((c) => c.enabled);
@@ -253,6 +264,8 @@ export async function startDaemon(opts: {
           state: (t, id) => topics.topicEvent(t, id),
         }),
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
+        ...createHistoryRoutes(history),
+        ...createConsoleRoutes(),
         createMetricsRoute([delivery.metrics, engineMetrics({ tasks, topics, kafka: () => kafkaInputs })]),
       ],
     });
@@ -305,6 +318,7 @@ export async function startDaemon(opts: {
         // Queued and retrying notifications stay in the journal for the next start.
         await delivery.stop();
         await influx?.close();
+        history.stop();
         store.close();
         logger.log("info", "stopped");
       })();
