@@ -119,7 +119,12 @@ const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, {
 
 // Both fields are checked together in the loader's cross-checks ("expected both ...").
 const basicAuthShape = { username: str(), password: str() };
-const userShape = { username: z.string().min(1, { error: "expected a user name" }), password: z.string() };
+const userShape = {
+  username: z.string().min(1, { error: "expected a user name" }),
+  password: z.string(),
+  // tickd extension: may only read (GET/HEAD); the web console shows no actions to them.
+  "read-only": bool(false),
+};
 
 const httpShape = {
   "bind-address": hostPort.default("127.0.0.1:9092"),

@@ -56,6 +56,8 @@ export interface HttpUser {
   readonly username: string;
   /** Plain text; compared in constant time. Secret. */
   readonly password: string;
+  /** May only read (GET/HEAD): writes get 403 and the console shows no actions. */
+  readonly readOnly: boolean;
 }
 
 /** `[storage]`. */
