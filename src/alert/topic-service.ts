@@ -22,6 +22,7 @@ import { coerceError, TickdError } from "../core/errors.js";
 import { Level } from "../core/types.js";
 import type { AlertSink, EngineLogger } from "../engine/context.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
+import type { GateScope, NotificationGate } from "./gate.js";
 import { compileGlob } from "./glob.js";
 import type { AlertHandler, HandlerFactory, TopicHandlerSpec } from "./handler.js";
 import { formatProblem, readHandlerDir, validateHandlerSpec, type HandlerFile } from "./handler-files.js";
@@ -85,6 +86,8 @@ export interface TopicServiceOptions {
   logger: EngineLogger;
   /** `[alert] persist-topics`: store non-OK event states (handlers are always stored). */
   persistTopics: boolean;
+  /** On-call state (silences, acks): asked before each external handler gets an event. */
+  gate?: NotificationGate;
   /** Called when an event's level differs from its previous level in a topic (the history). */
   onStateChange?: (topic: string, event: AlertEvent, previousLevel: Level) => void;
 }
@@ -123,6 +126,7 @@ export class TopicService implements TopicApi, AlertSink {
   private readonly persistence: TopicPersistence | undefined;
   private readonly logger: EngineLogger;
   private readonly persistTopics: boolean;
+  private readonly gate: NotificationGate | undefined;
   private readonly onStateChange: TopicServiceOptions["onStateChange"];
   /** topic → id → handler, in registration order. */
   private readonly handlers = new Map<string, Map<string, Registered>>();
@@ -140,6 +144,7 @@ export class TopicService implements TopicApi, AlertSink {
     this.persistence = opts.persistence;
     this.logger = opts.logger;
     this.persistTopics = opts.persistTopics;
+    this.gate = opts.gate;
     this.onStateChange = opts.onStateChange;
   }
 
@@ -178,14 +183,55 @@ export class TopicService implements TopicApi, AlertSink {
     for (const topic of route.topics) {
       const e = event.topic === topic ? event : { ...event, topic };
       const previousLevel = this.record(topic, e);
+      const scope = this.gateScope(topic, e, previousLevel);
       if (scripted !== undefined && topic === anonymous) {
-        for (const s of scripted) this.deliver(topic, s.id, s.kind, s.handler, e, previousLevel);
+        for (const s of scripted) this.deliver(topic, s.id, s.kind, s.handler, e, previousLevel, scope);
       }
       for (const r of this.dispatch.get(topic) ?? NO_HANDLERS) {
         if (e.noExternal === true && !INTERNAL_KINDS.has(r.spec.kind)) continue;
         if (r.match !== undefined && !this.matches(r, e, previousLevel)) continue;
-        this.deliver(topic, r.spec.id, r.spec.kind, r.handler, e, previousLevel);
+        this.deliver(topic, r.spec.id, r.spec.kind, r.handler, e, previousLevel, scope);
       }
+      scope?.end();
+    }
+  }
+
+  /**
+   * Hands an event to a topic's external handlers without recording it (an acknowledgement or
+   * snooze made through the API, a level re-sent when a silence ends), bypassing the gate.
+   * `only`: just these handler ids. Match expressions still apply. Returns the ids reached;
+   * TICKscript handlers are reachable only once their node has sent an event since the start.
+   */
+  notify(topic: string, event: AlertEvent, previousLevel: Level, only?: ReadonlySet<string>): string[] {
+    if (this.closed) return [];
+    const reached: string[] = [];
+    const e = event.topic === topic ? event : { ...event, topic };
+    for (const s of this.scripts.get(topic)?.handlers ?? []) {
+      if (INTERNAL_KINDS.has(s.kind) || (only !== undefined && !only.has(s.id))) continue;
+      this.deliver(topic, s.id, s.kind, s.handler, e, previousLevel);
+      reached.push(s.id);
+    }
+    for (const r of this.dispatch.get(topic) ?? NO_HANDLERS) {
+      if (INTERNAL_KINDS.has(r.spec.kind) || (only !== undefined && !only.has(r.spec.id))) continue;
+      if (r.match !== undefined && !this.matches(r, e, previousLevel)) continue;
+      this.deliver(topic, r.spec.id, r.spec.kind, r.handler, e, previousLevel);
+      reached.push(r.spec.id);
+    }
+    return reached;
+  }
+
+  private gateScope(topic: string, e: AlertEvent, previousLevel: Level): GateScope | undefined {
+    if (this.gate === undefined || e.noExternal === true) return undefined;
+    try {
+      return this.gate.begin(topic, e, previousLevel);
+    } catch (err) {
+      // Failing open: a broken on-call store must not swallow pages.
+      this.logger.log("error", "on-call check failed; the event is sent unfiltered", {
+        topic,
+        event: e.state.id,
+        error: coerceError(err).message,
+      });
+      return undefined;
     }
   }
 
@@ -657,8 +703,15 @@ export class TopicService implements TopicApi, AlertSink {
     handler: AlertHandler,
     e: AlertEvent,
     previousLevel: Level,
+    scope?: GateScope,
   ): void {
     if (e.noExternal === true && !INTERNAL_KINDS.has(kind)) return;
+    if (scope !== undefined && !INTERNAL_KINDS.has(kind)) {
+      const admitted = scope.admit(id, kind);
+      if (admitted === undefined) return;
+      e = admitted.event;
+      previousLevel = admitted.previousLevel;
+    }
     try {
       this.track(handler.handle(e, previousLevel), topic, id, "handler failed");
     } catch (err) {

@@ -182,6 +182,8 @@ export const ESCALATION_EVENTS = [
   "incident.updated",
   "incident.acknowledged",
   "incident.resolved",
+  "incident.snoozed",
+  "incident.suppressed",
 ] as const;
 
 const escalationShape = {
@@ -218,6 +220,13 @@ const deliveryShape = {
 const engineShape = {
   "idle-flush": duration("0s"),
   "group-ttl": duration("0s"),
+};
+
+const alertmanagerApiShape = {
+  topic: z
+    .string()
+    .regex(/^[-:._\p{L}0-9]+$/u, { error: "use letters, digits and - : . _" })
+    .default("prometheus"),
 };
 
 const influxdbShape = {
@@ -326,6 +335,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   { name: "webhook", kind: "table", shape: webhookShape },
   { name: "delivery", kind: "table", shape: deliveryShape },
   { name: "engine", kind: "table", shape: engineShape },
+  { name: "alertmanager-api", kind: "table", shape: alertmanagerApiShape },
   { name: "influxdb", kind: "array", shape: influxdbShape },
   { name: "kafka-input", kind: "array", shape: kafkaInputShape },
   { name: "kafka", kind: "array", shape: kafkaShape },
@@ -376,6 +386,7 @@ export const configSchema = z
     webhook: table(webhookShape).prefault({}),
     delivery: table(deliveryShape).prefault({}),
     engine: table(engineShape).prefault({}),
+    "alertmanager-api": table(alertmanagerApiShape).prefault({}),
     influxdb: arrayOf(influxdbShape),
     "kafka-input": arrayOf(kafkaInputShape),
     kafka: arrayOf(kafkaShape),

@@ -27,6 +27,7 @@ export interface TickdConfig {
   readonly webhook: WebhookConfig;
   readonly delivery: DeliveryConfig;
   readonly engine: EngineConfig;
+  readonly alertmanagerApi: AlertmanagerApiConfig;
   readonly influxdb: readonly InfluxDBConfig[];
   readonly kafkaInput: readonly KafkaInputConfig[];
   readonly kafka: readonly KafkaConfig[];
@@ -120,7 +121,12 @@ export interface BasicAuth {
 
 export type EscalationScheme = "victorops" | "hmac-sha256";
 export type EscalationEvent =
-  "incident.created" | "incident.updated" | "incident.acknowledged" | "incident.resolved";
+  | "incident.created"
+  | "incident.updated"
+  | "incident.acknowledged"
+  | "incident.resolved"
+  | "incident.snoozed"
+  | "incident.suppressed";
 
 /** One `[[escalation]]` signed-webhook endpoint (DESIGN §7). */
 export interface EscalationConfig {
@@ -172,6 +178,12 @@ export interface DeliveryConfig {
   readonly maxJournalRows: number;
   /** Journal notifications in SQLite before the first attempt (at-least-once across restarts). */
   readonly journal: boolean;
+}
+
+/** `[alertmanager-api]`: the Alertmanager API v2 at /api/v2/ (DESIGN §5). */
+export interface AlertmanagerApiConfig {
+  /** Topic for alerts posted to /api/v2/alerts without a `topic` label. */
+  readonly topic: string;
 }
 
 /** `[engine]`: tickd extensions to Kapacitor's data-time semantics (DESIGN §9). */

@@ -48,4 +48,11 @@ export interface AlertEvent {
   noExternal?: boolean;
   /** An incoming acknowledgement of an open incident (escalation: incident.acknowledged). */
   acknowledged?: boolean;
+  /**
+   * A notification an on-call silence held back (src/oncall): only kinds with a message for it
+   * see it (escalation: incident.suppressed); the others send nothing.
+   */
+  suppressed?: boolean;
+  /** The alert was snoozed through the API (escalation: incident.snoozed); others send nothing. */
+  snoozed?: boolean;
 }

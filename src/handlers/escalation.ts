@@ -5,7 +5,9 @@
  *   OK → non-OK            incident.created
  *   non-OK → other non-OK  incident.updated
  *   non-OK → OK            incident.resolved
- *   an incoming ack         incident.acknowledged (an integration's `status: ack`)
+ *   an incoming ack         incident.acknowledged (an integration's `status: ack`, or the API)
+ *   a snooze (API)          incident.snoozed
+ *   a change a silence held back   incident.suppressed (the change it would have sent)
  * A repeat of the same non-OK level is no incident change and sends nothing; nor does an
  * event type the target's `events` list leaves out.
  *
@@ -17,7 +19,7 @@
  *   url + each key and value in key order, no delimiters)), where url is the URL exactly as
  *   requested (WHATWG-normalised, e.g. `http://h/` for `http://h`). An acknowledgement has
  *   Level `ACKNOWLEDGEMENT` (VictorOps's own word), so a receiver never takes it for another
- *   page at the incident's level.
+ *   page at the incident's level. It has no word for snoozes and suppressed events: nothing is sent.
  * - `hmac-sha256`: JSON `{event, timestamp, data:{id, title, description, level, previousLevel,
  *   status, task, tags, createdAt}}`; `X-Webhook-Signature: sha256=<hex HMAC-SHA256(auth-key,
  *   body)>`, `X-Webhook-Event`, `X-Webhook-Timestamp` (Unix s, as in the body).
@@ -61,6 +63,15 @@ export function incidentEvent(level: Level, previousLevel: Level): EscalationEve
   if (level === Level.OK) return previousLevel !== Level.OK ? "incident.resolved" : undefined;
   if (previousLevel === Level.OK) return "incident.created";
   return level !== previousLevel ? "incident.updated" : undefined;
+}
+
+/** The incident event of an alert event, on-call marks included (see the header). */
+export function escalationIncident(e: AlertEvent, previousLevel: Level): EscalationEventName | undefined {
+  if (e.snoozed === true) return "incident.snoozed";
+  if (e.acknowledged === true) return "incident.acknowledged";
+  const change = incidentEvent(e.state.level, previousLevel);
+  if (e.suppressed === true) return change === undefined ? undefined : "incident.suppressed";
+  return change;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,6 +159,8 @@ export function victorOpsEscalationRequest(
 /** `data.status` of the hmac scheme: where the incident stands after this event. */
 function incidentStatus(e: AlertEvent, incident: EscalationEventName): string {
   if (incident === "incident.acknowledged") return "acknowledged";
+  if (incident === "incident.snoozed") return "snoozed";
+  if (incident === "incident.suppressed") return "suppressed";
   return e.state.level === Level.OK ? "resolved" : "triggered";
 }
 
@@ -206,9 +219,10 @@ export function createEscalation(o: EscalationOptions, ctx: HandlerContext): Ser
   const timeoutMs = requestTimeoutMs(ctx.config.webhook);
   const userAgent = `tickd/${ctx.version}`;
   const deliver = async (event: AlertEvent, previousLevel: Level): Promise<void> => {
-    const incident =
-      event.acknowledged === true ? "incident.acknowledged" : incidentEvent(event.state.level, previousLevel);
+    const incident = escalationIncident(event, previousLevel);
     if (incident === undefined) return;
+    const notice = incident === "incident.snoozed" || incident === "incident.suppressed";
+    if (notice && target.scheme === "victorops") return;
     if (target.events.length > 0 && !target.events.includes(incident)) return;
     const url = checkUrl(target.url, ctx.config.webhook).toString();
     const req =
@@ -230,7 +244,7 @@ export function createEscalation(o: EscalationOptions, ctx: HandlerContext): Ser
       );
     }
   };
-  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true, acks: true });
+  return new SerialHandler(ctx, KIND, deliver, { sendsOnly: true, acks: true, notices: true });
 }
 
 function escalationFromTickscript(spec: HandlerSpec): Record<string, unknown> {

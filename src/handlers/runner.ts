@@ -29,6 +29,8 @@ export class SerialHandler implements AlertHandler {
   private readonly running = new Set<Promise<void>>();
   /** The kind has an acknowledgement message: deliver sees acknowledged events too. */
   private readonly acks: boolean;
+  /** The kind has messages for suppressed and snoozed events (on-call notices). */
+  private readonly notices: boolean;
 
   /**
    * `sendsOnly`: deliver's only I/O is ctx.send, each send() issued before its first await.
@@ -40,16 +42,19 @@ export class SerialHandler implements AlertHandler {
     private readonly ctx: HandlerContext,
     private readonly kind: string,
     private readonly deliver: Deliver,
-    opts: { sendsOnly?: boolean; acks?: boolean } = {},
+    opts: { sendsOnly?: boolean; acks?: boolean; notices?: boolean } = {},
   ) {
     this.sendsOnly = opts.sendsOnly === true;
     this.direct = this.sendsOnly && ctx.send.journaled === true;
     this.acks = opts.acks === true;
+    this.notices = opts.notices === true;
   }
 
   handle(event: AlertEvent, previousLevel: Level): Promise<void> {
     // Only internal handlers (aggregate, publish) may see NoExternal events (KAPACITOR-COMPAT §5).
     if (event.noExternal === true) return Promise.resolve();
+    // The on-call gate counted and logged what it held back; only kinds with a notice send one.
+    if ((event.suppressed === true || event.snoozed === true) && !this.notices) return Promise.resolve();
     if (event.acknowledged === true && !this.acks) {
       skipAcknowledgement(this.ctx, this.kind, event);
       return Promise.resolve();

@@ -2,7 +2,7 @@
  * On-call history (DESIGN §12): every alert state change and every delivery step per alert,
  * kept for `[alert] history-retention`.
  *
- * Rows live in `alert_history` (migration 5 in src/store/migrations.ts). Three writers:
+ * Rows live in `alert_history` (migration 6 in src/store/migrations.ts). Three writers:
  * - state changes: the topic service calls `recordState` when an event's level differs from
  *   the previous level in that topic (silenced events included: they still change state);
  * - delivery steps: SQLite triggers on the delivery journal copy each insert (queued, or a

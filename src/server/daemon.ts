@@ -34,6 +34,9 @@ import { startKafkaInputs } from "../sources/kafka-input.js";
 import { createInfluxAccess } from "../sources/influxdb.js";
 import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
 import { openStore, type Store } from "../store/index.js";
+import { OnCallService, onCallPersistence } from "../oncall/index.js";
+import { createAlertmanagerRoutes } from "./http/alertmanager-routes.js";
+import { createOnCallRoutes } from "./http/oncall-routes.js";
 import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
 import { HistoryService } from "../oncall/history.js";
@@ -47,6 +50,8 @@ export interface Daemon {
   readonly port: number;
   readonly tasks: TaskManager;
   readonly topics: TopicService;
+  /** Silences, acknowledgements, snoozes (DESIGN §12). */
+  readonly oncall: OnCallService;
   reload(): Promise<ReloadReport>;
   stop(): Promise<void>;
 }
@@ -137,12 +142,20 @@ export async function startDaemon(opts: {
       logger,
     });
     history.start();
+    // On-call: silences, acks and snoozes gate every handler of every topic (DESIGN §12).
+    const oncall = new OnCallService({
+      persistence: onCallPersistence(store.db),
+      logger,
+      notify: (topic, e, previousLevel, only) => topics.notify(topic, e, previousLevel, only),
+    });
+    oncall.open();
     const topics: TopicService = new TopicService({
       factory,
       persistence: topicPersistence(store),
       logger,
       persistTopics: config.alert.persistTopics,
       onStateChange: (topic, e, prev) => history.recordState(topic, e, prev),
+      gate: oncall,
     });
     topics.open();
     const influxEnabled = config.influxdb.some((c) => c.enabled);
@@ -264,9 +277,23 @@ export async function startDaemon(opts: {
           state: (t, id) => topics.topicEvent(t, id),
         }),
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
+        ...createOnCallRoutes({ oncall }),
         ...createHistoryRoutes(history),
         ...createConsoleRoutes(),
-        createMetricsRoute([delivery.metrics, engineMetrics({ tasks, topics, kafka: () => kafkaInputs })]),
+        ...createAlertmanagerRoutes({
+          oncall,
+          collect,
+          topic: () => config.alertmanagerApi.topic,
+          state: (t, id) => topics.topicEvent(t, id),
+          version,
+          logger,
+          started: Date.now(),
+        }),
+        createMetricsRoute([
+          delivery.metrics,
+          engineMetrics({ tasks, topics, kafka: () => kafkaInputs }),
+          () => oncall.metrics(),
+        ]),
       ],
     });
     let server: ListeningServer;
@@ -288,6 +315,7 @@ export async function startDaemon(opts: {
 
     const ticker = setInterval(() => tasks.tick(nowNs()), TICK_MS);
     ticker.unref();
+    oncall.start();
 
     // InfluxDB subscriptions point InfluxDB's writes at our /write (as Kapacitor's do).
     const subs = influxEnabled
@@ -309,6 +337,7 @@ export async function startDaemon(opts: {
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         clearInterval(ticker);
+        oncall.stop();
         await server.close();
         await kafkaInputs.stop();
         await subs?.stop(true);
@@ -325,7 +354,7 @@ export async function startDaemon(opts: {
       return stopping;
     };
 
-    return { port: server.port, tasks, topics, reload, stop };
+    return { port: server.port, tasks, topics, oncall, reload, stop };
   } catch (e) {
     store.close();
     throw e;

@@ -106,12 +106,66 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
+    name: "on-call: silences, current alerts with labels, acknowledgements, held notifications",
+    up(db) {
+      createOnCallTables(db);
+    },
+  },
+  {
+    version: 6,
     name: "on-call history: state changes and delivery attempts",
     up(db) {
       createHistoryTables(db);
     },
   },
 ];
+
+/**
+ * On-call state (src/oncall, DESIGN §12). Times are Unix ms. `oncall_alerts` holds each
+ * non-OK alert's labels and last event (JSON) so a re-send after a silence survives a restart;
+ * `oncall_holds` the level each handler last got for an alert a silence held back.
+ */
+export function createOnCallTables(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE silences (
+      id           TEXT PRIMARY KEY NOT NULL,
+      matchers     TEXT NOT NULL,
+      starts_at    INTEGER NOT NULL,
+      ends_at      INTEGER NOT NULL,
+      updated_at   INTEGER NOT NULL,
+      created_by   TEXT NOT NULL,
+      comment      TEXT NOT NULL,
+      snooze_topic TEXT NOT NULL DEFAULT '',
+      snooze_alert TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID;
+
+    CREATE TABLE oncall_alerts (
+      topic    TEXT NOT NULL,
+      alert_id TEXT NOT NULL,
+      labels   TEXT NOT NULL,
+      event    TEXT NOT NULL,
+      PRIMARY KEY (topic, alert_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE oncall_acks (
+      topic    TEXT NOT NULL,
+      alert_id TEXT NOT NULL,
+      level    INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+      acked_by TEXT NOT NULL,
+      comment  TEXT NOT NULL,
+      at_ms    INTEGER NOT NULL,
+      PRIMARY KEY (topic, alert_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE oncall_holds (
+      topic      TEXT NOT NULL,
+      alert_id   TEXT NOT NULL,
+      handler    TEXT NOT NULL,
+      sent_level INTEGER NOT NULL CHECK (sent_level BETWEEN 0 AND 3),
+      PRIMARY KEY (topic, alert_id, handler)
+    ) WITHOUT ROWID;
+  `);
+}
 
 /**
  * The delivery journal (src/store/delivery-journal.ts): one row per outgoing notification,
@@ -169,7 +223,7 @@ export function addDeliveryEventIds(db: Database.Database): void {
 }
 
 /**
- * Version 5: `alert_history` (src/oncall/history.ts), one row per alert state change
+ * Version 6: `alert_history` (src/oncall/history.ts), one row per alert state change
  * (`type` 'state', written by the topic service's hook), per delivery step (`type`
  * 'delivery': journaled, each attempt's outcome, re-queued) and per on-call note ('note':
  * ack, snooze, silence). Delivery rows come from triggers on the journal, so the delivery

@@ -1,0 +1,494 @@
+/**
+ * On-call state and the notification gate (DESIGN §12): silences, acknowledgements, snoozes,
+ * and the current alerts with their labels (what the Alertmanager API lists).
+ *
+ * Per alert (topic + alert ID):
+ * - record: present while the alert is not OK; holds its labels and its last event.
+ * - ack: set by the API or an incoming `ack` at the current level; repeats at that level are
+ *   not sent; cleared when the level changes or the alert recovers (or by unack).
+ * - holds, per handler: "a silence held back a notification this handler should have had";
+ *   the value is the level the handler last got (what its receiver believes). A hold is made
+ *   at the first held event and removed when the handler is next sent something:
+ *     silence still active, non-OK event  → held (escalation gets incident.suppressed)
+ *     silence gone, non-OK event          → sent, previous level = the held value
+ *     silence gone, no event (the 1 s tick) → the current level is re-sent once
+ *     OK event                            → sent only if the held value is not OK (its
+ *                                           trigger was sent); else not sent
+ * Everything above is written to SQLite as it changes, so it all survives kill -9.
+ * A TICKscript handler is reachable for a re-send only once its node has sent an event since
+ * the start; until then its hold waits for that event.
+ */
+import type { GateDelivery, GateScope, NotificationGate } from "../alert/gate.js";
+import type { AlertEvent } from "../core/alert-event.js";
+import { coerceError } from "../core/errors.js";
+import { Level, type FieldValue } from "../core/types.js";
+import { alertLabels, fingerprint, identityLabels, type LabelSet } from "./labels.js";
+import {
+  SilenceError,
+  SilenceService,
+  silenceState,
+  type Silence,
+  type SilencePersistence,
+} from "./silences.js";
+
+export interface OnCallLogger {
+  log(level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface Ack {
+  topic: string;
+  alertId: string;
+  level: Level;
+  by: string;
+  comment: string;
+  /** Unix ms. */
+  at: number;
+}
+
+export interface StoredAlert {
+  topic: string;
+  id: string;
+  labels: LabelSet;
+  event: AlertEvent;
+}
+
+export interface OnCallPersistence {
+  silences: SilencePersistence;
+  loadAlerts(): Iterable<StoredAlert>;
+  putAlert(a: StoredAlert): void;
+  deleteAlert(topic: string, id: string): void;
+  loadAcks(): Iterable<Ack>;
+  putAck(a: Ack): void;
+  deleteAck(topic: string, id: string): void;
+  loadHolds(): Iterable<{ topic: string; alertId: string; handler: string; sent: Level }>;
+  putHold(topic: string, alertId: string, handler: string, sent: Level): void;
+  deleteHold(topic: string, alertId: string, handler: string): void;
+}
+
+/** TopicService.notify: hands an event to the topic's handlers (only `only`), returns the ids reached. */
+export type NotifyFn = (
+  topic: string,
+  event: AlertEvent,
+  previousLevel: Level,
+  only?: ReadonlySet<string>,
+) => string[];
+
+export interface OnCallDeps {
+  persistence?: OnCallPersistence;
+  logger: OnCallLogger;
+  notify: NotifyFn;
+  /** Wall clock, Unix ms; default Date.now. */
+  now?: () => number;
+}
+
+/** An alert as the APIs show it. */
+export interface AlertView {
+  topic: string;
+  id: string;
+  labels: LabelSet;
+  fingerprint: string;
+  level: Level;
+  message: string;
+  details: string;
+  /** ns. */
+  startsAt: number;
+  /** ns. */
+  updatedAt: number;
+  /** The last event's fields (the value that fired). */
+  fields: Record<string, FieldValue>;
+  silencedBy: string[];
+  /** Ids of the snoozes among silencedBy. */
+  snoozedBy: string[];
+  ack: Ack | undefined;
+}
+
+/** 404 (unknown alert, no ack) or 400 (bad request) from the ack/snooze API. */
+export class OnCallError extends Error {
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+  ) {
+    super(message);
+    this.name = "OnCallError";
+  }
+}
+
+interface AlertRecord {
+  topic: string;
+  id: string;
+  labels: LabelSet;
+  labelsKey: string;
+  fingerprint: string;
+  event: AlertEvent;
+}
+
+const key = (topic: string, id: string): string => `${topic}\u0000${id}`;
+
+export class OnCallService implements NotificationGate {
+  readonly silences: SilenceService;
+  private readonly persistence: OnCallPersistence | undefined;
+  private readonly logger: OnCallLogger;
+  private readonly notifyFn: NotifyFn;
+  private readonly now: () => number;
+  private readonly alerts = new Map<string, AlertRecord>();
+  private readonly acks = new Map<string, Ack>();
+  private readonly holds = new Map<string, Map<string, Level>>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastGc = 0;
+  readonly counters = { silenced: 0, ackHeld: 0, resent: 0 };
+
+  constructor(deps: OnCallDeps) {
+    this.persistence = deps.persistence;
+    this.logger = deps.logger;
+    this.notifyFn = deps.notify;
+    this.now = deps.now ?? Date.now;
+    this.silences = new SilenceService(deps.persistence?.silences, this.now);
+  }
+
+  /** Loads silences, alerts, acks and holds from the store. */
+  open(): void {
+    const p = this.persistence;
+    this.silences.open();
+    if (p === undefined) return;
+    for (const a of p.loadAlerts()) this.alerts.set(key(a.topic, a.id), record(a.topic, a.event, a.labels));
+    for (const a of p.loadAcks()) this.acks.set(key(a.topic, a.alertId), a);
+    for (const h of p.loadHolds()) this.holdsOf(key(h.topic, h.alertId), true).set(h.handler, h.sent);
+  }
+
+  /** Starts the 1 s check that re-sends alerts whose silence ended, and forgets old silences. */
+  start(intervalMs = 1000): void {
+    this.timer ??= setInterval(() => this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  // ------------------------------------------------------------------ the gate
+
+  begin(topic: string, e: AlertEvent, previousLevel: Level): GateScope | undefined {
+    const k = key(topic, e.state.id);
+    const rec = this.observe(topic, k, e);
+    if (e.acknowledged === true || e.snoozed === true) return undefined;
+    const holds = this.holds.get(k);
+    if (e.state.level === Level.OK) {
+      return holds === undefined ? undefined : this.recoveryScope(topic, k, e, previousLevel, holds);
+    }
+    const silencedBy = this.silences.silencedBy(rec!.labels);
+    const ack = this.acks.get(k);
+    if (holds === undefined && ack === undefined && silencedBy.length === 0) return undefined;
+    let stored = false;
+    const pass = { event: e, previousLevel };
+    return {
+      admit: (handler: string): GateDelivery | undefined => {
+        const sent = holds?.get(handler);
+        if (silencedBy.length > 0) {
+          if (sent === undefined) this.setHold(k, topic, e.state.id, handler, previousLevel);
+          if (!stored) {
+            // A re-send after a restart uses the newest held event.
+            stored = true;
+            this.persistAlert(rec!);
+          }
+          this.counters.silenced++;
+          this.logger.log("debug", "notification held back by a silence", {
+            topic,
+            alert: e.state.id,
+            handler,
+            silences: silencedBy,
+          });
+          // Escalation reports the change it held back (incident.suppressed); others send nothing.
+          return { event: { ...e, suppressed: true }, previousLevel };
+        }
+        if (sent !== undefined) {
+          this.deleteHold(k, topic, e.state.id, handler);
+          return { event: e, previousLevel: sent };
+        }
+        if (ack !== undefined) {
+          this.counters.ackHeld++;
+          this.logger.log("debug", "repeat of an acknowledged level not sent", {
+            topic,
+            alert: e.state.id,
+            handler,
+            level: e.state.level,
+          });
+          return undefined;
+        }
+        return pass;
+      },
+      end: () => undefined,
+    };
+  }
+
+  private recoveryScope(
+    topic: string,
+    k: string,
+    e: AlertEvent,
+    previousLevel: Level,
+    holds: Map<string, Level>,
+  ): GateScope {
+    return {
+      admit: (handler) => {
+        const sent = holds.get(handler);
+        if (sent === undefined) return { event: e, previousLevel };
+        this.deleteHold(k, topic, e.state.id, handler);
+        if (sent !== Level.OK) return { event: e, previousLevel: sent };
+        this.counters.silenced++;
+        this.logger.log("debug", "recovery not sent: a silence held back its trigger", {
+          topic,
+          alert: e.state.id,
+          handler,
+        });
+        return undefined;
+      },
+      // Handlers that did not see this recovery (gone, or filtered by match) start afresh.
+      end: () => {
+        for (const h of [...holds.keys()]) this.deleteHold(k, topic, e.state.id, h);
+      },
+    };
+  }
+
+  /** Keeps the alert registry and acks in step with the event; returns the record (undefined for OK). */
+  private observe(topic: string, k: string, e: AlertEvent): AlertRecord | undefined {
+    const level = e.state.level;
+    if (level === Level.OK) {
+      if (this.alerts.delete(k)) this.persist((p) => p.deleteAlert(topic, e.state.id));
+      if (this.acks.delete(k)) this.persist((p) => p.deleteAck(topic, e.state.id));
+      return undefined;
+    }
+    const prev = this.alerts.get(k);
+    const clean: AlertEvent = stripMarks(e);
+    const rec = record(topic, clean, alertLabels(topic, clean));
+    this.alerts.set(k, rec);
+    if (prev === undefined || prev.labelsKey !== rec.labelsKey) this.persistAlert(rec);
+    if (e.acknowledged === true) {
+      this.setAck({ topic, alertId: e.state.id, level, by: "incoming webhook", comment: "", at: this.now() });
+      return rec;
+    }
+    const ack = this.acks.get(k);
+    if (ack !== undefined && ack.level !== level) {
+      this.acks.delete(k);
+      this.persist((p) => p.deleteAck(topic, e.state.id));
+    }
+    return rec;
+  }
+
+  // ------------------------------------------------------------------ the wall-clock check
+
+  /** Re-sends the current level of alerts whose silence ended; forgets silences past retention. */
+  tick(): void {
+    const now = this.now();
+    try {
+      if (now - this.lastGc >= 60_000) {
+        this.lastGc = now;
+        this.silences.gc(now);
+      }
+      for (const [k, holds] of [...this.holds]) this.resendIfUnsilenced(k, holds, now);
+    } catch (e) {
+      this.logger.log("error", "on-call check failed", { error: coerceError(e).message });
+    }
+  }
+
+  private resendIfUnsilenced(k: string, holds: Map<string, Level>, now: number): void {
+    const rec = this.alerts.get(k);
+    if (rec === undefined) return;
+    if (this.silences.silencedBy(rec.labels, now).length > 0) return;
+    const level = rec.event.state.level;
+    const ack = this.acks.get(k);
+    for (const [handler, sent] of [...holds]) {
+      if (ack !== undefined && ack.level === level && sent === level) {
+        this.deleteHold(k, rec.topic, rec.id, handler);
+        continue;
+      }
+      const reached = this.notifyFn(rec.topic, rec.event, sent, new Set([handler]));
+      if (reached.length === 0) continue;
+      this.deleteHold(k, rec.topic, rec.id, handler);
+      this.counters.resent++;
+      this.logger.log("info", "silence ended on a firing alert: its current level was sent", {
+        topic: rec.topic,
+        alert: rec.id,
+        handler,
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ ack, snooze
+
+  acknowledge(topic: string, alertId: string, by: string, comment: string): Ack {
+    const rec = this.firing(topic, alertId);
+    const ack: Ack = { topic, alertId, level: rec.event.state.level, by, comment, at: this.now() };
+    this.setAck(ack);
+    this.notifyFn(topic, { ...rec.event, acknowledged: true }, rec.event.state.level);
+    this.logger.log("info", "alert acknowledged", { topic, alert: alertId, by });
+    return { ...ack };
+  }
+
+  unacknowledge(topic: string, alertId: string): void {
+    const k = key(topic, alertId);
+    if (!this.acks.delete(k)) throw new OnCallError(404, `alert ${topic}/${alertId} is not acknowledged`);
+    this.persist((p) => p.deleteAck(topic, alertId));
+  }
+
+  /** A silence on this one alert until `endsAt` (Unix ms); escalation sends incident.snoozed. */
+  snooze(topic: string, alertId: string, endsAt: number, by: string, comment: string): Silence {
+    const rec = this.firing(topic, alertId);
+    const matchers = Object.entries(identityLabels(alertId, rec.labels)).map(([name, value]) => ({
+      name,
+      value,
+      isRegex: false,
+      isEqual: true,
+    }));
+    let id: string;
+    try {
+      id = this.silences.set({
+        matchers,
+        startsAt: this.now(),
+        endsAt,
+        createdBy: by,
+        comment: comment === "" ? `snoozed ${topic}/${alertId}` : comment,
+        snooze: { topic, alertId },
+      });
+    } catch (e) {
+      if (e instanceof SilenceError) throw new OnCallError(e.status === 404 ? 404 : 400, e.message);
+      throw e;
+    }
+    this.notifyFn(topic, { ...rec.event, snoozed: true }, rec.event.state.level);
+    this.logger.log("info", "alert snoozed", {
+      topic,
+      alert: alertId,
+      by,
+      until: new Date(endsAt).toISOString(),
+    });
+    return this.silences.get(id)!;
+  }
+
+  // ------------------------------------------------------------------ views
+
+  alertList(): AlertView[] {
+    const now = this.now();
+    return [...this.alerts.entries()].map(([k, r]) => this.view(k, r, now));
+  }
+
+  alert(topic: string, alertId: string): AlertView | undefined {
+    const k = key(topic, alertId);
+    const r = this.alerts.get(k);
+    return r === undefined ? undefined : this.view(k, r, this.now());
+  }
+
+  ackCount(): number {
+    return this.acks.size;
+  }
+
+  /** `/metrics` text. */
+  metrics(): string {
+    const now = this.now();
+    const states = { pending: 0, active: 0, expired: 0 };
+    for (const s of this.silences.list()) states[silenceState(s, now)]++;
+    return [
+      "# HELP tickd_notifications_silenced_total Notifications a silence held back (recoveries whose trigger was held included).",
+      "# TYPE tickd_notifications_silenced_total counter",
+      `tickd_notifications_silenced_total ${this.counters.silenced}`,
+      "# HELP tickd_notifications_acknowledged_total Repeats at an acknowledged level that were not sent.",
+      "# TYPE tickd_notifications_acknowledged_total counter",
+      `tickd_notifications_acknowledged_total ${this.counters.ackHeld}`,
+      "# HELP tickd_notifications_resent_after_silence_total Current levels sent once when a silence ended on a firing alert.",
+      "# TYPE tickd_notifications_resent_after_silence_total counter",
+      `tickd_notifications_resent_after_silence_total ${this.counters.resent}`,
+      "# HELP tickd_silences Silences by state.",
+      "# TYPE tickd_silences gauge",
+      ...Object.entries(states).map(([s, n]) => `tickd_silences{state="${s}"} ${n}`),
+      "# HELP tickd_alerts_acknowledged Alerts acknowledged now.",
+      "# TYPE tickd_alerts_acknowledged gauge",
+      `tickd_alerts_acknowledged ${this.acks.size}`,
+      "",
+    ].join("\n");
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private view(k: string, r: AlertRecord, now: number): AlertView {
+    const silencedBy = this.silences.silencedBy(r.labels, now);
+    const snoozedBy = silencedBy.filter((id) => this.silences.get(id)?.snooze !== undefined);
+    const ack = this.acks.get(k);
+    const s = r.event.state;
+    return {
+      topic: r.topic,
+      id: r.id,
+      labels: { ...r.labels },
+      fingerprint: r.fingerprint,
+      level: s.level,
+      message: s.message,
+      details: s.details,
+      startsAt: s.time - s.duration,
+      updatedAt: s.time,
+      fields: { ...r.event.data.fields },
+      silencedBy,
+      snoozedBy,
+      ack: ack === undefined ? undefined : { ...ack },
+    };
+  }
+
+  private firing(topic: string, alertId: string): AlertRecord {
+    const rec = this.alerts.get(key(topic, alertId));
+    if (rec === undefined)
+      throw new OnCallError(
+        404,
+        `no firing alert ${JSON.stringify(alertId)} in topic ${JSON.stringify(topic)}`,
+      );
+    return rec;
+  }
+
+  private setAck(a: Ack): void {
+    this.acks.set(key(a.topic, a.alertId), a);
+    this.persist((p) => p.putAck(a));
+  }
+
+  private holdsOf(k: string, create: true): Map<string, Level>;
+  private holdsOf(k: string, create: false): Map<string, Level> | undefined;
+  private holdsOf(k: string, create: boolean): Map<string, Level> | undefined {
+    let m = this.holds.get(k);
+    if (m === undefined && create) {
+      m = new Map();
+      this.holds.set(k, m);
+    }
+    return m;
+  }
+
+  private setHold(k: string, topic: string, alertId: string, handler: string, sent: Level): void {
+    this.holdsOf(k, true).set(handler, sent);
+    this.persist((p) => p.putHold(topic, alertId, handler, sent));
+  }
+
+  private deleteHold(k: string, topic: string, alertId: string, handler: string): void {
+    const m = this.holdsOf(k, false);
+    if (m === undefined || !m.delete(handler)) return;
+    if (m.size === 0) this.holds.delete(k);
+    this.persist((p) => p.deleteHold(topic, alertId, handler));
+  }
+
+  private persistAlert(r: AlertRecord): void {
+    this.persist((p) => p.putAlert({ topic: r.topic, id: r.id, labels: r.labels, event: r.event }));
+  }
+
+  private persist(fn: (p: OnCallPersistence) => void): void {
+    if (this.persistence === undefined) return;
+    try {
+      fn(this.persistence);
+    } catch (e) {
+      this.logger.log("error", "failed to store on-call state", { error: coerceError(e).message });
+    }
+  }
+}
+
+function record(topic: string, event: AlertEvent, labels: LabelSet): AlertRecord {
+  const labelsKey = JSON.stringify(labels);
+  return { topic, id: event.state.id, labels, labelsKey, fingerprint: fingerprint(labels), event };
+}
+
+/** The event without on-call marks (what a re-send or an ack is built from). */
+function stripMarks(e: AlertEvent): AlertEvent {
+  if (e.acknowledged === undefined && e.suppressed === undefined && e.snoozed === undefined) return e;
+  const { acknowledged: _a, suppressed: _s, snoozed: _z, ...rest } = e;
+  return rest;
+}

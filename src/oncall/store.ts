@@ -1,0 +1,134 @@
+/**
+ * The on-call tables (migration 5 in src/store/migrations.ts) as the service's persistence.
+ * Events are stored as JSON with int64 values (bigint fields) written as {"$int": "…"}.
+ */
+import type Database from "better-sqlite3";
+import type { AlertEvent } from "../core/alert-event.js";
+import type { Level } from "../core/types.js";
+import type { LabelSet } from "./labels.js";
+import type { Matcher } from "./matchers.js";
+import type { OnCallPersistence } from "./service.js";
+import type { Silence } from "./silences.js";
+
+interface SilenceRow {
+  id: string;
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  updated_at: number;
+  created_by: string;
+  comment: string;
+  snooze_topic: string;
+  snooze_alert: string;
+}
+
+export function encodeEvent(e: AlertEvent): string {
+  return JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? { $int: v.toString() } : v));
+}
+
+export function decodeEvent(s: string): AlertEvent {
+  return JSON.parse(s, (_k, v: unknown) => {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      if (keys.length === 1 && keys[0] === "$int" && typeof o.$int === "string") return BigInt(o.$int);
+    }
+    return v;
+  }) as AlertEvent;
+}
+
+export function onCallPersistence(db: Database.Database): OnCallPersistence {
+  const putSilence = db.prepare(
+    `INSERT OR REPLACE INTO silences (id, matchers, starts_at, ends_at, updated_at, created_by, comment, snooze_topic, snooze_alert)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const delSilence = db.prepare("DELETE FROM silences WHERE id = ?");
+  const allSilences = db.prepare<[], SilenceRow>("SELECT * FROM silences");
+  const putAlert = db.prepare(
+    "INSERT OR REPLACE INTO oncall_alerts (topic, alert_id, labels, event) VALUES (?, ?, ?, ?)",
+  );
+  const delAlert = db.prepare("DELETE FROM oncall_alerts WHERE topic = ? AND alert_id = ?");
+  const allAlerts = db.prepare<[], { topic: string; alert_id: string; labels: string; event: string }>(
+    "SELECT topic, alert_id, labels, event FROM oncall_alerts",
+  );
+  const putAck = db.prepare(
+    "INSERT OR REPLACE INTO oncall_acks (topic, alert_id, level, acked_by, comment, at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+  );
+  const delAck = db.prepare("DELETE FROM oncall_acks WHERE topic = ? AND alert_id = ?");
+  const allAcks = db.prepare<
+    [],
+    { topic: string; alert_id: string; level: number; acked_by: string; comment: string; at_ms: number }
+  >("SELECT * FROM oncall_acks");
+  const putHold = db.prepare(
+    "INSERT OR REPLACE INTO oncall_holds (topic, alert_id, handler, sent_level) VALUES (?, ?, ?, ?)",
+  );
+  const delHold = db.prepare("DELETE FROM oncall_holds WHERE topic = ? AND alert_id = ? AND handler = ?");
+  const allHolds = db.prepare<[], { topic: string; alert_id: string; handler: string; sent_level: number }>(
+    "SELECT * FROM oncall_holds",
+  );
+  return {
+    silences: {
+      *load() {
+        for (const r of allSilences.all()) {
+          const s: Silence = {
+            id: r.id,
+            matchers: JSON.parse(r.matchers) as Matcher[],
+            startsAt: r.starts_at,
+            endsAt: r.ends_at,
+            updatedAt: r.updated_at,
+            createdBy: r.created_by,
+            comment: r.comment,
+          };
+          if (r.snooze_topic !== "") s.snooze = { topic: r.snooze_topic, alertId: r.snooze_alert };
+          yield s;
+        }
+      },
+      put: (s) =>
+        void putSilence.run(
+          s.id,
+          JSON.stringify(s.matchers),
+          s.startsAt,
+          s.endsAt,
+          s.updatedAt,
+          s.createdBy,
+          s.comment,
+          s.snooze?.topic ?? "",
+          s.snooze?.alertId ?? "",
+        ),
+      delete: (id) => void delSilence.run(id),
+    },
+    *loadAlerts() {
+      for (const r of allAlerts.all()) {
+        yield {
+          topic: r.topic,
+          id: r.alert_id,
+          labels: JSON.parse(r.labels) as LabelSet,
+          event: decodeEvent(r.event),
+        };
+      }
+    },
+    putAlert: (a) => void putAlert.run(a.topic, a.id, JSON.stringify(a.labels), encodeEvent(a.event)),
+    deleteAlert: (topic, id) => void delAlert.run(topic, id),
+    *loadAcks() {
+      for (const r of allAcks.all()) {
+        yield {
+          topic: r.topic,
+          alertId: r.alert_id,
+          level: r.level as Level,
+          by: r.acked_by,
+          comment: r.comment,
+          at: r.at_ms,
+        };
+      }
+    },
+    putAck: (a) => void putAck.run(a.topic, a.alertId, a.level, a.by, a.comment, a.at),
+    deleteAck: (topic, id) => void delAck.run(topic, id),
+    *loadHolds() {
+      for (const r of allHolds.all()) {
+        yield { topic: r.topic, alertId: r.alert_id, handler: r.handler, sent: r.sent_level as Level };
+      }
+    },
+    putHold: (topic, id, handler, sent) => void putHold.run(topic, id, handler, sent),
+    deleteHold: (topic, id, handler) => void delHold.run(topic, id, handler),
+  };
+}
