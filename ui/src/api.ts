@@ -1,6 +1,6 @@
 /**
- * The console's view of tickd's API: the Alertmanager v2 subset (`/api/v2/`) for alerts and
- * silences, tickd's own routes (`/tickd/v1/`) for ack/snooze, history and deliveries.
+ * The console's view of tickd's API: the Alertmanager v2 subset (`/api/v2/`) for silences,
+ * tickd's own routes (`/tickd/v1/`) for alerts, ack/snooze, history and deliveries.
  *
  * Credentials: with `[http] auth-enabled`, the login form's basic-auth header is kept in
  * sessionStorage (this tab only) and sent with every call; a 401 brings the form back.
@@ -81,17 +81,22 @@ export async function send<T = unknown>(
 
 // ------------------------------------------------------------------ shapes (Alertmanager openapi)
 
+/** One current alert as `GET /tickd/v1/alerts` lists it. */
 export interface Alert {
+  topic: string;
+  id: string;
+  level: "OK" | "INFO" | "WARNING" | "CRITICAL";
+  message: string;
+  details: string;
+  /** Its tags plus alertname, task, topic, severity (DESIGN §12). */
   labels: Labels;
-  annotations: Labels;
-  startsAt: string;
-  endsAt: string;
-  updatedAt: string;
   fingerprint: string;
-  status: { state: "active" | "suppressed" | "unprocessed"; silencedBy: string[]; inhibitedBy: string[] };
-  /** tickd extensions when present (ack/snooze state of the alert id). */
-  acknowledged?: boolean;
-  snoozedUntil?: string;
+  since: string;
+  updated: string;
+  silencedBy: string[];
+  /** The snoozes among silencedBy. */
+  snoozedBy: string[];
+  acknowledged: { by: string; comment: string; at: string; level: string } | null;
 }
 
 export interface Silence {
@@ -154,9 +159,8 @@ export interface WhoAmI {
   write: boolean;
 }
 
-/** The alert id tickd keys ack/snooze by (label `alertname`, DESIGN §12). */
-export const alertId = (a: Alert): string => a.labels["alertname"] ?? "";
-export const topicOf = (a: Alert): string => a.labels["topic"] ?? "";
+export const alertId = (a: Alert): string => a.id;
+export const topicOf = (a: Alert): string => a.topic;
 
 export function alertPath(a: Alert, action: "ack" | "unack" | "snooze"): string {
   return `/tickd/v1/alerts/${encodeURIComponent(topicOf(a))}/${encodeURIComponent(alertId(a))}/${action}`;

@@ -1,5 +1,5 @@
 /**
- * Alerts now: every firing alert from `/api/v2/alerts`, grouped by topic with counts per
+ * Alerts now: every firing alert from `/tickd/v1/alerts`, grouped by topic with counts per
  * level, narrowed by a label filter kept in the URL (`?filter=host="a"`). From an alert a
  * writer can silence (with a live preview of what the new silence matches), acknowledge or
  * snooze it.
@@ -21,7 +21,11 @@ export function AlertsPage(props: { write: boolean; user: string }): JSX.Element
   const filterText = url.searchParams.get("filter") ?? "";
   const [draft, setDraft] = useState(filterText);
   useEffect(() => setDraft(filterText), [filterText]);
-  const alerts = usePoll(() => getJson<Alert[]>("/api/v2/alerts"), "alerts");
+  const alerts = usePoll(
+    () =>
+      getJson<{ alerts: Alert[] }>("/tickd/v1/alerts").then((r) => r.alerts.filter((a) => a.level !== "OK")),
+    "alerts",
+  );
   const [action, setAction] = useState<Action>(undefined);
   const [notice, setNotice] = useState("");
   const [actionError, setActionError] = useState("");
@@ -125,7 +129,7 @@ export function AlertsPage(props: { write: boolean; user: string }): JSX.Element
 }
 
 function levelOf(a: Alert): string {
-  return (a.labels["severity"] ?? "").toLowerCase();
+  return a.level.toLowerCase();
 }
 
 function TopicGroup(props: {
@@ -191,7 +195,9 @@ function AlertRow(props: {
 }): JSX.Element {
   const a = props.alert;
   const id = alertId(a);
-  const silenced = a.status.silencedBy.length > 0;
+  const snoozed = a.snoozedBy.length > 0;
+  const silenced = a.silencedBy.length > a.snoozedBy.length;
+  const acked = a.acknowledged !== null;
   const tags = Object.entries(a.labels).filter(([k]) => !BUILTIN.has(k));
   return (
     <tr data-alert={id}>
@@ -210,21 +216,18 @@ function AlertRow(props: {
         </ul>
       </td>
       <td>
-        <When time={a.startsAt} />
+        <When time={a.since} />
       </td>
       <td class="state">
-        {silenced ? (
-          <span title={`silenced by ${a.status.silencedBy.join(", ")}`}>silenced</span>
-        ) : (
-          a.status.state
-        )}
-        {a.acknowledged === true && <span> · acknowledged</span>}
-        {a.snoozedUntil !== undefined && a.snoozedUntil !== "" && (
-          <span>
-            {" "}
-            · snoozed until <When time={a.snoozedUntil} />
-          </span>
-        )}
+        <ul class="states">
+          {!silenced && !snoozed && !acked && <li>firing</li>}
+          {silenced && <li title={`silenced by ${a.silencedBy.join(", ")}`}>silenced</li>}
+          {snoozed && <li>snoozed</li>}
+          {a.acknowledged !== null && (
+            <li title={a.acknowledged.comment}>acknowledged by {a.acknowledged.by || "someone"}</li>
+          )}
+        </ul>
+        <small>{a.message}</small>
       </td>
       <td class="actions">
         {props.write && (
@@ -234,10 +237,10 @@ function AlertRow(props: {
             </button>
             <button
               type="button"
-              onClick={() => props.onAck(a, a.acknowledged === true)}
-              aria-label={`${a.acknowledged === true ? "Unacknowledge" : "Acknowledge"} ${id}`}
+              onClick={() => props.onAck(a, acked)}
+              aria-label={`${acked ? "Unacknowledge" : "Acknowledge"} ${id}`}
             >
-              {a.acknowledged === true ? "Unack" : "Ack"}
+              {acked ? "Unack" : "Ack"}
             </button>
             <button type="button" onClick={() => props.onSnooze(a)} aria-label={`Snooze ${id}`}>
               Snooze
