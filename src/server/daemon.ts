@@ -41,6 +41,7 @@ import type { DaemonLogger } from "./logger.js";
 import { createApiServer, type ListeningServer } from "./http/index.js";
 import { HistoryService } from "../oncall/history.js";
 import { createHistoryRoutes } from "../oncall/history-routes.js";
+import { recordHeldNotifications, recordOnCallActions } from "../oncall/history-hooks.js";
 import { createConsoleRoutes } from "./console/routes.js";
 import { TaskManager } from "./task-manager.js";
 import { engineMetrics } from "./metrics.js";
@@ -155,7 +156,7 @@ export async function startDaemon(opts: {
       logger,
       persistTopics: config.alert.persistTopics,
       onStateChange: (topic, e, prev) => history.recordState(topic, e, prev),
-      gate: oncall,
+      gate: recordHeldNotifications(oncall, history),
     });
     topics.open();
     const influxEnabled = config.influxdb.some((c) => c.enabled);
@@ -277,7 +278,7 @@ export async function startDaemon(opts: {
           state: (t, id) => topics.topicEvent(t, id),
         }),
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
-        ...createOnCallRoutes({ oncall }),
+        ...recordOnCallActions(createOnCallRoutes({ oncall }), history),
         ...createHistoryRoutes(history),
         ...createConsoleRoutes(),
         ...createAlertmanagerRoutes({

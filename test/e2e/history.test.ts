@@ -96,6 +96,31 @@ describe("on-call history in the daemon", () => {
     expect(lines[2]).toMatch(/state\s+main:cpu:alert2\s+cpu\/a\s+OK → CRITICAL/);
   });
 
+  it("notes acks, snoozes and each notification a silence held back", async () => {
+    const hook = await receiver();
+    const script = cpuScript(`${hook.url}/a`).replace("        .stateChangesOnly()\n", "");
+    const t = await tickd({ tasks: { "cpu.tick": script } });
+    await write(t, "cpu,host=d usage_idle=5 1\n");
+    await hook.waitFor(1, 10_000);
+    const post = (path: string, body: unknown): Promise<Response> =>
+      fetch(`${t.url}${path}`, { method: "POST", body: JSON.stringify(body) });
+    const topic = encodeURIComponent("main:cpu:alert2");
+    expect((await post(`/tickd/v1/alerts/${topic}/cpu/d/ack`, { by: "ann", comment: "on it" })).status).toBe(
+      200,
+    );
+    expect((await post(`/tickd/v1/alerts/${topic}/cpu/d/snooze`, { by: "ann", for: "1h" })).status).toBe(200);
+    // A refused action leaves no note.
+    expect((await post(`/tickd/v1/alerts/${topic}/cpu/nope/ack`, { by: "ann" })).status).toBe(404);
+    await write(t, "cpu,host=d usage_idle=4 2\n");
+    const h = await historyWhere(t, (x) => x[0]?.status === "held", "?type=note");
+    expect(h.map((e) => [e.alert_id, e.status, e.handler, (e as { message?: string }).message])).toEqual([
+      ["cpu/d", "held", undefined, "notification held back by a silence (handler tick:post0)"],
+      ["cpu/d", "snooze", "ann", "for 1h"],
+      ["cpu/d", "ack", "ann", "on it"],
+    ]);
+    expect(h[0]).toMatchObject({ topic: "main:cpu:alert2", task: "cpu" });
+  });
+
   it("survives kill -9, and history-retention drops what is older", async () => {
     const hook = await receiver();
     const first = await tickd({ tasks: { "cpu.tick": cpuScript(`${hook.url}/a`) } });
