@@ -9,7 +9,7 @@
 #   bash scripts/services.sh status   what runs where (exit 1 unless both run)
 #   bash scripts/services.sh env      the variables the tests read, as `export` lines
 #
-# Installs: apt packages influxdb, kcat, prometheus-alertmanager, chromium (and curl, Java, Maven if absent) when missing; the
+# Installs: apt packages influxdb, kcat, prometheus-alertmanager, prometheus, chromium (and curl, Java, Maven if absent) when missing; the
 # broker's jars through Maven (scripts/kafka/pom.xml), cached in ~/.cache/tickd/ and fetched
 # only once. Everything `up` creates lives in $TICKD_SERVICES_DIR (default
 # ~/.cache/tickd/services): logs/kafka.log, logs/influxdb.log, run/*.pid, data/ (removed by down).
@@ -94,6 +94,8 @@ install_tools() {
   # A real Alertmanager posts to tickd's /tickd/v1/integrations/alertmanager in the tests.
   command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1 ||
     missing+=(prometheus-alertmanager)
+  # A real Prometheus uses tickd as its Alertmanager and scrapes its /metrics in the tests.
+  command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   # The web console's browser tests drive Debian's chromium (test/support/browser.ts).
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)

@@ -9,6 +9,8 @@
  * await fetch(`${influxUrl()}/ping`);
  * ```
  */
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:net";
 
 /** `KAFKA_BROKERS` split on commas, e.g. `["127.0.0.1:19092"]`. */
 export function kafkaBrokers(): string[] {
@@ -34,4 +36,31 @@ export function influxUrl(): string {
 /** A name no other test run uses: topics, consumer groups and databases outlive a test. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * The path of an installed command (Debian packages the suites run: `amtool`, `prometheus`);
+ * throws naming the package to install when it is missing.
+ */
+export function requireBinary(name: string, debianPackage: string): string {
+  try {
+    return execFileSync("which", [name], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error(
+      `${name} is not installed: run 'bash scripts/services.sh up' (it installs it) or apt-get install -y ${debianPackage}`,
+    );
+  }
+}
+
+/** A TCP port free on 127.0.0.1 right now (for services that cannot listen on port 0). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
 }

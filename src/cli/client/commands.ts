@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { resolveUrl, type ClientOptions } from "./api.js";
 import { runDeleteDelivery, runListDeliveries, runRetryDelivery } from "./deliveries.js";
 import { runHistory, type HistoryOptions } from "./history.js";
+import { runAck, runSilenceAdd, runSilenceExpire, runSilenceList, runSnooze, runUnack } from "./oncall.js";
 import {
   runDefine,
   runDeleteTasks,
@@ -207,6 +208,90 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
     .action(async (file: string, _o: unknown, cmd: Command) => {
       io.exit(await runDefineTopicHandler(file, options(cmd)));
     });
+
+  // On-call (DESIGN §5): amtool-like silences, and ack/unack/snooze of one alert.
+  const silence = program.command("silence").description("add, list and expire silences (as amtool does)");
+  silence
+    .command("add")
+    .description(
+      'silence alerts matching every matcher (alertname=cpu, host=~"web-.*", team!=db); prints its id',
+    )
+    .argument(
+      "<matchers...>",
+      "name=value, name!=value, name=~regex, name!~regex (a bare first word is the alertname)",
+    )
+    .option("-c, --comment <text>", "why (required)")
+    .option("-a, --author <name>", "who (default: your user name)")
+    .option("-d, --duration <d>", "how long, from --start (default 1h)")
+    .option("--start <time>", "RFC 3339 start (default now)")
+    .option("--end <time>", "RFC 3339 end (instead of --duration)")
+    .option("--json", "print {silenceID} as JSON")
+    .action(async (matchers: string[], o: Record<string, string | undefined>, cmd: Command) => {
+      const add: Parameters<typeof runSilenceAdd>[1] = {};
+      for (const k of ["comment", "author", "duration", "start", "end"] as const)
+        if (o[k] !== undefined) add[k] = o[k];
+      io.exit(await runSilenceAdd(matchers, add, options(cmd, jsonOf(cmd))));
+    });
+  silence
+    .command("list")
+    .alias("query")
+    .description(
+      "list active and pending silences (--expired: the expired ones), optionally filtered by matchers",
+    )
+    .argument("[matchers...]", "only silences with matching matchers")
+    .option("--expired", "list expired silences instead")
+    .option("-q, --quiet", "print only ids")
+    .option("--json", "print the silences as JSON")
+    .action(async (filters: string[], o: { expired?: boolean; quiet?: boolean }, cmd: Command) => {
+      io.exit(await runSilenceList(filters, o, options(cmd, jsonOf(cmd))));
+    });
+  silence
+    .command("expire")
+    .description("expire silences now")
+    .argument("<ids...>", "silence ids")
+    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+      io.exit(await runSilenceExpire(ids, options(cmd)));
+    });
+  program
+    .command("ack")
+    .description("acknowledge an alert: repeats at its level are not sent until it changes or recovers")
+    .argument("<topic>", "topic")
+    .argument("<alert-id>", "alert id")
+    .option("-c, --comment <text>", "comment")
+    .option("--by <name>", "who (default: your user name)")
+    .option("--json", "print the answer as JSON")
+    .action(async (topic: string, id: string, o: { comment?: string; by?: string }, cmd: Command) => {
+      io.exit(await runAck(topic, id, o, options(cmd, jsonOf(cmd))));
+    });
+  program
+    .command("unack")
+    .description("remove an alert's acknowledgement")
+    .argument("<topic>", "topic")
+    .argument("<alert-id>", "alert id")
+    .option("--json", "print the answer as JSON")
+    .action(async (topic: string, id: string, _o: unknown, cmd: Command) => {
+      io.exit(await runUnack(topic, id, options(cmd, jsonOf(cmd))));
+    });
+  program
+    .command("snooze")
+    .description("silence one alert for a while (a silence on its id)")
+    .argument("<topic>", "topic")
+    .argument("<alert-id>", "alert id")
+    .option("--for <d>", "how long, e.g. 30m")
+    .option("--until <time>", "RFC 3339 end")
+    .option("-c, --comment <text>", "comment")
+    .option("--by <name>", "who (default: your user name)")
+    .option("--json", "print the answer as JSON")
+    .action(
+      async (
+        topic: string,
+        id: string,
+        o: { for?: string; until?: string; comment?: string; by?: string },
+        cmd: Command,
+      ) => {
+        io.exit(await runSnooze(topic, id, o, options(cmd, jsonOf(cmd))));
+      },
+    );
 
   // On-call history (src/oncall/history.ts).
   program

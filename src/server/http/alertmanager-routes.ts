@@ -70,6 +70,11 @@ function filterParam(ctx: RequestContext): Matcher[] {
   return out;
 }
 
+function setTime(v: unknown): number {
+  const t = parseTime(v);
+  return t > 0 ? t : NaN;
+}
+
 function isObj(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
@@ -117,8 +122,9 @@ export function createAlertmanagerRoutes(deps: AlertmanagerApiDeps): ExtraRoute[
       const labels = a.labels;
       const topic = typeof labels.topic === "string" && labels.topic !== "" ? labels.topic : deps.topic();
       if (!TOPIC_NAME.test(topic)) bad(`alerts[${i}]: invalid topic ${JSON.stringify(topic)}`);
-      const endsAt = parseTime(a.endsAt);
-      const startsAt = parseTime(a.startsAt);
+      // Go's zero time (0001-01-01, amtool's default) means "not set".
+      const endsAt = setTime(a.endsAt);
+      const startsAt = setTime(a.startsAt);
       if (!Number.isNaN(endsAt) && !Number.isNaN(startsAt) && endsAt < startsAt)
         bad(`alerts[${i}]: start time must be before end time`);
       const resolved = !Number.isNaN(endsAt) && endsAt <= t;
@@ -127,7 +133,7 @@ export function createAlertmanagerRoutes(deps: AlertmanagerApiDeps): ExtraRoute[
         status: resolved ? "resolved" : "firing",
         labels,
         annotations: isObj(a.annotations) ? a.annotations : {},
-        ...(typeof a.startsAt === "string" ? { startsAt: a.startsAt } : {}),
+        ...(!Number.isNaN(startsAt) ? { startsAt: a.startsAt } : {}),
         ...(typeof a.endsAt === "string" && resolved ? { endsAt: a.endsAt } : {}),
       });
       byTopic.set(topic, list);
