@@ -136,6 +136,17 @@ describe("web console in chromium", () => {
       `alertname="cpu/a", topic="${TOPIC}"`,
     );
     await shot(page, "silences");
+    // Extending keeps the same silence (Alertmanager updates it in place), one hour later.
+    const id = (await active.locator("tr[data-silence]").getAttribute("data-silence"))!;
+    const endsBefore = (await active.locator("tr[data-silence] time").nth(1).getAttribute("datetime"))!;
+    await active.getByRole("button", { name: `Extend silence ${id} by 1h` }).click();
+    await expect.poll(() => page.locator(".notice").innerText()).toMatch(`Silence ${id} extended to `);
+    await expect
+      .poll(async () =>
+        Date.parse((await active.locator(`tr[data-silence="${id}"] time`).nth(1).getAttribute("datetime"))!),
+      )
+      .toBeGreaterThanOrEqual(Date.parse(endsBefore) + 3_600_000);
+    expect(await active.locator("tr[data-silence]").count()).toBe(1);
     await active.getByRole("button", { name: /^Expire silence / }).click();
     await expect.poll(() => page.locator(".notice").innerText()).toMatch(/^Silence \S+ expired$/);
     const expired = page.locator("section", { has: page.getByRole("heading", { name: /^Expired/ }) });
