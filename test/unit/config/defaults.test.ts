@@ -87,7 +87,14 @@ describe("defaults", () => {
     });
     expect(config.escalation[0]).toMatchObject({
       scheme: "hmac-sha256",
-      events: ["incident.created", "incident.updated", "incident.acknowledged", "incident.resolved"],
+      events: [
+        "incident.created",
+        "incident.updated",
+        "incident.acknowledged",
+        "incident.resolved",
+        "incident.snoozed",
+        "incident.suppressed",
+      ],
     });
     expect(config.kafkaInput[0]).toMatchObject({
       enabled: true,
