@@ -259,7 +259,9 @@ export function createHistoryTables(db: Database.Database): void {
       target         TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX alert_history_time ON alert_history (time_ms);
-    CREATE INDEX alert_history_alert ON alert_history (topic, alert_id, id);
+    CREATE INDEX alert_history_alert ON alert_history (alert_id, id);
+    -- The triggers' task lookup: one seek, however many delivery rows the alert has.
+    CREATE INDEX alert_history_task ON alert_history (topic, alert_id, type, id);
     CREATE TRIGGER alert_history_journaled AFTER INSERT ON deliveries BEGIN
       ${deliveryRow("NEW.created_ms")}
     END;
