@@ -259,9 +259,16 @@ export class OnCallService implements NotificationGate {
     }
     const prev = this.alerts.get(k);
     const clean: AlertEvent = stripMarks(e);
-    const rec = record(topic, clean, alertLabels(topic, clean));
-    this.alerts.set(k, rec);
-    if (prev === undefined || prev.labelsKey !== rec.labelsKey) this.persistAlert(rec);
+    let rec: AlertRecord;
+    if (prev !== undefined && sameLabelSource(prev.event, clean)) {
+      // The hot path (a repeat): labels are unchanged, only the event moves on.
+      prev.event = clean;
+      rec = prev;
+    } else {
+      rec = record(topic, clean, alertLabels(topic, clean));
+      if (prev === undefined || prev.labelsKey !== rec.labelsKey) this.persistAlert(rec);
+      this.alerts.set(k, rec);
+    }
     if (e.acknowledged === true) {
       this.setAck({ topic, alertId: e.state.id, level, by: "incoming webhook", comment: "", at: this.now() });
       return rec;
@@ -484,6 +491,20 @@ export class OnCallService implements NotificationGate {
 function record(topic: string, event: AlertEvent, labels: LabelSet): AlertRecord {
   const labelsKey = JSON.stringify(labels);
   return { topic, id: event.state.id, labels, labelsKey, fingerprint: fingerprint(labels), event };
+}
+
+/** The labels of `b` are those of `a`: same level, task and tags. */
+function sameLabelSource(a: AlertEvent, b: AlertEvent): boolean {
+  if (a.state.level !== b.state.level || a.data.taskName !== b.data.taskName) return false;
+  const ta = a.data.tags;
+  const tb = b.data.tags;
+  if (ta === tb) return true;
+  let n = 0;
+  for (const key in tb) {
+    if (ta[key] !== tb[key]) return false;
+    n++;
+  }
+  return Object.keys(ta).length === n;
 }
 
 /** The event without on-call marks (what a re-send or an ack is built from). */

@@ -10,7 +10,8 @@ import { createHandlerFactory, type HttpRequest, type HttpSender } from "../../.
 import { OnCallService, onCallPersistence } from "../../../src/oncall/index.js";
 import { openStore, type Store } from "../../../src/store/index.js";
 import { handlerConfig } from "../handlers/helpers.js";
-import { RecordingLogger } from "../alert/helpers.js";
+import { RecordingLogger, tickHandler } from "../alert/helpers.js";
+import { mapGenericWebhook } from "../../../src/integrations/index.js";
 
 const TOPIC = "ops";
 const M = 60_000;
@@ -329,5 +330,45 @@ describe("on-call state in SQLite", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("every notification path is gated", () => {
+  it("TICKscript handlers: held while silenced, the level re-sent when the silence ends", async () => {
+    const { oncall, topics, clock, take } = setup();
+    const anon = "main:cpu_task:alert2";
+    const specs = [tickHandler("post", "http://tick.test/")];
+    const id = silence(oncall, clock.now, [["host", "web-1"]]);
+    topics.collect(
+      { ...event("cpu:web-1", Level.CRITICAL, { host: "web-1" }, clock.now), topic: anon },
+      {
+        topics: [anon],
+        handlers: specs,
+      },
+    );
+    expect(await take()).toEqual([]);
+    expect(oncall.alert(anon, "cpu:web-1")?.labels).toMatchObject({
+      topic: anon,
+      task: "cpu_task",
+      alertname: "cpu:web-1",
+    });
+    oncall.silences.expire(id);
+    oncall.tick();
+    expect(await take()).toEqual(["CRITICAL (prev OK)"]);
+  });
+
+  it("incoming webhooks: their events meet the same silences", async () => {
+    const { oncall, topics, clock, take } = setup();
+    silence(oncall, clock.now, [["source", "grafana"]]);
+    const events = mapGenericWebhook(
+      [
+        { id: "g1", status: "firing", severity: "critical", source: "grafana", title: "from grafana" },
+        { id: "d1", status: "firing", severity: "critical", source: "datadog", title: "from datadog" },
+      ],
+      { topic: TOPIC, now: clock.now },
+    );
+    for (const e of events) topics.collect(e, { topics: [TOPIC], handlers: [] });
+    expect(await take("post")).toEqual(["CRITICAL (prev OK)"]);
+    expect(oncall.alert(TOPIC, "g1")?.silencedBy).toHaveLength(1);
   });
 });
