@@ -9,7 +9,7 @@
 #   bash scripts/services.sh status   what runs where (exit 1 unless both run)
 #   bash scripts/services.sh env      the variables the tests read, as `export` lines
 #
-# Installs: apt packages influxdb, kcat, prometheus-alertmanager, prometheus, mosquitto, snmptrapd (and curl, Java, Maven if absent) when missing; the
+# Installs: apt packages influxdb, kcat, prometheus-alertmanager, prometheus, mosquitto, snmptrapd, chromium (and curl, Java, Maven if absent) when missing; the
 # broker's jars through Maven (scripts/kafka/pom.xml), cached in ~/.cache/tickd/ and fetched
 # only once. Everything `up` creates lives in $TICKD_SERVICES_DIR (default
 # ~/.cache/tickd/services): logs/kafka.log, logs/influxdb.log, run/*.pid, data/ (removed by down).
@@ -100,6 +100,8 @@ install_tools() {
   [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
   [ -x /usr/sbin/snmptrapd ] || command -v snmptrapd >/dev/null 2>&1 || missing+=(snmptrapd)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  # The web console's browser tests drive Debian's chromium (test/support/browser.ts).
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null 2>&1 || [ -f "$KAFKA_LIBS/.complete" ] || missing+=(maven)
   apt_install "${missing[@]}"

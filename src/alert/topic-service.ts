@@ -88,6 +88,8 @@ export interface TopicServiceOptions {
   persistTopics: boolean;
   /** On-call state (silences, acks): asked before each external handler gets an event. */
   gate?: NotificationGate;
+  /** Called when an event's level differs from its previous level in a topic (the history). */
+  onStateChange?: (topic: string, event: AlertEvent, previousLevel: Level) => void;
 }
 
 /** Kinds that may see NoExternal events (they only move events between topics). */
@@ -125,6 +127,7 @@ export class TopicService implements TopicApi, AlertSink {
   private readonly logger: EngineLogger;
   private readonly persistTopics: boolean;
   private readonly gate: NotificationGate | undefined;
+  private readonly onStateChange: TopicServiceOptions["onStateChange"];
   /** topic → id → handler, in registration order. */
   private readonly handlers = new Map<string, Map<string, Registered>>();
   /** topic → the same handlers as an array, rebuilt on change so dispatch does not allocate. */
@@ -142,6 +145,7 @@ export class TopicService implements TopicApi, AlertSink {
     this.logger = opts.logger;
     this.persistTopics = opts.persistTopics;
     this.gate = opts.gate;
+    this.onStateChange = opts.onStateChange;
   }
 
   /**
@@ -630,6 +634,7 @@ export class TopicService implements TopicApi, AlertSink {
   private record(topic: string, e: AlertEvent): Level {
     const previousLevel = this.store.collect(topic, e);
     this.persist(topic, e.state);
+    if (previousLevel !== e.state.level) this.onStateChange?.(topic, e, previousLevel);
     return previousLevel;
   }
 

@@ -134,7 +134,12 @@ const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, {
 
 // Both fields are checked together in the loader's cross-checks ("expected both ...").
 const basicAuthShape = { username: str(), password: str() };
-const userShape = { username: z.string().min(1, { error: "expected a user name" }), password: z.string() };
+const userShape = {
+  username: z.string().min(1, { error: "expected a user name" }),
+  password: z.string(),
+  // tickd extension: may only read (GET/HEAD); the web console shows no actions to them.
+  "read-only": bool(false),
+};
 
 const httpShape = {
   "bind-address": hostPort.default("127.0.0.1:9092"),
@@ -158,6 +163,8 @@ const loadShape = {
 const alertShape = {
   "persist-topics": bool(true),
   "topic-buffer-length": int(5000, 1),
+  // On-call history (src/oncall/history.ts): rows older than this are pruned.
+  "history-retention": duration("168h"),
 };
 
 export const DEFAULT_VICTOROPS_URL = "https://alert.victorops.com/integrations/generic/20131114/alert";

@@ -92,6 +92,8 @@ export interface HttpUser {
   readonly username: string;
   /** Plain text; compared in constant time. Secret. */
   readonly password: string;
+  /** May only read (GET/HEAD): writes get 403 and the console shows no actions. */
+  readonly readOnly: boolean;
 }
 
 /** `[storage]`. */
@@ -115,6 +117,8 @@ export interface AlertConfig {
   readonly persistTopics: boolean;
   /** Events buffered per topic before its handlers run; a full buffer slows the producer, it never drops. */
   readonly topicBufferLength: number;
+  /** How long state changes and delivery attempts stay in the history (ns; tickd extension). */
+  readonly historyRetention: Nanoseconds;
 }
 
 /** `[victorops]`: defaults for the `victorOps()` alert handler. */

@@ -56,6 +56,10 @@ import { DebugVars } from "./observe/debug-vars.js";
 import { IngressCounter } from "./observe/ingress.js";
 import { createHttpPostAccess } from "./http-post.js";
 import { createSideloadSources } from "../sources/sideload.js";
+import { HistoryService } from "../oncall/history.js";
+import { createHistoryRoutes } from "../oncall/history-routes.js";
+import { recordHeldNotifications, recordOnCallActions } from "../oncall/history-hooks.js";
+import { createConsoleRoutes } from "./console/routes.js";
 import { TaskManager } from "./task-manager.js";
 import { TemplateService } from "./template-service.js";
 import { templateRoutes } from "./http/template-routes.js";
@@ -194,6 +198,13 @@ export async function startDaemon(opts: {
     });
     delivery.start();
     const factory = factoryFor(delivery.sender);
+    // On-call history (src/oncall/history.ts): state changes from here, deliveries by trigger.
+    const history = new HistoryService({
+      db: store.db,
+      retentionMs: Math.floor(config.alert.historyRetention / 1e6),
+      logger,
+    });
+    history.start();
     // On-call: silences, acks and snoozes gate every handler of every topic (DESIGN §12).
     const oncall = new OnCallService({
       persistence: onCallPersistence(store.db),
@@ -206,7 +217,8 @@ export async function startDaemon(opts: {
       persistence: topicPersistence(store),
       logger,
       persistTopics: config.alert.persistTopics,
-      gate: oncall,
+      onStateChange: (topic, e, prev) => history.recordState(topic, e, prev),
+      gate: recordHeldNotifications(oncall, history),
     });
     topics.open();
     const influxEnabled = config.influxdb.some((c) => c.enabled);
@@ -402,6 +414,9 @@ export async function startDaemon(opts: {
           db: store.db,
         }),
         ...createOnCallRoutes({ oncall }),
+        ...recordOnCallActions(createOnCallRoutes({ oncall }), history),
+        ...createHistoryRoutes(history),
+        ...createConsoleRoutes(),
         ...createAlertmanagerRoutes({
           oncall,
           collect,
@@ -482,6 +497,7 @@ export async function startDaemon(opts: {
         await delivery.stop();
         await wire.close();
         await influx?.close();
+        history.stop();
         store.close();
         logger.log("info", "stopped");
       })();

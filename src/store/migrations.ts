@@ -127,6 +127,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: "on-call history: state changes and delivery attempts",
+    up(db) {
+      createHistoryTables(db);
+    },
+  },
 ];
 
 /**
@@ -229,6 +236,56 @@ export function addDeliveryEventIds(db: Database.Database): void {
   const ids = db.prepare("SELECT id FROM deliveries WHERE event_id = ''").pluck().all() as number[];
   const set = db.prepare("UPDATE deliveries SET event_id = ? WHERE id = ?");
   for (const id of ids) set.run(randomUUID(), id);
+}
+
+/**
+ * Version 6: `alert_history` (src/oncall/history.ts), one row per alert state change
+ * (`type` 'state', written by the topic service's hook), per delivery step (`type`
+ * 'delivery': journaled, each attempt's outcome, re-queued) and per on-call note ('note':
+ * ack, snooze, silence). Delivery rows come from triggers on the journal, so the delivery
+ * layer needs no hook and every attempt is recorded in the same transaction as its outcome.
+ * A delivery row takes the task of the alert's newest state row. Times are Unix ms.
+ */
+export function createHistoryTables(db: Database.Database): void {
+  const deliveryRow = (time: string): string => `
+    INSERT INTO alert_history (time_ms, topic, alert_id, task, type, handler, delivery_id, status,
+      attempt, http_status, error, target)
+    VALUES (${time}, NEW.topic, NEW.alert_id,
+      COALESCE((SELECT task FROM alert_history WHERE topic = NEW.topic AND alert_id = NEW.alert_id
+        AND type = 'state' ORDER BY id DESC LIMIT 1), ''),
+      'delivery', NEW.handler, NEW.id, NEW.status, NEW.attempts, NEW.last_status, NEW.last_error,
+      NEW.url_redacted);`;
+  db.exec(`
+    CREATE TABLE alert_history (
+      id             INTEGER PRIMARY KEY,
+      time_ms        INTEGER NOT NULL,
+      topic          TEXT NOT NULL,
+      alert_id       TEXT NOT NULL,
+      task           TEXT NOT NULL DEFAULT '',
+      type           TEXT NOT NULL CHECK (type IN ('state', 'delivery', 'note')),
+      level          INTEGER NOT NULL DEFAULT 0,
+      previous_level INTEGER NOT NULL DEFAULT 0,
+      message        TEXT NOT NULL DEFAULT '',
+      handler        TEXT NOT NULL DEFAULT '',
+      delivery_id    INTEGER NOT NULL DEFAULT 0,
+      status         TEXT NOT NULL DEFAULT '',
+      attempt        INTEGER NOT NULL DEFAULT 0,
+      http_status    INTEGER NOT NULL DEFAULT 0,
+      error          TEXT NOT NULL DEFAULT '',
+      target         TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX alert_history_time ON alert_history (time_ms);
+    CREATE INDEX alert_history_alert ON alert_history (alert_id, id);
+    -- The triggers' task lookup: one seek, however many delivery rows the alert has.
+    CREATE INDEX alert_history_task ON alert_history (topic, alert_id, type, id);
+    CREATE TRIGGER alert_history_journaled AFTER INSERT ON deliveries BEGIN
+      ${deliveryRow("NEW.created_ms")}
+    END;
+    CREATE TRIGGER alert_history_attempt AFTER UPDATE OF status, attempts ON deliveries
+      WHEN NEW.status <> OLD.status OR NEW.attempts <> OLD.attempts BEGIN
+      ${deliveryRow("NEW.updated_ms")}
+    END;
+  `);
 }
 
 /** The journal table at the newest version (the in-memory journal of `[delivery] journal = false`). */

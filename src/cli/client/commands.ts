@@ -14,6 +14,7 @@ import {
   runRecordStream,
   runReplay,
 } from "./recordings.js";
+import { runHistory, type HistoryOptions } from "./history.js";
 import { runAck, runSilenceAdd, runSilenceExpire, runSilenceList, runSnooze, runUnack } from "./oncall.js";
 import { runListServiceTests, runServiceTests } from "./service-tests.js";
 import { runDefineTemplate, runDeleteTemplates, runListTemplates, runShowTemplate } from "./templates.js";
@@ -365,6 +366,22 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
     .argument("<ids...>", "template ids or glob patterns")
     .action(async (ids: string[], _o: unknown, cmd: Command) => {
       io.exit(await runDeleteTemplates(ids, options(cmd)));
+    });
+
+  // On-call history (src/oncall/history.ts).
+  program
+    .command("history")
+    .description("alert state changes and delivery attempts, newest first")
+    .option("--id <alert-id>", "only this alert id")
+    .option("--topic <topic>", "only this topic")
+    .option("--task <task>", "only alerts of this task")
+    .option("--type <type>", "only state, delivery or note entries")
+    .option("--since <time>", "RFC 3339 time, or a duration ago such as 2h")
+    .option("--until <time>", "RFC 3339 time, or a duration ago")
+    .option("--limit <n>", "at most n entries (default 100)")
+    .option("--json", "print the entries as JSON")
+    .action(async (o: HistoryOptions, cmd: Command) => {
+      io.exit(await runHistory(o, options(cmd, jsonOf(cmd))));
     });
 
   // Every client command registered here takes tickd's address after it as well (Kapacitor's

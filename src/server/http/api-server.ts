@@ -22,6 +22,10 @@ import { serveWrite } from "./write-route.js";
 const DEFAULT_MAX_BODY = 25 * 1024 * 1024;
 const PING_PATH = "/kapacitor/v1/ping";
 const WRITE_PATHS = new Set(["/write", "/kapacitor/v1/write"]);
+/** Who the caller is and whether it may change anything (the web console asks). */
+const WHOAMI_PATH = "/tickd/v1/whoami";
+/** What a `read-only` user may do. */
+const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
 const CORS_METHODS = "DELETE, GET, OPTIONS, POST, PATCH";
 const CORS_HEADERS =
   "Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token, X-HTTP-Method-Override";
@@ -117,6 +121,13 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       await serveWrite(ctx, writeDeps);
       return;
     }
+    if (path === WHOAMI_PATH && method === "GET") {
+      const who = checkAuth(ctx.req, ctx.query);
+      const user = who.ok ? (who.user ?? "") : "";
+      const write = who.ok && who.readOnly !== true;
+      ctx.json(200, { auth: deps.auth?.enabled === true, user, write });
+      return;
+    }
     if (path === PING_PATH && (method === "GET" || method === "HEAD")) {
       ctx.noContent();
       return;
@@ -132,6 +143,10 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     if (result.ok) {
       const entry = access.get(ctx.req);
       if (entry !== undefined && result.user !== undefined) entry.user = result.user;
+      if (result.readOnly === true && !READ_METHODS.has(ctx.method)) {
+        ctx.error(403, `user ${JSON.stringify(result.user ?? "")} has read-only access`, { pretty: false });
+        return false;
+      }
       return true;
     }
     ctx.error(401, result.problem, { pretty: false });

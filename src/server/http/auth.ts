@@ -13,14 +13,14 @@ import type { IncomingMessage } from "node:http";
 export interface AuthConfig {
   enabled: boolean;
   sharedSecret?: string;
-  users?: readonly { username: string; password: string }[];
+  users?: readonly { username: string; password: string; readOnly?: boolean }[];
 }
 
 /**
  * Who the request authenticated as (`user`: a basic-auth or `?u=` user, or a JWT's
  * `username`; absent with auth off or for the bare shared secret), or the 401 message.
  */
-export type AuthResult = { ok: true; user?: string } | { ok: false; problem: string };
+export type AuthResult = { ok: true; user?: string; readOnly?: boolean } | { ok: false; problem: string };
 export type AuthCheck = (req: IncomingMessage, query: URLSearchParams) => AuthResult;
 
 /** Hashing first makes both sides the same length, so timingSafeEqual never leaks a length. */
@@ -73,12 +73,15 @@ export function createAuthCheck(cfg: AuthConfig | undefined, now: () => number =
   const checkUser = (username: string, password: string): AuthResult => {
     if (username === "") return { ok: false, problem: "username required" };
     let ok = false;
+    let readOnly = false;
     // Compare against every user so the time does not depend on which one matched.
     for (const u of users) {
       const match = sameSecret(u.username, username) && sameSecret(u.password, password);
       ok = ok || match;
+      if (match && u.readOnly === true) readOnly = true;
     }
-    return ok ? { ok: true, user: username } : { ok: false, problem: "authorization failed" };
+    if (!ok) return { ok: false, problem: "authorization failed" };
+    return readOnly ? { ok: true, user: username, readOnly } : { ok: true, user: username };
   };
 
   return (req, query) => {

@@ -24,7 +24,7 @@ describe("defaults", () => {
         maxBodySize: 25 * 1024 * 1024,
         logEnabled: true,
       },
-      alert: { persistTopics: true, topicBufferLength: 5000 },
+      alert: { persistTopics: true, topicBufferLength: 5000, historyRetention: 168 * 3600e9 },
       victorops: { enabled: false, url: "https://alert.victorops.com/integrations/generic/20131114/alert" },
       webhook: { allowedHosts: ["*"], verificationMode: "full", caFile: "", timeout: 10 * S },
       delivery: {
@@ -237,7 +237,7 @@ describe("kapacitor.conf.example", () => {
     expect(config.escalation[0]?.authKey).toBe("k");
     expect(config.kafka[0]?.id).toBe("default");
     expect(config.kafkaInput[0]).toMatchObject({ name: "metrics", db: "telegraf" });
-    expect(config.http.users).toEqual([{ username: "tickctl", password: "" }]);
+    expect(config.http.users).toEqual([{ username: "tickctl", password: "", readOnly: false }]);
   });
 
   it("a required key left out of an uncommented example is reported (the check above is meaningful)", () => {

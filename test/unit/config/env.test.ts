@@ -80,7 +80,7 @@ describe("TICKD_<SECTION>_<KEY> overrides", () => {
     expect(config.kafka).toEqual([
       expect.objectContaining({ id: "out", enabled: true, brokers: ["k3:9092"] }),
     ]);
-    expect(config.http.users).toEqual([{ username: "alice", password: "pw" }]);
+    expect(config.http.users).toEqual([{ username: "alice", password: "pw", readOnly: false }]);
     expect(config.http.authEnabled).toBe(true);
   });
 

@@ -77,7 +77,11 @@ describe("Kapacitor 1.8's sample kapacitor.conf", () => {
       tasksDir: "/etc/kapacitor/load/tasks",
       handlersDir: "/etc/kapacitor/load/handlers",
     });
-    expect(config.alert).toEqual({ persistTopics: true, topicBufferLength: 5000 });
+    expect(config.alert).toEqual({
+      persistTopics: true,
+      topicBufferLength: 5000,
+      historyRetention: 168 * 3600e9,
+    });
     expect(config.victorops).toEqual({
       enabled: false,
       apiKey: "",

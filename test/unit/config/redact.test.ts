@@ -38,7 +38,7 @@ describe("redactConfig", () => {
     const { config } = loadConfig({ file, env: {} });
     const r = redactConfig(config);
     expect(r.http.sharedSecret).toBe(REDACTED);
-    expect(r.http.users).toEqual([{ username: "alice", password: REDACTED }]);
+    expect(r.http.users).toEqual([{ username: "alice", password: REDACTED, readOnly: false }]);
     expect(r.victorops).toMatchObject({ apiKey: REDACTED, routingKey: "team" });
     expect(r.httppost[0]?.headers).toEqual({
       Authorization: REDACTED,

@@ -127,3 +127,54 @@ describe("authentication", () => {
     expect((await ping(s, { Authorization: "Bearer " })).status).toBe(401);
   });
 });
+
+describe("read-only users (console and API)", () => {
+  const WITH_VIEWER = {
+    ...AUTH,
+    users: [...AUTH.users, { username: "viewer", password: "eyes", readOnly: true }],
+  };
+
+  it("lets a read-only user read but answers 403 to anything else", async () => {
+    const s = await start(WITH_VIEWER);
+    const h = { Authorization: basic("viewer", "eyes") };
+    expect((await fetch(`${s.url}/kapacitor/v1/tasks`, { headers: h })).status).toBe(200);
+    const w = await fetch(`${s.url}/write?db=d`, { method: "POST", body: "m f=1", headers: h });
+    expect(w.status).toBe(403);
+    expect(await w.text()).toBe(
+      '{"error":"user \\"viewer\\" has read-only access","message":"user \\"viewer\\" has read-only access"}',
+    );
+    const del = await fetch(`${s.url}/kapacitor/v1/tasks/x`, { method: "DELETE", headers: h });
+    expect(del.status).toBe(403);
+    // A writer is untouched.
+    const ok = await fetch(`${s.url}/write?db=d`, {
+      method: "POST",
+      body: "m f=1",
+      headers: { Authorization: basic("alice", "wonder") },
+    });
+    expect(ok.status).toBe(204);
+  });
+
+  it("whoami tells the console who is asking and whether it may write", async () => {
+    const s = await start(WITH_VIEWER);
+    const who = async (h: Record<string, string>): Promise<unknown> =>
+      (await fetch(`${s.url}/tickd/v1/whoami`, { headers: h })).json();
+    expect(await who({ Authorization: basic("viewer", "eyes") })).toEqual({
+      auth: true,
+      user: "viewer",
+      write: false,
+    });
+    expect(await who({ Authorization: basic("alice", "wonder") })).toEqual({
+      auth: true,
+      user: "alice",
+      write: true,
+    });
+    expect((await fetch(`${s.url}/tickd/v1/whoami`)).status).toBe(401);
+    await server?.close();
+    server = await startServer({ auth: { enabled: false } });
+    expect(await (await fetch(`${server.url}/tickd/v1/whoami`)).json()).toEqual({
+      auth: false,
+      user: "",
+      write: true,
+    });
+  });
+});

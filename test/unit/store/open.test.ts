@@ -64,10 +64,15 @@ describe("openStore: schema migrations", () => {
     expect(s.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
     expect(tables(s.db)).toEqual([
+      "alert_history",
       "alert_states",
       "deliveries",
       "kv",
+      "oncall_acks",
+      "oncall_alerts",
+      "oncall_holds",
       "schema_migrations",
+      "silences",
       "tasks",
       "templates",
       "topic_events",
