@@ -413,7 +413,6 @@ export async function startDaemon(opts: {
           setLevel: (l) => logger.setLevel(l),
           db: store.db,
         }),
-        ...createOnCallRoutes({ oncall }),
         ...recordOnCallActions(createOnCallRoutes({ oncall }), history),
         ...createHistoryRoutes(history),
         ...createConsoleRoutes(),

@@ -32,7 +32,7 @@ describe("defaults", () => {
         maxAge: 24 * 3600 * S,
         backoffInitial: 1 * S,
         backoffMax: 300 * S,
-        concurrency: 1,
+        concurrency: 32,
         rateLimit: 0,
         maxJournalRows: 100000,
         journal: true,
