@@ -212,3 +212,29 @@ export function isGlob(s: string): boolean {
 export function printJson(opts: ClientOptions, value: unknown): void {
   opts.out(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/**
+ * Every item of one of Kapacitor's paginated lists (`/tasks`, `/templates`): `pattern` (a
+ * glob, "" for all) and `fields` as the API takes them, fetched `page` at a time.
+ */
+export async function listAllPages<T>(
+  api: ApiClient,
+  path: string,
+  key: string,
+  pattern: string,
+  fields: readonly string[],
+  page = 100,
+): Promise<T[]> {
+  const all: T[] = [];
+  for (let offset = 0; ; offset += page) {
+    const q = new URLSearchParams();
+    if (pattern !== "") q.set("pattern", pattern);
+    for (const f of fields) q.append("fields", f);
+    q.set("offset", String(offset));
+    q.set("limit", String(page));
+    const res = await api.get(`${path}?${q.toString()}`);
+    const items = (res.body as Record<string, T[] | undefined> | undefined)?.[key] ?? [];
+    all.push(...items);
+    if (items.length < page) return all;
+  }
+}

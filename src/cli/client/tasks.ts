@@ -14,6 +14,7 @@ import {
   UnreachableError,
   UsageError,
   isGlob,
+  listAllPages,
   printJson,
   runClient,
   seg,
@@ -190,19 +191,8 @@ async function matchingTaskIds(api: ApiClient, pattern: string): Promise<string[
   return ids;
 }
 
-async function listTasks(api: ApiClient, pattern: string, fields: readonly string[]): Promise<Task[]> {
-  const all: Task[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const q = new URLSearchParams();
-    if (pattern !== "") q.set("pattern", pattern);
-    for (const f of fields) q.append("fields", f);
-    q.set("offset", String(offset));
-    q.set("limit", String(PAGE));
-    const res = await api.get(`${TASKS}?${q.toString()}`);
-    const tasks = (res.body as { tasks?: Task[] } | undefined)?.tasks ?? [];
-    all.push(...tasks);
-    if (tasks.length < PAGE) return all;
-  }
+function listTasks(api: ApiClient, pattern: string, fields: readonly string[]): Promise<Task[]> {
+  return listAllPages<Task>(api, TASKS, "tasks", pattern, fields, PAGE);
 }
 
 /**

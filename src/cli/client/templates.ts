@@ -11,6 +11,7 @@ import {
   UnreachableError,
   UsageError,
   isGlob,
+  listAllPages,
   printJson,
   runClient,
   seg,
@@ -68,23 +69,8 @@ export function runDefineTemplate(
   });
 }
 
-async function listTemplates(
-  api: ApiClient,
-  pattern: string,
-  fields: readonly string[],
-): Promise<Template[]> {
-  const all: Template[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const q = new URLSearchParams();
-    if (pattern !== "") q.set("pattern", pattern);
-    for (const f of fields) q.append("fields", f);
-    q.set("offset", String(offset));
-    q.set("limit", String(PAGE));
-    const res = await api.get(`${TEMPLATES}?${q.toString()}`);
-    const list = (res.body as { templates?: Template[] } | undefined)?.templates ?? [];
-    all.push(...list);
-    if (list.length < PAGE) return all;
-  }
+function listTemplates(api: ApiClient, pattern: string, fields: readonly string[]): Promise<Template[]> {
+  return listAllPages<Template>(api, TEMPLATES, "templates", pattern, fields, PAGE);
 }
 
 /** `tickctl list templates [pattern…]`: ID, Type and the names of its Vars, sorted by id. */
