@@ -24,6 +24,7 @@ import {
   type HandlerKind,
   type ServiceTestSpec,
 } from "./types.js";
+import { notEnabled, requireEnabled } from "./disabled.js";
 
 const KIND = "smtp";
 
@@ -56,10 +57,6 @@ function noRecipients(): TickdError {
   return new TickdError(HandlerCodes.OPTIONS, "not sending email, no recipients defined");
 }
 
-function disabledError(): TickdError {
-  return new TickdError(HandlerCodes.DISABLED, "service is not enabled");
-}
-
 /** The message for `event`, as Kapacitor's prepareMessge builds it. */
 export function emailMessage(event: AlertEvent, from: string, to: readonly string[]): SmtpMessage {
   return { from, to: [...to], subject: event.state.message, html: event.state.details };
@@ -69,7 +66,7 @@ export function createEmail(o: EmailOptions, ctx: HandlerContext): SerialHandler
   const timeoutMs = requestTimeoutMs(ctx.config.webhook);
   const deliver = async (event: AlertEvent): Promise<void> => {
     const c = ctx.config.smtp;
-    if (c === undefined || !c.enabled) throw disabledError();
+    if (c === undefined || !c.enabled) throw notEnabled();
     const to = o.to.length > 0 ? o.to : c.to;
     if (to.length === 0) throw noRecipients();
     const res = await ctx.send.send({
@@ -107,13 +104,8 @@ function emailFromTickscript(spec: HandlerSpec): Record<string, unknown> {
 
 function emailPreflight(o: EmailOptions, config: HandlerConfig): void {
   const c = config.smtp;
-  if (c === undefined || !c.enabled) {
-    throw new TickdError(
-      HandlerCodes.DISABLED,
-      "smtp handler: service is not enabled (set [smtp] enabled = true, host and from in the config)",
-    );
-  }
-  if (o.to.length === 0 && c.to.length === 0) {
+  requireEnabled(c?.enabled === true, "smtp", "set [smtp] enabled = true, host and from in the config");
+  if (o.to.length === 0 && (c?.to.length ?? 0) === 0) {
     throw new TickdError(
       HandlerCodes.OPTIONS,
       "smtp handler: not sending email, no recipients defined (name them, or set [smtp] to)",

@@ -27,6 +27,7 @@ import {
   type ServiceTestSpec,
   type TlsOptions,
 } from "./types.js";
+import { notEnabled, requireEnabled } from "./disabled.js";
 
 /** What a kind's section must have: an on/off switch (TLS keys where Kapacitor has them). */
 export interface SectionBase {
@@ -69,10 +70,7 @@ export interface HttpKindDef<O, C extends SectionBase> {
   serviceTest?: ServiceTestSpec;
 }
 
-/** Kapacitor's text for a disabled service (journaled as the delivery's last error). */
-export function notEnabled(): TickdError {
-  return new TickdError(HandlerCodes.DISABLED, "service is not enabled");
-}
+export { notEnabled } from "./disabled.js";
 
 /** The `{"<field>": "…"}` message of a JSON error body, else Kapacitor's "failed to understand" text. */
 export function jsonErrorMessage(label: string, field: string, status: number, body: string): string {
@@ -159,12 +157,7 @@ export function httpKind<O, C extends SectionBase>(def: HttpKindDef<O, C>): Hand
 
   const preflight = (o: O, config: HandlerConfig): void => {
     const c = def.config(config, o);
-    if (!c.enabled) {
-      throw new TickdError(
-        HandlerCodes.DISABLED,
-        `${def.kind} handler: service is not enabled (set enabled = true in the ${def.section} section of the config)`,
-      );
-    }
+    requireEnabled(c.enabled, def.kind, `set enabled = true in the ${def.section} section of the config`);
     const url = def.staticUrl?.(o, c);
     if (url !== undefined) {
       try {

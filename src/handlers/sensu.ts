@@ -30,6 +30,7 @@ import {
   type HandlerKind,
   type ServiceTestSpec,
 } from "./types.js";
+import { notEnabled, requireEnabled } from "./disabled.js";
 
 const KIND = "sensu";
 const VALID_NAME = /^[\w.-]+$/;
@@ -127,17 +128,13 @@ export function sendSensu(addr: string, payload: string, timeoutMs: number): Pro
   });
 }
 
-function disabledError(): TickdError {
-  return new TickdError(HandlerCodes.DISABLED, "service is not enabled");
-}
-
 export function createSensu(o: SensuOptions, ctx: HandlerContext): SerialHandler {
   const timeoutMs = requestTimeoutMs(ctx.config.webhook);
   const sourceTemplate: Template | undefined =
     o.source !== "" ? compileTemplate(o.source, { name: "source" }) : undefined;
   return new SerialHandler(ctx, KIND, async (event) => {
     const c = ctx.config.sensu;
-    if (c === undefined || !c.enabled) throw disabledError();
+    if (c === undefined || !c.enabled) throw notEnabled();
     const source = sourceTemplate?.execute(eventTemplateData(event)) ?? "";
     const payload = sensuPayload(
       event,
@@ -188,12 +185,11 @@ function sensuFromTickscript(spec: HandlerSpec): Record<string, unknown> {
 }
 
 function sensuPreflight(_o: SensuOptions, config: HandlerConfig): void {
-  if (config.sensu?.enabled !== true) {
-    throw new TickdError(
-      HandlerCodes.DISABLED,
-      "sensu handler: service is not enabled (set [sensu] enabled = true and addr in the config)",
-    );
-  }
+  requireEnabled(
+    config.sensu?.enabled === true,
+    "sensu",
+    "set [sensu] enabled = true and addr in the config",
+  );
 }
 
 /** Kapacitor's `sensu` service test: one check result named `name`. */

@@ -29,6 +29,7 @@ import {
   type HandlerKind,
   type ServiceTestSpec,
 } from "./types.js";
+import { notEnabled, requireEnabled } from "./disabled.js";
 
 const KIND = "snmptrap";
 
@@ -159,15 +160,11 @@ export function sendTrap(
   });
 }
 
-function disabledError(): TickdError {
-  return new TickdError(HandlerCodes.DISABLED, "service is not enabled");
-}
-
 export function createSnmpTrap(o: SnmpTrapOptions, ctx: HandlerContext): SerialHandler {
   const templates: Template[] = o.dataList.map((d) => compileTemplate(d.value, { name: "data" }));
   return new SerialHandler(ctx, KIND, async (event: AlertEvent) => {
     const c = ctx.config.snmptrap;
-    if (c === undefined || !c.enabled) throw disabledError();
+    if (c === undefined || !c.enabled) throw notEnabled();
     const td = eventTemplateData(event);
     const values = templates.map((t) => t.execute(td));
     await sendTrap(c.addr, c.community, c.retries, o.trapOid, dataVarbinds(o.dataList, values));
@@ -192,12 +189,11 @@ function snmpTrapFromTickscript(spec: HandlerSpec): Record<string, unknown> {
 }
 
 function snmpTrapPreflight(_o: SnmpTrapOptions, config: HandlerConfig): void {
-  if (config.snmptrap?.enabled !== true) {
-    throw new TickdError(
-      HandlerCodes.DISABLED,
-      "snmptrap handler: service is not enabled (set [snmptrap] enabled = true and addr in the config)",
-    );
-  }
+  requireEnabled(
+    config.snmptrap?.enabled === true,
+    "snmptrap",
+    "set [snmptrap] enabled = true and addr in the config",
+  );
 }
 
 /** Kapacitor's `snmptrap` service test: one trap with the given OID and data. */

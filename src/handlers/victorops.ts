@@ -30,6 +30,7 @@ import {
 } from "./types.js";
 import { TestOptions, testEvent } from "./service-test-event.js";
 import type { ServiceTestSpec } from "./types.js";
+import { notEnabled, requireEnabled } from "./disabled.js";
 
 const KIND = "victorops";
 
@@ -116,7 +117,7 @@ export function createVictorOps(o: VictorOpsOptions, ctx: HandlerContext): Seria
   const deliver = async (event: AlertEvent): Promise<void> => {
     // Read per event: the service may be enabled or re-keyed by a config reload.
     const c = ctx.config.victorops;
-    if (!c.enabled) throw disabledError();
+    if (!c.enabled) throw notEnabled();
     const body = victorOpsBody(event, c.jsonData);
     // Every routing key's request is handed over before the first await (SerialHandler's
     // sendsOnly); one key failing must not keep the others from being paged.
@@ -160,20 +161,10 @@ function victorOpsFromTickscript(spec: HandlerSpec): Record<string, unknown> {
   return key !== undefined && key !== "" ? { "routing-key": key } : {};
 }
 
-/** Kapacitor's text, kept for the send-time refusal (journaled as the delivery's last_error). */
-function disabledError(): TickdError {
-  return new TickdError(HandlerCodes.DISABLED, "service is not enabled");
-}
-
 /** Define/load time: a disabled `[victorops]` section or an unusable URL is visible already. */
 function victorOpsPreflight(o: VictorOpsOptions, config: HandlerConfig): void {
   const c = config.victorops;
-  if (!c.enabled) {
-    throw new TickdError(
-      HandlerCodes.DISABLED,
-      "victorops handler: service is not enabled (set [victorops] enabled = true and api-key in the config)",
-    );
-  }
+  requireEnabled(c.enabled, "victorops", "set [victorops] enabled = true and api-key in the config");
   for (const key of o.routingKeys) victorOpsUrl(c, key);
 }
 
