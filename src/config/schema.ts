@@ -256,6 +256,24 @@ const engineShape = {
   "group-ttl": duration("0s"),
 };
 
+const clusterShape = {
+  enabled: bool(false),
+  // Part of every Kafka topic and group name tickd makes: tickd-<name>-points, -state, …
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+      error: "use letters, digits and . _ - (a Kafka topic name part)",
+    })
+    .default("default"),
+  brokers: z.array(hostPort).default(() => ["localhost:9092"]),
+  "commit-interval": duration("200ms"),
+  // Partitions and replication of the topics tickd creates (when they do not exist yet).
+  partitions: int(6, 1),
+  "replication-factor": int(1, 1),
+  // This instance's id among the members; "" = hostname:port of [http] bind-address.
+  "member-id": str(),
+};
+
 const alertmanagerApiShape = {
   topic: z
     .string()
@@ -417,6 +435,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   { name: "delivery", kind: "table", shape: deliveryShape },
   { name: "engine", kind: "table", shape: engineShape },
   { name: "alertmanager-api", kind: "table", shape: alertmanagerApiShape },
+  { name: "cluster", kind: "table", shape: clusterShape },
   { name: "influxdb", kind: "array", shape: influxdbShape },
   { name: "kafka-input", kind: "array", shape: kafkaInputShape },
   { name: "kafka", kind: "array", shape: kafkaShape },
@@ -481,6 +500,7 @@ export const configSchema = z
     delivery: table(deliveryShape).prefault({}),
     engine: table(engineShape).prefault({}),
     "alertmanager-api": table(alertmanagerApiShape).prefault({}),
+    cluster: table(clusterShape).prefault({}),
     influxdb: arrayOf(influxdbShape),
     "kafka-input": arrayOf(kafkaInputShape),
     kafka: arrayOf(kafkaShape),

@@ -46,6 +46,7 @@ export interface TickdConfig {
   readonly delivery: DeliveryConfig;
   readonly engine: EngineConfig;
   readonly alertmanagerApi: AlertmanagerApiConfig;
+  readonly cluster: ClusterConfig;
   readonly influxdb: readonly InfluxDBConfig[];
   readonly kafkaInput: readonly KafkaInputConfig[];
   readonly kafka: readonly KafkaConfig[];
@@ -255,6 +256,23 @@ export interface DeliveryConfig {
 export interface AlertmanagerApiConfig {
   /** Topic for alerts posted to /api/v2/alerts without a `topic` label. */
   readonly topic: string;
+}
+
+/** `[cluster]`: several tickd instances sharing one Kafka cluster (DESIGN §11). */
+export interface ClusterConfig {
+  /** false (default): one node, SQLite holds everything. */
+  readonly enabled: boolean;
+  /** Names the Kafka topics and groups: `tickd-<name>-points`, `-state`, `-notifications`, `-config`. */
+  readonly name: string;
+  readonly brokers: readonly string[];
+  /** How often each input partition's work is committed in one Kafka transaction. */
+  readonly commitInterval: Nanoseconds;
+  /** Partitions of the topics tickd creates. */
+  readonly partitions: number;
+  /** Replication factor of the topics tickd creates (3 on a 3-broker cluster). */
+  readonly replicationFactor: number;
+  /** This instance's member id; "" = `<hostname>:<http port>`. */
+  readonly memberId: string;
 }
 
 /** `[engine]`: tickd extensions to Kapacitor's data-time semantics (DESIGN §9). */
