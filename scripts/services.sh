@@ -9,6 +9,17 @@
 #   bash scripts/services.sh status   what runs where (exit 1 unless both run)
 #   bash scripts/services.sh env      the variables the tests read, as `export` lines
 #
+# Cluster mode's tests (DESIGN §11) also get a 3-node Kafka cluster from the same jars (each
+# node broker + controller, a 3-voter KRaft quorum; replication factor 3, min.insync.replicas
+# 2) on 127.0.0.1:19192, :19292, :19392 (controllers :19193, :19293, :19393):
+#   bash scripts/services.sh up-cluster        start the three nodes (fresh data), wait for all
+#   bash scripts/services.sh down-cluster      stop them and delete their data
+#   bash scripts/services.sh status-cluster    one line per node (exit 1 unless all three answer)
+#   bash scripts/services.sh kill-broker N     kill -9 node N (1-3), as a crash would
+#   bash scripts/services.sh stop-broker N     stop node N gracefully (SIGTERM)
+#   bash scripts/services.sh start-broker N    start node N again on its kept data, wait for it
+# Their data is in $TICKD_SERVICES_DIR/kafka-cluster/, logs in logs/kafka-cluster-N.log.
+#
 # Installs: apt packages influxdb, kcat, prometheus-alertmanager, prometheus, mosquitto, snmptrapd, chromium (and curl, Java, Maven if absent) when missing; the
 # broker's jars through Maven (scripts/kafka/pom.xml), cached in ~/.cache/tickd/ and fetched
 # only once. Everything `up` creates lives in $TICKD_SERVICES_DIR (default
@@ -30,6 +41,12 @@ KAFKA_CONTROLLER_PORT=19093
 # A fixed cluster id (base64 of 16 bytes): the data dir is thrown away by `down` anyway.
 KAFKA_CLUSTER_ID="dGlja2Qtc2VydmljZXMhIQ"
 KAFKA_READY_TIMEOUT="${TICKD_KAFKA_READY_TIMEOUT:-90}"
+
+# The 3-node cluster: node n listens on 19092 + 100n (controller 19093 + 100n).
+CLUSTER_NODES=(1 2 3)
+CLUSTER_DIR="$SERVICES_DIR/kafka-cluster"
+KAFKA_CLUSTER_ID_3="dGlja2QtY2x1c3RlciEhIQ"
+KAFKA_CLUSTER_BROKERS_VALUE="$KAFKA_HOST:19192,$KAFKA_HOST:19292,$KAFKA_HOST:19392"
 
 INFLUX_HOST=127.0.0.1
 INFLUX_PORT=8086
@@ -316,6 +333,184 @@ influx_version() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Kafka cluster (3 nodes) for cluster mode's failover tests
+
+cluster_port() { echo $((KAFKA_PORT + 100 * $1)); }
+cluster_controller_port() { echo $((KAFKA_CONTROLLER_PORT + 100 * $1)); }
+cluster_name() { echo "kafka-cluster-$1"; }
+# The pid counts only while its command line names this node's config.
+cluster_marker() { echo "kafka-cluster/node-$1/server.properties"; }
+
+check_node() {
+  case "${1:-}" in
+  1 | 2 | 3) ;;
+  *) die "expected a broker number 1, 2 or 3, got '${1:-}'" ;;
+  esac
+}
+
+cluster_voters() {
+  local n out=""
+  for n in "${CLUSTER_NODES[@]}"; do out="$out${out:+,}$n@$KAFKA_HOST:$(cluster_controller_port "$n")"; done
+  echo "$out"
+}
+
+# node_ready N -> node N answers metadata and sees all three brokers.
+node_ready() {
+  local port
+  port="$(cluster_port "$1")"
+  port_open "$KAFKA_HOST" "$port" || return 1
+  "$(kcat_bin)" -b "$KAFKA_HOST:$port" -L -m 3 2>/dev/null | grep -q "3 brokers:" || return 1
+}
+
+format_cluster_node() {
+  local n="$1" dir="$CLUSTER_DIR/node-$1"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  sed -e "s|@DATA_DIR@|$dir|g" -e "s|@NODE_ID@|$n|g" -e "s|@PORT@|$(cluster_port "$n")|g" \
+    -e "s|@CONTROLLER_PORT@|$(cluster_controller_port "$n")|g" -e "s|@VOTERS@|$(cluster_voters)|g" \
+    "$ROOT/scripts/kafka/cluster.properties.template" >"$dir/server.properties"
+  KAFKA_HEAP_OPTS="-Xmx128m" kafka_java kafka.tools.StorageTool format \
+    -t "$KAFKA_CLUSTER_ID_3" -c "$dir/server.properties" >"$LOG_DIR/$(cluster_name "$n").log" 2>&1
+}
+
+# launch_cluster_node N: starts node N on its existing data dir (formatted by up-cluster).
+launch_cluster_node() {
+  local n="$1" name pid port cport dir="$CLUSTER_DIR/node-$1"
+  name="$(cluster_name "$n")"
+  if pid="$(running "$name" "$(cluster_marker "$n")")"; then
+    log "Kafka node $n already running (pid $pid)"
+    return 0
+  fi
+  [ -f "$dir/server.properties" ] || die "Kafka node $n has no data in $dir: run 'bash scripts/services.sh up-cluster'"
+  port="$(cluster_port "$n")"
+  cport="$(cluster_controller_port "$n")"
+  if port_open "$KAFKA_HOST" "$port" || port_open "$KAFKA_HOST" "$cport"; then
+    die "port $port or $cport on $KAFKA_HOST is taken by a process this script did not start (ss -ltnp | grep -E '$port|$cport')"
+  fi
+  local logfile="$LOG_DIR/$name.log"
+  log "starting Kafka node $n on $KAFKA_HOST:$port (controller :$cport), log: $logfile"
+  # shellcheck disable=SC2086 # word lists, as in Kafka's own scripts
+  nohup java ${KAFKA_HEAP_OPTS:--Xmx384m -Xms128m} ${KAFKA_OPTS:-} -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$ROOT/scripts/kafka/log4j.properties" \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" >>"$logfile" 2>&1 </dev/null 9>&- &
+  echo $! >"$(pid_file "$name")"
+}
+
+# wait_cluster_nodes N… -> each named node answers and sees three brokers.
+wait_cluster_nodes() {
+  local n name deadline=$((SECONDS + KAFKA_READY_TIMEOUT))
+  for n in "$@"; do
+    name="$(cluster_name "$n")"
+    until node_ready "$n"; do
+      if ! running "$name" "$(cluster_marker "$n")" >/dev/null; then
+        rm -f "$(pid_file "$name")"
+        fail_with_log "$name" "$LOG_DIR/$name.log" "Kafka node $n exited before it was ready"
+      fi
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        fail_with_log "$name" "$LOG_DIR/$name.log" "Kafka node $n not ready (3 brokers seen) after ${KAFKA_READY_TIMEOUT}s"
+      fi
+      sleep 0.5
+    done
+  done
+  log "Kafka cluster ready on $KAFKA_CLUSTER_BROKERS_VALUE (nodes $* answer)"
+}
+
+stop_cluster_node() {
+  stop_service "$(cluster_name "$1")" "$(cluster_marker "$1")"
+}
+
+cmd_up_cluster() {
+  with_lock
+  mkdir -p "$LOG_DIR" "$RUN_DIR" "$CLUSTER_DIR"
+  local t0=$SECONDS n all=1 pids=()
+  install_tools
+  fetch_kafka_jars
+  for n in "${CLUSTER_NODES[@]}"; do
+    running "$(cluster_name "$n")" "$(cluster_marker "$n")" >/dev/null || all=0
+  done
+  if [ "$all" -eq 0 ]; then
+    # Fresh data for the whole cluster: a node left over from an earlier run would disagree
+    # with the others about what exists.
+    for n in "${CLUSTER_NODES[@]}"; do stop_cluster_node "$n"; done
+    for n in "${CLUSTER_NODES[@]}"; do
+      format_cluster_node "$n" &
+      pids+=($!)
+    done
+    for n in "${!pids[@]}"; do
+      wait "${pids[$n]}" || fail_with_log "$(cluster_name $((n + 1)))" "$LOG_DIR/$(cluster_name $((n + 1))).log" \
+        "formatting the storage of Kafka node $((n + 1)) failed"
+    done
+    for n in "${CLUSTER_NODES[@]}"; do launch_cluster_node "$n"; done
+  fi
+  wait_cluster_nodes "${CLUSTER_NODES[@]}"
+  log "cluster up in $((SECONDS - t0))s; the tests read:"
+  echo "export KAFKA_CLUSTER_BROKERS=$KAFKA_CLUSTER_BROKERS_VALUE" >&2
+}
+
+cmd_down_cluster() {
+  with_lock
+  local n
+  for n in "${CLUSTER_NODES[@]}"; do stop_cluster_node "$n"; done
+  rm -rf "$CLUSTER_DIR"
+  log "cluster down (logs in $LOG_DIR)"
+}
+
+cmd_kill_broker() {
+  check_node "${1:-}"
+  with_lock
+  local name pid
+  name="$(cluster_name "$1")"
+  if pid="$(running "$name" "$(cluster_marker "$1")")"; then
+    log "kill -9 Kafka node $1 (pid $pid)"
+    kill -KILL "$pid"
+    # Gone (or a zombie nobody reaped yet) within a few seconds; ports are free then.
+    local i
+    for i in $(seq 1 100); do
+      [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null || break
+      sleep 0.1
+    done
+  else
+    log "Kafka node $1 was not running"
+  fi
+  rm -f "$(pid_file "$name")"
+}
+
+cmd_stop_broker() {
+  check_node "${1:-}"
+  with_lock
+  stop_cluster_node "$1"
+}
+
+cmd_start_broker() {
+  check_node "${1:-}"
+  with_lock
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  launch_cluster_node "$1"
+  wait_cluster_nodes "$1"
+}
+
+cmd_status_cluster() {
+  local ok=0 n name pid rss port
+  for n in "${CLUSTER_NODES[@]}"; do
+    name="$(cluster_name "$n")"
+    port="$(cluster_port "$n")"
+    if pid="$(running "$name" "$(cluster_marker "$n")")"; then
+      rss="$(awk '/VmRSS/ {printf "%d MiB", $2 / 1024}' "/proc/$pid/status")"
+      if node_ready "$n"; then
+        echo "$name  running  pid $pid  $KAFKA_HOST:$port (controller :$(cluster_controller_port "$n"))  rss $rss  log $LOG_DIR/$name.log"
+      else
+        echo "$name  starting pid $pid  $KAFKA_HOST:$port (does not see 3 brokers yet)  log $LOG_DIR/$name.log"
+        ok=1
+      fi
+    else
+      echo "$name  stopped  (start: bash scripts/services.sh up-cluster, or start-broker $n)"
+      ok=1
+    fi
+  done
+  return "$ok"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands
 
 with_lock() {
@@ -328,6 +523,7 @@ with_lock() {
 print_env() {
   echo "export KAFKA_BROKERS=$KAFKA_BROKERS_VALUE"
   echo "export INFLUX_URL=$INFLUX_URL_VALUE"
+  echo "export KAFKA_CLUSTER_BROKERS=$KAFKA_CLUSTER_BROKERS_VALUE"
 }
 
 cmd_up() {
@@ -381,6 +577,8 @@ cmd_status() {
   else
     echo "kcat      not installed (bash scripts/services.sh up installs it)"
   fi
+  # The 3-node cluster (up-cluster) is listed too; it does not change the exit code.
+  cmd_status_cluster || true
   return "$ok"
 }
 
@@ -389,8 +587,14 @@ up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
 env) print_env ;;
+up-cluster) cmd_up_cluster ;;
+down-cluster) cmd_down_cluster ;;
+status-cluster) cmd_status_cluster ;;
+kill-broker) cmd_kill_broker "${2:-}" ;;
+stop-broker) cmd_stop_broker "${2:-}" ;;
+start-broker) cmd_start_broker "${2:-}" ;;
 *)
-  echo "usage: bash scripts/services.sh up|down|status|env" >&2
+  echo "usage: bash scripts/services.sh up|down|status|env|up-cluster|down-cluster|status-cluster|kill-broker N|stop-broker N|start-broker N" >&2
   exit 2
   ;;
 esac
