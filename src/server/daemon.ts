@@ -64,6 +64,11 @@ import { TaskManager } from "./task-manager.js";
 import { TemplateService } from "./template-service.js";
 import { templateRoutes } from "./http/template-routes.js";
 import { engineMetrics } from "./metrics.js";
+// Cluster status (DESIGN §11): GET /tickd/v1/cluster, tickd_cluster_* metrics.
+import { clusterKafka } from "../cluster/kafka.js";
+import { clusterMemberId } from "../cluster/member-id.js";
+import { ClusterStatusService } from "../cluster/status-service.js";
+import { createClusterRoutes } from "./http/cluster-routes.js";
 
 export interface Daemon {
   /** The port the HTTP API listens on (useful with `:0`). */
@@ -368,6 +373,8 @@ export async function startDaemon(opts: {
       webhookRules: () => current.webhook,
       state: (t, id) => topics.topicEvent(t, id),
     });
+    // Cluster mode's status: made once the API listens (the member id may name its port).
+    let clusterStatus: ClusterStatusService | undefined;
     const api = createApiServer({
       tasks,
       topics,
@@ -415,6 +422,7 @@ export async function startDaemon(opts: {
         }),
         ...recordOnCallActions(createOnCallRoutes({ oncall }), history),
         ...createHistoryRoutes(history),
+        ...createClusterRoutes({ enabled: config.cluster.enabled, status: () => clusterStatus }),
         ...createConsoleRoutes(),
         ...createAlertmanagerRoutes({
           oncall,
@@ -430,6 +438,7 @@ export async function startDaemon(opts: {
           engineMetrics({ tasks, topics, kafka: () => kafkaInputs }),
           integrations.renderMetrics,
           () => oncall.metrics(),
+          () => clusterStatus?.renderMetrics() ?? "",
         ]),
         ...templateRoutes(templates),
         // Kapacitor's /kapacitor/v1/service-tests: straight to the wire, never journaled.
@@ -447,6 +456,16 @@ export async function startDaemon(opts: {
     }
     logger.log("info", `listening on ${config.http.bindAddress}`, { port: server.port });
     externalUrl = `http://${config.hostname}:${server.port}`;
+    if (config.cluster.enabled) {
+      const memberId = clusterMemberId(config.cluster, config.hostname, server.port);
+      clusterStatus = new ClusterStatusService({
+        name: config.cluster.name,
+        memberId,
+        kafka: clusterKafka(config.cluster, memberId, logger),
+        logger,
+      });
+      clusterStatus.start();
+    }
 
     // Kafka inputs feed the same TaskService.write the HTTP /write path uses. They pause while
     // the delivery journal is nearly full, so alerts are never refused for lack of room.
@@ -486,6 +505,7 @@ export async function startDaemon(opts: {
         debugVars.close();
         oncall.stop();
         await server.close();
+        await clusterStatus?.stop();
         integrations.close();
         await kafkaInputs.stop();
         await subs?.stop(true);

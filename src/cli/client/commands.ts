@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { resolveUrl, type ClientOptions } from "./api.js";
 import { runDeleteDelivery, runListDeliveries, runRetryDelivery } from "./deliveries.js";
+import { runCluster } from "./cluster.js";
 import { parseLogFilters, runBackup, runLevel, runLogs, runStats, runVars } from "./observe.js";
 import {
   runDeleteRuns,
@@ -228,6 +229,15 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
     .argument("<file>", "handler file: topic, id, kind, options, match")
     .action(async (file: string, _o: unknown, cmd: Command) => {
       io.exit(await runDefineTopicHandler(file, options(cmd)));
+    });
+
+  // Cluster mode (DESIGN §11): members, partitions, restore progress, lag.
+  program
+    .command("cluster")
+    .description("show the cluster: members, partitions owned, restore progress and lag")
+    .option("--json", "print GET /tickd/v1/cluster as it is")
+    .action(async (_o: unknown, cmd: Command) => {
+      io.exit(await runCluster(options(cmd, jsonOf(cmd))));
     });
 
   registerObserveCommands(program, (cmd, json) => options(cmd, json), io);
