@@ -41,7 +41,7 @@ export interface ClusterStatusOptions {
   readonly refreshMs?: number;
   /** A snapshot younger than this is reused by the route; default 1 s. */
   readonly maxAgeMs?: number;
-  /** One refresh gives up after this long; default 10 s. */
+  /** One refresh gives up after this long; default 5 s. */
   readonly timeoutMs?: number;
   readonly now?: () => Date;
 }
@@ -158,7 +158,7 @@ export class ClusterStatusService {
   }
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {
-    const ms = this.o.timeoutMs ?? 10_000;
+    const ms = this.o.timeoutMs ?? 5000;
     let t: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       t = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms);
@@ -216,66 +216,70 @@ export class ClusterStatusService {
     };
   }
 
-  /** Prometheus text; empty until the first snapshot. */
+  /** Prometheus text of the last snapshot (see {@link renderClusterMetrics}). */
   renderMetrics(): string {
-    const out: string[] = [];
-    const fam = (name: string, type: string, help: string): void => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    };
-    fam(
-      "tickd_cluster_status_errors_total",
-      "counter",
-      "Reads of the cluster's groups through the Kafka admin API that failed (see the warn log).",
-    );
-    out.push(`tickd_cluster_status_errors_total ${this.errors}`);
-    const s = this.last?.snap.status;
-    if (s !== undefined) {
-      if (s.members !== undefined) {
-        fam(
-          "tickd_cluster_members",
-          "gauge",
-          "tickd instances (and other clients) in the cluster's consumer groups.",
-        );
-        out.push(`tickd_cluster_members ${s.members.length}`);
-      }
-      fam("tickd_cluster_partitions_owned", "gauge", "Partitions this instance holds, per consumer group.");
-      const owned = (rows: readonly { owner: string | null }[] | undefined): number =>
-        (rows ?? []).filter((r) => r.owner === s.member_id).length;
-      if (s.input !== undefined)
-        out.push(
-          `tickd_cluster_partitions_owned{group="${escapeLabel(s.input.group)}"} ${owned(s.input.partitions)}`,
-        );
-      if (s.dispatch !== undefined)
-        out.push(
-          `tickd_cluster_partitions_owned{group="${escapeLabel(s.dispatch.group)}"} ${owned(s.dispatch.partitions)}`,
-        );
-      fam(
-        "tickd_cluster_lag",
-        "gauge",
-        "Records a consumer group has yet to read (end offset - committed offset).",
-      );
-      for (const p of s.input?.partitions ?? [])
-        if (p.lag !== undefined)
-          out.push(
-            `tickd_cluster_lag{group="${escapeLabel(s.input!.group)}",topic="${escapeLabel(p.topic)}",partition="${p.partition}"} ${p.lag}`,
-          );
-      for (const p of s.dispatch?.partitions ?? [])
-        out.push(
-          `tickd_cluster_lag{group="${escapeLabel(s.dispatch!.group)}",topic="${escapeLabel(s.dispatch!.topic)}",partition="${p.partition}"} ${p.lag}`,
-        );
-      fam(
-        "tickd_cluster_restore_remaining",
-        "gauge",
-        "State changelog records still to read before this instance processes the partition (0: active).",
-      );
-      for (const p of s.input?.partitions ?? [])
-        if (p.restored !== undefined && p.restore_total !== undefined)
-          out.push(
-            `tickd_cluster_restore_remaining{topic="${escapeLabel(p.topic)}",partition="${p.partition}"} ${Math.max(0, p.restore_total - p.restored)}`,
-          );
-    }
-    return out.join("\n") + "\n";
+    return renderClusterMetrics(this.last?.snap.status, this.errors);
   }
+}
+
+/**
+ * `tickd_cluster_*` in Prometheus text: members, partitions this instance owns per group, lag
+ * per group and partition, restore progress of the partitions it holds, failed admin reads.
+ * Only the error counter before the first snapshot.
+ */
+export function renderClusterMetrics(s: ClusterStatusJson | undefined, errors: number): string {
+  const out: string[] = [];
+  const fam = (name: string, type: string, help: string): void => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  };
+  fam(
+    "tickd_cluster_status_errors_total",
+    "counter",
+    "Reads of the cluster's groups through the Kafka admin API that failed (see the warn log).",
+  );
+  out.push(`tickd_cluster_status_errors_total ${errors}`);
+  if (s !== undefined) {
+    const { input, dispatch } = s;
+    if (s.members !== undefined) {
+      fam(
+        "tickd_cluster_members",
+        "gauge",
+        "tickd instances (and other clients) in the cluster's consumer groups.",
+      );
+      out.push(`tickd_cluster_members ${s.members.length}`);
+    }
+    fam("tickd_cluster_partitions_owned", "gauge", "Partitions this instance holds, per consumer group.");
+    const owned = (rows: readonly { owner: string | null }[] | undefined): number =>
+      (rows ?? []).filter((r) => r.owner === s.member_id).length;
+    for (const g of [input, dispatch])
+      if (g !== undefined)
+        out.push(`tickd_cluster_partitions_owned{group="${escapeLabel(g.group)}"} ${owned(g.partitions)}`);
+    fam(
+      "tickd_cluster_lag",
+      "gauge",
+      "Records a consumer group has yet to read (end offset - committed offset).",
+    );
+    for (const p of input?.partitions ?? [])
+      if (p.lag !== undefined)
+        out.push(
+          `tickd_cluster_lag{group="${escapeLabel(input!.group)}",topic="${escapeLabel(p.topic)}",partition="${p.partition}"} ${p.lag}`,
+        );
+    for (const p of dispatch?.partitions ?? [])
+      out.push(
+        `tickd_cluster_lag{group="${escapeLabel(dispatch!.group)}",topic="${escapeLabel(dispatch!.topic)}",partition="${p.partition}"} ${p.lag}`,
+      );
+    fam(
+      "tickd_cluster_restore_remaining",
+      "gauge",
+      "State changelog records still to read before this instance processes the partition (0: active).",
+    );
+    for (const p of input?.partitions ?? [])
+      if (p.restored !== undefined && p.restore_total !== undefined)
+        out.push(
+          `tickd_cluster_restore_remaining{topic="${escapeLabel(p.topic)}",partition="${p.partition}"} ${Math.max(0, p.restore_total - p.restored)}`,
+        );
+  }
+  return out.join("\n") + "\n";
 }
 
 /** A group's committed offsets per topic and partition ("-1": none). */
