@@ -38,7 +38,7 @@ export function clearCredentials(): void {
   sessionStorage.removeItem(AUTH_KEY);
 }
 
-async function call(method: string, path: string, body?: unknown): Promise<Response> {
+async function call(method: string, path: string, body?: unknown, accept: number[] = []): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (authHeader !== "") headers["Authorization"] = authHeader;
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -48,7 +48,7 @@ async function call(method: string, path: string, body?: unknown): Promise<Respo
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   if (res.status === 401) for (const f of unauthorizedListeners) f();
-  if (!res.ok) {
+  if (!res.ok && !accept.includes(res.status)) {
     let message = `${method} ${path}: HTTP ${res.status}`;
     try {
       const j = (await res.json()) as { error?: string; message?: string };
@@ -63,6 +63,12 @@ async function call(method: string, path: string, body?: unknown): Promise<Respo
 
 export async function getJson<T>(path: string): Promise<T> {
   return (await (await call("GET", path)).json()) as T;
+}
+
+/** A GET whose listed error statuses come back with their JSON body instead of throwing. */
+export async function getJsonWith<T>(path: string, accept: number[]): Promise<{ status: number; body: T }> {
+  const res = await call("GET", path, undefined, accept);
+  return { status: res.status, body: (await res.json()) as T };
 }
 
 export async function getText(path: string): Promise<string> {
@@ -164,4 +170,50 @@ export const topicOf = (a: Alert): string => a.topic;
 
 export function alertPath(a: Alert, action: "ack" | "unack" | "snooze"): string {
   return `/tickd/v1/alerts/${encodeURIComponent(topicOf(a))}/${encodeURIComponent(alertId(a))}/${action}`;
+}
+
+/** `GET /tickd/v1/cluster` (src/cluster/status-view.ts); one node: `{enabled: false}`. */
+export interface ClusterStatus {
+  enabled: boolean;
+  name?: string;
+  member_id?: string;
+  updated?: string;
+  error?: string;
+  members?: {
+    id: string;
+    client_id: string;
+    host: string;
+    partitions: { input: number[]; dispatch: number[]; input_topics?: Record<string, number[]> };
+  }[];
+  input?: {
+    group: string;
+    topic: string;
+    state: string;
+    partitions: {
+      topic: string;
+      partition: number;
+      owner: string | null;
+      state?: "restoring" | "active";
+      restored?: number;
+      restore_total?: number;
+      committed_offset: string;
+      end_offset?: string;
+      lag?: number;
+    }[];
+  };
+  dispatch?: {
+    group: string;
+    topic: string;
+    state: string;
+    partitions: {
+      partition: number;
+      owner: string | null;
+      committed_offset: string;
+      end_offset: string;
+      lag: number;
+      in_flight?: number;
+    }[];
+    in_flight?: number;
+  };
+  config?: { applied: number; caught_up: boolean };
 }

@@ -7,6 +7,7 @@ import { render, type JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { clearCredentials, getJson, onUnauthorized, setCredentials, type WhoAmI } from "./api";
 import { AlertsPage } from "./pages/alerts";
+import { ClusterPage } from "./pages/cluster";
 import { DeliveriesPage } from "./pages/deliveries";
 import { HealthPage } from "./pages/health";
 import { HistoryPage } from "./pages/history";
@@ -20,6 +21,7 @@ const PAGES = [
   { path: "history", title: "History" },
   { path: "deliveries", title: "Failed deliveries" },
   { path: "health", title: "Health" },
+  { path: "cluster", title: "Cluster" },
 ] as const;
 
 function App(): JSX.Element {
@@ -111,6 +113,8 @@ function Page(props: { page: string; who: WhoAmI }): JSX.Element {
       return <DeliveriesPage write={write} />;
     case "health":
       return <HealthPage />;
+    case "cluster":
+      return <ClusterPage />;
     default:
       return (
         <section>

@@ -5,6 +5,7 @@
  */
 import type { JSX } from "preact";
 import { getText } from "../api";
+import { Link } from "../router";
 import { ErrorBanner, usePoll } from "../util";
 
 export interface Sample {
@@ -58,6 +59,9 @@ export function HealthPage(): JSX.Element {
     <section aria-labelledby="health-title">
       <h1 id="health-title">Health</h1>
       <ErrorBanner error={metrics.error} />
+      <p>
+        Members, partitions and lag of cluster mode: <Link href="/ui/cluster">Cluster</Link>.
+      </p>
       {SECTIONS.map((s) => {
         const rows = all.filter(
           (x) => s.prefixes.some((p) => x.name.startsWith(p)) && (s.always === true || x.value !== 0),
