@@ -422,16 +422,20 @@ stop_cluster_node() {
 cmd_up_cluster() {
   with_lock
   mkdir -p "$LOG_DIR" "$RUN_DIR" "$CLUSTER_DIR"
-  local t0=$SECONDS n all=1 pids=()
+  local t0=$SECONDS n any=0 pids=()
   install_tools
   fetch_kafka_jars
   for n in "${CLUSTER_NODES[@]}"; do
-    running "$(cluster_name "$n")" "$(cluster_marker "$n")" >/dev/null || all=0
+    if running "$(cluster_name "$n")" "$(cluster_marker "$n")" >/dev/null; then any=1; fi
   done
-  if [ "$all" -eq 0 ]; then
-    # Fresh data for the whole cluster: a node left over from an earlier run would disagree
-    # with the others about what exists.
-    for n in "${CLUSTER_NODES[@]}"; do stop_cluster_node "$n"; done
+  if [ "$any" -eq 1 ]; then
+    # Some nodes run (one was killed by a test, say): start the others on their kept data.
+    for n in "${CLUSTER_NODES[@]}"; do
+      [ -f "$CLUSTER_DIR/node-$n/server.properties" ] || die "Kafka node $n has no data while others run: bash scripts/services.sh down-cluster, then up-cluster"
+      launch_cluster_node "$n"
+    done
+  else
+    # Fresh data for the whole cluster.
     for n in "${CLUSTER_NODES[@]}"; do
       format_cluster_node "$n" &
       pids+=($!)
