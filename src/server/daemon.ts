@@ -64,6 +64,7 @@ import { TaskManager } from "./task-manager.js";
 import { TemplateService } from "./template-service.js";
 import { templateRoutes } from "./http/template-routes.js";
 import { engineMetrics } from "./metrics.js";
+import { startClusterConfig } from "../cluster/config-service.js";
 
 export interface Daemon {
   /** The port the HTTP API listens on (useful with `:0`). */
@@ -248,6 +249,23 @@ export async function startDaemon(opts: {
 
     const templates: TemplateService = new TemplateService({ store, tasks, now: nowNs });
 
+    // Cluster config (src/cluster/config-service.ts): the config topic read to its end and
+    // applied before stored tasks start; the API then writes tasks, templates, handlers,
+    // silences and acks through it.
+    const clusterConfig = config.cluster.enabled
+      ? await startClusterConfig({
+          cluster: config.cluster,
+          member: config.cluster.memberId !== "" ? config.cluster.memberId : `${config.hostname}:${process.pid}`,
+          logger,
+          store,
+          tasks,
+          templates,
+          topics,
+          oncall,
+          tasksDir: config.load.enabled ? resolve(config.load.tasksDir) : undefined,
+        })
+      : undefined;
+
     /** Re-reads the config (file, env, overrides); applies what may change while running, names the rest. */
     const reloadConfig = async (): Promise<ReloadReport["config"]> => {
       const out: ReloadReport["config"] = { applied: [], needsRestart: [], errors: [] };
@@ -369,8 +387,8 @@ export async function startDaemon(opts: {
       state: (t, id) => topics.topicEvent(t, id),
     });
     const api = createApiServer({
-      tasks,
-      topics,
+      tasks: clusterConfig?.tasks ?? tasks,
+      topics: clusterConfig?.topics ?? topics,
       redactHandlerOptions: (kind, options) => factory.redact(kind, options),
       logger,
       version,
@@ -430,8 +448,9 @@ export async function startDaemon(opts: {
           engineMetrics({ tasks, topics, kafka: () => kafkaInputs }),
           integrations.renderMetrics,
           () => oncall.metrics(),
+          () => clusterConfig?.sync.metrics() ?? "",
         ]),
-        ...templateRoutes(templates),
+        ...templateRoutes(clusterConfig?.templates ?? templates),
         // Kapacitor's /kapacitor/v1/service-tests: straight to the wire, never journaled.
         ...createServiceTestRoutes(
           createServiceTests({ config: liveHandlerConfig, logger, direct: delivery.direct, version }),
@@ -486,6 +505,7 @@ export async function startDaemon(opts: {
         debugVars.close();
         oncall.stop();
         await server.close();
+        await clusterConfig?.stop();
         integrations.close();
         await kafkaInputs.stop();
         await subs?.stop(true);
