@@ -407,7 +407,10 @@ export class TopicService implements TopicApi, AlertSink {
         );
     }
     // Built to be checked exactly as a local define is, then closed again.
-    const built = this.instantiateForApi(s, `failed to ${replacing === undefined ? "create" : "update"} handler`);
+    const built = this.instantiateForApi(
+      s,
+      `failed to ${replacing === undefined ? "create" : "update"} handler`,
+    );
     this.closeHandler(s.topic, s.id, built.handler);
     return s;
   }

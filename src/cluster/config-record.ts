@@ -73,8 +73,7 @@ function taskDefinition(t: TaskDefinition & { error?: string }): TaskDefinition 
 
 /** Why a record was not applied: `version` (written by a newer tickd) or `malformed`. */
 export type DecodeResult =
-  | { ok: true; change: ConfigChange }
-  | { ok: false; reason: "version" | "malformed"; message: string };
+  { ok: true; change: ConfigChange } | { ok: false; reason: "version" | "malformed"; message: string };
 
 /** Decodes one record of the config topic (its key and raw value; null value = tombstone). */
 export function decodeRecord(key: string, value: Buffer | string | null): DecodeResult {

@@ -57,7 +57,9 @@ export interface ClusterConfigService {
 }
 
 /** The services as the config topic's targets (src/cluster/config-apply.ts). */
-export function serviceTargets(d: Pick<ClusterConfigDeps, "tasks" | "templates" | "topics" | "oncall">): ConfigTargets {
+export function serviceTargets(
+  d: Pick<ClusterConfigDeps, "tasks" | "templates" | "topics" | "oncall">,
+): ConfigTargets {
   return {
     applyTask: (id, def) => d.tasks.applyDefinition(id, def),
     applyTemplate: (id, rec) => d.templates.applyRecord(id, rec),
@@ -71,7 +73,8 @@ export function serviceTargets(d: Pick<ClusterConfigDeps, "tasks" | "templates" 
 export function localConfig(
   d: Pick<ClusterConfigDeps, "store" | "templates" | "oncall" | "tasksDir">,
 ): ConfigChange[] {
-  const isFile = (id: string): boolean => d.tasksDir !== undefined && existsSync(join(d.tasksDir, `${id}.tick`));
+  const isFile = (id: string): boolean =>
+    d.tasksDir !== undefined && existsSync(join(d.tasksDir, `${id}.tick`));
   const out: ConfigChange[] = [];
   for (const t of d.templates.repo.list()) out.push({ kind: "template", id: t.id, value: t });
   for (const t of d.store.tasks.list()) {
@@ -79,7 +82,8 @@ export function localConfig(
     const { error: _error, ...def } = t;
     out.push({ kind: "task", id: t.id, value: def });
   }
-  for (const h of d.store.topicHandlers.listAll()) out.push({ kind: "handler", topic: h.topic, id: h.id, value: h });
+  for (const h of d.store.topicHandlers.listAll())
+    out.push({ kind: "handler", topic: h.topic, id: h.id, value: h });
   for (const s of d.oncall.silences.list()) out.push({ kind: "silence", id: s.id, value: s });
   for (const a of d.oncall.ackList()) out.push({ kind: "ack", topic: a.topic, alertId: a.alertId, value: a });
   return out;

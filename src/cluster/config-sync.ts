@@ -88,12 +88,15 @@ export class ConfigSync implements ConfigStatusSource {
     await admin.connect();
     let end: bigint;
     try {
-      const offsets = await admin.fetchTopicOffsets(this.topic);
-      end = BigInt(offsets.find((o) => o.partition === 0)?.high ?? "0");
+      end = await endOffset(() => admin.fetchTopicOffsets(this.topic));
     } finally {
       await admin.disconnect();
     }
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     await this.producer.connect();
     this.consumer = kafka.consumer({
       groupId: `${this.topic}-reader-${randomUUID()}`,
@@ -261,6 +264,22 @@ export class ConfigSync implements ConfigStatusSource {
     }
     if (this.stopped) throw unavailable("cluster config stopped before the change was applied here");
     this.counters.published++;
+  }
+}
+
+/**
+ * The config partition's end offset. A topic created a moment ago may not have its leader
+ * known to every broker yet ("not the leader"): asked again a few times, then the error.
+ */
+async function endOffset(fetch: () => Promise<{ partition: number; high: string }[]>): Promise<bigint> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const offsets = await fetch();
+      return BigInt(offsets.find((o) => o.partition === 0)?.high ?? "0");
+    } catch (e) {
+      if (attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 

@@ -17,7 +17,12 @@ import type { Silence } from "../oncall/silences.js";
 import { HttpError } from "../server/http/request-context.js";
 import type { TaskManager } from "../server/task-manager.js";
 import type { TaskInput, TaskService, TaskView } from "../server/task-service.js";
-import type { TemplateApi, TemplateInput, TemplateService, TemplateView } from "../server/template-service.js";
+import type {
+  TemplateApi,
+  TemplateInput,
+  TemplateService,
+  TemplateView,
+} from "../server/template-service.js";
 import type { TaskRecord } from "../store/tasks.js";
 import type { ConfigChange } from "./config-record.js";
 import { CLUSTER_UNAVAILABLE } from "./config-sync.js";

@@ -91,7 +91,13 @@ export interface OnCallWrites {
   expireSilence(id: string): void | Promise<void>;
   acknowledge(topic: string, alertId: string, by: string, comment: string): Ack | Promise<Ack>;
   unacknowledge(topic: string, alertId: string): void | Promise<void>;
-  snooze(topic: string, alertId: string, endsAt: number, by: string, comment: string): Silence | Promise<Silence>;
+  snooze(
+    topic: string,
+    alertId: string,
+    endsAt: number,
+    by: string,
+    comment: string,
+  ): Silence | Promise<Silence>;
 }
 
 /** An alert as the APIs show it. */

@@ -222,7 +222,6 @@ export class SilenceService {
     }
     return n;
   }
-
 }
 
 /** `s` expired at `now` (a pending one gets startsAt = endsAt = now). */

@@ -255,7 +255,8 @@ export async function startDaemon(opts: {
     const clusterConfig = config.cluster.enabled
       ? await startClusterConfig({
           cluster: config.cluster,
-          member: config.cluster.memberId !== "" ? config.cluster.memberId : `${config.hostname}:${process.pid}`,
+          member:
+            config.cluster.memberId !== "" ? config.cluster.memberId : `${config.hostname}:${process.pid}`,
           logger,
           store,
           tasks,

@@ -204,7 +204,13 @@ export class TaskManager implements TaskService {
     id: string,
     patch: TaskInput,
     template?: { id: string; script: string },
-  ): { old: TaskRecord; next: TaskRecord; graph: TaskGraph; scriptChanged: boolean; newId: string | undefined } {
+  ): {
+    old: TaskRecord;
+    next: TaskRecord;
+    graph: TaskGraph;
+    scriptChanged: boolean;
+    newId: string | undefined;
+  } {
     const old = this.d.store.tasks.get(id);
     if (old === undefined) throw new TickdError("E_TASK_UNKNOWN", "task does not exist, cannot update");
     const next: TaskRecord = { ...old };
