@@ -209,6 +209,7 @@ describe("cluster config: planning on one instance, applying on all", () => {
       id: "h2",
       kind: "post",
       options: { url: "http://y.test/" },
+      match: "",
     });
     expect(b.topics.getHandler("ops", "h")).toBeUndefined();
     expect(b.store.topicHandlers.get("ops", "h2")?.options).toEqual({ url: "http://y.test/" });
