@@ -220,4 +220,35 @@ describe("cluster config topic", () => {
     for (const t of [a, b])
       await eventually("task deleted", async () => ((await task(t, "cpu")) === undefined ? true : undefined));
   }, 120_000);
+
+  it("seeds an empty topic from the first instance's SQLite; later instances drop what the topic lacks, keep task files", async () => {
+    const name = uniqueName("cconf-seed");
+    const hook = await receiver();
+    const script = cpuScript(`${hook.url}/cpu`);
+    // Two instances that ran alone before, each with a task defined through its API.
+    const x = await tickd({ hostname: "x" });
+    expect(
+      (await api(x, "POST", "/kapacitor/v1/tasks", { id: "kept", script, status: "enabled" })).status,
+    ).toBe(200);
+    await x.stop();
+    const y = await tickd({ hostname: "y", tasks: { "local.tick": script } });
+    expect(
+      (await api(y, "POST", "/kapacitor/v1/tasks", { id: "stray", script, status: "enabled" })).status,
+    ).toBe(200);
+    await y.stop();
+
+    // X joins first: the topic is empty, so X's config seeds it.
+    const x2 = await tickd({ dir: x.dir, hostname: "x", extraConfig: clusterConfig(name) });
+    await x2.waitForLog((l) => String(l["msg"]).includes("seeded it with this instance's config"));
+    expect((await task(x2, "kept"))?.executing).toBe(true);
+
+    // Y joins next: the topic wins, Y's own API task goes, its task file stays its own.
+    const y2 = await tickd({ dir: y.dir, hostname: "y", extraConfig: clusterConfig(name) });
+    expect((await task(y2, "kept"))?.executing).toBe(true);
+    expect(await task(y2, "stray")).toBeUndefined();
+    expect((await task(y2, "local"))?.executing).toBe(true);
+    expect(await task(x2, "local")).toBeUndefined();
+    const removed = await y2.waitForLog((l) => String(l["msg"]).includes("removed local objects"));
+    expect(removed["removed"]).toEqual(["task/stray"]);
+  }, 120_000);
 });
