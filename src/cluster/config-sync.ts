@@ -29,6 +29,9 @@ import type { ConfigStatusSource } from "./status.js";
 
 export const CLUSTER_UNAVAILABLE = "E_CLUSTER_UNAVAILABLE";
 
+/** How long the first read of the config topic may take before the daemon gives up starting. */
+const START_TIMEOUT_MS = 120_000;
+
 export interface ConfigSyncDeps {
   kafka: Kafka;
   cluster: ClusterConfig;
@@ -109,7 +112,14 @@ export class ConfigSync implements ConfigStatusSource {
       autoCommit: false,
       eachMessage: async ({ message }) => this.onMessage(message),
     });
-    await reachedEnd;
+    try {
+      await withTimeout(reachedEnd, START_TIMEOUT_MS);
+    } catch {
+      throw new TickdError(
+        CLUSTER_UNAVAILABLE,
+        `cluster config: could not read ${this.topic} to its end (offset ${end}) within ${START_TIMEOUT_MS / 1000} s; read ${this.counters.applied} records`,
+      );
+    }
     const records = this.counters.applied;
     const seen = this.seen ?? new Map<string, boolean>();
     this.seen = undefined;

@@ -12,7 +12,7 @@ import type { TopicHandlerSpec } from "../alert/handler.js";
 import type { TopicApi, TopicHandlerInfo } from "../alert/topic-api.js";
 import type { TopicService } from "../alert/topic-service.js";
 import { TickdError } from "../core/errors.js";
-import type { OnCallService, OnCallWrites } from "../oncall/service.js";
+import type { Ack, OnCallService, OnCallWrites } from "../oncall/service.js";
 import type { Silence } from "../oncall/silences.js";
 import { HttpError } from "../server/http/request-context.js";
 import type { TaskManager } from "../server/task-manager.js";
@@ -198,14 +198,14 @@ export function clusterOnCallWrites(oncall: OnCallService, w: ConfigWriter): OnC
       });
     },
     async acknowledge(topic, alertId, by, comment) {
-      let ack = oncall.planAck(topic, alertId, by, comment);
+      let ack: Ack | undefined;
       await commit(w, () => {
         ack = oncall.planAck(topic, alertId, by, comment);
         return [{ kind: "ack", topic, alertId, value: ack }];
       });
       // Only the instance that took the ack tells the handlers, so they hear it once.
       oncall.notifyAcknowledged(topic, alertId, by);
-      return ack;
+      return ack!;
     },
     async unacknowledge(topic, alertId) {
       await commit(w, () => {

@@ -24,6 +24,8 @@ import {
   clusterTopicApi,
   type ConfigWriter,
 } from "../../../src/cluster/config-writes.js";
+import { CLUSTER_UNAVAILABLE } from "../../../src/cluster/config-sync.js";
+import { TickdError } from "../../../src/core/errors.js";
 import { Level } from "../../../src/core/types.js";
 import { createHandlerFactory } from "../../../src/handlers/index.js";
 import { OnCallService, onCallPersistence } from "../../../src/oncall/index.js";
@@ -262,6 +264,29 @@ describe("cluster config: planning on one instance, applying on all", () => {
     again.open();
     expect(again.silences.get(id)?.comment).toBe("maintenance");
     expect(again.silences.get(snooze.id)).toBeDefined();
+  });
+
+  it("a write Kafka did not take is a 503 and changes nothing locally", async () => {
+    const a = instance();
+    const down: ConfigWriter = {
+      write: (plan) => {
+        plan();
+        return Promise.reject(
+          new TickdError(CLUSTER_UNAVAILABLE, "cluster config topic did not take the change"),
+        );
+      },
+    };
+    await expect(
+      clusterTaskService(a.tasks, down).define({ id: "cpu", script: SCRIPT }),
+    ).rejects.toMatchObject({
+      status: 503,
+      message: "cluster config topic did not take the change",
+    });
+    expect(a.store.tasks.list()).toEqual([]);
+    // A plan that fails is still the plan's own error (400s stay 400s).
+    await expect(clusterTaskService(a.tasks, down).define({ id: "x", script: "" })).rejects.toMatchObject({
+      code: "E_TASK_INVALID",
+    });
   });
 
   it("reconcile: an empty topic is seeded with the local config; a non-empty one prunes what it lacks", () => {
