@@ -48,9 +48,13 @@ export interface TopicApi {
    * `failed to create handler: unsupported action kind "x"`), E_HANDLER_EXISTS (500
    * "handler "x" already exists"), E_HANDLER_OPTIONS (400, names the option).
    */
-  createHandler(spec: TopicHandlerSpec): TopicHandlerInfo;
+  createHandler(spec: TopicHandlerSpec): TopicHandlerInfo | Promise<TopicHandlerInfo>;
   /** Replaces handler `id` (the new spec's id may differ). Throws as createHandler, or E_HANDLER_UNKNOWN. */
-  replaceHandler(topic: string, id: string, spec: TopicHandlerSpec): TopicHandlerInfo;
-  /** false when unknown. */
-  deleteHandler(topic: string, id: string): boolean;
+  replaceHandler(
+    topic: string,
+    id: string,
+    spec: TopicHandlerSpec,
+  ): TopicHandlerInfo | Promise<TopicHandlerInfo>;
+  /** false when unknown. Cluster mode answers a promise (src/cluster/config-writes.ts). */
+  deleteHandler(topic: string, id: string): boolean | Promise<boolean>;
 }

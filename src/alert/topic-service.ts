@@ -376,6 +376,66 @@ export class TopicService implements TopicApi, AlertSink {
     return true;
   }
 
+  /**
+   * Cluster mode (src/cluster/config-writes.ts): checks a create ({@link createHandler}) or a
+   * replace of `replacing` ({@link replaceHandler}) with the same errors, and returns the spec
+   * the config topic gets; nothing is stored or registered.
+   */
+  planHandler(spec: TopicHandlerSpec, replacing?: { topic: string; id: string }): TopicHandlerSpec {
+    const s = copySpec(spec);
+    checkSpec(s);
+    if (replacing === undefined) {
+      if (this.find(s.topic, s.id) !== undefined) {
+        throw new TickdError(
+          TopicErrorCodes.HANDLER_EXISTS,
+          `failed to create handler: cannot register handler, handler with ID ${JSON.stringify(s.id)} already exists`,
+        );
+      }
+    } else {
+      const { topic, id } = replacing;
+      if (this.find(topic, id) === undefined)
+        throw new TickdError(TopicErrorCodes.HANDLER_UNKNOWN, `unknown handler: ${JSON.stringify(id)}`);
+      if (s.topic !== topic)
+        throw new TickdError(
+          TopicErrorCodes.HANDLER_SPEC,
+          "failed to update handler: cannot change topic in update",
+        );
+      if (s.id !== id && this.find(topic, s.id) !== undefined)
+        throw new TickdError(
+          TopicErrorCodes.HANDLER_EXISTS,
+          "failed to update handler: handler spec already exists",
+        );
+    }
+    // Built to be checked exactly as a local define is, then closed again.
+    const built = this.instantiateForApi(
+      s,
+      `failed to ${replacing === undefined ? "create" : "update"} handler`,
+    );
+    this.closeHandler(s.topic, s.id, built.handler);
+    return s;
+  }
+
+  /**
+   * Cluster mode (src/cluster/config-apply.ts): makes handler (topic, id) what the config
+   * topic says, as an API handler (stored, replacing a file handler of that id); null removes
+   * it. Created as a stored one is at start: one this instance's config refuses records each
+   * refusal instead of failing.
+   */
+  applyHandler(topic: string, id: string, spec: TopicHandlerSpec | null): void {
+    const old = this.find(topic, id);
+    if (spec === null) {
+      if (old !== undefined) this.deleteHandler(topic, id);
+      else this.persistence?.deleteHandler(topic, id);
+      return;
+    }
+    const s = copySpec({ ...spec, topic, id });
+    const built = this.instantiate(s, false);
+    this.persistence?.putHandler(s);
+    this.removeHandler(topic, id);
+    this.setHandler({ spec: s, source: { type: "api" }, ...built });
+    if (old !== undefined) this.closeHandler(topic, id, old.handler);
+  }
+
   /** The handler with secret options replaced by "<redacted>", for API answers and logs. */
   redact(h: TopicHandlerInfo): TopicHandlerInfo {
     return { ...h, options: this.factory.redact(h.kind, h.options) };

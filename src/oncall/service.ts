@@ -27,6 +27,7 @@ import {
   SilenceError,
   SilenceService,
   silenceState,
+  type PostableSilence,
   type Silence,
   type SilencePersistence,
 } from "./silences.js";
@@ -79,6 +80,24 @@ export interface OnCallDeps {
   notify: NotifyFn;
   /** Wall clock, Unix ms; default Date.now. */
   now?: () => number;
+}
+
+/**
+ * How the API changes on-call state. Local (single node): the service itself. Cluster mode
+ * (src/cluster/config-writes.ts): through the config topic, answered once applied here.
+ */
+export interface OnCallWrites {
+  setSilence(p: PostableSilence): string | Promise<string>;
+  expireSilence(id: string): void | Promise<void>;
+  acknowledge(topic: string, alertId: string, by: string, comment: string): Ack | Promise<Ack>;
+  unacknowledge(topic: string, alertId: string): void | Promise<void>;
+  snooze(
+    topic: string,
+    alertId: string,
+    endsAt: number,
+    by: string,
+    comment: string,
+  ): Silence | Promise<Silence>;
 }
 
 /** An alert as the APIs show it. */
@@ -136,6 +155,19 @@ export class OnCallService implements NotificationGate {
   private timer: NodeJS.Timeout | undefined;
   private lastGc = 0;
   readonly counters = { silenced: 0, ackHeld: 0, resent: 0 };
+  /**
+   * Called when an ack ends because its alert recovered or changed level (not through the
+   * API): cluster mode removes it from the config topic, so a restart does not bring it back.
+   */
+  onAckCleared: ((topic: string, alertId: string) => void) | undefined;
+  /** The API's way of changing on-call state: this service, until cluster mode puts its own. */
+  writes: OnCallWrites = {
+    setSilence: (p) => this.silences.set(p),
+    expireSilence: (id) => void this.silences.expire(id),
+    acknowledge: (topic, alertId, by, comment) => this.acknowledge(topic, alertId, by, comment),
+    unacknowledge: (topic, alertId) => this.unacknowledge(topic, alertId),
+    snooze: (topic, alertId, endsAt, by, comment) => this.snooze(topic, alertId, endsAt, by, comment),
+  };
 
   constructor(deps: OnCallDeps) {
     this.persistence = deps.persistence;
@@ -254,7 +286,7 @@ export class OnCallService implements NotificationGate {
     const level = e.state.level;
     if (level === Level.OK) {
       if (this.alerts.delete(k)) this.persist((p) => p.deleteAlert(topic, e.state.id));
-      if (this.acks.delete(k)) this.persist((p) => p.deleteAck(topic, e.state.id));
+      if (this.acks.delete(k)) this.ackCleared(topic, e.state.id);
       return undefined;
     }
     const prev = this.alerts.get(k);
@@ -276,7 +308,7 @@ export class OnCallService implements NotificationGate {
     const ack = this.acks.get(k);
     if (ack !== undefined && ack.level !== level) {
       this.acks.delete(k);
-      this.persist((p) => p.deleteAck(topic, e.state.id));
+      this.ackCleared(topic, e.state.id);
     }
     return rec;
   }
@@ -323,22 +355,59 @@ export class OnCallService implements NotificationGate {
   // ------------------------------------------------------------------ ack, snooze
 
   acknowledge(topic: string, alertId: string, by: string, comment: string): Ack {
-    const rec = this.firing(topic, alertId);
-    const ack: Ack = { topic, alertId, level: rec.event.state.level, by, comment, at: this.now() };
+    const ack = this.planAck(topic, alertId, by, comment);
     this.setAck(ack);
-    this.notifyFn(topic, { ...rec.event, acknowledged: true }, rec.event.state.level);
-    this.logger.log("info", "alert acknowledged", { topic, alert: alertId, by });
+    this.notifyAcknowledged(topic, alertId, by);
     return { ...ack };
   }
 
+  /** The ack {@link acknowledge} would set (404 when the alert is not firing); sets nothing. */
+  planAck(topic: string, alertId: string, by: string, comment: string): Ack {
+    const rec = this.firing(topic, alertId);
+    return { topic, alertId, level: rec.event.state.level, by, comment, at: this.now() };
+  }
+
+  /** Tells the alert's handlers it was acknowledged (escalation: incident.acknowledged). */
+  notifyAcknowledged(topic: string, alertId: string, by: string): void {
+    const rec = this.alerts.get(key(topic, alertId));
+    if (rec !== undefined) this.notifyFn(topic, { ...rec.event, acknowledged: true }, rec.event.state.level);
+    this.logger.log("info", "alert acknowledged", { topic, alert: alertId, by });
+  }
+
   unacknowledge(topic: string, alertId: string): void {
-    const k = key(topic, alertId);
-    if (!this.acks.delete(k)) throw new OnCallError(404, `alert ${topic}/${alertId} is not acknowledged`);
-    this.persist((p) => p.deleteAck(topic, alertId));
+    this.planUnack(topic, alertId);
+    this.applyAck(topic, alertId, null);
+  }
+
+  /** 404 unless the alert is acknowledged. */
+  planUnack(topic: string, alertId: string): void {
+    if (!this.acks.has(key(topic, alertId)))
+      throw new OnCallError(404, `alert ${topic}/${alertId} is not acknowledged`);
+  }
+
+  /**
+   * Sets (or with null clears) an ack as it is: cluster mode applies the config topic's acks
+   * through this (src/cluster/config-apply.ts).
+   */
+  applyAck(topic: string, alertId: string, ack: Ack | null): void {
+    if (ack === null) {
+      if (this.acks.delete(key(topic, alertId))) this.persist((p) => p.deleteAck(topic, alertId));
+      return;
+    }
+    this.setAck({ ...ack, topic, alertId });
   }
 
   /** A silence on this one alert until `endsAt` (Unix ms); escalation sends incident.snoozed. */
   snooze(topic: string, alertId: string, endsAt: number, by: string, comment: string): Silence {
+    const planned = this.planSnooze(topic, alertId, endsAt, by, comment);
+    for (const s of planned) this.silences.apply(s.id, s);
+    const id = planned[planned.length - 1]!.id;
+    this.notifySnoozed(topic, alertId, endsAt, by);
+    return this.silences.get(id)!;
+  }
+
+  /** The silences {@link snooze} would store (OnCallError 404/400); stores nothing. */
+  planSnooze(topic: string, alertId: string, endsAt: number, by: string, comment: string): Silence[] {
     const rec = this.firing(topic, alertId);
     const matchers = Object.entries(identityLabels(alertId, rec.labels)).map(([name, value]) => ({
       name,
@@ -346,9 +415,8 @@ export class OnCallService implements NotificationGate {
       isRegex: false,
       isEqual: true,
     }));
-    let id: string;
     try {
-      id = this.silences.set({
+      return this.silences.plan({
         matchers,
         startsAt: this.now(),
         endsAt,
@@ -360,14 +428,18 @@ export class OnCallService implements NotificationGate {
       if (e instanceof SilenceError) throw new OnCallError(e.status === 404 ? 404 : 400, e.message);
       throw e;
     }
-    this.notifyFn(topic, { ...rec.event, snoozed: true }, rec.event.state.level);
+  }
+
+  /** Tells the alert's handlers it was snoozed (escalation: incident.snoozed). */
+  notifySnoozed(topic: string, alertId: string, endsAt: number, by: string): void {
+    const rec = this.alerts.get(key(topic, alertId));
+    if (rec !== undefined) this.notifyFn(topic, { ...rec.event, snoozed: true }, rec.event.state.level);
     this.logger.log("info", "alert snoozed", {
       topic,
       alert: alertId,
       by,
       until: new Date(endsAt).toISOString(),
     });
-    return this.silences.get(id)!;
   }
 
   // ------------------------------------------------------------------ views
@@ -381,6 +453,11 @@ export class OnCallService implements NotificationGate {
     const k = key(topic, alertId);
     const r = this.alerts.get(k);
     return r === undefined ? undefined : this.view(k, r, this.now());
+  }
+
+  /** Every ack in force (cluster mode seeds an empty config topic with them). */
+  ackList(): Ack[] {
+    return [...this.acks.values()].map((a) => ({ ...a }));
   }
 
   ackCount(): number {
@@ -444,6 +521,12 @@ export class OnCallService implements NotificationGate {
         `no firing alert ${JSON.stringify(alertId)} in topic ${JSON.stringify(topic)}`,
       );
     return rec;
+  }
+
+  /** An ack ended by the alert itself (recovered, or changed level). */
+  private ackCleared(topic: string, alertId: string): void {
+    this.persist((p) => p.deleteAck(topic, alertId));
+    this.onAckCleared?.(topic, alertId);
   }
 
   private setAck(a: Ack): void {

@@ -113,30 +113,42 @@ export class SilenceService {
 
   /** Creates or updates (see the header); returns the id of the silence now in force. */
   set(p: PostableSilence): string {
+    const changes = this.plan(p);
+    for (const s of changes) this.apply(s.id, s);
+    return changes[changes.length - 1]!.id;
+  }
+
+  /**
+   * The silences {@link set} would store, checked with its errors, in order: the old one
+   * expired (when the change makes a new silence), then the one in force. Changes nothing:
+   * cluster mode (src/cluster/config-writes.ts) sends them through the config topic.
+   */
+  plan(p: PostableSilence): Silence[] {
     const now = this.now();
     const compiled = validate(p, now);
     let startsAt = p.startsAt;
     if (startsAt < now) startsAt = now;
     const matchers = compiled.map(({ name, value, isRegex, isEqual }) => ({ name, value, isRegex, isEqual }));
+    const out: Silence[] = [];
     if (p.id !== undefined && p.id !== "") {
       const old = this.entries.get(p.id);
       if (old === undefined) throw new SilenceError(404, `silence ${p.id} not found`);
       if (canUpdate(old.silence, { ...p, startsAt: p.startsAt }, now)) {
-        const s: Silence = {
-          ...old.silence,
-          matchers,
-          startsAt: silenceState(old.silence, now) === "active" ? old.silence.startsAt : startsAt,
-          endsAt: p.endsAt,
-          createdBy: p.createdBy,
-          comment: p.comment,
-          updatedAt: now,
-        };
-        this.store(s, compiled);
-        return s.id;
+        return [
+          {
+            ...copy(old.silence),
+            matchers,
+            startsAt: silenceState(old.silence, now) === "active" ? old.silence.startsAt : startsAt,
+            endsAt: p.endsAt,
+            createdBy: p.createdBy,
+            comment: p.comment,
+            updatedAt: now,
+          },
+        ];
       }
-      if (silenceState(old.silence, now) !== "expired") this.expireEntry(old.silence, now);
+      if (silenceState(old.silence, now) !== "expired") out.push(expired(old.silence, now));
     }
-    const s: Silence = {
+    out.push({
       id: randomUUID(),
       matchers,
       startsAt,
@@ -145,18 +157,41 @@ export class SilenceService {
       createdBy: p.createdBy,
       comment: p.comment,
       ...(p.snooze !== undefined ? { snooze: { ...p.snooze } } : {}),
-    };
-    this.store(s, compiled);
-    return s.id;
+    });
+    return out;
   }
 
   /** Expires the silence now. 404 when unknown; an expired one is left as it is. */
   expire(id: string): Silence {
+    const next = this.planExpire(id);
+    if (next === undefined) return copy(this.entries.get(id)!.silence);
+    this.apply(id, next);
+    return copy(next);
+  }
+
+  /** What {@link expire} would store (404 when unknown), or undefined when it is expired already. */
+  planExpire(id: string): Silence | undefined {
     const e = this.entries.get(id);
     if (e === undefined) throw new SilenceError(404, `silence ${id} not found`);
     const now = this.now();
-    if (silenceState(e.silence, now) === "expired") return copy(e.silence);
-    return copy(this.expireEntry(e.silence, now));
+    if (silenceState(e.silence, now) === "expired") return undefined;
+    return expired(e.silence, now);
+  }
+
+  /**
+   * Stores a silence as it is, or forgets it (null): what {@link set} and {@link expire}
+   * end in, and what cluster mode applies from the config topic. Throws MatcherError when
+   * a matcher does not compile (nothing is stored then).
+   */
+  apply(id: string, s: Silence | null): void {
+    if (s === null) {
+      this.persistence?.delete(id);
+      this.entries.delete(id);
+      return;
+    }
+    const compiled = s.matchers.map(compileMatcher);
+    this.persistence?.put(s);
+    this.entries.set(id, { silence: s, compiled });
   }
 
   /** Ids of the active silences matching the labels. */
@@ -187,18 +222,12 @@ export class SilenceService {
     }
     return n;
   }
+}
 
-  private expireEntry(s: Silence, now: number): Silence {
-    const pending = silenceState(s, now) === "pending";
-    const next: Silence = { ...s, endsAt: now, startsAt: pending ? now : s.startsAt, updatedAt: now };
-    this.store(next, this.entries.get(s.id)?.compiled ?? next.matchers.map(compileMatcher));
-    return next;
-  }
-
-  private store(s: Silence, compiled: CompiledMatcher[]): void {
-    this.persistence?.put(s);
-    this.entries.set(s.id, { silence: s, compiled });
-  }
+/** `s` expired at `now` (a pending one gets startsAt = endsAt = now). */
+function expired(s: Silence, now: number): Silence {
+  const pending = silenceState(s, now) === "pending";
+  return { ...copy(s), endsAt: now, startsAt: pending ? now : s.startsAt, updatedAt: now };
 }
 
 function canUpdate(old: Silence, p: PostableSilence, now: number): boolean {

@@ -69,6 +69,7 @@ import { clusterKafka } from "../cluster/kafka.js";
 import { clusterMemberId } from "../cluster/member-id.js";
 import { ClusterStatusService } from "../cluster/status-service.js";
 import { createClusterRoutes } from "./http/cluster-routes.js";
+import { startClusterConfig } from "../cluster/config-service.js";
 
 export interface Daemon {
   /** The port the HTTP API listens on (useful with `:0`). */
@@ -253,6 +254,24 @@ export async function startDaemon(opts: {
 
     const templates: TemplateService = new TemplateService({ store, tasks, now: nowNs });
 
+    // Cluster config (src/cluster/config-service.ts): the config topic read to its end and
+    // applied before stored tasks start; the API then writes tasks, templates, handlers,
+    // silences and acks through it.
+    const clusterConfig = config.cluster.enabled
+      ? await startClusterConfig({
+          cluster: config.cluster,
+          member:
+            config.cluster.memberId !== "" ? config.cluster.memberId : `${config.hostname}:${process.pid}`,
+          logger,
+          store,
+          tasks,
+          templates,
+          topics,
+          oncall,
+          tasksDir: config.load.enabled ? resolve(config.load.tasksDir) : undefined,
+        })
+      : undefined;
+
     /** Re-reads the config (file, env, overrides); applies what may change while running, names the rest. */
     const reloadConfig = async (): Promise<ReloadReport["config"]> => {
       const out: ReloadReport["config"] = { applied: [], needsRestart: [], errors: [] };
@@ -376,8 +395,8 @@ export async function startDaemon(opts: {
     // Cluster mode's status: made once the API listens (the member id may name its port).
     let clusterStatus: ClusterStatusService | undefined;
     const api = createApiServer({
-      tasks,
-      topics,
+      tasks: clusterConfig?.tasks ?? tasks,
+      topics: clusterConfig?.topics ?? topics,
       redactHandlerOptions: (kind, options) => factory.redact(kind, options),
       logger,
       version,
@@ -439,8 +458,9 @@ export async function startDaemon(opts: {
           integrations.renderMetrics,
           () => oncall.metrics(),
           () => clusterStatus?.renderMetrics() ?? "",
+          () => clusterConfig?.sync.metrics() ?? "",
         ]),
-        ...templateRoutes(templates),
+        ...templateRoutes(clusterConfig?.templates ?? templates),
         // Kapacitor's /kapacitor/v1/service-tests: straight to the wire, never journaled.
         ...createServiceTestRoutes(
           createServiceTests({ config: liveHandlerConfig, logger, direct: delivery.direct, version }),
@@ -464,6 +484,7 @@ export async function startDaemon(opts: {
         kafka: clusterKafka(config.cluster, memberId, logger),
         logger,
       });
+      if (clusterConfig !== undefined) clusterStatus.attach({ config: clusterConfig.sync });
       clusterStatus.start();
     }
 
@@ -506,6 +527,7 @@ export async function startDaemon(opts: {
         oncall.stop();
         await server.close();
         await clusterStatus?.stop();
+        await clusterConfig?.stop();
         integrations.close();
         await kafkaInputs.stop();
         await subs?.stop(true);

@@ -33,6 +33,7 @@ import { FieldDemandFilter } from "../engine/field-demand.js";
 import { checkScript, declaresDbrp } from "../pipeline/check.js";
 import type { TaskGraph } from "../pipeline/task-graph.js";
 import type { AlertStateRecord, Store } from "../store/index.js";
+import { encodeJson } from "../store/codec.js";
 import type { TaskRecord } from "../store/tasks.js";
 import { formatDiagnostic } from "../../grammar/diagnostic.js";
 import { executingDot, pipelineDot } from "./task-dot.js";
@@ -104,7 +105,9 @@ export class TaskManager implements TaskService {
 
   /** Starts every enabled task from the store (daemon start); see {@link failed} for the rest. */
   startAll(): void {
-    for (const t of this.d.store.tasks.list()) if (t.status === "enabled") this.start(t);
+    // Cluster mode may have started some already, applying the config topic.
+    for (const t of this.d.store.tasks.list())
+      if (t.status === "enabled" && !this.running.has(t.id)) this.start(t);
     this.rebuildRoutes();
   }
 
@@ -120,6 +123,22 @@ export class TaskManager implements TaskService {
   }
 
   define(input: TaskInput): TaskView {
+    const { record, graph } = this.prepareDefine(input);
+    this.d.store.tasks.put(record);
+    if (record.status === "enabled") this.start(record, graph);
+    this.rebuildRoutes();
+    return this.view(this.d.store.tasks.get(record.id)!);
+  }
+
+  /**
+   * Cluster mode (src/cluster/config-writes.ts): checks a define as {@link define} does and
+   * returns the record it would store, storing and starting nothing; the config topic gets it.
+   */
+  planDefine(input: TaskInput): TaskRecord {
+    return this.prepareDefine(input).record;
+  }
+
+  private prepareDefine(input: TaskInput): { record: TaskRecord; graph: TaskGraph } {
     const id = input.id ?? randomUUID();
     if (!ID_RE.test(id))
       invalid(`task ID must contain only letters, numbers, '-', '.' and '_': ${JSON.stringify(id)}`);
@@ -147,13 +166,51 @@ export class TaskManager implements TaskService {
     record.type = graph.type;
     record.dbrps = graph.dbrps;
     if (record.status === "enabled") record.lastEnabled = now;
-    this.d.store.tasks.put(record);
-    if (record.status === "enabled") this.start(record, graph);
-    this.rebuildRoutes();
-    return this.view(this.d.store.tasks.get(id)!);
+    return { record, graph };
   }
 
   update(id: string, patch: TaskInput): TaskView {
+    const { next, graph, scriptChanged, newId } = this.prepareUpdate(id, patch);
+    const wasRunning = this.running.has(id);
+    const starting = next.status === "enabled" && (!wasRunning || scriptChanged || newId !== undefined);
+    if (wasRunning && (next.status !== "enabled" || scriptChanged || newId !== undefined)) void this.stop(id);
+    this.d.store.transaction(() => {
+      if (newId !== undefined) {
+        this.d.store.tasks.rename(id, newId);
+        this.d.store.alertStates.deleteTask(id);
+      }
+      this.d.store.tasks.put(next);
+    });
+    if (starting) this.start(next, graph);
+    this.rebuildRoutes();
+    return this.view(this.d.store.tasks.get(next.id)!);
+  }
+
+  /**
+   * Cluster mode: checks an update as {@link update} does and returns the record it would
+   * store (and the old id when it renames), changing nothing. `template` stands in for the
+   * stored template of that id (a template update re-plans the tasks made from it).
+   */
+  planUpdate(
+    id: string,
+    patch: TaskInput,
+    template?: { id: string; script: string },
+  ): { record: TaskRecord; renamedFrom?: string } {
+    const { next, newId } = this.prepareUpdate(id, patch, template);
+    return newId === undefined ? { record: next } : { record: next, renamedFrom: id };
+  }
+
+  private prepareUpdate(
+    id: string,
+    patch: TaskInput,
+    template?: { id: string; script: string },
+  ): {
+    old: TaskRecord;
+    next: TaskRecord;
+    graph: TaskGraph;
+    scriptChanged: boolean;
+    newId: string | undefined;
+  } {
     const old = this.d.store.tasks.get(id);
     if (old === undefined) throw new TickdError("E_TASK_UNKNOWN", "task does not exist, cannot update");
     const next: TaskRecord = { ...old };
@@ -166,7 +223,8 @@ export class TaskManager implements TaskService {
     }
     if (patch.templateId !== undefined && patch.templateId !== "") next.templateId = patch.templateId;
     if (patch.script !== undefined && patch.script !== "") next.script = patch.script;
-    if (next.templateId !== "") next.script = this.templateScript(next.templateId);
+    if (next.templateId !== "")
+      next.script = template?.id === next.templateId ? template.script : this.templateScript(next.templateId);
     if (patch.vars !== undefined) next.vars = patch.vars;
     if (patch.status !== undefined) next.status = patch.status;
     const scriptChanged =
@@ -187,20 +245,32 @@ export class TaskManager implements TaskService {
     next.dbrps = graph.dbrps;
     const now = this.d.now();
     next.modified = now;
-    const wasRunning = this.running.has(id);
-    const starting = next.status === "enabled" && (!wasRunning || scriptChanged || newId !== undefined);
     if (next.status === "enabled" && old.status !== "enabled") next.lastEnabled = now;
-    if (wasRunning && (next.status !== "enabled" || scriptChanged || newId !== undefined)) void this.stop(id);
-    this.d.store.transaction(() => {
-      if (newId !== undefined) {
-        this.d.store.tasks.rename(id, newId);
-        this.d.store.alertStates.deleteTask(id);
-      }
-      this.d.store.tasks.put(next);
-    });
-    if (starting) this.start(next, graph);
+    return { old, next, graph, scriptChanged, newId };
+  }
+
+  /**
+   * Cluster mode (src/cluster/config-apply.ts): makes task `id` what the config topic says —
+   * stored, started, restarted or stopped to match; null deletes it. Its `error` stays this
+   * instance's own. Not checked again: the instance that took the write checked it.
+   */
+  applyDefinition(id: string, def: Omit<TaskRecord, "error"> | null): void {
+    const old = this.d.store.tasks.get(id);
+    if (def === null) {
+      if (old !== undefined || this.running.has(id)) this.delete(id);
+      return;
+    }
+    const next: TaskRecord = { ...def, id, error: old?.error ?? "" };
+    const changed =
+      old === undefined ||
+      old.script !== next.script ||
+      old.type !== next.type ||
+      encodeJson(old.vars, "vars") !== encodeJson(next.vars, "vars") ||
+      encodeJson(old.dbrps, "dbrps") !== encodeJson(next.dbrps, "dbrps");
+    if (this.running.has(id) && (next.status !== "enabled" || changed)) void this.stop(id);
+    this.d.store.tasks.put(next);
+    if (next.status === "enabled" && !this.running.has(id)) this.start(next);
     this.rebuildRoutes();
-    return this.view(this.d.store.tasks.get(next.id)!);
   }
 
   delete(id: string): void {

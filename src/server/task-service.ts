@@ -56,21 +56,25 @@ export interface TaskView extends TaskRecord {
   throughput: number;
 }
 
+/**
+ * Write methods may answer a promise: in cluster mode (src/cluster/config-writes.ts) a change
+ * goes through the config topic first and is answered once this instance has applied it.
+ */
 export interface TaskService {
   /**
    * Defines a task. Throws TickdError with code E_TASK_INVALID (HTTP 400) and Kapacitor's
    * messages: "invalid id", "task X already exists", "must provide TICKscript", "must specify
    * dbrp", "cannot specify dbrp in both implicitly and explicitly", "invalid TICKscript: …".
    */
-  define(input: TaskInput): TaskView;
+  define(input: TaskInput): TaskView | Promise<TaskView>;
   /**
    * Applies the non-empty keys (Kapacitor's PATCH). E_TASK_UNKNOWN (404, "task does not exist,
    * cannot update"), E_TASK_INVALID (400). A status change starts or stops the task; a new id
    * renames it.
    */
-  update(id: string, patch: TaskInput): TaskView;
+  update(id: string, patch: TaskInput): TaskView | Promise<TaskView>;
   /** Stops and deletes; no error for an unknown id (Kapacitor answers 204 either way). */
-  delete(id: string): void;
+  delete(id: string): void | Promise<void>;
   get(id: string): TaskView | undefined;
   /** Sorted by id. */
   list(opts: { pattern?: string; offset?: number; limit?: number }): TaskView[];

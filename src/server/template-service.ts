@@ -16,7 +16,11 @@ import type { TaskType } from "../pipeline/task-graph.js";
 import type { Store } from "../store/index.js";
 import { TemplateRepository, type TemplateRecord } from "../store/templates.js";
 import { pipelineDot } from "./task-dot.js";
-import type { TaskService } from "./task-service.js";
+import type { TaskRecord } from "../store/tasks.js";
+import type { TaskManager } from "./task-manager.js";
+
+/** What a template needs of the task manager: reload its tasks, or plan their reload (cluster mode). */
+export type TemplateTasks = Pick<TaskManager, "update" | "planUpdate">;
 
 const ID_RE = /^[-._\p{L}0-9]+$/u;
 
@@ -70,10 +74,23 @@ function commentsOf(script: string): { line: number; text: string }[] {
   return out;
 }
 
-export class TemplateService {
+/**
+ * What the templates API uses; write methods may answer a promise (cluster mode,
+ * src/cluster/config-writes.ts, answers once the config topic's record is applied here).
+ */
+export interface TemplateApi {
+  get(id: string): TemplateRecord | undefined;
+  view(t: TemplateRecord): TemplateView;
+  list(opts: { pattern?: string; offset?: number; limit?: number }): TemplateView[];
+  define(input: TemplateInput): TemplateView | Promise<TemplateView>;
+  update(id: string, patch: TemplateInput): TemplateView | Promise<TemplateView>;
+  delete(id: string): void | Promise<void>;
+}
+
+export class TemplateService implements TemplateApi {
   readonly repo: TemplateRepository;
 
-  constructor(private readonly d: { store: Store; tasks: TaskService; now: () => number }) {
+  constructor(private readonly d: { store: Store; tasks: TemplateTasks; now: () => number }) {
     this.repo = new TemplateRepository(d.store.db);
   }
 
@@ -95,6 +112,13 @@ export class TemplateService {
   }
 
   define(input: TemplateInput): TemplateView {
+    const rec = this.planDefine(input);
+    this.repo.put(rec);
+    return this.view(rec);
+  }
+
+  /** Cluster mode (src/cluster/config-writes.ts): checks a define and returns the record, storing nothing. */
+  planDefine(input: TemplateInput): TemplateRecord {
     const id = input.id !== undefined && input.id !== "" ? input.id : randomUUID();
     if (!ID_RE.test(id))
       invalid(`template ID must contain only letters, numbers, '-', '.' and '_'. ${JSON.stringify(id)}`);
@@ -102,9 +126,24 @@ export class TemplateService {
     if (input.script === undefined || input.script === "") invalid("must provide TICKscript");
     const c = checkTemplate(id, input.script, input.type);
     const now = this.d.now();
-    const rec: TemplateRecord = { id, type: c.type, script: input.script, created: now, modified: now };
-    this.repo.put(rec);
-    return this.view(rec);
+    return { id, type: c.type, script: input.script, created: now, modified: now };
+  }
+
+  /** The record an update makes of `old` (checked; throws E_TASK_INVALID). */
+  private nextRecord(old: TemplateRecord, patch: TemplateInput): TemplateRecord {
+    const next: TemplateRecord = { ...old };
+    if (patch.id !== undefined && patch.id !== "" && patch.id !== old.id) {
+      if (!ID_RE.test(patch.id))
+        invalid(
+          `template ID must contain only letters, numbers, '-', '.' and '_'. ${JSON.stringify(patch.id)}`,
+        );
+      if (this.repo.get(patch.id) !== undefined) invalid(`template ${patch.id} already exists`);
+      next.id = patch.id;
+    }
+    if (patch.script !== undefined && patch.script !== "") next.script = patch.script;
+    next.type = checkTemplate(next.id, next.script, patch.type).type;
+    next.modified = this.d.now();
+    return next;
   }
 
   /** Ids of the tasks made from template `id`. */
@@ -118,19 +157,7 @@ export class TemplateService {
   update(id: string, patch: TemplateInput): TemplateView {
     const old = this.repo.get(id);
     if (old === undefined) throw new TickdError("E_TASK_UNKNOWN", "template does not exist, cannot update");
-    const next: TemplateRecord = { ...old };
-    if (patch.id !== undefined && patch.id !== "" && patch.id !== id) {
-      if (!ID_RE.test(patch.id))
-        invalid(
-          `template ID must contain only letters, numbers, '-', '.' and '_'. ${JSON.stringify(patch.id)}`,
-        );
-      if (this.repo.get(patch.id) !== undefined) invalid(`template ${patch.id} already exists`);
-      next.id = patch.id;
-    }
-    if (patch.script !== undefined && patch.script !== "") next.script = patch.script;
-    const c = checkTemplate(next.id, next.script, patch.type);
-    next.type = c.type;
-    next.modified = this.d.now();
+    const next = this.nextRecord(old, patch);
     const taskIds = this.taskIds(id);
     const renamed = next.id !== id;
 
@@ -167,5 +194,43 @@ export class TemplateService {
 
   delete(id: string): void {
     this.repo.delete(id);
+  }
+
+  /**
+   * Cluster mode: checks an update as {@link update} does — every task made from the
+   * template must still compile with its vars, else E_TEMPLATE_TASK naming it — and returns
+   * the template's new record and those tasks' new records, changing nothing.
+   */
+  planUpdate(
+    id: string,
+    patch: TemplateInput,
+  ): { template: TemplateRecord; renamedFrom?: string; tasks: TaskRecord[] } {
+    const old = this.repo.get(id);
+    if (old === undefined) throw new TickdError("E_TASK_UNKNOWN", "template does not exist, cannot update");
+    const next = this.nextRecord(old, patch);
+    const renamed = next.id !== id;
+    const tasks: TaskRecord[] = [];
+    for (const taskId of this.taskIds(id)) {
+      try {
+        tasks.push(
+          this.d.tasks.planUpdate(taskId, renamed ? { templateId: next.id } : {}, {
+            id: next.id,
+            script: next.script,
+          }).record,
+        );
+      } catch (e) {
+        throw new TickdError(
+          "E_TEMPLATE_TASK",
+          `error reloading associated task ${taskId}: ${(e as Error).message}`,
+        );
+      }
+    }
+    return renamed ? { template: next, renamedFrom: id, tasks } : { template: next, tasks };
+  }
+
+  /** Cluster mode (src/cluster/config-apply.ts): stores what the config topic says; null deletes. */
+  applyRecord(id: string, rec: TemplateRecord | null): void {
+    if (rec === null) this.repo.delete(id);
+    else this.repo.put({ ...rec, id });
   }
 }

@@ -173,7 +173,7 @@ export function createAlertmanagerRoutes(deps: AlertmanagerApiDeps): ExtraRoute[
     const endsAt = parseTime(body.endsAt);
     if (Number.isNaN(startsAt)) return bad("silence invalid: startsAt must be an RFC 3339 time");
     if (Number.isNaN(endsAt)) return bad("silence invalid: endsAt must be an RFC 3339 time");
-    const id = oncall.silences.set({
+    const id = await oncall.writes.setSilence({
       ...(typeof body.id === "string" && body.id !== "" ? { id: body.id } : {}),
       matchers,
       startsAt,
@@ -265,7 +265,7 @@ export function createAlertmanagerRoutes(deps: AlertmanagerApiDeps): ExtraRoute[
         ctx.json(200, gettableSilence(s, now()), { pretty: false });
         return;
       }
-      oncall.silences.expire(id);
+      await oncall.writes.expireSilence(id);
       deps.logger.log("info", "silence expired", { id });
       ctx.json(200, "", { pretty: false });
       return;

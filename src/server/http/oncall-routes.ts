@@ -95,7 +95,7 @@ export function createOnCallRoutes(deps: OnCallRouteDeps): ExtraRoute[] {
     const comment = str(body, "comment");
     try {
       if (action === "ack") {
-        const ack = oncall.acknowledge(topic, alertId, by, comment);
+        const ack = await oncall.writes.acknowledge(topic, alertId, by, comment);
         ctx.json(200, {
           topic,
           id: alertId,
@@ -104,7 +104,7 @@ export function createOnCallRoutes(deps: OnCallRouteDeps): ExtraRoute[] {
         return;
       }
       if (action === "unack") {
-        oncall.unacknowledge(topic, alertId);
+        await oncall.writes.unacknowledge(topic, alertId);
         ctx.json(200, { topic, id: alertId, acknowledged: null });
         return;
       }
@@ -126,7 +126,7 @@ export function createOnCallRoutes(deps: OnCallRouteDeps): ExtraRoute[] {
         } else {
           throw new HttpError(400, 'snooze needs "until" (RFC 3339) or "for" (a duration like "30m")');
         }
-        const s = oncall.snooze(topic, alertId, endsAt, by, comment);
+        const s = await oncall.writes.snooze(topic, alertId, endsAt, by, comment);
         ctx.json(200, { topic, id: alertId, silence: gettableSilence(s, now()) });
         return;
       }

@@ -371,7 +371,7 @@ export async function serveTasks(ctx: RequestContext, tasks: TaskService): Promi
       const input = await readTaskInput(ctx);
       let view: TaskView;
       try {
-        view = tasks.define(input);
+        view = await tasks.define(input);
       } catch (e) {
         throw taskError(e);
       }
@@ -416,7 +416,7 @@ export async function serveTasks(ctx: RequestContext, tasks: TaskService): Promi
       const input = await readTaskInput(ctx);
       let view: TaskView;
       try {
-        view = tasks.update(id, input);
+        view = await tasks.update(id, input);
       } catch (e) {
         throw taskError(e);
       }
@@ -424,7 +424,7 @@ export async function serveTasks(ctx: RequestContext, tasks: TaskService): Promi
       return true;
     }
     default:
-      tasks.delete(id);
+      await tasks.delete(id);
       ctx.noContent();
       return true;
   }

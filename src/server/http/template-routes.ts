@@ -12,7 +12,7 @@ import { TickdError } from "../../core/errors.js";
 import type { TaskVar } from "../../pipeline/check.js";
 import type { ArgValue } from "../../pipeline/task-graph.js";
 import { StoreErrorCodes } from "../../store/errors.js";
-import type { TemplateInput, TemplateService, TemplateView } from "../template-service.js";
+import type { TemplateApi, TemplateInput, TemplateView } from "../template-service.js";
 import { decodeSegment, HttpError, JsonBodyError, type RequestContext } from "./request-context.js";
 import { goTime, varJson } from "./task-routes.js";
 import type { ExtraRoute } from "./types.js";
@@ -136,7 +136,7 @@ function intParam(ctx: RequestContext, name: string, dflt: number): number {
   return Number(s);
 }
 
-async function serve(ctx: RequestContext, templates: TemplateService): Promise<void> {
+async function serve(ctx: RequestContext, templates: TemplateApi): Promise<void> {
   const format = ctx.query.get("script-format") ?? "";
   if (format !== "" && format !== "formatted" && format !== "raw")
     throw new HttpError(400, `invalid script-format parameter ${JSON.stringify(format)}`);
@@ -144,7 +144,7 @@ async function serve(ctx: RequestContext, templates: TemplateService): Promise<v
     if (ctx.method === "POST") {
       const input = await readInput(ctx);
       try {
-        ctx.json(200, templateJson(templates.define(input)));
+        ctx.json(200, templateJson(await templates.define(input)));
       } catch (e) {
         throw serviceError(e);
       }
@@ -187,14 +187,14 @@ async function serve(ctx: RequestContext, templates: TemplateService): Promise<v
     case "PATCH": {
       const input = await readInput(ctx);
       try {
-        ctx.json(200, templateJson(templates.update(id, input)));
+        ctx.json(200, templateJson(await templates.update(id, input)));
       } catch (e) {
         throw serviceError(e);
       }
       return;
     }
     case "DELETE":
-      templates.delete(id);
+      await templates.delete(id);
       ctx.noContent();
       return;
     default:
@@ -202,7 +202,7 @@ async function serve(ctx: RequestContext, templates: TemplateService): Promise<v
   }
 }
 
-export function templateRoutes(templates: TemplateService): ExtraRoute[] {
+export function templateRoutes(templates: TemplateApi): ExtraRoute[] {
   return [
     {
       method: ["GET", "POST", "PATCH", "DELETE"],

@@ -281,7 +281,7 @@ export async function serveTopics(ctx: RequestContext, d: TopicRouteDeps): Promi
       const spec = await readHandlerSpec(ctx, topic, "invalid handler json: ");
       let created: TopicHandlerInfo;
       try {
-        created = topics.createHandler(spec);
+        created = await topics.createHandler(spec);
       } catch (e) {
         throw handlerError(e, "create", spec.id);
       }
@@ -304,7 +304,7 @@ export async function serveTopics(ctx: RequestContext, d: TopicRouteDeps): Promi
     case "PUT": {
       if (topics.getHandler(topic, id) === undefined) throw unknown();
       const spec = await readHandlerSpec(ctx, topic, "failed to unmarshal JSON: ");
-      replace(ctx, d, topic, id, spec);
+      await replace(ctx, d, topic, id, spec);
       return true;
     }
     case "PATCH": {
@@ -339,11 +339,11 @@ export async function serveTopics(ctx: RequestContext, d: TopicRouteDeps): Promi
           throw new HttpError(400, `failed to unmarshal patched json: ${e.reason}`);
         throw e;
       }
-      replace(ctx, d, topic, id, spec);
+      await replace(ctx, d, topic, id, spec);
       return true;
     }
     case "DELETE":
-      topics.deleteHandler(topic, id);
+      await topics.deleteHandler(topic, id);
       ctx.noContent();
       return true;
     default:
@@ -351,18 +351,18 @@ export async function serveTopics(ctx: RequestContext, d: TopicRouteDeps): Promi
   }
 }
 
-function replace(
+async function replace(
   ctx: RequestContext,
   d: TopicRouteDeps,
   topic: string,
   id: string,
   spec: TopicHandlerSpec,
-): void {
+): Promise<void> {
   const current = d.topics.getHandler(topic, id);
   const kept = current !== undefined ? keepStoredSecrets(d.redactHandlerOptions, current, spec) : spec;
   let updated: TopicHandlerInfo;
   try {
-    updated = d.topics.replaceHandler(topic, id, kept);
+    updated = await d.topics.replaceHandler(topic, id, kept);
   } catch (e) {
     throw handlerError(e, "update", id);
   }
