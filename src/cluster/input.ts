@@ -21,6 +21,7 @@
  */
 import { randomUUID } from "node:crypto";
 
+import kafkajs from "kafkajs";
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 
 import type { StoredEventState } from "../alert/topic-service.js";
@@ -347,6 +348,7 @@ export class ClusterInput implements InputStatusSource {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
       });
       await p.producer.connect();
     }

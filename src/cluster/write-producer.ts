@@ -5,6 +5,7 @@
  * (204) only once Kafka acknowledged every record of it; a failure is a TickdError
  * E_CLUSTER_PRODUCE that the write route turns into a 503, logged and counted.
  */
+import kafkajs from "kafkajs";
 import type { Kafka, Producer } from "kafkajs";
 
 import { coerceError, TickdError } from "../core/errors.js";
@@ -28,6 +29,8 @@ export async function startWriteProducer(kafka: Kafka, topic: string): Promise<W
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 5,
+    // murmur2 of the key, as Kafka's Java clients: a series lands where other producers put it.
+    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
   });
   await producer.connect();
