@@ -159,7 +159,9 @@ async function scenario(how: "SIGKILL" | "SIGTERM"): Promise<void> {
       `  brokers = ${JSON.stringify(brokers)}`,
       `  partitions = ${PARTITIONS}`,
       `  member-id = "${member}"`,
-      '  commit-interval = "200ms"',
+      // SIGKILL: a long commit interval makes the kill land inside an open transaction whose
+      // processed input the new owner must replay.
+      `  commit-interval = "${how === "SIGKILL" ? "1s" : "200ms"}"`,
     ].join("\n");
   // One after another: the first creates the topics.
   for (const m of ["m1", "m2", "m3"])
@@ -178,7 +180,7 @@ async function scenario(how: "SIGKILL" | "SIGTERM"): Promise<void> {
     if (c === 1) {
       // Mid-incident: every series is CRITICAL; the victim's last transaction may be open.
       victim = procs[0]!;
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 300));
       killMs = Date.now();
       const code = await victim.stop(how);
       if (how === "SIGTERM") expect(code).toBe(0);
