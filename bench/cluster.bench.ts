@@ -7,16 +7,15 @@
  * sets of engines), not scaling across machines.
  *
  * Each case: a fresh cluster name, the instances started and balanced on an empty topic,
- * then 300,000 points (600 series × 500, 500 points per record) produced and the clock
+ * then 300,000 points (600 series × 500, through the /write producer) produced and the clock
  * stopped when every partition's committed offset reached the end of the topic.
  */
 import { randomUUID } from "node:crypto";
-import kafkajs from "kafkajs";
 import type { ClusterConfig } from "../src/config/types.js";
 import { ClusterInput } from "../src/cluster/input.js";
 import { clusterKafka, ensureClusterTopics } from "../src/cluster/kafka.js";
 import { clusterNames } from "../src/cluster/names.js";
-import { pointsToRecords } from "../src/cluster/points.js";
+import { startWriteProducer } from "../src/cluster/write-producer.js";
 import type { Point } from "../src/core/types.js";
 import { openStore } from "../src/store/index.js";
 import { benchTaskManager, type Bench, type BenchResult } from "./harness.js";
@@ -91,11 +90,8 @@ async function runCase(b: string[], members: number): Promise<{ rate: number; al
       return owned.every((o) => o > 0) && owned.reduce((a, o) => a + o, 0) === 6;
     }, "balancing");
 
-    const producer = clusterKafka(cfg, "bench-producer", quiet).producer({
-      idempotent: true,
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-    });
-    await producer.connect();
+    // Through the /write path's producer (idempotent, acks=all, keyed by series).
+    const writer = await startWriteProducer(clusterKafka(cfg, "bench-producer", quiet), n.pointsTopic);
     const t0 = performance.now();
     const base = 1_764_900_000 * S;
     for (let j = 0; j < PER_SERIES; j += 250) {
@@ -108,13 +104,9 @@ async function runCase(b: string[], members: number): Promise<{ rate: number; al
             fields: { usage_idle: (k * 7 + h) % 100 },
             time: base + k * S,
           });
-      await producer.send({
-        topic: n.pointsTopic,
-        acks: -1,
-        messages: pointsToRecords("bench", "autogen", points),
-      });
+      await writer.produce("bench", "autogen", points);
     }
-    await producer.disconnect();
+    await writer.stop();
     const ends = await admin.fetchTopicOffsets(n.pointsTopic);
     await waitFor(
       () =>

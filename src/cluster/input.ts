@@ -38,7 +38,7 @@ import {
   type AlertStateEntry,
   type StreamTaskSource,
 } from "./partition-engine.js";
-import { decodePointsRecord } from "./points.js";
+import { chunkBySize, decodePointsRecord, MAX_REQUEST_BYTES } from "./points.js";
 import type { NotificationRecord } from "./records.js";
 import type { InputStatusSource, LocalPartitionStatus } from "./status.js";
 
@@ -558,21 +558,16 @@ export class ClusterInput implements InputStatusSource {
     let txn: Awaited<ReturnType<Producer["transaction"]>> | undefined;
     try {
       txn = await p.producer.transaction();
-      const topicMessages = [];
-      if (w.states.size > 0)
-        topicMessages.push({
-          topic: this.names.stateTopic,
-          messages: [...w.states].map(([key, value]) => ({ key, value, partition: p.statePartition })),
-        });
-      if (w.notes.length > 0)
-        topicMessages.push({
-          topic: this.names.notificationsTopic,
-          messages: w.notes.map((n) => ({
-            key: n.request.delivery?.alertId || n.eventId,
-            value: JSON.stringify(n),
-          })),
-        });
-      if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
+      // Several requests when there is much (an alert storm), all in this one transaction.
+      const states = [...w.states].map(([key, value]) => ({ key, value, partition: p.statePartition }));
+      for (const messages of chunkBySize(states, MAX_REQUEST_BYTES))
+        await txn.send({ topic: this.names.stateTopic, acks: -1, messages });
+      const notes = w.notes.map((n) => ({
+        key: n.request.delivery?.alertId || n.eventId,
+        value: JSON.stringify(n),
+      }));
+      for (const messages of chunkBySize(notes, MAX_REQUEST_BYTES))
+        await txn.send({ topic: this.names.notificationsTopic, acks: -1, messages });
       if (w.offset !== undefined)
         await txn.sendOffsets({
           consumerGroupId: this.names.inputGroup,

@@ -68,6 +68,35 @@ export function pointsToRecords(
   return out;
 }
 
+/**
+ * Splits records into groups of at most `maxBytes` of keys and values (a record larger than
+ * that is a group of its own): kafkajs sends one record batch per partition and request, and
+ * a batch over the broker's `message.max.bytes` (1 MB by default) is refused whole.
+ */
+export function chunkBySize<T extends { key: string; value: string | null }>(
+  records: readonly T[],
+  maxBytes: number,
+): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let size = 0;
+  for (const r of records) {
+    const n = r.key.length + (r.value?.length ?? 0) + 64;
+    if (cur.length > 0 && size + n > maxBytes) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(r);
+    size += n;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/** Bytes of records per produce request: well under Kafka's default 1 MB batch limit. */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
 /** Reads a points record back; throws E_CLUSTER_RECORD saying what is wrong. */
 export function decodePointsRecord(value: Buffer | string): PointsRecord {
   let doc: unknown;

@@ -10,7 +10,7 @@ import type { Kafka, Producer } from "kafkajs";
 
 import { coerceError, TickdError } from "../core/errors.js";
 import type { Point } from "../core/types.js";
-import { ClusterCodes, pointsToRecords } from "./points.js";
+import { chunkBySize, ClusterCodes, MAX_REQUEST_BYTES, pointsToRecords } from "./points.js";
 
 export interface WriteProducerStats {
   /** Points acknowledged by Kafka. */
@@ -40,7 +40,9 @@ export async function startWriteProducer(kafka: Kafka, topic: string): Promise<W
     async produce(db, rp, points) {
       const messages = pointsToRecords(db, rp, points);
       try {
-        await producer.send({ topic, acks: -1, messages });
+        // One request after another: a series keeps its order across the chunks.
+        for (const chunk of chunkBySize(messages, MAX_REQUEST_BYTES))
+          await producer.send({ topic, acks: -1, messages: chunk });
       } catch (e) {
         stats.failed++;
         throw new TickdError(

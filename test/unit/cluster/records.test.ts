@@ -12,7 +12,7 @@ import {
   topicStateKey,
 } from "../../../src/cluster/changelog.js";
 import { notificationEventId } from "../../../src/cluster/event-id.js";
-import { decodePointsRecord, pointsToRecords, seriesKey } from "../../../src/cluster/points.js";
+import { chunkBySize, decodePointsRecord, pointsToRecords, seriesKey } from "../../../src/cluster/points.js";
 import { Level } from "../../../src/core/types.js";
 
 describe("points records", () => {
@@ -42,6 +42,16 @@ describe("points records", () => {
       { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 7n }, time: t },
       { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: t + 1e9 },
     ]);
+  });
+
+  it("splits records into requests under a size, in order", () => {
+    const rec = (i: number) => ({ key: `k${i}`, value: "x".repeat(100) });
+    const records = Array.from({ length: 10 }, (_, i) => rec(i));
+    const chunks = chunkBySize(records, 500);
+    expect(chunks.flat()).toEqual(records);
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks)
+      expect(c.reduce((a, r) => a + r.key.length + r.value.length + 64, 0)).toBeLessThanOrEqual(500);
   });
 
   it("refuses a record of an unknown version or shape", () => {
