@@ -8,6 +8,7 @@ import { benches as deliveryBenches } from "./delivery.bench.js";
 import { benches as kafkaBenches } from "./kafka.bench.js";
 import { benches as alertStormBenches } from "./alert-storm.bench.js";
 import { benches as dispatchBenches } from "./dispatch.bench.js";
+import { benches as clusterBenches } from "./cluster.bench.js";
 
 export const benches: Bench[] = [
   ...grammarBenches,
@@ -18,4 +19,5 @@ export const benches: Bench[] = [
   ...deliveryBenches,
   ...alertStormBenches,
   ...dispatchBenches,
+  ...clusterBenches,
 ];

@@ -235,6 +235,19 @@ export class TopicService implements TopicApi, AlertSink {
     }
   }
 
+  /**
+   * Cluster mode: event states read from an input partition's changelog when this instance
+   * takes the partition over (not persisted again: they come from where they are kept).
+   */
+  loadEvents(states: Iterable<StoredEventState>): void {
+    for (const { topic, state } of states) this.store.ensure(topic).events.set(state.id, state);
+  }
+
+  /** Cluster mode: forgets event states locally (their partition went to another instance). */
+  forgetEvents(keys: Iterable<{ topic: string; eventId: string }>): void {
+    for (const { topic, eventId } of keys) this.store.get(topic)?.events.delete(eventId);
+  }
+
   /** See TopicStore.restoreEvent; a state copied between the node's topics is stored too. */
   restore(topics: readonly string[], id: string): { level: Level; time: number } | undefined {
     const { state, copied } = this.store.restoreEvent(topics, id);

@@ -28,6 +28,7 @@ import { coerceError } from "../core/errors.js";
 import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
 import type { AlertEvent } from "../core/alert-event.js";
+import type { Point } from "../core/types.js";
 import { createDelivery, createHandlerTester, createMetricsRoute } from "../delivery/index.js";
 import { createRoutedTransport } from "../delivery/routed-transport.js";
 import { createSmtpWire } from "../delivery/smtp-wire.js";
@@ -66,10 +67,13 @@ import { templateRoutes } from "./http/template-routes.js";
 import { engineMetrics } from "./metrics.js";
 // Cluster status (DESIGN §11): GET /tickd/v1/cluster, tickd_cluster_* metrics.
 import { clusterKafka } from "../cluster/kafka.js";
-import { clusterMemberId } from "../cluster/member-id.js";
 import { ClusterStatusService } from "../cluster/status-service.js";
 import { createClusterRoutes } from "./http/cluster-routes.js";
 import { startClusterConfig } from "../cluster/config-service.js";
+// Cluster mode, input side (DESIGN §11).
+import { clusterSender, clusterTopicPersistence, type ClusterSenderStats } from "../cluster/context.js";
+import { memberIdOf, startClusterCore, type ClusterCore } from "../cluster/core.js";
+import type { InputStatusSource } from "../cluster/status.js";
 
 export interface Daemon {
   /** The port the HTTP API listens on (useful with `:0`). */
@@ -78,6 +82,8 @@ export interface Daemon {
   readonly topics: TopicService;
   /** Silences, acknowledgements, snoozes (DESIGN §12). */
   readonly oncall: OnCallService;
+  /** Cluster mode: this instance's input partitions (restore progress, committed offsets). */
+  readonly clusterInput?: InputStatusSource;
   reload(): Promise<ReloadReport>;
   stop(): Promise<void>;
 }
@@ -203,7 +209,20 @@ export async function startDaemon(opts: {
       }),
     });
     delivery.start();
-    const factory = factoryFor(delivery.sender);
+    // Cluster mode: notifications made while processing an input partition go into that
+    // partition's Kafka transaction (src/cluster/context.ts); the rest to the journal.
+    const clusterStats: ClusterSenderStats = { buffered: 0, dropped: 0 };
+    let clusterCore: ClusterCore | undefined;
+    const factory = factoryFor(
+      config.cluster.enabled
+        ? clusterSender({
+            local: delivery.sender,
+            member: () => clusterCore?.memberId ?? config.cluster.memberId,
+            logger,
+            stats: clusterStats,
+          })
+        : delivery.sender,
+    );
     // On-call history (src/oncall/history.ts): state changes from here, deliveries by trigger.
     const history = new HistoryService({
       db: store.db,
@@ -220,7 +239,9 @@ export async function startDaemon(opts: {
     oncall.open();
     const topics: TopicService = new TopicService({
       factory,
-      persistence: topicPersistence(store),
+      persistence: config.cluster.enabled
+        ? clusterTopicPersistence(topicPersistence(store))
+        : topicPersistence(store),
       logger,
       persistTopics: config.alert.persistTopics,
       onStateChange: (topic, e, prev) => history.recordState(topic, e, prev),
@@ -245,6 +266,7 @@ export async function startDaemon(opts: {
       ...(config.engine.groupTtl > 0 ? { groupTtl: config.engine.groupTtl } : {}),
       ...(globalKinds(config).length > 0 ? { globalHandlers: globalKinds(config) } : {}),
       now: nowNs,
+      ...(config.cluster.enabled ? { streamTasksElsewhere: true } : {}),
       checkHandlers: (graph) => checkAlertHandlers(factory, graph),
       templates: { get: (id: string): { script: string } | undefined => templates.get(id) },
       ...(influx !== undefined ? { influx } : {}),
@@ -407,6 +429,15 @@ export async function startDaemon(opts: {
       },
       maxBodyBytes: config.http.maxBodySize,
       accessLog: config.http.logEnabled,
+      ...(config.cluster.enabled
+        ? {
+            producePoints: (db: string, rp: string, points: readonly Point[]) => {
+              if (clusterCore === undefined)
+                return Promise.reject(new Error("cluster mode: not connected to Kafka yet; retry"));
+              return clusterCore.produce(db, rp, points);
+            },
+          }
+        : {}),
       extraRoutes: [
         ...integrations.routes,
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
@@ -459,6 +490,7 @@ export async function startDaemon(opts: {
           () => oncall.metrics(),
           () => clusterStatus?.renderMetrics() ?? "",
           () => clusterConfig?.sync.metrics() ?? "",
+          () => clusterCore?.metrics() ?? "",
         ]),
         ...templateRoutes(clusterConfig?.templates ?? templates),
         // Kapacitor's /kapacitor/v1/service-tests: straight to the wire, never journaled.
@@ -477,7 +509,7 @@ export async function startDaemon(opts: {
     logger.log("info", `listening on ${config.http.bindAddress}`, { port: server.port });
     externalUrl = `http://${config.hostname}:${server.port}`;
     if (config.cluster.enabled) {
-      const memberId = clusterMemberId(config.cluster, config.hostname, server.port);
+      const memberId = memberIdOf(config.cluster, server.port);
       clusterStatus = new ClusterStatusService({
         name: config.cluster.name,
         memberId,
@@ -490,13 +522,42 @@ export async function startDaemon(opts: {
 
     // Kafka inputs feed the same TaskService.write the HTTP /write path uses. They pause while
     // the delivery journal is nearly full, so alerts are never refused for lack of room.
-    const kafkaInputs = await startKafkaInputs(config.kafkaInput, {
+    // Cluster mode: [[kafka-input]] topics are read by the cluster's input group instead.
+    const kafkaInputs = await startKafkaInputs(config.cluster.enabled ? [] : config.kafkaInput, {
       tasks,
       logger,
       shouldPause: () => delivery.pendingCount() > 0.9 * current.delivery.maxJournalRows,
     });
 
-    const ticker = setInterval(() => tasks.tick(nowNs()), TICK_MS);
+    if (config.cluster.enabled) {
+      try {
+        clusterCore = await startClusterCore({
+          cfg: config.cluster,
+          memberId: memberIdOf(config.cluster, server.port),
+          logger,
+          kafkaInputs: config.kafkaInput,
+          senderStats: clusterStats,
+          deps: {
+            tasks,
+            alerts: topics,
+            topicStates: topics,
+            batch: (fn) => store.batch(fn),
+            ...(config.engine.groupTtl > 0 ? { groupTtl: config.engine.groupTtl } : {}),
+          },
+        });
+        clusterStatus?.attach({ input: clusterCore.input });
+      } catch (e) {
+        await server.close();
+        await kafkaInputs.stop();
+        await topics.close();
+        throw e;
+      }
+    }
+
+    const ticker = setInterval(() => {
+      tasks.tick(nowNs());
+      clusterCore?.tick(nowNs());
+    }, TICK_MS);
     ticker.unref();
     oncall.start();
 
@@ -529,6 +590,7 @@ export async function startDaemon(opts: {
         await clusterStatus?.stop();
         await clusterConfig?.stop();
         integrations.close();
+        await clusterCore?.stop();
         await kafkaInputs.stop();
         await subs?.stop(true);
         await topics.drain();
@@ -545,7 +607,15 @@ export async function startDaemon(opts: {
       return stopping;
     };
 
-    return { port: server.port, tasks, topics, oncall, reload, stop };
+    return {
+      port: server.port,
+      tasks,
+      topics,
+      oncall,
+      ...(clusterCore !== undefined ? { clusterInput: clusterCore.input } : {}),
+      reload,
+      stop,
+    };
   } catch (e) {
     store.close();
     throw e;

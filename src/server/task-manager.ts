@@ -16,11 +16,13 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type {
   AlertSink,
+  AlertStatePersistence,
   EngineLogger,
   HttpPostAccess,
   InfluxAccess,
   ServerInfo,
   SideloadSource,
+  TaskContext,
 } from "../engine/context.js";
 import type { InhibitorRegistry } from "../engine/inhibitors.js";
 import { HttpOutNode, type HttpOutResult } from "../engine/nodes/http-out-node.js";
@@ -78,6 +80,18 @@ export interface TaskManagerDeps {
   /** Templates a task's `template-id` names (src/server/template-service.ts); without it none exist. */
   templates?: { get(id: string): { script: string } | undefined };
   now: () => number;
+  /**
+   * Cluster mode: stream tasks here only define and describe; their engines run per input
+   * partition (src/cluster/partition-engine.ts), so the wall-clock tick skips them here.
+   */
+  streamTasksElsewhere?: boolean;
+}
+
+/** What a per-partition engine instance of a stream task gets instead of the daemon's own ports. */
+export interface InstanceContext {
+  alerts: AlertSink;
+  alertStates: AlertStatePersistence;
+  loopback: (db: string, rp: string, p: Point) => void;
 }
 
 interface Running {
@@ -93,6 +107,7 @@ interface Route {
 export class TaskManager implements TaskService {
   private readonly running = new Map<string, Running>();
   private readonly writeListeners = new Set<WriteListener>();
+  private readonly changeListeners = new Set<() => void>();
   /**
    * Running stream tasks by "db\0rp", rebuilt when tasks start or stop, with the fields they
    * can read (undefined: all) for the parser.
@@ -385,6 +400,7 @@ export class TaskManager implements TaskService {
   /** The wall-clock tick for every running task (idle flush, deadman, stats, expiry). */
   tick(now: number): void {
     for (const [id, r] of this.running) {
+      if (this.d.streamTasksElsewhere === true && r.graph.type === "stream") continue;
       try {
         r.task.tick(now, this.d.groupTtl !== undefined ? { groupTtl: this.d.groupTtl } : {});
       } catch (e) {
@@ -505,17 +521,7 @@ export class TaskManager implements TaskService {
     try {
       const g = graph ?? this.compile(record, storedOptions(record));
       const task = new Task(g, {
-        taskName: record.id,
-        taskMaster: "main",
-        logger: this.d.logger,
-        alerts: this.d.alerts,
-        serverInfo: this.d.serverInfo,
-        inhibitors: this.d.inhibitors,
-        ...(this.d.idleFlush !== undefined ? { idleFlush: this.d.idleFlush } : {}),
-        ...(this.d.influx !== undefined ? { influx: this.d.influx } : {}),
-        ...(this.d.httpPost !== undefined ? { httpPost: this.d.httpPost } : {}),
-        ...(this.d.sideload !== undefined ? { sideload: this.d.sideload } : {}),
-        loopback: (db, rp, p) => this.loopback(db, rp, p),
+        ...this.contextFor(record.id),
         alertStates: {
           load: (node, group) => {
             const r = this.d.store.alertStates.get(record.id, node, group);
@@ -535,6 +541,22 @@ export class TaskManager implements TaskService {
     }
   }
 
+  private contextFor(id: string): TaskContext {
+    return {
+      taskName: id,
+      taskMaster: "main",
+      logger: this.d.logger,
+      alerts: this.d.alerts,
+      serverInfo: this.d.serverInfo,
+      inhibitors: this.d.inhibitors,
+      ...(this.d.idleFlush !== undefined ? { idleFlush: this.d.idleFlush } : {}),
+      ...(this.d.influx !== undefined ? { influx: this.d.influx } : {}),
+      ...(this.d.httpPost !== undefined ? { httpPost: this.d.httpPost } : {}),
+      ...(this.d.sideload !== undefined ? { sideload: this.d.sideload } : {}),
+      loopback: (db, rp, p) => this.loopback(db, rp, p),
+    };
+  }
+
   /** Stops a task now; the returned promise settles when its queries and writes are done. */
   private stop(id: string): Promise<void> {
     const r = this.running.get(id);
@@ -547,6 +569,35 @@ export class TaskManager implements TaskService {
 
   private rebuildRoutes(): void {
     this.routes = new Map();
+    for (const l of this.changeListeners) l();
+  }
+
+  // ------------------------------------------------------------------ cluster mode
+
+  /**
+   * The running stream tasks and their graphs (a new graph object whenever a task restarts),
+   * for the per-partition engines of cluster mode.
+   */
+  streamTasks(): Map<string, TaskGraph> {
+    const out = new Map<string, TaskGraph>();
+    for (const [id, r] of this.running) if (r.graph.type === "stream") out.set(id, r.graph);
+    return out;
+  }
+
+  /** Called after any task started or stopped; call the result to stop listening. */
+  onTasksChanged(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * A fresh engine instance of a running stream task with its own alert sink, alert state and
+   * loopback (one per input partition in cluster mode); undefined when the task is not running.
+   */
+  instantiate(id: string, ctx: InstanceContext): Task | undefined {
+    const r = this.running.get(id);
+    if (r === undefined || r.graph.type !== "stream") return undefined;
+    return new Task(r.graph, { ...this.contextFor(id), ...ctx });
   }
 
   /** The fields the tasks of (db, rp) can read; valid until the next task start or stop. */

@@ -4,7 +4,8 @@
  * from the partition count. `kafkajsClient` implements it with kafkajs 2.2.4; another client
  * (e.g. @platformatic/kafka on Node ≥ 22) can be swapped in behind the same interface.
  *
- * Nothing outside src/sources/kafka* and src/handlers/kafka.ts imports kafkajs.
+ * Nothing outside src/sources/kafka*, src/handlers/kafka.ts and src/cluster/ (cluster mode's
+ * transactions, which this interface does not model) imports kafkajs.
  */
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";

@@ -76,6 +76,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     tasks: deps.tasks,
     logger: deps.logger,
     defaultRetentionPolicy: deps.defaultRetentionPolicy ?? "",
+    ...(deps.producePoints !== undefined ? { produce: deps.producePoints } : {}),
   };
   const topicDeps = { topics: deps.topics, redactHandlerOptions: deps.redactHandlerOptions };
   /** Requests being access-logged, so authentication can name the user. */

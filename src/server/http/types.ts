@@ -1,4 +1,5 @@
 /** Public types of the HTTP API server (createApiServer). */
+import type { Point } from "../../core/types.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TopicApi } from "../../alert/topic-api.js";
 import type { TaskService } from "../task-service.js";
@@ -50,6 +51,8 @@ export interface ApiServerDeps {
   now?: () => number;
   /** `[http] log-enabled`: one info line per request (src/server/http/access-log.ts). Default false. */
   accessLog?: boolean;
+  /** Cluster mode: `/write` produces the points to Kafka through this (see write-route.ts). */
+  producePoints?: (db: string, rp: string, points: readonly Point[]) => Promise<void>;
 }
 
 export interface ListeningServer {

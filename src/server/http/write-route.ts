@@ -10,6 +10,7 @@
  */
 import { parseLineProtocol, parsePrecision } from "../../core/line-protocol.js";
 import { coerceError } from "../../core/errors.js";
+import type { Point } from "../../core/types.js";
 import type { TaskService } from "../task-service.js";
 import { drainThen, HttpError, type RequestContext } from "./request-context.js";
 import type { HttpLogger } from "./types.js";
@@ -18,6 +19,11 @@ export interface WriteDeps {
   tasks: TaskService;
   logger: HttpLogger;
   defaultRetentionPolicy: string;
+  /**
+   * Cluster mode (src/cluster/write-producer.ts): the points are produced to the cluster's
+   * points topic instead of written here; resolves once Kafka acknowledged them.
+   */
+  produce?: (db: string, rp: string, points: readonly Point[]) => Promise<void>;
 }
 
 function plainError(ctx: RequestContext, status: number, message: string): void {
@@ -60,7 +66,22 @@ export async function serveWrite(ctx: RequestContext, d: WriteDeps): Promise<voi
     body,
     fields === undefined ? { precision } : { precision, fields },
   );
-  if (points.length > 0) {
+  if (points.length > 0 && d.produce !== undefined) {
+    try {
+      await d.produce(db, rp, points);
+    } catch (e) {
+      // Nothing of this write is known to be in Kafka: the client should retry it.
+      const err = coerceError(e);
+      d.logger.log("error", "write not accepted: producing to Kafka failed", {
+        db,
+        rp,
+        points: points.length,
+        error: err.message,
+      });
+      plainError(ctx, 503, err.message);
+      return;
+    }
+  } else if (points.length > 0) {
     try {
       d.tasks.write(db, rp, points);
     } catch (e) {

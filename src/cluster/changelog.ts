@@ -1,0 +1,115 @@
+/**
+ * Records of the compacted changelog `tickd-<name>-state` (DESIGN §11): the task state of
+ * one input partition, written to the state partition of the same number (input partition
+ * mod the state topic's partition count) in the transaction that also commits that input's
+ * offsets, and read back whole by the partition's next owner before it processes any input.
+ *
+ * Key (JSON array, so no separator can be forged by a tag value):
+ *   alert group state: ["a", <input topic>, <input partition>, <task>, <node>, <group>]
+ *   topic event state: ["t", <input topic>, <input partition>, <topic>, <event id>]
+ * Value: versioned JSON through the store codec (ns times exact), or null = tombstone (the
+ * group returned to OK and was forgotten; compaction then drops the key):
+ *   alert: {"v":1,"eventId":"cpu:host=a","state":{level,prev,firstTriggered,lastTriggered,flapping,history?}}
+ *   topic: {"v":1,"state":{id,level,message,details,time,duration}}
+ */
+import type { AlertEventState } from "../core/alert-event.js";
+import { TickdError } from "../core/errors.js";
+import type { AlertStateSnapshot } from "../engine/alert-state.js";
+import { decodeJson, encodeJson } from "../store/codec.js";
+import { ClusterCodes } from "./points.js";
+
+export interface InputPartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export type ChangelogEntry =
+  | {
+      readonly kind: "alert";
+      readonly input: InputPartitionRef;
+      readonly task: string;
+      readonly node: string;
+      readonly group: string;
+      /** undefined: tombstone. */
+      readonly value: { readonly eventId: string; readonly state: AlertStateSnapshot } | undefined;
+    }
+  | {
+      readonly kind: "topic";
+      readonly input: InputPartitionRef;
+      readonly topic: string;
+      readonly eventId: string;
+      /** undefined: tombstone. */
+      readonly value: AlertEventState | undefined;
+    };
+
+export function alertStateKey(input: InputPartitionRef, task: string, node: string, group: string): string {
+  return JSON.stringify(["a", input.topic, input.partition, task, node, group]);
+}
+
+export function topicStateKey(input: InputPartitionRef, topic: string, eventId: string): string {
+  return JSON.stringify(["t", input.topic, input.partition, topic, eventId]);
+}
+
+export function encodeAlertState(eventId: string, state: AlertStateSnapshot): string {
+  return encodeJson({ v: 1, eventId, state }, "alert state record");
+}
+
+export function encodeTopicState(state: AlertEventState): string {
+  return encodeJson({ v: 1, state }, "topic state record");
+}
+
+/** The input partition a changelog key belongs to, without decoding the value (restore filter). */
+export function keyInput(key: string): InputPartitionRef | undefined {
+  try {
+    const k = JSON.parse(key) as unknown;
+    if (!Array.isArray(k) || typeof k[1] !== "string" || typeof k[2] !== "number") return undefined;
+    return { topic: k[1], partition: k[2] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** One changelog record back as an entry; throws E_CLUSTER_RECORD saying what is wrong. */
+export function decodeChangelog(key: string, value: string | null): ChangelogEntry {
+  let k: unknown;
+  try {
+    k = JSON.parse(key);
+  } catch (e) {
+    throw new TickdError(ClusterCodes.RECORD, `state record key is not JSON: ${key.slice(0, 80)}`, {
+      cause: e,
+    });
+  }
+  if (!Array.isArray(k) || !k.every((x, i) => (i === 2 ? typeof x === "number" : typeof x === "string")))
+    throw new TickdError(ClusterCodes.RECORD, `state record key has an unknown shape: ${key.slice(0, 80)}`);
+  const input = { topic: k[1] as string, partition: k[2] as number };
+  const doc = value === null ? undefined : (decodeJson(value, "state record") as Record<string, unknown>);
+  if (doc !== undefined && doc["v"] !== 1)
+    throw new TickdError(ClusterCodes.RECORD, `state record has an unknown version (${String(doc["v"])})`);
+  if (k[0] === "a" && k.length === 6) {
+    if (doc !== undefined && (typeof doc["eventId"] !== "string" || typeof doc["state"] !== "object"))
+      throw new TickdError(ClusterCodes.RECORD, "alert state record lacks eventId or state");
+    return {
+      kind: "alert",
+      input,
+      task: k[3] as string,
+      node: k[4] as string,
+      group: k[5] as string,
+      value:
+        doc === undefined
+          ? undefined
+          : { eventId: doc["eventId"] as string, state: doc["state"] as AlertStateSnapshot },
+    };
+  }
+  if (k[0] === "t" && k.length === 5) {
+    if (doc !== undefined && typeof doc["state"] !== "object")
+      throw new TickdError(ClusterCodes.RECORD, "topic state record lacks state");
+    return {
+      kind: "topic",
+      input,
+      topic: k[3] as string,
+      eventId: k[4] as string,
+      value: doc === undefined ? undefined : (doc["state"] as AlertEventState),
+    };
+  }
+  throw new TickdError(ClusterCodes.RECORD, `state record key has an unknown kind: ${key.slice(0, 80)}`);
+}
