@@ -13,6 +13,10 @@ import { parseTickDuration } from "../core/go-format.js";
 import {
   discordShape,
   hipchatShape,
+  alertaShape,
+  bigpandaShape,
+  servicenowShape,
+  zenossShape,
   NOTIFIER_SECTIONS,
   opsgenie2Shape,
   opsgenieShape,
@@ -522,6 +526,10 @@ export const configSchema = z
     pushover: table(pushoverShape).prefault({}),
     talk: table(talkShape).prefault({}),
     hipchat: table(hipchatShape).prefault({}),
+    alerta: table(alertaShape).prefault({}),
+    bigpanda: table(bigpandaShape).prefault({}),
+    servicenow: table(servicenowShape).prefault({}),
+    zenoss: table(zenossShape).prefault({}),
   })
   .transform((o) => camelizeKeys(o));
 
