@@ -334,7 +334,10 @@ stream |from() |window().period(period) |mean('v') |alert().warn(lambda: "mean" 
   });
 
   it("checks Kapacitor's zenoss handler properties (once refused as unsupported)", () => {
-    const r = checkScript("stream |from() |alert().zenoss().collector('x').tid('1').crit(lambda: TRUE)\n", "t.tick");
+    const r = checkScript(
+      "stream |from() |alert().zenoss().collector('x').tid('1').crit(lambda: TRUE)\n",
+      "t.tick",
+    );
     expect(r.diagnostics.map((d) => d.code)).toEqual(["E_TICK_ARG_TYPE"]);
   });
 });
