@@ -427,5 +427,17 @@ export const NOTIFIER_SECTIONS = [
   { name: "zenoss", kind: "table", shape: zenossShape },
 ] as const;
 
+/**
+ * Keys that are secrets in one section only: webhook URLs whose path is the credential.
+ * Kapacitor redacts `[[slack]] url` and `[talk] url`; tickd hides `[teams] channel-url` and
+ * `[[discord]] url` too (the same kind of credential). Elsewhere `url` is an ordinary key.
+ */
+export const NOTIFIER_SECRET_URLS: Readonly<Record<string, readonly string[]>> = {
+  slack: ["url"],
+  teams: ["channel-url"],
+  discord: ["url"],
+  talk: ["url"],
+};
+
 /** Secret keys of these sections beyond schema.ts's common ones (`token`, `api-key`). */
 export const NOTIFIER_SECRET_KEYS: readonly string[] = ["service-key", "user-key"];

@@ -13,6 +13,7 @@ import { parseTickDuration } from "../core/go-format.js";
 import {
   discordShape,
   hipchatShape,
+  NOTIFIER_SECRET_URLS,
   alertaShape,
   bigpandaShape,
   servicenowShape,
@@ -470,6 +471,11 @@ export const SECRET_KEYS: readonly string[] = [
   "service-key",
   "user-key",
 ];
+
+/** Whether `key` (TOML spelling) of `section` holds a secret: a common secret key or one of the section's own. */
+export function isSecretKey(section: string, key: string): boolean {
+  return SECRET_KEYS.includes(key) || (NOTIFIER_SECRET_URLS[section]?.includes(key) ?? false);
+}
 
 // ---------------------------------------------------------------------------------------------
 // the root schema
