@@ -60,6 +60,8 @@ export interface TaskManagerDeps {
    * = true` → "victorOps"), as Kapacitor's global services do.
    */
   globalHandlers?: readonly string[];
+  /** A global service has `state-changes-only = true`: alert nodes send level changes only. */
+  globalStateChangesOnly?: boolean;
   /** InfluxDB access for batch queries and influxDBOut; without it those tasks fail to query. */
   influx?: InfluxAccess;
   /** Where `|httpPost()` nodes send (src/server/http-post.ts). */
@@ -415,6 +417,17 @@ export class TaskManager implements TaskService {
       ...graph,
       nodes: graph.nodes.map((n) => {
         if (n.kind !== "alert") return n;
+        // Kapacitor marks the whole node state-changes-only, whether or not it adds a handler.
+        const sco =
+          this.d.globalStateChangesOnly === true && !n.properties.some((p) => p.name === "stateChangesOnly");
+        if (sco)
+          n = {
+            ...n,
+            properties: [
+              ...n.properties,
+              { name: "stateChangesOnly", args: [], span: n.span, nameSpan: n.span },
+            ],
+          };
         const missing = kinds.filter(
           (k) => !n.handlers.some((h) => h.kind.toLowerCase() === k.toLowerCase()),
         );
