@@ -348,6 +348,7 @@ export async function startDaemon(opts: {
       tasks,
       dir: join(resolve(config.storage.dir), "recordings"),
       logger,
+      ...(influx !== undefined ? { influx } : {}),
     });
     const clusterId = persistentId(store, "cluster-id");
     const serverId = persistentId(store, "server-id");

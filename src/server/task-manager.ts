@@ -28,6 +28,7 @@ import { taskStatistics } from "../engine/stats.js";
 import { Task } from "../engine/task.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import type { Point } from "../core/types.js";
+import type { BatchMsg } from "../engine/messages.js";
 import type { FieldFilter } from "../core/line-protocol.js";
 import { FieldDemandFilter } from "../engine/field-demand.js";
 import { checkScript, declaresDbrp } from "../pipeline/check.js";
@@ -254,11 +255,61 @@ export class TaskManager implements TaskService {
       | AsyncIterable<{ db: string; rp: string; point: Point }>
       | Iterable<{ db: string; rp: string; point: Point }>,
   ): Promise<void> {
+    const task = this.replayTask(id);
+    try {
+      let n = 0;
+      for await (const { db, rp, point } of points) {
+        task.write(db, rp, point);
+        // Yield now and then so a long replay does not hold up the daemon.
+        if (++n % 10_000 === 0) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      await task.stop();
+    }
+  }
+
+  /**
+   * A batch recording through a fresh instance of a stored batch task: each recorded batch
+   * enters the task at its `source`, the task's n-th `|query()` (graph order), in place of
+   * what that query would have returned. Nothing is queried.
+   */
+  async replayBatches(
+    id: string,
+    batches:
+      AsyncIterable<{ source: number; batch: BatchMsg }> | Iterable<{ source: number; batch: BatchMsg }>,
+  ): Promise<void> {
+    const task = this.replayTask(id);
+    try {
+      const sources = task.querySources();
+      for await (const { source, batch } of batches) {
+        const node = sources[source];
+        if (node === undefined)
+          throw new TickdError(
+            "E_REPLAY",
+            `recording has a batch for query ${source}, but task ${id} has ${sources.length} |query() node(s)`,
+          );
+        node.replayBatch(batch);
+        await node.idle();
+      }
+    } finally {
+      await task.stop();
+    }
+  }
+
+  /** The compiled graph of a stored task (batch recordings read its `|query()` nodes). */
+  graphOf(id: string): TaskGraph {
+    const record = this.d.store.tasks.get(id);
+    if (record === undefined) throw new TickdError("E_TASK_UNKNOWN", `unknown task ${JSON.stringify(id)}`);
+    return this.compile(record, storedOptions(record));
+  }
+
+  /** A fresh instance of a stored task for a replay: alert state in memory only, no InfluxDB. */
+  private replayTask(id: string): Task {
     const record = this.d.store.tasks.get(id);
     if (record === undefined) throw new TickdError("E_TASK_UNKNOWN", `unknown task ${JSON.stringify(id)}`);
     const graph = this.compile(record, storedOptions(record));
     const states = new Map<string, { eventId: string; state: AlertStateRecord["state"] }>();
-    const task = new Task(graph, {
+    return new Task(graph, {
       taskName: record.id,
       taskMaster: "replay",
       logger: this.d.logger,
@@ -271,16 +322,6 @@ export class TaskManager implements TaskService {
         remove: (node, group) => void states.delete(`${node}\u0000${group}`),
       },
     });
-    try {
-      let n = 0;
-      for await (const { db, rp, point } of points) {
-        task.write(db, rp, point);
-        // Yield now and then so a long replay does not hold up the daemon.
-        if (++n % 10_000 === 0) await new Promise((r) => setImmediate(r));
-      }
-    } finally {
-      await task.stop();
-    }
   }
 
   write(db: string, rp: string, points: readonly Point[]): void {
