@@ -158,14 +158,38 @@ export const KAPACITOR_SHARED_SECTION_KEYS: Readonly<Record<string, readonly str
     "ssl-key",
     "insecure-skip-verify",
   ],
+  alerta: ["enabled", "url", "insecure-skip-verify", "token", "token-prefix", "environment", "origin"],
+  bigpanda: [
+    "enabled",
+    "global",
+    "app-key",
+    "token",
+    "state-changes-only",
+    "insecure-skip-verify",
+    "url",
+    "auto-attributes",
+  ],
+  servicenow: ["enabled", "url", "source", "username", "password", "global", "state-changes-only"],
+  zenoss: [
+    "enabled",
+    "url",
+    "username",
+    "password",
+    "action",
+    "method",
+    "type",
+    "tid",
+    "collector",
+    "severity-map",
+    "global",
+    "state-changes-only",
+  ],
 };
 
 /** Kapacitor sections tickd does not implement at all. */
 export const KAPACITOR_OTHER_SECTIONS: readonly string[] = [
-  "alerta",
   "auth",
   "azure",
-  "bigpanda",
   "collectd",
   "consul",
   "deadman",
@@ -183,7 +207,6 @@ export const KAPACITOR_OTHER_SECTIONS: readonly string[] = [
   "reporting",
   "scraper",
   "serverset",
-  "servicenow",
   "sideload",
   "static-discovery",
   // Kapacitor's own sample config carries a stray `[static.labels]` table (meant for
@@ -196,5 +219,4 @@ export const KAPACITOR_OTHER_SECTIONS: readonly string[] = [
   "triton",
   "udf",
   "udp",
-  "zenoss",
 ];

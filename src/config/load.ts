@@ -24,6 +24,7 @@ import {
 import { indexLines, lineOf, type LineIndex } from "./locate.js";
 import { applyOverrides, type ConfigOverrides } from "./overrides.js";
 import { configSchema, describe, SECRET_KEYS, SECTIONS, TOP_LEVEL, camelCase, unwrap } from "./schema.js";
+import { NOTIFIER_SECRET_URLS } from "./notifiers.js";
 import type { TickdConfig } from "./types.js";
 
 export interface LoadConfigOptions {
@@ -591,6 +592,10 @@ function deepFreeze<X>(value: X): DeepReadonly<X> {
 
 export const REDACTED = "<redacted>";
 const SECRET_FIELDS = new Set(SECRET_KEYS.map(camelCase));
+/** Section (TickdConfig's field name) → its own secret fields (notifiers.ts's webhook URLs). */
+const SECTION_SECRET_FIELDS = new Map(
+  Object.entries(NOTIFIER_SECRET_URLS).map(([s, keys]) => [camelCase(s), new Set(keys.map(camelCase))]),
+);
 /** Header names whose values are credentials. */
 const SECRET_HEADER = /authorization|token|secret|password|api[-_]?key|signature|cookie/i;
 
@@ -599,19 +604,24 @@ const SECRET_HEADER = /authorization|token|secret|password|api[-_]?key|signature
  * secret stays "", so "not configured" remains visible). For the API and for logs.
  */
 export function redactConfig(config: TickdConfig): TickdConfig {
-  const walk = (v: unknown, key: string | undefined): unknown => {
-    if (Array.isArray(v)) return v.map((x) => walk(x, undefined));
+  // `section` is the top-level section a value is in: some keys are secrets in one section only.
+  const walk = (v: unknown, key: string | undefined, section: string | undefined): unknown => {
+    if (Array.isArray(v)) return v.map((x) => walk(x, undefined, section));
     if (isTable(v)) {
       const out: Table = {};
       for (const [k, x] of Object.entries(v)) {
         if (key === "headers" && typeof x === "string")
           out[k] = SECRET_HEADER.test(k) && x !== "" ? REDACTED : x;
-        else if (SECRET_FIELDS.has(k) && typeof x === "string") out[k] = x === "" ? "" : REDACTED;
-        else out[k] = walk(x, k);
+        else if (
+          (SECRET_FIELDS.has(k) || (section !== undefined && SECTION_SECRET_FIELDS.get(section)?.has(k))) &&
+          typeof x === "string"
+        )
+          out[k] = x === "" ? "" : REDACTED;
+        else out[k] = walk(x, k, section ?? k);
       }
       return out;
     }
     return v;
   };
-  return deepFreeze(walk(config, undefined) as TickdConfig);
+  return deepFreeze(walk(config, undefined, undefined) as TickdConfig);
 }

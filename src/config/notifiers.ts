@@ -1,7 +1,8 @@
 /**
  * Config sections of Kapacitor's HTTP notification services (issue 13): `[[slack]]`,
  * `[pagerduty]`, `[pagerduty2]`, `[opsgenie]`, `[opsgenie2]`, `[teams]`, `[telegram]`,
- * `[[discord]]`, `[pushover]`, `[talk]`, `[hipchat]`, with Kapacitor 1.8's keys and defaults (`services/<kind>/config.go` and its
+ * `[[discord]]`, `[pushover]`, `[talk]`, `[hipchat]`, `[alerta]`, `[bigpanda]`, `[servicenow]`,
+ * `[zenoss]`, with Kapacitor 1.8's keys and defaults (`services/<kind>/config.go` and its
  * sample kapacitor.conf). Every one is off by default. Secrets: `token`, `api-key`,
  * `service-key`, `routing-key` of pagerduty2, and the webhook URLs of slack, teams and discord
  * (their path is the credential); they are never logged or shown by the API.
@@ -271,6 +272,123 @@ export interface DiscordConfig {
   readonly insecureSkipVerify: boolean;
 }
 
+// ---------------------------------------------------------------------------------------------
+// `[alerta]`, `[bigpanda]`, `[servicenow]`, `[zenoss]` (Kapacitor 1.8's services/<kind>/config.go).
+
+export const DEFAULT_BIGPANDA_URL = "https://api.bigpanda.io/data/v2/alerts";
+export const DEFAULT_ZENOSS_URL = "https://tenant.zenoss.io:8080/zport/dmd/evconsole_router";
+
+export const alertaShape = {
+  enabled: bool(),
+  url: str(),
+  "insecure-skip-verify": bool(),
+  token: str(),
+  // "" sends "Bearer" (Kapacitor's default prefix); older Alerta servers want "Key".
+  "token-prefix": str(),
+  environment: str(),
+  origin: str(),
+};
+
+export const bigpandaShape = {
+  enabled: bool(),
+  global: bool(),
+  "app-key": str(),
+  token: str(),
+  "state-changes-only": bool(),
+  "insecure-skip-verify": bool(),
+  url: str(DEFAULT_BIGPANDA_URL),
+  // Which of the event's data become alert attributes: "tags", "fields", both or "" (none).
+  "auto-attributes": str("tags,fields"),
+};
+
+export const servicenowShape = {
+  enabled: bool(),
+  url: str(),
+  source: str(),
+  username: str(),
+  password: str(),
+  global: bool(),
+  "state-changes-only": bool(),
+};
+
+const severity = z.union([z.string(), z.number()]);
+export const zenossShape = {
+  enabled: bool(),
+  url: str(DEFAULT_ZENOSS_URL),
+  username: str(),
+  password: str(),
+  action: str("EventsRouter"),
+  method: str("add_event"),
+  type: str("rpc"),
+  tid: z.number().int().default(1),
+  collector: str(),
+  "severity-map": z
+    .strictObject({ OK: severity, Info: severity, Warning: severity, Critical: severity })
+    .default({ OK: "Clear", Info: "Info", Warning: "Warning", Critical: "Critical" }),
+  global: bool(),
+  "state-changes-only": bool(),
+};
+
+/** `[alerta]`. */
+export interface AlertaConfig {
+  readonly enabled: boolean;
+  /** The API's base URL; events go to `<url>/alert`. */
+  readonly url: string;
+  readonly insecureSkipVerify: boolean;
+  /** Secret. */
+  readonly token: string;
+  readonly tokenPrefix: string;
+  readonly environment: string;
+  readonly origin: string;
+}
+
+/** `[bigpanda]`. */
+export interface BigPandaConfig {
+  readonly enabled: boolean;
+  readonly global: boolean;
+  readonly appKey: string;
+  /** Bearer token. Secret. */
+  readonly token: string;
+  readonly stateChangesOnly: boolean;
+  readonly insecureSkipVerify: boolean;
+  readonly url: string;
+  readonly autoAttributes: string;
+}
+
+/** `[servicenow]`: the event management web service (`…/api/global/em/jsonv2`). */
+export interface ServiceNowConfig {
+  readonly enabled: boolean;
+  readonly url: string;
+  readonly source: string;
+  readonly username: string;
+  /** Secret. */
+  readonly password: string;
+  readonly global: boolean;
+  readonly stateChangesOnly: boolean;
+}
+
+/** `[zenoss]`: the events router (JSON RPC). */
+export interface ZenossConfig {
+  readonly enabled: boolean;
+  readonly url: string;
+  readonly username: string;
+  /** Secret. */
+  readonly password: string;
+  readonly action: string;
+  readonly method: string;
+  readonly type: string;
+  readonly tid: number;
+  readonly collector: string;
+  readonly severityMap: {
+    readonly OK: string | number;
+    readonly Info: string | number;
+    readonly Warning: string | number;
+    readonly Critical: string | number;
+  };
+  readonly global: boolean;
+  readonly stateChangesOnly: boolean;
+}
+
 /** The sections above as the handler kinds read them (TickdConfig has exactly these fields). */
 export interface NotifierConfigs {
   readonly slack: readonly SlackConfig[];
@@ -284,6 +402,10 @@ export interface NotifierConfigs {
   readonly pushover: PushoverConfig;
   readonly talk: TalkConfig;
   readonly hipchat: HipChatConfig;
+  readonly alerta: AlertaConfig;
+  readonly bigpanda: BigPandaConfig;
+  readonly servicenow: ServiceNowConfig;
+  readonly zenoss: ZenossConfig;
 }
 
 /** Section name → shape and kind, for schema.ts's SECTIONS. */
@@ -299,7 +421,23 @@ export const NOTIFIER_SECTIONS = [
   { name: "pushover", kind: "table", shape: pushoverShape },
   { name: "talk", kind: "table", shape: talkShape },
   { name: "hipchat", kind: "table", shape: hipchatShape },
+  { name: "alerta", kind: "table", shape: alertaShape },
+  { name: "bigpanda", kind: "table", shape: bigpandaShape },
+  { name: "servicenow", kind: "table", shape: servicenowShape },
+  { name: "zenoss", kind: "table", shape: zenossShape },
 ] as const;
+
+/**
+ * Keys that are secrets in one section only: webhook URLs whose path is the credential.
+ * Kapacitor redacts `[[slack]] url` and `[talk] url`; tickd hides `[teams] channel-url` and
+ * `[[discord]] url` too (the same kind of credential). Elsewhere `url` is an ordinary key.
+ */
+export const NOTIFIER_SECRET_URLS: Readonly<Record<string, readonly string[]>> = {
+  slack: ["url"],
+  teams: ["channel-url"],
+  discord: ["url"],
+  talk: ["url"],
+};
 
 /** Secret keys of these sections beyond schema.ts's common ones (`token`, `api-key`). */
 export const NOTIFIER_SECRET_KEYS: readonly string[] = ["service-key", "user-key"];

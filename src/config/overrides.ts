@@ -11,7 +11,7 @@
  */
 import { formatGoDuration } from "../core/go-format.js";
 import { LIVE_SECTIONS } from "./reload.js";
-import { camelCase, SECRET_KEYS, SECTIONS, unwrap, type SectionSpec } from "./schema.js";
+import { camelCase, isSecretKey, SECRET_KEYS, SECTIONS, unwrap, type SectionSpec } from "./schema.js";
 import type { TickdConfig } from "./types.js";
 
 type Table = Record<string, unknown>;
@@ -89,7 +89,7 @@ export function applyOverrides(raw: Table, overrides: ConfigOverrides): Set<stri
     const key = elementKey(spec);
     const list = Array.isArray(raw[name]) ? (raw[name] as unknown[]).filter(isTable) : [];
     const merged = list.map((el, i) => {
-      const set = ao.set[String(el[key])];
+      const set = ao.set[String(el[key] ?? "")];
       for (const k of Object.keys(set ?? {})) paths.add(`${name}.${i}.${k}`);
       return set === undefined ? el : { ...el, ...set };
     });
@@ -130,7 +130,7 @@ export function updateOverrides(
   };
   const keepSecrets = (t: Table): Table =>
     Object.fromEntries(
-      Object.entries(t).filter(([k, v]) => !(SECRETS.has(k) && (v === true || v === "<redacted>"))),
+      Object.entries(t).filter(([k, v]) => !(isSecretKey(section, k) && (v === true || v === "<redacted>"))),
     );
   const next: ConfigOverrides = structuredClone(current);
 
@@ -156,7 +156,9 @@ export function updateOverrides(
 
   const key = elementKey(spec);
   const ao: ArrayOverride = (next[section] as ArrayOverride | undefined) ?? { set: {}, added: {} };
-  if (element === undefined || element === "") {
+  // `/config/slack/` names the element whose key is "" (a lone [[slack]] with no workspace,
+  // as Kapacitor links it); with no such element it means the section, as `/config/slack` does.
+  if (element === undefined || (element === "" && !existing.includes(""))) {
     if (req.set !== undefined || req.delete !== undefined)
       throw new OverrideError(
         400,
@@ -258,7 +260,7 @@ function renderElement(spec: SectionSpec, el: Table, name: string): ConfigElemen
   const redacted: string[] = [];
   for (const [k, schema] of Object.entries(spec.shape)) {
     const v = el[camelCase(k)];
-    if (SECRETS.has(k)) {
+    if (isSecretKey(spec.name, k)) {
       options[k] = typeof v === "string" && v !== "";
       redacted.push(k);
     } else if (isDuration(schema) && typeof v === "number") options[k] = formatGoDuration(v);

@@ -5,12 +5,14 @@
  * and `[delivery]` apply at once. Everything else is read once at start (the listening socket,
  * the SQLite file, inputs, logging, the engine): a change there is named as needing a restart
  * and the running value stays. Two keys inside live sections are start-only too: `[delivery]
- * journal` (it chooses the database the journal lives in) and `[victorops] global` (it is
- * added to task graphs when they are compiled).
+ * journal` (it chooses the database the journal lives in) and the `global` /
+ * `state-changes-only` keys of notifier sections (globals.ts: they change task graphs when
+ * they are compiled).
  *
  * Keys are named as the TOML spells them (`[http] bind-address`, `[[httppost]]`), never with
  * their values, so a report can be logged whatever the values hold.
  */
+import { GLOBAL_KEYS_START_ONLY } from "./globals.js";
 import { NOTIFIER_SECTIONS } from "./notifiers.js";
 import { SECTIONS, TOP_LEVEL } from "./schema.js";
 import type { TickdConfig } from "./types.js";
@@ -83,6 +85,12 @@ export function planReload(running: TickdConfig, next: TickdConfig): ReloadPlan 
 
   const live: Table = { ...run };
   for (const name of LIVE_SECTIONS) live[camel(name)] = nxt[camel(name)];
+  // Global notifier switches are read when tasks compile: they keep their running value.
+  for (const path of GLOBAL_KEYS_START_ONLY) {
+    const [section, key] = path.split(".") as [string, string];
+    const s = camel(section);
+    live[s] = { ...(live[s] as Table), [camel(key)]: (run[s] as Table)[camel(key)] };
+  }
   const config: TickdConfig = {
     ...(live as unknown as TickdConfig),
     victorops: { ...next.victorops, global: running.victorops.global },
@@ -97,6 +105,7 @@ export function planReload(running: TickdConfig, next: TickdConfig): ReloadPlan 
 
 /** Keys of live sections that are still read only at start. */
 const START_ONLY = new Set([
+  ...GLOBAL_KEYS_START_ONLY,
   "delivery.journal",
   "victorops.global",
   "smtp.global",

@@ -13,6 +13,11 @@ import { parseTickDuration } from "../core/go-format.js";
 import {
   discordShape,
   hipchatShape,
+  NOTIFIER_SECRET_URLS,
+  alertaShape,
+  bigpandaShape,
+  servicenowShape,
+  zenossShape,
   NOTIFIER_SECTIONS,
   opsgenie2Shape,
   opsgenieShape,
@@ -467,6 +472,11 @@ export const SECRET_KEYS: readonly string[] = [
   "user-key",
 ];
 
+/** Whether `key` (TOML spelling) of `section` holds a secret: a common secret key or one of the section's own. */
+export function isSecretKey(section: string, key: string): boolean {
+  return SECRET_KEYS.includes(key) || (NOTIFIER_SECRET_URLS[section]?.includes(key) ?? false);
+}
+
 // ---------------------------------------------------------------------------------------------
 // the root schema
 
@@ -522,6 +532,10 @@ export const configSchema = z
     pushover: table(pushoverShape).prefault({}),
     talk: table(talkShape).prefault({}),
     hipchat: table(hipchatShape).prefault({}),
+    alerta: table(alertaShape).prefault({}),
+    bigpanda: table(bigpandaShape).prefault({}),
+    servicenow: table(servicenowShape).prefault({}),
+    zenoss: table(zenossShape).prefault({}),
   })
   .transform((o) => camelizeKeys(o));
 

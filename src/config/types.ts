@@ -26,6 +26,10 @@ export type {
   TalkConfig,
   TeamsConfig,
   TelegramConfig,
+  AlertaConfig,
+  BigPandaConfig,
+  ServiceNowConfig,
+  ZenossConfig,
 } from "./notifiers.js";
 
 /** Nanoseconds. */
@@ -68,6 +72,10 @@ export interface TickdConfig {
   readonly pushover: NotifierConfigs["pushover"];
   readonly talk: NotifierConfigs["talk"];
   readonly hipchat: NotifierConfigs["hipchat"];
+  readonly alerta: NotifierConfigs["alerta"];
+  readonly bigpanda: NotifierConfigs["bigpanda"];
+  readonly servicenow: NotifierConfigs["servicenow"];
+  readonly zenoss: NotifierConfigs["zenoss"];
 }
 
 /** `[http]`: the API and write endpoint. */

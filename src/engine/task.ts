@@ -35,7 +35,7 @@ import { ShiftNode } from "./nodes/shift-node.js";
 import { StateCountNode, StateDurationNode } from "./nodes/state-tracking-node.js";
 import { StatsNode } from "./nodes/stats-node.js";
 import { UnionNode } from "./nodes/union-node.js";
-import { QueryFluxNode, QueryNode } from "./nodes/query-node.js";
+import { QueryFluxNode, QueryNode, ScheduledQueryNode } from "./nodes/query-node.js";
 import { InfluxDBOutNode } from "./nodes/influxdb-out-node.js";
 import { BarrierNode } from "./nodes/barrier-node.js";
 import { FlattenNode } from "./nodes/flatten-node.js";
@@ -206,6 +206,11 @@ export class Task {
 
   barrier(now: number): void {
     for (const r of this.tickRoots) r.barrier(now);
+  }
+
+  /** The task's `|query()` / `|queryFlux()` nodes in graph order (batch recordings' sources). */
+  querySources(): ScheduledQueryNode[] {
+    return this.nodes.filter((n): n is ScheduledQueryNode => n instanceof ScheduledQueryNode);
   }
 
   /** Points/s (stream) or batches/s (batch) into the task between the last two ticks. */

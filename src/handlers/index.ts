@@ -38,6 +38,10 @@ import { slack } from "./slack.js";
 import { talk } from "./talk.js";
 import { teams } from "./teams.js";
 import { telegram } from "./telegram.js";
+import { alerta } from "./alerta.js";
+import { bigpanda } from "./bigpanda.js";
+import { servicenow } from "./servicenow.js";
+import { zenoss } from "./zenoss.js";
 
 export * from "./types.js";
 export { fetchSender, isAllowedUrl, redactUrl } from "./http.js";
@@ -78,6 +82,10 @@ export const HANDLER_KINDS: Readonly<Record<string, HandlerKind<unknown>>> = {
   talk,
   teams,
   telegram,
+  alerta,
+  bigpanda,
+  servicenow,
+  zenoss,
 };
 
 function lookup(kind: string): HandlerKind<unknown> {

@@ -391,6 +391,132 @@ export const HANDLERS: Readonly<Record<string, HandlerKindSpec>> = {
     prop("hipChat", "room", sig([p("room", "string")]), "room id or name (default: the configured one)"),
     prop("hipChat", "token", sig([p("token", "string")]), "room token (default: the configured one)"),
   ]),
+  // Kapacitor's alerta, bigPanda, serviceNow and zenoss handlers (src/handlers/<kind>.ts).
+  alerta: handler("alerta", "raise or clear an Alerta alert ([alerta])", [
+    prop("alerta", "token", sig([p("token", "string")]), "API token (default: [alerta] token)"),
+    prop("alerta", "tokenPrefix", sig([p("prefix", "string")]), "Authorization scheme (default Bearer)"),
+    prop("alerta", "resource", sig([p("template", "string")]), "resource, a template (default {{ .Name }})"),
+    prop("alerta", "event", sig([p("template", "string")]), "event, a template (default {{ .ID }})"),
+    prop(
+      "alerta",
+      "environment",
+      sig([p("template", "string")]),
+      "environment (default: [alerta] environment)",
+    ),
+    prop("alerta", "group", sig([p("template", "string")]), "group, a template (default {{ .Group }})"),
+    prop("alerta", "value", sig([p("template", "string")]), "value, a template"),
+    prop("alerta", "origin", sig([p("origin", "string")]), "origin (default: [alerta] origin)"),
+    prop(
+      "alerta",
+      "services",
+      sig([], p("service", "string")),
+      "affected services, templates (default: the measurement)",
+      { repeat: "many" },
+    ),
+    prop("alerta", "service", sig([], p("service", "string")), "affected services, templates", {
+      repeat: "many",
+      aliasOf: "services",
+    }),
+    prop(
+      "alerta",
+      "correlated",
+      sig([], p("event", "string")),
+      "related events, templates (default: the measurement)",
+      { repeat: "many" },
+    ),
+    prop("alerta", "correlate", sig([], p("event", "string")), "related events, templates", {
+      repeat: "many",
+      aliasOf: "correlated",
+    }),
+    prop("alerta", "timeout", sig([p("timeout", "duration")]), "Alerta timeout (default 24h)"),
+    prop(
+      "alerta",
+      "renameSeverity",
+      sig([p("from", "string"), p("to", "string")]),
+      "send another severity name for ok, info, warn or crit",
+      { repeat: "many" },
+    ),
+    prop(
+      "alerta",
+      "attribute",
+      sig([p("key", "string"), p("value", "string", "int", "float", "bool")]),
+      "add an alert attribute",
+      { repeat: "many" },
+    ),
+  ]),
+  bigPanda: handler("bigPanda", "send an alert to BigPanda ([bigpanda])", [
+    prop(
+      "bigPanda",
+      "appKey",
+      sig([p("key", "string")]),
+      "integration app key (default: [bigpanda] app-key)",
+    ),
+    prop(
+      "bigPanda",
+      "primaryProperty",
+      sig([p("name", "string")]),
+      "attribute BigPanda titles the incident with",
+    ),
+    prop(
+      "bigPanda",
+      "secondaryProperty",
+      sig([p("name", "string")]),
+      "attribute BigPanda subtitles the incident with",
+    ),
+    prop("bigPanda", "host", sig([p("template", "string")]), "the object that caused the alert, a template"),
+    prop(
+      "bigPanda",
+      "attribute",
+      sig([p("key", "string"), p("template", "string")]),
+      "add an attribute, a template",
+      { repeat: "many" },
+    ),
+  ]),
+  serviceNow: handler("serviceNow", "send an event to ServiceNow event management ([servicenow])", [
+    prop("serviceNow", "source", sig([p("source", "string")]), "event source (default: [servicenow] source)"),
+    prop("serviceNow", "node", sig([p("template", "string")]), "node, a template"),
+    prop("serviceNow", "type", sig([p("template", "string")]), "metric type, a template"),
+    prop("serviceNow", "resource", sig([p("template", "string")]), "resource, a template"),
+    prop("serviceNow", "metricName", sig([p("template", "string")]), "metric name, a template"),
+    prop(
+      "serviceNow",
+      "messageKey",
+      sig([p("template", "string")]),
+      "message key, a template (default: the alert id)",
+    ),
+    prop(
+      "serviceNow",
+      "additionalInfo",
+      sig([p("key", "string"), p("value", "string", "int", "float", "bool")]),
+      "add to additional_info; strings are templates",
+      { repeat: "many" },
+    ),
+  ]),
+  zenoss: handler("zenoss", "send an event to the Zenoss events router ([zenoss])", [
+    prop("zenoss", "action", sig([p("action", "string")]), "router name (default: [zenoss] action)"),
+    prop("zenoss", "method", sig([p("method", "string")]), "router method (default: [zenoss] method)"),
+    prop("zenoss", "type", sig([p("type", "string")]), "event type (default: [zenoss] type)"),
+    prop("zenoss", "tid", sig([p("tid", "int")]), "transaction id (default: [zenoss] tid)"),
+    prop("zenoss", "summary", sig([p("template", "string")]), "summary, a template (default: the message)"),
+    prop("zenoss", "device", sig([p("template", "string")]), "device, a template"),
+    prop("zenoss", "component", sig([p("template", "string")]), "component, a template"),
+    prop("zenoss", "evclasskey", sig([p("template", "string")]), "event class key, a template"),
+    prop("zenoss", "evclass", sig([p("template", "string")]), "event class, a template"),
+    prop(
+      "zenoss",
+      "collector",
+      sig([p("template", "string")]),
+      "collector, a template (default: [zenoss] collector)",
+    ),
+    prop("zenoss", "message", sig([p("template", "string")]), "message, a template"),
+    prop(
+      "zenoss",
+      "customField",
+      sig([p("key", "string"), p("value", "string", "int", "float", "bool")]),
+      "add a field to the event; strings are templates",
+      { repeat: "many" },
+    ),
+  ]),
 };
 
 export const KAFKA_PARTITION_ALGORITHMS: readonly string[] = ["crc32", "murmur2", "murmur3", "fnv-1a"];
@@ -541,6 +667,10 @@ const alertProps: PropertySpec[] = [
     "pushover",
     "talk",
     "hipChat",
+    "alerta",
+    "bigPanda",
+    "serviceNow",
+    "zenoss",
   ].map((kind) =>
     prop("alert", kind, NONE, `handler: ${HANDLERS[kind]?.description ?? kind}`, {
       repeat: "many",
@@ -1122,4 +1252,4 @@ export const KAPACITOR_ONLY_NODES: readonly string[] = [
 ];
 
 /** Kapacitor alert handlers tickd does not offer (use a topic handler or .post() instead). */
-export const KAPACITOR_ONLY_HANDLERS: readonly string[] = ["alerta", "bigPanda", "serviceNow", "zenoss"];
+export const KAPACITOR_ONLY_HANDLERS: readonly string[] = [];

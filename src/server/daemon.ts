@@ -24,6 +24,7 @@ import {
   type ConfigOverrides,
   type TickdConfig,
 } from "../config/index.js";
+import { globalHandlers } from "../config/globals.js";
 import { coerceError } from "../core/errors.js";
 import { nowNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
@@ -254,6 +255,7 @@ export async function startDaemon(opts: {
     /** Task and handler files that failed to load in the last load pass (debug vars' `load`). */
     let loadErrors = 0;
     const sideloadSources = createSideloadSources();
+    const globals = globalHandlers(config);
     const tasks = new TaskManager({
       store,
       ingress,
@@ -264,7 +266,9 @@ export async function startDaemon(opts: {
       inhibitors: new InhibitorRegistry(),
       ...(config.engine.idleFlush > 0 ? { idleFlush: config.engine.idleFlush } : {}),
       ...(config.engine.groupTtl > 0 ? { groupTtl: config.engine.groupTtl } : {}),
-      ...(globalKinds(config).length > 0 ? { globalHandlers: globalKinds(config) } : {}),
+      ...(globals.kinds.length > 0
+        ? { globalHandlers: globals.kinds, globalStateChangesOnly: globals.stateChangesOnly }
+        : {}),
       now: nowNs,
       ...(config.cluster.enabled ? { streamTasksElsewhere: true } : {}),
       checkHandlers: (graph) => checkAlertHandlers(factory, graph),
@@ -390,6 +394,7 @@ export async function startDaemon(opts: {
       tasks,
       dir: join(resolve(config.storage.dir), "recordings"),
       logger,
+      ...(influx !== undefined ? { influx } : {}),
     });
     const clusterId = persistentId(store, "cluster-id");
     const serverId = persistentId(store, "server-id");
@@ -628,14 +633,6 @@ function readOverrides(store: Store): ConfigOverrides {
   const v = store.kv.get(OVERRIDES_KEY);
   if (v === undefined || v === "") return {};
   return JSON.parse(v) as ConfigOverrides;
-}
-
-/** Kinds added to every alert node, as Kapacitor's `global = true` services. */
-function globalKinds(c: TickdConfig): string[] {
-  const out: string[] = [];
-  if (c.victorops.enabled && c.victorops.global) out.push("victorOps");
-  if (c.smtp.enabled && c.smtp.global) out.push("email");
-  return out;
 }
 
 /** A random id made once and kept in the store (subscription names must survive restarts). */

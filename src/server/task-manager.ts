@@ -30,6 +30,7 @@ import { taskStatistics } from "../engine/stats.js";
 import { Task } from "../engine/task.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import type { Point } from "../core/types.js";
+import type { BatchMsg } from "../engine/messages.js";
 import type { FieldFilter } from "../core/line-protocol.js";
 import { FieldDemandFilter } from "../engine/field-demand.js";
 import { checkScript, declaresDbrp } from "../pipeline/check.js";
@@ -63,6 +64,8 @@ export interface TaskManagerDeps {
    * = true` → "victorOps"), as Kapacitor's global services do.
    */
   globalHandlers?: readonly string[];
+  /** A global service has `state-changes-only = true`: alert nodes send level changes only. */
+  globalStateChangesOnly?: boolean;
   /** InfluxDB access for batch queries and influxDBOut; without it those tasks fail to query. */
   influx?: InfluxAccess;
   /** Where `|httpPost()` nodes send (src/server/http-post.ts). */
@@ -337,11 +340,61 @@ export class TaskManager implements TaskService {
       | AsyncIterable<{ db: string; rp: string; point: Point }>
       | Iterable<{ db: string; rp: string; point: Point }>,
   ): Promise<void> {
+    const task = this.replayTask(id);
+    try {
+      let n = 0;
+      for await (const { db, rp, point } of points) {
+        task.write(db, rp, point);
+        // Yield now and then so a long replay does not hold up the daemon.
+        if (++n % 10_000 === 0) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      await task.stop();
+    }
+  }
+
+  /**
+   * A batch recording through a fresh instance of a stored batch task: each recorded batch
+   * enters the task at its `source`, the task's n-th `|query()` (graph order), in place of
+   * what that query would have returned. Nothing is queried.
+   */
+  async replayBatches(
+    id: string,
+    batches:
+      AsyncIterable<{ source: number; batch: BatchMsg }> | Iterable<{ source: number; batch: BatchMsg }>,
+  ): Promise<void> {
+    const task = this.replayTask(id);
+    try {
+      const sources = task.querySources();
+      for await (const { source, batch } of batches) {
+        const node = sources[source];
+        if (node === undefined)
+          throw new TickdError(
+            "E_REPLAY",
+            `recording has a batch for query ${source}, but task ${id} has ${sources.length} |query() node(s)`,
+          );
+        node.replayBatch(batch);
+        await node.idle();
+      }
+    } finally {
+      await task.stop();
+    }
+  }
+
+  /** The compiled graph of a stored task (batch recordings read its `|query()` nodes). */
+  graphOf(id: string): TaskGraph {
+    const record = this.d.store.tasks.get(id);
+    if (record === undefined) throw new TickdError("E_TASK_UNKNOWN", `unknown task ${JSON.stringify(id)}`);
+    return this.compile(record, storedOptions(record));
+  }
+
+  /** A fresh instance of a stored task for a replay: alert state in memory only, no InfluxDB. */
+  private replayTask(id: string): Task {
     const record = this.d.store.tasks.get(id);
     if (record === undefined) throw new TickdError("E_TASK_UNKNOWN", `unknown task ${JSON.stringify(id)}`);
     const graph = this.compile(record, storedOptions(record));
     const states = new Map<string, { eventId: string; state: AlertStateRecord["state"] }>();
-    const task = new Task(graph, {
+    return new Task(graph, {
       taskName: record.id,
       taskMaster: "replay",
       logger: this.d.logger,
@@ -354,16 +407,6 @@ export class TaskManager implements TaskService {
         remove: (node, group) => void states.delete(`${node}\u0000${group}`),
       },
     });
-    try {
-      let n = 0;
-      for await (const { db, rp, point } of points) {
-        task.write(db, rp, point);
-        // Yield now and then so a long replay does not hold up the daemon.
-        if (++n % 10_000 === 0) await new Promise((r) => setImmediate(r));
-      }
-    } finally {
-      await task.stop();
-    }
   }
 
   write(db: string, rp: string, points: readonly Point[]): void {
@@ -501,6 +544,17 @@ export class TaskManager implements TaskService {
       ...graph,
       nodes: graph.nodes.map((n) => {
         if (n.kind !== "alert") return n;
+        // Kapacitor marks the whole node state-changes-only, whether or not it adds a handler.
+        const sco =
+          this.d.globalStateChangesOnly === true && !n.properties.some((p) => p.name === "stateChangesOnly");
+        if (sco)
+          n = {
+            ...n,
+            properties: [
+              ...n.properties,
+              { name: "stateChangesOnly", args: [], span: n.span, nameSpan: n.span },
+            ],
+          };
         const missing = kinds.filter(
           (k) => !n.handlers.some((h) => h.kind.toLowerCase() === k.toLowerCase()),
         );

@@ -159,6 +159,31 @@ describe("/kapacitor/v1/config", () => {
     expect(voReset.json).toMatchObject({ options: { enabled: true, "routing-key": "file-team" } });
   });
 
+  it("hides webhook URLs that are credentials and keeps them when the placeholder comes back", async () => {
+    const hook = await receiver();
+    const slackUrl = `${hook.url}/services/T000/B000/s3cret-path`;
+    const t = await startDaemon({
+      tasks: { "cpu.tick": SCRIPT.replace(".topic('cpu')", ".topic('cpu')\n        .slack()") },
+      extraConfig: `[[slack]]\n  enabled = true\n  url = ${JSON.stringify(slackUrl)}\n  channel = "#file"\n`,
+    });
+    const all = await api(t, "GET", "/kapacitor/v1/config");
+    expect(all.text).not.toContain("s3cret-path");
+    const slack = await api(t, "GET", "/kapacitor/v1/config/slack");
+    expect(slack.text).not.toContain("s3cret-path");
+    expect(slack.json).toMatchObject({
+      elements: [{ options: { url: true, channel: "#file" }, redacted: ["url", "token"] }],
+    });
+    // Chronograf sends the whole element back, the URL as GET showed it.
+    const set = await api(t, "POST", "/kapacitor/v1/config/slack/", {
+      set: { url: true, channel: "#api" },
+    });
+    expect(set.status, set.text).toBe(204);
+    await write(t, "cpu,host=a usage_idle=5 1\n");
+    const [msg] = await hook.waitFor(1, 15_000);
+    expect(msg?.path).toBe("/services/T000/B000/s3cret-path");
+    expect(JSON.parse(msg!.body)).toMatchObject({ channel: "#api" });
+  });
+
   it("answers 403 when [config-override] is disabled", async () => {
     const t = await startDaemon({ extraConfig: "[config-override]\n  enabled = false\n" });
     const res = await api(t, "GET", "/kapacitor/v1/config");

@@ -2,7 +2,7 @@
  * Kapacitor's recordings and replays against a spawned daemon with the real tickctl: record a
  * stream task's live points, list it, replay it through a fresh instance of the task (its
  * alerts are sent, the live task's state is untouched), delete it. Batch and query recordings
- * are refused with a message saying what tickd offers.
+ * (they need InfluxDB) are in test/integration/recordings-influxdb.test.ts.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -146,8 +146,17 @@ describe("record stream and replay", () => {
       method: "POST",
       body: JSON.stringify({ task: "cpu", start: "2020-01-01T00:00:00Z" }),
     });
+    // A stream task is not recorded with batch; a query recording needs InfluxDB.
     expect(batch.status).toBe(400);
-    expect(((await batch.json()) as { error: string }).error).toContain("tickd records streams only");
+    expect(((await batch.json()) as { error: string }).error).toBe(
+      "task cpu is a stream task: record it with stream",
+    );
+    const query = await fetch(`${t.url}/kapacitor/v1/recordings/query`, {
+      method: "POST",
+      body: JSON.stringify({ type: "batch", query: "SELECT * FROM cpu" }),
+    });
+    expect(query.status).toBe(400);
+    expect(((await query.json()) as { error: string }).error).toContain("InfluxDB is not configured");
     const missing = ctl(t, "replay", "-task", "cpu", "-recording", "nope");
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe('tickctl: unknown recording "nope"\n');

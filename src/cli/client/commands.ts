@@ -12,6 +12,8 @@ import {
   runDeleteRuns,
   runListRecordings,
   runListReplays,
+  runRecordBatch,
+  runRecordQuery,
   runRecordStream,
   runReplay,
 } from "./recordings.js";
@@ -493,7 +495,9 @@ function registerReplayCommands(
   io: ClientIo,
 ): void {
   const jsonOf = (cmd: Command): boolean => cmd.opts<{ json?: boolean }>().json === true;
-  const record = program.command("record").description("record a task's live stream for replays");
+  const record = program
+    .command("record")
+    .description("record a task's live stream, a batch task's queries or one query, for replays");
   record
     .command("stream")
     .description("record the points written for a stream task's dbrps for a while; prints the recording id")
@@ -509,6 +513,74 @@ function registerReplayCommands(
               task: o.task,
               duration: o.duration,
               noWait: !o.wait,
+              ...(o.recordingId !== undefined ? { recordingId: o.recordingId } : {}),
+            },
+            options(cmd),
+          ),
+        );
+      },
+    );
+  record
+    .command("batch")
+    .description("record what a batch task's queries return over a past time range; prints the recording id")
+    .requiredOption("--task <id>", "the batch task whose queries are run")
+    .option("--start <time>", "start of the range (RFC3339)")
+    .option("--stop <time>", "end of the range (RFC3339, default now)")
+    .option("--past <d>", "the range is this long up to now, e.g. 1h (instead of --start/--stop)")
+    .option("--cluster <name>", "the [[influxdb]] section to query (default: the default one)")
+    .option("--recording-id <id>", "the recording's id (default: a random UUID)")
+    .option("--no-wait", "return at once instead of waiting for the recording to finish")
+    .action(
+      async (
+        o: {
+          task: string;
+          start?: string;
+          stop?: string;
+          past?: string;
+          cluster?: string;
+          recordingId?: string;
+          wait: boolean;
+        },
+        cmd: Command,
+      ) => {
+        io.exit(
+          await runRecordBatch(
+            {
+              task: o.task,
+              noWait: !o.wait,
+              ...(o.start !== undefined ? { start: o.start } : {}),
+              ...(o.stop !== undefined ? { stop: o.stop } : {}),
+              ...(o.past !== undefined ? { past: o.past } : {}),
+              ...(o.cluster !== undefined ? { cluster: o.cluster } : {}),
+              ...(o.recordingId !== undefined ? { recordingId: o.recordingId } : {}),
+            },
+            options(cmd),
+          ),
+        );
+      },
+    );
+  record
+    .command("query")
+    .description(
+      "record what one InfluxQL query returns, as a stream or a batch recording; prints the recording id",
+    )
+    .requiredOption("--query <influxql>", 'the query; a stream recording needs FROM "db"."rp"."measurement"')
+    .requiredOption("--type <type>", "stream or batch: the kind of task it will be replayed to")
+    .option("--cluster <name>", "the [[influxdb]] section to query (default: the default one)")
+    .option("--recording-id <id>", "the recording's id (default: a random UUID)")
+    .option("--no-wait", "return at once instead of waiting for the recording to finish")
+    .action(
+      async (
+        o: { query: string; type: string; cluster?: string; recordingId?: string; wait: boolean },
+        cmd: Command,
+      ) => {
+        io.exit(
+          await runRecordQuery(
+            {
+              query: o.query,
+              type: o.type,
+              noWait: !o.wait,
+              ...(o.cluster !== undefined ? { cluster: o.cluster } : {}),
               ...(o.recordingId !== undefined ? { recordingId: o.recordingId } : {}),
             },
             options(cmd),

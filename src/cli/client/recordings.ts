@@ -1,6 +1,7 @@
 /**
  * tickctl's recording and replay commands, as Kapacitor's CLI: `record stream -task ID
- * -duration 1m`, `replay -task ID -recording RID [-real-clock] [-rec-time]`, `list
+ * -duration 1m`, `record batch -task ID (-start T [-stop T] | -past 1h)`, `record query
+ * -query 'SELECT …' -type stream|batch`, `replay -task ID -recording RID [-real-clock] [-rec-time]`, `list
  * recordings|replays`, `delete recordings|replays`. Without `-no-wait` a command waits until
  * the recording or replay is no longer running and fails when it failed.
  */
@@ -67,6 +68,83 @@ export function runRecordStream(o: RecordStreamOptions, opts: ClientOptions): Pr
     opts.out(`${rec.id}\n`);
     return 0;
   });
+}
+
+export interface RecordBatchOptions {
+  task: string;
+  /** RFC3339, or computed from `past`. */
+  start?: string;
+  stop?: string;
+  /** A duration back from now (Kapacitor's -past), instead of -start/-stop. */
+  past?: string;
+  cluster?: string;
+  noWait: boolean;
+  recordingId?: string;
+}
+
+/** `tickctl record batch`: a batch task's queries over a past range; prints the recording id. */
+export function runRecordBatch(o: RecordBatchOptions, opts: ClientOptions): Promise<number> {
+  return runClient(opts, async (api) => {
+    let start = o.start;
+    let stop = o.stop;
+    if (o.past !== undefined) {
+      if (start !== undefined || stop !== undefined)
+        throw new UsageError("give either -past or -start/-stop, not both");
+      let ns: number;
+      try {
+        ns = parseTickDuration(o.past);
+      } catch (e) {
+        throw new UsageError(`invalid -past ${JSON.stringify(o.past)}: ${(e as Error).message}`);
+      }
+      if (ns <= 0) throw new UsageError("-past must be more than 0");
+      const now = Date.now();
+      start = new Date(now - ns / 1e6).toISOString();
+      stop = new Date(now).toISOString();
+    }
+    if (start === undefined) throw new UsageError("give -start (RFC3339) or -past");
+    const res = await api.request("POST", `${RECORDINGS}/batch`, {
+      task: o.task,
+      start,
+      ...(stop !== undefined ? { stop } : {}),
+      ...(o.cluster !== undefined ? { cluster: o.cluster } : {}),
+      ...(o.recordingId !== undefined ? { id: o.recordingId } : {}),
+    });
+    return finishRecording(api, res.body as Run, o.noWait, opts);
+  });
+}
+
+export interface RecordQueryOptions {
+  query: string;
+  type: string;
+  cluster?: string;
+  noWait: boolean;
+  recordingId?: string;
+}
+
+/** `tickctl record query`: one InfluxQL query as a stream or batch recording; prints the id. */
+export function runRecordQuery(o: RecordQueryOptions, opts: ClientOptions): Promise<number> {
+  return runClient(opts, async (api) => {
+    if (o.type !== "stream" && o.type !== "batch")
+      throw new UsageError(`invalid -type ${JSON.stringify(o.type)}: use stream or batch`);
+    const res = await api.request("POST", `${RECORDINGS}/query`, {
+      query: o.query,
+      type: o.type,
+      ...(o.cluster !== undefined ? { cluster: o.cluster } : {}),
+      ...(o.recordingId !== undefined ? { id: o.recordingId } : {}),
+    });
+    return finishRecording(api, res.body as Run, o.noWait, opts);
+  });
+}
+
+async function finishRecording(
+  api: ApiClient,
+  rec: Run,
+  noWait: boolean,
+  opts: ClientOptions,
+): Promise<number> {
+  if (!noWait) finished(await waitDone(api, `${RECORDINGS}/${seg(rec.id)}`), "recording");
+  opts.out(`${rec.id}\n`);
+  return 0;
 }
 
 export interface ReplayOptions {

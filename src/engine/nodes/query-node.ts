@@ -301,7 +301,7 @@ export function seriesToBatches(
 }
 
 /** Base of `|query()` and `|queryFlux()`: the schedule and in-order async delivery. */
-abstract class ScheduledQueryNode extends RuntimeNode {
+export abstract class ScheduledQueryNode extends RuntimeNode {
   private readonly schedule: QuerySchedule;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -360,6 +360,23 @@ abstract class ScheduledQueryNode extends RuntimeNode {
         } catch (e) {
           this.error(e);
         }
+      }
+    });
+  }
+
+  /**
+   * A recorded batch in place of a query's answer (batch replays): delivered after every
+   * earlier query or replayed batch, counted as queried.
+   */
+  replayBatch(b: BatchMsg): void {
+    this.chain = this.chain.then(() => {
+      if (this.stopped) return;
+      this.queried.batches++;
+      this.queried.points += b.points.length;
+      try {
+        deliverSampled(this, () => this.emitBatch(b));
+      } catch (e) {
+        this.error(e);
       }
     });
   }

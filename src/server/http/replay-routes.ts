@@ -1,8 +1,8 @@
 /**
  * Kapacitor's recording and replay routes (client/API.md): `/kapacitor/v1/recordings[/…]` and
  * `/kapacitor/v1/replays[/…]`. A GET of one that is still running answers 202, else 200.
- * Batch and query recordings (and replays straight from a query) are refused with a message
- * saying what tickd offers instead.
+ * Recordings are of a stream, a batch task's queries or one query; replays straight from a
+ * query (`/replays/batch`, `/replays/query`) are refused with a message saying to record first.
  */
 import { RecordingError, type Recordings } from "../replay/recordings.js";
 import { decodeSegment, HttpError, type RequestContext } from "./request-context.js";
@@ -12,7 +12,7 @@ const RECORDINGS = "/kapacitor/v1/recordings";
 const REPLAYS = "/kapacitor/v1/replays";
 
 const NOT_YET =
-  "tickd records streams only: batch and query recordings are not supported yet (record the task's stream with POST /kapacitor/v1/recordings/stream, or run the script offline with `tickctl test --data`)";
+  "tickd replays recordings only: record first (POST /kapacitor/v1/recordings/batch or /query), then replay the recording with POST /kapacitor/v1/replays";
 
 function link(base: string, id: string) {
   return { rel: "self", href: `${base}/${encodeURIComponent(id)}` };
@@ -43,12 +43,17 @@ export function createReplayRoutes(r: Recordings): ExtraRoute[] {
         const rest = ctx.path.slice(RECORDINGS.length).replace(/^\/+/, "");
         const id = rest === "" ? undefined : decodeSegment(rest);
         if (ctx.method === "POST") {
-          if (id === "batch" || id === "query") throw new HttpError(400, NOT_YET);
-          if (id !== "stream") throw new HttpError(404, "use /kapacitor/v1/recordings/stream");
+          if (id !== "stream" && id !== "batch" && id !== "query")
+            throw new HttpError(404, "use /kapacitor/v1/recordings/stream, /batch or /query");
           const b = await body(ctx);
           let rec;
           try {
-            rec = await r.recordStream(b);
+            rec =
+              id === "stream"
+                ? await r.recordStream(b)
+                : id === "batch"
+                  ? r.recordBatch(b)
+                  : r.recordQuery(b);
           } catch (e) {
             if (e instanceof RecordingError) throw new HttpError(e.status, e.message);
             throw e;

@@ -1,6 +1,12 @@
 /**
  * Kapacitor's recordings and replays (client/API.md "Recordings", "Replays").
  *
+ * Batch recordings (`record batch`: a batch task's queries over a past range; `record query
+ * -type batch`) run their queries against InfluxDB and keep the batches in `<id>.brpl`
+ * (batch-recording.ts); a query recorded as a stream keeps its points in `.srpl`. Their
+ * replays feed the recorded batches to a fresh instance of a batch task in place of its
+ * queries.
+ *
  * A stream recording captures every point written for a task's databases and retention
  * policies until its stop time, into `<storage dir>/recordings/<id>.srpl` (Kapacitor's
  * format: database, retention policy, one line-protocol point per record). A replay runs a
@@ -20,8 +26,11 @@ import { coerceError, TickdError } from "../../core/errors.js";
 import { formatPoint } from "../../core/line-protocol.js";
 import { parseSrpl } from "../../core/srpl.js";
 import type { Point } from "../../core/types.js";
+import type { InfluxAccess } from "../../engine/context.js";
+import type { BatchMsg } from "../../engine/messages.js";
 import type { KvRepository } from "../../store/kv.js";
 import type { TaskManager } from "../task-manager.js";
+import { batchesOf, batchQueries, brplLine, parseBrpl, queryDbrp, shiftBatch } from "./batch-recording.js";
 
 export type RunStatus = "running" | "finished" | "failed";
 
@@ -65,6 +74,8 @@ export interface RecordingDeps {
   kv: KvRepository;
   tasks: TaskManager;
   dir: string;
+  /** InfluxDB, for batch and query recordings (without it they are refused). */
+  influx?: InfluxAccess;
   now?: () => number;
   logger: { log(level: "info" | "error", msg: string, fields?: Record<string, unknown>): void };
 }
@@ -91,8 +102,8 @@ export class Recordings {
     }
   }
 
-  private file(id: string): string {
-    return join(this.d.dir, `${id}.srpl`);
+  private file(id: string, type: "stream" | "batch" = "stream"): string {
+    return join(this.d.dir, `${id}.${type === "batch" ? "brpl" : "srpl"}`);
   }
 
   private newId(id: unknown, prefix: string): string {
@@ -197,6 +208,7 @@ export class Recordings {
     await this.active.get(id)?.();
     this.d.kv.delete(REC + id);
     await rm(this.file(id), { force: true });
+    await rm(this.file(id, "batch"), { force: true });
   }
 
   /** POST /replays `{task, recording, clock?, recording-time?, id?}`. */
@@ -250,6 +262,7 @@ export class Recordings {
   }
 
   private async run(r: ReplayRecord): Promise<void> {
+    if (this.getRecording(r.recording)?.type === "batch") return this.runBatch(r);
     const text = await readFile(this.file(r.recording), "utf8");
     const points = parseSrpl(text, `recording ${r.recording}`);
     const first = points[0]?.point.time;
@@ -268,6 +281,173 @@ export class Recordings {
       }
     }
     await this.d.tasks.replay(r.task, feed());
+  }
+
+  private async runBatch(r: ReplayRecord): Promise<void> {
+    const text = await readFile(this.file(r.recording, "batch"), "utf8");
+    const batches = parseBrpl(text, `recording ${r.recording}`);
+    const first = batches.reduce<number | undefined>(
+      (m, b) => (m === undefined || b.batch.time < m ? b.batch.time : m),
+      undefined,
+    );
+    const shift = r["recording-time"] || first === undefined ? 0 : this.now() * 1e6 - first;
+    const now = this.now;
+    const realClock = r.clock === "real";
+    async function* feed(): AsyncGenerator<{ source: number; batch: BatchMsg }> {
+      const started = now();
+      for (const b of batches) {
+        if (realClock && first !== undefined) {
+          const wait = started + (b.batch.time - first) / 1e6 - now();
+          if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+        }
+        yield { source: b.source, batch: shiftBatch(b.batch, shift) };
+      }
+    }
+    await this.d.tasks.replayBatches(r.task, feed());
+  }
+
+  /**
+   * POST /recordings/batch `{task, start, stop?, id?, cluster?}`: runs the batch task's queries
+   * for every tick in [start, stop] (RFC3339; stop defaults to now) against InfluxDB.
+   */
+  recordBatch(body: {
+    task?: unknown;
+    start?: unknown;
+    stop?: unknown;
+    id?: unknown;
+    cluster?: unknown;
+  }): RecordingRecord {
+    if (typeof body.task !== "string" || body.task === "")
+      throw new RecordingError(400, "must provide task id");
+    const task = this.d.tasks.get(body.task);
+    if (task === undefined) throw new RecordingError(404, `unknown task ${JSON.stringify(body.task)}`);
+    if (task.type !== "batch")
+      throw new RecordingError(400, `task ${task.id} is a stream task: record it with stream`);
+    const start = this.time(body.start, "start");
+    if (start === undefined) throw new RecordingError(400, "must provide start time (RFC3339)");
+    const stop = this.time(body.stop, "stop") ?? this.now();
+    if (stop <= start) throw new RecordingError(400, "stop time must be after start time");
+    const cluster = this.cluster(body.cluster);
+    let queries;
+    try {
+      queries = batchQueries(this.d.tasks.graphOf(task.id), start * 1e6, stop * 1e6);
+    } catch (e) {
+      throw new RecordingError(400, coerceError(e).message);
+    }
+    const influx = this.influx();
+    return this.runRecording(body.id, "batch", async (out) => {
+      for (const q of queries) {
+        const series = await influx.query(cluster ?? q.cluster, q.query);
+        for (const b of batchesOf(q, series)) await out(brplLine(q.source, b));
+      }
+    });
+  }
+
+  /**
+   * POST /recordings/query `{query, type, id?, cluster?}`: runs one InfluxQL query and keeps
+   * its answer as a stream recording (points written to the query's "db"."rp") or a batch
+   * recording (one batch per series, for a task's first `|query()`).
+   */
+  recordQuery(body: { query?: unknown; type?: unknown; id?: unknown; cluster?: unknown }): RecordingRecord {
+    if (typeof body.query !== "string" || body.query.trim() === "")
+      throw new RecordingError(400, "must provide query");
+    const query = body.query;
+    const type = body.type;
+    if (type !== "stream" && type !== "batch")
+      throw new RecordingError(400, `invalid type ${JSON.stringify(type)}: use stream or batch`);
+    const cluster = this.cluster(body.cluster);
+    let dbrp: { db: string; rp: string } | undefined;
+    if (type === "stream") {
+      try {
+        dbrp = queryDbrp(query);
+      } catch (e) {
+        throw new RecordingError(400, coerceError(e).message);
+      }
+    }
+    const influx = this.influx();
+    const stop = this.now() * 1e6;
+    return this.runRecording(body.id, type, async (out) => {
+      const series = await influx.query(cluster, query);
+      if (dbrp !== undefined) {
+        const points = series.flatMap((x) => x.points).sort((a, b) => a.time - b.time);
+        for (const p of points) await out(`${dbrp.db}\n${dbrp.rp}\n${srplLine(p)}\n`);
+        return;
+      }
+      const groupedByTime = /\bgroup\s+by\b[^;]*\btime\s*\(/i.test(query);
+      for (const b of batchesOf({ stop, groupedByTime, byName: false }, series)) await out(brplLine(0, b));
+    });
+  }
+
+  private time(v: unknown, what: string): number | undefined {
+    if (v === undefined || v === "") return undefined;
+    const ms = typeof v === "string" ? Date.parse(v) : NaN;
+    if (Number.isNaN(ms))
+      throw new RecordingError(400, `invalid ${what} time ${JSON.stringify(v)}: use RFC3339`);
+    return ms;
+  }
+
+  private cluster(v: unknown): string | undefined {
+    if (v === undefined || v === "") return undefined;
+    if (typeof v !== "string") throw new RecordingError(400, "cluster must be a string");
+    return v;
+  }
+
+  private influx(): InfluxAccess {
+    if (this.d.influx === undefined)
+      throw new RecordingError(
+        400,
+        "InfluxDB is not configured: add an enabled [[influxdb]] section to record queries",
+      );
+    return this.d.influx;
+  }
+
+  /**
+   * Creates a recording, answers at once (status running) and fills its file in the
+   * background with `fill`; finished with its size, or failed with the error.
+   */
+  private runRecording(
+    idIn: unknown,
+    type: "stream" | "batch",
+    fill: (out: (text: string) => Promise<void>) => Promise<void>,
+  ): RecordingRecord {
+    const id = this.newId(idIn, REC);
+    const rec: RecordingRecord = {
+      id,
+      type,
+      size: 0,
+      date: new Date(this.now()).toISOString(),
+      error: "",
+      status: "running",
+      progress: 0,
+    };
+    this.save(rec);
+    const path = this.file(id, type);
+    void (async () => {
+      const fh = await open(path, "w", 0o600);
+      try {
+        await fill(async (text) => {
+          await fh.write(text);
+        });
+      } finally {
+        await fh.close();
+      }
+      return (await stat(path)).size;
+    })().then(
+      (size) =>
+        this.save({
+          ...rec,
+          size,
+          status: "finished",
+          progress: 1,
+          date: new Date(this.now()).toISOString(),
+        }),
+      (e: unknown) => {
+        const error = coerceError(e).message;
+        this.d.logger.log("error", `recording ${id} failed: ${error}`);
+        this.save({ ...rec, status: "failed", progress: 1, error });
+      },
+    );
+    return rec;
   }
 
   getReplay(id: string): ReplayRecord | undefined {

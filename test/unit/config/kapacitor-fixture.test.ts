@@ -5,10 +5,8 @@ import { kapacitorFixture } from "./helpers.js";
 
 /** What tickd does not implement in Kapacitor 1.8's sample config: sorted, each once. */
 const EXPECTED_IGNORED = [
-  "alerta",
   "auth",
   "azure",
-  "bigpanda",
   "collectd",
   "consul",
   "deadman",
@@ -34,7 +32,6 @@ const EXPECTED_IGNORED = [
   "reporting",
   "scraper",
   "serverset",
-  "servicenow",
   "skip-config-overrides",
   "static",
   "static-discovery",
@@ -44,7 +41,6 @@ const EXPECTED_IGNORED = [
   "tls",
   "triton",
   "udf",
-  "zenoss",
 ];
 
 describe("Kapacitor 1.8's sample kapacitor.conf", () => {

@@ -75,3 +75,20 @@ describe("planReload", () => {
     expect(planReload(vo(true, true), vo(true, false)).needsRestart).toEqual(["[victorops] global"]);
   });
 });
+
+describe("planReload of global notifier switches", () => {
+  it("applies a notifier section at once but names its global / state-changes-only as needing a restart", () => {
+    const running = load(`[teams]\n  enabled = true\n  channel-url = "https://t.example/a"\n`);
+    const next = load(
+      `[teams]\n  enabled = true\n  channel-url = "https://t.example/b"\n  global = true\n  state-changes-only = true\n`,
+    );
+    const plan = planReload(running, next);
+    expect(plan.applied).toEqual(["[teams] channel-url"]);
+    expect(plan.needsRestart).toEqual(["[teams] global", "[teams] state-changes-only"]);
+    expect(plan.config.teams).toMatchObject({
+      channelUrl: "https://t.example/b",
+      global: false,
+      stateChangesOnly: false,
+    });
+  });
+});

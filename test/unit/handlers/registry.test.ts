@@ -28,6 +28,8 @@ describe("handler registry", () => {
     const { f } = factory(handlerConfig());
     expect(f.kinds()).toEqual([
       "aggregate",
+      "alerta",
+      "bigpanda",
       "discord",
       "email",
       "escalation",
@@ -44,6 +46,7 @@ describe("handler registry", () => {
       "publish",
       "pushover",
       "sensu",
+      "servicenow",
       "slack",
       "smtp",
       "snmptrap",
@@ -52,6 +55,7 @@ describe("handler registry", () => {
       "teams",
       "telegram",
       "victorops",
+      "zenoss",
     ]);
     // Each entry under its own name; `email` (TICKscript's name) is the `smtp` kind.
     for (const [name, entry] of Object.entries(HANDLER_KINDS))
@@ -60,9 +64,9 @@ describe("handler registry", () => {
 
   it("rejects an unknown kind with Kapacitor's message", () => {
     const { f } = factory(handlerConfig());
-    const e = thrown(() => f.create({ kind: "zenoss", options: {}, topic: "t", id: "x" }));
+    const e = thrown(() => f.create({ kind: "nagios", options: {}, topic: "t", id: "x" }));
     expect(e.code).toBe("E_HANDLER_KIND");
-    expect(e.message).toBe('unsupported action kind "zenoss"');
+    expect(e.message).toBe('unsupported action kind "nagios"');
   });
 
   it("rejects unknown options naming the key, for every kind", () => {

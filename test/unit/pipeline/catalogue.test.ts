@@ -41,6 +41,8 @@ describe("catalogue", () => {
     }
     expect(alert.properties.victorops).toMatchObject({ aliasOf: "victorOps", handler: "victorOps" });
     expect(Object.keys(HANDLERS).sort()).toEqual([
+      "alerta",
+      "bigPanda",
       "discord",
       "email",
       "escalation",
@@ -56,6 +58,7 @@ describe("catalogue", () => {
       "post",
       "pushover",
       "sensu",
+      "serviceNow",
       "slack",
       "snmpTrap",
       "talk",
@@ -63,6 +66,7 @@ describe("catalogue", () => {
       "teams",
       "telegram",
       "victorOps",
+      "zenoss",
     ]);
   });
 
