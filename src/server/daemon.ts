@@ -64,6 +64,8 @@ import { TaskManager } from "./task-manager.js";
 import { TemplateService } from "./template-service.js";
 import { templateRoutes } from "./http/template-routes.js";
 import { engineMetrics } from "./metrics.js";
+import { clusterKafka } from "../cluster/kafka.js";
+import { startDispatcher, type Dispatcher } from "../cluster/dispatcher.js";
 
 export interface Daemon {
   /** The port the HTTP API listens on (useful with `:0`). */
@@ -191,6 +193,8 @@ export async function startDaemon(opts: {
       logger,
       transport: wire,
       config: { delivery: current.delivery, webhook: current.webhook },
+      // Cluster mode: notifications read from the cluster are re-read, not replayed (src/cluster/dispatcher.ts).
+      holdExternal: config.cluster.enabled,
       testHandler: createHandlerTester({
         factoryFor,
         lookup: (topic, id) => topics.getHandler(topic, id),
@@ -339,6 +343,9 @@ export async function startDaemon(opts: {
       ...(failedTasks.length > 0 ? { failedTasks } : {}),
     });
 
+    // Cluster mode's notification dispatcher (src/cluster/dispatcher.ts), started once the port is known.
+    let dispatcher: Dispatcher | undefined;
+
     const recordings = new Recordings({
       kv: store.kv,
       tasks,
@@ -430,6 +437,7 @@ export async function startDaemon(opts: {
           engineMetrics({ tasks, topics, kafka: () => kafkaInputs }),
           integrations.renderMetrics,
           () => oncall.metrics(),
+          () => dispatcher?.metrics() ?? "",
         ]),
         ...templateRoutes(templates),
         // Kapacitor's /kapacitor/v1/service-tests: straight to the wire, never journaled.
@@ -455,6 +463,32 @@ export async function startDaemon(opts: {
       logger,
       shouldPause: () => delivery.pendingCount() > 0.9 * current.delivery.maxJournalRows,
     });
+
+    // ---- cluster dispatcher: every instance delivers the notifications of the cluster (DESIGN §11)
+    if (config.cluster.enabled) {
+      const memberId =
+        config.cluster.memberId !== "" ? config.cluster.memberId : `${config.hostname}:${server.port}`;
+      try {
+        dispatcher = await startDispatcher({
+          cluster: config.cluster,
+          kafka: clusterKafka(config.cluster, memberId, logger),
+          memberId,
+          logger,
+          delivery,
+          maxJournalRows: () => current.delivery.maxJournalRows,
+          graceMs: Math.min(5000, Math.floor(config.http.shutdownTimeout / 1e6 / 2)),
+        });
+      } catch (e) {
+        await server.close();
+        await kafkaInputs.stop();
+        await topics.close();
+        await delivery.stop();
+        throw new Error(`[cluster] cannot start the notification dispatcher: ${coerceError(e).message}`, {
+          cause: e,
+        });
+      }
+    }
+    // ---- end cluster dispatcher
 
     const ticker = setInterval(() => tasks.tick(nowNs()), TICK_MS);
     ticker.unref();
@@ -487,6 +521,8 @@ export async function startDaemon(opts: {
         oncall.stop();
         await server.close();
         integrations.close();
+        // Lets its deliveries in flight finish and commits them before it leaves the group.
+        await dispatcher?.stop();
         await kafkaInputs.stop();
         await subs?.stop(true);
         await topics.drain();
