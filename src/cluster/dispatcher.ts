@@ -134,7 +134,8 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<Dispatcher>
   // ---- commits -------------------------------------------------------------------------
   let committing: Promise<void> | undefined;
   const commitNow = (): Promise<void> => {
-    committing ??= (async () => {
+    if (committing !== undefined) return committing;
+    const run = async (): Promise<void> => {
       try {
         // The outcomes the commit relies on are on disk first.
         delivery.external.flush();
@@ -150,25 +151,49 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<Dispatcher>
         logger.log("warn", "cluster dispatcher: offset commit failed; the next one covers it", {
           error: coerceError(e).message,
         });
-      } finally {
-        committing = undefined;
       }
-    })();
-    return committing;
+    };
+    const p = run().finally(() => {
+      if (committing === p) committing = undefined;
+    });
+    committing = p;
+    return p;
   };
   const commitTimer = setInterval(() => void commitNow(), commitMs);
   commitTimer.unref();
 
-  /** Waits (at most the grace) for the records in flight, then commits what is terminal. */
+  /**
+   * Hands the partitions back: no new attempt starts, the attempts under way get up to the
+   * grace to finish, what is terminal is committed, and every pending row is released (the
+   * partition's next owner — maybe this instance again — reads those records from the
+   * commit). Only an attempt that outlasts the grace can be sent twice.
+   */
   const drain = async (why: string): Promise<void> => {
-    const deadline = Date.now() + graceMs;
-    while (tracker.totalPending() > 0 && Date.now() < deadline) await sleep(25);
-    const left = tracker.totalPending();
-    await Promise.race([commitNow(), sleep(graceMs)]);
-    logger.log(left > 0 ? "warn" : "info", `cluster dispatcher: drained before ${why}`, {
-      pending: left,
-      partitions: tracker.partitions(),
-    });
+    const { external } = delivery;
+    external.hold(true);
+    try {
+      const deadline = Date.now() + graceMs;
+      while (external.attempting() > 0 && Date.now() < deadline) await sleep(20);
+      const unfinished = external.attempting();
+      const pending = tracker.totalPending();
+      await Promise.race([commitNow(), sleep(graceMs)]);
+      let released = 0;
+      for (const p of tracker.partitions()) released += external.release(origin(p));
+      counters.released += released;
+      waiting.clear();
+      logger.log(
+        unfinished > 0 ? "warn" : "info",
+        `cluster dispatcher: partitions handed back before ${why}`,
+        {
+          partitions: tracker.partitions(),
+          pending,
+          released,
+          ...(unfinished > 0 ? { unfinishedAttempts: unfinished, graceMs } : {}),
+        },
+      );
+    } finally {
+      external.hold(false);
+    }
   };
 
   // ---- rebalances ----------------------------------------------------------------------
@@ -245,15 +270,13 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<Dispatcher>
       }
       const { eventId, request } = decoded.record;
       const st = delivery.external.accept(request, { ...n, eventId });
-      if (st === "sending") {
+      if (st === "journaled") counters.accepted++;
+      else counters.duplicates++;
+      if (st === "journaled" || st === "sending") {
         const at = waiting.get(eventId);
         if (at === undefined) waiting.set(eventId, [{ partition, offset: m.offset }]);
         else at.push({ partition, offset: m.offset });
-        counters.accepted++;
-      } else {
-        counters.duplicates++;
-        tracker.done(partition, m.offset);
-      }
+      } else tracker.done(partition, m.offset);
     }
     // Transaction markers (and aborted records) take offsets too: past them once all is done.
     tracker.seen(partition, batch.lastOffset());

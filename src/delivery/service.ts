@@ -76,6 +76,8 @@ export const DEFAULT_MAX_JOURNAL_ROWS = 100_000;
 export const DEFAULT_KEEP_COMPLETED = 10_000;
 /** Refusals are logged at most this often (each one is counted). */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** How often a notification held by `external.hold()` looks again. */
+const HOLD_POLL_MS = 50;
 /** How long stop() waits for attempts in flight by default. */
 export const DEFAULT_STOP_GRACE_MS = 10_000;
 
@@ -179,6 +181,9 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   /** When an accepted external row was made (its journal `created_ms`). */
   const createdAt = new WeakMap<NewDelivery, number>();
   const settledListeners: ((eventId: string, status: "delivered" | "failed") => void)[] = [];
+  /** hold(): external rows start no attempt; attempts of external rows under way. */
+  let externalHeld = false;
+  let externalAttempts = 0;
 
   // Group commit: the new rows and outcomes of one event-loop turn are one transaction,
   // written when the turn ends (setImmediate). A new row's first attempt starts after that
@@ -331,12 +336,29 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
 
   /** One attempt in one of the lane's slots; undefined when dropped (deleted, stopped). */
   const attemptInSlot = async (rec: DeliveryRecord, lane: Lane): Promise<Outcome | undefined> => {
-    // false: stop() came first; the row stays pending.
-    if (!(await lane.queue.acquire())) return undefined;
-    try {
-      return cancelled.has(rec.id) || state !== "running" ? undefined : await attempt(rec);
-    } finally {
-      lane.queue.release();
+    const external = rec.origin !== undefined;
+    for (;;) {
+      if (external && externalHeld) {
+        // The dispatcher is handing its partitions over: no new attempt (outside any slot).
+        const woke = await sleep(HOLD_POLL_MS, rec.id, sleepers);
+        if (!woke || cancelled.has(rec.id) || state !== "running") return undefined;
+        continue;
+      }
+      // false: stop() came first; the row stays pending.
+      if (!(await lane.queue.acquire())) return undefined;
+      try {
+        if (external && externalHeld) continue;
+        if (cancelled.has(rec.id) || state !== "running") return undefined;
+        if (!external) return await attempt(rec);
+        externalAttempts++;
+        try {
+          return await attempt(rec);
+        } finally {
+          externalAttempts--;
+        }
+      } finally {
+        lane.queue.release();
+      }
     }
   };
 
@@ -579,7 +601,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       unwritten.push(row);
       pending++;
       soon();
-      return "sending";
+      return "journaled";
     },
     reject(meta, n, reason) {
       if (unwrittenExternal.has(n.eventId) || journal.findExternal(n.eventId) !== undefined) return;
@@ -603,6 +625,10 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       }
       return n;
     },
+    hold(on) {
+      externalHeld = on;
+    },
+    attempting: () => externalAttempts,
     releaseParked() {
       let n = 0;
       for (const id of [...parked]) {

@@ -125,8 +125,11 @@ export interface DeliveryView {
   updated: string;
 }
 
-/** Where a notification read from a cluster's notifications topic stands in this journal. */
-export type ExternalState = "sending" | "delivered" | "failed";
+/**
+ * Where a notification read from a cluster's notifications topic stands in this journal:
+ * `journaled` now (to be sent), or already known: `sending` (pending), `delivered`, `failed`.
+ */
+export type ExternalState = "journaled" | "sending" | "delivered" | "failed";
 
 /** A notification made by another cluster member, as the dispatcher hands it over. */
 export interface ExternalNotification {
@@ -146,8 +149,8 @@ export interface ExternalNotification {
  */
 export interface ExternalDeliveries {
   /**
-   * Journals `req` under `n.eventId` and schedules it, unless a row with that event id exists:
-   * then nothing is sent again, and the answer is that row's state (`sending` while pending).
+   * Journals `req` under `n.eventId` and schedules it (`journaled`), unless a row with that
+   * event id exists: then nothing is sent again, and the answer is that row's state.
    */
   accept(req: HttpRequest, n: ExternalNotification): ExternalState;
   /**
@@ -166,6 +169,13 @@ export interface ExternalDeliveries {
    * from its records): they are cancelled and deleted. Returns how many.
    */
   release(origin: string): number;
+  /**
+   * true: rows with an origin start no new attempt (a revoke or stop is draining); attempts
+   * already under way go on. false: they go on as usual.
+   */
+  hold(on: boolean): void;
+  /** Attempts of rows with an origin under way now (request sent, no answer yet). */
+  attempting(): number;
   /** Drops every row {@link DeliveryDeps.holdExternal} kept from being replayed. Returns how many. */
   releaseParked(): number;
   /** Writes buffered rows and outcomes now (before offsets are committed on what they say). */
