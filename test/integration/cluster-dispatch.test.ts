@@ -9,7 +9,9 @@
  * - two instances, kill -9 of one while its receiver holds requests: every record delivered at
  *   least once, duplicates carry the same event id and body, per-alert order kept; prints the
  *   duplicate count and the failover time;
- * - two instances, SIGTERM of one mid-delivery: zero duplicates.
+ * - two instances, SIGTERM of one mid-delivery: zero duplicates;
+ * - a second instance joining while the first has requests in flight: the first hands the
+ *   moving partitions over only after its attempts are answered (rejoin hook): zero duplicates.
  */
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
@@ -309,5 +311,45 @@ describe("cluster dispatcher", () => {
       `cluster dispatch SIGTERM: ${sent.length} notifications, ${dups} duplicates, handover ${failoverMs} ms (signal → first delivery by the new owner)`,
     );
     expect(dups).toBe(0);
+  });
+
+  it("a member joining mid-delivery takes its partitions with zero duplicates", async () => {
+    const name = uniqueName("dispjoin");
+    // Answers slower than the members' heartbeat (1 s): the rebalance is noticed while
+    // requests are in flight, and only the rejoin hook's wait keeps them from going twice.
+    const rx = await daemons.receiver({ fallback: { delayMs: 3000 } });
+    const a = await daemons.tickd({ extraConfig: clusterConfig(name, "a") });
+    await assignment(a, 1);
+    const producer = await notificationProducer(kafkaBrokers(), `tickd-${name}-notifications`);
+    const { sent, records } = plan(rx.url, 24, 5);
+    try {
+      await producer.send(records);
+    } finally {
+      await producer.close();
+    }
+    await waitUntil(
+      "requests held by the receiver",
+      () => rx.requests.filter((r) => r.answeredAt === undefined).length >= 3,
+      30_000,
+    );
+    const b = await daemons.tickd({ extraConfig: clusterConfig(name, "b") });
+    const bParts = await assignment(b, 1);
+    expect(bParts.length).toBeGreaterThan(0);
+    await waitUntil(
+      "every record delivered",
+      () =>
+        new Set(rx.requests.filter((r) => r.answeredAt !== undefined).map((r) => parse(r).eventId)).size ===
+        sent.length,
+      90_000,
+    );
+    checkRequests(rx, sent);
+    const dups = duplicates(rx);
+    console.log(`cluster dispatch scale-out: ${sent.length} notifications, ${dups} duplicates`);
+    expect(dups).toBe(0);
+    expect(
+      a.logs.some(
+        (l) => l["msg"] === "cluster dispatcher: partitions handed back before rejoining the group",
+      ),
+    ).toBe(true);
   });
 });
