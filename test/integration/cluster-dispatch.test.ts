@@ -352,4 +352,51 @@ describe("cluster dispatcher", () => {
       ),
     ).toBe(true);
   });
+
+  it("pauses reading while the delivery journal is over 90% full, and resumes when it drains", async () => {
+    const name = uniqueName("disppause");
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const rx = await daemons.receiver({ fallback: { after: gate } });
+    const a = await daemons.tickd({ extraConfig: clusterConfig(name, "a") + "\n  max-journal-rows = 20" });
+    await assignment(a, 1);
+    const producer = await notificationProducer(kafkaBrokers(), `tickd-${name}-notifications`);
+    try {
+      const first = plan(rx.url, 24, 2);
+      await producer.send(first.records);
+      await waitUntil(
+        "the dispatcher to pause",
+        () => a.logs.some((l) => l["msg"] === "cluster dispatcher: paused (delivery journal over 90% full)"),
+        30_000,
+      );
+      expect(await metric(a, "tickd_cluster_dispatch_paused")).toBe(1);
+      const readBefore = await metric(a, 'tickd_cluster_dispatch_records_total{outcome="accepted"}');
+      const second = plan(rx.url, 24, 1);
+      await producer.send(second.records);
+      await sleep(2000);
+      // Paused: the second transaction is not read while the journal is full.
+      expect(await metric(a, 'tickd_cluster_dispatch_records_total{outcome="accepted"}')).toBe(readBefore);
+      open();
+      const all = [...first.sent, ...second.sent];
+      await waitUntil(
+        "every record delivered",
+        () => new Set(rx.requests.map((r) => parse(r).eventId)).size === all.length,
+        60_000,
+      );
+      // Delivered, so the journal has room again (the second batch alone may pause it once more).
+      await waitUntil(
+        "the dispatcher to resume",
+        () => a.logs.some((l) => l["msg"] === "cluster dispatcher: resumed"),
+        10_000,
+      );
+      let paused = 1;
+      for (let i = 0; i < 50 && paused !== 0; i++) {
+        paused = await metric(a, "tickd_cluster_dispatch_paused");
+        if (paused !== 0) await sleep(100);
+      }
+      expect(paused).toBe(0);
+    } finally {
+      await producer.close();
+    }
+  });
 });
