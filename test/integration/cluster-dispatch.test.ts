@@ -251,15 +251,21 @@ describe("cluster dispatcher", () => {
     if (signal === "SIGTERM") expect(code).toBe(0);
     daemons.running.splice(daemons.running.indexOf(a), 1);
 
-    // Delivered = answered while its sender lived: the victim's answers after its death do not count.
+    // The victim's connections: those that carried its alerts before the stop. Requests on them
+    // are the victim's, even when the receiver read them a moment after the kill.
+    const victimPorts = new Set(
+      rx.requests
+        .filter((r) => r.receivedAt < killAt && victimAlerts.has(parse(r).id))
+        .map((r) => r.remotePort),
+    );
+    const fromVictim = (r: RecordedRequest): boolean => victimPorts.has(r.remotePort);
+    // Delivered = answered while its sender lived: the victim's answers after a kill do not count.
     const delivered = (): Set<string> => {
       const out = new Set<string>();
       for (const r of rx.requests) {
         if (r.answeredAt === undefined) continue;
-        const p = parse(r);
-        if (victimAlerts.has(p.id) && r.receivedAt < killAt && r.answeredAt >= killAt && signal === "SIGKILL")
-          continue;
-        out.add(p.eventId);
+        if (signal === "SIGKILL" && fromVictim(r) && r.answeredAt >= killAt) continue;
+        out.add(parse(r).eventId);
       }
       return out;
     };
@@ -282,7 +288,9 @@ describe("cluster dispatcher", () => {
         ).toBeGreaterThanOrEqual(prevDelivered);
       }
     }
-    const after = rx.requests.filter((r) => r.receivedAt >= killAt && victimAlerts.has(parse(r).id));
+    const after = rx.requests.filter(
+      (r) => !fromVictim(r) && r.receivedAt >= killAt && victimAlerts.has(parse(r).id),
+    );
     const failoverMs = after.length > 0 ? Math.min(...after.map((r) => r.receivedAt)) - killAt : NaN;
     // Which alerts the duplicates were of: the survivor hands its own partitions back in the
     // rebalance only after its attempts in flight are answered (the rejoin hook), so only the

@@ -27,6 +27,8 @@ export interface RecordedRequest {
   bodyBytes: Buffer;
   /** Date.now() when the body was complete. */
   receivedAt: number;
+  /** The client's TCP port: requests of one connection (so of one sending process) share it. */
+  remotePort: number;
   /** Date.now() when the answer was handed to the socket; absent while held, or when the client went away. */
   answeredAt?: number;
 }
@@ -109,6 +111,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
         body: bodyBytes.toString("utf8"),
         bodyBytes,
         receivedAt: Date.now(),
+        remotePort: req.socket.remotePort ?? 0,
       };
       requests.push(rec);
       for (const w of [...waiters]) {
