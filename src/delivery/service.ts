@@ -27,6 +27,12 @@
  * once when it is scheduled, so retries reuse the same object and a replay sends the same id.
  * The `[delivery]`/`[webhook]` settings are one replaceable value: reconfigure() (the SIGHUP
  * seam) swaps them, each notification reading them at its next step.
+ * Cluster mode (`external`, src/cluster/dispatcher.ts): a notification read from the cluster's
+ * notifications topic is journaled under its producer's event id with its `origin`
+ * (`<topic>/<partition>`), at most once per event id, and goes the same way; `onSettled`
+ * listeners hear when it is delivered or failed (the dispatcher then commits its offset).
+ * With `holdExternal`, start() leaves such rows parked (their records are read again) until
+ * `releaseParked()` deletes them; `release(origin)` drops a revoked partition's pending rows.
  * Service states: new → running → stopped. `start()` replays every pending row; `stop()`
  * wakes sleeping retries (rows stay `retrying`), drops lane entries not yet started (rows
  * stay `queued`), writes what is buffered and waits for attempts in flight.
@@ -62,12 +68,16 @@ import {
   type DeliveryService,
   type DeliverySettings,
   type DeliveryWebhookSettings,
+  type ExternalDeliveries,
+  type ExternalState,
 } from "./types.js";
 
 export const DEFAULT_MAX_JOURNAL_ROWS = 100_000;
 export const DEFAULT_KEEP_COMPLETED = 10_000;
 /** Refusals are logged at most this often (each one is counted). */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** How often a notification held by `external.hold()` looks again. */
+const HOLD_POLL_MS = 50;
 /** How long stop() waits for attempts in flight by default. */
 export const DEFAULT_STOP_GRACE_MS = 10_000;
 
@@ -164,6 +174,16 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   let lastRefusalLog = -Infinity;
   let completedSincePrune = 0;
   let abandoned = false;
+  /** Rows with an origin that start() did not schedule (holdExternal), by id. */
+  const parked = new Set<number>();
+  /** Event ids of external rows accepted and not yet written (the journal cannot see them yet). */
+  const unwrittenExternal = new Set<string>();
+  /** When an accepted external row was made (its journal `created_ms`). */
+  const createdAt = new WeakMap<NewDelivery, number>();
+  const settledListeners: ((eventId: string, status: "delivered" | "failed") => void)[] = [];
+  /** hold(): external rows start no attempt; attempts of external rows under way. */
+  let externalHeld = false;
+  let externalAttempts = 0;
 
   // Group commit: the new rows and outcomes of one event-loop turn are one transaction,
   // written when the turn ends (setImmediate). A new row's first attempt starts after that
@@ -182,7 +202,11 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const writeBuffered = (): void => {
     let i = 0;
     try {
-      for (; i < unwritten.length; i++) written.push(journal.insert(unwritten[i]!, now()));
+      for (; i < unwritten.length; i++) {
+        const row = unwritten[i]!;
+        written.push(journal.insert(row, createdAt.get(row) ?? now()));
+        if (row.origin !== undefined && row.eventId !== undefined) unwrittenExternal.delete(row.eventId);
+      }
     } finally {
       unwritten = i === unwritten.length ? [] : unwritten.slice(i);
     }
@@ -266,6 +290,15 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     });
     pending = Math.max(0, pending - 1);
     metrics.count(rec.topic, rec.handler, status === "delivered" ? "delivered" : "failed");
+    if (rec.origin !== undefined) {
+      for (const l of settledListeners) {
+        try {
+          l(rec.eventId, status === "delivered" ? "delivered" : "failed");
+        } catch (e) {
+          logger.log("error", "delivery: settled listener failed", { error: coerceError(e).message });
+        }
+      }
+    }
     if (++completedSincePrune >= Math.max(100, Math.ceil(cfg.keepCompleted / 10))) {
       completedSincePrune = 0;
       flush();
@@ -303,12 +336,29 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
 
   /** One attempt in one of the lane's slots; undefined when dropped (deleted, stopped). */
   const attemptInSlot = async (rec: DeliveryRecord, lane: Lane): Promise<Outcome | undefined> => {
-    // false: stop() came first; the row stays pending.
-    if (!(await lane.queue.acquire())) return undefined;
-    try {
-      return cancelled.has(rec.id) || state !== "running" ? undefined : await attempt(rec);
-    } finally {
-      lane.queue.release();
+    const external = rec.origin !== undefined;
+    for (;;) {
+      if (external && externalHeld) {
+        // The dispatcher is handing its partitions over: no new attempt (outside any slot).
+        const woke = await sleep(HOLD_POLL_MS, rec.id, sleepers);
+        if (!woke || cancelled.has(rec.id) || state !== "running") return undefined;
+        continue;
+      }
+      // false: stop() came first; the row stays pending.
+      if (!(await lane.queue.acquire())) return undefined;
+      try {
+        if (external && externalHeld) continue;
+        if (cancelled.has(rec.id) || state !== "running") return undefined;
+        if (!external) return await attempt(rec);
+        externalAttempts++;
+        try {
+          return await attempt(rec);
+        } finally {
+          externalAttempts--;
+        }
+      } finally {
+        lane.queue.release();
+      }
     }
   };
 
@@ -511,6 +561,85 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     },
   };
 
+  /** A pending row just deleted: its run (if any) ends at its next step; a sleeping retry is woken. */
+  const cancelPending = (id: number): void => {
+    if (!parked.delete(id)) {
+      cancelled.add(id);
+      sleepers.get(id)?.();
+    }
+    pending = Math.max(0, pending - 1);
+  };
+
+  const external: ExternalDeliveries = {
+    accept(req, n) {
+      if (unwrittenExternal.has(n.eventId)) return "sending";
+      const known = journal.findExternal(n.eventId);
+      if (known !== undefined) {
+        if (known.status === "delivered" || known.status === "failed") return known.status;
+        // Parked since the last start: its record came back to this instance, so send it now.
+        if (parked.delete(known.id) && state === "running") schedule(known);
+        return "sending" satisfies ExternalState;
+      }
+      const meta = req.delivery;
+      const row: NewDelivery = {
+        handler: meta?.handler ?? "",
+        topic: meta?.topic ?? "",
+        alertId: meta?.alertId ?? "",
+        kind: meta?.kind ?? "http",
+        method: req.method,
+        url: req.url,
+        urlRedacted: redactUrl(req.url, meta?.secrets ?? []),
+        headers: req.headers,
+        body: req.body,
+        timeoutMs: req.timeoutMs,
+        ...(req.tls !== undefined ? { tls: req.tls } : {}),
+        eventId: n.eventId,
+        origin: n.origin,
+      };
+      createdAt.set(row, Math.min(n.createdMs, now()));
+      unwrittenExternal.add(n.eventId);
+      unwritten.push(row);
+      pending++;
+      soon();
+      return "journaled";
+    },
+    reject(meta, n, reason) {
+      if (unwrittenExternal.has(n.eventId) || journal.findExternal(n.eventId) !== undefined) return;
+      journal.insertRefused(
+        { ...meta, url: "", urlRedacted: "", eventId: n.eventId, origin: n.origin },
+        reason,
+        Math.min(n.createdMs, now()),
+      );
+      metrics.count(meta.topic, meta.handler, "failed");
+    },
+    onSettled(listener) {
+      settledListeners.push(listener);
+    },
+    release(origin) {
+      flush();
+      let n = 0;
+      for (const rec of journal.pendingOf(origin)) {
+        if (!journal.delete(rec.id)) continue;
+        cancelPending(rec.id);
+        n++;
+      }
+      return n;
+    },
+    hold(on) {
+      externalHeld = on;
+    },
+    attempting: () => externalAttempts,
+    releaseParked() {
+      let n = 0;
+      for (const id of [...parked]) {
+        if (journal.delete(id)) n++;
+        cancelPending(id);
+      }
+      return n;
+    },
+    flush,
+  };
+
   const idle = async (): Promise<void> => {
     for (;;) {
       flush();
@@ -535,7 +664,10 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       const rows = journal.pending();
       pending = rows.length;
       if (rows.length > 0) logger.log("info", "replaying delivery journal", { pending: rows.length });
-      for (const rec of rows) schedule(rec);
+      for (const rec of rows) {
+        if (deps.holdExternal === true && rec.origin !== undefined) parked.add(rec.id);
+        else schedule(rec);
+      }
     },
     async stop(opts = {}) {
       if (state === "stopped") return;
@@ -610,12 +742,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       flush();
       const rec = journal.get(id);
       if (rec === undefined || !journal.delete(id)) throw notFound(id);
-      if (rec.status === "queued" || rec.status === "retrying") {
-        // Its run (if any) ends at its next step; a sleeping retry is woken for it.
-        cancelled.add(id);
-        sleepers.get(id)?.();
-        pending = Math.max(0, pending - 1);
-      }
+      if (rec.status === "queued" || rec.status === "retrying") cancelPending(id);
       return rec;
     },
     reconfigure(config) {
@@ -638,6 +765,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     },
     idle,
     pendingCount: () => pending,
+    external,
   };
   service.routes.push(
     ...createDeliveryRoutes({

@@ -92,6 +92,12 @@ export interface DeliveryDeps {
   /** The wire; default {@link createTransport} from `[webhook]`. Tests pass real-server fakes. */
   transport?: Transport;
   /**
+   * Cluster mode: notifications read from the notifications topic (rows with an `origin`)
+   * are not replayed by start(): the dispatcher reads their records again (their offsets were
+   * not committed) and {@link ExternalDeliveries.releaseParked} drops them. Default false.
+   */
+  holdExternal?: boolean;
+  /**
    * Sends a sample alert through a handler built from `spec`, using `send` (which bypasses the
    * journal and records the endpoint's answer). Without it the test route answers 501.
    */
@@ -119,6 +125,63 @@ export interface DeliveryView {
   updated: string;
 }
 
+/**
+ * Where a notification read from a cluster's notifications topic stands in this journal:
+ * `journaled` now (to be sent), or already known: `sending` (pending), `delivered`, `failed`.
+ */
+export type ExternalState = "journaled" | "sending" | "delivered" | "failed";
+
+/** A notification made by another cluster member, as the dispatcher hands it over. */
+export interface ExternalNotification {
+  /** The producer's event id: the journal row's `event_id` and `X-Tickd-Event-Id`. */
+  readonly eventId: string;
+  /** `<topic>/<partition>` it was read from. */
+  readonly origin: string;
+  /** When it was made (the record's timestamp, Unix ms): `[delivery] max-age` counts from here. */
+  readonly createdMs: number;
+}
+
+/**
+ * The delivery service's seam for the cluster dispatcher (src/cluster/dispatcher.ts): it
+ * journals records made elsewhere under their own event id, at most once per event id, and
+ * says when each is over. Not refused when the journal is full: the dispatcher pauses its
+ * consumer at 90% of `max-journal-rows` instead, and a record it has read must be kept.
+ */
+export interface ExternalDeliveries {
+  /**
+   * Journals `req` under `n.eventId` and schedules it (`journaled`), unless a row with that
+   * event id exists: then nothing is sent again, and the answer is that row's state.
+   */
+  accept(req: HttpRequest, n: ExternalNotification): ExternalState;
+  /**
+   * Journals a record that cannot be sent (unparsable, unknown version) as `failed` with the
+   * reason, unless its event id is journaled already; counted in `/metrics` as failed.
+   */
+  reject(
+    meta: { handler: string; topic: string; alertId: string; kind: string },
+    n: ExternalNotification,
+    reason: string,
+  ): void;
+  /** Called once when a row with an origin becomes delivered or failed. */
+  onSettled(listener: (eventId: string, status: "delivered" | "failed") => void): void;
+  /**
+   * Drops the pending rows of `origin` (a partition given to another member, who sends them
+   * from its records): they are cancelled and deleted. Returns how many.
+   */
+  release(origin: string): number;
+  /**
+   * true: rows with an origin start no new attempt (a revoke or stop is draining); attempts
+   * already under way go on. false: they go on as usual.
+   */
+  hold(on: boolean): void;
+  /** Attempts of rows with an origin under way now (request sent, no answer yet). */
+  attempting(): number;
+  /** Drops every row {@link DeliveryDeps.holdExternal} kept from being replayed. Returns how many. */
+  releaseParked(): number;
+  /** Writes buffered rows and outcomes now (before offsets are committed on what they say). */
+  flush(): void;
+}
+
 export interface DeliveryService {
   /** For `HandlerDeps.send`: journals the request and resolves at once with {@link ACCEPTED_STATUS}. */
   readonly sender: HttpSender;
@@ -140,6 +203,8 @@ export interface DeliveryService {
   idle(): Promise<void>;
   /** Pending notifications (queued + retrying) in the journal. */
   pendingCount(): number;
+  /** The cluster dispatcher's seam (see {@link ExternalDeliveries}). */
+  readonly external: ExternalDeliveries;
   /**
    * Re-queues a failed delivery with a fresh attempt count and max-age. Throws
    * E_DELIVERY_NOT_FOUND, E_DELIVERY_CONFLICT (not failed, or refused before a request

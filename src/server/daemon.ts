@@ -75,6 +75,7 @@ import { startClusterConfig } from "../cluster/config-service.js";
 import { clusterSender, clusterTopicPersistence, type ClusterSenderStats } from "../cluster/context.js";
 import { memberIdOf, startClusterCore, type ClusterCore } from "../cluster/core.js";
 import type { InputStatusSource } from "../cluster/status.js";
+import { startDispatcher, type Dispatcher } from "../cluster/dispatcher.js";
 
 export interface Daemon {
   /** The port the HTTP API listens on (useful with `:0`). */
@@ -204,6 +205,8 @@ export async function startDaemon(opts: {
       logger,
       transport: wire,
       config: { delivery: current.delivery, webhook: current.webhook },
+      // Cluster mode: notifications read from the cluster are re-read, not replayed (src/cluster/dispatcher.ts).
+      holdExternal: config.cluster.enabled,
       testHandler: createHandlerTester({
         factoryFor,
         lookup: (topic, id) => topics.getHandler(topic, id),
@@ -389,6 +392,9 @@ export async function startDaemon(opts: {
       ...(failedTasks.length > 0 ? { failedTasks } : {}),
     });
 
+    // Cluster mode's notification dispatcher (src/cluster/dispatcher.ts), started once the port is known.
+    let dispatcher: Dispatcher | undefined;
+
     const recordings = new Recordings({
       kv: store.kv,
       tasks,
@@ -496,6 +502,7 @@ export async function startDaemon(opts: {
           () => clusterStatus?.renderMetrics() ?? "",
           () => clusterConfig?.sync.metrics() ?? "",
           () => clusterCore?.metrics() ?? "",
+          () => dispatcher?.metrics() ?? "",
         ]),
         ...templateRoutes(clusterConfig?.templates ?? templates),
         // Kapacitor's /kapacitor/v1/service-tests: straight to the wire, never journaled.
@@ -534,11 +541,13 @@ export async function startDaemon(opts: {
       shouldPause: () => delivery.pendingCount() > 0.9 * current.delivery.maxJournalRows,
     });
 
+    // ---- cluster mode: input side, then the dispatcher every instance also is (DESIGN §11)
     if (config.cluster.enabled) {
+      const memberId = memberIdOf(config.cluster, server.port);
       try {
         clusterCore = await startClusterCore({
           cfg: config.cluster,
-          memberId: memberIdOf(config.cluster, server.port),
+          memberId,
           logger,
           kafkaInputs: config.kafkaInput,
           senderStats: clusterStats,
@@ -557,7 +566,29 @@ export async function startDaemon(opts: {
         await topics.close();
         throw e;
       }
+      try {
+        dispatcher = await startDispatcher({
+          cluster: config.cluster,
+          kafka: clusterKafka(config.cluster, memberId, logger),
+          memberId,
+          logger,
+          delivery,
+          maxJournalRows: () => current.delivery.maxJournalRows,
+          graceMs: Math.min(5000, Math.floor(config.http.shutdownTimeout / 1e6 / 2)),
+        });
+        clusterStatus?.attach({ dispatch: dispatcher });
+      } catch (e) {
+        await clusterCore.stop();
+        await server.close();
+        await kafkaInputs.stop();
+        await topics.close();
+        await delivery.stop();
+        throw new Error(`[cluster] cannot start the notification dispatcher: ${coerceError(e).message}`, {
+          cause: e,
+        });
+      }
     }
+    // ---- end cluster mode
 
     const ticker = setInterval(() => {
       tasks.tick(nowNs());
@@ -595,6 +626,8 @@ export async function startDaemon(opts: {
         await clusterStatus?.stop();
         await clusterConfig?.stop();
         integrations.close();
+        // Lets its deliveries in flight finish and commits them before it leaves the group.
+        await dispatcher?.stop();
         await clusterCore?.stop();
         await kafkaInputs.stop();
         await subs?.stop(true);

@@ -10,7 +10,8 @@
  * `event_id` names the notification for receivers (the delivery layer sends it as
  * `X-Tickd-Event-Id`): a random UUID chosen at insert and stored with the row, so it is the
  * same on every retry and after a restart, and unique across databases — a cluster dispatcher
- * that journals a notification produced elsewhere passes the producer's id in instead.
+ * that journals a notification produced elsewhere passes the producer's id in instead, with
+ * the `origin` it was read from (`<topic>/<partition>`; "" = made by this instance).
  */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
@@ -36,6 +37,11 @@ export interface NewDelivery {
   tls?: { verificationMode?: "full" | "certificate" | "none"; caFile?: string };
   /** The notification's event id when it already has one; absent = a new random UUID. */
   eventId?: string;
+  /**
+   * Where a notification made by another cluster member was read: `<topic>/<partition>` of
+   * the notifications topic. Absent or "" = made by this instance (single-node behaviour).
+   */
+  origin?: string;
 }
 
 export interface DeliveryRecord extends NewDelivery {
@@ -93,6 +99,7 @@ interface Row {
   tls: string;
   requeued_ms: number;
   event_id: string;
+  origin: string;
 }
 
 function fromRow(r: Row): DeliveryRecord {
@@ -112,6 +119,7 @@ function fromRow(r: Row): DeliveryRecord {
   }
   return {
     ...(tls !== undefined ? { tls } : {}),
+    ...(r.origin !== "" ? { origin: r.origin } : {}),
     id: r.id,
     eventId: r.event_id,
     handler: r.handler,
@@ -142,13 +150,14 @@ export class DeliveryJournalRepository {
   private readonly pendingStmt: Database.Statement<[], Row>;
   private readonly countStmt: Database.Statement<[], { status: DeliveryStatus; n: number }>;
   private readonly pruneStmt: Database.Statement<[number]>;
+  private readonly externalStmt: Database.Statement<[string], Row>;
 
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
       `INSERT INTO deliveries (handler, topic, alert_id, kind, method, url, url_redacted, headers, body,
-         timeout_ms, tls, event_id, status, attempts, created_ms, updated_ms)
+         timeout_ms, tls, event_id, origin, status, attempts, created_ms, updated_ms)
        VALUES (@handler, @topic, @alertId, @kind, @method, @url, @urlRedacted, @headers, @body,
-         @timeoutMs, @tls, @eventId, 'queued', 0, @now, @now)`,
+         @timeoutMs, @tls, @eventId, @origin, 'queued', 0, @now, @now)`,
     );
     this.updateStmt = db.prepare(
       `UPDATE deliveries SET status = @status, attempts = @attempts, last_error = @lastError,
@@ -161,6 +170,10 @@ export class DeliveryJournalRepository {
     );
     this.countStmt = db.prepare<[], { status: DeliveryStatus; n: number }>(
       "SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status",
+    );
+    // Uses the partial index of migration 8 (origin <> '').
+    this.externalStmt = db.prepare<[string], Row>(
+      "SELECT * FROM deliveries WHERE event_id = ? AND origin <> '' ORDER BY id DESC LIMIT 1",
     );
     // Completed rows beyond the newest `keep` go, oldest first; pending rows are never pruned.
     this.pruneStmt = db.prepare<[number]>(
@@ -176,6 +189,7 @@ export class DeliveryJournalRepository {
     const info = this.insertStmt.run({
       ...rest,
       eventId,
+      origin: d.origin ?? "",
       headers: JSON.stringify(d.headers),
       tls: tls !== undefined ? JSON.stringify(tls) : "",
       now: nowMs,
@@ -258,6 +272,21 @@ export class DeliveryJournalRepository {
   get(id: number): DeliveryRecord | undefined {
     const r = this.getStmt.get(id);
     return r === undefined ? undefined : fromRow(r);
+  }
+
+  /** The row journaled for a notification read from a cluster's notifications topic, if any. */
+  findExternal(eventId: string): DeliveryRecord | undefined {
+    const r = this.externalStmt.get(eventId);
+    return r === undefined ? undefined : fromRow(r);
+  }
+
+  /** The queued or retrying rows read from `origin`, oldest first. */
+  pendingOf(origin: string): DeliveryRecord[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM deliveries WHERE origin = ? AND status IN ('queued', 'retrying') ORDER BY id")
+        .all(origin) as Row[]
+    ).map(fromRow);
   }
 
   /** Every queued or retrying row, oldest first: what a restart replays. */

@@ -134,6 +134,13 @@ export const MIGRATIONS: readonly Migration[] = [
       createHistoryTables(db);
     },
   },
+  {
+    version: 8,
+    name: "delivery journal: origin of notifications read from a cluster's notifications topic",
+    up(db) {
+      addDeliveryOrigin(db);
+    },
+  },
 ];
 
 /**
@@ -288,11 +295,25 @@ export function createHistoryTables(db: Database.Database): void {
   `);
 }
 
+/**
+ * Version 8 of the journal: `origin`, where a notification made by another cluster member
+ * was read (`<notifications topic>/<partition>`; "" for the notifications of this instance),
+ * and an index on the event ids of those rows: the cluster dispatcher (src/cluster) looks a
+ * record's event id up before it journals it, so a record read twice is not sent twice.
+ */
+export function addDeliveryOrigin(db: Database.Database): void {
+  db.exec(`
+    ALTER TABLE deliveries ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    CREATE INDEX deliveries_external_event ON deliveries (event_id) WHERE origin <> '';
+  `);
+}
+
 /** The journal table at the newest version (the in-memory journal of `[delivery] journal = false`). */
 export function createDeliveryJournalTables(db: Database.Database): void {
   createDeliveryTables(db);
   upgradeDeliveryTables(db);
   addDeliveryEventIds(db);
+  addDeliveryOrigin(db);
 }
 
 /** The version this build writes. */

@@ -27,6 +27,10 @@ export interface RecordedRequest {
   bodyBytes: Buffer;
   /** Date.now() when the body was complete. */
   receivedAt: number;
+  /** The client's TCP port: requests of one connection (so of one sending process) share it. */
+  remotePort: number;
+  /** Date.now() when the answer was handed to the socket; absent while held, or when the client went away. */
+  answeredAt?: number;
 }
 
 export interface ReceiverAnswer {
@@ -80,8 +84,11 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
-  const answer = (res: ServerResponse, a: ReceiverAnswer): void => {
+  const answer = (res: ServerResponse, a: ReceiverAnswer, rec: RecordedRequest): void => {
     if (a.hang === true) return;
+    res.on("finish", () => {
+      if (!res.socket?.destroyed) rec.answeredAt = Date.now();
+    });
     if (a.reset === true) {
       res.socket?.destroy();
       return;
@@ -96,7 +103,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const bodyBytes = Buffer.concat(chunks);
-      requests.push({
+      const rec: RecordedRequest = {
         method: req.method ?? "",
         path: req.url ?? "",
         headers: req.headers,
@@ -104,7 +111,9 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
         body: bodyBytes.toString("utf8"),
         bodyBytes,
         receivedAt: Date.now(),
-      });
+        remotePort: req.socket.remotePort ?? 0,
+      };
+      requests.push(rec);
       for (const w of [...waiters]) {
         if (requests.length >= w.count) {
           waiters.splice(waiters.indexOf(w), 1);
@@ -114,14 +123,14 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       const a = queue.shift() ?? fallback;
       if (a.after !== undefined) {
         const held = a.after;
-        void held.then(() => answer(res, a));
+        void held.then(() => answer(res, a, rec));
       } else if (a.delayMs !== undefined && a.delayMs > 0) {
         const t = setTimeout(() => {
           timers.delete(t);
-          answer(res, a);
+          answer(res, a, rec);
         }, a.delayMs);
         timers.add(t);
-      } else answer(res, a);
+      } else answer(res, a, rec);
     });
   });
   let connections = 0;
