@@ -156,38 +156,52 @@ describe("cluster config topic", () => {
       const list = r.json as { id: string; status: { state: string } }[];
       return list.some((s) => s.id === silenceId && s.status.state === "active") ? true : undefined;
     });
-    // B's own /write (still local): web-1 is silenced, web-2 is not.
+    // Points written to B go through the points topic to whichever instance owns their
+    // partition; that owner's gate holds web-1 (the silence reached it) and sends web-2.
     const t0 = Math.floor(now / 1000);
     for (const lines of [`cpu,host=web-1 usage_idle=5 ${t0}`, `cpu,host=web-2 usage_idle=5 ${t0}`])
       expect((await api(b, "POST", "/write?db=telegraf&rp=autogen&precision=s", lines)).status).toBe(204);
-    await hook.waitFor(1, 15_000);
-    const bAlerts = (await api(b, "GET", "/api/v2/alerts")).json as {
-      labels: Record<string, string>;
-      status: { state: string; silencedBy: string[] };
-    }[];
-    const web1 = bAlerts.find((x) => x.labels["host"] === "web-1");
-    expect(web1?.status.state).toBe("suppressed");
-    expect(web1?.status.silencedBy).toEqual([silenceId]);
+    await hook.waitFor(1, 30_000);
+    type AmAlert = { labels: Record<string, string>; status: { state: string; silencedBy: string[] } };
+    const web1 = await eventually("web-1 on its owner", async () => {
+      for (const t of [a, b]) {
+        const found = ((await api(t, "GET", "/api/v2/alerts")).json as AmAlert[]).find(
+          (x) => x.labels["host"] === "web-1",
+        );
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    });
+    expect(web1.status.state).toBe("suppressed");
+    expect(web1.status.silencedBy).toEqual([silenceId]);
     expect(hook.requests.map((r) => (JSON.parse(r.body) as { id: string }).id)).toEqual(["cpu/web-2"]);
 
-    // An ack on B is seen on A (A gets the same points, so it has the alert too).
-    expect(
-      (await api(a, "POST", "/write?db=telegraf&rp=autogen&precision=s", `cpu,host=web-2 usage_idle=5 ${t0}`))
-        .status,
-    ).toBe(204);
-    const bList = (await api(b, "GET", "/tickd/v1/alerts")).json as {
-      alerts: { topic: string; id: string }[];
-    };
-    const alert = bList.alerts.find((x) => x.id === "cpu/web-2");
-    expect(alert).toBeDefined();
-    const ackPath = `/tickd/v1/alerts/${encodeURIComponent(alert!.topic)}/cpu/web-2/ack`;
-    expect((await api(b, "POST", ackPath, { by: "bob", comment: "on it" })).status).toBe(200);
-    await eventually("ack on A", async () => {
-      const r = (await api(a, "GET", "/tickd/v1/alerts")).json as {
-        alerts: { id: string; acknowledged?: { by: string } | null }[];
-      };
-      return r.alerts.find((x) => x.id === "cpu/web-2")?.acknowledged?.by === "bob" ? true : undefined;
+    // An ack made on the owner of web-2 goes through the config topic: the other instance applies it.
+    type AlertList = { alerts: { topic: string; id: string }[] };
+    const owner = await eventually("web-2 on its owner", async () => {
+      for (const t of [a, b])
+        if (
+          ((await api(t, "GET", "/tickd/v1/alerts")).json as AlertList).alerts.some(
+            (x) => x.id === "cpu/web-2",
+          )
+        )
+          return t;
+      return undefined;
     });
+    const other = owner === a ? b : a;
+    const applied = async (t: typeof a): Promise<number> => {
+      const m = (await api(t, "GET", "/metrics")).json as string;
+      return Number(/tickd_cluster_config_records_total\{outcome="applied"\} (\d+)/.exec(m)?.[1] ?? "0");
+    };
+    const before = await applied(other);
+    const alert = ((await api(owner, "GET", "/tickd/v1/alerts")).json as AlertList).alerts.find(
+      (x) => x.id === "cpu/web-2",
+    )!;
+    const ackPath = `/tickd/v1/alerts/${encodeURIComponent(alert.topic)}/cpu/web-2/ack`;
+    expect((await api(owner, "POST", ackPath, { by: "bob", comment: "on it" })).status).toBe(200);
+    await eventually("ack applied on the other instance", async () =>
+      (await applied(other)) > before ? true : undefined,
+    );
 
     // A record of a version this tickd does not know is logged, counted and skipped.
     const kafka = new Kafka({ brokers: kafkaBrokers(), clientId: "tickd-test", logLevel: logLevel.NOTHING });
