@@ -607,6 +607,7 @@ export function redactConfig(config: TickdConfig): TickdConfig {
         if (key === "headers" && typeof x === "string")
           out[k] = SECRET_HEADER.test(k) && x !== "" ? REDACTED : x;
         else if (SECRET_FIELDS.has(k) && typeof x === "string") out[k] = x === "" ? "" : REDACTED;
+        else if (SECRET_FIELDS.has(k) && Array.isArray(x)) out[k] = x.map(() => REDACTED);
         else out[k] = walk(x, k);
       }
       return out;
