@@ -219,6 +219,8 @@ export async function startDaemon(opts: {
       logger,
       transport: wire,
       config: { delivery: current.delivery, webhook: current.webhook },
+      // Only under a configured key: a run-only key would strand journaled notifications at a restart.
+      ...(box.ephemeral ? {} : { sealer: { seal: (t: string) => box.seal(t), open: (t: string) => box.open(t) } }),
       testHandler: createHandlerTester({
         factoryFor,
         lookup: (topic, id) => topics.getHandler(topic, id),
