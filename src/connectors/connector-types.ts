@@ -89,7 +89,8 @@ const webhook: ConnectorType = {
     );
     onlyKeys(secrets, ["user", "password", "secretHeaders", "crt", "key", "pfx"], secWhat);
     const url = rawConfig.url;
-    if (typeof url !== "string") throw invalid(`${cfgWhat}: [url]: expected value of type [string] but got [${typeof url}]`);
+    if (typeof url !== "string")
+      throw invalid(`${cfgWhat}: [url]: expected value of type [string] but got [${typeof url}]`);
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -109,7 +110,8 @@ const webhook: ConnectorType = {
         throw invalid(`${cfgWhat}: [headers.${k}]: a credential header belongs in secrets.secretHeaders`);
     }
     const hasAuth = rawConfig.hasAuth ?? true;
-    if (typeof hasAuth !== "boolean") throw invalid(`${cfgWhat}: [hasAuth]: expected value of type [boolean]`);
+    if (typeof hasAuth !== "boolean")
+      throw invalid(`${cfgWhat}: [hasAuth]: expected value of type [boolean]`);
     const authType = rawConfig.authType ?? null;
     if (authType !== null && authType !== BASIC) {
       throw invalid(
@@ -152,7 +154,10 @@ const webhook: ConnectorType = {
     return { config, secrets: out };
   },
   options(config, secrets, files) {
-    const headers = { ...(config.headers as Record<string, string> | null), ...(secrets.secretHeaders as Obj) };
+    const headers = {
+      ...(config.headers as Record<string, string> | null),
+      ...(secrets.secretHeaders as Obj),
+    };
     const o: Obj = {
       url: config.url,
       method: String(config.method).toUpperCase(),
@@ -160,7 +165,8 @@ const webhook: ConnectorType = {
       "verification-mode": config.verificationMode ?? "full",
     };
     if (config.hasAuth === true) o["basic-auth"] = { username: secrets.user, password: secrets.password };
-    if (typeof config.ca === "string") o["ca-file"] = files(Buffer.from(config.ca, "base64").toString("utf8"));
+    if (typeof config.ca === "string")
+      o["ca-file"] = files(Buffer.from(config.ca, "base64").toString("utf8"));
     return o;
   },
 };
@@ -177,7 +183,8 @@ function secretPaths(value: unknown, shown: unknown, path: string, out: string[]
 
 function deepMerge(a: Obj, b: Obj): Obj {
   const out: Obj = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isObj(v) && isObj(out[k]) ? deepMerge(out[k] as Obj, v) : v;
+  for (const [k, v] of Object.entries(b))
+    out[k] = isObj(v) && isObj(out[k]) ? deepMerge(out[k] as Obj, v) : v;
   return out;
 }
 
@@ -193,12 +200,16 @@ function kindType(id: string, name: string, kind: string, section?: keyof TickdC
     validate(rawConfig, rawSecrets) {
       const config = rawConfig === undefined || rawConfig === null ? {} : rawConfig;
       const secrets = rawSecrets === undefined || rawSecrets === null ? {} : rawSecrets;
-      if (!isObj(config)) throw invalid("error validating action type config: expected value of type [object]");
-      if (!isObj(secrets)) throw invalid("error validating action type secrets: expected value of type [object]");
+      if (!isObj(config))
+        throw invalid("error validating action type config: expected value of type [object]");
+      if (!isObj(secrets))
+        throw invalid("error validating action type secrets: expected value of type [object]");
       const inConfig: string[] = [];
       secretPaths(config, redactOptions(kind, config), "", inConfig);
       if (inConfig.length > 0)
-        throw invalid(`error validating action type config: [${inConfig[0]}] is a secret: give it in secrets`);
+        throw invalid(
+          `error validating action type config: [${inConfig[0]}] is a secret: give it in secrets`,
+        );
       const merged = deepMerge(config, secrets);
       const secret: string[] = [];
       secretPaths(merged, redactOptions(kind, merged), "", secret);
@@ -209,7 +220,9 @@ function kindType(id: string, name: string, kind: string, section?: keyof TickdC
       };
       walk(secrets, "");
       if (stray.length > 0)
-        throw invalid(`error validating action type secrets: [${stray[0]}] is not a secret of ${id}: give it in config`);
+        throw invalid(
+          `error validating action type secrets: [${stray[0]}] is not a secret of ${id}: give it in config`,
+        );
       try {
         entry.optionsSchema.parse(merged);
       } catch (e) {

@@ -8,7 +8,7 @@
  * the connector is gone or missing its secrets (each event journaled as failed with the
  * reason, logged); the next event after a fix builds it again.
  */
-import type { AlertHandler, HandlerFactory } from "../alert/handler.js";
+import type { AlertHandler } from "../alert/handler.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import type { Level } from "../core/types.js";
@@ -52,7 +52,8 @@ export function withConnectors(deps: ConnectorFactoryDeps): TickdHandlerFactory 
 
   const checkOptions = (options: Obj, strict: boolean): void => {
     const id = connectorId(options);
-    if (!connectors.exists(id)) throw optionsError(`no connector ${JSON.stringify(id)} (GET /api/actions/connectors lists them)`);
+    if (!connectors.exists(id))
+      throw optionsError(`no connector ${JSON.stringify(id)} (GET /api/actions/connectors lists them)`);
     if (!strict) return;
     const r = connectors.resolve(id);
     inner.validate(r.kind, { ...r.options, ...overrides(options) });
@@ -70,7 +71,10 @@ export function withConnectors(deps: ConnectorFactoryDeps): TickdHandlerFactory 
         error: err.message,
       });
       if (event.noExternal === true) return;
-      deps.sender.refuse?.({ handler: spec.id, topic: spec.topic, alertId: event.state.id, kind: spec.kind }, err);
+      deps.sender.refuse?.(
+        { handler: spec.id, topic: spec.topic, alertId: event.state.id, kind: spec.kind },
+        err,
+      );
     };
 
   /** A handler whose stored secrets no configured key opens: it refuses every event. */
@@ -94,7 +98,12 @@ export function withConnectors(deps: ConnectorFactoryDeps): TickdHandlerFactory 
       const old = current;
       current = undefined;
       await old?.handler.close?.();
-      const handler = inner.create({ kind: r.kind, options: { ...r.options, ...overrides(spec.options) }, topic: spec.topic, id: spec.id });
+      const handler = inner.create({
+        kind: r.kind,
+        options: { ...r.options, ...overrides(spec.options) },
+        topic: spec.topic,
+        id: spec.id,
+      });
       current = { version: r.version, handler };
       return handler;
     };
@@ -156,7 +165,9 @@ export function withConnectors(deps: ConnectorFactoryDeps): TickdHandlerFactory 
       if (!isConnector(spec.kind)) return inner.fromTickscript(spec);
       const id = spec.args[0];
       if (typeof id !== "string" || id === "")
-        throw optionsError(`.connector() at line ${spec.span.start.line} char ${spec.span.start.column}: expected a connector id`);
+        throw optionsError(
+          `.connector() at line ${spec.span.start.line} char ${spec.span.start.column}: expected a connector id`,
+        );
       return { kind: CONNECTOR_KIND, options: { id } };
     },
     redact(kind, options) {

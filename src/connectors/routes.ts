@@ -52,7 +52,9 @@ async function body(ctx: RequestContext): Promise<Record<string, unknown>> {
     throw e;
   }
   if (v === null || typeof v !== "object" || Array.isArray(v))
-    throw new JsonBodyError("[request body]: expected a plain object value, but found [" + typeof v + "] instead.");
+    throw new JsonBodyError(
+      "[request body]: expected a plain object value, but found [" + typeof v + "] instead.",
+    );
   return v as Record<string, unknown>;
 }
 
@@ -91,7 +93,8 @@ export function createConnectorRoutes(service: ConnectorService): ExtraRoute[] {
         }
         const b = await body(ctx);
         for (const k of Object.keys(b))
-          if (k !== "params") throw new JsonBodyError(`[request body.${k}]: definition for this key is missing`);
+          if (k !== "params")
+            throw new JsonBodyError(`[request body.${k}]: definition for this key is missing`);
         ctx.json(200, await service.execute(id, b.params), { pretty: false });
         return;
       }

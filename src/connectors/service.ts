@@ -83,7 +83,10 @@ export interface ConnectorServiceDeps {
   /** Straight to the wire, no journal (execute is a test, as Kibana's). */
   direct: HttpSender;
   /** Builds a handler of a tickd kind whose HTTP goes through `send` (execute of non-webhook types). */
-  createHandler: (spec: { kind: string; options: Obj; topic: string; id: string }, send: HttpSender) => AlertHandler;
+  createHandler: (
+    spec: { kind: string; options: Obj; topic: string; id: string },
+    send: HttpSender,
+  ) => AlertHandler;
   /** Where PEM CAs of connectors are written (`<storage>/connector-ca`). */
   caDir: string;
   /** How many topic handlers name a connector (Kibana's `referenced_by_count`). */
@@ -158,7 +161,8 @@ export class ConnectorService {
 
   create(id: string | undefined, body: ConnectorBody): ConnectorView {
     const cid = id ?? randomUUID();
-    if (!ID.test(cid)) throw invalid(`[id]: use 1 to 128 letters, digits and . _ : - (got ${JSON.stringify(cid)})`);
+    if (!ID.test(cid))
+      throw invalid(`[id]: use 1 to 128 letters, digits and . _ : - (got ${JSON.stringify(cid)})`);
     if (typeof body.connector_type_id !== "string")
       throw invalid("[request body.connector_type_id]: expected value of type [string]");
     const type = findConnectorType(body.connector_type_id);
@@ -203,7 +207,13 @@ export class ConnectorService {
     const name = this.name(body.name);
     const { config, secrets } = type.validate(body.config, body.secrets);
     this.checkSendable(type, config, secrets);
-    const next: StoredConnector = { ...old, name, config, secrets: this.seal(secrets), updatedMs: this.now() };
+    const next: StoredConnector = {
+      ...old,
+      name,
+      config,
+      secrets: this.seal(secrets),
+      updatedMs: this.now(),
+    };
     if (!this.deps.store.update(next)) throw this.notFound(id);
     this.reported.delete(id);
     this.changed(id);
@@ -238,7 +248,8 @@ export class ConnectorService {
   async execute(id: string, params: unknown): Promise<ExecuteResult> {
     const c = this.must(id);
     const type = this.typeOf(c);
-    if (params !== undefined && !isObj(params)) throw invalid("[request body.params]: expected value of type [object]");
+    if (params !== undefined && !isObj(params))
+      throw invalid("[request body.params]: expected value of type [object]");
     const p = params ?? {};
     let resolved: ResolvedConnector;
     try {
@@ -282,9 +293,11 @@ export class ConnectorService {
 
   private async executeWebhook(id: string, o: Obj, params: Obj): Promise<ExecuteResult> {
     const body = params.body ?? "";
-    if (typeof body !== "string") throw invalid("error validating action params: [body]: expected value of type [string]");
+    if (typeof body !== "string")
+      throw invalid("error validating action params: [body]: expected value of type [string]");
     for (const k of Object.keys(params))
-      if (k !== "body") throw invalid(`error validating action params: [${k}]: definition for this key is missing`);
+      if (k !== "body")
+        throw invalid(`error validating action params: [${k}]: definition for this key is missing`);
     const url = String(o.url);
     const rules = this.deps.config().webhook;
     if (!isAllowedUrl(new URL(url), rules.allowedHosts)) {
@@ -300,7 +313,9 @@ export class ConnectorService {
     if (auth !== undefined) headers.Authorization = basicAuthHeader(auth.username, auth.password);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type"))
       headers["Content-Type"] = "application/json";
-    const tls: TlsOptions = { verificationMode: o["verification-mode"] as NonNullable<TlsOptions["verificationMode"]> };
+    const tls: TlsOptions = {
+      verificationMode: o["verification-mode"] as NonNullable<TlsOptions["verificationMode"]>,
+    };
     if (typeof o["ca-file"] === "string") tls.caFile = o["ca-file"];
     let res: HttpResponse;
     try {
@@ -324,7 +339,12 @@ export class ConnectorService {
     return answer(id, "webhook", res);
   }
 
-  private async executeKind(id: string, type: ConnectorType, options: Obj, params: Obj): Promise<ExecuteResult> {
+  private async executeKind(
+    id: string,
+    type: ConnectorType,
+    options: Obj,
+    params: Obj,
+  ): Promise<ExecuteResult> {
     const event = eventFromParams(params, this.now());
     let last: { res?: HttpResponse; error?: string; sent: boolean } | undefined;
     const recording: HttpSender = {
@@ -346,7 +366,13 @@ export class ConnectorService {
     try {
       handler = this.deps.createHandler({ kind: type.kind, options, topic: "connector-test", id }, recording);
     } catch (e) {
-      return { status: "error", connector_id: id, message: `error calling ${type.name}`, service_message: coerceError(e).message, retry: false };
+      return {
+        status: "error",
+        connector_id: id,
+        message: `error calling ${type.name}`,
+        service_message: coerceError(e).message,
+        retry: false,
+      };
     }
     try {
       await handler.handle(event, Level.OK);
@@ -367,14 +393,18 @@ export class ConnectorService {
   }
 
   private name(v: unknown): string {
-    if (typeof v !== "string" || v.trim() === "") throw invalid("[request body.name]: expected value of type [string]");
+    if (typeof v !== "string" || v.trim() === "")
+      throw invalid("[request body.name]: expected value of type [string]");
     return v;
   }
 
   private checkSendable(type: ConnectorType, config: Obj, secrets: Obj): void {
     if (this.deps.check === undefined || type.kind === "post") return;
     try {
-      this.deps.check(type.kind, type.options(config, secrets, () => ""));
+      this.deps.check(
+        type.kind,
+        type.options(config, secrets, () => ""),
+      );
     } catch (e) {
       throw invalid(`error validating action type config: ${coerceError(e).message}`);
     }
@@ -407,10 +437,14 @@ export class ConnectorService {
     } catch (e) {
       if (!this.reported.has(c.id)) {
         this.reported.add(c.id);
-        this.deps.log("error", "connector is missing secrets: they cannot be read with the configured [secrets] keys", {
-          connector: c.id,
-          reason: coerceError(e).message,
-        });
+        this.deps.log(
+          "error",
+          "connector is missing secrets: they cannot be read with the configured [secrets] keys",
+          {
+            connector: c.id,
+            reason: coerceError(e).message,
+          },
+        );
       }
       throw new TickdError(
         ConnectorCodes.MISSING_SECRETS,
@@ -486,11 +520,15 @@ function eventFromParams(p: Obj, nowMs: number): AlertEvent {
   const e = sampleAlertEvent("connector-test", nowMs);
   for (const k of Object.keys(p)) {
     if (!["message", "level", "id", "details"].includes(k))
-      throw invalid(`error validating action params: [${k}]: definition for this key is missing (message, level, id, details)`);
-    if (typeof p[k] !== "string") throw invalid(`error validating action params: [${k}]: expected value of type [string]`);
+      throw invalid(
+        `error validating action params: [${k}]: definition for this key is missing (message, level, id, details)`,
+      );
+    if (typeof p[k] !== "string")
+      throw invalid(`error validating action params: [${k}]: expected value of type [string]`);
   }
   const level = p.level === undefined ? Level.CRITICAL : LEVELS[String(p.level).toUpperCase()];
-  if (level === undefined) throw invalid("error validating action params: [level]: expected OK, INFO, WARNING or CRITICAL");
+  if (level === undefined)
+    throw invalid("error validating action params: [level]: expected OK, INFO, WARNING or CRITICAL");
   return {
     ...e,
     state: {

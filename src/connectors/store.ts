@@ -107,7 +107,10 @@ export class SqliteConnectorStore implements ConnectorStore {
 
 function decode(r: Row): StoredConnector {
   const id = textFromDb(r.id, "connector id");
-  const config = decodeJson(textFromDb(r.config, `config of connector "${id}"`), `config of connector "${id}"`);
+  const config = decodeJson(
+    textFromDb(r.config, `config of connector "${id}"`),
+    `config of connector "${id}"`,
+  );
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new TickdError(StoreErrorCodes.CORRUPT, `stored config of connector "${id}" is not an object`);
   }

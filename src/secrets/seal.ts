@@ -68,7 +68,9 @@ export function openSealed(value: Json, box: SecretBox): Opened {
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`));
     if (isObject(v))
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, path === "" ? k : `${path}.${k}`)]));
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, walk(x, path === "" ? k : `${path}.${k}`)]),
+      );
     return v;
   };
   const out = walk(value, "");
@@ -79,7 +81,8 @@ export function openSealed(value: Json, box: SecretBox): Opened {
 export function resealAll(value: Json, box: SecretBox): Json {
   if (isSealed(value)) return box.reseal(value);
   if (Array.isArray(value)) return value.map((v) => resealAll(v, box));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resealAll(v, box)]));
+  if (isObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resealAll(v, box)]));
   return value;
 }
 

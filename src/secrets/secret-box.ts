@@ -108,9 +108,10 @@ export class SecretBox {
     try {
       const decipher = createDecipheriv("aes-256-gcm", key.key, packed.subarray(0, IV_BYTES));
       decipher.setAuthTag(packed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      return Buffer.concat([decipher.update(packed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString(
-        "utf8",
-      );
+      return Buffer.concat([
+        decipher.update(packed.subarray(IV_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ]).toString("utf8");
     } catch (e) {
       throw new TickdError(SecretCodes.UNREADABLE, `sealed value with key ${id} does not authenticate`, {
         cause: e,

@@ -56,10 +56,14 @@ export function sealOverrides(overrides: unknown, secretKeys: readonly string[],
 export function openOverrides(text: string, box: SecretBox, log: Log): unknown {
   const o = openSealed(JSON.parse(text) as unknown, box);
   if (o.unreadable.length === 0) return o.value;
-  log("error", "config overrides hold secrets the configured [secrets] keys cannot read; the config file's values apply", {
-    keys: o.unreadable,
-    reason: o.reason,
-  });
+  log(
+    "error",
+    "config overrides hold secrets the configured [secrets] keys cannot read; the config file's values apply",
+    {
+      keys: o.unreadable,
+      reason: o.reason,
+    },
+  );
   const drop = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(drop);
     if (v === null || typeof v !== "object") return v;
@@ -139,21 +143,30 @@ export function createSecretsRoutes(deps: RotateDeps & { log: Log }): ExtraRoute
       path: "/tickd/v1/secrets/rotate",
       handle(ctx) {
         if (deps.box.ephemeral) {
-          ctx.error(409, "no [secrets] key is configured: set [secrets] key (or TICKD_SECRETS_KEY) and restart first");
+          ctx.error(
+            409,
+            "no [secrets] key is configured: set [secrets] key (or TICKD_SECRETS_KEY) and restart first",
+          );
           return;
         }
         let report: RotateReport;
         try {
           report = rotateSecrets(deps);
         } catch (e) {
-          deps.log("error", "secrets rotation failed; nothing was changed", { error: coerceError(e).message });
+          deps.log("error", "secrets rotation failed; nothing was changed", {
+            error: coerceError(e).message,
+          });
           throw e;
         }
-        deps.log(report.unreadable.length > 0 ? "warn" : "info", "secrets sealed again under the current key", {
-          keyId: report.key_id,
-          ...report.resealed,
-          unreadable: report.unreadable,
-        });
+        deps.log(
+          report.unreadable.length > 0 ? "warn" : "info",
+          "secrets sealed again under the current key",
+          {
+            keyId: report.key_id,
+            ...report.resealed,
+            unreadable: report.unreadable,
+          },
+        );
         ctx.json(200, report);
       },
     },

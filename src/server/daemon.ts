@@ -220,7 +220,9 @@ export async function startDaemon(opts: {
       transport: wire,
       config: { delivery: current.delivery, webhook: current.webhook },
       // Only under a configured key: a run-only key would strand journaled notifications at a restart.
-      ...(box.ephemeral ? {} : { sealer: { seal: (t: string) => box.seal(t), open: (t: string) => box.open(t) } }),
+      ...(box.ephemeral
+        ? {}
+        : { sealer: { seal: (t: string) => box.seal(t), open: (t: string) => box.open(t) } }),
       testHandler: createHandlerTester({
         factoryFor,
         lookup: (topic, id) => topics.getHandler(topic, id),
@@ -584,7 +586,11 @@ function connectorReferences(topics: TopicService, id: string): number {
   let n = 0;
   for (const t of topics.listTopics()) {
     for (const h of topics.listHandlers(t.id)) {
-      if (h.kind.toLowerCase() === CONNECTOR_KIND && (h.options.id === id || h.options["connector-id"] === id)) n++;
+      if (
+        h.kind.toLowerCase() === CONNECTOR_KIND &&
+        (h.options.id === id || h.options["connector-id"] === id)
+      )
+        n++;
     }
   }
   return n;

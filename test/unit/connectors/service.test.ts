@@ -31,7 +31,12 @@ function service(key: string, oldKeys: string[] = [], config?: TickdConfig) {
     direct: fetchSender,
     createHandler: (spec, send) =>
       createHandlerFactory({
-        config: { victorops: cfg.victorops, httppost: [], escalation: cfg.escalation, webhook: { allowedHosts: ["*"] } },
+        config: {
+          victorops: cfg.victorops,
+          httppost: [],
+          escalation: cfg.escalation,
+          webhook: { allowedHosts: ["*"] },
+        },
         logger: { log: (l, m, f) => logs.push(JSON.stringify({ l, m, f })) },
         send,
         version: "test",
@@ -160,7 +165,12 @@ describe("ConnectorService with a real SQLite file", () => {
   it("refuses a .webhook without both user and password, a secret put in config, and an unknown type", () => {
     const { svc } = service(K1);
     expect(() =>
-      svc.create("a", { name: "a", connector_type_id: ".webhook", config: { url: "http://127.0.0.1:1/" }, secrets: {} }),
+      svc.create("a", {
+        name: "a",
+        connector_type_id: ".webhook",
+        config: { url: "http://127.0.0.1:1/" },
+        secrets: {},
+      }),
     ).toThrow(/both user and password must be specified/);
     expect(() =>
       svc.create("b", {
@@ -174,7 +184,11 @@ describe("ConnectorService with a real SQLite file", () => {
       /action type ".nope" is not registered/,
     );
     expect(() =>
-      svc.create(undefined, { name: "d", connector_type_id: ".webhook", config: { url: "http://127.0.0.1:1/", hasAuth: false } }),
+      svc.create(undefined, {
+        name: "d",
+        connector_type_id: ".webhook",
+        config: { url: "http://127.0.0.1:1/", hasAuth: false },
+      }),
     ).not.toThrow();
   });
 
@@ -182,7 +196,9 @@ describe("ConnectorService with a real SQLite file", () => {
     const r = await startReceiver();
     receivers.push(r);
     const cfg = configSchema.parse({
-      escalation: [{ name: "oncall", url: `${r.url}/esc`, "auth-key": "esc-signing-key", scheme: "hmac-sha256" }],
+      escalation: [
+        { name: "oncall", url: `${r.url}/esc`, "auth-key": "esc-signing-key", scheme: "hmac-sha256" },
+      ],
     }) as TickdConfig;
     const { svc } = service(K1, [], cfg);
     svc.create("esc", { name: "esc", connector_type_id: ".escalation", config: { name: "oncall" } });

@@ -31,7 +31,11 @@ describe("Watcher auto-resolve timers survive a restart", () => {
     const path = join(dir(), "tickd.db");
     let clock = 1_000_000;
     const first = track(openStore(path));
-    const before = new AutoResolver(() => {}, sqliteAutoResolve(first.db), () => clock);
+    const before = new AutoResolver(
+      () => {},
+      sqliteAutoResolve(first.db),
+      () => clock,
+    );
     before.arm("es", watcherAlert("w1"), 60 * 60e9);
     before.arm("es", watcherAlert("w2"), 60e6);
     before.cancel("es", "w2");
@@ -41,7 +45,11 @@ describe("Watcher auto-resolve timers survive a restart", () => {
     const second = track(openStore(path));
     const fired: string[] = [];
     clock += 60 * 60e3; // the hour passed while tickd was down
-    const after = new AutoResolver((topic, a) => fired.push(`${topic}/${a.id}`), sqliteAutoResolve(second.db), () => clock);
+    const after = new AutoResolver(
+      (topic, a) => fired.push(`${topic}/${a.id}`),
+      sqliteAutoResolve(second.db),
+      () => clock,
+    );
     expect(after.restore()).toBe(1);
     await until(() => fired.length > 0);
     expect(fired).toEqual(["es/w1"]);
@@ -53,15 +61,23 @@ describe("Watcher auto-resolve timers survive a restart", () => {
     const path = join(dir(), "tickd.db");
     const store = track(openStore(path));
     const clock = 5_000;
-    const r = new AutoResolver(() => {}, sqliteAutoResolve(store.db), () => clock);
+    const r = new AutoResolver(
+      () => {},
+      sqliteAutoResolve(store.db),
+      () => clock,
+    );
     r.arm("es", watcherAlert("w3"), 10 * 60e9);
     const rows = sqliteAutoResolve(store.db).all();
     expect(rows.map((p) => [p.topic, p.alert.id, p.dueMs])).toEqual([["es", "w3", 5_000 + 600_000]]);
     expect(rows[0]!.alert.tags).toEqual({ watch: "w3" });
     r.close();
-    const again = new AutoResolver(() => {
-      throw new Error("fired early");
-    }, sqliteAutoResolve(store.db), () => clock);
+    const again = new AutoResolver(
+      () => {
+        throw new Error("fired early");
+      },
+      sqliteAutoResolve(store.db),
+      () => clock,
+    );
     expect(again.restore()).toBe(1);
     expect(again.size).toBe(1);
     again.close();

@@ -94,7 +94,11 @@ describe("sealing the secret leaves of options", () => {
   });
 
   it("seals values of secret config keys at any depth; resealAll moves them to the current key", () => {
-    const sealed = sealKeys({ victorops: { "api-key": "vo-key-789", url: "https://x" } }, new Set(["api-key"]), box);
+    const sealed = sealKeys(
+      { victorops: { "api-key": "vo-key-789", url: "https://x" } },
+      new Set(["api-key"]),
+      box,
+    );
     expect(JSON.stringify(sealed)).not.toContain("vo-key-789");
     const next = new SecretBox({ key: K2, oldKeys: [K1] });
     expect(hasStale(sealed, next)).toBe(true);
