@@ -12,6 +12,7 @@ import type { AlertHandler } from "../alert/handler.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import type { Level } from "../core/types.js";
+import { argString } from "../handlers/options.js";
 import { HandlerCodes, type HttpSender, type TickdHandlerFactory } from "../handlers/index.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
 import { hasSealed, SecretCodes } from "../secrets/index.js";
@@ -140,7 +141,7 @@ export function withConnectors(deps: ConnectorFactoryDeps): TickdHandlerFactory 
         inner.checkTickscript(spec);
         return;
       }
-      const id = spec.args[0];
+      const id = argString(spec.args[0]);
       if (typeof id !== "string" || !connectors.exists(id)) {
         throw optionsError(
           `.connector() at line ${spec.span.start.line} char ${spec.span.start.column}: no connector ${JSON.stringify(id)}`,
@@ -163,7 +164,7 @@ export function withConnectors(deps: ConnectorFactoryDeps): TickdHandlerFactory 
     },
     fromTickscript(spec) {
       if (!isConnector(spec.kind)) return inner.fromTickscript(spec);
-      const id = spec.args[0];
+      const id = argString(spec.args[0]);
       if (typeof id !== "string" || id === "")
         throw optionsError(
           `.connector() at line ${spec.span.start.line} char ${spec.span.start.column}: expected a connector id`,
