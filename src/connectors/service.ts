@@ -18,6 +18,7 @@ import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError, TickdError } from "../core/errors.js";
 import { Level } from "../core/types.js";
 import { sampleAlertEvent } from "../delivery/handler-test.js";
+import { escapeLabel } from "../delivery/metrics.js";
 import { basicAuthHeader, isSuccess } from "../handlers/http.js";
 import {
   isAllowedUrl,
@@ -120,6 +121,8 @@ export class ConnectorService {
   private readonly now: () => number;
   /** Connectors already reported as missing secrets (logged once each). */
   private readonly reported = new Set<string>();
+  /** `_execute` outcomes by type and status, for /metrics. */
+  private readonly executions = new Map<string, number>();
   /** Listeners of every write (cluster replication, handler caches). */
   private readonly listeners: ((id: string) => void)[] = [];
 
@@ -261,6 +264,8 @@ export class ConnectorService {
       type.id === ".webhook"
         ? await this.executeWebhook(id, resolved.options, p)
         : await this.executeKind(id, type, resolved.options, p);
+    const k = `${type.id}\0${result.status}`;
+    this.executions.set(k, (this.executions.get(k) ?? 0) + 1);
     this.deps.log(result.status === "ok" ? "info" : "warn", "connector executed", {
       connector: id,
       type: type.id,
@@ -268,6 +273,28 @@ export class ConnectorService {
       ...(result.message !== undefined ? { message: result.message } : {}),
     });
     return result;
+  }
+
+  /** `/metrics` text: connectors by type, those missing their secrets, `_execute` outcomes. */
+  renderMetrics(): string {
+    const all = this.deps.store.list();
+    const byType = new Map<string, number>();
+    for (const c of all) byType.set(c.typeId, (byType.get(c.typeId) ?? 0) + 1);
+    const lines = [
+      "# HELP tickd_connectors Connectors defined, by type.",
+      "# TYPE tickd_connectors gauge",
+      ...[...byType].map(([t, n]) => `tickd_connectors{type="${escapeLabel(t)}"} ${n}`),
+      "# HELP tickd_connectors_missing_secrets Connectors whose secrets no configured [secrets] key can read.",
+      "# TYPE tickd_connectors_missing_secrets gauge",
+      `tickd_connectors_missing_secrets ${all.filter((c) => this.missingSecrets(c)).length}`,
+      "# HELP tickd_connector_executions_total Connector executions (_execute), by type and status.",
+      "# TYPE tickd_connector_executions_total counter",
+      ...[...this.executions].map(([k, n]) => {
+        const [t, st] = k.split("\0");
+        return `tickd_connector_executions_total{type="${escapeLabel(t ?? "")}",status="${escapeLabel(st ?? "")}"} ${n}`;
+      }),
+    ];
+    return lines.join("\n") + "\n";
   }
 
   /** Seals every connector's secrets again under the current key; returns how many changed and which could not be read. */

@@ -16,6 +16,7 @@ export {
   openHandler,
   openOverrides,
   rotateSecrets,
+  sealClearSecrets,
   sealHandler,
   sealOverrides,
   type RotateDeps,

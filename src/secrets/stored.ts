@@ -135,6 +135,36 @@ export function rotateSecrets(deps: RotateDeps): RotateReport {
   });
 }
 
+/**
+ * At start under a configured key: seals what an older tickd stored in clear (handler options,
+ * config overrides). Values already sealed are left as they are (rotation is `rotateSecrets`).
+ * Returns how many records changed.
+ */
+export function sealClearSecrets(
+  deps: Pick<RotateDeps, "box" | "store" | "overridesKey" | "redact">,
+  secretKeys: readonly string[],
+): number {
+  const { box, store } = deps;
+  return store.transaction((): number => {
+    let n = 0;
+    for (const h of store.topicHandlers.listAll()) {
+      const sealed = sealHandler(h, deps.redact, box);
+      if (JSON.stringify(sealed.options) === JSON.stringify(h.options)) continue;
+      store.topicHandlers.put(sealed);
+      n++;
+    }
+    const text = store.kv.get(deps.overridesKey);
+    if (text !== undefined && text !== "") {
+      const sealed = sealOverrides(JSON.parse(text) as unknown, secretKeys, box);
+      if (sealed !== text) {
+        store.kv.put(deps.overridesKey, sealed);
+        n++;
+      }
+    }
+    return n;
+  });
+}
+
 /** `POST /tickd/v1/secrets/rotate` → the RotateReport; 409 when no key is configured. */
 export function createSecretsRoutes(deps: RotateDeps & { log: Log }): ExtraRoute[] {
   return [

@@ -51,6 +51,7 @@ import {
   openOverrides,
   readSecretKeys,
   sealHandler,
+  sealClearSecrets,
   sealOverrides,
   SecretBox,
 } from "../secrets/index.js";
@@ -274,6 +275,14 @@ export async function startDaemon(opts: {
       gate: recordHeldNotifications(oncall, history),
     });
     topics.open();
+    // Secrets an older tickd stored in clear are sealed as soon as a key is configured.
+    if (!box.ephemeral) {
+      const sealed = sealClearSecrets(
+        { box, store, overridesKey: OVERRIDES_KEY, redact: (kind, o) => factory.redact(kind, o) },
+        SECRET_KEYS,
+      );
+      if (sealed > 0) logger.log("info", "stored secrets found in clear were sealed", { records: sealed });
+    }
     const influxEnabled = config.influxdb.some((c) => c.enabled);
     const influx = influxEnabled ? createInfluxAccess(config.influxdb) : undefined;
     const ingress = new IngressCounter();
@@ -492,6 +501,7 @@ export async function startDaemon(opts: {
           delivery.metrics,
           engineMetrics({ tasks, topics, kafka: () => kafkaInputs }),
           integrations.renderMetrics,
+          () => connectors.renderMetrics(),
           () => oncall.metrics(),
         ]),
         ...templateRoutes(templates),

@@ -201,6 +201,9 @@ describe("connectors API (Kibana's /api/actions/)", () => {
     expect(byPath("/esc")!.headers["x-webhook-signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect(JSON.parse(byPath("/slack")!.body)).toMatchObject({ channel: "#ops" });
     expect(JSON.parse(byPath("/pd")!.body)).toMatchObject({ routing_key: ROUTING_KEY, dedup_key: "db1" });
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toContain('tickd_connector_executions_total{type=".webhook",status="ok"} 1');
+    expect(metrics).toContain("tickd_connectors_missing_secrets 0");
     const listed = await api(t, "GET", "/api/actions/connectors");
     expect(listed.text).not.toContain(ROUTING_KEY);
     expect(listed.text).not.toContain(HOOK_PASSWORD);
