@@ -225,7 +225,14 @@ export async function startDaemon(opts: {
         ? {}
         : { sealer: { seal: (t: string) => box.seal(t), open: (t: string) => box.open(t) } }),
       testHandler: createHandlerTester({
-        factoryFor,
+        // `kind: connector` handlers are testable too (connectors exist by the time a test runs).
+        factoryFor: (send) =>
+          withConnectors({
+            inner: factoryFor(send),
+            connectors,
+            sender: send,
+            log: (l, m, f) => logger.log(l, m, f),
+          }),
         lookup: (topic, id) => topics.getHandler(topic, id),
       }),
     });

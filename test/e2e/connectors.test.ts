@@ -279,6 +279,12 @@ describe("connectors API (Kibana's /api/actions/)", () => {
     expect((await api(t1, "GET", "/api/actions/connectors")).json).toMatchObject([
       { referenced_by_count: 1 },
     ]);
+    // The handler test button works for a connector handler too.
+    const tested1 = await api(t1, "POST", "/tickd/v1/handlers/test", {
+      topic: "ops",
+      handler: "via-connector",
+    });
+    expect(tested1.status, tested1.text).toBe(200);
 
     // After a stop, no secret (nor its base64 in an Authorization header) is in any stored file.
     expect(await t1.stop()).toBe(0);
