@@ -41,6 +41,7 @@ describe("catalogue", () => {
     }
     expect(alert.properties.victorops).toMatchObject({ aliasOf: "victorOps", handler: "victorOps" });
     expect(Object.keys(HANDLERS).sort()).toEqual([
+      "connector",
       "discord",
       "email",
       "escalation",
