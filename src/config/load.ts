@@ -617,6 +617,7 @@ export function redactConfig(config: TickdConfig): TickdConfig {
           typeof x === "string"
         )
           out[k] = x === "" ? "" : REDACTED;
+        else if (SECRET_FIELDS.has(k) && Array.isArray(x)) out[k] = x.map(() => REDACTED);
         else out[k] = walk(x, k, section ?? k);
       }
       return out;

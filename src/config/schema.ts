@@ -279,6 +279,17 @@ const clusterShape = {
   "member-id": str(),
 };
 
+// [secrets]: the key stored secrets are sealed with (src/secrets/). "" = none: tickd warns once
+// and secrets last only until a restart. At least 32 characters (checked by SecretBox at start).
+const secretKey = z.string().refine((k) => k === "" || k.length >= 32, {
+  error: "expected at least 32 characters (e.g. `openssl rand -base64 33`)",
+});
+const secretsShape = {
+  key: secretKey.default(""),
+  "key-file": str(),
+  "old-keys": z.array(secretKey).default([]),
+};
+
 const alertmanagerApiShape = {
   topic: z
     .string()
@@ -441,6 +452,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   { name: "engine", kind: "table", shape: engineShape },
   { name: "alertmanager-api", kind: "table", shape: alertmanagerApiShape },
   { name: "cluster", kind: "table", shape: clusterShape },
+  { name: "secrets", kind: "table", shape: secretsShape },
   { name: "influxdb", kind: "array", shape: influxdbShape },
   { name: "kafka-input", kind: "array", shape: kafkaInputShape },
   { name: "kafka", kind: "array", shape: kafkaShape },
@@ -470,6 +482,9 @@ export const SECRET_KEYS: readonly string[] = [
   // notifiers.ts
   "service-key",
   "user-key",
+  // [secrets]
+  "key",
+  "old-keys",
 ];
 
 /** Whether `key` (TOML spelling) of `section` holds a secret: a common secret key or one of the section's own. */
@@ -511,6 +526,7 @@ export const configSchema = z
     engine: table(engineShape).prefault({}),
     "alertmanager-api": table(alertmanagerApiShape).prefault({}),
     cluster: table(clusterShape).prefault({}),
+    secrets: table(secretsShape).prefault({}),
     influxdb: arrayOf(influxdbShape),
     "kafka-input": arrayOf(kafkaInputShape),
     kafka: arrayOf(kafkaShape),

@@ -51,6 +51,7 @@ export interface TickdConfig {
   readonly engine: EngineConfig;
   readonly alertmanagerApi: AlertmanagerApiConfig;
   readonly cluster: ClusterConfig;
+  readonly secrets: SecretsConfig;
   readonly influxdb: readonly InfluxDBConfig[];
   readonly kafkaInput: readonly KafkaInputConfig[];
   readonly kafka: readonly KafkaConfig[];
@@ -264,6 +265,16 @@ export interface DeliveryConfig {
 export interface AlertmanagerApiConfig {
   /** Topic for alerts posted to /api/v2/alerts without a `topic` label. */
   readonly topic: string;
+}
+
+/** `[secrets]`: the key stored secrets are sealed with (src/secrets/, DESIGN §13). */
+export interface SecretsConfig {
+  /** The current key (≥ 32 characters; "" = none, secrets then last only until a restart). Secret. */
+  readonly key: string;
+  /** A file holding the key (its text, trimmed), used when `key` is "". */
+  readonly keyFile: string;
+  /** Earlier keys: they still open values sealed with them until `tickctl secrets rotate`. Secret. */
+  readonly oldKeys: readonly string[];
 }
 
 /** `[cluster]`: several tickd instances sharing one Kafka cluster (DESIGN §11). */

@@ -158,7 +158,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     createDeliveryJournalTables(memoryDb);
     journalDb = memoryDb;
   }
-  const journal = new DeliveryJournalRepository(journalDb);
+  const journal = new DeliveryJournalRepository(journalDb, deps.sealer);
   const metrics = new MetricsRegistry();
 
   let state: "new" | "running" | "stopped" = "new";

@@ -1,4 +1,5 @@
 /** Public types of the delivery layer (DESIGN §8): what the daemon passes in and gets back. */
+import type { JournalSealer } from "../store/delivery-journal.js";
 import type { EngineLogger } from "../engine/context.js";
 import type { HttpRequest, HttpResponse, HttpSender } from "../handlers/types.js";
 import type { ExtraRoute } from "../server/http/types.js";
@@ -102,6 +103,8 @@ export interface DeliveryDeps {
    * journal and records the endpoint's answer). Without it the test route answers 501.
    */
   testHandler?: (spec: HandlerTestSpec, send: HttpSender) => Promise<void>;
+  /** Seals journaled URLs and headers at rest (src/secrets/); default: stored as they are. */
+  sealer?: JournalSealer;
 }
 
 /** One row of `GET /tickd/v1/deliveries`. */

@@ -9,6 +9,7 @@ export {
   type Integrations,
 } from "./routes.js";
 export { SOURCES, findSource, type InboundSource } from "./sources/index.js";
+export { AutoResolver, sqliteAutoResolve, type AutoResolvePersistence } from "./auto-resolve.js";
 export {
   IntegrationError,
   isAcknowledged,

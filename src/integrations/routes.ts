@@ -30,7 +30,7 @@ import { fetchSender, isAllowedUrl } from "../handlers/http.js";
 import type { CollectFn } from "../handlers/types.js";
 import { HttpError, type RequestContext } from "../server/http/request-context.js";
 import type { ExtraRoute, HttpLogger } from "../server/http/types.js";
-import { AutoResolver } from "./auto-resolve.js";
+import { AutoResolver, type AutoResolvePersistence } from "./auto-resolve.js";
 import {
   IntegrationError,
   msToNs,
@@ -80,6 +80,11 @@ export interface IntegrationDeps {
    * name its level.
    */
   state?: (topic: string, eventId: string) => AlertEventState | undefined;
+  /**
+   * Where Watcher auto-resolve timers are kept across restarts (`sqliteAutoResolve(db)`);
+   * without it they live in memory only. Persisted timers are armed again at creation.
+   */
+  autoResolve?: AutoResolvePersistence;
 }
 
 export interface Integrations {
@@ -144,15 +149,21 @@ export function createIntegrations(deps: IntegrationDeps): Integrations {
     return events;
   };
 
-  const resolver = new AutoResolver((topic, a) => {
-    const events = collectAll([{ ...a, status: "ok", level: undefined, time: msToNs(now()) }], topic);
-    deps.logger.log("info", "incoming alert auto-resolved", {
-      source: a.taskName,
-      topic,
-      id: a.id,
-      collected: events.length,
-    });
-  });
+  const resolver = new AutoResolver(
+    (topic, a) => {
+      const events = collectAll([{ ...a, status: "ok", level: undefined, time: msToNs(now()) }], topic);
+      deps.logger.log("info", "incoming alert auto-resolved", {
+        source: a.taskName,
+        topic,
+        id: a.id,
+        collected: events.length,
+      });
+    },
+    deps.autoResolve,
+    now,
+  );
+  const restored = resolver.restore();
+  if (restored > 0) deps.logger.log("info", "auto-resolve timers restored", { count: restored });
 
   const signatureRefusal = (source: InboundSource, ctx: RequestContext, raw: Buffer): Refused | undefined => {
     if (source.name === "webhook") {

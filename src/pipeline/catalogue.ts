@@ -218,6 +218,8 @@ export const HANDLERS: Readonly<Record<string, HandlerKindSpec>> = {
     ),
   ]),
   tcp: handler("tcp", "send the alert JSON to a TCP address", []),
+  // tickd: send through a connector (/api/actions/connector/{id}, src/connectors/).
+  connector: handler("connector", "send through a connector defined with the connectors API (tickd)", []),
   exec: handler("exec", "run a program with the alert JSON on its standard input", []),
   kafka: handler("kafka", "write the alert to a Kafka topic", [
     prop("kafka", "cluster", sig([p("id", "string")]), "id of a configured [[kafka]] cluster"),
@@ -618,6 +620,10 @@ const alertProps: PropertySpec[] = [
   prop("alert", "escalation", sig([p("name", "string")]), "handler: signed escalation webhook (tickd)", {
     repeat: "many",
     handler: "escalation",
+  }),
+  prop("alert", "connector", sig([p("id", "string")]), "handler: send through a connector (tickd)", {
+    repeat: "many",
+    handler: "connector",
   }),
   prop("alert", "log", sig([p("path", "string")]), "handler: append the alert JSON to a file", {
     repeat: "many",

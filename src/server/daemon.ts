@@ -39,11 +39,29 @@ import {
   type HandlerConfig,
   type HttpSender,
 } from "../handlers/index.js";
-import { createIntegrations } from "../integrations/index.js";
+import { createIntegrations, sqliteAutoResolve } from "../integrations/index.js";
+import {
+  ConnectorService,
+  createConnectorRoutes,
+  SqliteConnectorStore,
+  withConnectors,
+  CONNECTOR_KIND,
+} from "../connectors/index.js";
+import {
+  createSecretsRoutes,
+  openHandler,
+  openOverrides,
+  readSecretKeys,
+  sealHandler,
+  sealClearSecrets,
+  sealOverrides,
+  SecretBox,
+} from "../secrets/index.js";
+import { SECRET_KEYS } from "../config/index.js";
 import { startKafkaInputs } from "../sources/kafka-input.js";
 import { createInfluxAccess } from "../sources/influxdb.js";
 import { manageSubscriptions } from "../sources/influxdb-subscriptions.js";
-import { openStore, type Store } from "../store/index.js";
+import { openStore, type Store, type TopicHandlerRecord } from "../store/index.js";
 import { OnCallService, onCallPersistence } from "../oncall/index.js";
 import { createAlertmanagerRoutes } from "./http/alertmanager-routes.js";
 import { createOnCallRoutes } from "./http/oncall-routes.js";
@@ -176,9 +194,20 @@ export async function startDaemon(opts: {
   };
   // Set once the API listens (the port may be :0); PagerDuty's client_url.
   let externalUrl = `http://${config.hostname}:${config.http.bindAddress.replace(/^.*:/, "")}`;
+  // Stored secrets are sealed under [secrets] key (src/secrets/); without one they last a run.
+  const box = new SecretBox(readSecretKeys(config.secrets));
+  if (box.ephemeral) {
+    logger.log(
+      "warn",
+      "[secrets] key is not set: secrets given from now on are sealed with a key that lasts until tickd stops; " +
+        "after a restart they cannot be read (connectors show is_missing_secrets: true). " +
+        "Set [secrets] key, key-file or TICKD_SECRETS_KEY (at least 32 characters).",
+      { code: "W_SECRETS_NO_KEY" },
+    );
+  }
   const store = openStore(join(resolve(config.storage.dir), "tickd.db"));
   // API config overrides (`/kapacitor/v1/config`) are kept in the store and re-applied at start.
-  let overrides = readOverrides(store);
+  let overrides = readOverrides(store, box, logger);
   if (Object.keys(overrides).length > 0 && opts.reloadConfig !== undefined) {
     try {
       current = planReload(config, opts.reloadConfig(overrides)).config;
@@ -207,8 +236,19 @@ export async function startDaemon(opts: {
       config: { delivery: current.delivery, webhook: current.webhook },
       // Cluster mode: notifications read from the cluster are re-read, not replayed (src/cluster/dispatcher.ts).
       holdExternal: config.cluster.enabled,
+      // Only under a configured key: a run-only key would strand journaled notifications at a restart.
+      ...(box.ephemeral
+        ? {}
+        : { sealer: { seal: (t: string) => box.seal(t), open: (t: string) => box.open(t) } }),
       testHandler: createHandlerTester({
-        factoryFor,
+        // `kind: connector` handlers are testable too (connectors exist by the time a test runs).
+        factoryFor: (send) =>
+          withConnectors({
+            inner: factoryFor(send),
+            connectors,
+            sender: send,
+            log: (l, m, f) => logger.log(l, m, f),
+          }),
         lookup: (topic, id) => topics.getHandler(topic, id),
       }),
     });
@@ -217,16 +257,33 @@ export async function startDaemon(opts: {
     // partition's Kafka transaction (src/cluster/context.ts); the rest to the journal.
     const clusterStats: ClusterSenderStats = { buffered: 0, dropped: 0 };
     let clusterCore: ClusterCore | undefined;
-    const factory = factoryFor(
-      config.cluster.enabled
-        ? clusterSender({
-            local: delivery.sender,
-            member: () => clusterCore?.memberId ?? config.cluster.memberId,
-            logger,
-            stats: clusterStats,
-          })
-        : delivery.sender,
-    );
+    const sender = config.cluster.enabled
+      ? clusterSender({
+          local: delivery.sender,
+          member: () => clusterCore?.memberId ?? config.cluster.memberId,
+          logger,
+          stats: clusterStats,
+        })
+      : delivery.sender;
+    // Connectors (src/connectors/): Kibana's actions API; the `connector` handler kind.
+    const connectors = new ConnectorService({
+      store: new SqliteConnectorStore(store.db),
+      box,
+      config: () => current,
+      check: (kind, options) => baseFactory.check(kind, options),
+      direct: delivery.direct,
+      createHandler: (spec, send) => factoryFor(send).create(spec),
+      caDir: join(resolve(config.storage.dir), "connector-ca"),
+      referencedBy: (id) => connectorReferences(topics, id),
+      log: (level, msg, fields) => logger.log(level, msg, fields),
+    });
+    const baseFactory = factoryFor(sender);
+    const factory = withConnectors({
+      inner: baseFactory,
+      connectors,
+      sender,
+      log: (level, msg, fields) => logger.log(level, msg, fields),
+    });
     // On-call history (src/oncall/history.ts): state changes from here, deliveries by trigger.
     const history = new HistoryService({
       db: store.db,
@@ -243,15 +300,27 @@ export async function startDaemon(opts: {
     oncall.open();
     const topics: TopicService = new TopicService({
       factory,
-      persistence: config.cluster.enabled
-        ? clusterTopicPersistence(topicPersistence(store))
-        : topicPersistence(store),
+      persistence: (() => {
+        const sqlite = topicPersistence(store, {
+          seal: (h) => sealHandler(h, (kind, o) => factory.redact(kind, o), box),
+          open: (h) => openHandler(h, box, (level, msg, fields) => logger.log(level, msg, fields)),
+        });
+        return config.cluster.enabled ? clusterTopicPersistence(sqlite) : sqlite;
+      })(),
       logger,
       persistTopics: config.alert.persistTopics,
       onStateChange: (topic, e, prev) => history.recordState(topic, e, prev),
       gate: recordHeldNotifications(oncall, history),
     });
     topics.open();
+    // Secrets an older tickd stored in clear are sealed as soon as a key is configured.
+    if (!box.ephemeral) {
+      const sealed = sealClearSecrets(
+        { box, store, overridesKey: OVERRIDES_KEY, redact: (kind, o) => factory.redact(kind, o) },
+        SECRET_KEYS,
+      );
+      if (sealed > 0) logger.log("info", "stored secrets found in clear were sealed", { records: sealed });
+    }
     const influxEnabled = config.influxdb.some((c) => c.enabled);
     const influx = influxEnabled ? createInfluxAccess(config.influxdb) : undefined;
     const ingress = new IngressCounter();
@@ -424,6 +493,7 @@ export async function startDaemon(opts: {
       config: () => current.integrations,
       webhookRules: () => current.webhook,
       state: (t, id) => topics.topicEvent(t, id),
+      autoResolve: sqliteAutoResolve(store.db),
     });
     // Cluster mode's status: made once the API listens (the member id may name its port).
     let clusterStatus: ClusterStatusService | undefined;
@@ -451,6 +521,15 @@ export async function startDaemon(opts: {
         : {}),
       extraRoutes: [
         ...integrations.routes,
+        ...createConnectorRoutes(connectors),
+        ...createSecretsRoutes({
+          box,
+          store,
+          overridesKey: OVERRIDES_KEY,
+          connectors: () => connectors.reseal(),
+          redact: (kind, o) => factory.redact(kind, o),
+          log: (level, msg, fields) => logger.log(level, msg, fields),
+        }),
         ...delivery.routes.filter((r) => r.path !== "/metrics"),
         ...createConfigRoutes({
           enabled: config.configOverride.enabled,
@@ -470,7 +549,7 @@ export async function startDaemon(opts: {
             }
             const report = await applyConfig(cfg);
             if (report.errors.length > 0) throw new OverrideError(400, report.errors.join("; "));
-            store.kv.put(OVERRIDES_KEY, JSON.stringify(next));
+            store.kv.put(OVERRIDES_KEY, sealOverrides(next, SECRET_KEYS, box));
             overrides = next;
           },
         }),
@@ -498,6 +577,7 @@ export async function startDaemon(opts: {
           delivery.metrics,
           engineMetrics({ tasks, topics, kafka: () => kafkaInputs }),
           integrations.renderMetrics,
+          () => connectors.renderMetrics(),
           () => oncall.metrics(),
           () => clusterStatus?.renderMetrics() ?? "",
           () => clusterConfig?.sync.metrics() ?? "",
@@ -662,10 +742,25 @@ export async function startDaemon(opts: {
 
 const OVERRIDES_KEY = "config:overrides";
 
-function readOverrides(store: Store): ConfigOverrides {
+function readOverrides(store: Store, box: SecretBox, logger: DaemonLogger): ConfigOverrides {
   const v = store.kv.get(OVERRIDES_KEY);
   if (v === undefined || v === "") return {};
-  return JSON.parse(v) as ConfigOverrides;
+  return openOverrides(v, box, (level, msg, fields) => logger.log(level, msg, fields)) as ConfigOverrides;
+}
+
+/** Topic handlers sending through connector `id` (Kibana's referenced_by_count). */
+function connectorReferences(topics: TopicService, id: string): number {
+  let n = 0;
+  for (const t of topics.listTopics()) {
+    for (const h of topics.listHandlers(t.id)) {
+      if (
+        h.kind.toLowerCase() === CONNECTOR_KIND &&
+        (h.options.id === id || h.options["connector-id"] === id)
+      )
+        n++;
+    }
+  }
+  return n;
 }
 
 /** A random id made once and kept in the store (subscription names must survive restarts). */
@@ -698,8 +793,14 @@ function handlerConfig(c: TickdConfig): HandlerConfig {
   };
 }
 
+/** How handler options pass the store: secrets sealed on the way in, opened on the way out. */
+interface HandlerSealing {
+  seal(h: TopicHandlerRecord): TopicHandlerRecord;
+  open(h: TopicHandlerRecord): TopicHandlerRecord;
+}
+
 /** The SQLite store as the topic service's persistence. */
-function topicPersistence(store: Store): TopicPersistence {
+function topicPersistence(store: Store, sealing: HandlerSealing): TopicPersistence {
   return {
     *loadEvents() {
       for (const r of store.topicEvents.listAll()) {
@@ -728,8 +829,8 @@ function topicPersistence(store: Store): TopicPersistence {
       }),
     deleteEvent: (topic, id) => void store.topicEvents.delete(topic, id),
     deleteTopic: (topic) => void store.topicEvents.deleteTopic(topic),
-    loadHandlers: () => store.topicHandlers.listAll(),
-    putHandler: (spec) => store.topicHandlers.put(spec),
+    loadHandlers: () => store.topicHandlers.listAll().map((h) => sealing.open(h)),
+    putHandler: (spec) => store.topicHandlers.put(sealing.seal(spec)),
     deleteHandler: (topic, id) => void store.topicHandlers.delete(topic, id),
   };
 }

@@ -102,10 +102,29 @@ interface Row {
   origin: string;
 }
 
-function fromRow(r: Row): DeliveryRecord {
+/**
+ * Seals the request's URL and headers (where credentials travel: a VictorOps API key in the
+ * path, `Authorization`) before they are written, and opens them when read (src/secrets/).
+ * A value it cannot open replays with the redacted URL and no headers.
+ */
+export interface JournalSealer {
+  seal(text: string): string;
+  open(text: string): string;
+}
+
+function openOr(sealer: JournalSealer | undefined, text: string, fallback: string): string {
+  if (sealer === undefined) return text;
+  try {
+    return sealer.open(text);
+  } catch {
+    return fallback;
+  }
+}
+
+function fromRow(r: Row, sealer?: JournalSealer): DeliveryRecord {
   let headers: Record<string, string> = {};
   try {
-    headers = JSON.parse(r.headers) as Record<string, string>;
+    headers = JSON.parse(openOr(sealer, r.headers, "{}")) as Record<string, string>;
   } catch {
     // a damaged header column replays without headers rather than not at all
   }
@@ -127,7 +146,7 @@ function fromRow(r: Row): DeliveryRecord {
     alertId: r.alert_id,
     kind: r.kind,
     method: r.method,
-    url: r.url,
+    url: openOr(sealer, r.url, r.url_redacted),
     urlRedacted: r.url_redacted,
     headers,
     body: r.body,
@@ -152,7 +171,10 @@ export class DeliveryJournalRepository {
   private readonly pruneStmt: Database.Statement<[number]>;
   private readonly externalStmt: Database.Statement<[string], Row>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sealer?: JournalSealer,
+  ) {
     this.insertStmt = db.prepare(
       `INSERT INTO deliveries (handler, topic, alert_id, kind, method, url, url_redacted, headers, body,
          timeout_ms, tls, event_id, origin, status, attempts, created_ms, updated_ms)
@@ -190,7 +212,8 @@ export class DeliveryJournalRepository {
       ...rest,
       eventId,
       origin: d.origin ?? "",
-      headers: JSON.stringify(d.headers),
+      url: this.sealer?.seal(d.url) ?? d.url,
+      headers: this.sealer?.seal(JSON.stringify(d.headers)) ?? JSON.stringify(d.headers),
       tls: tls !== undefined ? JSON.stringify(tls) : "",
       now: nowMs,
     });
@@ -271,13 +294,13 @@ export class DeliveryJournalRepository {
 
   get(id: number): DeliveryRecord | undefined {
     const r = this.getStmt.get(id);
-    return r === undefined ? undefined : fromRow(r);
+    return r === undefined ? undefined : fromRow(r, this.sealer);
   }
 
   /** The row journaled for a notification read from a cluster's notifications topic, if any. */
   findExternal(eventId: string): DeliveryRecord | undefined {
     const r = this.externalStmt.get(eventId);
-    return r === undefined ? undefined : fromRow(r);
+    return r === undefined ? undefined : fromRow(r, this.sealer);
   }
 
   /** The queued or retrying rows read from `origin`, oldest first. */
@@ -286,12 +309,12 @@ export class DeliveryJournalRepository {
       this.db
         .prepare("SELECT * FROM deliveries WHERE origin = ? AND status IN ('queued', 'retrying') ORDER BY id")
         .all(origin) as Row[]
-    ).map(fromRow);
+    ).map((r) => fromRow(r, this.sealer));
   }
 
   /** Every queued or retrying row, oldest first: what a restart replays. */
   pending(): DeliveryRecord[] {
-    return this.pendingStmt.all().map(fromRow);
+    return this.pendingStmt.all().map((r) => fromRow(r, this.sealer));
   }
 
   /** Queued plus retrying rows. */
@@ -320,7 +343,7 @@ export class DeliveryJournalRepository {
     }
     params.push(Math.max(0, Math.trunc(opts.limit ?? 100)));
     const sql = `SELECT * FROM deliveries ${where.length > 0 ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params) as Row[]).map(fromRow);
+    return (this.db.prepare(sql).all(...params) as Row[]).map((r) => fromRow(r, this.sealer));
   }
 
   /** Keeps the newest `keep` completed rows; returns how many were removed. */

@@ -10,7 +10,7 @@
  *
  * Times are ns `number`s and int64 values `bigint`s on the way in and out: see codec.ts.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { TickdError } from "../core/errors.js";
@@ -81,6 +81,7 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
     }
   }
 
+  if (!memory && path !== "") restrictFile(path);
   let db: Database.Database;
   try {
     db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5000 });
@@ -92,6 +93,9 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma("foreign_keys = ON");
+    // Deleted and overwritten content is zeroed, so a secret replaced by its sealed form (or a
+    // deleted connector) leaves nothing readable in free pages of the file.
+    db.pragma("secure_delete = ON");
     const schemaVersion = migrate(db, where, opts.migrations ?? MIGRATIONS);
     // After the version check, which is the first read (a non-database file fails there): the
     // journal-mode switch writes the file header, and a refused file must be left as it was.
@@ -104,6 +108,20 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
     throw new TickdError(StoreErrorCodes.STORE, `cannot open ${where}: ${(e as Error).message}`, {
       cause: e,
     });
+  }
+}
+
+/**
+ * The state holds credentials (sealed, but still): the file is created readable by its owner
+ * only, and an existing file is narrowed to that. SQLite gives its -wal and -shm files the
+ * database file's permissions.
+ */
+function restrictFile(path: string): void {
+  try {
+    closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
+  } catch {
+    // Reported by the open below when it matters (a read-only directory, say).
   }
 }
 

@@ -141,7 +141,43 @@ export const MIGRATIONS: readonly Migration[] = [
       addDeliveryOrigin(db);
     },
   },
+  {
+    version: 9,
+    name: "connectors (secrets sealed), persistent auto-resolve timers",
+    up(db) {
+      createConnectorTables(db);
+    },
+  },
 ];
+
+/**
+ * Version 8. `connectors` (src/connectors/store.ts): Kibana-style reusable destinations;
+ * `config` is JSON, `secrets` the sealed JSON of the secrets ("" = none; never clear text).
+ * `auto_resolve` (src/integrations/auto-resolve.ts): when an incoming alert whose vendor never
+ * resolves it (Elasticsearch Watcher) is due to be resolved, so the timer survives a restart.
+ * Times are Unix ms.
+ */
+export function createConnectorTables(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE connectors (
+      id         TEXT PRIMARY KEY NOT NULL,
+      name       TEXT NOT NULL,
+      type_id    TEXT NOT NULL,
+      config     TEXT NOT NULL DEFAULT '{}',
+      secrets    TEXT NOT NULL DEFAULT '',
+      created_ms INTEGER NOT NULL,
+      updated_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE auto_resolve (
+      topic    TEXT NOT NULL,
+      alert_id TEXT NOT NULL,
+      alert    TEXT NOT NULL,
+      due_ms   INTEGER NOT NULL,
+      PRIMARY KEY (topic, alert_id)
+    ) WITHOUT ROWID;
+  `);
+}
 
 /**
  * On-call state (src/oncall, DESIGN §12). Times are Unix ms. `oncall_alerts` holds each

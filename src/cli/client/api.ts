@@ -96,7 +96,8 @@ export class ApiClient {
    * ApiError with the server's message, and a missing server throws UnreachableError.
    */
   async request(method: string, path: string, body?: unknown, accept: number[] = []): Promise<ApiResponse> {
-    const headers: Record<string, string> = { accept: "application/json" };
+    // kbn-xsrf: Kibana's actions API (/api/actions/, src/connectors/) refuses writes without it.
+    const headers: Record<string, string> = { accept: "application/json", "kbn-xsrf": "tickctl" };
     if (this.auth !== undefined) headers["authorization"] = this.auth;
     const init: RequestInit = { method, headers, signal: AbortSignal.timeout(this.timeoutMs) };
     if (body !== undefined) {
@@ -171,7 +172,13 @@ function parseBody(text: string): unknown {
 function errorMessage(status: number, text: string): string {
   const body = parseBody(text);
   if (typeof body === "object" && body !== null) {
-    const { error, message } = body as { error?: unknown; message?: unknown };
+    const { error, message, statusCode } = body as {
+      error?: unknown;
+      message?: unknown;
+      statusCode?: unknown;
+    };
+    // Kibana's errors ({statusCode, error: "Bad Request", message}) put the detail in message.
+    if (typeof statusCode === "number" && typeof message === "string" && message !== "") return message;
     if (typeof error === "string" && error !== "") return error;
     if (typeof message === "string" && message !== "") return message;
   }

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { resolveUrl, type ClientOptions } from "./api.js";
 import { runDeleteDelivery, runListDeliveries, runRetryDelivery } from "./deliveries.js";
 import { runCluster } from "./cluster.js";
+import { registerConnectorCommands } from "./connectors.js";
 import { parseLogFilters, runBackup, runLevel, runLogs, runStats, runVars } from "./observe.js";
 import {
   runDeleteRuns,
@@ -243,6 +244,11 @@ export function registerClientCommands(program: Command, io: ClientIo = processI
     });
 
   registerObserveCommands(program, (cmd, json) => options(cmd, json), io);
+  registerConnectorCommands(
+    program,
+    (cmd, json) => options(cmd, json),
+    (code) => io.exit(code),
+  );
   registerReplayCommands(program, list, del, (cmd, json) => options(cmd, json), io);
   // On-call (DESIGN §5): amtool-like silences, and ack/unack/snooze of one alert.
   const silence = program.command("silence").description("add, list and expire silences (as amtool does)");

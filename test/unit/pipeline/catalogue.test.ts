@@ -43,6 +43,7 @@ describe("catalogue", () => {
     expect(Object.keys(HANDLERS).sort()).toEqual([
       "alerta",
       "bigPanda",
+      "connector",
       "discord",
       "email",
       "escalation",

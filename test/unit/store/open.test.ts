@@ -66,6 +66,8 @@ describe("openStore: schema migrations", () => {
     expect(tables(s.db)).toEqual([
       "alert_history",
       "alert_states",
+      "auto_resolve",
+      "connectors",
       "deliveries",
       "kv",
       "oncall_acks",
