@@ -3,7 +3,7 @@
  * dispatcher, config, status) takes its kafkajs `Kafka` from {@link clusterKafka} and calls
  * {@link ensureClusterTopics} before it subscribes, so an empty Kafka cluster just works.
  */
-import type { Kafka } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 
 import type { ClusterConfig } from "../config/types.js";
 import type { EngineLogger } from "../engine/context.js";
@@ -37,8 +37,10 @@ export async function ensureClusterTopics(kafka: Kafka, cfg: ClusterConfig): Pro
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length === 0) return;
     try {
+      // kafkajs' own waitForLeaders gives up on the "does not host this topic-partition" a
+      // multi-broker cluster answers for a moment after creation: poll for leaders instead.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: wanted.map((t) => ({
           topic: t.topic,
           numPartitions: t.numPartitions ?? cfg.partitions,
@@ -51,7 +53,27 @@ export async function ensureClusterTopics(kafka: Kafka, cfg: ClusterConfig): Pro
       const now = new Set(await admin.listTopics());
       if (wanted.some((t) => !now.has(t.topic))) throw e;
     }
+    await waitForLeaders(
+      admin,
+      wanted.map((t) => t.topic),
+    );
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Polls the metadata until every partition of `topics` has a leader; bounded (30 s). */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics });
+      if (md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (e) {
+      if (Date.now() >= until) throw e;
+    }
+    if (Date.now() >= until)
+      throw new Error(`no leader for every partition of ${topics.join(", ")} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
