@@ -527,20 +527,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     send(req) {
       try {
         if (pending >= cfg.maxRows) refuse(req);
-        const meta = req.delivery;
-        const row: NewDelivery = {
-          handler: meta?.handler ?? "",
-          topic: meta?.topic ?? "",
-          alertId: meta?.alertId ?? "",
-          kind: meta?.kind ?? "http",
-          method: req.method,
-          url: req.url,
-          urlRedacted: redactUrl(req.url, meta?.secrets ?? []),
-          headers: req.headers,
-          body: req.body,
-          timeoutMs: req.timeoutMs,
-          ...(req.tls !== undefined ? { tls: req.tls } : {}),
-        };
+        const row = rowOf(req);
         if (journalDb.inTransaction) {
           // Part of the caller's commit (an alert storm's batch, with its alert states); the
           // rows buffered before it go first, so the journal keeps the order they were sent.
@@ -580,22 +567,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         if (parked.delete(known.id) && state === "running") schedule(known);
         return "sending" satisfies ExternalState;
       }
-      const meta = req.delivery;
-      const row: NewDelivery = {
-        handler: meta?.handler ?? "",
-        topic: meta?.topic ?? "",
-        alertId: meta?.alertId ?? "",
-        kind: meta?.kind ?? "http",
-        method: req.method,
-        url: req.url,
-        urlRedacted: redactUrl(req.url, meta?.secrets ?? []),
-        headers: req.headers,
-        body: req.body,
-        timeoutMs: req.timeoutMs,
-        ...(req.tls !== undefined ? { tls: req.tls } : {}),
-        eventId: n.eventId,
-        origin: n.origin,
-      };
+      const row: NewDelivery = { ...rowOf(req), eventId: n.eventId, origin: n.origin };
       createdAt.set(row, Math.min(n.createdMs, now()));
       unwrittenExternal.add(n.eventId);
       unwritten.push(row);
@@ -834,4 +806,22 @@ function sleep(ms: number, id: number, sleepers: Map<number, () => void>): Promi
     t.unref();
     sleepers.set(id, wakeUp);
   });
+}
+
+/** The journal row of a request, from what its handler says of it (`delivery` meta). */
+function rowOf(req: HttpRequest): NewDelivery {
+  const meta = req.delivery;
+  return {
+    handler: meta?.handler ?? "",
+    topic: meta?.topic ?? "",
+    alertId: meta?.alertId ?? "",
+    kind: meta?.kind ?? "http",
+    method: req.method,
+    url: req.url,
+    urlRedacted: redactUrl(req.url, meta?.secrets ?? []),
+    headers: req.headers,
+    body: req.body,
+    timeoutMs: req.timeoutMs,
+    ...(req.tls !== undefined ? { tls: req.tls } : {}),
+  };
 }
