@@ -224,10 +224,6 @@ describe("cluster dispatcher", () => {
     const rx = await daemons.receiver({ fallback: { delayMs: answerDelayMs } });
     const a = await daemons.tickd({ extraConfig: clusterConfig(name, "a") });
     await assignment(a, 1);
-    // The rejoin hook lets these finish (within its grace) before the partitions move: on a
-    // quiet machine none repeats; on a loaded one a request that outlasts the grace may, and
-    // nothing else may.
-    const inFlightAtJoin = rx.requests.filter((r) => r.answeredAt === undefined).length;
     const b = await daemons.tickd({ extraConfig: clusterConfig(name, "b") });
     const bParts = await assignment(b, 1);
     const aParts = await assignment(a, 2);
