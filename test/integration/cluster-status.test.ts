@@ -136,6 +136,10 @@ describe("cluster status against a 3-broker Kafka cluster", () => {
     const s = await statusUntil(
       t.url,
       (b) =>
+        // tickd joins the input group too: wait for the rebalance to settle with every
+        // partition assigned, not for a moment when nobody holds anything.
+        b.input?.state === "Stable" &&
+        (b.members ?? []).flatMap((m) => m.partitions.input).length === PARTITIONS &&
         (b.members ?? []).some((m) => m.id === "probe") &&
         (b.input?.partitions ?? []).filter(
           (p) => p.owner === "probe" && p.committed_offset === String(COMMITTED),
