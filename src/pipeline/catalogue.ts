@@ -805,6 +805,7 @@ const nodeList: NodeSpec[] = [
     "batch",
     [
       prop("queryFlux", "every", sig([p("every", "duration")]), "how often to query"),
+      prop("queryFlux", "cron", sig([p("schedule", "string")]), "cron schedule instead of every"),
       prop("queryFlux", "align", NONE, "align query times with every"),
       prop("queryFlux", "offset", sig([p("offset", "duration")]), "how far back from now to query"),
       prop("queryFlux", "org", sig([p("org", "string")]), "InfluxDB 2.x organisation name"),
@@ -885,6 +886,20 @@ const nodeList: NodeSpec[] = [
     false,
   ),
   influxql("cumulativeSum", "running sum", sig([field]), "same", false),
+  influxql(
+    "holtWinters",
+    "forecast h points (season m, bucket interval) with Holt-Winters, as InfluxDB's HOLT_WINTERS()",
+    sig([field, p("h", "int"), p("m", "int"), p("interval", "duration")]),
+    "batch",
+    false,
+  ),
+  influxql(
+    "holtWintersWithFit",
+    "as holtWinters, preceded by the fitted values of the input",
+    sig([field, p("h", "int"), p("m", "int"), p("interval", "duration")]),
+    "batch",
+    false,
+  ),
   node("derivative", "derivative", "rate of change of a field", sig([field]), "chain", "any", "same", [
     prop("derivative", "unit", sig([p("unit", "duration")]), "time unit of the rate (default 1s)"),
     prop("derivative", "nonNegative", NONE, "drop negative rates (counter resets)"),
@@ -1249,8 +1264,6 @@ export function propertyNames(kind: string, handlerKind?: string): string[] {
 /** Kapacitor nodes tickd does not offer (reported as unsupported rather than unknown). */
 export const KAPACITOR_ONLY_NODES: readonly string[] = [
   "ec2Autoscale",
-  "holtWinters",
-  "holtWintersWithFit",
   "k8sAutoscale",
   "swarmAutoscale",
   "trickle",

@@ -20,6 +20,7 @@
  */
 import { TickdError } from "../../core/errors.js";
 import { goTruncate } from "../../core/time.js";
+import { CronSchedule } from "../cron.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import { lastProperty } from "../../pipeline/task-graph.js";
 import type { InfluxSeries, TaskContext } from "../context.js";
@@ -28,7 +29,11 @@ import type { BatchMsg } from "../messages.js";
 import { deliverSampled, RuntimeNode } from "../node.js";
 import { dur, has, str } from "../props.js";
 
-export type QueryDimension = { type: "tag"; name: string } | { type: "star" } | { type: "time"; ns: number };
+export type QueryDimension =
+  | { type: "tag"; name: string }
+  | { type: "star" }
+  /** `offset`: the second argument of `time(length, offset)`, 0 when not given. */
+  | { type: "time"; ns: number; offset?: number };
 export type QueryFill = "null" | "none" | "previous" | "linear" | number | bigint;
 
 export interface QuerySpec {
@@ -36,6 +41,8 @@ export interface QuerySpec {
   query: string;
   period: number;
   every: number;
+  /** `.cron()` instead of `.every()`. */
+  cron?: string;
   offset: number;
   align: boolean;
   alignGroup: boolean;
@@ -191,8 +198,9 @@ export function buildQuery(
     const dims = spec.groupBy.map((d) => {
       if (d.type === "star") return "*";
       if (d.type === "tag") return quoteIdent(d.name);
-      // Kapacitor's alignGroup: the offset puts bucket edges on the query's start.
-      const offset = spec.alignGroup ? ((start % d.ns) + d.ns) % d.ns : 0;
+      // Kapacitor's alignGroup: the offset puts bucket edges on the query's start (and wins
+      // over an offset given in time(length, offset)).
+      const offset = spec.alignGroup ? ((start % d.ns) + d.ns) % d.ns : (d.offset ?? 0);
       return `time(${formatInfluxDuration(d.ns)}, ${formatInfluxDuration(offset)})`;
     });
     out += ` GROUP BY ${dims.join(", ")}`;
@@ -212,10 +220,7 @@ export function querySpecOf(n: TaskNode): QuerySpec {
   const a = n.args[0];
   if (a?.type !== "string")
     throw new TickdError("E_TASK_INVALID", `${n.name}: query needs an InfluxQL string`);
-  if (has(n, "cron"))
-    throw new TickdError("E_TASK_UNSUPPORTED", `${n.name}: .cron() is not supported yet; use .every()`);
-  const every = dur(n, "every") ?? 0;
-  if (every <= 0) throw new TickdError("E_TASK_INVALID", `${n.name}: must define one of 'every' or 'cron'`);
+  const { every, cron } = scheduleProps(n);
   const groupBy: QueryDimension[] = [];
   for (const arg of lastProperty(n, "groupBy")?.args ?? []) {
     const items = arg.type === "list" ? arg.items : [arg];
@@ -228,7 +233,7 @@ export function querySpecOf(n: TaskNode): QuerySpec {
             "E_TASK_INVALID",
             `${n.name}: groupBy cannot have more than one time dimension`,
           );
-        groupBy.push({ type: "time", ns: it.ns });
+        groupBy.push({ type: "time", ns: it.ns, offset: it.offset ?? 0 });
       }
     }
   }
@@ -236,6 +241,7 @@ export function querySpecOf(n: TaskNode): QuerySpec {
     query: a.value,
     period: dur(n, "period") ?? 0,
     every,
+    ...(cron !== undefined ? { cron } : {}),
     offset: dur(n, "offset") ?? 0,
     align: has(n, "align"),
     alignGroup: has(n, "alignGroup"),
@@ -253,11 +259,59 @@ export function querySpecOf(n: TaskNode): QuerySpec {
   return spec;
 }
 
+/** `.every()` / `.cron()` of a query node, checked as Kapacitor's newQueryNode does. */
+function scheduleProps(n: TaskNode): { every: number; cron?: string } {
+  const every = dur(n, "every") ?? 0;
+  const cron = str(n, "cron");
+  if (every !== 0 && cron !== undefined)
+    throw new TickdError("E_TASK_INVALID", `${n.name}: must not set both 'every' and 'cron' properties`);
+  if (cron !== undefined) {
+    new CronSchedule(cron); // validate now
+    return { every: 0, cron };
+  }
+  if (every < 0) throw new TickdError("E_TASK_INVALID", `${n.name}: 'every' duration must be non-negative`);
+  if (every === 0) throw new TickdError("E_TASK_INVALID", `${n.name}: must define one of 'every' or 'cron'`);
+  return { every };
+}
+
+/** Answers the tick due at wall-clock `now` (undefined: none) and advances. */
+export interface TickSchedule {
+  next(now: number): number | undefined;
+}
+
+/**
+ * `.cron()` ticks (Kapacitor's cronTicker): each tick is the scheduled time itself; after a
+ * tick the next one is the first scheduled time after the wall clock, so missed ones collapse.
+ */
+export class CronQuerySchedule implements TickSchedule {
+  private due: number | undefined;
+  private readonly cron: CronSchedule;
+
+  constructor(expr: string) {
+    this.cron = new CronSchedule(expr);
+  }
+
+  next(now: number): number | undefined {
+    if (this.due === undefined) {
+      this.due = this.cron.next(now) ?? Infinity;
+      return undefined;
+    }
+    if (now < this.due) return undefined;
+    const tick = this.due;
+    this.due = this.cron.next(now) ?? Infinity;
+    return tick;
+  }
+}
+
+function scheduleOf(every: number, align: boolean, cron: string | undefined): TickSchedule {
+  return cron !== undefined ? new CronQuerySchedule(cron) : new QuerySchedule(every, align);
+}
+
 /**
  * When the ticks fall. `next(now)` answers the tick to run at wall-clock `now` (undefined:
  * none due) and advances; the first call only starts the clock.
  */
-export class QuerySchedule {
+export class QuerySchedule implements TickSchedule {
   private due: number | undefined;
 
   constructor(
@@ -302,16 +356,16 @@ export function seriesToBatches(
 
 /** Base of `|query()` and `|queryFlux()`: the schedule and in-order async delivery. */
 export abstract class ScheduledQueryNode extends RuntimeNode {
-  private readonly schedule: QuerySchedule;
+  private readonly schedule: TickSchedule;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private pending = 0;
   /** Queries started and batches emitted (Kapacitor's batches_queried/points_queried). */
   readonly queried = { queries: 0, batches: 0, points: 0 };
 
-  constructor(name: string, ctx: TaskContext, every: number, align: boolean) {
+  constructor(name: string, ctx: TaskContext, schedule: TickSchedule) {
     super(name, ctx);
-    this.schedule = new QuerySchedule(every, align);
+    this.schedule = schedule;
   }
 
   protected abstract run(tick: number): { stop: number; result: Promise<BatchMsg[]> };
@@ -405,7 +459,7 @@ export class QueryNode extends ScheduledQueryNode {
 
   constructor(n: TaskNode, ctx: TaskContext) {
     const spec = querySpecOf(n);
-    super(n.name, ctx, spec.every, spec.align);
+    super(n.name, ctx, scheduleOf(spec.every, spec.align, spec.cron));
     this.spec = spec;
     this.parts = splitSelect(spec.query);
     this.cluster = str(n, "cluster");
@@ -450,9 +504,8 @@ export class QueryFluxNode extends ScheduledQueryNode {
     const a = n.args[0];
     if (a?.type !== "string")
       throw new TickdError("E_TASK_INVALID", `${n.name}: queryFlux needs a Flux string`);
-    const every = dur(n, "every") ?? 0;
-    if (every <= 0) throw new TickdError("E_TASK_INVALID", `${n.name}: must define one of 'every' or 'cron'`);
-    super(n.name, ctx, every, has(n, "align"));
+    const { every, cron } = scheduleProps(n);
+    super(n.name, ctx, scheduleOf(every, has(n, "align"), cron));
     this.flux = a.value;
     this.offset = dur(n, "offset") ?? 0;
     this.cluster = str(n, "cluster");
