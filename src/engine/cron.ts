@@ -71,7 +71,8 @@ function parseField(expr: string, f: FieldSpec, text: string): { set: Set<number
     const [range, stepText, extra] = part.split("/");
     if (extra !== undefined) throw bad(expr, `${f.name}: ${JSON.stringify(part)}`);
     const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step <= 0) throw bad(expr, `${f.name}: bad step in ${JSON.stringify(part)}`);
+    if (!Number.isInteger(step) || step <= 0)
+      throw bad(expr, `${f.name}: bad step in ${JSON.stringify(part)}`);
     let lo: number;
     let hi: number;
     if (range === "*" || range === "?") {

@@ -39,7 +39,12 @@ beforeAll(async () => {
   for (let i = 0; i < N; i++) {
     points.push({ name: "hw", tags: { host: "a" }, fields: { v: value(i) }, time: T0 + i * S });
     // An integer field: Kapacitor feeds integers to the reducer as floats.
-    points.push({ name: "hwi", tags: {}, fields: { n: BigInt(Math.round(value(i) * 10)) }, time: T0 + i * S });
+    points.push({
+      name: "hwi",
+      tags: {},
+      fields: { n: BigInt(Math.round(value(i) * 10)) },
+      time: T0 + i * S,
+    });
   }
   await client.write(db, "autogen", points, "ns");
 });

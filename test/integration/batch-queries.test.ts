@@ -45,10 +45,20 @@ beforeAll(async () => {
   for (const host of ["a", "b"])
     for (const cpu of ["cpu0", "cpu1"])
       for (let sec = 0; sec < 20; sec++)
-        points.push({ name: "cpu", tags: { host, cpu }, fields: { value: value(host, cpu, sec) }, time: T0 + sec * S });
+        points.push({
+          name: "cpu",
+          tags: { host, cpu },
+          fields: { value: value(host, cpu, sec) },
+          time: T0 + sec * S,
+        });
   // Holes for fill(): values at 0,1 and 6,7 s only; b only at 0 s.
   for (const sec of [0, 1, 6, 7])
-    points.push({ name: "gappy", tags: {}, fields: { a: sec * 10, ...(sec === 0 ? { b: 1 } : {}) }, time: T0 + sec * S });
+    points.push({
+      name: "gappy",
+      tags: {},
+      fields: { a: sec * 10, ...(sec === 0 ? { b: 1 } : {}) },
+      time: T0 + sec * S,
+    });
   // Sub-second times for influxDBOut's precision.
   points.push({ name: "fine", tags: { k: "x" }, fields: { v: 1.5 }, time: T0 + 2 * S + 700_000_000 });
   points.push({ name: "fine", tags: { k: "y" }, fields: { v: 2.5 }, time: T0 + 3 * S + 250_000_000 });
@@ -86,7 +96,9 @@ async function runBatch(script: string, ticks: { fire?: number[]; clock?: number
       .map((l) => String(l.fields?.["query"]));
     return {
       out: (name) => {
-        const h = r.task.nodes.find((n): n is HttpOutNode => n instanceof HttpOutNode && n.endpoint === name)!;
+        const h = r.task.nodes.find(
+          (n): n is HttpOutNode => n instanceof HttpOutNode && n.endpoint === name,
+        )!;
         return h.result().series ?? [];
       },
       queries,
@@ -283,7 +295,12 @@ describe("selectors and transforms on batches", () => {
     expect(s).toHaveLength(1);
     const best = mean([value("a", "cpu1", 8), value("a", "cpu1", 9)]);
     // As Kapacitor's expected row: the selected point's tags, columns time and max.
-    expect(s[0]).toEqual({ name: "cpu", tags: { cpu: "cpu1" }, columns: ["time", "max"], values: [[T0 + 10 * S, best]] });
+    expect(s[0]).toEqual({
+      name: "cpu",
+      tags: { cpu: "cpu1" },
+      columns: ["time", "max"],
+      values: [[T0 + 10 * S, best]],
+    });
   });
 
   it("top(2) / first / last with point times", async () => {
@@ -296,10 +313,12 @@ data |first('value').usePointTimes() |httpOut('first')
 data |bottom(1, 'value') |httpOut('bottom')`,
       { fire: [T0 + 10 * S] },
     );
-    expect(rowsOf(r.out("top")[0]!)).toEqual([
-      [8, value("b", "cpu1", 8)],
-      [9, value("b", "cpu1", 9)],
-    ].sort((x, y) => (y[1] as number) - (x[1] as number)));
+    expect(rowsOf(r.out("top")[0]!)).toEqual(
+      [
+        [8, value("b", "cpu1", 8)],
+        [9, value("b", "cpu1", 9)],
+      ].sort((x, y) => (y[1] as number) - (x[1] as number)),
+    );
     expect(rowsOf(r.out("first")[0]!)).toEqual([[0, value("b", "cpu1", 0)]]);
     // Without usePointTimes a selector takes the batch time: the newest point (9s).
     expect(rowsOf(r.out("bottom")[0]!)).toEqual([[9, value("b", "cpu1", 0)]]);

@@ -172,7 +172,9 @@ function compileCall(call: InfluxQLCall, where: string): CompiledInfluxQL {
   const s = INFLUXQL_FUNCTIONS[method];
   const args = call.args ?? [];
   // Both holtWinters nodes name their output field "holtWinters" (Kapacitor's InfluxQL node).
-  const as = call.as ?? (method === "derivative" ? call.field : method === "holtWintersWithFit" ? "holtWinters" : method);
+  const as =
+    call.as ??
+    (method === "derivative" ? call.field : method === "holtWintersWithFit" ? "holtWinters" : method);
   if (call.field === "") throw influxqlError(where, `${method} needs a field`);
   if (as === "") throw influxqlError(where, `${method}: .as() needs a non-empty name`);
   const expectArgs = (n: number) => {
