@@ -22,6 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
+    "holtWinters holtWintersWithFit trickle " +
     "batch query queryFlux influxDBOut barrier flatten httpPost kapacitorLoopback sideload combine"
   ).split(" "),
 );
@@ -963,6 +964,16 @@ const nodeList: NodeSpec[] = [
     ],
   ),
   node(
+    "trickle",
+    "trickle",
+    "turn each batch back into a stream of its points (the inverse of window)",
+    NONE,
+    "chain",
+    "batch",
+    "stream",
+    [],
+  ),
+  node(
     "flatten",
     "flatten",
     "merge a group's points of the same time into one, fields named by tags",
@@ -1266,7 +1277,6 @@ export const KAPACITOR_ONLY_NODES: readonly string[] = [
   "ec2Autoscale",
   "k8sAutoscale",
   "swarmAutoscale",
-  "trickle",
   "mapReduce",
 ];
 

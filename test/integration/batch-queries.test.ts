@@ -356,6 +356,26 @@ raw |movingAverage('value', 2) |httpOut('mavg')`,
   });
 });
 
+describe("trickle (TestBatch_Trickle, trickle.go)", () => {
+  it("turns each batch back into stream points: batch name and group, the points' own tags and times", async () => {
+    const r = await runBatch(
+      `batch
+  |query('''SELECT "value" FROM ${CPU} WHERE "host" = 'a'
+''').period(3s).every(10s).groupBy('cpu')
+  |trickle()
+  |where(lambda: "value" > 60.0)
+  |httpOut('pts')`,
+      { fire: [T0 + 20 * S] },
+    );
+    expect(r.messages).toEqual([]);
+    // httpOut keeps each group's latest point: stream rows, one per group.
+    expect(r.out("pts").map((s) => [s.tags, rowsOf(s)])).toEqual([
+      [{ cpu: "cpu0" }, [[19, value("a", "cpu0", 19)]]],
+      [{ cpu: "cpu1" }, [[19, value("a", "cpu1", 19)]]],
+    ]);
+  });
+});
+
 describe("influxDBOut options", () => {
   it("database, retentionPolicy (made by create), measurement, tag, precision('s'), buffer and flushInterval", async () => {
     const r = await runBatch(
