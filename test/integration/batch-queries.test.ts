@@ -356,6 +356,30 @@ raw |movingAverage('value', 2) |httpOut('mavg')`,
   });
 });
 
+describe("empty batches (TestBatch_CountEmptyBatch, TestBatch_SumEmptyBatch)", () => {
+  it("a where() that keeps no point still leaves a batch: count → 0 (int), sum → 0 (float)", async () => {
+    const r = await runBatch(
+      `var q = batch
+  |query('''SELECT mean("value") FROM ${CPU} WHERE "host" = 'a'
+''').period(10s).every(10s).groupBy('cpu')
+  |where(lambda: "mean" < 10.0)
+q |count('mean') |httpOut('count')
+q |sum('mean') |httpOut('sum')`,
+      { fire: [T0 + 20 * S] },
+    );
+    expect(r.messages).toEqual([]);
+    // mean() without GROUP BY time: stamped with the range start (10s), the batch time.
+    expect(r.out("count").map((s) => [s.tags, rowsOf(s)])).toEqual([
+      [{ cpu: "cpu0" }, [[10, 0n]]],
+      [{ cpu: "cpu1" }, [[10, 0n]]],
+    ]);
+    expect(r.out("sum").map((s) => [s.tags, rowsOf(s)])).toEqual([
+      [{ cpu: "cpu0" }, [[10, 0]]],
+      [{ cpu: "cpu1" }, [[10, 0]]],
+    ]);
+  });
+});
+
 describe("trickle (TestBatch_Trickle, trickle.go)", () => {
   it("turns each batch back into stream points: batch name and group, the points' own tags and times", async () => {
     const r = await runBatch(
