@@ -68,6 +68,8 @@ describe("registry", () => {
         "distinct",
         "elapsed",
         "first",
+        "holtWinters",
+        "holtWintersWithFit",
         "last",
         "max",
         "mean",
