@@ -253,6 +253,11 @@ export async function startDaemon(opts: {
       }),
     });
     delivery.start();
+    // Cluster mode: one member id and one kafkajs client for every cluster part (src/cluster/core.ts).
+    const clusterMember = config.cluster.enabled ? memberIdOf(config.cluster, config.http.bindAddress) : "";
+    const clusterClient = config.cluster.enabled
+      ? clusterKafka(config.cluster, clusterMember, logger)
+      : undefined;
     // Cluster mode: notifications made while processing an input partition go into that
     // partition's Kafka transaction (src/cluster/context.ts); the rest to the journal.
     const clusterStats: ClusterSenderStats = { buffered: 0, dropped: 0 };
@@ -355,11 +360,6 @@ export async function startDaemon(opts: {
     // Cluster config (src/cluster/config-service.ts): the config topic read to its end and
     // applied before stored tasks start; the API then writes tasks, templates, handlers,
     // silences and acks through it.
-    // Cluster mode: one member id and one kafkajs client for every cluster part (src/cluster/core.ts).
-    const clusterMember = config.cluster.enabled ? memberIdOf(config.cluster, config.http.bindAddress) : "";
-    const clusterClient = config.cluster.enabled
-      ? clusterKafka(config.cluster, clusterMember, logger)
-      : undefined;
     const clusterConfig = clusterClient
       ? await startClusterConfig({
           kafka: clusterClient,
