@@ -39,7 +39,7 @@ afterAll(async () => {
   for (const c of consumers.splice(0)) await c.disconnect().catch(() => undefined);
   // Never leave the shared cluster short of a broker.
   if (killed !== undefined) startBroker(killed);
-});
+}, 120_000);
 
 function clusterConfig(memberId: string): string {
   return [
