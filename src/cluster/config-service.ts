@@ -11,6 +11,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
+import type { Kafka } from "kafkajs";
+
 import type { TopicApi } from "../alert/topic-api.js";
 import type { TopicService } from "../alert/topic-service.js";
 import type { ClusterConfig } from "../config/types.js";
@@ -29,9 +31,10 @@ import {
   clusterTemplateApi,
   clusterTopicApi,
 } from "./config-writes.js";
-import { clusterKafka } from "./kafka.js";
 
 export interface ClusterConfigDeps {
+  /** The instance's one cluster client (src/cluster/kafka.ts). */
+  kafka: Kafka;
   cluster: ClusterConfig;
   member: string;
   logger: EngineLogger;
@@ -95,7 +98,7 @@ export function localConfig(
  */
 export async function startClusterConfig(d: ClusterConfigDeps): Promise<ClusterConfigService> {
   const sync = new ConfigSync({
-    kafka: clusterKafka(d.cluster, d.member, d.logger),
+    kafka: d.kafka,
     cluster: d.cluster,
     member: d.member,
     targets: serviceTargets(d),

@@ -1,15 +1,17 @@
 /**
  * The daemon's entry to the input side of cluster mode (DESIGN §11): the kafkajs client,
  * the cluster's topics, the `/write` producer and the input runtime, started together after
- * the API listens (the member id defaults to `<hostname>:<http port>`) and stopped together.
+ * the API listens and stopped together; and the member id every cluster part shares.
  */
 import { hostname } from "node:os";
+
+import type { Kafka } from "kafkajs";
 
 import type { ClusterConfig, KafkaInputConfig } from "../config/types.js";
 import type { Point } from "../core/types.js";
 import type { EngineLogger } from "../engine/context.js";
 import { ClusterInput, type ClusterInputDeps } from "./input.js";
-import { clusterKafka, ensureClusterTopics } from "./kafka.js";
+import { ensureClusterTopics } from "./kafka.js";
 import { clusterNames } from "./names.js";
 import type { ClusterSenderStats } from "./context.js";
 import type { InputStatusSource } from "./status.js";
@@ -25,12 +27,21 @@ export interface ClusterCore {
   stop(): Promise<void>;
 }
 
-/** The member id: `[cluster] member-id`, else `<hostname>:<http port>`. */
-export function memberIdOf(cfg: ClusterConfig, port: number): string {
-  return cfg.memberId !== "" ? cfg.memberId : `${hostname()}:${port}`;
+/**
+ * This instance's member id, the one name every cluster part (config sync, input, dispatcher,
+ * status, the Kafka client id) uses: `[cluster] member-id`, else `<hostname>:<port>` with the
+ * port of `[http] bind-address` — known before the API listens, which the config sync needs.
+ * A bind port of 0 is chosen only at listen: `<hostname>:pid-<pid>` then.
+ */
+export function memberIdOf(cfg: ClusterConfig, bindAddress: string): string {
+  if (cfg.memberId !== "") return cfg.memberId;
+  const port = Number(/:(\d+)$/.exec(bindAddress)?.[1] ?? "0");
+  return port > 0 ? `${hostname()}:${port}` : `${hostname()}:pid-${process.pid}`;
 }
 
 export async function startClusterCore(opts: {
+  /** The instance's one cluster client (src/cluster/kafka.ts). */
+  kafka: Kafka;
   cfg: ClusterConfig;
   memberId: string;
   logger: EngineLogger;
@@ -39,7 +50,7 @@ export async function startClusterCore(opts: {
   deps: Omit<ClusterInputDeps, "kafka" | "cfg" | "memberId" | "logger" | "kafkaInputs">;
 }): Promise<ClusterCore> {
   const { cfg, memberId, logger } = opts;
-  const kafka = clusterKafka(cfg, memberId, logger);
+  const { kafka } = opts;
   await ensureClusterTopics(kafka, cfg);
   const writer: WriteProducer = await startWriteProducer(kafka, clusterNames(cfg.name).pointsTopic);
   const input = new ClusterInput({

@@ -38,6 +38,7 @@ import {
   type AlertStateEntry,
   type StreamTaskSource,
 } from "./partition-engine.js";
+import { partitionCount, partitionRequests } from "./partitioned-send.js";
 import { chunkBySize, decodePointsRecord, MAX_REQUEST_BYTES } from "./points.js";
 import type { NotificationRecord } from "./records.js";
 import type { InputStatusSource, LocalPartitionStatus } from "./status.js";
@@ -81,6 +82,13 @@ const newPending = (): Pending => ({ states: new Map(), notes: [], offset: undef
 const hasWork = (w: Pending): boolean => w.states.size > 0 || w.notes.length > 0 || w.offset !== undefined;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const RESTORE_TIMEOUT_MS = 120_000;
+/** Heartbeat errors after which kafkajs rejoins the group (its runner's own list, and an expired member). */
+const REJOIN_ERRORS = new Set([
+  "REBALANCE_IN_PROGRESS",
+  "NOT_COORDINATOR_FOR_GROUP",
+  "ILLEGAL_GENERATION",
+  "UNKNOWN_MEMBER_ID",
+]);
 
 class Part implements PartitionWork {
   readonly key: string;
@@ -160,6 +168,8 @@ export class ClusterInput implements InputStatusSource {
   private stopping = false;
   private unlisten: (() => void) | undefined;
   private readonly intervalMs: number;
+  /** Partitions of the notifications topic (read at the first commit that has notifications). */
+  private notePartitions: number | undefined;
 
   constructor(private readonly d: ClusterInputDeps) {
     this.names = clusterNames(d.cfg.name);
@@ -305,6 +315,8 @@ export class ClusterInput implements InputStatusSource {
         partitions: live.map((p) => p.key),
         error: coerceError(e).message,
       });
+      // Its producer may be stuck mid-transaction: the retry fences with a new one.
+      await Promise.all(live.map((p) => this.resetProducer(p)));
       if (live.length > 0 && !this.stopping) {
         await sleep(2000);
         return this.prepare(live.filter((p) => !p.closed));
@@ -338,6 +350,13 @@ export class ClusterInput implements InputStatusSource {
         ms: Date.now() - t0,
       });
     }
+  }
+
+  /** Drops the partition's producer; the next fence() makes a new one (same transactional id). */
+  private async resetProducer(p: Part): Promise<void> {
+    const old = p.producer;
+    p.producer = undefined;
+    await old?.disconnect().catch(() => undefined);
   }
 
   /** Initialises the partition's transactional id: fences the previous owner, aborts its open transaction. */
@@ -483,7 +502,14 @@ export class ClusterInput implements InputStatusSource {
     while (p.status !== "active") {
       if (p.closed || !isRunning() || isStale() || this.stopping) return;
       await Promise.race([p.ready, sleep(1000)]);
-      await heartbeat().catch(() => undefined);
+      try {
+        await heartbeat();
+      } catch (e) {
+        // The group moves on (rebalance, this member expired): kafkajs rejoins on these.
+        // Swallowed, this batch would wait here for a partition no longer ours, forever.
+        if (REJOIN_ERRORS.has((e as { type?: string }).type ?? "")) throw e;
+        return;
+      }
     }
     if (p.needsSeek) {
       p.needsSeek = false;
@@ -566,8 +592,11 @@ export class ClusterInput implements InputStatusSource {
         key: n.request.delivery?.alertId || n.eventId,
         value: JSON.stringify(n),
       }));
-      for (const messages of chunkBySize(notes, MAX_REQUEST_BYTES))
-        await txn.send({ topic: this.names.notificationsTopic, acks: -1, messages });
+      // One send per partition: kafkajs may drop a partition whose leader moved mid-send
+      // (src/cluster/partitioned-send.ts), and this transaction would commit without it.
+      this.notePartitions ??= await partitionCount(this.admin!, this.names.notificationsTopic);
+      for (const r of partitionRequests(notes, this.notePartitions))
+        await txn.send({ topic: this.names.notificationsTopic, acks: -1, messages: r.messages });
       if (w.offset !== undefined)
         await txn.sendOffsets({
           consumerGroupId: this.names.inputGroup,
@@ -597,7 +626,10 @@ export class ClusterInput implements InputStatusSource {
         void this.drop(p, "fenced");
         return;
       }
-      // Memory is ahead of Kafka: start over from the last commit.
+      // Memory is ahead of Kafka: start over from the last commit, with a new producer —
+      // kafkajs leaves one whose commit failed (e.g. the coordinator died) in a state that
+      // refuses every next transaction ("Cannot call beginTransaction in state COMMITTING").
+      await this.resetProducer(p);
       await p.engine?.stop();
       p.engine = undefined;
       this.d.topicStates.forgetEvents(p.topicKeys.values());

@@ -253,6 +253,11 @@ export async function startDaemon(opts: {
       }),
     });
     delivery.start();
+    // Cluster mode: one member id and one kafkajs client for every cluster part (src/cluster/core.ts).
+    const clusterMember = config.cluster.enabled ? memberIdOf(config.cluster, config.http.bindAddress) : "";
+    const clusterClient = config.cluster.enabled
+      ? clusterKafka(config.cluster, clusterMember, logger)
+      : undefined;
     // Cluster mode: notifications made while processing an input partition go into that
     // partition's Kafka transaction (src/cluster/context.ts); the rest to the journal.
     const clusterStats: ClusterSenderStats = { buffered: 0, dropped: 0 };
@@ -260,7 +265,7 @@ export async function startDaemon(opts: {
     const sender = config.cluster.enabled
       ? clusterSender({
           local: delivery.sender,
-          member: () => clusterCore?.memberId ?? config.cluster.memberId,
+          member: () => clusterMember,
           logger,
           stats: clusterStats,
         })
@@ -355,11 +360,11 @@ export async function startDaemon(opts: {
     // Cluster config (src/cluster/config-service.ts): the config topic read to its end and
     // applied before stored tasks start; the API then writes tasks, templates, handlers,
     // silences and acks through it.
-    const clusterConfig = config.cluster.enabled
+    const clusterConfig = clusterClient
       ? await startClusterConfig({
+          kafka: clusterClient,
           cluster: config.cluster,
-          member:
-            config.cluster.memberId !== "" ? config.cluster.memberId : `${config.hostname}:${process.pid}`,
+          member: clusterMember,
           logger,
           store,
           tasks,
@@ -600,12 +605,11 @@ export async function startDaemon(opts: {
     }
     logger.log("info", `listening on ${config.http.bindAddress}`, { port: server.port });
     externalUrl = `http://${config.hostname}:${server.port}`;
-    if (config.cluster.enabled) {
-      const memberId = memberIdOf(config.cluster, server.port);
+    if (clusterClient) {
       clusterStatus = new ClusterStatusService({
         name: config.cluster.name,
-        memberId,
-        kafka: clusterKafka(config.cluster, memberId, logger),
+        memberId: clusterMember,
+        kafka: clusterClient,
         logger,
       });
       if (clusterConfig !== undefined) clusterStatus.attach({ config: clusterConfig.sync });
@@ -622,10 +626,11 @@ export async function startDaemon(opts: {
     });
 
     // ---- cluster mode: input side, then the dispatcher every instance also is (DESIGN §11)
-    if (config.cluster.enabled) {
-      const memberId = memberIdOf(config.cluster, server.port);
+    if (clusterClient) {
+      const memberId = clusterMember;
       try {
         clusterCore = await startClusterCore({
+          kafka: clusterClient,
           cfg: config.cluster,
           memberId,
           logger,
@@ -649,7 +654,7 @@ export async function startDaemon(opts: {
       try {
         dispatcher = await startDispatcher({
           cluster: config.cluster,
-          kafka: clusterKafka(config.cluster, memberId, logger),
+          kafka: clusterClient,
           memberId,
           logger,
           delivery,

@@ -7,7 +7,7 @@
  * transactions too, the status route keeps answering, and the restarted broker catches up.
  */
 import { Kafka, type Consumer } from "kafkajs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterNames } from "../../src/cluster/names.js";
 import type { ClusterStatusJson } from "../../src/cluster/status-view.js";
 import { runBuiltAsync } from "../support/cli.js";
@@ -15,6 +15,7 @@ import { useDaemons } from "../support/daemon.js";
 import {
   clusterBrokers,
   clusterKafka,
+  ensureWholeCluster,
   killBroker,
   startBroker,
   waitForBrokers,
@@ -32,11 +33,13 @@ const COMMITTED = 4;
 const consumers: Consumer[] = [];
 let killed: number | undefined;
 
+// A suite before this one may have left a broker down (a crash between its kill and restart).
+beforeAll(() => ensureWholeCluster(), 300_000);
 afterAll(async () => {
   for (const c of consumers.splice(0)) await c.disconnect().catch(() => undefined);
   // Never leave the shared cluster short of a broker.
   if (killed !== undefined) startBroker(killed);
-});
+}, 120_000);
 
 function clusterConfig(memberId: string): string {
   return [
