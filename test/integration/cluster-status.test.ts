@@ -189,7 +189,9 @@ describe("cluster status against a 3-broker Kafka cluster", () => {
     expect(table.stdout).toMatch(
       new RegExp(`^probe +127\\.0\\.0\\.1 +[0-9,-]+ +- +tickd-${name}-probe$`, "m"),
     );
-    expect(table.stdout).toMatch(new RegExp(`^${first.partition} +probe +4 +10 +6$`, "m"));
+    // Ownership may move between the JSON above and this call (a rebalance under load), so
+    // any partition the probe holds now must show its commit: 4 of 10, lag 6.
+    expect(table.stdout).toMatch(/^\d+ +probe +4 +10 +6$/m);
     const json = await runBuiltAsync("tickctl", ["cluster", "--json", "--url", t.url]);
     expect(json.status).toBe(0);
     expect((JSON.parse(json.stdout) as ClusterStatusJson).members?.some((m) => m.id === "probe")).toBe(true);
