@@ -7,10 +7,15 @@
  * Key (JSON array, so no separator can be forged by a tag value):
  *   alert group state: ["a", <input topic>, <input partition>, <task>, <node>, <group>]
  *   topic event state: ["t", <input topic>, <input partition>, <topic>, <event id>]
+ *   node group state:  ["n", <input topic>, <input partition>, <task>, <node>, <group>]
+ *     (window buffers, stateful functions, trackers, transforms: src/engine/group-state.ts)
  * Value: versioned JSON through the store codec (ns times exact), or null = tombstone (the
  * group returned to OK and was forgotten; compaction then drops the key):
  *   alert: {"v":1,"eventId":"cpu:host=a","state":{level,prev,firstTriggered,lastTriggered,flapping,history?}}
  *   topic: {"v":1,"state":{id,level,message,details,time,duration}}
+ *   node:  {"v":1,"state":<what the node saved for the group>} — at most MAX_NODE_STATE_BYTES;
+ *          a bigger group state is not kept (a tombstone is written, logged and counted) and
+ *          the group starts empty on the next owner, as it did before node state was kept.
  */
 import type { AlertEventState } from "../core/alert-event.js";
 import { TickdError } from "../core/errors.js";
@@ -34,6 +39,15 @@ export type ChangelogEntry =
       readonly value: { readonly eventId: string; readonly state: AlertStateSnapshot } | undefined;
     }
   | {
+      readonly kind: "node";
+      readonly input: InputPartitionRef;
+      readonly task: string;
+      readonly node: string;
+      readonly group: string;
+      /** undefined: tombstone. */
+      readonly value: { readonly state: unknown } | undefined;
+    }
+  | {
       readonly kind: "topic";
       readonly input: InputPartitionRef;
       readonly topic: string;
@@ -42,12 +56,23 @@ export type ChangelogEntry =
       readonly value: AlertEventState | undefined;
     };
 
+/** The largest node group state record (a window of ~2000 small points); bigger ones are not kept. */
+export const MAX_NODE_STATE_BYTES = 256 * 1024;
+
 export function alertStateKey(input: InputPartitionRef, task: string, node: string, group: string): string {
   return JSON.stringify(["a", input.topic, input.partition, task, node, group]);
 }
 
 export function topicStateKey(input: InputPartitionRef, topic: string, eventId: string): string {
   return JSON.stringify(["t", input.topic, input.partition, topic, eventId]);
+}
+
+export function nodeStateKey(input: InputPartitionRef, task: string, node: string, group: string): string {
+  return JSON.stringify(["n", input.topic, input.partition, task, node, group]);
+}
+
+export function encodeNodeState(state: unknown): string {
+  return encodeJson({ v: 1, state }, "node state record");
 }
 
 export function encodeAlertState(eventId: string, state: AlertStateSnapshot): string {
@@ -98,6 +123,18 @@ export function decodeChangelog(key: string, value: string | null): ChangelogEnt
         doc === undefined
           ? undefined
           : { eventId: doc["eventId"] as string, state: doc["state"] as AlertStateSnapshot },
+    };
+  }
+  if (k[0] === "n" && k.length === 6) {
+    if (doc !== undefined && !("state" in doc))
+      throw new TickdError(ClusterCodes.RECORD, "node state record lacks state");
+    return {
+      kind: "node",
+      input,
+      task: k[3] as string,
+      node: k[4] as string,
+      group: k[5] as string,
+      value: doc === undefined ? undefined : { state: doc["state"] },
     };
   }
   if (k[0] === "t" && k.length === 5) {

@@ -38,6 +38,7 @@ import {
   type AlertStateEntry,
   type StreamTaskSource,
 } from "./partition-engine.js";
+import { newNodeStateStats, nodeMapKey, type NodeStateStats } from "./node-state.js";
 import { chunkBySize, decodePointsRecord, MAX_REQUEST_BYTES } from "./points.js";
 import type { NotificationRecord } from "./records.js";
 import type { InputStatusSource, LocalPartitionStatus } from "./status.js";
@@ -97,6 +98,7 @@ class Part implements PartitionWork {
   producer: Producer | undefined;
   engine: PartitionEngine | undefined;
   readonly alertStates = new Map<string, AlertStateEntry>();
+  readonly nodeStates = new Map<string, unknown>();
   readonly restoredTopics = new Map<string, StoredEventState>();
   readonly topicKeys = new Map<string, { topic: string; eventId: string }>();
   pending = newPending();
@@ -148,6 +150,8 @@ export class ClusterInput implements InputStatusSource {
     badRecords: 0,
     restores: 0,
   };
+  /** Node group states (windows, stateful functions) saved, over the bound, refused at restore. */
+  readonly nodeStats: NodeStateStats = newNodeStateStats();
   private readonly names: ClusterNames;
   private readonly parts = new Map<string, Part>();
   private readonly sources = new Map<
@@ -322,6 +326,8 @@ export class ClusterInput implements InputStatusSource {
         alerts: this.d.alerts,
         logger: this.d.logger,
         alertStates: p.alertStates,
+        nodeStates: p.nodeStates,
+        nodeStats: this.nodeStats,
         ...(this.d.batch !== undefined ? { batch: this.d.batch } : {}),
         ...(this.d.groupTtl !== undefined ? { groupTtl: this.d.groupTtl } : {}),
       });
@@ -380,6 +386,7 @@ export class ClusterInput implements InputStatusSource {
     const targets = new Map<number, { end: bigint; done: boolean; parts: Part[] }>();
     for (const p of parts) {
       p.alertStates.clear();
+      p.nodeStates.clear();
       p.restoredTopics.clear();
       p.restored = 0;
       p.statePartition = p.input.partition % n;
@@ -449,6 +456,10 @@ export class ClusterInput implements InputStatusSource {
         const k = stateMapKey(e.task, e.node, e.group);
         if (e.value === undefined) p.alertStates.delete(k);
         else p.alertStates.set(k, { eventId: e.value.eventId, state: e.value.state });
+      } else if (e.kind === "node") {
+        const k = nodeMapKey(e.task, e.node, e.group);
+        if (e.value === undefined) p.nodeStates.delete(k);
+        else p.nodeStates.set(k, e.value.state);
       } else {
         const k = `${e.topic}\u0000${e.eventId}`;
         if (e.value === undefined) p.restoredTopics.delete(k);
@@ -552,6 +563,8 @@ export class ClusterInput implements InputStatusSource {
   /** One transaction: changed state records, notifications, input offset. */
   private async commit(p: Part): Promise<void> {
     p.lastCommit = Date.now();
+    // The node group states as of the offset this transaction commits.
+    p.engine?.checkpoint();
     const w = p.pending;
     if (!hasWork(w) || p.producer === undefined) return;
     p.pending = newPending();

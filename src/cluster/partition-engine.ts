@@ -17,6 +17,7 @@ import type { TaskGraph } from "../pipeline/task-graph.js";
 import type { InstanceContext } from "../server/task-manager.js";
 import { alertStateKey, encodeAlertState } from "./changelog.js";
 import { inEvent, inPartition, type PartitionWork } from "./context.js";
+import { newNodeStateStats, PartitionNodeStates, type NodeStateStats } from "./node-state.js";
 
 /** The task manager as the partition engines use it. */
 export interface StreamTaskSource {
@@ -41,6 +42,9 @@ export interface PartitionEngineDeps {
   logger: EngineLogger;
   /** Restored from the changelog; the engine keeps it current. */
   alertStates: Map<string, AlertStateEntry>;
+  /** Node group states restored from the changelog (src/cluster/node-state.ts); emptied as loaded. */
+  nodeStates?: Map<string, unknown>;
+  nodeStats?: NodeStateStats;
   /** Wraps a write (the daemon: one SQLite commit for history rows). */
   batch?: (fn: () => void) => void;
   groupTtl?: number;
@@ -53,8 +57,15 @@ export class PartitionEngine {
   private readonly alerts: AlertSink;
   private loopDepth = 0;
   private stopped = false;
+  private readonly nodes: PartitionNodeStates;
 
   constructor(private readonly d: PartitionEngineDeps) {
+    this.nodes = new PartitionNodeStates(
+      d.work,
+      d.nodeStates ?? new Map(),
+      d.logger,
+      d.nodeStats ?? newNodeStateStats(),
+    );
     const sink = d.alerts;
     this.alerts = {
       collect: (e, route) => inEvent(e, () => sink.collect(e, route)),
@@ -70,8 +81,10 @@ export class PartitionEngine {
       const g = wanted.get(id);
       if (g === inst.graph) continue;
       this.instances.delete(id);
-      this.stopTask(id, inst.task);
+      void this.stopTask(id, inst.task);
       if (g === undefined) this.forgetTask(id);
+      // Deleted or redefined: its windows and functions start empty, as on one node.
+      this.nodes.forget(id);
     }
     for (const [id, graph] of wanted) {
       if (this.instances.has(id)) continue;
@@ -79,8 +92,11 @@ export class PartitionEngine {
         alerts: this.alerts,
         alertStates: this.persistence(id),
         loopback: (db, rp, p) => this.loopback(db, rp, p),
+        trackGroupState: true,
       });
-      if (task !== undefined) this.instances.set(id, { graph, task });
+      if (task === undefined) continue;
+      this.nodes.load(id, task);
+      this.instances.set(id, { graph, task });
     }
   }
 
@@ -111,6 +127,12 @@ export class PartitionEngine {
         }
       }
     });
+  }
+
+  /** Buffers the node group states changed since the last call for the partition's next transaction. */
+  checkpoint(): void {
+    if (this.stopped) return;
+    this.nodes.checkpoint([...this.instances].map(([id, i]) => [id, i.task] as [string, Task]));
   }
 
   async stop(): Promise<void> {

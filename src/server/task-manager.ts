@@ -95,6 +95,8 @@ export interface InstanceContext {
   alerts: AlertSink;
   alertStates: AlertStatePersistence;
   loopback: (db: string, rp: string, p: Point) => void;
+  /** Nodes track which groups changed, so their state can go to the changelog. */
+  trackGroupState?: boolean;
 }
 
 interface Running {
