@@ -40,6 +40,7 @@ import {
 } from "./partition-engine.js";
 import { newNodeStateStats, nodeMapKey, type NodeStateStats } from "./node-state.js";
 import { chunkBySize, decodePointsRecord, MAX_REQUEST_BYTES } from "./points.js";
+import { isLeaderPartition, WideFeed } from "./wide-tasks.js";
 import type { NotificationRecord } from "./records.js";
 import type { InputStatusSource, LocalPartitionStatus } from "./status.js";
 
@@ -97,6 +98,8 @@ class Part implements PartitionWork {
   statePartition = 0;
   producer: Producer | undefined;
   engine: PartitionEngine | undefined;
+  /** Leader partition only: every point of the cluster for the cluster-wide tasks. */
+  wideFeed: WideFeed | undefined;
   readonly alertStates = new Map<string, AlertStateEntry>();
   readonly nodeStates = new Map<string, unknown>();
   readonly restoredTopics = new Map<string, StoredEventState>();
@@ -286,6 +289,7 @@ export class ClusterInput implements InputStatusSource {
     if (p.closed) return;
     p.closed = true;
     if (this.parts.get(p.key) === p) this.parts.delete(p.key);
+    await p.wideFeed?.stop();
     await p.engine?.stop();
     this.d.topicStates.forgetEvents(p.topicKeys.values());
     await p.producer?.disconnect().catch(() => undefined);
@@ -328,10 +332,24 @@ export class ClusterInput implements InputStatusSource {
         alertStates: p.alertStates,
         nodeStates: p.nodeStates,
         nodeStats: this.nodeStats,
+        leader: isLeaderPartition(p.input, this.names.pointsTopic),
         ...(this.d.batch !== undefined ? { batch: this.d.batch } : {}),
         ...(this.d.groupTtl !== undefined ? { groupTtl: this.d.groupTtl } : {}),
       });
       p.engine.sync();
+      if (isLeaderPartition(p.input, this.names.pointsTopic) && p.wideFeed === undefined) {
+        p.wideFeed = new WideFeed({
+          kafka: this.d.kafka,
+          groupPrefix: this.names.inputGroup,
+          pointsTopic: this.names.pointsTopic,
+          sources: this.sources,
+          logger: this.d.logger,
+          write: (db, rp, points) => {
+            if (p.status === "active" && !p.closed) p.engine?.writeWide(db, rp, points);
+          },
+        });
+        void p.wideFeed.start();
+      }
       p.lastCommit = Date.now();
       this.stats.restores++;
       p.activate();
