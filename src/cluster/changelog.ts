@@ -7,12 +7,15 @@
  * Key (JSON array, so no separator can be forged by a tag value):
  *   alert group state: ["a", <input topic>, <input partition>, <task>, <node>, <group>]
  *   topic event state: ["t", <input topic>, <input partition>, <topic>, <event id>]
+ *   on-call alert:     ["o", <input topic>, <input partition>, <topic>, <alert id>]
+ *     (the alert as the on-call list shows it; read by every instance: src/cluster/alert-view.ts)
  *   node group state:  ["n", <input topic>, <input partition>, <task>, <node>, <group>]
  *     (window buffers, stateful functions, trackers, transforms: src/engine/group-state.ts)
  * Value: versioned JSON through the store codec (ns times exact), or null = tombstone (the
  * group returned to OK and was forgotten; compaction then drops the key):
  *   alert: {"v":1,"eventId":"cpu:host=a","state":{level,prev,firstTriggered,lastTriggered,flapping,history?}}
  *   topic: {"v":1,"state":{id,level,message,details,time,duration}}
+ *   on-call: {"v":1,"alert":{topic,id,labels,event}}
  *   node:  {"v":1,"state":<what the node saved for the group>} — at most MAX_NODE_STATE_BYTES;
  *          a bigger group state is not kept (a tombstone is written, logged and counted) and
  *          the group starts empty on the next owner, as it did before node state was kept.
@@ -20,6 +23,7 @@
 import type { AlertEventState } from "../core/alert-event.js";
 import { TickdError } from "../core/errors.js";
 import type { AlertStateSnapshot } from "../engine/alert-state.js";
+import type { StoredAlert } from "../oncall/service.js";
 import { decodeJson, encodeJson } from "../store/codec.js";
 import { ClusterCodes } from "./points.js";
 
@@ -37,6 +41,14 @@ export type ChangelogEntry =
       readonly group: string;
       /** undefined: tombstone. */
       readonly value: { readonly eventId: string; readonly state: AlertStateSnapshot } | undefined;
+    }
+  | {
+      readonly kind: "oncall";
+      readonly input: InputPartitionRef;
+      readonly topic: string;
+      readonly alertId: string;
+      /** undefined: tombstone (the alert recovered). */
+      readonly value: StoredAlert | undefined;
     }
   | {
       readonly kind: "node";
@@ -69,6 +81,14 @@ export function topicStateKey(input: InputPartitionRef, topic: string, eventId: 
 
 export function nodeStateKey(input: InputPartitionRef, task: string, node: string, group: string): string {
   return JSON.stringify(["n", input.topic, input.partition, task, node, group]);
+}
+
+export function oncallAlertKey(input: InputPartitionRef, topic: string, alertId: string): string {
+  return JSON.stringify(["o", input.topic, input.partition, topic, alertId]);
+}
+
+export function encodeOnCallAlert(alert: StoredAlert): string {
+  return encodeJson({ v: 1, alert }, "on-call alert record");
 }
 
 export function encodeNodeState(state: unknown): string {
@@ -123,6 +143,17 @@ export function decodeChangelog(key: string, value: string | null): ChangelogEnt
         doc === undefined
           ? undefined
           : { eventId: doc["eventId"] as string, state: doc["state"] as AlertStateSnapshot },
+    };
+  }
+  if (k[0] === "o" && k.length === 5) {
+    if (doc !== undefined && typeof doc["alert"] !== "object")
+      throw new TickdError(ClusterCodes.RECORD, "on-call alert record lacks alert");
+    return {
+      kind: "oncall",
+      input,
+      topic: k[3] as string,
+      alertId: k[4] as string,
+      value: doc === undefined ? undefined : (doc["alert"] as StoredAlert),
     };
   }
   if (k[0] === "n" && k.length === 6) {

@@ -8,6 +8,8 @@ import { hostname } from "node:os";
 import type { ClusterConfig, KafkaInputConfig } from "../config/types.js";
 import type { Point } from "../core/types.js";
 import type { EngineLogger } from "../engine/context.js";
+import type { ClusterAlerts } from "../oncall/service.js";
+import { ClusterAlertView } from "./alert-view.js";
 import { ClusterInput, type ClusterInputDeps } from "./input.js";
 import { clusterKafka, ensureClusterTopics } from "./kafka.js";
 import { clusterNames } from "./names.js";
@@ -18,6 +20,8 @@ import { startWriteProducer, type WriteProducer } from "./write-producer.js";
 export interface ClusterCore {
   readonly memberId: string;
   readonly input: InputStatusSource;
+  /** Every current alert of the cluster, from the state changelog (src/cluster/alert-view.ts). */
+  readonly alerts: ClusterAlerts;
   produce(db: string, rp: string, points: readonly Point[]): Promise<void>;
   tick(now: number): void;
   /** Prometheus text of the input side's counters. */
@@ -50,15 +54,25 @@ export async function startClusterCore(opts: {
     logger,
     kafkaInputs: opts.kafkaInputs,
   });
+  const names = clusterNames(cfg.name);
+  const alerts = new ClusterAlertView({
+    kafka,
+    stateTopic: names.stateTopic,
+    groupPrefix: names.inputGroup,
+    logger,
+  });
   try {
     await input.start();
+    await alerts.start();
   } catch (e) {
+    await input.stop().catch(() => undefined);
     await writer.stop().catch(() => undefined);
     throw e;
   }
   return {
     memberId,
     input,
+    alerts,
     produce: (db, rp, points) => writer.produce(db, rp, points),
     tick: (now) => input.tick(now),
     metrics() {
@@ -103,6 +117,7 @@ export async function startClusterCore(opts: {
       return lines.join("\n") + "\n";
     },
     async stop() {
+      await alerts.stop();
       await input.stop();
       await writer.stop().catch(() => undefined);
     },

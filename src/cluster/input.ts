@@ -474,6 +474,8 @@ export class ClusterInput implements InputStatusSource {
         const k = stateMapKey(e.task, e.node, e.group);
         if (e.value === undefined) p.alertStates.delete(k);
         else p.alertStates.set(k, { eventId: e.value.eventId, state: e.value.state });
+      } else if (e.kind === "oncall") {
+        // The cluster's alert view reads these (src/cluster/alert-view.ts); no engine state.
       } else if (e.kind === "node") {
         const k = nodeMapKey(e.task, e.node, e.group);
         if (e.value === undefined) p.nodeStates.delete(k);
