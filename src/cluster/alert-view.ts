@@ -137,8 +137,9 @@ export class ClusterAlertView implements ClusterAlerts {
     this.consumer = undefined;
     if (c === undefined) return;
     await c.disconnect().catch(() => undefined);
+    // The group is deleted in the background: a stop (SIGTERM) does not wait for it.
     const admin = this.d.kafka.admin();
-    await admin
+    void admin
       .connect()
       .then(() => admin.deleteGroups([this.groupId]))
       .catch(() => undefined)

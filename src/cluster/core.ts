@@ -117,8 +117,7 @@ export async function startClusterCore(opts: {
       return lines.join("\n") + "\n";
     },
     async stop() {
-      await alerts.stop();
-      await input.stop();
+      await Promise.all([alerts.stop(), input.stop()]);
       await writer.stop().catch(() => undefined);
     },
   };

@@ -289,8 +289,7 @@ export class ClusterInput implements InputStatusSource {
     if (p.closed) return;
     p.closed = true;
     if (this.parts.get(p.key) === p) this.parts.delete(p.key);
-    await p.wideFeed?.stop();
-    await p.engine?.stop();
+    await Promise.all([p.wideFeed?.stop(), p.engine?.stop()]);
     this.d.topicStates.forgetEvents(p.topicKeys.values());
     await p.producer?.disconnect().catch(() => undefined);
     this.d.logger.log("info", `cluster: partition ${why}`, {
