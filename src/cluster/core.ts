@@ -10,6 +10,8 @@ import type { Kafka } from "kafkajs";
 import type { ClusterConfig, KafkaInputConfig } from "../config/types.js";
 import type { Point } from "../core/types.js";
 import type { EngineLogger } from "../engine/context.js";
+import type { ClusterAlerts } from "../oncall/service.js";
+import { ClusterAlertView } from "./alert-view.js";
 import { ClusterInput, type ClusterInputDeps } from "./input.js";
 import { ensureClusterTopics } from "./kafka.js";
 import { clusterNames } from "./names.js";
@@ -20,6 +22,8 @@ import { startWriteProducer, type WriteProducer } from "./write-producer.js";
 export interface ClusterCore {
   readonly memberId: string;
   readonly input: InputStatusSource;
+  /** Every current alert of the cluster, from the state changelog (src/cluster/alert-view.ts). */
+  readonly alerts: ClusterAlerts;
   produce(db: string, rp: string, points: readonly Point[]): Promise<void>;
   tick(now: number): void;
   /** Prometheus text of the input side's counters. */
@@ -61,15 +65,25 @@ export async function startClusterCore(opts: {
     logger,
     kafkaInputs: opts.kafkaInputs,
   });
+  const names = clusterNames(cfg.name);
+  const alerts = new ClusterAlertView({
+    kafka,
+    stateTopic: names.stateTopic,
+    groupPrefix: names.inputGroup,
+    logger,
+  });
   try {
     await input.start();
+    await alerts.start();
   } catch (e) {
+    await input.stop().catch(() => undefined);
     await writer.stop().catch(() => undefined);
     throw e;
   }
   return {
     memberId,
     input,
+    alerts,
     produce: (db, rp, points) => writer.produce(db, rp, points),
     tick: (now) => input.tick(now),
     metrics() {
@@ -92,6 +106,11 @@ export async function startClusterCore(opts: {
         "# HELP tickd_cluster_state_records_total State changelog records committed.",
         "# TYPE tickd_cluster_state_records_total counter",
         `tickd_cluster_state_records_total ${s.stateRecords}`,
+        "# HELP tickd_cluster_node_states_total Node group states (windows, stateful functions): saved to the changelog, not kept for being over the bound, or refused at restore.",
+        "# TYPE tickd_cluster_node_states_total counter",
+        `tickd_cluster_node_states_total{outcome="saved"} ${input.nodeStats.saved}`,
+        `tickd_cluster_node_states_total{outcome="oversize"} ${input.nodeStats.oversize}`,
+        `tickd_cluster_node_states_total{outcome="unloadable"} ${input.nodeStats.unloadable}`,
         "# HELP tickd_cluster_bad_records_total Input or state records that could not be read (skipped).",
         "# TYPE tickd_cluster_bad_records_total counter",
         `tickd_cluster_bad_records_total ${s.badRecords}`,
@@ -109,7 +128,7 @@ export async function startClusterCore(opts: {
       return lines.join("\n") + "\n";
     },
     async stop() {
-      await input.stop();
+      await Promise.all([alerts.stop(), input.stop()]);
       await writer.stop().catch(() => undefined);
     },
   };

@@ -38,8 +38,10 @@ import {
   type AlertStateEntry,
   type StreamTaskSource,
 } from "./partition-engine.js";
+import { newNodeStateStats, nodeMapKey, type NodeStateStats } from "./node-state.js";
 import { partitionCount, partitionRequests } from "./partitioned-send.js";
 import { chunkBySize, decodePointsRecord, MAX_REQUEST_BYTES } from "./points.js";
+import { isLeaderPartition, WideFeed } from "./wide-tasks.js";
 import type { NotificationRecord } from "./records.js";
 import type { InputStatusSource, LocalPartitionStatus } from "./status.js";
 
@@ -104,7 +106,10 @@ class Part implements PartitionWork {
   statePartition = 0;
   producer: Producer | undefined;
   engine: PartitionEngine | undefined;
+  /** Leader partition only: every point of the cluster for the cluster-wide tasks. */
+  wideFeed: WideFeed | undefined;
   readonly alertStates = new Map<string, AlertStateEntry>();
+  readonly nodeStates = new Map<string, unknown>();
   readonly restoredTopics = new Map<string, StoredEventState>();
   readonly topicKeys = new Map<string, { topic: string; eventId: string }>();
   pending = newPending();
@@ -156,6 +161,8 @@ export class ClusterInput implements InputStatusSource {
     badRecords: 0,
     restores: 0,
   };
+  /** Node group states (windows, stateful functions) saved, over the bound, refused at restore. */
+  readonly nodeStats: NodeStateStats = newNodeStateStats();
   private readonly names: ClusterNames;
   private readonly parts = new Map<string, Part>();
   private readonly sources = new Map<
@@ -292,7 +299,7 @@ export class ClusterInput implements InputStatusSource {
     if (p.closed) return;
     p.closed = true;
     if (this.parts.get(p.key) === p) this.parts.delete(p.key);
-    await p.engine?.stop();
+    await Promise.all([p.wideFeed?.stop(), p.engine?.stop()]);
     this.d.topicStates.forgetEvents(p.topicKeys.values());
     await p.producer?.disconnect().catch(() => undefined);
     this.d.logger.log("info", `cluster: partition ${why}`, {
@@ -334,10 +341,26 @@ export class ClusterInput implements InputStatusSource {
         alerts: this.d.alerts,
         logger: this.d.logger,
         alertStates: p.alertStates,
+        nodeStates: p.nodeStates,
+        nodeStats: this.nodeStats,
+        leader: isLeaderPartition(p.input, this.names.pointsTopic),
         ...(this.d.batch !== undefined ? { batch: this.d.batch } : {}),
         ...(this.d.groupTtl !== undefined ? { groupTtl: this.d.groupTtl } : {}),
       });
       p.engine.sync();
+      if (isLeaderPartition(p.input, this.names.pointsTopic) && p.wideFeed === undefined) {
+        p.wideFeed = new WideFeed({
+          kafka: this.d.kafka,
+          groupPrefix: this.names.inputGroup,
+          pointsTopic: this.names.pointsTopic,
+          sources: this.sources,
+          logger: this.d.logger,
+          write: (db, rp, points) => {
+            if (p.status === "active" && !p.closed) p.engine?.writeWide(db, rp, points);
+          },
+        });
+        void p.wideFeed.start();
+      }
       p.lastCommit = Date.now();
       this.stats.restores++;
       p.activate();
@@ -399,6 +422,7 @@ export class ClusterInput implements InputStatusSource {
     const targets = new Map<number, { end: bigint; done: boolean; parts: Part[] }>();
     for (const p of parts) {
       p.alertStates.clear();
+      p.nodeStates.clear();
       p.restoredTopics.clear();
       p.restored = 0;
       p.statePartition = p.input.partition % n;
@@ -468,6 +492,12 @@ export class ClusterInput implements InputStatusSource {
         const k = stateMapKey(e.task, e.node, e.group);
         if (e.value === undefined) p.alertStates.delete(k);
         else p.alertStates.set(k, { eventId: e.value.eventId, state: e.value.state });
+      } else if (e.kind === "oncall") {
+        // The cluster's alert view reads these (src/cluster/alert-view.ts); no engine state.
+      } else if (e.kind === "node") {
+        const k = nodeMapKey(e.task, e.node, e.group);
+        if (e.value === undefined) p.nodeStates.delete(k);
+        else p.nodeStates.set(k, e.value.state);
       } else {
         const k = `${e.topic}\u0000${e.eventId}`;
         if (e.value === undefined) p.restoredTopics.delete(k);
@@ -578,6 +608,8 @@ export class ClusterInput implements InputStatusSource {
   /** One transaction: changed state records, notifications, input offset. */
   private async commit(p: Part): Promise<void> {
     p.lastCommit = Date.now();
+    // The node group states as of the offset this transaction commits.
+    p.engine?.checkpoint();
     const w = p.pending;
     if (!hasWork(w) || p.producer === undefined) return;
     p.pending = newPending();

@@ -49,6 +49,12 @@ class PointQueue {
     return this.items.slice(this.head);
   }
 
+  /** Replaces the contents (a restored window). */
+  fill(points: Point[]): void {
+    this.items = points;
+    this.head = 0;
+  }
+
   get size(): number {
     return this.items.length - this.head;
   }
@@ -96,6 +102,16 @@ export class TimeWindow {
     return this.buf.size;
   }
 
+  /** The buffer and next emit time, to carry the window to another process (cluster mode). */
+  save(): { nextEmit: number; points: Point[] } {
+    return { nextEmit: this.nextEmit, points: this.buf.snapshot() };
+  }
+
+  load(s: { nextEmit: number; points: Point[] }): void {
+    this.nextEmit = s.nextEmit;
+    this.buf.fill(s.points);
+  }
+
   private closeRightAligned(t: number): WindowBatch | undefined {
     if (t < this.nextEmit) return undefined;
     const oldest = t - this.spec.period;
@@ -133,6 +149,24 @@ export class CountWindow {
   ) {
     this.ring = new Array<Point | undefined>(period);
     this.nextEmit = fillPeriod ? period : every;
+  }
+
+  /** The points in order and the counters, to carry the window to another process. */
+  save(): { count: number; nextEmit: number; points: Point[] } {
+    const points: Point[] = [];
+    for (let i = 0; i < this.size; i++) points.push(this.ring[(this.start + i) % this.period]!);
+    return { count: this.count, nextEmit: this.nextEmit, points };
+  }
+
+  load(s: { count: number; nextEmit: number; points: Point[] }): void {
+    const pts = s.points.slice(-this.period);
+    this.ring.fill(undefined);
+    pts.forEach((p, i) => (this.ring[i] = p));
+    this.start = 0;
+    this.size = pts.length;
+    this.stop = pts.length % this.period;
+    this.count = s.count;
+    this.nextEmit = s.nextEmit;
   }
 
   point(p: Point): WindowBatch | undefined {

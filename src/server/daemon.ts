@@ -92,6 +92,7 @@ import { startClusterConfig } from "../cluster/config-service.js";
 // Cluster mode, input side (DESIGN §11).
 import { clusterSender, clusterTopicPersistence, type ClusterSenderStats } from "../cluster/context.js";
 import { memberIdOf, startClusterCore, type ClusterCore } from "../cluster/core.js";
+import { clusterOnCallPersistence } from "../cluster/alert-view.js";
 import type { InputStatusSource } from "../cluster/status.js";
 import { startDispatcher, type Dispatcher } from "../cluster/dispatcher.js";
 
@@ -298,7 +299,9 @@ export async function startDaemon(opts: {
     history.start();
     // On-call: silences, acks and snoozes gate every handler of every topic (DESIGN §12).
     const oncall = new OnCallService({
-      persistence: onCallPersistence(store.db),
+      persistence: config.cluster.enabled
+        ? clusterOnCallPersistence(onCallPersistence(store.db), logger)
+        : onCallPersistence(store.db),
       logger,
       notify: (topic, e, previousLevel, only) => topics.notify(topic, e, previousLevel, only),
     });
@@ -645,6 +648,8 @@ export async function startDaemon(opts: {
           },
         });
         clusterStatus?.attach({ input: clusterCore.input });
+        // The alert list and acks span the cluster (src/cluster/alert-view.ts).
+        oncall.useClusterAlerts(clusterCore.alerts);
       } catch (e) {
         await server.close();
         await kafkaInputs.stop();

@@ -64,6 +64,20 @@ abstract class ReducerTransform implements TransformState {
     this.clear();
   }
 
+  save(): unknown {
+    return { kind: this.kind ?? null, s: this.saveStep() };
+  }
+
+  load(s: unknown): void {
+    const o = s as { kind?: unknown; s?: unknown } | null;
+    if (typeof o !== "object" || o === null || !("s" in o)) throw new Error("not a transform state");
+    this.kind = (o.kind ?? undefined) as ValueKind | undefined;
+    this.loadStep(o.s as Record<string, unknown>);
+  }
+
+  protected abstract saveStep(): Record<string, unknown>;
+  protected abstract loadStep(s: Record<string, unknown>): void;
+
   protected abstract step(
     v: FieldValue,
     t: number,
@@ -96,6 +110,15 @@ export class Difference extends ReducerTransform {
     this.prev = undefined;
     this.curr = undefined;
   }
+
+  protected saveStep() {
+    return { prev: this.prev ?? null, curr: this.curr ?? null };
+  }
+
+  protected loadStep(s: Record<string, unknown>): void {
+    this.prev = (s["prev"] ?? undefined) as { v: FieldValue; t: number } | undefined;
+    this.curr = (s["curr"] ?? undefined) as { v: FieldValue; t: number } | undefined;
+  }
 }
 
 /** FloatCumulativeSumReducer / IntegerCumulativeSumReducer. */
@@ -110,6 +133,14 @@ export class CumulativeSum extends ReducerTransform {
 
   protected clear(): void {
     this.acc = undefined;
+  }
+
+  protected saveStep() {
+    return { acc: this.acc ?? null };
+  }
+
+  protected loadStep(s: Record<string, unknown>): void {
+    this.acc = (s["acc"] ?? undefined) as FieldValue | undefined;
   }
 }
 
@@ -156,6 +187,18 @@ export class MovingAverage extends ReducerTransform {
     this.fsum = 0;
     this.isum = 0n;
   }
+
+  protected saveStep() {
+    return { buf: this.buf, pos: this.pos, fsum: this.fsum, isum: this.isum };
+  }
+
+  protected loadStep(s: Record<string, unknown>): void {
+    if (!Array.isArray(s["buf"])) throw new Error("not a moving average");
+    this.buf = s["buf"] as FieldValue[];
+    this.pos = Number(s["pos"]);
+    this.fsum = Number(s["fsum"]);
+    this.isum = BigInt(s["isum"] as bigint);
+  }
 }
 
 /** FloatElapsedReducer & co.: int64 (t − prevT) / unit, truncated; any field kind. */
@@ -181,6 +224,14 @@ export class Elapsed extends ReducerTransform {
 
   protected clear(): void {
     this.prevTime = undefined;
+  }
+
+  protected saveStep() {
+    return { prevTime: this.prevTime ?? null };
+  }
+
+  protected loadStep(s: Record<string, unknown>): void {
+    this.prevTime = (s["prevTime"] ?? undefined) as number | undefined;
   }
 }
 
@@ -235,5 +286,15 @@ export class Derivative implements TransformState {
 
   reset(): void {
     this.prev = undefined;
+  }
+
+  save(): unknown {
+    return { prev: this.prev ?? null };
+  }
+
+  load(s: unknown): void {
+    const o = s as { prev?: { f: number; t: number } | null } | null;
+    if (typeof o !== "object" || o === null) throw new Error("not a derivative state");
+    this.prev = o.prev ?? undefined;
   }
 }
