@@ -18,3 +18,9 @@ export {
   type ResolvedConnector,
 } from "./service.js";
 export { SqliteConnectorStore, type ConnectorStore, type StoredConnector } from "./store.js";
+export {
+  connectorIdsOf,
+  connectorReferences,
+  type ConnectorReferences,
+  type ReferenceSources,
+} from "./references.js";

@@ -45,7 +45,8 @@ import {
   createConnectorRoutes,
   SqliteConnectorStore,
   withConnectors,
-  CONNECTOR_KIND,
+  connectorReferences,
+  type ReferenceSources,
 } from "../connectors/index.js";
 import {
   createSecretsRoutes,
@@ -266,6 +267,13 @@ export async function startDaemon(opts: {
         })
       : delivery.sender;
     // Connectors (src/connectors/): Kibana's actions API; the `connector` handler kind.
+    const references = connectorReferences(
+      referenceSources(
+        () => topics,
+        store,
+        () => tasks,
+      ),
+    );
     const connectors = new ConnectorService({
       store: new SqliteConnectorStore(store.db),
       box,
@@ -274,7 +282,7 @@ export async function startDaemon(opts: {
       direct: delivery.direct,
       createHandler: (spec, send) => factoryFor(send).create(spec),
       caDir: join(resolve(config.storage.dir), "connector-ca"),
-      referencedBy: (id) => connectorReferences(topics, id),
+      referencedBy: (id) => references.count(id),
       log: (level, msg, fields) => logger.log(level, msg, fields),
     });
     const baseFactory = factoryFor(sender);
@@ -748,19 +756,21 @@ function readOverrides(store: Store, box: SecretBox, logger: DaemonLogger): Conf
   return openOverrides(v, box, (level, msg, fields) => logger.log(level, msg, fields)) as ConfigOverrides;
 }
 
-/** Topic handlers sending through connector `id` (Kibana's referenced_by_count). */
-function connectorReferences(topics: TopicService, id: string): number {
-  let n = 0;
-  for (const t of topics.listTopics()) {
-    for (const h of topics.listHandlers(t.id)) {
-      if (
-        h.kind.toLowerCase() === CONNECTOR_KIND &&
-        (h.options.id === id || h.options["connector-id"] === id)
-      )
-        n++;
-    }
-  }
-  return n;
+/** Topic handlers and stored TICKscripts sending through a connector (Kibana's referenced_by_count). */
+function referenceSources(
+  topics: () => TopicService,
+  store: Store,
+  tasks: () => TaskManager,
+): ReferenceSources {
+  return {
+    *handlers() {
+      for (const t of topics().listTopics()) yield* topics().listHandlers(t.id);
+    },
+    *tasks() {
+      for (const t of store.tasks.list())
+        yield { id: t.id, version: String(t.modified), graph: () => tasks().graphOf(t.id) };
+    },
+  };
 }
 
 /** A random id made once and kept in the store (subscription names must survive restarts). */
