@@ -7,7 +7,7 @@ export {
   type ConnectorType,
 } from "./connector-types.js";
 export { CONNECTOR_KIND, withConnectors, type ConnectorFactoryDeps } from "./handler-factory.js";
-export { ACTIONS_PATH, createConnectorRoutes } from "./routes.js";
+export { ACTIONS_PATH, CONNECTORS_PATH, createConnectorRoutes } from "./routes.js";
 export {
   ConnectorService,
   type ConnectorBody,

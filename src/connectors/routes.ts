@@ -9,6 +9,8 @@
  *   DELETE /api/actions/connector/{id}             204
  *   POST   /api/actions/connector/{id}/_execute    {params} → {status, connector_id, data?, message?, service_message?, retry?}
  *
+ * and tickd's own `GET /tickd/v1/connectors` (the console's list: last event and last error).
+ *
  * As Kibana: POST, PUT and DELETE need a `kbn-xsrf` header (any value) or answer 400; errors
  * are `{statusCode, error, message}`; bodies are compact JSON. tickd's own `[http]`
  * authentication applies before all of this.
@@ -20,6 +22,8 @@ import { ConnectorCodes } from "./connector-types.js";
 import type { ConnectorBody, ConnectorService } from "./service.js";
 
 export const ACTIONS_PATH = "/api/actions";
+/** `GET`: `{connectors: [{id, name, connector_type_id, is_missing_secrets, referenced_by_count, last_event, last_error, last_error_at}]}`. */
+export const CONNECTORS_PATH = "/tickd/v1/connectors";
 
 const REASONS: Readonly<Record<number, string>> = {
   400: "Bad Request",
@@ -123,5 +127,13 @@ export function createConnectorRoutes(service: ConnectorService): ExtraRoute[] {
       kibanaError(ctx, status, coerceError(e).message);
     }
   };
-  return [{ method: ["GET", "POST", "PUT", "DELETE"], path: `${ACTIONS_PATH}/*`, handle }];
+  return [
+    { method: ["GET", "POST", "PUT", "DELETE"], path: `${ACTIONS_PATH}/*`, handle },
+    // tickd's own view for the console: each connector with its last event and last error.
+    {
+      method: "GET",
+      path: CONNECTORS_PATH,
+      handle: (ctx) => ctx.json(200, { connectors: service.activityList() }),
+    },
+  ];
 }

@@ -16,8 +16,11 @@ import type { AlertHandler } from "../alert/handler.js";
 import type { TickdConfig } from "../config/types.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError, TickdError } from "../core/errors.js";
+import { activityJson, type ConnectorActivityJson } from "../core/activity.js";
 import { Level } from "../core/types.js";
 import { sampleAlertEvent } from "../delivery/handler-test.js";
+import { redactSecrets } from "../delivery/service.js";
+import type { FinishedDelivery } from "../delivery/types.js";
 import { escapeLabel } from "../delivery/metrics.js";
 import { basicAuthHeader, isSuccess } from "../handlers/http.js";
 import {
@@ -28,6 +31,7 @@ import {
   type TlsOptions,
 } from "../handlers/index.js";
 import type { SecretBox } from "../secrets/index.js";
+import { MemoryActivity, type ActivityLog } from "../store/activity.js";
 import { StoreErrorCodes } from "../store/errors.js";
 import {
   CONNECTOR_TYPES,
@@ -90,8 +94,10 @@ export interface ConnectorServiceDeps {
   ) => AlertHandler;
   /** Where PEM CAs of connectors are written (`<storage>/connector-ca`). */
   caDir: string;
-  /** How many topic handlers name a connector (Kibana's `referenced_by_count`). */
+  /** How many topic handlers and TICKscripts name a connector (Kibana's `referenced_by_count`). */
   referencedBy?: (id: string) => number;
+  /** Where each connector's last event and last error are kept (`SqliteActivity`); default memory. */
+  activity?: ActivityLog;
   now?: () => number;
   log(level: "debug" | "info" | "warn" | "error", msg: string, fields?: Obj): void;
 }
@@ -125,9 +131,13 @@ export class ConnectorService {
   private readonly executions = new Map<string, number>();
   /** Listeners of every write (cluster replication, handler caches). */
   private readonly listeners: ((id: string) => void)[] = [];
+  private readonly activity: ActivityLog;
+  /** `<topic>\0<handler id>` → the connector a handler sends through (its deliveries are the connector's). */
+  private readonly bound = new Map<string, string>();
 
   constructor(private readonly deps: ConnectorServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.activity = deps.activity ?? new MemoryActivity();
   }
 
   onChange(fn: (id: string) => void): void {
@@ -156,6 +166,49 @@ export class ConnectorService {
       ...this.view(c),
       referenced_by_count: this.deps.referencedBy?.(c.id) ?? 0,
     }));
+  }
+
+  /** `GET /tickd/v1/connectors`: every connector with its last event and last error (the console). */
+  activityList(): ConnectorActivityJson[] {
+    return this.deps.store.list().map((c) => ({
+      id: c.id,
+      name: c.name,
+      connector_type_id: c.typeId,
+      is_missing_secrets: this.missingSecrets(c),
+      referenced_by_count: this.deps.referencedBy?.(c.id) ?? 0,
+      ...activityJson(this.activity.get("connector", c.id)),
+    }));
+  }
+
+  /**
+   * Records an event sent through connector `id` (`error` undefined) or an error. The message
+   * is shortened, and every secret of the connector in it is replaced by `<redacted>`.
+   */
+  record(id: string, error?: string): void {
+    const at = this.now();
+    if (error === undefined) {
+      this.activity.record("connector", id, at);
+      return;
+    }
+    const c = this.deps.store.get(id);
+    this.activity.record(
+      "connector",
+      id,
+      at,
+      redactSecrets(error, c === undefined ? [] : this.secretStrings(c)),
+    );
+  }
+
+  /** Notes that handler `handler` of `topic` sends through connector `id`: its deliveries count as the connector's. */
+  bindHandler(topic: string, handler: string, id: string): void {
+    this.bound.set(`${topic}\0${handler}`, id);
+  }
+
+  /** A journaled notification ended (the delivery service's onFinished): recorded when a connector sent it. */
+  recordDelivery(f: FinishedDelivery): void {
+    const id = this.bound.get(`${f.topic}\0${f.handler}`);
+    if (id === undefined || this.deps.store.get(id) === undefined) return;
+    this.record(id, f.ok ? undefined : f.error || "delivery failed");
   }
 
   get(id: string): ConnectorView {
@@ -227,6 +280,7 @@ export class ConnectorService {
   delete(id: string): void {
     if (!this.deps.store.delete(id)) throw this.notFound(id);
     this.reported.delete(id);
+    this.activity.forget("connector", id);
     this.changed(id);
     this.deps.log("info", "connector deleted", { connector: id });
   }
@@ -264,6 +318,12 @@ export class ConnectorService {
       type.id === ".webhook"
         ? await this.executeWebhook(id, resolved.options, p)
         : await this.executeKind(id, type, resolved.options, p);
+    this.record(
+      id,
+      result.status === "ok"
+        ? undefined
+        : [result.message, result.service_message].filter((m) => m !== undefined).join(": "),
+    );
     const k = `${type.id}\0${result.status}`;
     this.executions.set(k, (this.executions.get(k) ?? 0) + 1);
     this.deps.log(result.status === "ok" ? "info" : "warn", "connector executed", {
@@ -479,6 +539,26 @@ export class ConnectorService {
           `configure the [secrets] key they were sealed with, or give them again with PUT /api/actions/connector/${c.id}`,
       );
     }
+  }
+
+  /** The connector's secret strings (and a basic-auth pair's header form), to keep them out of messages. */
+  private secretStrings(c: StoredConnector): string[] {
+    if (c.secrets === "") return [];
+    let secrets: Obj;
+    try {
+      secrets = JSON.parse(this.deps.box.open(c.secrets)) as Obj;
+    } catch {
+      return [];
+    }
+    const out: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === "string" && v.length >= 4) out.push(v);
+      else if (v !== null && typeof v === "object") for (const x of Object.values(v)) walk(x);
+    };
+    walk(secrets);
+    if (typeof secrets.user === "string" && typeof secrets.password === "string")
+      out.push(basicAuthHeader(secrets.user, secrets.password).replace(/^Basic /, ""));
+    return out;
   }
 
   private missingSecrets(c: StoredConnector): boolean {

@@ -78,6 +78,7 @@ import { IngressCounter } from "./observe/ingress.js";
 import { createHttpPostAccess } from "./http-post.js";
 import { createSideloadSources } from "../sources/sideload.js";
 import { HistoryService } from "../oncall/history.js";
+import { SqliteActivity } from "../store/activity.js";
 import { createHistoryRoutes } from "../oncall/history-routes.js";
 import { recordHeldNotifications, recordOnCallActions } from "../oncall/history-hooks.js";
 import { createConsoleRoutes } from "./console/routes.js";
@@ -274,6 +275,8 @@ export async function startDaemon(opts: {
         () => tasks,
       ),
     );
+    // Last event and last error of connectors and inbound sources (the console), kept in SQLite.
+    const activity = new SqliteActivity(store.db);
     const connectors = new ConnectorService({
       store: new SqliteConnectorStore(store.db),
       box,
@@ -283,8 +286,10 @@ export async function startDaemon(opts: {
       createHandler: (spec, send) => factoryFor(send).create(spec),
       caDir: join(resolve(config.storage.dir), "connector-ca"),
       referencedBy: (id) => references.count(id),
+      activity,
       log: (level, msg, fields) => logger.log(level, msg, fields),
     });
+    delivery.onFinished((f) => connectors.recordDelivery(f));
     const baseFactory = factoryFor(sender);
     const factory = withConnectors({
       inner: baseFactory,
@@ -502,6 +507,7 @@ export async function startDaemon(opts: {
       webhookRules: () => current.webhook,
       state: (t, id) => topics.topicEvent(t, id),
       autoResolve: sqliteAutoResolve(store.db),
+      activity,
     });
     // Cluster mode's status: made once the API listens (the member id may name its port).
     let clusterStatus: ClusterStatusService | undefined;

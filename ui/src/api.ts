@@ -1,11 +1,18 @@
 /**
  * The console's view of tickd's API: the Alertmanager v2 subset (`/api/v2/`) for silences,
- * tickd's own routes (`/tickd/v1/`) for alerts, ack/snooze, history and deliveries.
+ * tickd's own routes (`/tickd/v1/`) for alerts, ack/snooze, history, deliveries, connectors and
+ * integrations, and Kibana's `/api/actions/` to test a connector.
  *
  * Credentials: with `[http] auth-enabled`, the login form's basic-auth header is kept in
  * sessionStorage (this tab only) and sent with every call; a 401 brings the form back.
  */
 import type { Labels, Matcher } from "./matchers";
+
+// Shapes shared with the daemon (type-only imports: nothing of src/ is bundled).
+export type {
+  ConnectorActivityJson as ConnectorActivity,
+  IntegrationActivityJson as IntegrationActivity,
+} from "../../src/core/activity";
 
 const AUTH_KEY = "tickd-console-auth";
 
@@ -38,8 +45,14 @@ export function clearCredentials(): void {
   sessionStorage.removeItem(AUTH_KEY);
 }
 
-async function call(method: string, path: string, body?: unknown, accept: number[] = []): Promise<Response> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  accept: number[] = [],
+  extraHeaders: Record<string, string> = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json", ...extraHeaders };
   if (authHeader !== "") headers["Authorization"] = authHeader;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(path, {
@@ -79,8 +92,9 @@ export async function send<T = unknown>(
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<T | undefined> {
-  const res = await call(method, path, body);
+  const res = await call(method, path, body, [], headers);
   const text = await res.text();
   return text === "" ? undefined : (JSON.parse(text) as T);
 }
