@@ -14,6 +14,7 @@ export {
   type ConnectorServiceDeps,
   type ConnectorTypeView,
   type ConnectorView,
+  type ConnectorWrites,
   type ExecuteResult,
   type ResolvedConnector,
 } from "./service.js";

@@ -102,6 +102,13 @@ export interface ConnectorServiceDeps {
   log(level: "debug" | "info" | "warn" | "error", msg: string, fields?: Obj): void;
 }
 
+/** The API's writes: the service itself on one node, through the config topic in cluster mode. */
+export interface ConnectorWrites {
+  create(id: string | undefined, body: ConnectorBody): ConnectorView | Promise<ConnectorView>;
+  update(id: string, body: ConnectorBody): ConnectorView | Promise<ConnectorView>;
+  delete(id: string): void | Promise<void>;
+}
+
 export interface ConnectorBody {
   name?: unknown;
   connector_type_id?: unknown;
@@ -215,7 +222,43 @@ export class ConnectorService {
     return this.view(this.must(id));
   }
 
+  /** Every stored connector, secrets sealed (cluster mode seeds the config topic with them). */
+  stored(): StoredConnector[] {
+    return this.deps.store.list();
+  }
+
   create(id: string | undefined, body: ConnectorBody): ConnectorView {
+    const c = this.planCreate(id, body);
+    try {
+      this.applyRecord(c.id, c, true);
+    } catch (e) {
+      if (e instanceof TickdError && e.code === StoreErrorCodes.CONFLICT)
+        throw new TickdError(ConnectorCodes.CONFLICT, `Saved object [action/${c.id}] conflict`);
+      throw e;
+    }
+    this.deps.log("info", "connector created", { connector: c.id, type: c.typeId });
+    return this.view(c);
+  }
+
+  /** Kibana's update: name, config and secrets, all given again (secrets are never read back). */
+  update(id: string, body: ConnectorBody): ConnectorView {
+    const c = this.planUpdate(id, body);
+    this.applyRecord(id, c);
+    this.deps.log("info", "connector updated", { connector: id, type: c.typeId });
+    return this.view(c);
+  }
+
+  delete(id: string): void {
+    this.must(id);
+    this.applyRecord(id, null);
+    this.deps.log("info", "connector deleted", { connector: id });
+  }
+
+  /**
+   * Checks a create and builds the connector to store, secrets sealed; stores nothing
+   * (cluster mode writes it to the config topic first). Throws INVALID or CONFLICT.
+   */
+  planCreate(id: string | undefined, body: ConnectorBody): StoredConnector {
     const cid = id ?? randomUUID();
     if (!ID.test(cid))
       throw invalid(`[id]: use 1 to 128 letters, digits and . _ : - (got ${JSON.stringify(cid)})`);
@@ -233,7 +276,7 @@ export class ConnectorService {
     if (this.deps.store.get(cid) !== undefined)
       throw new TickdError(ConnectorCodes.CONFLICT, `Saved object [action/${cid}] conflict`);
     const at = this.now();
-    const stored: StoredConnector = {
+    return {
       id: cid,
       name,
       typeId: type.id,
@@ -242,20 +285,10 @@ export class ConnectorService {
       createdMs: at,
       updatedMs: at,
     };
-    try {
-      this.deps.store.create(stored);
-    } catch (e) {
-      if (e instanceof TickdError && e.code === StoreErrorCodes.CONFLICT)
-        throw new TickdError(ConnectorCodes.CONFLICT, `Saved object [action/${cid}] conflict`);
-      throw e;
-    }
-    this.changed(cid);
-    this.deps.log("info", "connector created", { connector: cid, type: type.id });
-    return this.view(stored);
   }
 
-  /** Kibana's update: name, config and secrets, all given again (secrets are never read back). */
-  update(id: string, body: ConnectorBody): ConnectorView {
+  /** Checks an update and builds the connector to store (see {@link planCreate}). Throws NOT_FOUND or INVALID. */
+  planUpdate(id: string, body: ConnectorBody): StoredConnector {
     const old = this.must(id);
     if (body.connector_type_id !== undefined)
       throw invalid("[request body.connector_type_id]: definition for this key is missing");
@@ -263,26 +296,27 @@ export class ConnectorService {
     const name = this.name(body.name);
     const { config, secrets } = type.validate(body.config, body.secrets);
     this.checkSendable(type, config, secrets);
-    const next: StoredConnector = {
-      ...old,
-      name,
-      config,
-      secrets: this.seal(secrets),
-      updatedMs: this.now(),
-    };
-    if (!this.deps.store.update(next)) throw this.notFound(id);
-    this.reported.delete(id);
-    this.changed(id);
-    this.deps.log("info", "connector updated", { connector: id, type: type.id });
-    return this.view(next);
+    return { ...old, name, config, secrets: this.seal(secrets), updatedMs: this.now() };
   }
 
-  delete(id: string): void {
-    if (!this.deps.store.delete(id)) throw this.notFound(id);
+  /**
+   * Stores a connector as given (null deletes it) and tells the listeners: the API's writes
+   * and, in cluster mode, every record of the config topic. `createOnly`: a conflict throws.
+   */
+  applyRecord(id: string, c: StoredConnector | null, createOnly = false): void {
+    if (c === null) {
+      if (!this.deps.store.delete(id)) return;
+      this.activity.forget("connector", id);
+    } else if (createOnly) this.deps.store.create(c);
+    else if (!this.deps.store.update(c)) this.deps.store.create(c);
     this.reported.delete(id);
-    this.activity.forget("connector", id);
     this.changed(id);
-    this.deps.log("info", "connector deleted", { connector: id });
+  }
+
+  /** Kibana's connector JSON of a stored connector (never its secrets). */
+  viewOf(id: string): ConnectorView | undefined {
+    const c = this.deps.store.get(id);
+    return c === undefined ? undefined : this.view(c);
   }
 
   /** What a handler naming the connector sends with; throws NOT_FOUND or MISSING_SECRETS. */

@@ -379,6 +379,7 @@ export async function startDaemon(opts: {
           templates,
           topics,
           oncall,
+          connectors,
           tasksDir: config.load.enabled ? resolve(config.load.tasksDir) : undefined,
         })
       : undefined;
@@ -535,7 +536,7 @@ export async function startDaemon(opts: {
         : {}),
       extraRoutes: [
         ...integrations.routes,
-        ...createConnectorRoutes(connectors),
+        ...createConnectorRoutes(connectors, clusterConfig?.connectors),
         ...createSecretsRoutes({
           box,
           store,
