@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { ARTIFACTS, launchBrowser, type Browser } from "../support/browser.js";
+import { ARTIFACTS, expectPhoneFit, launchBrowser, type Browser } from "../support/browser.js";
 import { REPO } from "../support/cli.js";
 import { useDaemons, type TickdProcess } from "../support/daemon.js";
 
@@ -124,13 +124,7 @@ describe("console: connectors and integrations in chromium", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
     await badRow.waitFor();
-    expect(
-      await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth"),
-    ).toBeLessThanOrEqual(0);
-    const button = await page.getByRole("button", { name: "Test connector ops-bad" }).boundingBox();
-    expect(button).not.toBeNull();
-    expect(button!.x + button!.width).toBeLessThanOrEqual(390);
-    expect(button!.height).toBeGreaterThanOrEqual(36);
+    await expectPhoneFit(page, "Test connector ops-bad");
     expect(await badRow.locator(".cell-label").first().isVisible()).toBe(true);
     await shot(page, "integrations-phone");
     expect(consoleErrors).toEqual([]);

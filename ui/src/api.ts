@@ -10,9 +10,12 @@ import type { Labels, Matcher } from "./matchers";
 
 // Shapes shared with the daemon (type-only imports: nothing of src/ is bundled).
 export type {
+  ActivityJson,
   ConnectorActivityJson as ConnectorActivity,
   IntegrationActivityJson as IntegrationActivity,
 } from "../../src/core/activity";
+/** `GET /tickd/v1/cluster`; one node: `{enabled: false}`. */
+export type { ClusterStatusJson as ClusterStatus } from "../../src/cluster/status-json";
 
 const AUTH_KEY = "tickd-console-auth";
 
@@ -184,50 +187,4 @@ export const topicOf = (a: Alert): string => a.topic;
 
 export function alertPath(a: Alert, action: "ack" | "unack" | "snooze"): string {
   return `/tickd/v1/alerts/${encodeURIComponent(topicOf(a))}/${encodeURIComponent(alertId(a))}/${action}`;
-}
-
-/** `GET /tickd/v1/cluster` (src/cluster/status-view.ts); one node: `{enabled: false}`. */
-export interface ClusterStatus {
-  enabled: boolean;
-  name?: string;
-  member_id?: string;
-  updated?: string;
-  error?: string;
-  members?: {
-    id: string;
-    client_id: string;
-    host: string;
-    partitions: { input: number[]; dispatch: number[]; input_topics?: Record<string, number[]> };
-  }[];
-  input?: {
-    group: string;
-    topic: string;
-    state: string;
-    partitions: {
-      topic: string;
-      partition: number;
-      owner: string | null;
-      state?: "restoring" | "active";
-      restored?: number;
-      restore_total?: number;
-      committed_offset: string;
-      end_offset?: string;
-      lag?: number;
-    }[];
-  };
-  dispatch?: {
-    group: string;
-    topic: string;
-    state: string;
-    partitions: {
-      partition: number;
-      owner: string | null;
-      committed_offset: string;
-      end_offset: string;
-      lag: number;
-      in_flight?: number;
-    }[];
-    in_flight?: number;
-  };
-  config?: { applied: number; caught_up: boolean };
 }

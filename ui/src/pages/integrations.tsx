@@ -6,8 +6,8 @@
  */
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
-import { getJson, send, type ConnectorActivity, type IntegrationActivity } from "../api";
-import { ErrorBanner, usePoll, When } from "../util";
+import { getJson, send, type ActivityJson, type ConnectorActivity, type IntegrationActivity } from "../api";
+import { ErrorBanner, Table, usePoll, When, type Column } from "../util";
 
 interface ExecuteResult {
   status: "ok" | "error";
@@ -15,31 +15,37 @@ interface ExecuteResult {
   service_message?: string;
 }
 
-/** The last event and last error cells of one row (labelled inside the cell on a phone). */
-function ActivityCells(props: {
-  last_event: string | null;
-  last_error: string | null;
-  last_error_at: string | null;
-}): JSX.Element {
-  return (
-    <>
-      <td class="last-event">
-        <span class="cell-label">Last event: </span>
-        {props.last_event === null ? <span class="muted">never</span> : <When time={props.last_event} />}
-      </td>
-      <td class="last-error detail">
-        <span class="cell-label">Last error: </span>
-        {props.last_error === null ? (
-          <span class="muted">none</span>
-        ) : (
-          <>
-            {props.last_error_at !== null && <When time={props.last_error_at} />}{" "}
-            <span class="lvl-critical">{props.last_error}</span>
-          </>
-        )}
-      </td>
-    </>
-  );
+/** The last event and last error columns (each labelled inside its cell on a phone). */
+function activityColumns<T extends ActivityJson>(): Column<T>[] {
+  return [
+    {
+      title: "Last event",
+      class: "last-event",
+      cell: (r) => (
+        <>
+          <span class="cell-label">Last event: </span>
+          {r.last_event === null ? <span class="muted">never</span> : <When time={r.last_event} />}
+        </>
+      ),
+    },
+    {
+      title: "Last error",
+      class: "last-error detail",
+      cell: (r) => (
+        <>
+          <span class="cell-label">Last error: </span>
+          {r.last_error === null ? (
+            <span class="muted">none</span>
+          ) : (
+            <>
+              {r.last_error_at !== null && <When time={r.last_error_at} />}{" "}
+              <span class="lvl-critical">{r.last_error}</span>
+            </>
+          )}
+        </>
+      ),
+    },
+  ];
 }
 
 export function IntegrationsPage(props: { write: boolean }): JSX.Element {
@@ -89,49 +95,45 @@ export function IntegrationsPage(props: { write: boolean }): JSX.Element {
           </p>
         )}
         {cs.length > 0 && (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Connector</th>
-                  <th scope="col">Type</th>
-                  <th scope="col" class="num">
-                    Used by
-                  </th>
-                  <th scope="col">Last event</th>
-                  <th scope="col">Last error</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {cs.map((c) => (
-                  <tr key={c.id} data-connector={c.id}>
-                    <th scope="row">
-                      {c.name} <code>{c.id}</code>
-                      {c.is_missing_secrets && <span class="badge lvl-critical">missing secrets</span>}
-                    </th>
-                    <td>
-                      <code>{c.connector_type_id}</code>
-                    </td>
-                    <td class="num">
-                      <span class="cell-label">Used by: </span>
-                      {c.referenced_by_count}
-                    </td>
-                    <ActivityCells {...c} />
-                    <td class="actions">
-                      {props.write && (
-                        <button type="button" onClick={() => test(c)} aria-label={`Test connector ${c.id}`}>
-                          Test
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            rows={cs}
+            rowKey={(c) => c.id}
+            attrs={(c) => ({ "data-connector": c.id })}
+            columns={[
+              {
+                title: "Connector",
+                cell: (c) => (
+                  <>
+                    {c.name} <code>{c.id}</code>
+                    {c.is_missing_secrets && <span class="badge lvl-critical">missing secrets</span>}
+                  </>
+                ),
+              },
+              { title: "Type", cell: (c) => <code>{c.connector_type_id}</code> },
+              {
+                title: "Used by",
+                class: "num",
+                cell: (c) => (
+                  <>
+                    <span class="cell-label">Used by: </span>
+                    {c.referenced_by_count}
+                  </>
+                ),
+              },
+              ...activityColumns<ConnectorActivity>(),
+              {
+                title: "Actions",
+                header: <span class="sr-only">Actions</span>,
+                class: "actions",
+                cell: (c) =>
+                  props.write && (
+                    <button type="button" onClick={() => test(c)} aria-label={`Test connector ${c.id}`}>
+                      Test
+                    </button>
+                  ),
+              },
+            ]}
+          />
         )}
       </section>
       <section aria-labelledby="inbound-title">
@@ -139,35 +141,32 @@ export function IntegrationsPage(props: { write: boolean }): JSX.Element {
         <p class="muted">
           Point a tool's webhook at <code>/tickd/v1/integrations/&lt;source&gt;?topic=&lt;topic&gt;</code>.
         </p>
-        {sources.length > 0 && (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Source</th>
-                  <th scope="col">Signature</th>
-                  <th scope="col">Last event</th>
-                  <th scope="col">Last error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {sources.map((s) => (
-                  <tr key={s.name} data-integration={s.name}>
-                    <th scope="row">
-                      {s.name}
-                      {s.aliases.length > 0 && <small class="muted"> ({s.aliases.join(", ")})</small>}
-                    </th>
-                    <td>
-                      <span class="cell-label">Signature: </span>
-                      {s.signature_checked ? "checked" : <span class="muted">not checked</span>}
-                    </td>
-                    <ActivityCells {...s} />
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <Table
+          rows={sources}
+          rowKey={(x) => x.name}
+          attrs={(x) => ({ "data-integration": x.name })}
+          columns={[
+            {
+              title: "Source",
+              cell: (x) => (
+                <>
+                  {x.name}
+                  {x.aliases.length > 0 && <small class="muted"> ({x.aliases.join(", ")})</small>}
+                </>
+              ),
+            },
+            {
+              title: "Signature",
+              cell: (x) => (
+                <>
+                  <span class="cell-label">Signature: </span>
+                  {x.signature_checked ? "checked" : <span class="muted">not checked</span>}
+                </>
+              ),
+            },
+            ...activityColumns<IntegrationActivity>(),
+          ]}
+        />
       </section>
     </section>
   );
