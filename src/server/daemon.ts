@@ -45,7 +45,8 @@ import {
   createConnectorRoutes,
   SqliteConnectorStore,
   withConnectors,
-  CONNECTOR_KIND,
+  connectorReferences,
+  type ReferenceSources,
 } from "../connectors/index.js";
 import {
   createSecretsRoutes,
@@ -77,6 +78,7 @@ import { IngressCounter } from "./observe/ingress.js";
 import { createHttpPostAccess } from "./http-post.js";
 import { createSideloadSources } from "../sources/sideload.js";
 import { HistoryService } from "../oncall/history.js";
+import { SqliteActivity } from "../store/activity.js";
 import { createHistoryRoutes } from "../oncall/history-routes.js";
 import { recordHeldNotifications, recordOnCallActions } from "../oncall/history-hooks.js";
 import { createConsoleRoutes } from "./console/routes.js";
@@ -272,6 +274,15 @@ export async function startDaemon(opts: {
         })
       : delivery.sender;
     // Connectors (src/connectors/): Kibana's actions API; the `connector` handler kind.
+    const references = connectorReferences(
+      referenceSources(
+        () => topics,
+        store,
+        () => tasks,
+      ),
+    );
+    // Last event and last error of connectors and inbound sources (the console), kept in SQLite.
+    const activity = new SqliteActivity(store.db);
     const connectors = new ConnectorService({
       store: new SqliteConnectorStore(store.db),
       box,
@@ -280,9 +291,11 @@ export async function startDaemon(opts: {
       direct: delivery.direct,
       createHandler: (spec, send) => factoryFor(send).create(spec),
       caDir: join(resolve(config.storage.dir), "connector-ca"),
-      referencedBy: (id) => connectorReferences(topics, id),
+      referencedBy: (id) => references.count(id),
+      activity,
       log: (level, msg, fields) => logger.log(level, msg, fields),
     });
+    delivery.onFinished((f) => connectors.recordDelivery(f));
     const baseFactory = factoryFor(sender);
     const factory = withConnectors({
       inner: baseFactory,
@@ -374,6 +387,7 @@ export async function startDaemon(opts: {
           templates,
           topics,
           oncall,
+          connectors,
           tasksDir: config.load.enabled ? resolve(config.load.tasksDir) : undefined,
         })
       : undefined;
@@ -502,6 +516,7 @@ export async function startDaemon(opts: {
       webhookRules: () => current.webhook,
       state: (t, id) => topics.topicEvent(t, id),
       autoResolve: sqliteAutoResolve(store.db),
+      activity,
     });
     // Cluster mode's status: made once the API listens (the member id may name its port).
     let clusterStatus: ClusterStatusService | undefined;
@@ -529,7 +544,7 @@ export async function startDaemon(opts: {
         : {}),
       extraRoutes: [
         ...integrations.routes,
-        ...createConnectorRoutes(connectors),
+        ...createConnectorRoutes(connectors, clusterConfig?.connectors),
         ...createSecretsRoutes({
           box,
           store,
@@ -758,19 +773,21 @@ function readOverrides(store: Store, box: SecretBox, logger: DaemonLogger): Conf
   return openOverrides(v, box, (level, msg, fields) => logger.log(level, msg, fields)) as ConfigOverrides;
 }
 
-/** Topic handlers sending through connector `id` (Kibana's referenced_by_count). */
-function connectorReferences(topics: TopicService, id: string): number {
-  let n = 0;
-  for (const t of topics.listTopics()) {
-    for (const h of topics.listHandlers(t.id)) {
-      if (
-        h.kind.toLowerCase() === CONNECTOR_KIND &&
-        (h.options.id === id || h.options["connector-id"] === id)
-      )
-        n++;
-    }
-  }
-  return n;
+/** Topic handlers and stored TICKscripts sending through a connector (Kibana's referenced_by_count). */
+function referenceSources(
+  topics: () => TopicService,
+  store: Store,
+  tasks: () => TaskManager,
+): ReferenceSources {
+  return {
+    *handlers() {
+      for (const t of topics().listTopics()) yield* topics().listHandlers(t.id);
+    },
+    *tasks() {
+      for (const t of store.tasks.list())
+        yield { id: t.id, version: String(t.modified), graph: () => tasks().graphOf(t.id) };
+    },
+  };
 }
 
 /** A random id made once and kept in the store (subscription names must survive restarts). */
