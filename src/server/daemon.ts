@@ -208,7 +208,13 @@ export async function startDaemon(opts: {
       { code: "W_SECRETS_NO_KEY" },
     );
   }
-  const store = openStore(join(resolve(config.storage.dir), "tickd.db"));
+  const store = openStore(join(resolve(config.storage.dir), "tickd.db"), {
+    // WAL checkpoints off the event loop (src/store/checkpointer.ts): no commit waits for one.
+    backgroundCheckpoint: {
+      onFallback: (reason) =>
+        logger.log("warn", "store: background checkpoint stopped; commits checkpoint again", { reason }),
+    },
+  });
   // API config overrides (`/kapacitor/v1/config`) are kept in the store and re-applied at start.
   let overrides = readOverrides(store, box, logger);
   if (Object.keys(overrides).length > 0 && opts.reloadConfig !== undefined) {
