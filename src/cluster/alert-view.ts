@@ -22,6 +22,7 @@ import type { EngineLogger } from "../engine/context.js";
 import type { ClusterAlerts, OnCallPersistence, StoredAlert } from "../oncall/service.js";
 import { decodeChangelog, encodeOnCallAlert, oncallAlertKey } from "./changelog.js";
 import { currentPartition } from "./context.js";
+import { disconnectPrivateGroup } from "./kafka.js";
 
 /** The on-call persistence of cluster mode: SQLite as before, plus the partition's changelog. */
 export function clusterOnCallPersistence(local: OnCallPersistence, logger: EngineLogger): OnCallPersistence {
@@ -136,13 +137,6 @@ export class ClusterAlertView implements ClusterAlerts {
     const c = this.consumer;
     this.consumer = undefined;
     if (c === undefined) return;
-    await c.disconnect().catch(() => undefined);
-    // The group is deleted in the background: a stop (SIGTERM) does not wait for it.
-    const admin = this.d.kafka.admin();
-    void admin
-      .connect()
-      .then(() => admin.deleteGroups([this.groupId]))
-      .catch(() => undefined)
-      .finally(() => void admin.disconnect().catch(() => undefined));
+    await disconnectPrivateGroup(this.d.kafka, c, this.groupId);
   }
 }

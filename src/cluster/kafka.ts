@@ -3,7 +3,7 @@
  * dispatcher, config, status) takes its kafkajs `Kafka` from {@link clusterKafka} and calls
  * {@link ensureClusterTopics} before it subscribes, so an empty Kafka cluster just works.
  */
-import type { Admin, Kafka } from "kafkajs";
+import type { Admin, Consumer, Kafka } from "kafkajs";
 
 import type { ClusterConfig } from "../config/types.js";
 import type { EngineLogger } from "../engine/context.js";
@@ -76,4 +76,23 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000
       throw new Error(`no leader for every partition of ${topics.join(", ")} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Disconnects a consumer of a group only this instance uses and deletes that group in the
+ * background: a stop (SIGTERM) does not wait for the deletion, and a failed one only leaves
+ * an empty group behind.
+ */
+export async function disconnectPrivateGroup(
+  kafka: Kafka,
+  consumer: Consumer,
+  groupId: string,
+): Promise<void> {
+  await consumer.disconnect().catch(() => undefined);
+  const admin = kafka.admin();
+  void admin
+    .connect()
+    .then(() => admin.deleteGroups([groupId]))
+    .catch(() => undefined)
+    .finally(() => void admin.disconnect().catch(() => undefined));
 }

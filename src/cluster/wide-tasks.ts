@@ -27,6 +27,7 @@ import type { TaskGraph } from "../pipeline/task-graph.js";
 import { decodeMessage, type KafkaInputFormat } from "../sources/kafka-format.js";
 import type { InputPartitionRef } from "./changelog.js";
 import { decodePointsRecord } from "./points.js";
+import { disconnectPrivateGroup } from "./kafka.js";
 
 /** True for a task that runs once per cluster, on the owner of the leader partition. */
 export function isClusterWide(g: TaskGraph): boolean {
@@ -110,13 +111,6 @@ export class WideFeed {
     const c = this.consumer;
     this.consumer = undefined;
     if (c === undefined) return;
-    await c.disconnect().catch(() => undefined);
-    // The group is deleted in the background: a stop (SIGTERM) does not wait for it.
-    const admin = this.d.kafka.admin();
-    void admin
-      .connect()
-      .then(() => admin.deleteGroups([this.groupId]))
-      .catch(() => undefined)
-      .finally(() => void admin.disconnect().catch(() => undefined));
+    await disconnectPrivateGroup(this.d.kafka, c, this.groupId);
   }
 }
