@@ -17,11 +17,10 @@ import { clusterNames } from "../../src/cluster/names.js";
 import {
   balanced,
   checkIncidents,
-  clusterSection,
   dumpOnFinish,
   hostNames,
-  incidentTasks,
   runIncident,
+  startMembers,
   S,
   waitForTransitions,
 } from "../support/cluster-incidents.js";
@@ -58,23 +57,15 @@ describe("cluster mode: a Kafka broker killed (of three)", () => {
     const name = uniqueName("fb").replace(/[^A-Za-z0-9-]/g, "");
     const names = clusterNames(name);
     const rx = await daemons.receiver();
-    const members: TickdProcess[] = [];
     // One after another: the first creates the topics.
-    for (const member of ["m1", "m2", "m3"])
-      members.push(
-        await daemons.tickd({
-          extraConfig: clusterSection({
-            name,
-            brokers,
-            member,
-            partitions: PARTITIONS,
-            replicationFactor: 3,
-            // The kill lands inside open transactions the coordinator must resolve.
-            commitInterval: "1s",
-          }),
-          tasks: incidentTasks(rx.url),
-        }),
-      );
+    // The kill lands inside open transactions the coordinator must resolve.
+    const members = await startMembers(daemons, {
+      name,
+      brokers,
+      partitions: PARTITIONS,
+      rxUrl: rx.url,
+      commitInterval: "1s",
+    });
     await balanced(members, PARTITIONS);
 
     dumpOnFinish(members, rx);

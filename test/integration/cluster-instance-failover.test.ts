@@ -16,13 +16,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   balanced,
   checkIncidents,
-  clusterSection,
   dispatchPartitions,
   dumpOnFinish,
   hostNames,
-  incidentTasks,
   inputPartitions,
   runIncident,
+  startMembers,
   S,
   waitForTransitions,
 } from "../support/cluster-incidents.js";
@@ -44,22 +43,14 @@ describe("cluster mode: a tickd instance killed end to end", () => {
     const name = uniqueName("fi").replace(/[^A-Za-z0-9-]/g, "");
     // Slow answers: the victim has deliveries in flight when it dies.
     const rx = await daemons.receiver({ fallback: { delayMs: 500 } });
-    const members: TickdProcess[] = [];
-    for (const member of ["m1", "m2", "m3"])
-      members.push(
-        await daemons.tickd({
-          extraConfig: clusterSection({
-            name,
-            brokers,
-            member,
-            partitions: PARTITIONS,
-            replicationFactor: 3,
-            // The kill lands inside an open input transaction the new owner must replay.
-            commitInterval: "1s",
-          }),
-          tasks: incidentTasks(rx.url),
-        }),
-      );
+    // The kill lands inside an open input transaction the new owner must replay.
+    const members = await startMembers(daemons, {
+      name,
+      brokers,
+      partitions: PARTITIONS,
+      rxUrl: rx.url,
+      commitInterval: "1s",
+    });
     dumpOnFinish(members, rx);
     await balanced(members, PARTITIONS);
     let live = [...members];

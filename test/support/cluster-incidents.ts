@@ -14,7 +14,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
-import type { TickdProcess } from "./daemon.js";
+import type { TickdProcess, useDaemons } from "./daemon.js";
 import type { Receiver, RecordedRequest } from "./receiver.js";
 
 export const S = 1_000_000_000;
@@ -59,6 +59,32 @@ export function clusterSection(o: {
     `  member-id = ${JSON.stringify(o.member)}`,
     `  commit-interval = ${JSON.stringify(o.commitInterval ?? "200ms")}`,
   ].join("\n");
+}
+
+/**
+ * Starts members m1, m2 and m3 one after another (the first creates the topics), each with
+ * {@link incidentTasks} sending to `rxUrl` and replication factor 3.
+ */
+export async function startMembers(
+  daemons: ReturnType<typeof useDaemons>,
+  o: { name: string; brokers: readonly string[]; partitions: number; rxUrl: string; commitInterval: string },
+): Promise<TickdProcess[]> {
+  const members: TickdProcess[] = [];
+  for (const member of ["m1", "m2", "m3"])
+    members.push(
+      await daemons.tickd({
+        extraConfig: clusterSection({
+          name: o.name,
+          brokers: o.brokers,
+          member,
+          partitions: o.partitions,
+          replicationFactor: 3,
+          commitInterval: o.commitInterval,
+        }),
+        tasks: incidentTasks(o.rxUrl),
+      }),
+    );
+  return members;
 }
 
 async function metric(p: TickdProcess, name: string): Promise<number> {
