@@ -19,7 +19,7 @@ export interface ClusterCore {
   readonly memberId: string;
   readonly input: InputStatusSource;
   produce(db: string, rp: string, points: readonly Point[]): Promise<void>;
-  tick(now: number): void;
+  tick(now: bigint): void;
   /** Prometheus text of the input side's counters. */
   metrics(): string;
   stop(): Promise<void>;

@@ -441,7 +441,7 @@ export class TaskManager implements TaskService {
   }
 
   /** The wall-clock tick for every running task (idle flush, deadman, stats, expiry). */
-  tick(now: number): void {
+  tick(now: bigint): void {
     for (const [id, r] of this.running) {
       if (this.d.streamTasksElsewhere === true && r.graph.type === "stream") continue;
       try {

@@ -66,18 +66,18 @@ abstract class ReducerTransform implements TransformState {
 
   protected abstract step(
     v: FieldValue,
-    t: number,
+    t: bigint,
     kind: ValueKind,
-  ): { value: FieldValue; time: number } | undefined;
+  ): { value: FieldValue; time: bigint } | undefined;
   protected abstract clear(): void;
 }
 
 /** FloatDifferenceReducer / IntegerDifferenceReducer with isNonNegative = false. */
 export class Difference extends ReducerTransform {
-  private prev: { v: FieldValue; t: number } | undefined;
-  private curr: { v: FieldValue; t: number } | undefined;
+  private prev: { v: FieldValue; t: bigint } | undefined;
+  private curr: { v: FieldValue; t: bigint } | undefined;
 
-  protected step(v: FieldValue, t: number, kind: ValueKind) {
+  protected step(v: FieldValue, t: bigint, kind: ValueKind) {
     // A point at the current time does not advance the series (joined series duplicate times).
     if (this.curr !== undefined && this.curr.t === t) return undefined;
     this.prev = this.curr;
@@ -102,7 +102,7 @@ export class Difference extends ReducerTransform {
 export class CumulativeSum extends ReducerTransform {
   private acc: FieldValue | undefined;
 
-  protected step(v: FieldValue, t: number, kind: ValueKind) {
+  protected step(v: FieldValue, t: bigint, kind: ValueKind) {
     if (kind === "int") this.acc = wrap64(((this.acc as bigint | undefined) ?? 0n) + (v as bigint));
     else this.acc = ((this.acc as number | undefined) ?? 0) + (v as number);
     return { value: this.acc, time: t };
@@ -133,7 +133,7 @@ export class MovingAverage extends ReducerTransform {
     super(spec, field, as, ctx);
   }
 
-  protected step(v: FieldValue, t: number, kind: ValueKind) {
+  protected step(v: FieldValue, t: bigint, kind: ValueKind) {
     const full = this.buf.length === this.n;
     if (kind === "int") {
       if (full) this.isum = wrap64(this.isum - (this.buf[this.pos] as bigint));
@@ -160,7 +160,7 @@ export class MovingAverage extends ReducerTransform {
 
 /** FloatElapsedReducer & co.: int64 (t − prevT) / unit, truncated; any field kind. */
 export class Elapsed extends ReducerTransform {
-  private prevTime: number | undefined;
+  private prevTime: bigint | undefined;
 
   constructor(
     spec: InfluxQLSpec,
@@ -172,11 +172,11 @@ export class Elapsed extends ReducerTransform {
     super(spec, field, as, ctx);
   }
 
-  protected step(_v: FieldValue, t: number) {
+  protected step(_v: FieldValue, t: bigint) {
     const prev = this.prevTime;
     this.prevTime = t;
     if (prev === undefined) return undefined;
-    return { value: BigInt(Math.trunc(t - prev)) / this.unit, time: t };
+    return { value: (t - prev) / this.unit, time: t };
   }
 
   protected clear(): void {
@@ -193,7 +193,7 @@ export class Elapsed extends ReducerTransform {
  * The emitted point is the input point (all tags and fields) with `as` set.
  */
 export class Derivative implements TransformState {
-  private prev: { f: number; t: number } | undefined;
+  private prev: { f: number; t: bigint } | undefined;
   private readonly node: string;
 
   constructor(
@@ -219,7 +219,7 @@ export class Derivative implements TransformState {
     const prev = this.prev;
     this.prev = { f: f1, t: p.time };
     if (prev === undefined) return undefined;
-    const elapsed = p.time - prev.t;
+    const elapsed = Number(p.time - prev.t);
     if (elapsed === 0) {
       throw influxqlError(this.node, "cannot perform derivative: elapsed time was 0");
     }

@@ -19,20 +19,20 @@ import { RuntimeNode } from "../node.js";
 import { dur, str } from "../props.js";
 
 interface Tracker {
-  track(time: number, inState: boolean): number | bigint;
+  track(time: bigint, inState: boolean): number | bigint;
   reset(): void;
 }
 
 class DurationTracker implements Tracker {
-  private start: number | undefined;
+  private start: bigint | undefined;
   constructor(private readonly unit: number) {}
-  track(time: number, inState: boolean): number {
+  track(time: bigint, inState: boolean): number {
     if (!inState) {
       this.start = undefined;
       return -1;
     }
     this.start ??= time;
-    return (time - this.start) / this.unit;
+    return Number(time - this.start) / this.unit;
   }
   reset(): void {
     this.start = undefined;
@@ -41,7 +41,7 @@ class DurationTracker implements Tracker {
 
 class CountTracker implements Tracker {
   private count = 0n;
-  track(_time: number, inState: boolean): bigint {
+  track(_time: bigint, inState: boolean): bigint {
     if (!inState) {
       this.count = 0n;
       return -1n;

@@ -4,6 +4,7 @@ import type { TaskContext } from "../context.js";
 import { groupTags } from "../group.js";
 import type { PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
+import { addNs } from "../../core/time.js";
 import { dur, has, int } from "../props.js";
 import { CountWindow, TimeWindow, type TimeWindowSpec, type WindowBatch } from "../window.js";
 
@@ -11,7 +12,7 @@ interface GroupWindow {
   w: TimeWindow | CountWindow;
   /** The first point's message carries the group's name, tags and dims. */
   head: PointMsg;
-  lastSeen: number;
+  lastSeen: bigint;
 }
 
 export class WindowNode extends RuntimeNode {
@@ -53,12 +54,12 @@ export class WindowNode extends RuntimeNode {
   }
 
   /** tickd's idle flush: close windows whose end passed long enough ago by the wall clock. */
-  override barrier(now: number): void {
+  override barrier(now: bigint): void {
     const idle = this.ctx.idleFlush;
     if (idle !== undefined) {
       for (const g of this.groups.values()) {
         if (!(g.w instanceof TimeWindow)) continue;
-        const out = g.w.barrier(now - idle);
+        const out = g.w.barrier(addNs(now, -idle));
         if (out !== undefined) this.emit(g.head, out);
       }
     }
@@ -66,7 +67,7 @@ export class WindowNode extends RuntimeNode {
   }
 
   /** A group barrier closes the group's time window as a point at `t` would, without adding one. */
-  override groupBarrier(group: string, t: number): void {
+  override groupBarrier(group: string, t: bigint): void {
     const g = this.groups.get(group);
     if (g !== undefined && g.w instanceof TimeWindow) {
       const out = g.w.barrier(t);
@@ -81,7 +82,7 @@ export class WindowNode extends RuntimeNode {
   }
 
   /** Drops groups unseen since `before`; their partial window is lost, as at a restart. */
-  override expire(before: number): number {
+  override expire(before: bigint): number {
     let n = 0;
     for (const [k, g] of this.groups) {
       if (g.lastSeen < before) {

@@ -30,9 +30,9 @@ describe("points records", () => {
   it("groups a write by series in order and reads it back exactly", () => {
     const t = 1_764_900_000_123_456_768;
     const records = pointsToRecords("db", "rp", [
-      { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 7n }, time: t },
-      { name: "cpu", tags: { host: "b" }, fields: { v: 2 }, time: t },
-      { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: t + 1e9 },
+      { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 7n }, time: BigInt(t) },
+      { name: "cpu", tags: { host: "b" }, fields: { v: 2 }, time: BigInt(t) },
+      { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: BigInt(t + 1e9) },
     ]);
     expect(records.map((r) => r.key)).toEqual(["cpu,host=a", "cpu,host=b"]);
     const a = decodePointsRecord(Buffer.from(records[0]!.value));
@@ -69,7 +69,7 @@ describe("notification event id", () => {
     topic: "main:cpu:alert2",
     alertId: "cpu:a",
     level: Level.CRITICAL,
-    time: 1_764_900_000_000_000_000,
+    time: 1_764_900_000_000_000_000n,
     n: 0,
   };
 
@@ -124,7 +124,7 @@ describe("state changelog", () => {
       id: "cpu:a",
       message: "cpu:a is CRITICAL",
       details: "",
-      time: 1_764_900_000_000_000_000,
+      time: 1_764_900_000_000_000_000n,
       duration: 0,
       level: Level.CRITICAL,
     };

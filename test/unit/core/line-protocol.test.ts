@@ -22,7 +22,7 @@ function one(body: string, precision?: Precision): Point {
 
 /** Parses a body that must be rejected; returns the single error's message. */
 function fail(body: string): string {
-  const { points, errors } = parseLineProtocol(body, { now: NOW });
+  const { points, errors } = parseLineProtocol(body, { now: BigInt(NOW) });
   expect(points).toEqual([]);
   expect(errors).toHaveLength(1);
   return errors[0]!.message;
@@ -257,7 +257,7 @@ describe("parseLineProtocol: timestamps and precision", () => {
   });
   it("uses the injected now when the timestamp is missing, truncated to the precision", () => {
     const now = 1_700_000_123_456_789_000;
-    const at = (precision: Precision) => parseLineProtocol("m f=1", { precision, now }).points[0]!.time;
+    const at = (precision: Precision) => parseLineProtocol("m f=1", { precision, BigInt(now) }).points[0]!.time;
     expect(at("n")).toBe(now);
     expect(at("s")).toBe(1_700_000_123e9);
     expect(at("ms")).toBe(1_700_000_123_456e6);
@@ -298,7 +298,7 @@ describe("parseLineProtocol: timestamps and precision", () => {
 
 describe("parseLineProtocol: lines", () => {
   it("tolerates CRLF line ends", () => {
-    const { points, errors } = parseLineProtocol("a f=1 1\r\nb,t=x g=2i\r\nc h=true 3\r\n", { now: 9 });
+    const { points, errors } = parseLineProtocol("a f=1 1\r\nb,t=x g=2i\r\nc h=true 3\r\n", { now: 9n });
     expect(errors).toEqual([]);
     expect(points).toEqual([
       { name: "a", tags: {}, fields: { f: 1 }, time: 1 },
@@ -448,7 +448,7 @@ describe("parseLineProtocol: examples in the style of the InfluxDB line protocol
   it("parses a batch with mixed precision-less points", () => {
     const { points, errors } = parseLineProtocol(
       "mem,host=h1 used=1024i,free=2048i\nmem,host=h2 used=512i\ndisk,path=/var used_percent=41.5\n",
-      { now: 1e18 },
+      { now: BigInt(1e18) },
     );
     expect(errors).toEqual([]);
     expect(points.map((p) => [p.tags["host"] ?? p.tags["path"], p.time])).toEqual([
@@ -460,14 +460,14 @@ describe("parseLineProtocol: examples in the style of the InfluxDB line protocol
 });
 
 describe("formatPoint", () => {
-  const base: Point = { name: "cpu", tags: {}, fields: { v: 1 }, time: 0 };
+  const base: Point = { name: "cpu", tags: {}, fields: { v: 1 }, time: 0n };
   it("writes canonical line protocol with sorted tags", () => {
     expect(
       formatPoint({
         name: "cpu",
         tags: { region: "us", host: "a" },
         fields: { usage: 1.5, n: 3n, ok: true, s: "x" },
-        time: 1465839830000000000,
+        time: 1465839830000000000n,
       }),
     ).toBe('cpu,host=a,region=us usage=1.5,n=3i,ok=true,s="x" 1465839830000000000');
   });
@@ -486,14 +486,14 @@ describe("formatPoint", () => {
       name: 'c,p u="=',
       tags: { "k,e y=": 'v,a l=u"e' },
       fields: { 'f,i e=l"d': 'str "q" \\ end' },
-      time: 1,
+      time: 1n,
     };
     const text = formatPoint(p);
     expect(text).toBe('c\\,p\\ u="=,k\\,e\\ y\\==v\\,a\\ l\\=u"e f\\,i\\ e\\=l\\"d="str \\"q\\" \\\\ end" 1');
     expect(one(text)).toEqual(p);
   });
   it("escapes a quote or equals sign that follows a backslash so the backslash survives", () => {
-    const p: Point = { name: 'a\\=b\\"c', tags: { k: "x\\=y" }, fields: { 'q\\"': 1 }, time: 0 };
+    const p: Point = { name: 'a\\=b\\"c', tags: { k: "x\\=y" }, fields: { 'q\\"': 1 }, time: 0n };
     expect(formatPoint(p)).toBe('a\\\\=b\\\\"c,k=x\\\\=y q\\\\"=1 0');
     expect(one(formatPoint(p))).toEqual(p);
   });
@@ -504,21 +504,21 @@ describe("formatPoint", () => {
     // 1465839830100400200 is held as the float 1465839830100400128 (256 ns spacing);
     // the shortest decimal form of that float is ...400000.
     const t = Number(1465839830100400200n);
-    expect(formatPoint({ ...base, time: t })).toBe("cpu v=1 1465839830100400000");
-    expect(one(formatPoint({ ...base, time: t })).time).toBe(t);
-    expect(formatPoint({ ...base, time: 1732420800123456000 })).toBe("cpu v=1 1732420800123456000");
+    expect(formatPoint({ ...base, time: BigInt(t) })).toBe("cpu v=1 1465839830100400000");
+    expect(one(formatPoint({ ...base, time: BigInt(t) })).time).toBe(t);
+    expect(formatPoint({ ...base, time: 1732420800123456000n })).toBe("cpu v=1 1732420800123456000");
   });
   it("scales and truncates the time to the precision", () => {
     const t = Number(1465839830100400200n);
-    expect(formatPoint({ ...base, time: 1465839830100400 }, "n")).toBe("cpu v=1 1465839830100400");
-    expect(formatPoint({ ...base, time: 1465839830100400 }, "ns")).toBe("cpu v=1 1465839830100400");
-    expect(formatPoint({ ...base, time: t }, "u")).toBe("cpu v=1 1465839830100400");
-    expect(formatPoint({ ...base, time: t }, "ms")).toBe("cpu v=1 1465839830100");
-    expect(formatPoint({ ...base, time: t }, "s")).toBe("cpu v=1 1465839830");
-    expect(formatPoint({ ...base, time: t }, "m")).toBe("cpu v=1 24430663");
-    expect(formatPoint({ ...base, time: t }, "h")).toBe("cpu v=1 407177");
-    expect(formatPoint({ ...base, time: -1_500_000_000 }, "s")).toBe("cpu v=1 -1");
-    expect(formatPoint({ ...base, time: 2.9 }, "n")).toBe("cpu v=1 2");
+    expect(formatPoint({ ...base, time: 1465839830100400n }, "n")).toBe("cpu v=1 1465839830100400");
+    expect(formatPoint({ ...base, time: 1465839830100400n }, "ns")).toBe("cpu v=1 1465839830100400");
+    expect(formatPoint({ ...base, time: BigInt(t) }, "u")).toBe("cpu v=1 1465839830100400");
+    expect(formatPoint({ ...base, time: BigInt(t) }, "ms")).toBe("cpu v=1 1465839830100");
+    expect(formatPoint({ ...base, time: BigInt(t) }, "s")).toBe("cpu v=1 1465839830");
+    expect(formatPoint({ ...base, time: BigInt(t) }, "m")).toBe("cpu v=1 24430663");
+    expect(formatPoint({ ...base, time: BigInt(t) }, "h")).toBe("cpu v=1 407177");
+    expect(formatPoint({ ...base, time: BigInt(-1_500_000_000) }, "s")).toBe("cpu v=1 -1");
+    expect(formatPoint({ ...base, time: BigInt(2.9) }, "n")).toBe("cpu v=1 2");
   });
   it("writes back a time parsed at a coarse precision as the same number", () => {
     // 1732420800123 ms is not exact in float64 ns; it must not come back as ...122.
@@ -549,8 +549,8 @@ describe("formatPoint", () => {
       { ...base, fields: { v: 2n ** 64n } },
       { ...base, fields: { v: -(2n ** 63n) - 1n } },
       { ...base, fields: { v: undefined as unknown as number } },
-      { ...base, time: NaN },
-      { ...base, time: 2 ** 63 },
+      { ...base, time: BigInt(NaN) },
+      { ...base, time: BigInt(2 ** 63) },
     ];
     for (const p of bad) {
       expect(
@@ -569,7 +569,7 @@ describe("formatPoint", () => {
 
 describe("formatPoints", () => {
   it("joins with newlines and ends with one", () => {
-    const p: Point = { name: "a", tags: {}, fields: { v: 1 }, time: 1e9 };
+    const p: Point = { name: "a", tags: {}, fields: { v: 1 }, time: BigInt(1e9) };
     expect(formatPoints([p, { ...p, name: "b" }], "s")).toBe("a v=1 1\nb v=1 1\n");
     expect(formatPoints([])).toBe("");
   });

@@ -20,7 +20,7 @@ const pt = (sec: number, value: FieldValue | undefined, tags: Tags = {}, extra: 
   name: "cpu",
   tags: { host: "a", ...tags },
   fields: value === undefined ? { ...extra } : { value, ...extra },
-  time: sec * S,
+  time: BigInt(sec * S),
 });
 
 function ctx(extra: Partial<GroupContext> = {}): GroupContext {
@@ -28,7 +28,7 @@ function ctx(extra: Partial<GroupContext> = {}): GroupContext {
 }
 
 function run(call: Omit<InfluxQLCall, "field"> & { field?: string }, points: Point[], c = ctx()) {
-  return applyInfluxQL({ field: "value", ...call }, { time: T, points }, c);
+  return applyInfluxQL({ field: "value", ...call }, { time: BigInt(T), points }, c);
 }
 
 /** Only the emitted values of one field. */
@@ -515,12 +515,12 @@ describe("transforms", () => {
     const skipped: string[] = [];
     const c = ctx({ onSkip: (e) => skipped.push(e.message) });
     const pts = [pt(1, 1), pt(2, undefined, {}, { x: 1 }), pt(3, 4)];
-    const out = applyInfluxQL({ method: "difference", field: "value" }, { time: T, points: pts }, c);
+    const out = applyInfluxQL({ method: "difference", field: "value" }, { time: BigInt(T), points: pts }, c);
     expect(simple(out, "difference")).toEqual([[3, 3]]);
     expect(skipped).toHaveLength(1);
     // A second batch starts over: its first point emits nothing.
     expect(
-      applyInfluxQL({ method: "difference", field: "value" }, { time: T, points: [pt(4, 9)] }, c),
+      applyInfluxQL({ method: "difference", field: "value" }, { time: BigInt(T), points: [pt(4, 9)] }, c),
     ).toEqual([]);
   });
 });

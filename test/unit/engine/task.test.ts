@@ -70,9 +70,9 @@ describe("Task", () => {
     );
     r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 0));
     r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 5));
-    r.task.tick(14 * S);
+    r.task.tick(BigInt(14 * S));
     expect(r.events).toHaveLength(0);
-    r.task.tick(15 * S);
+    r.task.tick(BigInt(15 * S));
     expect(levels(r)).toEqual(["cpu:nil:CRITICAL"]);
     expect(r.events[0]!.state.time).toBe(10 * S);
   });
@@ -83,7 +83,7 @@ describe("Task", () => {
     );
     r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 0));
     r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 5));
-    r.task.tick(1000 * S);
+    r.task.tick(BigInt(1000 * S));
     expect(r.events).toHaveLength(0);
   });
 
@@ -93,7 +93,7 @@ describe("Task", () => {
     );
     r.task.write("db", "rp", pt("cpu", { host: "ok" }, { v: 1 }, 1));
     r.task.write("db", "rp", pt("cpu", { host: "bad" }, { v: 99 }, 1));
-    expect(r.task.tick(100 * S, { groupTtl: 50 * S }).expired).toBe(1);
+    expect(r.task.tick(BigInt(100 * S), { groupTtl: 50 * S }).expired).toBe(1);
     // The incident is still open: its recovery arrives.
     r.task.write("db", "rp", pt("cpu", { host: "bad" }, { v: 1 }, 101));
     expect(levels(r)).toEqual(["cpu:host=bad:CRITICAL", "cpu:host=bad:OK"]);
@@ -185,8 +185,8 @@ describe("a group that starts is seeded from its topics (Kapacitor's NewGroup â†
     const state: Snap = {
       level: Level.OK,
       prev: Level.OK,
-      firstTriggered: 0,
-      lastTriggered: 0,
+      firstTriggered: 0n,
+      lastTriggered: 0n,
       flapping: false,
     };
     const asked: string[] = [];

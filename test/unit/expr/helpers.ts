@@ -15,7 +15,7 @@ export function pt(
   tags: Record<string, string> = {},
   time = 0,
 ): Point {
-  return { name: "cpu", fields, tags, time };
+  return { name: "cpu", fields, tags, BigInt(time) };
 }
 
 export const EMPTY = pt();

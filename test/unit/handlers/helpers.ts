@@ -31,7 +31,7 @@ export function alertEvent(o: EventOverrides = {}): AlertEvent {
       id,
       message: o.message ?? `${id} is ${names[level]}`,
       details: o.details ?? "details",
-      time,
+      time: BigInt(time),
       duration: o.duration ?? 0,
       level,
     },

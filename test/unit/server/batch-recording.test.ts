@@ -21,7 +21,7 @@ const graph = (q: string) => {
 
 describe("batchQueries", () => {
   it("runs the query for each tick in (start, stop], as the live node would at that tick", () => {
-    const qs = batchQueries(graph(".period(10s).every(10s)"), 5 * S, 30 * S);
+    const qs = batchQueries(graph(".period(10s).every(10s)"), BigInt(5 * S), 30 * S);
     expect(qs.map((q) => q.stop / S)).toEqual([15, 25]);
     expect(qs[0]!.query).toBe(
       `SELECT mean("v") FROM "db"."rp"."m" WHERE time >= '1970-01-01T00:00:05Z' AND time < '1970-01-01T00:00:15Z'`,
@@ -29,7 +29,7 @@ describe("batchQueries", () => {
   });
 
   it("aligns the ticks with .align() and moves the range back by .offset()", () => {
-    const qs = batchQueries(graph(".period(10s).every(10s).align().offset(2s)"), 5 * S, 30 * S);
+    const qs = batchQueries(graph(".period(10s).every(10s).align().offset(2s)"), BigInt(5 * S), 30 * S);
     expect(qs.map((q) => q.stop / S)).toEqual([8, 18, 28]);
     expect(qs.every((q) => q.source === 0)).toBe(true);
   });

@@ -5,7 +5,11 @@ const NOW = 1_700_000_000e9;
 
 describe("kafka-input line-protocol messages", () => {
   it("reads one or many lines per message", () => {
-    const r = decodeMessage("line-protocol", "cpu,host=a v=1 1000000000\ncpu,host=b v=2i 2000000000\n", NOW);
+    const r = decodeMessage(
+      "line-protocol",
+      "cpu,host=a v=1 1000000000\ncpu,host=b v=2i 2000000000\n",
+      BigInt(NOW),
+    );
     expect(r.errors).toEqual([]);
     expect(r.bad).toBe(false);
     expect(r.points).toEqual([
@@ -15,7 +19,7 @@ describe("kafka-input line-protocol messages", () => {
   });
 
   it("keeps the good lines when some are bad", () => {
-    const r = decodeMessage("line-protocol", "cpu v=1 1\nnot a point\ncpu v=3 3", NOW);
+    const r = decodeMessage("line-protocol", "cpu v=1 1\nnot a point\ncpu v=3 3", BigInt(NOW));
     expect(r.points.map((p) => p.fields.v)).toEqual([1, 3]);
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(/^line 2: /);
@@ -23,19 +27,19 @@ describe("kafka-input line-protocol messages", () => {
   });
 
   it("reads message bytes as UTF-8, for both formats", () => {
-    const lp = decodeMessage("line-protocol", Buffer.from("cpu,host=héllo v=1 1\n"), NOW);
+    const lp = decodeMessage("line-protocol", Buffer.from("cpu,host=héllo v=1 1\n"), BigInt(NOW));
     expect(lp.points).toEqual([{ name: "cpu", tags: { host: "héllo" }, fields: { v: 1 }, time: 1 }]);
     const js = decodeMessage(
       "json",
       Buffer.from(`{"name":"cpu","tags":{"host":"日本"},"fields":{"v":2}}`),
-      NOW,
+      BigInt(NOW),
     );
     expect(js.points).toEqual([{ name: "cpu", tags: { host: "日本" }, fields: { v: 2 }, time: NOW }]);
   });
 
   it("marks a message with nothing readable as bad, and stamps points without a time", () => {
-    expect(decodeMessage("line-protocol", "garbage", NOW).bad).toBe(true);
-    expect(decodeMessage("line-protocol", "cpu v=1", NOW).points[0]?.time).toBe(NOW);
+    expect(decodeMessage("line-protocol", "garbage", BigInt(NOW)).bad).toBe(true);
+    expect(decodeMessage("line-protocol", "cpu v=1", BigInt(NOW)).points[0]?.time).toBe(NOW);
   });
 });
 
@@ -49,13 +53,13 @@ describe("kafka-input json messages", () => {
         fields: { v: 1.5, up: true, s: "x", n: { int: 42 } },
         time: 5,
       }),
-      NOW,
+      BigInt(NOW),
     );
     expect(r.errors).toEqual([]);
     expect(r.points).toEqual([
       { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, up: true, s: "x", n: 42n }, time: 5 },
     ]);
-    const named = decodeMessage("json", `{"name":"mem","fields":{"used":3}}`, NOW);
+    const named = decodeMessage("json", `{"name":"mem","fields":{"used":3}}`, BigInt(NOW));
     expect(named.points).toEqual([{ name: "mem", tags: {}, fields: { used: 3 }, time: NOW }]);
   });
 
@@ -69,7 +73,7 @@ describe("kafka-input json messages", () => {
         { measurement: "cpu", tags: { host: 1 }, fields: { v: 1 } },
         { measurement: "cpu", fields: { v: 2 }, time: "1700000000000000001" },
       ]),
-      NOW,
+      BigInt(NOW),
     );
     expect(r.points.map((p) => p.time)).toEqual([1_700_000_000e9, Number(1_700_000_000_000_000_001n)]);
     expect(r.errors).toEqual([
@@ -81,15 +85,17 @@ describe("kafka-input json messages", () => {
   });
 
   it("reports invalid JSON and bad values as a bad message", () => {
-    expect(decodeMessage("json", "{nope", NOW)).toMatchObject({ bad: true, points: [] });
-    expect(decodeMessage("json", `{"measurement":"m","fields":{"v":[1]}}`, NOW).errors[0]).toMatch(
+    expect(decodeMessage("json", "{nope", BigInt(NOW))).toMatchObject({ bad: true, points: [] });
+    expect(decodeMessage("json", `{"measurement":"m","fields":{"v":[1]}}`, BigInt(NOW)).errors[0]).toMatch(
       /fields\.v/,
     );
-    expect(decodeMessage("json", `{"measurement":"m","fields":{"v":{"int":"1.5"}}}`, NOW).bad).toBe(true);
+    expect(decodeMessage("json", `{"measurement":"m","fields":{"v":{"int":"1.5"}}}`, BigInt(NOW)).bad).toBe(
+      true,
+    );
     expect(
-      decodeMessage("json", `{"measurement":"m","fields":{"v":1},"time":"yesterday"}`, NOW).errors[0],
+      decodeMessage("json", `{"measurement":"m","fields":{"v":1},"time":"yesterday"}`, BigInt(NOW)).errors[0],
     ).toMatch(/"time"/);
-    expect(decodeMessage("json", `42`, NOW).bad).toBe(true);
+    expect(decodeMessage("json", `42`, BigInt(NOW)).bad).toBe(true);
   });
 
   it("parses RFC3339 with fractions and offsets", () => {

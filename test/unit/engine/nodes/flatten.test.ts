@@ -35,9 +35,9 @@ describe("flatten", () => {
 
   it("rounds times to the tolerance before matching them", () => {
     const r = run(`stream|from().measurement('m')|flatten().on('port').tolerance(1s)${alertAll}`);
-    r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 1 }, time: 9.6 * S });
-    r.task.write("db", "rp", { name: "m", tags: { port: "443" }, fields: { v: 2 }, time: 10.4 * S });
-    r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 3 }, time: 10.5 * S });
+    r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 1 }, time: BigInt(9.6 * S) });
+    r.task.write("db", "rp", { name: "m", tags: { port: "443" }, fields: { v: 2 }, time: BigInt(10.4 * S) });
+    r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 3 }, time: BigInt(10.5 * S) });
     expect(r.events.map((e) => [e.state.time / S, e.data.fields])).toEqual([[10, { "80.v": 1, "443.v": 2 }]]);
   });
 
