@@ -12,6 +12,7 @@
  * Tasks loaded from the `tasks/` directory are per-instance files, never in the topic, and
  * neither seeded nor removed (handler files are never stored, so they are not concerned).
  */
+import type { StoredConnector } from "../connectors/store.js";
 import type { Ack } from "../oncall/service.js";
 import type { Silence } from "../oncall/silences.js";
 import type { TemplateRecord } from "../store/templates.js";
@@ -25,6 +26,7 @@ export interface ConfigTargets {
   applyHandler(topic: string, id: string, spec: TopicHandlerRecord | null): void;
   applySilence(id: string, s: Silence | null): void;
   applyAck(topic: string, alertId: string, ack: Ack | null): void;
+  applyConnector(id: string, c: StoredConnector | null): void;
 }
 
 export function applyChange(t: ConfigTargets, c: ConfigChange): void {
@@ -39,6 +41,8 @@ export function applyChange(t: ConfigTargets, c: ConfigChange): void {
       return t.applySilence(c.id, c.value);
     case "ack":
       return t.applyAck(c.topic, c.alertId, c.value);
+    case "connector":
+      return t.applyConnector(c.id, c.value);
   }
 }
 

@@ -11,6 +11,7 @@
  * A reader skips — and logs and counts — a value whose `v` it does not know, so an instance
  * of an older version never wedges on a record a newer one wrote during a rolling upgrade.
  */
+import type { StoredConnector } from "../connectors/store.js";
 import type { Ack } from "../oncall/service.js";
 import type { Silence } from "../oncall/silences.js";
 import { decodeJson, encodeJson } from "../store/codec.js";
@@ -30,13 +31,22 @@ export type ConfigChange =
   | { kind: "template"; id: string; value: TemplateRecord | null }
   | { kind: "handler"; topic: string; id: string; value: TopicHandlerRecord | null }
   | { kind: "silence"; id: string; value: Silence | null }
-  | { kind: "ack"; topic: string; alertId: string; value: Ack | null };
+  | { kind: "ack"; topic: string; alertId: string; value: Ack | null }
+  /** `secrets` stays sealed (src/secrets/): every instance needs the same `[secrets] key` to send. */
+  | { kind: "connector"; id: string; value: StoredConnector | null };
 
 export type ConfigKind = ConfigChange["kind"];
 
-const KINDS: ReadonlySet<string> = new Set<ConfigKind>(["task", "template", "handler", "silence", "ack"]);
+const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
+  "task",
+  "template",
+  "handler",
+  "silence",
+  "ack",
+  "connector",
+]);
 
-/** The key parts after the kind: one for task, template and silence; two for handler and ack. */
+/** The key parts after the kind: one for task, template, silence and connector; two for handler and ack. */
 function idParts(c: ConfigChange): string[] {
   switch (c.kind) {
     case "handler":
@@ -141,6 +151,8 @@ function withValue(kind: ConfigKind, a: string, b: string, data: Record<string, 
       return { kind, topic: a, id: b, value: data as unknown as TopicHandlerRecord };
     case "ack":
       return { kind, topic: a, alertId: b, value: data as unknown as Ack };
+    case "connector":
+      return { kind, id: a, value: data as unknown as StoredConnector };
   }
 }
 
@@ -186,6 +198,13 @@ function checkData(kind: ConfigKind, d: Record<string, unknown>, a: string, b: s
         numbers("level", "at") ??
         same("topic", a) ??
         same("alertId", b)
+      );
+    case "connector":
+      return (
+        strings("id", "name", "typeId", "secrets") ??
+        numbers("createdMs", "updatedMs") ??
+        (isObject(d.config) ? undefined : "data.config is not an object") ??
+        same("id", a)
       );
   }
 }

@@ -3,7 +3,7 @@
  * services' hooks, and the API's cluster-mode services (src/cluster/config-writes.ts).
  *
  * What is shared and what is not: tasks, templates and topic handlers defined through the
- * API, silences, snoozes and acks live in the config topic. Task files (`tasks/`) and handler
+ * API, silences, snoozes, acks and connectors (secrets sealed) live in the config topic. Task files (`tasks/`) and handler
  * files (`handlers/`) stay per-instance: each instance loads its own directories (ship the
  * same files to every instance), they are never written to the topic, and pruning never
  * removes a task whose file is in `tasks/`.
@@ -11,9 +11,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
+import type { Kafka } from "kafkajs";
+
 import type { TopicApi } from "../alert/topic-api.js";
 import type { TopicService } from "../alert/topic-service.js";
 import type { ClusterConfig } from "../config/types.js";
+import type { ConnectorService, ConnectorWrites } from "../connectors/service.js";
 import type { EngineLogger } from "../engine/context.js";
 import type { OnCallService } from "../oncall/service.js";
 import type { TaskManager } from "../server/task-manager.js";
@@ -24,14 +27,16 @@ import type { ConfigTargets } from "./config-apply.js";
 import type { ConfigChange } from "./config-record.js";
 import { ConfigSync, type ConfigSyncStart } from "./config-sync.js";
 import {
+  clusterConnectorWrites,
   clusterOnCallWrites,
   clusterTaskService,
   clusterTemplateApi,
   clusterTopicApi,
 } from "./config-writes.js";
-import { clusterKafka } from "./kafka.js";
 
 export interface ClusterConfigDeps {
+  /** The instance's one cluster client (src/cluster/kafka.ts). */
+  kafka: Kafka;
   cluster: ClusterConfig;
   member: string;
   logger: EngineLogger;
@@ -40,6 +45,7 @@ export interface ClusterConfigDeps {
   templates: TemplateService;
   topics: TopicService;
   oncall: OnCallService;
+  connectors: ConnectorService;
   /** `[load] tasks-dir` when loading is enabled: its tasks are per-instance files. */
   tasksDir: string | undefined;
   writeTimeoutMs?: number;
@@ -51,6 +57,7 @@ export interface ClusterConfigService {
   readonly tasks: TaskService;
   readonly topics: TopicApi;
   readonly templates: TemplateApi;
+  readonly connectors: ConnectorWrites;
   /** The first read (done when this resolves: the topic applied, local rows reconciled). */
   readonly started: ConfigSyncStart;
   stop(): Promise<void>;
@@ -58,7 +65,7 @@ export interface ClusterConfigService {
 
 /** The services as the config topic's targets (src/cluster/config-apply.ts). */
 export function serviceTargets(
-  d: Pick<ClusterConfigDeps, "tasks" | "templates" | "topics" | "oncall">,
+  d: Pick<ClusterConfigDeps, "tasks" | "templates" | "topics" | "oncall" | "connectors">,
 ): ConfigTargets {
   return {
     applyTask: (id, def) => d.tasks.applyDefinition(id, def),
@@ -66,12 +73,13 @@ export function serviceTargets(
     applyHandler: (topic, id, spec) => d.topics.applyHandler(topic, id, spec),
     applySilence: (id, s) => d.oncall.silences.apply(id, s),
     applyAck: (topic, alertId, ack) => d.oncall.applyAck(topic, alertId, ack),
+    applyConnector: (id, c) => d.connectors.applyRecord(id, c),
   };
 }
 
 /** This instance's config as puts, task files left out: what seeds an empty topic or is pruned. */
 export function localConfig(
-  d: Pick<ClusterConfigDeps, "store" | "templates" | "oncall" | "tasksDir">,
+  d: Pick<ClusterConfigDeps, "store" | "templates" | "oncall" | "tasksDir" | "connectors">,
 ): ConfigChange[] {
   const isFile = (id: string): boolean =>
     d.tasksDir !== undefined && existsSync(join(d.tasksDir, `${id}.tick`));
@@ -86,6 +94,7 @@ export function localConfig(
     out.push({ kind: "handler", topic: h.topic, id: h.id, value: h });
   for (const s of d.oncall.silences.list()) out.push({ kind: "silence", id: s.id, value: s });
   for (const a of d.oncall.ackList()) out.push({ kind: "ack", topic: a.topic, alertId: a.alertId, value: a });
+  for (const c of d.connectors.stored()) out.push({ kind: "connector", id: c.id, value: c });
   return out;
 }
 
@@ -95,7 +104,7 @@ export function localConfig(
  */
 export async function startClusterConfig(d: ClusterConfigDeps): Promise<ClusterConfigService> {
   const sync = new ConfigSync({
-    kafka: clusterKafka(d.cluster, d.member, d.logger),
+    kafka: d.kafka,
     cluster: d.cluster,
     member: d.member,
     targets: serviceTargets(d),
@@ -119,6 +128,7 @@ export async function startClusterConfig(d: ClusterConfigDeps): Promise<ClusterC
     tasks: clusterTaskService(d.tasks, sync),
     topics: clusterTopicApi(d.topics, sync),
     templates: clusterTemplateApi(d.templates, sync),
+    connectors: clusterConnectorWrites(d.connectors, sync),
     started,
     stop: () => sync.stop(),
   };

@@ -11,6 +11,7 @@
 import type { TopicHandlerSpec } from "../alert/handler.js";
 import type { TopicApi, TopicHandlerInfo } from "../alert/topic-api.js";
 import type { TopicService } from "../alert/topic-service.js";
+import type { ConnectorService, ConnectorView, ConnectorWrites } from "../connectors/service.js";
 import { TickdError } from "../core/errors.js";
 import type { Ack, OnCallService, OnCallWrites } from "../oncall/service.js";
 import type { Silence } from "../oncall/silences.js";
@@ -224,6 +225,36 @@ export function clusterOnCallWrites(oncall: OnCallService, w: ConfigWriter): OnC
       const s = oncall.silences.get(id);
       if (s === undefined) throw new HttpError(409, `snooze ${id} was removed by another change meanwhile`);
       return s;
+    },
+  };
+}
+
+/** Connector writes through the topic; the record carries the secrets sealed, never in clear. */
+export function clusterConnectorWrites(connectors: ConnectorService, w: ConfigWriter): ConnectorWrites {
+  const got = (id: string): ConnectorView => {
+    const v = connectors.viewOf(id);
+    if (v === undefined) throw new HttpError(409, `connector ${id} was deleted by another change meanwhile`);
+    return v;
+  };
+  return {
+    async create(id, body) {
+      let cid = "";
+      await commit(w, () => {
+        const c = connectors.planCreate(id, body);
+        cid = c.id;
+        return [{ kind: "connector", id: c.id, value: c }];
+      });
+      return got(cid);
+    },
+    async update(id, body) {
+      await commit(w, () => [{ kind: "connector", id, value: connectors.planUpdate(id, body) }]);
+      return got(id);
+    },
+    async delete(id) {
+      await commit(w, () => {
+        connectors.get(id); // Kibana's 404 when there is none; nothing is sent
+        return [{ kind: "connector", id, value: null }];
+      });
     },
   };
 }

@@ -1,15 +1,19 @@
 /**
  * The daemon's entry to the input side of cluster mode (DESIGN §11): the kafkajs client,
  * the cluster's topics, the `/write` producer and the input runtime, started together after
- * the API listens (the member id defaults to `<hostname>:<http port>`) and stopped together.
+ * the API listens and stopped together; and the member id every cluster part shares.
  */
 import { hostname } from "node:os";
+
+import type { Kafka } from "kafkajs";
 
 import type { ClusterConfig, KafkaInputConfig } from "../config/types.js";
 import type { Point } from "../core/types.js";
 import type { EngineLogger } from "../engine/context.js";
+import type { ClusterAlerts } from "../oncall/service.js";
+import { ClusterAlertView } from "./alert-view.js";
 import { ClusterInput, type ClusterInputDeps } from "./input.js";
-import { clusterKafka, ensureClusterTopics } from "./kafka.js";
+import { ensureClusterTopics } from "./kafka.js";
 import { clusterNames } from "./names.js";
 import type { ClusterSenderStats } from "./context.js";
 import type { InputStatusSource } from "./status.js";
@@ -18,6 +22,8 @@ import { startWriteProducer, type WriteProducer } from "./write-producer.js";
 export interface ClusterCore {
   readonly memberId: string;
   readonly input: InputStatusSource;
+  /** Every current alert of the cluster, from the state changelog (src/cluster/alert-view.ts). */
+  readonly alerts: ClusterAlerts;
   produce(db: string, rp: string, points: readonly Point[]): Promise<void>;
   tick(now: bigint): void;
   /** Prometheus text of the input side's counters. */
@@ -25,12 +31,21 @@ export interface ClusterCore {
   stop(): Promise<void>;
 }
 
-/** The member id: `[cluster] member-id`, else `<hostname>:<http port>`. */
-export function memberIdOf(cfg: ClusterConfig, port: number): string {
-  return cfg.memberId !== "" ? cfg.memberId : `${hostname()}:${port}`;
+/**
+ * This instance's member id, the one name every cluster part (config sync, input, dispatcher,
+ * status, the Kafka client id) uses: `[cluster] member-id`, else `<hostname>:<port>` with the
+ * port of `[http] bind-address` — known before the API listens, which the config sync needs.
+ * A bind port of 0 is chosen only at listen: `<hostname>:pid-<pid>` then.
+ */
+export function memberIdOf(cfg: ClusterConfig, bindAddress: string): string {
+  if (cfg.memberId !== "") return cfg.memberId;
+  const port = Number(/:(\d+)$/.exec(bindAddress)?.[1] ?? "0");
+  return port > 0 ? `${hostname()}:${port}` : `${hostname()}:pid-${process.pid}`;
 }
 
 export async function startClusterCore(opts: {
+  /** The instance's one cluster client (src/cluster/kafka.ts). */
+  kafka: Kafka;
   cfg: ClusterConfig;
   memberId: string;
   logger: EngineLogger;
@@ -39,7 +54,7 @@ export async function startClusterCore(opts: {
   deps: Omit<ClusterInputDeps, "kafka" | "cfg" | "memberId" | "logger" | "kafkaInputs">;
 }): Promise<ClusterCore> {
   const { cfg, memberId, logger } = opts;
-  const kafka = clusterKafka(cfg, memberId, logger);
+  const { kafka } = opts;
   await ensureClusterTopics(kafka, cfg);
   const writer: WriteProducer = await startWriteProducer(kafka, clusterNames(cfg.name).pointsTopic);
   const input = new ClusterInput({
@@ -50,15 +65,25 @@ export async function startClusterCore(opts: {
     logger,
     kafkaInputs: opts.kafkaInputs,
   });
+  const names = clusterNames(cfg.name);
+  const alerts = new ClusterAlertView({
+    kafka,
+    stateTopic: names.stateTopic,
+    groupPrefix: names.inputGroup,
+    logger,
+  });
   try {
     await input.start();
+    await alerts.start();
   } catch (e) {
+    await input.stop().catch(() => undefined);
     await writer.stop().catch(() => undefined);
     throw e;
   }
   return {
     memberId,
     input,
+    alerts,
     produce: (db, rp, points) => writer.produce(db, rp, points),
     tick: (now) => input.tick(now),
     metrics() {
@@ -81,6 +106,11 @@ export async function startClusterCore(opts: {
         "# HELP tickd_cluster_state_records_total State changelog records committed.",
         "# TYPE tickd_cluster_state_records_total counter",
         `tickd_cluster_state_records_total ${s.stateRecords}`,
+        "# HELP tickd_cluster_node_states_total Node group states (windows, stateful functions): saved to the changelog, not kept for being over the bound, or refused at restore.",
+        "# TYPE tickd_cluster_node_states_total counter",
+        `tickd_cluster_node_states_total{outcome="saved"} ${input.nodeStats.saved}`,
+        `tickd_cluster_node_states_total{outcome="oversize"} ${input.nodeStats.oversize}`,
+        `tickd_cluster_node_states_total{outcome="unloadable"} ${input.nodeStats.unloadable}`,
         "# HELP tickd_cluster_bad_records_total Input or state records that could not be read (skipped).",
         "# TYPE tickd_cluster_bad_records_total counter",
         `tickd_cluster_bad_records_total ${s.badRecords}`,
@@ -98,7 +128,7 @@ export async function startClusterCore(opts: {
       return lines.join("\n") + "\n";
     },
     async stop() {
-      await input.stop();
+      await Promise.all([alerts.stop(), input.stop()]);
       await writer.stop().catch(() => undefined);
     },
   };

@@ -38,7 +38,10 @@ import {
   type AlertStateEntry,
   type StreamTaskSource,
 } from "./partition-engine.js";
+import { newNodeStateStats, nodeMapKey, type NodeStateStats } from "./node-state.js";
+import { partitionCount, partitionRequests } from "./partitioned-send.js";
 import { chunkBySize, decodePointsRecord, MAX_REQUEST_BYTES } from "./points.js";
+import { isLeaderPartition, WideFeed } from "./wide-tasks.js";
 import type { NotificationRecord } from "./records.js";
 import type { InputStatusSource, LocalPartitionStatus } from "./status.js";
 
@@ -81,6 +84,13 @@ const newPending = (): Pending => ({ states: new Map(), notes: [], offset: undef
 const hasWork = (w: Pending): boolean => w.states.size > 0 || w.notes.length > 0 || w.offset !== undefined;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const RESTORE_TIMEOUT_MS = 120_000;
+/** Heartbeat errors after which kafkajs rejoins the group (its runner's own list, and an expired member). */
+const REJOIN_ERRORS = new Set([
+  "REBALANCE_IN_PROGRESS",
+  "NOT_COORDINATOR_FOR_GROUP",
+  "ILLEGAL_GENERATION",
+  "UNKNOWN_MEMBER_ID",
+]);
 
 class Part implements PartitionWork {
   readonly key: string;
@@ -96,7 +106,10 @@ class Part implements PartitionWork {
   statePartition = 0;
   producer: Producer | undefined;
   engine: PartitionEngine | undefined;
+  /** Leader partition only: every point of the cluster for the cluster-wide tasks. */
+  wideFeed: WideFeed | undefined;
   readonly alertStates = new Map<string, AlertStateEntry>();
+  readonly nodeStates = new Map<string, unknown>();
   readonly restoredTopics = new Map<string, StoredEventState>();
   readonly topicKeys = new Map<string, { topic: string; eventId: string }>();
   pending = newPending();
@@ -148,6 +161,8 @@ export class ClusterInput implements InputStatusSource {
     badRecords: 0,
     restores: 0,
   };
+  /** Node group states (windows, stateful functions) saved, over the bound, refused at restore. */
+  readonly nodeStats: NodeStateStats = newNodeStateStats();
   private readonly names: ClusterNames;
   private readonly parts = new Map<string, Part>();
   private readonly sources = new Map<
@@ -160,6 +175,8 @@ export class ClusterInput implements InputStatusSource {
   private stopping = false;
   private unlisten: (() => void) | undefined;
   private readonly intervalMs: number;
+  /** Partitions of the notifications topic (read at the first commit that has notifications). */
+  private notePartitions: number | undefined;
 
   constructor(private readonly d: ClusterInputDeps) {
     this.names = clusterNames(d.cfg.name);
@@ -282,7 +299,7 @@ export class ClusterInput implements InputStatusSource {
     if (p.closed) return;
     p.closed = true;
     if (this.parts.get(p.key) === p) this.parts.delete(p.key);
-    await p.engine?.stop();
+    await Promise.all([p.wideFeed?.stop(), p.engine?.stop()]);
     this.d.topicStates.forgetEvents(p.topicKeys.values());
     await p.producer?.disconnect().catch(() => undefined);
     this.d.logger.log("info", `cluster: partition ${why}`, {
@@ -305,6 +322,8 @@ export class ClusterInput implements InputStatusSource {
         partitions: live.map((p) => p.key),
         error: coerceError(e).message,
       });
+      // Its producer may be stuck mid-transaction: the retry fences with a new one.
+      await Promise.all(live.map((p) => this.resetProducer(p)));
       if (live.length > 0 && !this.stopping) {
         await sleep(2000);
         return this.prepare(live.filter((p) => !p.closed));
@@ -322,10 +341,26 @@ export class ClusterInput implements InputStatusSource {
         alerts: this.d.alerts,
         logger: this.d.logger,
         alertStates: p.alertStates,
+        nodeStates: p.nodeStates,
+        nodeStats: this.nodeStats,
+        leader: isLeaderPartition(p.input, this.names.pointsTopic),
         ...(this.d.batch !== undefined ? { batch: this.d.batch } : {}),
         ...(this.d.groupTtl !== undefined ? { groupTtl: this.d.groupTtl } : {}),
       });
       p.engine.sync();
+      if (isLeaderPartition(p.input, this.names.pointsTopic) && p.wideFeed === undefined) {
+        p.wideFeed = new WideFeed({
+          kafka: this.d.kafka,
+          groupPrefix: this.names.inputGroup,
+          pointsTopic: this.names.pointsTopic,
+          sources: this.sources,
+          logger: this.d.logger,
+          write: (db, rp, points) => {
+            if (p.status === "active" && !p.closed) p.engine?.writeWide(db, rp, points);
+          },
+        });
+        void p.wideFeed.start();
+      }
       p.lastCommit = Date.now();
       this.stats.restores++;
       p.activate();
@@ -338,6 +373,13 @@ export class ClusterInput implements InputStatusSource {
         ms: Date.now() - t0,
       });
     }
+  }
+
+  /** Drops the partition's producer; the next fence() makes a new one (same transactional id). */
+  private async resetProducer(p: Part): Promise<void> {
+    const old = p.producer;
+    p.producer = undefined;
+    await old?.disconnect().catch(() => undefined);
   }
 
   /** Initialises the partition's transactional id: fences the previous owner, aborts its open transaction. */
@@ -380,6 +422,7 @@ export class ClusterInput implements InputStatusSource {
     const targets = new Map<number, { end: bigint; done: boolean; parts: Part[] }>();
     for (const p of parts) {
       p.alertStates.clear();
+      p.nodeStates.clear();
       p.restoredTopics.clear();
       p.restored = 0;
       p.statePartition = p.input.partition % n;
@@ -449,6 +492,12 @@ export class ClusterInput implements InputStatusSource {
         const k = stateMapKey(e.task, e.node, e.group);
         if (e.value === undefined) p.alertStates.delete(k);
         else p.alertStates.set(k, { eventId: e.value.eventId, state: e.value.state });
+      } else if (e.kind === "oncall") {
+        // The cluster's alert view reads these (src/cluster/alert-view.ts); no engine state.
+      } else if (e.kind === "node") {
+        const k = nodeMapKey(e.task, e.node, e.group);
+        if (e.value === undefined) p.nodeStates.delete(k);
+        else p.nodeStates.set(k, e.value.state);
       } else {
         const k = `${e.topic}\u0000${e.eventId}`;
         if (e.value === undefined) p.restoredTopics.delete(k);
@@ -483,7 +532,14 @@ export class ClusterInput implements InputStatusSource {
     while (p.status !== "active") {
       if (p.closed || !isRunning() || isStale() || this.stopping) return;
       await Promise.race([p.ready, sleep(1000)]);
-      await heartbeat().catch(() => undefined);
+      try {
+        await heartbeat();
+      } catch (e) {
+        // The group moves on (rebalance, this member expired): kafkajs rejoins on these.
+        // Swallowed, this batch would wait here for a partition no longer ours, forever.
+        if (REJOIN_ERRORS.has((e as { type?: string }).type ?? "")) throw e;
+        return;
+      }
     }
     if (p.needsSeek) {
       p.needsSeek = false;
@@ -552,6 +608,8 @@ export class ClusterInput implements InputStatusSource {
   /** One transaction: changed state records, notifications, input offset. */
   private async commit(p: Part): Promise<void> {
     p.lastCommit = Date.now();
+    // The node group states as of the offset this transaction commits.
+    p.engine?.checkpoint();
     const w = p.pending;
     if (!hasWork(w) || p.producer === undefined) return;
     p.pending = newPending();
@@ -566,8 +624,11 @@ export class ClusterInput implements InputStatusSource {
         key: n.request.delivery?.alertId || n.eventId,
         value: JSON.stringify(n),
       }));
-      for (const messages of chunkBySize(notes, MAX_REQUEST_BYTES))
-        await txn.send({ topic: this.names.notificationsTopic, acks: -1, messages });
+      // One send per partition: kafkajs may drop a partition whose leader moved mid-send
+      // (src/cluster/partitioned-send.ts), and this transaction would commit without it.
+      this.notePartitions ??= await partitionCount(this.admin!, this.names.notificationsTopic);
+      for (const r of partitionRequests(notes, this.notePartitions))
+        await txn.send({ topic: this.names.notificationsTopic, acks: -1, messages: r.messages });
       if (w.offset !== undefined)
         await txn.sendOffsets({
           consumerGroupId: this.names.inputGroup,
@@ -597,7 +658,10 @@ export class ClusterInput implements InputStatusSource {
         void this.drop(p, "fenced");
         return;
       }
-      // Memory is ahead of Kafka: start over from the last commit.
+      // Memory is ahead of Kafka: start over from the last commit, with a new producer —
+      // kafkajs leaves one whose commit failed (e.g. the coordinator died) in a state that
+      // refuses every next transaction ("Cannot call beginTransaction in state COMMITTING").
+      await this.resetProducer(p);
       await p.engine?.stop();
       p.engine = undefined;
       this.d.topicStates.forgetEvents(p.topicKeys.values());

@@ -17,10 +17,13 @@ import type { TaskGraph } from "../pipeline/task-graph.js";
 import type { InstanceContext } from "../server/task-manager.js";
 import { alertStateKey, encodeAlertState } from "./changelog.js";
 import { inEvent, inPartition, type PartitionWork } from "./context.js";
+import { newNodeStateStats, PartitionNodeStates, type NodeStateStats } from "./node-state.js";
+import { isClusterWide } from "./wide-tasks.js";
 
 /** The task manager as the partition engines use it. */
 export interface StreamTaskSource {
-  streamTasks(): Map<string, TaskGraph>;
+  /** Every running task (stream and batch). */
+  clusterTasks(): Map<string, TaskGraph>;
   instantiate(id: string, ctx: InstanceContext): Task | undefined;
 }
 
@@ -41,6 +44,14 @@ export interface PartitionEngineDeps {
   logger: EngineLogger;
   /** Restored from the changelog; the engine keeps it current. */
   alertStates: Map<string, AlertStateEntry>;
+  /** Node group states restored from the changelog (src/cluster/node-state.ts); emptied as loaded. */
+  nodeStates?: Map<string, unknown>;
+  nodeStats?: NodeStateStats;
+  /**
+   * The cluster's leader partition (src/cluster/wide-tasks.ts): this engine also runs the
+   * cluster-wide tasks (batch, stats, deadman), fed through writeWide.
+   */
+  leader?: boolean;
   /** Wraps a write (the daemon: one SQLite commit for history rows). */
   batch?: (fn: () => void) => void;
   groupTtl?: number;
@@ -49,12 +60,19 @@ export interface PartitionEngineDeps {
 const MAX_LOOPBACK_DEPTH = 16;
 
 export class PartitionEngine {
-  private readonly instances = new Map<string, { graph: TaskGraph; task: Task }>();
+  private readonly instances = new Map<string, { graph: TaskGraph; task: Task; wide: boolean }>();
   private readonly alerts: AlertSink;
   private loopDepth = 0;
   private stopped = false;
+  private readonly nodes: PartitionNodeStates;
 
   constructor(private readonly d: PartitionEngineDeps) {
+    this.nodes = new PartitionNodeStates(
+      d.work,
+      d.nodeStates ?? new Map(),
+      d.logger,
+      d.nodeStats ?? newNodeStateStats(),
+    );
     const sink = d.alerts;
     this.alerts = {
       collect: (e, route) => inEvent(e, () => sink.collect(e, route)),
@@ -65,13 +83,17 @@ export class PartitionEngine {
   /** Brings the instances in line with the running stream tasks. */
   sync(): void {
     if (this.stopped) return;
-    const wanted = this.d.source.streamTasks();
+    const wanted = new Map<string, TaskGraph>();
+    for (const [id, g] of this.d.source.clusterTasks())
+      if (!isClusterWide(g) ? g.type === "stream" : this.d.leader === true) wanted.set(id, g);
     for (const [id, inst] of [...this.instances]) {
       const g = wanted.get(id);
       if (g === inst.graph) continue;
       this.instances.delete(id);
-      this.stopTask(id, inst.task);
+      void this.stopTask(id, inst.task);
       if (g === undefined) this.forgetTask(id);
+      // Deleted or redefined: its windows and functions start empty, as on one node.
+      this.nodes.forget(id);
     }
     for (const [id, graph] of wanted) {
       if (this.instances.has(id)) continue;
@@ -79,8 +101,11 @@ export class PartitionEngine {
         alerts: this.alerts,
         alertStates: this.persistence(id),
         loopback: (db, rp, p) => this.loopback(db, rp, p),
+        trackGroupState: true,
       });
-      if (task !== undefined) this.instances.set(id, { graph, task });
+      if (task === undefined) continue;
+      this.nodes.load(id, task);
+      this.instances.set(id, { graph, task, wide: isClusterWide(graph) });
     }
   }
 
@@ -89,10 +114,18 @@ export class PartitionEngine {
     if (this.stopped) return;
     inPartition(this.d.work, () => {
       const run = (): void => {
-        for (const { task } of this.instances.values()) task.writeAll(db, rp, points);
+        for (const { task, wide } of this.instances.values()) if (!wide) task.writeAll(db, rp, points);
       };
       if (this.d.batch !== undefined) this.d.batch(run);
       else run();
+    });
+  }
+
+  /** Points of any partition, for the cluster-wide tasks (leader partition only). */
+  writeWide(db: string, rp: string, points: readonly Point[]): void {
+    if (this.stopped || this.d.leader !== true) return;
+    inPartition(this.d.work, () => {
+      for (const { task, wide } of this.instances.values()) if (wide) task.writeAll(db, rp, points);
     });
   }
 
@@ -111,6 +144,12 @@ export class PartitionEngine {
         }
       }
     });
+  }
+
+  /** Buffers the node group states changed since the last call for the partition's next transaction. */
+  checkpoint(): void {
+    if (this.stopped) return;
+    this.nodes.checkpoint([...this.instances].map(([id, i]) => [id, i.task] as [string, Task]));
   }
 
   async stop(): Promise<void> {

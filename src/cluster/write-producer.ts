@@ -10,7 +10,8 @@ import type { Kafka, Producer } from "kafkajs";
 
 import { coerceError, TickdError } from "../core/errors.js";
 import type { Point } from "../core/types.js";
-import { chunkBySize, ClusterCodes, MAX_REQUEST_BYTES, pointsToRecords } from "./points.js";
+import { partitionCount, partitionRequests } from "./partitioned-send.js";
+import { ClusterCodes, pointsToRecords } from "./points.js";
 
 export interface WriteProducerStats {
   /** Points acknowledged by Kafka. */
@@ -34,15 +35,31 @@ export async function startWriteProducer(kafka: Kafka, topic: string): Promise<W
     allowAutoTopicCreation: false,
   });
   await producer.connect();
+  const admin = kafka.admin();
+  let partitions: number;
+  try {
+    await admin.connect();
+    partitions = await partitionCount(admin, topic);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
   const stats: WriteProducerStats = { produced: 0, failed: 0 };
   return {
     stats,
     async produce(db, rp, points) {
       const messages = pointsToRecords(db, rp, points);
       try {
-        // One request after another: a series keeps its order across the chunks.
-        for (const chunk of chunkBySize(messages, MAX_REQUEST_BYTES))
-          await producer.send({ topic, acks: -1, messages: chunk });
+        // One send per partition (src/cluster/partitioned-send.ts: none lost when a leader
+        // moves), the partitions in parallel; within one, request after request, so a series
+        // keeps its order.
+        const byPartition = new Map<number, ReturnType<typeof partitionRequests>>();
+        for (const r of partitionRequests(messages, partitions))
+          byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), r]);
+        await Promise.all(
+          [...byPartition.values()].map(async (requests) => {
+            for (const r of requests) await producer.send({ topic, acks: -1, messages: r.messages });
+          }),
+        );
       } catch (e) {
         stats.failed++;
         throw new TickdError(

@@ -93,6 +93,8 @@ export function withConnectors(deps: ConnectorFactoryDeps): TickdHandlerFactory 
     const id = connectorId(spec.options);
     let current: { version: string; handler: AlertHandler } | undefined;
     const refuse = refuser({ ...spec, kind: CONNECTOR_KIND }, { connector: id });
+    // The journal's rows of this handler, refusals included, are the connector's last event or error.
+    connectors.bindHandler(spec.topic, spec.id, id);
     const handlerFor = async (): Promise<AlertHandler> => {
       const r = connectors.resolve(id);
       if (current?.version === r.version) return current.handler;

@@ -9,6 +9,8 @@
  *   DELETE /api/actions/connector/{id}             204
  *   POST   /api/actions/connector/{id}/_execute    {params} → {status, connector_id, data?, message?, service_message?, retry?}
  *
+ * and tickd's own `GET /tickd/v1/connectors` (the console's list: last event and last error).
+ *
  * As Kibana: POST, PUT and DELETE need a `kbn-xsrf` header (any value) or answer 400; errors
  * are `{statusCode, error, message}`; bodies are compact JSON. tickd's own `[http]`
  * authentication applies before all of this.
@@ -17,9 +19,11 @@ import { coerceError, TickdError } from "../core/errors.js";
 import { decodeSegment, JsonBodyError, type RequestContext } from "../server/http/request-context.js";
 import type { ExtraRoute } from "../server/http/types.js";
 import { ConnectorCodes } from "./connector-types.js";
-import type { ConnectorBody, ConnectorService } from "./service.js";
+import type { ConnectorBody, ConnectorService, ConnectorWrites } from "./service.js";
 
 export const ACTIONS_PATH = "/api/actions";
+/** `GET`: `{connectors: [{id, name, connector_type_id, is_missing_secrets, referenced_by_count, last_event, last_error, last_error_at}]}`. */
+export const CONNECTORS_PATH = "/tickd/v1/connectors";
 
 const REASONS: Readonly<Record<number, string>> = {
   400: "Bad Request",
@@ -58,7 +62,11 @@ async function body(ctx: RequestContext): Promise<Record<string, unknown>> {
   return v as Record<string, unknown>;
 }
 
-export function createConnectorRoutes(service: ConnectorService): ExtraRoute[] {
+/** `writes`: where creates, updates and deletes go (cluster mode: the config topic); default the service. */
+export function createConnectorRoutes(
+  service: ConnectorService,
+  writes: ConnectorWrites = service,
+): ExtraRoute[] {
   const handle = async (ctx: RequestContext): Promise<void> => {
     const rest = ctx.path.slice(ACTIONS_PATH.length);
     const parts = rest.split("/").filter((s) => s !== "");
@@ -100,7 +108,7 @@ export function createConnectorRoutes(service: ConnectorService): ExtraRoute[] {
       }
       switch (ctx.method) {
         case "POST":
-          ctx.json(200, service.create(id, (await body(ctx)) as ConnectorBody), { pretty: false });
+          ctx.json(200, await writes.create(id, (await body(ctx)) as ConnectorBody), { pretty: false });
           return;
         case "GET":
           if (id === undefined) break;
@@ -108,11 +116,11 @@ export function createConnectorRoutes(service: ConnectorService): ExtraRoute[] {
           return;
         case "PUT":
           if (id === undefined) break;
-          ctx.json(200, service.update(id, (await body(ctx)) as ConnectorBody), { pretty: false });
+          ctx.json(200, await writes.update(id, (await body(ctx)) as ConnectorBody), { pretty: false });
           return;
         case "DELETE":
           if (id === undefined) break;
-          service.delete(id);
+          await writes.delete(id);
           ctx.noContent();
           return;
       }
@@ -123,5 +131,13 @@ export function createConnectorRoutes(service: ConnectorService): ExtraRoute[] {
       kibanaError(ctx, status, coerceError(e).message);
     }
   };
-  return [{ method: ["GET", "POST", "PUT", "DELETE"], path: `${ACTIONS_PATH}/*`, handle }];
+  return [
+    { method: ["GET", "POST", "PUT", "DELETE"], path: `${ACTIONS_PATH}/*`, handle },
+    // tickd's own view for the console: each connector with its last event and last error.
+    {
+      method: "GET",
+      path: CONNECTORS_PATH,
+      handle: (ctx) => ctx.json(200, { connectors: service.activityList() }),
+    },
+  ];
 }

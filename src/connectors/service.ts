@@ -16,8 +16,11 @@ import type { AlertHandler } from "../alert/handler.js";
 import type { TickdConfig } from "../config/types.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError, TickdError } from "../core/errors.js";
+import { activityJson, type ConnectorActivityJson } from "../core/activity.js";
 import { Level } from "../core/types.js";
 import { sampleAlertEvent } from "../delivery/handler-test.js";
+import { redactSecrets } from "../delivery/service.js";
+import type { FinishedDelivery } from "../delivery/types.js";
 import { escapeLabel } from "../delivery/metrics.js";
 import { basicAuthHeader, isSuccess } from "../handlers/http.js";
 import {
@@ -28,6 +31,7 @@ import {
   type TlsOptions,
 } from "../handlers/index.js";
 import type { SecretBox } from "../secrets/index.js";
+import { MemoryActivity, type ActivityLog } from "../store/activity.js";
 import { StoreErrorCodes } from "../store/errors.js";
 import {
   CONNECTOR_TYPES,
@@ -90,10 +94,19 @@ export interface ConnectorServiceDeps {
   ) => AlertHandler;
   /** Where PEM CAs of connectors are written (`<storage>/connector-ca`). */
   caDir: string;
-  /** How many topic handlers name a connector (Kibana's `referenced_by_count`). */
+  /** How many topic handlers and TICKscripts name a connector (Kibana's `referenced_by_count`). */
   referencedBy?: (id: string) => number;
+  /** Where each connector's last event and last error are kept (`SqliteActivity`); default memory. */
+  activity?: ActivityLog;
   now?: () => number;
   log(level: "debug" | "info" | "warn" | "error", msg: string, fields?: Obj): void;
+}
+
+/** The API's writes: the service itself on one node, through the config topic in cluster mode. */
+export interface ConnectorWrites {
+  create(id: string | undefined, body: ConnectorBody): ConnectorView | Promise<ConnectorView>;
+  update(id: string, body: ConnectorBody): ConnectorView | Promise<ConnectorView>;
+  delete(id: string): void | Promise<void>;
 }
 
 export interface ConnectorBody {
@@ -125,9 +138,13 @@ export class ConnectorService {
   private readonly executions = new Map<string, number>();
   /** Listeners of every write (cluster replication, handler caches). */
   private readonly listeners: ((id: string) => void)[] = [];
+  private readonly activity: ActivityLog;
+  /** `<topic>\0<handler id>` → the connector a handler sends through (its deliveries are the connector's). */
+  private readonly bound = new Map<string, string>();
 
   constructor(private readonly deps: ConnectorServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.activity = deps.activity ?? new MemoryActivity();
   }
 
   onChange(fn: (id: string) => void): void {
@@ -158,11 +175,90 @@ export class ConnectorService {
     }));
   }
 
+  /** `GET /tickd/v1/connectors`: every connector with its last event and last error (the console). */
+  activityList(): ConnectorActivityJson[] {
+    return this.deps.store.list().map((c) => ({
+      id: c.id,
+      name: c.name,
+      connector_type_id: c.typeId,
+      is_missing_secrets: this.missingSecrets(c),
+      referenced_by_count: this.deps.referencedBy?.(c.id) ?? 0,
+      ...activityJson(this.activity.get("connector", c.id)),
+    }));
+  }
+
+  /**
+   * Records an event sent through connector `id` (`error` undefined) or an error. The message
+   * is shortened, and every secret of the connector in it is replaced by `<redacted>`.
+   */
+  record(id: string, error?: string): void {
+    const at = this.now();
+    if (error === undefined) {
+      this.activity.record("connector", id, at);
+      return;
+    }
+    const c = this.deps.store.get(id);
+    this.activity.record(
+      "connector",
+      id,
+      at,
+      redactSecrets(error, c === undefined ? [] : this.secretStrings(c)),
+    );
+  }
+
+  /** Notes that handler `handler` of `topic` sends through connector `id`: its deliveries count as the connector's. */
+  bindHandler(topic: string, handler: string, id: string): void {
+    this.bound.set(`${topic}\0${handler}`, id);
+  }
+
+  /** A journaled notification ended (the delivery service's onFinished): recorded when a connector sent it. */
+  recordDelivery(f: FinishedDelivery): void {
+    const id = this.bound.get(`${f.topic}\0${f.handler}`);
+    if (id === undefined || this.deps.store.get(id) === undefined) return;
+    this.record(id, f.ok ? undefined : f.error || "delivery failed");
+  }
+
   get(id: string): ConnectorView {
     return this.view(this.must(id));
   }
 
+  /** Every stored connector, secrets sealed (cluster mode seeds the config topic with them). */
+  stored(): StoredConnector[] {
+    return this.deps.store.list();
+  }
+
   create(id: string | undefined, body: ConnectorBody): ConnectorView {
+    const c = this.planCreate(id, body);
+    try {
+      this.applyRecord(c.id, c, true);
+    } catch (e) {
+      if (e instanceof TickdError && e.code === StoreErrorCodes.CONFLICT)
+        throw new TickdError(ConnectorCodes.CONFLICT, `Saved object [action/${c.id}] conflict`);
+      throw e;
+    }
+    this.deps.log("info", "connector created", { connector: c.id, type: c.typeId });
+    return this.view(c);
+  }
+
+  /** Kibana's update: name, config and secrets, all given again (secrets are never read back). */
+  update(id: string, body: ConnectorBody): ConnectorView {
+    const c = this.planUpdate(id, body);
+    this.applyRecord(id, c);
+    this.deps.log("info", "connector updated", { connector: id, type: c.typeId });
+    return this.view(c);
+  }
+
+  delete(id: string): void {
+    this.must(id);
+    this.applyRecord(id, null);
+    this.deps.log("info", "connector deleted", { connector: id });
+  }
+
+  /**
+   * Checks a create and builds the connector to store, secrets sealed; stores nothing
+   * (cluster mode writes it to the config topic first). Throws INVALID or CONFLICT.
+   */
+  planCreate(id: string | undefined, body: ConnectorBody): StoredConnector {
     const cid = id ?? randomUUID();
     if (!ID.test(cid))
       throw invalid(`[id]: use 1 to 128 letters, digits and . _ : - (got ${JSON.stringify(cid)})`);
@@ -180,7 +276,7 @@ export class ConnectorService {
     if (this.deps.store.get(cid) !== undefined)
       throw new TickdError(ConnectorCodes.CONFLICT, `Saved object [action/${cid}] conflict`);
     const at = this.now();
-    const stored: StoredConnector = {
+    return {
       id: cid,
       name,
       typeId: type.id,
@@ -189,20 +285,10 @@ export class ConnectorService {
       createdMs: at,
       updatedMs: at,
     };
-    try {
-      this.deps.store.create(stored);
-    } catch (e) {
-      if (e instanceof TickdError && e.code === StoreErrorCodes.CONFLICT)
-        throw new TickdError(ConnectorCodes.CONFLICT, `Saved object [action/${cid}] conflict`);
-      throw e;
-    }
-    this.changed(cid);
-    this.deps.log("info", "connector created", { connector: cid, type: type.id });
-    return this.view(stored);
   }
 
-  /** Kibana's update: name, config and secrets, all given again (secrets are never read back). */
-  update(id: string, body: ConnectorBody): ConnectorView {
+  /** Checks an update and builds the connector to store (see {@link planCreate}). Throws NOT_FOUND or INVALID. */
+  planUpdate(id: string, body: ConnectorBody): StoredConnector {
     const old = this.must(id);
     if (body.connector_type_id !== undefined)
       throw invalid("[request body.connector_type_id]: definition for this key is missing");
@@ -210,25 +296,27 @@ export class ConnectorService {
     const name = this.name(body.name);
     const { config, secrets } = type.validate(body.config, body.secrets);
     this.checkSendable(type, config, secrets);
-    const next: StoredConnector = {
-      ...old,
-      name,
-      config,
-      secrets: this.seal(secrets),
-      updatedMs: this.now(),
-    };
-    if (!this.deps.store.update(next)) throw this.notFound(id);
-    this.reported.delete(id);
-    this.changed(id);
-    this.deps.log("info", "connector updated", { connector: id, type: type.id });
-    return this.view(next);
+    return { ...old, name, config, secrets: this.seal(secrets), updatedMs: this.now() };
   }
 
-  delete(id: string): void {
-    if (!this.deps.store.delete(id)) throw this.notFound(id);
+  /**
+   * Stores a connector as given (null deletes it) and tells the listeners: the API's writes
+   * and, in cluster mode, every record of the config topic. `createOnly`: a conflict throws.
+   */
+  applyRecord(id: string, c: StoredConnector | null, createOnly = false): void {
+    if (c === null) {
+      if (!this.deps.store.delete(id)) return;
+      this.activity.forget("connector", id);
+    } else if (createOnly) this.deps.store.create(c);
+    else if (!this.deps.store.update(c)) this.deps.store.create(c);
     this.reported.delete(id);
     this.changed(id);
-    this.deps.log("info", "connector deleted", { connector: id });
+  }
+
+  /** Kibana's connector JSON of a stored connector (never its secrets). */
+  viewOf(id: string): ConnectorView | undefined {
+    const c = this.deps.store.get(id);
+    return c === undefined ? undefined : this.view(c);
   }
 
   /** What a handler naming the connector sends with; throws NOT_FOUND or MISSING_SECRETS. */
@@ -264,6 +352,12 @@ export class ConnectorService {
       type.id === ".webhook"
         ? await this.executeWebhook(id, resolved.options, p)
         : await this.executeKind(id, type, resolved.options, p);
+    this.record(
+      id,
+      result.status === "ok"
+        ? undefined
+        : [result.message, result.service_message].filter((m) => m !== undefined).join(": "),
+    );
     const k = `${type.id}\0${result.status}`;
     this.executions.set(k, (this.executions.get(k) ?? 0) + 1);
     this.deps.log(result.status === "ok" ? "info" : "warn", "connector executed", {
@@ -479,6 +573,26 @@ export class ConnectorService {
           `configure the [secrets] key they were sealed with, or give them again with PUT /api/actions/connector/${c.id}`,
       );
     }
+  }
+
+  /** The connector's secret strings (and a basic-auth pair's header form), to keep them out of messages. */
+  private secretStrings(c: StoredConnector): string[] {
+    if (c.secrets === "") return [];
+    let secrets: Obj;
+    try {
+      secrets = JSON.parse(this.deps.box.open(c.secrets)) as Obj;
+    } catch {
+      return [];
+    }
+    const out: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === "string" && v.length >= 4) out.push(v);
+      else if (v !== null && typeof v === "object") for (const x of Object.values(v)) walk(x);
+    };
+    walk(secrets);
+    if (typeof secrets.user === "string" && typeof secrets.password === "string")
+      out.push(basicAuthHeader(secrets.user, secrets.password).replace(/^Basic /, ""));
+    return out;
   }
 
   private missingSecrets(c: StoredConnector): boolean {

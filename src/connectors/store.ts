@@ -6,7 +6,7 @@
  */
 import type Database from "better-sqlite3";
 import { TickdError } from "../core/errors.js";
-import { decodeJson, encodeJson, textFromDb, intFromDb } from "../store/codec.js";
+import { encodeJson, intFromDb, objectFromDb, textFromDb } from "../store/codec.js";
 import { StoreErrorCodes } from "../store/errors.js";
 
 export interface StoredConnector {
@@ -107,18 +107,11 @@ export class SqliteConnectorStore implements ConnectorStore {
 
 function decode(r: Row): StoredConnector {
   const id = textFromDb(r.id, "connector id");
-  const config = decodeJson(
-    textFromDb(r.config, `config of connector "${id}"`),
-    `config of connector "${id}"`,
-  );
-  if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new TickdError(StoreErrorCodes.CORRUPT, `stored config of connector "${id}" is not an object`);
-  }
   return {
     id,
     name: textFromDb(r.name, `name of connector "${id}"`),
     typeId: textFromDb(r.type_id, `type of connector "${id}"`),
-    config: config as Record<string, unknown>,
+    config: objectFromDb(r.config, `config of connector "${id}"`),
     secrets: textFromDb(r.secrets, `secrets of connector "${id}"`),
     createdMs: intFromDb(r.created_ms, `created time of connector "${id}"`),
     updatedMs: intFromDb(r.updated_ms, `updated time of connector "${id}"`),

@@ -8,6 +8,7 @@ export {
   DEFAULT_KEEP_COMPLETED,
   DEFAULT_MAX_JOURNAL_ROWS,
   DEFAULT_STOP_GRACE_MS,
+  redactSecrets,
 } from "./service.js";
 export { createHandlerTester, sampleAlertEvent, type HandlerTesterDeps } from "./handler-test.js";
 export { createMetricsRoute, escapeLabel } from "./metrics.js";

@@ -69,6 +69,7 @@ import {
   type DeliverySettings,
   type DeliveryWebhookSettings,
   type ExternalDeliveries,
+  type FinishedDelivery,
   type ExternalState,
 } from "./types.js";
 
@@ -181,6 +182,17 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   /** When an accepted external row was made (its journal `created_ms`). */
   const createdAt = new WeakMap<NewDelivery, number>();
   const settledListeners: ((eventId: string, status: "delivered" | "failed") => void)[] = [];
+  const finishedListeners: ((f: FinishedDelivery) => void)[] = [];
+  /** Tells the onFinished listeners (connector activity) how a notification ended. */
+  const finished = (f: FinishedDelivery): void => {
+    for (const l of finishedListeners) {
+      try {
+        l(f);
+      } catch (e) {
+        logger.log("error", "delivery: finished listener failed", { error: coerceError(e).message });
+      }
+    }
+  };
   /** hold(): external rows start no attempt; attempts of external rows under way. */
   let externalHeld = false;
   let externalAttempts = 0;
@@ -290,6 +302,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     });
     pending = Math.max(0, pending - 1);
     metrics.count(rec.topic, rec.handler, status === "delivered" ? "delivered" : "failed");
+    finished({ topic: rec.topic, handler: rec.handler, ok: status === "delivered", error: err });
     if (rec.origin !== undefined) {
       for (const l of settledListeners) {
         try {
@@ -523,6 +536,12 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         now(),
       );
       metrics.count(meta.topic, meta.handler, "failed");
+      finished({
+        topic: meta.topic,
+        handler: meta.handler,
+        ok: false,
+        error: redactSecrets(reason, meta.secrets ?? []),
+      });
     },
     send(req) {
       try {
@@ -627,6 +646,9 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const service: DeliveryService = {
     sender,
     direct: { send: (req) => transport.send(req) },
+    onFinished(listener) {
+      finishedListeners.push(listener);
+    },
     start() {
       if (state === "running") return;
       // Buffered rows are written first (not scheduled: the replay below picks them up).
@@ -757,7 +779,8 @@ function notFound(id: number): TickdError {
   return new TickdError(DeliveryCodes.NOT_FOUND, `no delivery ${id}`);
 }
 
-function redactSecrets(text: string, secrets: readonly string[]): string {
+/** `text` with every non-empty string of `secrets` replaced by `<redacted>`. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s !== "") out = out.split(s).join("<redacted>");
   return out;

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
-import { Agent } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import { coerceError, TickdError } from "../core/errors.js";
 import {
   DEFAULT_TIMEOUT_MS,
@@ -100,38 +100,29 @@ export function createTransport(opts: TransportOptions = {}): Transport {
   };
 
   return {
-    async send(req) {
+    send(req) {
       const timeoutMs = Math.max(1, req.timeoutMs);
-      try {
-        // The agent's own request (not undici.request): no URL parse nor AbortSignal timer per
-        // attempt; the headers and body timeouts bound the wait.
-        const res = await agentFor(req.tls).request({
-          ...targetOf(req.url),
-          method: req.method as "POST",
-          headers: req.headers,
-          ...(req.method === "GET" || req.method === "HEAD" ? {} : { body: req.body }),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        let body = "";
+      return new Promise<TransportResponse>((resolve, reject) => {
+        const handler = new Exchange(timeoutMs, resolve, reject);
         try {
-          body = await res.body.text();
+          // The agent's own dispatch with a handler that keeps the few response bytes it
+          // reads: no URL parse, AbortSignal timer, response stream nor promise per chunk
+          // per attempt (what `request()` adds). The headers and body timeouts bound the wait.
+          agentFor(req.tls).dispatch(
+            {
+              ...targetOf(req.url),
+              method: req.method as "POST",
+              headers: req.headers,
+              ...(req.method === "GET" || req.method === "HEAD" ? {} : { body: req.body }),
+              headersTimeout: timeoutMs,
+              bodyTimeout: timeoutMs,
+            },
+            handler,
+          );
         } catch (e) {
-          // The status arrived; only a timeout makes the attempt count as unanswered.
-          if (isTimeout(e)) throw e;
+          handler.onError(e as Error);
         }
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
-        }
-        return {
-          status: res.statusCode,
-          body: body.length > MAX_RESPONSE_BODY ? body.slice(0, MAX_RESPONSE_BODY) : body,
-          headers,
-        };
-      } catch (e) {
-        throw sendError(e, timeoutMs);
-      }
+      });
     },
     close: async () => {
       await Promise.all([...agents.values()].map((a) => a.close()));
@@ -140,6 +131,87 @@ export function createTransport(opts: TransportOptions = {}): Transport {
       await Promise.all([...agents.values()].map((a) => a.destroy()));
     },
   };
+}
+
+/** Bytes of a response body kept: enough for MAX_RESPONSE_BODY characters of any UTF-8. */
+const MAX_RESPONSE_BYTES = 4 * MAX_RESPONSE_BODY;
+
+/**
+ * One request's undici handler (the dispatcher's callback interface): resolves with the
+ * status, the lower-cased headers and the body (decoded as UTF-8 without a BOM, cut to
+ * MAX_RESPONSE_BODY characters) when the response ends. Rejects only when no status
+ * arrived or the body timed out; any other error while reading the body resolves with the
+ * status and an empty body (the endpoint answered).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private headers: Record<string, string> | undefined;
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private settled = false;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly resolve: (r: TransportResponse) => void,
+    private readonly reject: (e: TickdError) => void,
+  ) {}
+
+  onConnect(): void {
+    // Nothing to abort from here: the timeouts end a request that hangs.
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    // 1xx answers (100 Continue, 103 Early Hints) precede the real one.
+    if (statusCode < 200) return true;
+    this.status = statusCode;
+    const headers: Record<string, string> = {};
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const k = rawHeaders[i]!.toString("latin1").toLowerCase();
+      const v = rawHeaders[i + 1]!.toString("latin1");
+      const had = headers[k];
+      headers[k] = had === undefined ? v : `${had}, ${v}`;
+    }
+    this.headers = headers;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.bytes < MAX_RESPONSE_BYTES) {
+      this.chunks.push(chunk);
+      this.bytes += chunk.length;
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve({
+      status: this.status,
+      body: decodeBody(this.chunks, this.bytes),
+      headers: this.headers ?? {},
+    });
+  }
+
+  onError(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    // The status arrived: only a timeout makes the attempt count as unanswered.
+    if (this.headers !== undefined && !isTimeout(err)) {
+      this.resolve({ status: this.status, body: "", headers: this.headers });
+      return;
+    }
+    this.reject(sendError(err, this.timeoutMs));
+  }
+}
+
+/** The body as `request().body.text()` reads it (UTF-8, a BOM skipped), cut to MAX_RESPONSE_BODY. */
+function decodeBody(chunks: readonly Buffer[], bytes: number): string {
+  if (bytes === 0) return "";
+  const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
+  const start = buf.length > 2 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  const text = buf.toString("utf8", start);
+  return text.length > MAX_RESPONSE_BODY ? text.slice(0, MAX_RESPONSE_BODY) : text;
 }
 
 /** Node's roots plus the PEM bundle in `file`; undefined for "" (the roots alone). */

@@ -185,9 +185,20 @@ export interface ExternalDeliveries {
   flush(): void;
 }
 
+/** How one journaled notification ended (delivered, failed for good, or refused before sending). */
+export interface FinishedDelivery {
+  topic: string;
+  handler: string;
+  ok: boolean;
+  /** The last error ("" when delivered); secrets the handler declared are redacted. */
+  error: string;
+}
+
 export interface DeliveryService {
   /** For `HandlerDeps.send`: journals the request and resolves at once with {@link ACCEPTED_STATUS}. */
   readonly sender: HttpSender;
+  /** Hears every notification that ends, each once (connector activity). */
+  onFinished(listener: (f: FinishedDelivery) => void): void;
   /** The bare wire (no journal, no retries), for one-off sends such as the test route. */
   readonly direct: { send(req: HttpRequest): Promise<HttpResponse> };
   /** Replays the journal's pending rows and starts taking notifications. */

@@ -146,4 +146,9 @@ export interface TaskContext {
   sideload?: (url: string) => SideloadSource;
   /** `|httpPost()` requests; without it the node passes data on and logs that it cannot send. */
   httpPost?: HttpPostAccess;
+  /**
+   * Cluster mode: nodes with per-group state mark the groups that changed, so the host can
+   * save them (src/engine/group-state.ts). Off: no bookkeeping.
+   */
+  trackGroupState?: boolean;
 }

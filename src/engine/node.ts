@@ -7,6 +7,7 @@
 import { coerceError } from "../core/errors.js";
 import type { TaskContext } from "./context.js";
 import { ExecTimer } from "./exec-timer.js";
+import { DirtyGroups, type GroupStateAccess } from "./group-state.js";
 import type { BatchMsg, PointMsg } from "./messages.js";
 
 /**
@@ -64,11 +65,23 @@ function timeDelivery(node: RuntimeNode, deliver: () => void): number {
 export abstract class RuntimeNode {
   readonly children: RuntimeNode[] = [];
   readonly stats: NodeStats = { collected: 0, emitted: 0, errors: 0, exec: new ExecTimer() };
+  /** Groups whose state changed since the host last saved them (cluster mode only). */
+  protected readonly dirty: DirtyGroups;
 
   constructor(
     readonly name: string,
     protected readonly ctx: TaskContext,
-  ) {}
+  ) {
+    this.dirty = new DirtyGroups(ctx.trackGroupState === true);
+  }
+
+  /**
+   * Per-group state that can be saved and loaded elsewhere (src/engine/group-state.ts);
+   * undefined for nodes that keep none or cannot carry it (they start empty on a new owner).
+   */
+  groupState(): GroupStateAccess | undefined {
+    return undefined;
+  }
 
   point(_m: PointMsg): void {
     this.error(new Error(`${this.name} does not accept stream data`));

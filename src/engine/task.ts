@@ -44,6 +44,7 @@ import { HttpPostNode } from "./nodes/http-post-node.js";
 import { LoopbackNode } from "./nodes/loopback-node.js";
 import { SideloadNode } from "./nodes/sideload-node.js";
 import { CombineNode } from "./nodes/combine-node.js";
+import { TrickleNode } from "./nodes/trickle-node.js";
 
 type NodeFactory = new (n: TaskNode, ctx: TaskContext) => RuntimeNode;
 
@@ -86,11 +87,12 @@ const FACTORIES: Readonly<Record<string, NodeFactory>> = {
   kapacitorLoopback: LoopbackNode,
   sideload: SideloadNode,
   combine: CombineNode,
+  trickle: TrickleNode,
 };
 
 export const ENGINE_NODE_KINDS: readonly string[] = [
   ...Object.keys(FACTORIES),
-  "count sum mean median mode spread stddev first last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed".split(
+  "count sum mean median mode spread stddev first last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed holtWinters holtWintersWithFit".split(
     " ",
   ),
 ].flat();

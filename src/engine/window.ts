@@ -49,6 +49,12 @@ class PointQueue {
     return this.items.slice(this.head);
   }
 
+  /** Replaces the contents (a restored window). */
+  fill(points: Point[]): void {
+    this.items = points;
+    this.head = 0;
+  }
+
   get size(): number {
     return this.items.length - this.head;
   }
@@ -101,6 +107,19 @@ export class TimeWindow {
     return this.buf.size;
   }
 
+  /**
+   * The buffer and next emit time, to carry the window to another process (cluster mode).
+   * Times are bigints: the host writes them with the store's JSON codec, which keeps them exact.
+   */
+  save(): { nextEmit: bigint; points: Point[] } {
+    return { nextEmit: this.nextEmit, points: this.buf.snapshot() };
+  }
+
+  load(s: { nextEmit: bigint; points: Point[] }): void {
+    this.nextEmit = s.nextEmit;
+    this.buf.fill(s.points);
+  }
+
   private closeRightAligned(t: bigint): WindowBatch | undefined {
     if (t < this.nextEmit) return undefined;
     const oldest = t - this.period;
@@ -138,6 +157,24 @@ export class CountWindow {
   ) {
     this.ring = new Array<Point | undefined>(period);
     this.nextEmit = fillPeriod ? period : every;
+  }
+
+  /** The points in order and the counters, to carry the window to another process. */
+  save(): { count: number; nextEmit: number; points: Point[] } {
+    const points: Point[] = [];
+    for (let i = 0; i < this.size; i++) points.push(this.ring[(this.start + i) % this.period]!);
+    return { count: this.count, nextEmit: this.nextEmit, points };
+  }
+
+  load(s: { count: number; nextEmit: number; points: Point[] }): void {
+    const pts = s.points.slice(-this.period);
+    this.ring.fill(undefined);
+    pts.forEach((p, i) => (this.ring[i] = p));
+    this.start = 0;
+    this.size = pts.length;
+    this.stop = pts.length % this.period;
+    this.count = s.count;
+    this.nextEmit = s.nextEmit;
   }
 
   point(p: Point): WindowBatch | undefined {

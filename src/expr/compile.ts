@@ -21,6 +21,7 @@ import {
   describeSigs,
   type ExprFunction,
   type FunctionImpl,
+  type StatefulImpl,
   type StaticType,
 } from "./functions.js";
 import {
@@ -89,6 +90,10 @@ export interface CompiledExpr {
   evalBool(scope: Scope): boolean;
   /** Forgets the state of stateful functions. */
   reset(): void;
+  /** The state of its stateful functions by name (cluster mode carries it); undefined: none. */
+  saveState(): Record<string, unknown> | undefined;
+  /** Loads what saveState returned; throws when it does not fit this expression. */
+  loadState(s: unknown): void;
 }
 
 interface Holder {
@@ -728,6 +733,23 @@ class Compiled implements CompiledExpr {
   reset(): void {
     for (const h of this.holders.values()) {
       if (h.def.stateful) h.fn = h.def.create();
+    }
+  }
+
+  saveState(): Record<string, unknown> | undefined {
+    if (!this.stateful) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [name, h] of this.holders) if (h.def.stateful) out[name] = (h.fn as StatefulImpl).save();
+    return out;
+  }
+
+  loadState(s: unknown): void {
+    if (s === undefined || s === null) return;
+    if (typeof s !== "object" || Array.isArray(s)) throw new Error("saved expression state is not an object");
+    const saved = s as Record<string, unknown>;
+    for (const [name, h] of this.holders) {
+      if (!h.def.stateful || !Object.hasOwn(saved, name)) continue;
+      (h.fn as StatefulImpl).load(saved[name]);
     }
   }
 }

@@ -438,15 +438,31 @@ const ifFn: ExprFunction = pure(
 
 // ---------------------------------------------------------------- stateful
 
+/**
+ * A stateful function's implementation: its state can be saved and loaded, so a group's
+ * `count()` or `sigma()` continues on another tickd after a failover (cluster mode).
+ */
+export interface StatefulImpl extends FunctionImpl {
+  save(): unknown;
+  /** Throws when `s` is not what `save` of this function returns. */
+  load(s: unknown): void;
+}
+
+function numbers(s: unknown, n: number, what: string): number[] {
+  if (!Array.isArray(s) || s.length !== n || !s.every((x) => typeof x === "number"))
+    throw new Error(`saved ${what} state is not ${n} numbers`);
+  return s as number[];
+}
+
 const sigmaFn: ExprFunction = {
   sigs: [sig(F, F)],
   stateful: true,
-  create() {
+  create(): StatefulImpl {
     // Welford's running mean and sample variance; the current value is included first.
     let n = 0;
     let mean = 0;
     let m2 = 0;
-    return (args) => {
+    const fn: FunctionImpl = (args) => {
       const x = args[0] as number;
       n++;
       const delta = x - mean;
@@ -456,30 +472,44 @@ const sigmaFn: ExprFunction = {
       if (n < 2 || variance === 0) return 0;
       return Math.abs(x - mean) / Math.sqrt(variance);
     };
+    return Object.assign(fn, {
+      save: () => [n, mean, m2],
+      load: (s: unknown) => void ([n, mean, m2] = numbers(s, 3, "sigma") as [number, number, number]),
+    });
   },
 };
 
 const countFn: ExprFunction = {
   sigs: [sig(I)],
   stateful: true,
-  create() {
+  create(): StatefulImpl {
     let n = 0n;
-    return () => ++n;
+    return Object.assign(() => ++n, {
+      save: () => n,
+      load: (s: unknown) => {
+        if (typeof s !== "bigint") throw new Error("saved count state is not an int");
+        n = s;
+      },
+    });
   },
 };
 
 const spreadFn: ExprFunction = {
   sigs: [sig(F, F)],
   stateful: true,
-  create() {
+  create(): StatefulImpl {
     let min = Infinity;
     let max = -Infinity;
-    return (args) => {
+    const fn: FunctionImpl = (args) => {
       const x = args[0] as number;
       if (x < min) min = x;
       if (x > max) max = x;
       return max - min;
     };
+    return Object.assign(fn, {
+      save: () => [min, max],
+      load: (s: unknown) => void ([min, max] = numbers(s, 2, "spread") as [number, number]),
+    });
   },
 };
 

@@ -1,22 +1,18 @@
 /**
  * Counters of inbound integration requests for `/metrics`
  * (`tickd_integration_requests_total{source,outcome}`) and the last event and last refusal
- * per source (for `GET /tickd/v1/integrations` and the console). Unknown source names are
+ * per source (for `GET /tickd/v1/integrations` and the console; kept in SQLite by the daemon). Unknown source names are
  * counted under `source="unknown"` so a scanner cannot grow the label set.
  */
+import type { Activity } from "../core/activity.js";
 import { escapeLabel } from "../delivery/index.js";
-
-export interface SourceActivity {
-  /** ms, when the last request of this source was accepted. */
-  lastEventAt?: number;
-  /** ms and reason of the last refused request. */
-  lastErrorAt?: number;
-  lastError?: string;
-}
+import { MemoryActivity, type ActivityLog } from "../store/activity.js";
 
 export class IntegrationMetrics {
   private readonly counts = new Map<string, { source: string; outcome: string; n: number }>();
-  private readonly activity = new Map<string, SourceActivity>();
+
+  /** `activity`: where the last event and refusal per source are kept (SQLite in the daemon). */
+  constructor(private readonly activity: ActivityLog = new MemoryActivity()) {}
 
   count(source: string, outcome: string): void {
     const key = `${source}\0${outcome}`;
@@ -27,17 +23,11 @@ export class IntegrationMetrics {
 
   /** Records an accepted request (`error` undefined) or a refusal. */
   touch(source: string, at: number, error?: string): void {
-    const a = this.activity.get(source) ?? {};
-    if (error === undefined) a.lastEventAt = at;
-    else {
-      a.lastErrorAt = at;
-      a.lastError = error;
-    }
-    this.activity.set(source, a);
+    this.activity.record("integration", source, at, error);
   }
 
-  activityOf(source: string): SourceActivity {
-    return { ...this.activity.get(source) };
+  activityOf(source: string): Activity {
+    return this.activity.get("integration", source);
   }
 
   render(): string {

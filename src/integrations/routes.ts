@@ -22,6 +22,7 @@
  * bearer token); so do the other sources that do not sign.
  */
 import type { AlertEventState } from "../core/alert-event.js";
+import { activityJson, type IntegrationActivityJson } from "../core/activity.js";
 import { coerceError } from "../core/errors.js";
 import { configSchema } from "../config/schema.js";
 import type { IntegrationsConfig } from "../config/types.js";
@@ -30,6 +31,7 @@ import { fetchSender, isAllowedUrl } from "../handlers/http.js";
 import type { CollectFn } from "../handlers/types.js";
 import { HttpError, type RequestContext } from "../server/http/request-context.js";
 import type { ExtraRoute, HttpLogger } from "../server/http/types.js";
+import type { ActivityLog } from "../store/activity.js";
 import { AutoResolver, type AutoResolvePersistence } from "./auto-resolve.js";
 import {
   IntegrationError,
@@ -85,6 +87,8 @@ export interface IntegrationDeps {
    * without it they live in memory only. Persisted timers are armed again at creation.
    */
   autoResolve?: AutoResolvePersistence;
+  /** Where the last event and refusal of each source are kept (`SqliteActivity`); default memory. */
+  activity?: ActivityLog;
 }
 
 export interface Integrations {
@@ -136,7 +140,7 @@ export function createIntegrations(deps: IntegrationDeps): Integrations {
     deps.get ??
     ((url: string, timeoutMs: number) =>
       fetchSender.send({ method: "GET", url, headers: {}, body: "", timeoutMs }));
-  const metrics = new IntegrationMetrics();
+  const metrics = new IntegrationMetrics(deps.activity);
 
   const collectAll = (alerts: readonly SourceAlert[], topic: string): IncomingAlertEvent[] => {
     const mctx: MappingContext = { topic, now: now(), state: deps.state };
@@ -331,15 +335,14 @@ export function createIntegrations(deps: IntegrationDeps): Integrations {
             : s.name === "cloudwatch"
               ? config.cloudwatch.verifySns
               : s.verify?.(probe, config) !== undefined;
-        return {
+        const row: IntegrationActivityJson = {
           name: s.name,
-          aliases: s.aliases ?? [],
+          aliases: [...(s.aliases ?? [])],
           path: `${INTEGRATIONS_PATH}/${s.name}`,
           signature_checked: signed,
-          last_event: act.lastEventAt !== undefined ? new Date(act.lastEventAt).toISOString() : null,
-          last_error: act.lastError ?? null,
-          last_error_at: act.lastErrorAt !== undefined ? new Date(act.lastErrorAt).toISOString() : null,
+          ...activityJson(act),
         };
+        return row;
       }),
     });
   };

@@ -53,6 +53,16 @@ export interface StoredAlert {
   event: AlertEvent;
 }
 
+/**
+ * Cluster mode (src/cluster/alert-view.ts): every alert of the cluster as committed to the
+ * state changelog, whichever instance owns it. With it, the alert list shows these, and an
+ * ack or snooze may name an alert another instance owns.
+ */
+export interface ClusterAlerts {
+  list(): Iterable<StoredAlert>;
+  get(topic: string, id: string): StoredAlert | undefined;
+}
+
 export interface OnCallPersistence {
   silences: SilencePersistence;
   loadAlerts(): Iterable<StoredAlert>;
@@ -168,6 +178,8 @@ export class OnCallService implements NotificationGate {
     unacknowledge: (topic, alertId) => this.unacknowledge(topic, alertId),
     snooze: (topic, alertId, endsAt, by, comment) => this.snooze(topic, alertId, endsAt, by, comment),
   };
+
+  private cluster: ClusterAlerts | undefined;
 
   constructor(deps: OnCallDeps) {
     this.persistence = deps.persistence;
@@ -446,12 +458,23 @@ export class OnCallService implements NotificationGate {
 
   alertList(): AlertView[] {
     const now = this.now();
+    const cluster = this.cluster;
+    if (cluster !== undefined)
+      return [...cluster.list()].map((a) =>
+        this.view(key(a.topic, a.id), record(a.topic, a.event, a.labels), now),
+      );
     return [...this.alerts.entries()].map(([k, r]) => this.view(k, r, now));
+  }
+
+  /** Cluster mode: list the cluster's alerts, and let acks and snoozes name any of them. */
+  useClusterAlerts(c: ClusterAlerts): void {
+    this.cluster = c;
   }
 
   alert(topic: string, alertId: string): AlertView | undefined {
     const k = key(topic, alertId);
-    const r = this.alerts.get(k);
+    const c = this.cluster?.get(topic, alertId);
+    const r = c !== undefined ? record(c.topic, c.event, c.labels) : this.alerts.get(k);
     return r === undefined ? undefined : this.view(k, r, this.now());
   }
 
@@ -514,7 +537,9 @@ export class OnCallService implements NotificationGate {
   }
 
   private firing(topic: string, alertId: string): AlertRecord {
-    const rec = this.alerts.get(key(topic, alertId));
+    let rec = this.alerts.get(key(topic, alertId));
+    const remote = rec === undefined ? this.cluster?.get(topic, alertId) : undefined;
+    if (remote !== undefined) rec = record(remote.topic, remote.event, remote.labels);
     if (rec === undefined)
       throw new OnCallError(
         404,

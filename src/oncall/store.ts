@@ -23,7 +23,23 @@ interface SilenceRow {
 }
 
 export function encodeEvent(e: AlertEvent): string {
+  // A replacer costs a call per key; most events hold no int64, and without one plain
+  // JSON.stringify writes the same text (the replacer only changes bigints).
+  if (!holdsBigInt(e, 0)) return JSON.stringify(e);
   return JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? { $int: v.toString() } : v));
+}
+
+/** Whether a bigint is anywhere in `v` (true past a depth no event reaches, to be safe). */
+function holdsBigInt(v: unknown, depth: number): boolean {
+  if (typeof v === "bigint") return true;
+  if (v === null || typeof v !== "object") return false;
+  if (depth > 32) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (holdsBigInt(v[i], depth + 1)) return true;
+    return false;
+  }
+  for (const k in v) if (holdsBigInt((v as Record<string, unknown>)[k], depth + 1)) return true;
+  return false;
 }
 
 export function decodeEvent(s: string): AlertEvent {

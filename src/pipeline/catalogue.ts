@@ -22,6 +22,7 @@ export const ENGINE_IMPLEMENTED: ReadonlySet<string> = new Set<string>(
     "stream from where groupBy window eval default delete log alert noop stateDuration stateCount " +
     "changeDetect shift sample stats join union httpOut count sum mean median mode spread stddev first " +
     "last min max percentile top bottom distinct derivative difference movingAverage cumulativeSum elapsed " +
+    "holtWinters holtWintersWithFit trickle " +
     "batch query queryFlux influxDBOut barrier flatten httpPost kapacitorLoopback sideload combine"
   ).split(" "),
 );
@@ -805,6 +806,7 @@ const nodeList: NodeSpec[] = [
     "batch",
     [
       prop("queryFlux", "every", sig([p("every", "duration")]), "how often to query"),
+      prop("queryFlux", "cron", sig([p("schedule", "string")]), "cron schedule instead of every"),
       prop("queryFlux", "align", NONE, "align query times with every"),
       prop("queryFlux", "offset", sig([p("offset", "duration")]), "how far back from now to query"),
       prop("queryFlux", "org", sig([p("org", "string")]), "InfluxDB 2.x organisation name"),
@@ -885,6 +887,20 @@ const nodeList: NodeSpec[] = [
     false,
   ),
   influxql("cumulativeSum", "running sum", sig([field]), "same", false),
+  influxql(
+    "holtWinters",
+    "forecast h points (season m, bucket interval) with Holt-Winters, as InfluxDB's HOLT_WINTERS()",
+    sig([field, p("h", "int"), p("m", "int"), p("interval", "duration")]),
+    "batch",
+    false,
+  ),
+  influxql(
+    "holtWintersWithFit",
+    "as holtWinters, preceded by the fitted values of the input",
+    sig([field, p("h", "int"), p("m", "int"), p("interval", "duration")]),
+    "batch",
+    false,
+  ),
   node("derivative", "derivative", "rate of change of a field", sig([field]), "chain", "any", "same", [
     prop("derivative", "unit", sig([p("unit", "duration")]), "time unit of the rate (default 1s)"),
     prop("derivative", "nonNegative", NONE, "drop negative rates (counter resets)"),
@@ -946,6 +962,16 @@ const nodeList: NodeSpec[] = [
       prop("barrier", "period", sig([p("period", "duration")]), "emit a barrier for the group every period"),
       prop("barrier", "delete", sig([p("delete", "bool")]), "forget the group after each barrier"),
     ],
+  ),
+  node(
+    "trickle",
+    "trickle",
+    "turn each batch back into a stream of its points (the inverse of window)",
+    NONE,
+    "chain",
+    "batch",
+    "stream",
+    [],
   ),
   node(
     "flatten",
@@ -1249,11 +1275,8 @@ export function propertyNames(kind: string, handlerKind?: string): string[] {
 /** Kapacitor nodes tickd does not offer (reported as unsupported rather than unknown). */
 export const KAPACITOR_ONLY_NODES: readonly string[] = [
   "ec2Autoscale",
-  "holtWinters",
-  "holtWintersWithFit",
   "k8sAutoscale",
   "swarmAutoscale",
-  "trickle",
   "mapReduce",
 ];
 

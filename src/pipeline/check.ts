@@ -692,11 +692,22 @@ class Checker {
         const t = this.evalChain(e);
         return t === undefined ? undefined : { type: "node", id: t.node.id, span: e.span };
       }
-      case "Call":
+      case "Call": {
         if (e.name === "time" && e.args.length === 1 && e.args[0]?.type === "Duration") {
           return { type: "time", ns: e.args[0].ns, span: e.span };
         }
+        // `time(length, offset)` (Kapacitor's groupByTime): the offset moves the bucket edges.
+        const [len, off] = e.args;
+        if (
+          e.name === "time" &&
+          e.args.length === 2 &&
+          len?.type === "Duration" &&
+          off?.type === "Duration"
+        ) {
+          return { type: "time", ns: len.ns, offset: off.ns, span: e.span };
+        }
         return this.constant(e);
+      }
       case "Unary":
       case "Binary":
         return this.constant(e);

@@ -136,7 +136,9 @@ export function describeGot(v: Described, nodeName?: (id: number) => string): st
     case "node":
       return `the node ${nodeName?.(v.id) ?? String(v.id)}`;
     case "time":
-      return `time(${formatDuration(v.ns)})`;
+      return v.offset === undefined
+        ? `time(${formatDuration(v.ns)})`
+        : `time(${formatDuration(v.ns)}, ${formatDuration(v.offset)})`;
     case "reference":
       return `the field reference "${v.name}"`;
   }

@@ -46,8 +46,8 @@ export type ArgValue =
   | { type: "list"; items: ArgValue[]; span: Span }
   /** Another node of this graph, by id (`|join(errors)`). */
   | { type: "node"; id: number; span: Span }
-  /** `time(10s)` in `|query().groupBy(time(10s), 'host')`. */
-  | { type: "time"; ns: number; span: Span };
+  /** `time(10s)` in `|query().groupBy(time(10s), 'host')`; `time(10s, 2s)` sets `offset`. */
+  | { type: "time"; ns: number; offset?: number; span: Span };
 
 export type ArgType = ArgValue["type"];
 

@@ -45,7 +45,8 @@ import {
   createConnectorRoutes,
   SqliteConnectorStore,
   withConnectors,
-  CONNECTOR_KIND,
+  connectorReferences,
+  type ReferenceSources,
 } from "../connectors/index.js";
 import {
   createSecretsRoutes,
@@ -77,6 +78,7 @@ import { IngressCounter } from "./observe/ingress.js";
 import { createHttpPostAccess } from "./http-post.js";
 import { createSideloadSources } from "../sources/sideload.js";
 import { HistoryService } from "../oncall/history.js";
+import { SqliteActivity } from "../store/activity.js";
 import { createHistoryRoutes } from "../oncall/history-routes.js";
 import { recordHeldNotifications, recordOnCallActions } from "../oncall/history-hooks.js";
 import { createConsoleRoutes } from "./console/routes.js";
@@ -92,6 +94,7 @@ import { startClusterConfig } from "../cluster/config-service.js";
 // Cluster mode, input side (DESIGN §11).
 import { clusterSender, clusterTopicPersistence, type ClusterSenderStats } from "../cluster/context.js";
 import { memberIdOf, startClusterCore, type ClusterCore } from "../cluster/core.js";
+import { clusterOnCallPersistence } from "../cluster/alert-view.js";
 import type { InputStatusSource } from "../cluster/status.js";
 import { startDispatcher, type Dispatcher } from "../cluster/dispatcher.js";
 
@@ -205,7 +208,13 @@ export async function startDaemon(opts: {
       { code: "W_SECRETS_NO_KEY" },
     );
   }
-  const store = openStore(join(resolve(config.storage.dir), "tickd.db"));
+  const store = openStore(join(resolve(config.storage.dir), "tickd.db"), {
+    // WAL checkpoints off the event loop (src/store/checkpointer.ts): no commit waits for one.
+    backgroundCheckpoint: {
+      onFallback: (reason) =>
+        logger.log("warn", "store: background checkpoint stopped; commits checkpoint again", { reason }),
+    },
+  });
   // API config overrides (`/kapacitor/v1/config`) are kept in the store and re-applied at start.
   let overrides = readOverrides(store, box, logger);
   if (Object.keys(overrides).length > 0 && opts.reloadConfig !== undefined) {
@@ -253,6 +262,11 @@ export async function startDaemon(opts: {
       }),
     });
     delivery.start();
+    // Cluster mode: one member id and one kafkajs client for every cluster part (src/cluster/core.ts).
+    const clusterMember = config.cluster.enabled ? memberIdOf(config.cluster, config.http.bindAddress) : "";
+    const clusterClient = config.cluster.enabled
+      ? clusterKafka(config.cluster, clusterMember, logger)
+      : undefined;
     // Cluster mode: notifications made while processing an input partition go into that
     // partition's Kafka transaction (src/cluster/context.ts); the rest to the journal.
     const clusterStats: ClusterSenderStats = { buffered: 0, dropped: 0 };
@@ -260,12 +274,21 @@ export async function startDaemon(opts: {
     const sender = config.cluster.enabled
       ? clusterSender({
           local: delivery.sender,
-          member: () => clusterCore?.memberId ?? config.cluster.memberId,
+          member: () => clusterMember,
           logger,
           stats: clusterStats,
         })
       : delivery.sender;
     // Connectors (src/connectors/): Kibana's actions API; the `connector` handler kind.
+    const references = connectorReferences(
+      referenceSources(
+        () => topics,
+        store,
+        () => tasks,
+      ),
+    );
+    // Last event and last error of connectors and inbound sources (the console), kept in SQLite.
+    const activity = new SqliteActivity(store.db);
     const connectors = new ConnectorService({
       store: new SqliteConnectorStore(store.db),
       box,
@@ -274,9 +297,11 @@ export async function startDaemon(opts: {
       direct: delivery.direct,
       createHandler: (spec, send) => factoryFor(send).create(spec),
       caDir: join(resolve(config.storage.dir), "connector-ca"),
-      referencedBy: (id) => connectorReferences(topics, id),
+      referencedBy: (id) => references.count(id),
+      activity,
       log: (level, msg, fields) => logger.log(level, msg, fields),
     });
+    delivery.onFinished((f) => connectors.recordDelivery(f));
     const baseFactory = factoryFor(sender);
     const factory = withConnectors({
       inner: baseFactory,
@@ -293,7 +318,9 @@ export async function startDaemon(opts: {
     history.start();
     // On-call: silences, acks and snoozes gate every handler of every topic (DESIGN §12).
     const oncall = new OnCallService({
-      persistence: onCallPersistence(store.db),
+      persistence: config.cluster.enabled
+        ? clusterOnCallPersistence(onCallPersistence(store.db), logger)
+        : onCallPersistence(store.db),
       logger,
       notify: (topic, e, previousLevel, only) => topics.notify(topic, e, previousLevel, only),
     });
@@ -355,17 +382,18 @@ export async function startDaemon(opts: {
     // Cluster config (src/cluster/config-service.ts): the config topic read to its end and
     // applied before stored tasks start; the API then writes tasks, templates, handlers,
     // silences and acks through it.
-    const clusterConfig = config.cluster.enabled
+    const clusterConfig = clusterClient
       ? await startClusterConfig({
+          kafka: clusterClient,
           cluster: config.cluster,
-          member:
-            config.cluster.memberId !== "" ? config.cluster.memberId : `${config.hostname}:${process.pid}`,
+          member: clusterMember,
           logger,
           store,
           tasks,
           templates,
           topics,
           oncall,
+          connectors,
           tasksDir: config.load.enabled ? resolve(config.load.tasksDir) : undefined,
         })
       : undefined;
@@ -494,6 +522,7 @@ export async function startDaemon(opts: {
       webhookRules: () => current.webhook,
       state: (t, id) => topics.topicEvent(t, id),
       autoResolve: sqliteAutoResolve(store.db),
+      activity,
     });
     // Cluster mode's status: made once the API listens (the member id may name its port).
     let clusterStatus: ClusterStatusService | undefined;
@@ -521,7 +550,7 @@ export async function startDaemon(opts: {
         : {}),
       extraRoutes: [
         ...integrations.routes,
-        ...createConnectorRoutes(connectors),
+        ...createConnectorRoutes(connectors, clusterConfig?.connectors),
         ...createSecretsRoutes({
           box,
           store,
@@ -600,12 +629,11 @@ export async function startDaemon(opts: {
     }
     logger.log("info", `listening on ${config.http.bindAddress}`, { port: server.port });
     externalUrl = `http://${config.hostname}:${server.port}`;
-    if (config.cluster.enabled) {
-      const memberId = memberIdOf(config.cluster, server.port);
+    if (clusterClient) {
       clusterStatus = new ClusterStatusService({
         name: config.cluster.name,
-        memberId,
-        kafka: clusterKafka(config.cluster, memberId, logger),
+        memberId: clusterMember,
+        kafka: clusterClient,
         logger,
       });
       if (clusterConfig !== undefined) clusterStatus.attach({ config: clusterConfig.sync });
@@ -622,10 +650,11 @@ export async function startDaemon(opts: {
     });
 
     // ---- cluster mode: input side, then the dispatcher every instance also is (DESIGN §11)
-    if (config.cluster.enabled) {
-      const memberId = memberIdOf(config.cluster, server.port);
+    if (clusterClient) {
+      const memberId = clusterMember;
       try {
         clusterCore = await startClusterCore({
+          kafka: clusterClient,
           cfg: config.cluster,
           memberId,
           logger,
@@ -640,6 +669,8 @@ export async function startDaemon(opts: {
           },
         });
         clusterStatus?.attach({ input: clusterCore.input });
+        // The alert list and acks span the cluster (src/cluster/alert-view.ts).
+        oncall.useClusterAlerts(clusterCore.alerts);
       } catch (e) {
         await server.close();
         await kafkaInputs.stop();
@@ -649,7 +680,7 @@ export async function startDaemon(opts: {
       try {
         dispatcher = await startDispatcher({
           cluster: config.cluster,
-          kafka: clusterKafka(config.cluster, memberId, logger),
+          kafka: clusterClient,
           memberId,
           logger,
           delivery,
@@ -748,19 +779,21 @@ function readOverrides(store: Store, box: SecretBox, logger: DaemonLogger): Conf
   return openOverrides(v, box, (level, msg, fields) => logger.log(level, msg, fields)) as ConfigOverrides;
 }
 
-/** Topic handlers sending through connector `id` (Kibana's referenced_by_count). */
-function connectorReferences(topics: TopicService, id: string): number {
-  let n = 0;
-  for (const t of topics.listTopics()) {
-    for (const h of topics.listHandlers(t.id)) {
-      if (
-        h.kind.toLowerCase() === CONNECTOR_KIND &&
-        (h.options.id === id || h.options["connector-id"] === id)
-      )
-        n++;
-    }
-  }
-  return n;
+/** Topic handlers and stored TICKscripts sending through a connector (Kibana's referenced_by_count). */
+function referenceSources(
+  topics: () => TopicService,
+  store: Store,
+  tasks: () => TaskManager,
+): ReferenceSources {
+  return {
+    *handlers() {
+      for (const t of topics().listTopics()) yield* topics().listHandlers(t.id);
+    },
+    *tasks() {
+      for (const t of store.tasks.list())
+        yield { id: t.id, version: String(t.modified), graph: () => tasks().graphOf(t.id) };
+    },
+  };
 }
 
 /** A random id made once and kept in the store (subscription names must survive restarts). */

@@ -84,8 +84,9 @@ export interface TaskManagerDeps {
   templates?: { get(id: string): { script: string } | undefined };
   now: () => number;
   /**
-   * Cluster mode: stream tasks here only define and describe; their engines run per input
-   * partition (src/cluster/partition-engine.ts), so the wall-clock tick skips them here.
+   * Cluster mode: tasks here only define and describe; stream tasks run per input partition
+   * (src/cluster/partition-engine.ts), batch, stats and deadman tasks once per cluster
+   * (src/cluster/wide-tasks.ts), so the wall-clock tick skips every task here.
    */
   streamTasksElsewhere?: boolean;
 }
@@ -95,6 +96,8 @@ export interface InstanceContext {
   alerts: AlertSink;
   alertStates: AlertStatePersistence;
   loopback: (db: string, rp: string, p: Point) => void;
+  /** Nodes track which groups changed, so their state can go to the changelog. */
+  trackGroupState?: boolean;
 }
 
 interface Running {
@@ -443,7 +446,9 @@ export class TaskManager implements TaskService {
   /** The wall-clock tick for every running task (idle flush, deadman, stats, expiry). */
   tick(now: bigint): void {
     for (const [id, r] of this.running) {
-      if (this.d.streamTasksElsewhere === true && r.graph.type === "stream") continue;
+      // Cluster mode: stream tasks tick in their partitions' engines, batch tasks in the
+      // engine of the cluster's leader partition (src/cluster/wide-tasks.ts).
+      if (this.d.streamTasksElsewhere === true) continue;
       try {
         r.task.tick(now, this.d.groupTtl !== undefined ? { groupTtl: this.d.groupTtl } : {});
       } catch (e) {
@@ -638,6 +643,13 @@ export class TaskManager implements TaskService {
     return out;
   }
 
+  /** Every running task (stream and batch) and its graph, for the partition engines of cluster mode. */
+  clusterTasks(): Map<string, TaskGraph> {
+    const out = new Map<string, TaskGraph>();
+    for (const [id, r] of this.running) out.set(id, r.graph);
+    return out;
+  }
+
   /** Called after any task started or stopped; call the result to stop listening. */
   onTasksChanged(listener: () => void): () => void {
     this.changeListeners.add(listener);
@@ -650,7 +662,7 @@ export class TaskManager implements TaskService {
    */
   instantiate(id: string, ctx: InstanceContext): Task | undefined {
     const r = this.running.get(id);
-    if (r === undefined || r.graph.type !== "stream") return undefined;
+    if (r === undefined) return undefined;
     return new Task(r.graph, { ...this.contextFor(id), ...ctx });
   }
 

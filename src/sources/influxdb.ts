@@ -64,20 +64,23 @@ export function parseSeries(raw: readonly RawSeries[] | undefined): InfluxSeries
     const tags: Tags = { ...(s.tags ?? {}) };
     const timeCol = s.columns.indexOf("time");
     const points: Point[] = [];
-    rows: for (const row of s.values ?? []) {
+    for (const row of s.values ?? []) {
       const fields: Fields = {};
       let time = 0n;
+      let any = false;
       for (let i = 0; i < s.columns.length; i++) {
         const v = row[i];
         if (i === timeCol) {
           time = parseTime(v);
           continue;
         }
-        // A null value (no data in a GROUP BY time bucket, fill(null)) drops the row.
-        if (v === null || v === undefined) continue rows;
+        // A null value (no data in a GROUP BY time bucket, fill(null)) leaves out that field;
+        // a row without any value is dropped (Kapacitor's ResultToBufferedBatches).
+        if (v === null || v === undefined) continue;
         fields[s.columns[i]!] = fieldValue(v);
+        any = true;
       }
-      points.push({ name: s.name ?? "", tags, fields, time });
+      if (any) points.push({ name: s.name ?? "", tags, fields, time });
     }
     out.push({ name: s.name ?? "", tags, points });
   }

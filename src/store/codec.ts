@@ -67,6 +67,14 @@ export function textFromDb(v: unknown, what: string): string {
   throw new TickdError(StoreErrorCodes.CORRUPT, `stored ${what} is not text (${typeof v})`);
 }
 
+/** A TEXT column holding an encodeJson'd object (handler options, connector config). */
+export function objectFromDb(v: unknown, what: string): Record<string, unknown> {
+  const value = decodeJson(textFromDb(v, what), what);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new TickdError(StoreErrorCodes.CORRUPT, `stored ${what} is not an object`);
+  return value as Record<string, unknown>;
+}
+
 const INT64_TAG = "$int64";
 const FLOAT_TAG = "$float";
 

@@ -168,6 +168,7 @@ export class DeliveryJournalRepository {
   private readonly getStmt: Database.Statement<[number], Row>;
   private readonly pendingStmt: Database.Statement<[], Row>;
   private readonly countStmt: Database.Statement<[], { status: DeliveryStatus; n: number }>;
+  private readonly pruneCutStmt: Database.Statement<[number], number>;
   private readonly pruneStmt: Database.Statement<[number]>;
   private readonly externalStmt: Database.Statement<[string], Row>;
 
@@ -198,9 +199,16 @@ export class DeliveryJournalRepository {
       "SELECT * FROM deliveries WHERE event_id = ? AND origin <> '' ORDER BY id DESC LIMIT 1",
     );
     // Completed rows beyond the newest `keep` go, oldest first; pending rows are never pruned.
+    // The keep-th newest completed id is the cut: everything completed below it goes. (A
+    // `NOT IN (newest keep)` subquery built a temporary tree of `keep` ids on every prune,
+    // a stall of tens of ms on the event loop mid-storm.)
+    this.pruneCutStmt = db
+      .prepare<[number], number>(
+        "SELECT id FROM deliveries WHERE status IN ('delivered', 'failed') ORDER BY id DESC LIMIT 1 OFFSET ?",
+      )
+      .pluck();
     this.pruneStmt = db.prepare<[number]>(
-      `DELETE FROM deliveries WHERE status IN ('delivered', 'failed') AND id NOT IN (
-         SELECT id FROM deliveries WHERE status IN ('delivered', 'failed') ORDER BY id DESC LIMIT ?)`,
+      "DELETE FROM deliveries WHERE status IN ('delivered', 'failed') AND id < ?",
     );
   }
 
@@ -348,6 +356,9 @@ export class DeliveryJournalRepository {
 
   /** Keeps the newest `keep` completed rows; returns how many were removed. */
   pruneCompleted(keep: number): number {
-    return this.pruneStmt.run(Math.max(0, Math.trunc(keep))).changes;
+    const k = Math.max(0, Math.trunc(keep));
+    if (k === 0) return this.pruneStmt.run(Number.MAX_SAFE_INTEGER).changes;
+    const cut = this.pruneCutStmt.get(k - 1);
+    return cut === undefined ? 0 : this.pruneStmt.run(cut).changes;
   }
 }

@@ -15,6 +15,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { TickdError } from "../core/errors.js";
 import { AlertStateRepository } from "./alert-states.js";
+import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { StoreErrorCodes } from "./errors.js";
 import { KvRepository } from "./kv.js";
 import { migrate, MIGRATIONS, type Migration } from "./migrations.js";
@@ -36,6 +37,12 @@ export interface OpenStoreOptions {
   busyTimeoutMs?: number;
   /** The migration list; tests pass their own, the daemon never does. */
   migrations?: readonly Migration[];
+  /**
+   * WAL checkpoints in a worker thread instead of inside the writer's commits (the daemon's
+   * choice; see checkpointer.ts). Ignored for ":memory:". `onFallback` hears when the worker
+   * failed and the writer checkpoints itself again.
+   */
+  backgroundCheckpoint?: { onFallback?: (reason: string) => void };
 }
 
 export interface Store {
@@ -101,7 +108,16 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
     // journal-mode switch writes the file header, and a refused file must be left as it was.
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
-    return new SqliteStore(path, db, schemaVersion);
+    const checkpointer =
+      opts.backgroundCheckpoint !== undefined && !memory && path !== ""
+        ? startCheckpointer(db, path, {
+            busyTimeoutMs: Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000)),
+            ...(opts.backgroundCheckpoint.onFallback !== undefined
+              ? { onFallback: opts.backgroundCheckpoint.onFallback }
+              : {}),
+          })
+        : undefined;
+    return new SqliteStore(path, db, schemaVersion, checkpointer);
   } catch (e) {
     db.close();
     if (e instanceof TickdError) throw e;
@@ -139,6 +155,7 @@ class SqliteStore implements Store {
     readonly path: string,
     readonly db: Database.Database,
     readonly schemaVersion: number,
+    private readonly checkpointer?: Checkpointer,
   ) {
     this.tasks = new TaskRepository(db);
     this.topicEvents = new TopicEventRepository(db);
@@ -175,6 +192,8 @@ class SqliteStore implements Store {
   }
 
   close(): void {
+    // The worker's connection goes first, so this one is the last and checkpoints the rest.
+    this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 }

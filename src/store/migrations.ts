@@ -148,7 +148,32 @@ export const MIGRATIONS: readonly Migration[] = [
       createConnectorTables(db);
     },
   },
+  {
+    version: 10,
+    name: "last event and last error of connectors and inbound integration sources",
+    up(db) {
+      createActivityTable(db);
+    },
+  },
 ];
+
+/**
+ * Version 10. `activity` (src/store/activity.ts): the last event and the last error of each
+ * connector (`scope` 'connector') and inbound integration source ('integration') for the
+ * console. `last_error` is a short message, never a secret. Times are Unix ms, NULL = never.
+ */
+export function createActivityTable(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE activity (
+      scope         TEXT NOT NULL CHECK (scope IN ('connector', 'integration')),
+      name          TEXT NOT NULL,
+      last_event_ms INTEGER,
+      last_error_ms INTEGER,
+      last_error    TEXT NOT NULL DEFAULT '',
+      PRIMARY KEY (scope, name)
+    ) WITHOUT ROWID;
+  `);
+}
 
 /**
  * Version 8. `connectors` (src/connectors/store.ts): Kibana-style reusable destinations;

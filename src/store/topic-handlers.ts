@@ -5,9 +5,7 @@
  * validating it against the kind's schema is the caller's job, before put().
  */
 import type Database from "better-sqlite3";
-import { TickdError } from "../core/errors.js";
-import { decodeJson, encodeJson, textFromDb } from "./codec.js";
-import { StoreErrorCodes } from "./errors.js";
+import { encodeJson, objectFromDb, textFromDb } from "./codec.js";
 
 export interface TopicHandlerRecord {
   topic: string;
@@ -88,18 +86,11 @@ export class TopicHandlerRepository {
 
 function decodeHandler(r: TopicHandlerRow): TopicHandlerRecord {
   const id = textFromDb(r.id, "handler id");
-  const options = decodeJson(
-    textFromDb(r.options, `options of handler "${id}"`),
-    `options of handler "${id}"`,
-  );
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TickdError(StoreErrorCodes.CORRUPT, `stored options of handler "${id}" are not an object`);
-  }
   return {
     topic: textFromDb(r.topic, "handler topic"),
     id,
     kind: textFromDb(r.kind, `kind of handler "${id}"`),
-    options: options as Record<string, unknown>,
+    options: objectFromDb(r.options, `options of handler "${id}"`),
     match: textFromDb(r.match, `match of handler "${id}"`),
   };
 }

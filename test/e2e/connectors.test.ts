@@ -276,8 +276,9 @@ describe("connectors API (Kibana's /api/actions/)", () => {
     ]);
     for (const q of hooks) expect(q.headers.authorization).toBe(basic("ops", HOOK_PASSWORD));
     expect(got.find((q) => q.path === "/post")!.headers.authorization).toBe(basic("p", POST_PASSWORD));
+    // Referenced by the topic handler and by the TICKscript's .connector().
     expect((await api(t1, "GET", "/api/actions/connectors")).json).toMatchObject([
-      { referenced_by_count: 1 },
+      { referenced_by_count: 2 },
     ]);
     // The handler test button works for a connector handler too.
     const tested1 = await api(t1, "POST", "/tickd/v1/handlers/test", {
@@ -315,7 +316,7 @@ describe("connectors API (Kibana's /api/actions/)", () => {
       unreadable: [],
     });
     const listed = await runBuiltAsync("tickctl", ["connectors", "list", "-url", t2.url]);
-    expect(listed.stdout).toMatch(/ops-webhook-basic\s+\.webhook\s+ops\s+ok\s+1/);
+    expect(listed.stdout).toMatch(/ops-webhook-basic\s+\.webhook\s+ops\s+ok\s+2/);
     expect(await t2.stop()).toBe(0);
     running.splice(running.indexOf(t2), 1);
 

@@ -7,7 +7,7 @@
  * transactions too, the status route keeps answering, and the restarted broker catches up.
  */
 import { Kafka, type Consumer } from "kafkajs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterNames } from "../../src/cluster/names.js";
 import type { ClusterStatusJson } from "../../src/cluster/status-view.js";
 import { runBuiltAsync } from "../support/cli.js";
@@ -15,6 +15,7 @@ import { useDaemons } from "../support/daemon.js";
 import {
   clusterBrokers,
   clusterKafka,
+  ensureWholeCluster,
   killBroker,
   startBroker,
   waitForBrokers,
@@ -32,11 +33,13 @@ const COMMITTED = 4;
 const consumers: Consumer[] = [];
 let killed: number | undefined;
 
+// A suite before this one may have left a broker down (a crash between its kill and restart).
+beforeAll(() => ensureWholeCluster(), 300_000);
 afterAll(async () => {
   for (const c of consumers.splice(0)) await c.disconnect().catch(() => undefined);
   // Never leave the shared cluster short of a broker.
   if (killed !== undefined) startBroker(killed);
-});
+}, 120_000);
 
 function clusterConfig(memberId: string): string {
   return [
@@ -186,7 +189,9 @@ describe("cluster status against a 3-broker Kafka cluster", () => {
     expect(table.stdout).toMatch(
       new RegExp(`^probe +127\\.0\\.0\\.1 +[0-9,-]+ +- +tickd-${name}-probe$`, "m"),
     );
-    expect(table.stdout).toMatch(new RegExp(`^${first.partition} +probe +4 +10 +6$`, "m"));
+    // Ownership may move between the JSON above and this call (a rebalance under load), so
+    // any partition the probe holds now must show its commit: 4 of 10, lag 6.
+    expect(table.stdout).toMatch(/^\d+ +probe +4 +10 +6$/m);
     const json = await runBuiltAsync("tickctl", ["cluster", "--json", "--url", t.url]);
     expect(json.status).toBe(0);
     expect((JSON.parse(json.stdout) as ClusterStatusJson).members?.some((m) => m.id === "probe")).toBe(true);

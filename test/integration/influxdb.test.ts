@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../src/core/alert-event.js";
 import type { InfluxDBConfig } from "../../src/config/types.js";
-import { wallClockNs } from "../../src/core/time.js";
+import { nowNs, wallClockNs } from "../../src/core/time.js";
 import type { AlertSink } from "../../src/engine/context.js";
 import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
 import { QueryNode } from "../../src/engine/nodes/query-node.js";

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { REPO } from "./cli.js";
 
 /** Where screenshots go: git-ignored, kept after the run as CI artifacts. */
@@ -61,4 +62,17 @@ export async function launchBrowser(): Promise<Browser> {
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * On a 390 px phone screen: nothing wider than the screen, and the button named `button`
+ * on screen and at least 36 px high (a thumb can hit it).
+ */
+export async function expectPhoneFit(page: Page, button: string): Promise<void> {
+  const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+  expect(overflow).toBeLessThanOrEqual(0);
+  const box = await page.getByRole("button", { name: button }).boundingBox();
+  expect(box).not.toBeNull();
+  expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+  expect(box!.height).toBeGreaterThanOrEqual(36);
 }

@@ -1,11 +1,21 @@
 /**
  * The console's view of tickd's API: the Alertmanager v2 subset (`/api/v2/`) for silences,
- * tickd's own routes (`/tickd/v1/`) for alerts, ack/snooze, history and deliveries.
+ * tickd's own routes (`/tickd/v1/`) for alerts, ack/snooze, history, deliveries, connectors and
+ * integrations, and Kibana's `/api/actions/` to test a connector.
  *
  * Credentials: with `[http] auth-enabled`, the login form's basic-auth header is kept in
  * sessionStorage (this tab only) and sent with every call; a 401 brings the form back.
  */
 import type { Labels, Matcher } from "./matchers";
+
+// Shapes shared with the daemon (type-only imports: nothing of src/ is bundled).
+export type {
+  ActivityJson,
+  ConnectorActivityJson as ConnectorActivity,
+  IntegrationActivityJson as IntegrationActivity,
+} from "../../src/core/activity";
+/** `GET /tickd/v1/cluster`; one node: `{enabled: false}`. */
+export type { ClusterStatusJson as ClusterStatus } from "../../src/cluster/status-json";
 
 const AUTH_KEY = "tickd-console-auth";
 
@@ -38,8 +48,14 @@ export function clearCredentials(): void {
   sessionStorage.removeItem(AUTH_KEY);
 }
 
-async function call(method: string, path: string, body?: unknown, accept: number[] = []): Promise<Response> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  accept: number[] = [],
+  extraHeaders: Record<string, string> = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json", ...extraHeaders };
   if (authHeader !== "") headers["Authorization"] = authHeader;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(path, {
@@ -79,8 +95,9 @@ export async function send<T = unknown>(
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<T | undefined> {
-  const res = await call(method, path, body);
+  const res = await call(method, path, body, [], headers);
   const text = await res.text();
   return text === "" ? undefined : (JSON.parse(text) as T);
 }
@@ -170,50 +187,4 @@ export const topicOf = (a: Alert): string => a.topic;
 
 export function alertPath(a: Alert, action: "ack" | "unack" | "snooze"): string {
   return `/tickd/v1/alerts/${encodeURIComponent(topicOf(a))}/${encodeURIComponent(alertId(a))}/${action}`;
-}
-
-/** `GET /tickd/v1/cluster` (src/cluster/status-view.ts); one node: `{enabled: false}`. */
-export interface ClusterStatus {
-  enabled: boolean;
-  name?: string;
-  member_id?: string;
-  updated?: string;
-  error?: string;
-  members?: {
-    id: string;
-    client_id: string;
-    host: string;
-    partitions: { input: number[]; dispatch: number[]; input_topics?: Record<string, number[]> };
-  }[];
-  input?: {
-    group: string;
-    topic: string;
-    state: string;
-    partitions: {
-      topic: string;
-      partition: number;
-      owner: string | null;
-      state?: "restoring" | "active";
-      restored?: number;
-      restore_total?: number;
-      committed_offset: string;
-      end_offset?: string;
-      lag?: number;
-    }[];
-  };
-  dispatch?: {
-    group: string;
-    topic: string;
-    state: string;
-    partitions: {
-      partition: number;
-      owner: string | null;
-      committed_offset: string;
-      end_offset: string;
-      lag: number;
-      in_flight?: number;
-    }[];
-    in_flight?: number;
-  };
-  config?: { applied: number; caught_up: boolean };
 }

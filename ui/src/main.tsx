@@ -1,7 +1,8 @@
 /**
- * The tickd web console (DESIGN §12): alerts now, silences, history, failed deliveries and
- * health, on top of tickd's API. Who is asking and whether they may change anything comes
- * from `/tickd/v1/whoami`; read-only users see no action buttons (and the API refuses them).
+ * The tickd web console (DESIGN §12): alerts now, silences, history, failed deliveries,
+ * connectors and integrations, health and cluster, on top of tickd's API. Who is asking and
+ * whether they may change anything comes from `/tickd/v1/whoami`; read-only users see no
+ * action buttons (and the API refuses them).
  */
 import { render, type JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -11,6 +12,7 @@ import { ClusterPage } from "./pages/cluster";
 import { DeliveriesPage } from "./pages/deliveries";
 import { HealthPage } from "./pages/health";
 import { HistoryPage } from "./pages/history";
+import { IntegrationsPage } from "./pages/integrations";
 import { SilencesPage } from "./pages/silences";
 import { BASE, Link, useLocation } from "./router";
 import "./style.css";
@@ -20,6 +22,7 @@ const PAGES = [
   { path: "silences", title: "Silences" },
   { path: "history", title: "History" },
   { path: "deliveries", title: "Failed deliveries" },
+  { path: "integrations", title: "Integrations" },
   { path: "health", title: "Health" },
   { path: "cluster", title: "Cluster" },
 ] as const;
@@ -111,6 +114,8 @@ function Page(props: { page: string; who: WhoAmI }): JSX.Element {
       return <HistoryPage />;
     case "deliveries":
       return <DeliveriesPage write={write} />;
+    case "integrations":
+      return <IntegrationsPage write={write} />;
     case "health":
       return <HealthPage />;
     case "cluster":

@@ -1,5 +1,5 @@
-/** Small shared pieces of the console: polling, time formatting, the error banner. */
-import type { JSX } from "preact";
+/** Small shared pieces of the console: polling, time formatting, the error banner, tables. */
+import type { ComponentChildren, JSX } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
 export interface Loaded<T> {
@@ -91,3 +91,50 @@ export function ErrorBanner(props: { error: string }): JSX.Element | null {
 }
 
 export const LEVELS = ["critical", "warning", "info"] as const;
+
+/** A column of a {@link Table}: its header and what a row shows. */
+export interface Column<T> {
+  title: string;
+  /** The header when it is not the title itself (e.g. a title only screen readers hear). */
+  header?: ComponentChildren;
+  /** The cells' class ("num": right-aligned figures). */
+  class?: string;
+  cell: (row: T) => ComponentChildren;
+}
+
+/** A table of rows: the first column heads each row; `attrs` are the row's data-* attributes. */
+export function Table<T>(props: {
+  rows: readonly T[];
+  rowKey: (row: T) => string;
+  attrs: (row: T) => Record<string, string>;
+  columns: readonly Column<T>[];
+}): JSX.Element {
+  const [head, ...rest] = props.columns;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {props.columns.map((c) => (
+              <th key={c.title} scope="col" {...(c.class !== undefined ? { class: c.class } : {})}>
+                {c.header ?? c.title}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr key={props.rowKey(r)} {...props.attrs(r)}>
+              <th scope="row">{head?.cell(r)}</th>
+              {rest.map((c) => (
+                <td key={c.title} class={c.class}>
+                  {c.cell(r)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -56,8 +56,10 @@
  */
 import { TickdError } from "../../core/errors.js";
 import type { Point } from "../../core/types.js";
+import { byTime } from "../../core/time.js";
 import * as agg from "./aggregates.js";
 import * as sel from "./selectors.js";
+import { holtWinters } from "./holt-winters.js";
 import { CumulativeSum, Derivative, Difference, Elapsed, MovingAverage } from "./transforms.js";
 import type {
   BatchInput,
@@ -125,6 +127,8 @@ export const INFLUXQL_FUNCTIONS = Object.freeze({
   movingAverage: spec("movingAverage", "transform", NUM, "float"),
   cumulativeSum: spec("cumulativeSum", "transform", NUM, "same"),
   elapsed: spec("elapsed", "transform", ANY, "int"),
+  holtWinters: spec("holtWinters", "multiSelector", NUM, "float"),
+  holtWintersWithFit: spec("holtWintersWithFit", "multiSelector", NUM, "float"),
 } satisfies Record<string, InfluxQLSpec>);
 
 export type InfluxQLMethod = keyof typeof INFLUXQL_FUNCTIONS;
@@ -168,7 +172,10 @@ function compileCall(call: InfluxQLCall, where: string): CompiledInfluxQL {
   const method = call.method;
   const s = INFLUXQL_FUNCTIONS[method];
   const args = call.args ?? [];
-  const as = call.as ?? (method === "derivative" ? call.field : method);
+  // Both holtWinters nodes name their output field "holtWinters" (Kapacitor's InfluxQL node).
+  const as =
+    call.as ??
+    (method === "derivative" ? call.field : method === "holtWintersWithFit" ? "holtWinters" : method);
   if (call.field === "") throw influxqlError(where, `${method} needs a field`);
   if (as === "") throw influxqlError(where, `${method}: .as() needs a non-empty name`);
   const expectArgs = (n: number) => {
@@ -227,6 +234,16 @@ function compileCall(call: InfluxQLCall, where: string): CompiledInfluxQL {
       const pick = method === "top" ? sel.top(n) : sel.bottom(n);
       return multi(s, call, as, pick, true);
     }
+    case "holtWinters":
+    case "holtWintersWithFit": {
+      expectArgs(3);
+      const h = positiveInt(args[0], where, `${method} h`);
+      const m = nonNegativeInt(args[1], where, `${method} m`);
+      const interval = args[2];
+      if (typeof interval !== "number" || !(interval > 0))
+        throw influxqlError(where, `${method} interval must be a positive duration, got ${String(interval)}`);
+      return forecast(s, call, as, h, m, interval, method === "holtWintersWithFit");
+    }
     case "distinct":
       expectArgs(0);
       return multi(s, call, as, sel.distinct, false);
@@ -243,6 +260,14 @@ function compileCall(call: InfluxQLCall, where: string): CompiledInfluxQL {
 export function applyInfluxQL(call: InfluxQLCall, batch: BatchInput, ctx: GroupContext): Point[] {
   const c = compileInfluxQL(call, ctx.node);
   return c.kind === "batch" ? c.apply(batch, ctx) : c.applyBatch(batch, ctx);
+}
+
+function nonNegativeInt(v: InfluxQLArg | undefined, where: string, what: string): number {
+  const n = typeof v === "bigint" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+    throw influxqlError(where, `${what} must be a non-negative integer, got ${String(v)}`);
+  }
+  return n;
 }
 
 function positiveInt(v: InfluxQLArg | undefined, where: string, what: string): number {
@@ -331,6 +356,39 @@ function multi(
         tags: withPointTags ? { ...ctx.groupTags, ...x.point.tags } : { ...ctx.groupTags },
         fields: { [as]: x.value },
         time: call.usePointTimes === true ? x.point.time : batch.time,
+      }));
+    },
+  };
+}
+
+/**
+ * holtWinters / holtWintersWithFit (Kapacitor's InfluxQL node over InfluxDB's reducer): the
+ * batch's usable points, in time order, forecast by ./holt-winters.ts; each output point
+ * carries its forecast time, the group tags and { [as]: value } (float).
+ */
+function forecast(
+  s: InfluxQLSpec,
+  call: InfluxQLCall,
+  as: string,
+  h: number,
+  m: number,
+  interval: number,
+  withFit: boolean,
+): CompiledBatchCall {
+  return {
+    kind: "batch",
+    spec: s,
+    apply(batch, ctx) {
+      const u = usableSamples(s, call, batch, ctx);
+      if (u === undefined) return [];
+      const pts = u.samples
+        .map((x) => ({ time: x.point.time, value: Number(x.value) }))
+        .sort(byTime);
+      return holtWinters(pts, h, m, withFit, interval).map((p) => ({
+        name: ctx.name,
+        tags: { ...ctx.groupTags },
+        fields: { [as]: p.value },
+        time: p.time,
       }));
     },
   };

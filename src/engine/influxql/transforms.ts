@@ -17,6 +17,7 @@
  */
 import type { FieldValue, Point, Tags } from "../../core/types.js";
 import type { GroupContext, InfluxQLSpec, TransformState, ValueKind } from "./types.js";
+import { savedTime } from "../group-state.js";
 import { cannotApply, goTypeName, influxqlError, kindOf, wrap64 } from "./values.js";
 
 /** The part shared by the query-engine transforms: kind checks and output shape. */
@@ -64,6 +65,20 @@ abstract class ReducerTransform implements TransformState {
     this.clear();
   }
 
+  save(): unknown {
+    return { kind: this.kind ?? null, s: this.saveStep() };
+  }
+
+  load(s: unknown): void {
+    const o = s as { kind?: unknown; s?: unknown } | null;
+    if (typeof o !== "object" || o === null || !("s" in o)) throw new Error("not a transform state");
+    this.kind = (o.kind ?? undefined) as ValueKind | undefined;
+    this.loadStep(o.s as Record<string, unknown>);
+  }
+
+  protected abstract saveStep(): Record<string, unknown>;
+  protected abstract loadStep(s: Record<string, unknown>): void;
+
   protected abstract step(
     v: FieldValue,
     t: bigint,
@@ -96,6 +111,15 @@ export class Difference extends ReducerTransform {
     this.prev = undefined;
     this.curr = undefined;
   }
+
+  protected saveStep() {
+    return { prev: this.prev ?? null, curr: this.curr ?? null };
+  }
+
+  protected loadStep(s: Record<string, unknown>): void {
+    this.prev = savedSample(s["prev"]);
+    this.curr = savedSample(s["curr"]);
+  }
 }
 
 /** FloatCumulativeSumReducer / IntegerCumulativeSumReducer. */
@@ -110,6 +134,14 @@ export class CumulativeSum extends ReducerTransform {
 
   protected clear(): void {
     this.acc = undefined;
+  }
+
+  protected saveStep() {
+    return { acc: this.acc ?? null };
+  }
+
+  protected loadStep(s: Record<string, unknown>): void {
+    this.acc = (s["acc"] ?? undefined) as FieldValue | undefined;
   }
 }
 
@@ -156,6 +188,18 @@ export class MovingAverage extends ReducerTransform {
     this.fsum = 0;
     this.isum = 0n;
   }
+
+  protected saveStep() {
+    return { buf: this.buf, pos: this.pos, fsum: this.fsum, isum: this.isum };
+  }
+
+  protected loadStep(s: Record<string, unknown>): void {
+    if (!Array.isArray(s["buf"])) throw new Error("not a moving average");
+    this.buf = s["buf"] as FieldValue[];
+    this.pos = Number(s["pos"]);
+    this.fsum = Number(s["fsum"]);
+    this.isum = BigInt(s["isum"] as bigint);
+  }
 }
 
 /** FloatElapsedReducer & co.: int64 (t − prevT) / unit, truncated; any field kind. */
@@ -181,6 +225,14 @@ export class Elapsed extends ReducerTransform {
 
   protected clear(): void {
     this.prevTime = undefined;
+  }
+
+  protected saveStep() {
+    return { prevTime: this.prevTime ?? null };
+  }
+
+  protected loadStep(s: Record<string, unknown>): void {
+    this.prevTime = savedTime(s["prevTime"], "cumulativeSum time");
   }
 }
 
@@ -236,4 +288,22 @@ export class Derivative implements TransformState {
   reset(): void {
     this.prev = undefined;
   }
+
+  save(): unknown {
+    return { prev: this.prev ?? null };
+  }
+
+  load(s: unknown): void {
+    const o = s as { prev?: { f: number; t: unknown } | null } | null;
+    if (typeof o !== "object" || o === null) throw new Error("not a derivative state");
+    const p = o.prev ?? undefined;
+    this.prev = p === undefined ? undefined : { f: p.f, t: savedTime(p.t, "derivative time") ?? 0n };
+  }
+}
+
+/** A saved { v, t } sample (times come back as bigints from the store codec). */
+function savedSample(x: unknown): { v: FieldValue; t: bigint } | undefined {
+  if (x === null || x === undefined) return undefined;
+  const o = x as { v: FieldValue; t: unknown };
+  return { v: o.v, t: savedTime(o.t, "sample time") ?? 0n };
 }

@@ -86,6 +86,10 @@ export interface TransformState {
   push(p: Point): Point | undefined;
   /** Forgets everything, as at the start of a batch. */
   reset(): void;
+  /** The state as JSON-able data, to carry the group to another process (cluster mode). */
+  save(): unknown;
+  /** Loads what save returned; throws when it does not fit. */
+  load(s: unknown): void;
 }
 
 /** A compiled transform: a factory for per-group state. */

@@ -2,7 +2,7 @@
 import type { Expr } from "../../../grammar/ast.js";
 import { byTime, goRound, goTruncate } from "../../core/time.js";
 import type { Fields, Tags } from "../../core/types.js";
-import type { Scope } from "../../expr/index.js";
+import type { CompiledExpr, Scope } from "../../expr/index.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import { lastProperty } from "../../pipeline/task-graph.js";
 import type { TaskContext } from "../context.js";
@@ -10,6 +10,7 @@ import { groupId, groupTags, type Dimensions } from "../group.js";
 import { compileAll, compileBool } from "../lambda.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
+import type { GroupStateAccess } from "../group-state.js";
 import { dur, flatStrings, has, hasStar, lambdas, plain, str } from "../props.js";
 
 /** `stream` and `batch` (the task's entry points) and `noop`: pass every message on. */
@@ -116,34 +117,49 @@ export class FromNode extends RuntimeNode {
  */
 export class WhereNode extends RuntimeNode {
   private readonly expr: Expr;
+  private readonly compiled: CompiledExpr;
   private readonly pred: (s: Scope) => boolean;
-  private readonly perGroup: Map<string, (s: Scope) => boolean> | undefined;
+  private readonly perGroup: Map<string, CompiledExpr> | undefined;
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
     const arg = n.args[0];
     if (arg?.type !== "lambda") throw new Error(`${n.name}: where needs a lambda`);
     this.expr = arg.expr;
     const c = compileBool(arg.expr);
+    this.compiled = c;
     this.pred = (s) => c.evalBool(s);
     this.perGroup = c.stateful ? new Map() : undefined;
   }
   private predFor(group: string): (s: Scope) => boolean {
     const per = this.perGroup;
     if (per === undefined) return this.pred;
-    let f = per.get(group);
-    if (f === undefined) {
-      if (per.size === 0) f = this.pred;
-      else {
-        const c = compileBool(this.expr);
-        f = (s) => c.evalBool(s);
-      }
-      per.set(group, f);
+    this.dirty.mark(group);
+    return this.exprFor(per, group).evalBool;
+  }
+  private exprFor(per: Map<string, CompiledExpr>, group: string): CompiledExpr {
+    let c = per.get(group);
+    if (c === undefined) {
+      c = per.size === 0 ? this.compiled : compileBool(this.expr);
+      per.set(group, c);
     }
-    return f;
+    return c;
   }
   override deleteGroup(group: string): void {
-    this.perGroup?.delete(group);
+    if (this.perGroup?.delete(group) === true) this.dirty.mark(group);
     super.deleteGroup(group);
+  }
+  /** The stateful functions' state of each group's lambda. */
+  override groupState(): GroupStateAccess | undefined {
+    const per = this.perGroup;
+    if (per === undefined) return undefined;
+    return {
+      takeDirty: () => this.dirty.take(),
+      save: (group) => {
+        const c = per.get(group);
+        return c === undefined ? undefined : (c.saveState() ?? null);
+      },
+      load: (group, data) => this.exprFor(per, group).loadState(data),
+    };
   }
   override cardinality(): number {
     return this.perGroup?.size ?? 0;

@@ -11,6 +11,7 @@ import type { TaskContext } from "../context.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
 import { flatStrings } from "../props.js";
+import { badState, isRecord, type GroupStateAccess } from "../group-state.js";
 
 export class ChangeDetectNode extends RuntimeNode {
   private readonly fields: string[];
@@ -19,8 +20,20 @@ export class ChangeDetectNode extends RuntimeNode {
 
   /** `|barrier().delete(TRUE)`: the group starts afresh (Kapacitor's grouped consumer drops it). */
   override deleteGroup(group: string): void {
-    this.previous.delete(group);
+    if (this.previous.delete(group)) this.dirty.mark(group);
     super.deleteGroup(group);
+  }
+
+  /** The fields of each group's last point that passed. */
+  override groupState(): GroupStateAccess {
+    return {
+      takeDirty: () => this.dirty.take(),
+      save: (group) => this.previous.get(group),
+      load: (group, data) => {
+        if (!isRecord(data)) throw badState(this.name, "not fields");
+        this.previous.set(group, data as Fields);
+      },
+    };
   }
 
   /** Kapacitor's working_cardinality: the groups this node keeps. */
@@ -48,6 +61,7 @@ export class ChangeDetectNode extends RuntimeNode {
   override point(m: PointMsg): void {
     if (!this.changed(this.previous.get(m.group), m.fields)) return;
     this.previous.set(m.group, m.fields);
+    this.dirty.mark(m.group);
     this.emitPoint(m);
   }
 

@@ -17,6 +17,7 @@ import type { TaskContext } from "../context.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
 import { flatStrings, has, strings } from "../props.js";
+import { badState, type GroupStateAccess } from "../group-state.js";
 
 export class EvalNode extends RuntimeNode {
   private readonly exprs: CompiledExpr[];
@@ -48,8 +49,24 @@ export class EvalNode extends RuntimeNode {
   }
 
   override deleteGroup(group: string): void {
-    this.perGroup?.delete(group);
+    if (this.perGroup?.delete(group) === true) this.dirty.mark(group);
     super.deleteGroup(group);
+  }
+
+  /** The stateful functions' state of each group's expressions. */
+  override groupState(): GroupStateAccess | undefined {
+    const per = this.perGroup;
+    if (per === undefined) return undefined;
+    return {
+      takeDirty: () => this.dirty.take(),
+      save: (group) => per.get(group)?.map((e) => e.saveState() ?? null),
+      load: (group, data) => {
+        if (!Array.isArray(data) || data.length !== this.sources.length)
+          throw badState(this.name, "not one state per expression");
+        const set = this.exprsFor(group);
+        set.forEach((e, i) => e.loadState(data[i]));
+      },
+    };
   }
 
   override cardinality(): number {
@@ -68,12 +85,14 @@ export class EvalNode extends RuntimeNode {
   }
 
   override point(m: PointMsg): void {
+    if (this.perGroup !== undefined) this.dirty.mark(m.group);
     const r = this.evaluate(this.exprsFor(m.group), m.fields, m.tags, m.time);
     if (r !== undefined) this.emitPoint({ ...m, fields: r.fields, tags: r.tags });
   }
 
   override batch(m: BatchMsg): void {
     const points = [];
+    if (this.perGroup !== undefined) this.dirty.mark(m.group);
     const exprs = this.exprsFor(m.group);
     for (const p of m.points) {
       const r = this.evaluate(exprs, p.fields, p.tags, p.time);

@@ -23,6 +23,8 @@ import { groupTags } from "../group.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
 import { dur, has, plain, str } from "../props.js";
+import { badState, isRecord, type GroupStateAccess } from "../group-state.js";
+import type { Tags } from "../../core/types.js";
 
 export function influxqlCall(n: TaskNode): InfluxQLCall {
   // top/bottom take the count first: top(num, field, fieldsAndTags…) in Kapacitor.
@@ -47,7 +49,7 @@ export function influxqlCall(n: TaskNode): InfluxQLCall {
 
 export class InfluxQLNode extends RuntimeNode {
   private readonly fn: CompiledInfluxQL;
-  private readonly transforms = new Map<string, TransformState>();
+  private readonly transforms = new Map<string, { st: TransformState; name: string; tags: Tags }>();
   /** Batch functions on a stream: the points of each group's current time. */
   private readonly pending = new Map<string, BatchMsg>();
 
@@ -55,7 +57,35 @@ export class InfluxQLNode extends RuntimeNode {
   override deleteGroup(group: string): void {
     this.transforms.delete(group);
     this.pending.delete(group);
+    this.dirty.mark(group);
     super.deleteGroup(group);
+  }
+
+  /** A transform's state per group, or a batch function's pending time on a stream. */
+  override groupState(): GroupStateAccess {
+    return {
+      takeDirty: () => this.dirty.take(),
+      save: (group) => {
+        const t = this.transforms.get(group);
+        if (t !== undefined) return { name: t.name, tags: t.tags, st: t.st.save() };
+        const p = this.pending.get(group);
+        return p === undefined ? undefined : { pending: p };
+      },
+      load: (group, data) => {
+        if (!isRecord(data)) throw badState(this.name, "not an object");
+        if (this.fn.kind === "transform") {
+          if (!("st" in data)) throw badState(this.name, "not a transform");
+          const name = String(data["name"]);
+          const tags = data["tags"] as Tags;
+          const st = this.fn.create({ name, groupTags: tags, node: this.name });
+          st.load(data["st"]);
+          this.transforms.set(group, { st, name, tags });
+        } else {
+          if (!isRecord(data["pending"])) throw badState(this.name, "not a pending batch");
+          this.pending.set(group, data["pending"] as unknown as BatchMsg);
+        }
+      },
+    };
   }
   /** Groups whose batches it reduced: Kapacitor keeps a handler per group (working_cardinality). */
   private readonly batchGroups = new Set<string>();
@@ -98,14 +128,16 @@ export class InfluxQLNode extends RuntimeNode {
       this.collect(m);
       return;
     }
-    let st = this.transforms.get(m.group);
-    if (st === undefined) {
-      st = this.fn.create({ name: m.name, groupTags: groupTags(m.tags, m.dims), node: this.name });
-      this.transforms.set(m.group, st);
+    let t = this.transforms.get(m.group);
+    if (t === undefined) {
+      const tags = groupTags(m.tags, m.dims);
+      t = { st: this.fn.create({ name: m.name, groupTags: tags, node: this.name }), name: m.name, tags };
+      this.transforms.set(m.group, t);
     }
+    this.dirty.mark(m.group);
     let out: Point | undefined;
     try {
-      out = st.push(m);
+      out = t.st.push(m);
     } catch (e) {
       this.error(e);
       return;
@@ -114,6 +146,7 @@ export class InfluxQLNode extends RuntimeNode {
   }
 
   private collect(m: PointMsg): void {
+    this.dirty.mark(m.group);
     const p = this.pending.get(m.group);
     const point = { name: m.name, tags: m.tags, fields: m.fields, time: m.time };
     if (p !== undefined && p.time === m.time) {

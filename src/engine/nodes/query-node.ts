@@ -21,6 +21,7 @@
 import { TickdError } from "../../core/errors.js";
 import { formatRFC3339Nano } from "../../core/go-format.js";
 import { addNs, durationNs, goTruncate } from "../../core/time.js";
+import { CronSchedule } from "../cron.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import { lastProperty } from "../../pipeline/task-graph.js";
 import type { InfluxSeries, TaskContext } from "../context.js";
@@ -29,7 +30,11 @@ import type { BatchMsg } from "../messages.js";
 import { deliverSampled, RuntimeNode } from "../node.js";
 import { dur, has, str } from "../props.js";
 
-export type QueryDimension = { type: "tag"; name: string } | { type: "star" } | { type: "time"; ns: number };
+export type QueryDimension =
+  | { type: "tag"; name: string }
+  | { type: "star" }
+  /** `offset`: the second argument of `time(length, offset)`, 0 when not given. */
+  | { type: "time"; ns: number; offset?: number };
 export type QueryFill = "null" | "none" | "previous" | "linear" | number | bigint;
 
 export interface QuerySpec {
@@ -37,6 +42,8 @@ export interface QuerySpec {
   query: string;
   period: number;
   every: number;
+  /** `.cron()` instead of `.every()`. */
+  cron?: string;
   offset: number;
   align: boolean;
   alignGroup: boolean;
@@ -183,9 +190,10 @@ export function buildQuery(
     const dims = spec.groupBy.map((d) => {
       if (d.type === "star") return "*";
       if (d.type === "tag") return quoteIdent(d.name);
-      // Kapacitor's alignGroup: the offset puts bucket edges on the query's start.
+      // Kapacitor's alignGroup: the offset puts bucket edges on the query's start (and wins
+      // over an offset given in time(length, offset)).
       const dn = durationNs(d.ns);
-      const offset = spec.alignGroup ? Number(((start % dn) + dn) % dn) : 0;
+      const offset = spec.alignGroup ? Number(((start % dn) + dn) % dn) : (d.offset ?? 0);
       return `time(${formatInfluxDuration(d.ns)}, ${formatInfluxDuration(offset)})`;
     });
     out += ` GROUP BY ${dims.join(", ")}`;
@@ -205,10 +213,7 @@ export function querySpecOf(n: TaskNode): QuerySpec {
   const a = n.args[0];
   if (a?.type !== "string")
     throw new TickdError("E_TASK_INVALID", `${n.name}: query needs an InfluxQL string`);
-  if (has(n, "cron"))
-    throw new TickdError("E_TASK_UNSUPPORTED", `${n.name}: .cron() is not supported yet; use .every()`);
-  const every = dur(n, "every") ?? 0;
-  if (every <= 0) throw new TickdError("E_TASK_INVALID", `${n.name}: must define one of 'every' or 'cron'`);
+  const { every, cron } = scheduleProps(n);
   const groupBy: QueryDimension[] = [];
   for (const arg of lastProperty(n, "groupBy")?.args ?? []) {
     const items = arg.type === "list" ? arg.items : [arg];
@@ -221,7 +226,7 @@ export function querySpecOf(n: TaskNode): QuerySpec {
             "E_TASK_INVALID",
             `${n.name}: groupBy cannot have more than one time dimension`,
           );
-        groupBy.push({ type: "time", ns: it.ns });
+        groupBy.push({ type: "time", ns: it.ns, offset: it.offset ?? 0 });
       }
     }
   }
@@ -229,6 +234,7 @@ export function querySpecOf(n: TaskNode): QuerySpec {
     query: a.value,
     period: dur(n, "period") ?? 0,
     every,
+    ...(cron !== undefined ? { cron } : {}),
     offset: dur(n, "offset") ?? 0,
     align: has(n, "align"),
     alignGroup: has(n, "alignGroup"),
@@ -246,11 +252,60 @@ export function querySpecOf(n: TaskNode): QuerySpec {
   return spec;
 }
 
+/** `.every()` / `.cron()` of a query node, checked as Kapacitor's newQueryNode does. */
+function scheduleProps(n: TaskNode): { every: number; cron?: string } {
+  const every = dur(n, "every") ?? 0;
+  const cron = str(n, "cron");
+  if (every !== 0 && cron !== undefined)
+    throw new TickdError("E_TASK_INVALID", `${n.name}: must not set both 'every' and 'cron' properties`);
+  if (cron !== undefined) {
+    new CronSchedule(cron); // validate now
+    return { every: 0, cron };
+  }
+  if (every < 0) throw new TickdError("E_TASK_INVALID", `${n.name}: 'every' duration must be non-negative`);
+  if (every === 0) throw new TickdError("E_TASK_INVALID", `${n.name}: must define one of 'every' or 'cron'`);
+  return { every };
+}
+
+/** Answers the tick due at wall-clock `now` (undefined: none) and advances. */
+export interface TickSchedule {
+  next(now: bigint): bigint | undefined;
+}
+
+/**
+ * `.cron()` ticks (Kapacitor's cronTicker): each tick is the scheduled time itself; after a
+ * tick the next one is the first scheduled time after the wall clock, so missed ones collapse.
+ */
+export class CronQuerySchedule implements TickSchedule {
+  /** undefined: not started; null: the expression has no further time (never fires again). */
+  private due: bigint | null | undefined;
+  private readonly cron: CronSchedule;
+
+  constructor(expr: string) {
+    this.cron = new CronSchedule(expr);
+  }
+
+  next(now: bigint): bigint | undefined {
+    if (this.due === undefined) {
+      this.due = this.cron.next(now) ?? null;
+      return undefined;
+    }
+    if (this.due === null || now < this.due) return undefined;
+    const tick = this.due;
+    this.due = this.cron.next(now) ?? null;
+    return tick;
+  }
+}
+
+function scheduleOf(every: number, align: boolean, cron: string | undefined): TickSchedule {
+  return cron !== undefined ? new CronQuerySchedule(cron) : new QuerySchedule(every, align);
+}
+
 /**
  * When the ticks fall. `next(now)` answers the tick to run at wall-clock `now` (undefined:
  * none due) and advances; the first call only starts the clock.
  */
-export class QuerySchedule {
+export class QuerySchedule implements TickSchedule {
   private due: bigint | undefined;
   private readonly every: bigint;
 
@@ -298,16 +353,16 @@ export function seriesToBatches(
 
 /** Base of `|query()` and `|queryFlux()`: the schedule and in-order async delivery. */
 export abstract class ScheduledQueryNode extends RuntimeNode {
-  private readonly schedule: QuerySchedule;
+  private readonly schedule: TickSchedule;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private pending = 0;
   /** Queries started and batches emitted (Kapacitor's batches_queried/points_queried). */
   readonly queried = { queries: 0, batches: 0, points: 0 };
 
-  constructor(name: string, ctx: TaskContext, every: number, align: boolean) {
+  constructor(name: string, ctx: TaskContext, schedule: TickSchedule) {
     super(name, ctx);
-    this.schedule = new QuerySchedule(every, align);
+    this.schedule = schedule;
   }
 
   protected abstract run(tick: bigint): { stop: bigint; result: Promise<BatchMsg[]> };
@@ -401,7 +456,7 @@ export class QueryNode extends ScheduledQueryNode {
 
   constructor(n: TaskNode, ctx: TaskContext) {
     const spec = querySpecOf(n);
-    super(n.name, ctx, spec.every, spec.align);
+    super(n.name, ctx, scheduleOf(spec.every, spec.align, spec.cron));
     this.spec = spec;
     this.parts = splitSelect(spec.query);
     this.cluster = str(n, "cluster");
@@ -446,9 +501,8 @@ export class QueryFluxNode extends ScheduledQueryNode {
     const a = n.args[0];
     if (a?.type !== "string")
       throw new TickdError("E_TASK_INVALID", `${n.name}: queryFlux needs a Flux string`);
-    const every = dur(n, "every") ?? 0;
-    if (every <= 0) throw new TickdError("E_TASK_INVALID", `${n.name}: must define one of 'every' or 'cron'`);
-    super(n.name, ctx, every, has(n, "align"));
+    const { every, cron } = scheduleProps(n);
+    super(n.name, ctx, scheduleOf(every, has(n, "align"), cron));
     this.flux = a.value;
     this.offset = dur(n, "offset") ?? 0;
     this.cluster = str(n, "cluster");

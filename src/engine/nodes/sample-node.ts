@@ -13,6 +13,7 @@ import type { TaskNode } from "../../pipeline/task-graph.js";
 import type { TaskContext } from "../context.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
+import { badState, type GroupStateAccess } from "../group-state.js";
 
 export class SampleNode extends RuntimeNode {
   private readonly n: bigint;
@@ -21,8 +22,20 @@ export class SampleNode extends RuntimeNode {
 
   /** `|barrier().delete(TRUE)`: the group starts afresh (Kapacitor's grouped consumer drops it). */
   override deleteGroup(group: string): void {
-    this.counts.delete(group);
+    if (this.counts.delete(group)) this.dirty.mark(group);
     super.deleteGroup(group);
+  }
+
+  /** Each group's point count. */
+  override groupState(): GroupStateAccess {
+    return {
+      takeDirty: () => this.dirty.take(),
+      save: (group) => this.counts.get(group),
+      load: (group, data) => {
+        if (typeof data !== "bigint") throw badState(this.name, "not a count");
+        this.counts.set(group, data);
+      },
+    };
   }
 
   /** Kapacitor's working_cardinality: the groups this node keeps. */
@@ -48,6 +61,7 @@ export class SampleNode extends RuntimeNode {
   override point(m: PointMsg): void {
     const count = this.counts.get(m.group) ?? 0n;
     this.counts.set(m.group, count + 1n);
+    this.dirty.mark(m.group);
     if (this.keep(count, m.time)) this.emitPoint(m);
   }
 

@@ -17,10 +17,14 @@ import { compileBool } from "../lambda.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
 import { dur, str } from "../props.js";
+import { badState, isRecord, savedTime, type GroupStateAccess } from "../group-state.js";
 
 interface Tracker {
   track(time: bigint, inState: boolean): number | bigint;
   reset(): void;
+  /** The run so far (undefined: no run), to carry it to another process. */
+  save(): number | bigint | undefined;
+  load(s: unknown): void;
 }
 
 class DurationTracker implements Tracker {
@@ -37,6 +41,12 @@ class DurationTracker implements Tracker {
   reset(): void {
     this.start = undefined;
   }
+  save(): bigint | undefined {
+    return this.start;
+  }
+  load(s: unknown): void {
+    this.start = savedTime(s, "start time");
+  }
 }
 
 class CountTracker implements Tracker {
@@ -51,6 +61,13 @@ class CountTracker implements Tracker {
   reset(): void {
     this.count = 0n;
   }
+  save(): bigint {
+    return this.count;
+  }
+  load(s: unknown): void {
+    if (typeof s !== "bigint") throw new Error("not a count");
+    this.count = s;
+  }
 }
 
 interface TrackingGroup {
@@ -63,8 +80,31 @@ abstract class StateTrackingNode extends RuntimeNode {
 
   /** `|barrier().delete(TRUE)`: the group starts afresh (Kapacitor's grouped consumer drops it). */
   override deleteGroup(group: string): void {
-    this.groups.delete(group);
+    if (this.groups.delete(group)) this.dirty.mark(group);
     super.deleteGroup(group);
+  }
+
+  /** Each group's run (start time or count) and its lambda's stateful functions. */
+  override groupState(): GroupStateAccess {
+    return {
+      takeDirty: () => this.dirty.take(),
+      save: (group) => {
+        const g = this.groups.get(group);
+        if (g === undefined) return undefined;
+        return { run: g.tracker.save() ?? null, expr: g.expr.saveState() ?? null };
+      },
+      load: (group, data) => {
+        if (!isRecord(data)) throw badState(this.name, "not a tracker");
+        const g = this.group(group);
+        try {
+          g.tracker.load(data["run"]);
+          g.expr.loadState(data["expr"]);
+        } catch (e) {
+          this.groups.delete(group);
+          throw badState(this.name, e instanceof Error ? e.message : String(e));
+        }
+      },
+    };
   }
 
   /** Kapacitor's working_cardinality: the groups this node keeps. */
@@ -87,6 +127,7 @@ abstract class StateTrackingNode extends RuntimeNode {
   protected abstract newTracker(): Tracker;
 
   private group(id: string): TrackingGroup {
+    this.dirty.mark(id);
     let g = this.groups.get(id);
     if (g === undefined) {
       g = { expr: compileBool(this.lambda), tracker: this.newTracker() };

@@ -6,6 +6,9 @@ import type { PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
 import { addNs } from "../../core/time.js";
 import { dur, has, int } from "../props.js";
+import { badState, isRecord, requiredTime, type GroupStateAccess } from "../group-state.js";
+import type { Dimensions } from "../group.js";
+import type { Point, Tags } from "../../core/types.js";
 import { CountWindow, TimeWindow, type TimeWindowSpec, type WindowBatch } from "../window.js";
 
 interface GroupWindow {
@@ -49,6 +52,7 @@ export class WindowNode extends RuntimeNode {
       this.groups.set(m.group, g);
     }
     g.lastSeen = m.time;
+    this.dirty.mark(m.group);
     const out = g.w.point({ name: m.name, tags: m.tags, fields: m.fields, time: m.time });
     if (out !== undefined) this.emit(g.head, out);
   }
@@ -60,7 +64,10 @@ export class WindowNode extends RuntimeNode {
       for (const g of this.groups.values()) {
         if (!(g.w instanceof TimeWindow)) continue;
         const out = g.w.barrier(addNs(now, -idle));
-        if (out !== undefined) this.emit(g.head, out);
+        if (out !== undefined) {
+          this.dirty.mark(g.head.group);
+          this.emit(g.head, out);
+        }
       }
     }
     super.barrier(now);
@@ -71,13 +78,16 @@ export class WindowNode extends RuntimeNode {
     const g = this.groups.get(group);
     if (g !== undefined && g.w instanceof TimeWindow) {
       const out = g.w.barrier(t);
-      if (out !== undefined) this.emit(g.head, out);
+      if (out !== undefined) {
+        this.dirty.mark(group);
+        this.emit(g.head, out);
+      }
     }
     super.groupBarrier(group, t);
   }
 
   override deleteGroup(group: string): void {
-    this.groups.delete(group);
+    if (this.groups.delete(group)) this.dirty.mark(group);
     super.deleteGroup(group);
   }
 
@@ -87,10 +97,56 @@ export class WindowNode extends RuntimeNode {
     for (const [k, g] of this.groups) {
       if (g.lastSeen < before) {
         this.groups.delete(k);
+        this.dirty.mark(k);
         n++;
       }
     }
     return n;
+  }
+
+  /** A group's buffer (its points, next emit) and the head message that names its batches. */
+  override groupState(): GroupStateAccess {
+    return {
+      takeDirty: () => this.dirty.take(),
+      save: (group) => {
+        const g = this.groups.get(group);
+        if (g === undefined) return undefined;
+        const { name, tags, dims } = g.head;
+        return { name, tags, dims, lastSeen: g.lastSeen, w: g.w.save() };
+      },
+      load: (group, data) => {
+        if (!isRecord(data) || !isRecord(data["w"]) || !Array.isArray(data["w"]["points"]))
+          throw badState(this.name, "not a window");
+        const w = data["w"] as { nextEmit: unknown; count?: number; points: Point[] };
+        const timed = this.spec !== undefined;
+        if (timed !== (w.count === undefined))
+          throw badState(this.name, timed ? "a count window" : "a time window");
+        const lastSeen = requiredTime(data["lastSeen"], `${this.name} lastSeen`);
+        const points = w.points.map((p) => ({ ...p, time: requiredTime(p.time, `${this.name} point time`) }));
+        let window: TimeWindow | CountWindow;
+        if (this.spec) {
+          const nextEmit = requiredTime(w.nextEmit, `${this.name} nextEmit`);
+          const tw = new TimeWindow(nextEmit, this.spec);
+          tw.load({ nextEmit, points });
+          window = tw;
+        } else {
+          const cw = new CountWindow(this.count!.period, this.count!.every, this.count!.fill);
+          cw.load({ nextEmit: Number(w.nextEmit), count: w.count!, points });
+          window = cw;
+        }
+        const head: PointMsg = {
+          name: String(data["name"]),
+          db: "",
+          rp: "",
+          tags: data["tags"] as Tags,
+          fields: {},
+          time: lastSeen,
+          group,
+          dims: data["dims"] as Dimensions,
+        };
+        this.groups.set(group, { w: window, head, lastSeen });
+      },
+    };
   }
 
   private emit(head: PointMsg, b: WindowBatch): void {

@@ -18,6 +18,7 @@ import {
 } from "../../../src/cluster/config-record.js";
 import { localConfig, serviceTargets } from "../../../src/cluster/config-service.js";
 import {
+  clusterConnectorWrites,
   clusterOnCallWrites,
   clusterTaskService,
   clusterTemplateApi,
@@ -25,10 +26,14 @@ import {
   type ConfigWriter,
 } from "../../../src/cluster/config-writes.js";
 import { CLUSTER_UNAVAILABLE } from "../../../src/cluster/config-sync.js";
+import { configSchema } from "../../../src/config/schema.js";
+import type { TickdConfig } from "../../../src/config/types.js";
+import { ConnectorService, SqliteConnectorStore } from "../../../src/connectors/index.js";
 import { TickdError } from "../../../src/core/errors.js";
 import { Level } from "../../../src/core/types.js";
 import { createHandlerFactory } from "../../../src/handlers/index.js";
 import { OnCallService, onCallPersistence } from "../../../src/oncall/index.js";
+import { SecretBox } from "../../../src/secrets/index.js";
 import { TemplateService } from "../../../src/server/template-service.js";
 import { openStore, type Store } from "../../../src/store/index.js";
 import { testTaskManager } from "../../support/engine.js";
@@ -40,6 +45,9 @@ stream
     |from().measurement('cpu')
     |alert().crit(lambda: "usage_idle" < 10.0)
 `;
+
+const SECRETS_KEY = "cluster-config-test-key-0123456789abcdef";
+const PASSWORD = "cluster-connector-Pa55word";
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -85,6 +93,15 @@ function instance(dir = mkdtempSync(join(tmpdir(), "tickd-cconf-"))) {
   });
   const templates: TemplateService = new TemplateService({ store, tasks, now: () => Date.now() * 1e6 });
   tasks.startAll();
+  const connectors = new ConnectorService({
+    store: new SqliteConnectorStore(store.db),
+    box: new SecretBox({ key: SECRETS_KEY, oldKeys: [] }),
+    config: () => configSchema.parse({}) as TickdConfig,
+    direct: { send: () => Promise.resolve({ status: 200, body: "" }) },
+    createHandler: (spec) => factory.create(spec),
+    caDir: join(dir, "connector-ca"),
+    log: () => undefined,
+  });
   return {
     dir,
     store,
@@ -92,7 +109,8 @@ function instance(dir = mkdtempSync(join(tmpdir(), "tickd-cconf-"))) {
     topics,
     tasks,
     templates,
-    targets: serviceTargets({ tasks, templates, topics, oncall }),
+    connectors,
+    targets: serviceTargets({ tasks, templates, topics, oncall, connectors }),
   };
 }
 type Instance = ReturnType<typeof instance>;
@@ -120,6 +138,43 @@ function sharedTopic(instances: Instance[]): ConfigWriter & { log: { key: string
 }
 
 describe("cluster config: planning on one instance, applying on all", () => {
+  it("connectors: create, update and delete land on the other; the record holds the secrets sealed", async () => {
+    const a = instance();
+    const b = instance();
+    const topic = sharedTopic([a, b]);
+    const api = clusterConnectorWrites(a.connectors, topic);
+    const body = {
+      name: "ops",
+      connector_type_id: ".webhook",
+      config: { url: "http://127.0.0.1:9/hook", hasAuth: true },
+      secrets: { user: "ops", password: PASSWORD },
+    };
+    const v = await api.create("ops-hook", body);
+    expect(v).toMatchObject({ id: "ops-hook", is_missing_secrets: false });
+    expect(b.connectors.get("ops-hook")).toEqual(v);
+    // B opens the sealed secrets with the same [secrets] key: it can send.
+    expect(b.connectors.resolve("ops-hook").options).toMatchObject({
+      "basic-auth": { username: "ops", password: PASSWORD },
+    });
+    expect(topic.log.map((r) => r.key)).toEqual(["connector/ops-hook"]);
+    expect(topic.log[0]!.value).not.toContain(PASSWORD);
+    expect(topic.log[0]!.value).not.toContain(Buffer.from(`ops:${PASSWORD}`).toString("base64"));
+
+    const { connector_type_id: _type, ...update } = body;
+    await api.update("ops-hook", { ...update, name: "ops 2" });
+    expect(b.connectors.get("ops-hook").name).toBe("ops 2");
+    // A bad change is refused on the instance asked, and nothing is written.
+    await expect(api.create("ops-hook", body)).rejects.toThrow(/conflict/);
+    await expect(api.update("nope", update)).rejects.toThrow(/not found/);
+    await expect(api.delete("nope")).rejects.toThrow(/not found/);
+    expect(topic.log).toHaveLength(2);
+
+    await api.delete("ops-hook");
+    expect(b.connectors.viewOf("ops-hook")).toBeUndefined();
+    expect(a.connectors.viewOf("ops-hook")).toBeUndefined();
+    expect(topic.log.at(-1)).toEqual({ key: "connector/ops-hook", value: null });
+  });
+
   it("tasks: define, update, rename and delete land in the other's SQLite and run there", async () => {
     const a = instance();
     const b = instance();
@@ -315,9 +370,13 @@ describe("cluster config: planning on one instance, applying on all", () => {
     writeFileSync(join(tasksDir, "from-file.tick"), SCRIPT);
     a.tasks.define({ id: "from-file", script: SCRIPT });
     a.tasks.define({ id: "from-api", script: SCRIPT });
-    const keys = localConfig({ store: a.store, templates: a.templates, oncall: a.oncall, tasksDir }).map(
-      configKey,
-    );
+    const keys = localConfig({
+      store: a.store,
+      templates: a.templates,
+      oncall: a.oncall,
+      tasksDir,
+      connectors: a.connectors,
+    }).map(configKey);
     expect(keys).toEqual(["task/from-api"]);
   });
 });

@@ -100,7 +100,7 @@ describe("config records", () => {
   });
 
   it.each([
-    ["connector/x", "{}", 'unknown kind "connector"'],
+    ["widget/x", "{}", 'unknown kind "widget"'],
     ["task/a/b", "{}", "expected 1 id part(s)"],
     ["handler/a", "{}", "expected 2 id part(s)"],
     ["task/%E0%A4%A", "{}", "not percent-encoded"],

@@ -86,7 +86,7 @@ describe("notification event id", () => {
       { topic: "t2" },
       { alertId: "cpu:b" },
       { level: Level.OK },
-      { time: parts.time + 1e9 },
+      { time: parts.time + 1_000_000_000n },
       { n: 1 },
     ].map((o) => notificationEventId({ ...parts, ...o }));
     expect(new Set([id, ...others]).size).toBe(7);
@@ -100,8 +100,8 @@ describe("state changelog", () => {
     const state = {
       level: Level.CRITICAL,
       prev: Level.OK,
-      firstTriggered: 1_764_900_000_123_456_768,
-      lastTriggered: 1_764_900_010_000_000_000,
+      firstTriggered: 1_764_900_000_123_456_789n,
+      lastTriggered: 1_764_900_010_000_000_000n,
       flapping: false,
       history: [Level.OK, Level.CRITICAL],
     };

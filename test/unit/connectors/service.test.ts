@@ -209,4 +209,29 @@ describe("ConnectorService with a real SQLite file", () => {
     expect(body.data).toMatchObject({ id: "db:1", title: "db down", level: "WARNING" });
     expect(req!.headers["x-webhook-signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
   });
+
+  it("records the last event and last error of a connector's deliveries, its secrets redacted", async () => {
+    const { svc } = service(K1);
+    await webhookConnector(svc);
+    svc.bindHandler("ops", "via-connector", "ops-webhook-basic");
+    svc.recordDelivery({ topic: "ops", handler: "via-connector", ok: true, error: "" });
+    // Not a connector's handler: nothing recorded.
+    svc.recordDelivery({ topic: "ops", handler: "other", ok: false, error: "x" });
+    const basic = Buffer.from(`ops:${PASSWORD}`).toString("base64");
+    svc.recordDelivery({
+      topic: "ops",
+      handler: "via-connector",
+      ok: false,
+      error: `HTTP 401: bad credentials ops:${PASSWORD} (Basic ${basic})`,
+    });
+    const [row] = svc.activityList();
+    expect(row).toMatchObject({
+      id: "ops-webhook-basic",
+      last_event: expect.stringMatching(/^\d{4}-/),
+      last_error: "HTTP 401: bad credentials ops:<redacted> (Basic <redacted>)",
+      last_error_at: expect.stringMatching(/^\d{4}-/),
+    });
+    svc.delete("ops-webhook-basic");
+    expect(svc.activityList()).toEqual([]);
+  });
 });

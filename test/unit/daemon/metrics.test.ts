@@ -32,7 +32,7 @@ const cpu = (host: string, fields: Record<string, number>, sec: number) => ({
   name: "cpu",
   tags: { host },
   fields,
-  time: sec * S,
+  time: BigInt(sec) * 1_000_000_000n,
 });
 
 /** The sample lines (no HELP/TYPE) of one family. */

@@ -198,7 +198,7 @@ describe("AlertGroupState (stream)", () => {
 
   it("seed() restores a stored non-OK level so the next equal level is not a change", () => {
     const st = new AlertGroupState({ ...base, stateChangesOnly: true });
-    st.seed(BigInt(10 * S), Level.CRITICAL, 5 * S);
+    st.seed(BigInt(10 * S), Level.CRITICAL, BigInt(5 * S));
     st.addEvent(BigInt(11 * S), Level.CRITICAL);
     expect(st.shouldEmitPoint(BigInt(11 * S))).toBe(false);
     st.addEvent(BigInt(12 * S), Level.OK);

@@ -68,6 +68,8 @@ describe("registry", () => {
         "distinct",
         "elapsed",
         "first",
+        "holtWinters",
+        "holtWintersWithFit",
         "last",
         "max",
         "mean",
@@ -326,7 +328,7 @@ describe("top / bottom / distinct", () => {
       { name: "cpu", tags: { host: "a", cpu: "c2" }, fields: { top: 7 }, time: T },
     ]);
     expect(
-      run({ method: "top", args: [2n], usePointTimes: true }, I).map((p) => [p.fields.top, p.time / S]),
+      run({ method: "top", args: [2n], usePointTimes: true }, I).map((p) => [p.fields.top, Number(p.time) / S]),
     ).toEqual([
       [10n, 1],
       [10n, 5],
@@ -338,7 +340,7 @@ describe("top / bottom / distinct", () => {
     expect(run({ method: "top", args: [2] }, fives).map((p) => p.tags.cpu)).toEqual(["x", "y"]);
     const b = [pt(1, 2), pt(2, 1), pt(3, 1), pt(4, 2)];
     expect(
-      run({ method: "bottom", args: [2], usePointTimes: true }, b).map((p) => [p.fields.bottom, p.time / S]),
+      run({ method: "bottom", args: [2], usePointTimes: true }, b).map((p) => [p.fields.bottom, Number(p.time) / S]),
     ).toEqual([
       [1, 2],
       [1, 3],
@@ -364,7 +366,7 @@ describe("top / bottom / distinct", () => {
       { name: "cpu", tags: { host: "a" }, fields: { distinct: 1 }, time: T },
       { name: "cpu", tags: { host: "a" }, fields: { distinct: 2 }, time: T },
     ]);
-    expect(run({ method: "distinct", usePointTimes: true }, pts).map((p) => p.time / S)).toEqual([1, 2, 4]);
+    expect(run({ method: "distinct", usePointTimes: true }, pts).map((p) => Number(p.time) / S)).toEqual([1, 2, 4]);
     expect(values(run({ method: "distinct" }, [pt(1, "b"), pt(2, "a"), pt(3, "b")]), "distinct")).toEqual([
       "b",
       "a",
@@ -387,7 +389,7 @@ describe("transforms", () => {
     return points.map((p) => state.push(p));
   }
   const simple = (out: (Point | undefined)[], f: string) =>
-    out.map((p) => (p === undefined ? undefined : [p.fields[f], p.time / S]));
+    out.map((p) => (p === undefined ? undefined : [p.fields[f], Number(p.time) / S]));
 
   it("difference: per pair, duplicate times ignored, group tags and one field (functions.go)", () => {
     const out = stream({ method: "difference" }, [

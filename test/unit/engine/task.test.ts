@@ -169,7 +169,7 @@ describe("a group that starts is seeded from its topics (Kapacitor's NewGroup â†
     const r = runScript(script, {
       restore: (topics, id) => {
         asked.push(`${topics.join(",")} ${id}`);
-        return id === "fleet" ? { level: Level.CRITICAL, time: 1 * S } : undefined;
+        return id === "fleet" ? { level: Level.CRITICAL, time: BigInt(1 * S) } : undefined;
       },
     });
     r.task.write("db", "rp", pt("disk", { host: "b" }, { v: 40 }, 5));
@@ -198,7 +198,7 @@ describe("a group that starts is seeded from its topics (Kapacitor's NewGroup â†
       },
       restore: (_topics, id) => {
         asked.push(id);
-        return { level: Level.CRITICAL, time: 1 * S };
+        return { level: Level.CRITICAL, time: BigInt(1 * S) };
       },
     });
     r.task.write("db", "rp", pt("disk", { host: "b" }, { v: 40 }, 5));

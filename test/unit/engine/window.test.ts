@@ -5,7 +5,7 @@ import { CountWindow, TimeWindow, type WindowBatch } from "../../../src/engine/w
 const S = 1e9;
 const pt = (sec: number): Point => ({ name: "cpu", tags: {}, fields: { v: sec }, time: BigInt(sec * S) });
 const secs = (b: WindowBatch | undefined) =>
-  b && { time: b.time / S, points: b.points.map((p) => p.time / S) };
+  b && { time: Number(b.time) / S, points: b.points.map((p) => Number(p.time) / S) };
 
 function feed(w: { point(p: Point): WindowBatch | undefined }, times: number[]) {
   return times.map((t) => secs(w.point(pt(t)))).filter((b) => b !== undefined);

@@ -48,7 +48,7 @@ describe("batch query text", () => {
         ],
       }),
       BigInt(T0 - 300 * S),
-      T0,
+      BigInt(T0),
     );
     expect(q).toBe(
       `SELECT mean("usage_idle") FROM "telegraf"."autogen"."cpu" WHERE time >= '2023-12-31T23:55:00Z' AND time < '2024-01-01T00:00:00Z' GROUP BY time(1m, 0s), "host"`,
@@ -60,18 +60,18 @@ describe("batch query text", () => {
       query: `SELECT max(v) FROM db.rp.m WHERE host = 'a' OR "where" =~ /group by/ GROUP BY cpu fill(none) LIMIT 5`,
       groupBy: [{ type: "star" }],
     });
-    expect(buildQuery(s, BigInt(T0), T0 + 1.5 * S)).toBe(
+    expect(buildQuery(s, BigInt(T0), BigInt(T0 + 1.5 * S))).toBe(
       `SELECT max(v) FROM db.rp.m WHERE (host = 'a' OR "where" =~ /group by/) AND time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T00:00:01.5Z' GROUP BY * fill(none) LIMIT 5`,
     );
-    expect(buildQuery({ ...s, fill: 0n }, BigInt(T0), T0 + S)).toContain("GROUP BY * fill(0) LIMIT 5");
-    expect(buildQuery({ ...s, fill: "previous" }, BigInt(T0), T0 + S)).toContain("fill(previous)");
+    expect(buildQuery({ ...s, fill: 0n }, BigInt(T0), BigInt(T0 + S))).toContain("GROUP BY * fill(0) LIMIT 5");
+    expect(buildQuery({ ...s, fill: "previous" }, BigInt(T0), BigInt(T0 + S))).toContain("fill(previous)");
   });
 
   it("aligns group buckets on the start with alignGroup", () => {
     const q = buildQuery(
       spec({ alignGroup: true, groupBy: [{ type: "time", ns: 60 * S }] }),
       BigInt(T0 + 10 * S),
-      T0 + 70 * S,
+      BigInt(T0 + 70 * S),
     );
     expect(q).toContain("GROUP BY time(1m, 10s)");
   });

@@ -64,6 +64,7 @@ describe("openStore: schema migrations", () => {
     expect(s.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
     expect(tables(s.db)).toEqual([
+      "activity",
       "alert_history",
       "alert_states",
       "auto_resolve",

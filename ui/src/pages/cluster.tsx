@@ -6,7 +6,7 @@
  */
 import type { JSX } from "preact";
 import { getJsonWith, type ClusterStatus } from "../api";
-import { ErrorBanner, usePoll, When } from "../util";
+import { ErrorBanner, Table, usePoll, When, type Column } from "../util";
 
 /** "-1" (nothing committed yet) reads as "none". */
 function offset(o: string): string {
@@ -49,9 +49,27 @@ export function ClusterPage(): JSX.Element {
   );
 }
 
+/** Columns the input and dispatch partition tables share. */
+interface PartitionRow {
+  owner: string | null;
+  committed_offset: string;
+  end_offset?: string;
+  lag?: number;
+}
+const owner: Column<PartitionRow> = {
+  title: "Owner",
+  cell: (p) => p.owner ?? <span class="muted">nobody</span>,
+};
+const offsetColumns: Column<PartitionRow>[] = [
+  { title: "Committed", class: "num", cell: (p) => offset(p.committed_offset) },
+  { title: "End", class: "num", cell: (p) => p.end_offset ?? "—" },
+  { title: "Lag", class: "num lag", cell: (p) => p.lag ?? "—" },
+];
+
 function ClusterView(props: { s: ClusterStatus }): JSX.Element {
   const { s } = props;
   const me = s.member_id ?? "";
+  const input = s.input;
   return (
     <>
       <dl class="facts">
@@ -81,87 +99,69 @@ function ClusterView(props: { s: ClusterStatus }): JSX.Element {
       {s.members !== undefined && (
         <section aria-labelledby="cluster-members">
           <h2 id="cluster-members">Members ({s.members.length})</h2>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col">Host</th>
-                  <th scope="col">Input partitions</th>
-                  <th scope="col">Dispatch partitions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.members.map((m) => (
-                  <tr key={m.id} data-member={m.id}>
-                    <th scope="row">
-                      <code>{m.id}</code> {m.id === me && <span class="badge">this</span>}
-                    </th>
-                    <td>{m.host}</td>
-                    <td>
-                      {partitionList(m.partitions.input)}
-                      {Object.entries(m.partitions.input_topics ?? {}).map(([t, ps]) => (
-                        <div key={t}>
-                          <small>
-                            {t}: {partitionList(ps)}
-                          </small>
-                        </div>
-                      ))}
-                    </td>
-                    <td>{partitionList(m.partitions.dispatch)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            rows={s.members}
+            rowKey={(m) => m.id}
+            attrs={(m) => ({ "data-member": m.id })}
+            columns={[
+              {
+                title: "Member",
+                cell: (m) => (
+                  <>
+                    <code>{m.id}</code> {m.id === me && <span class="badge">this</span>}
+                  </>
+                ),
+              },
+              { title: "Host", cell: (m) => m.host },
+              {
+                title: "Input partitions",
+                cell: (m) => (
+                  <>
+                    {partitionList(m.partitions.input)}
+                    {Object.entries(m.partitions.input_topics ?? {}).map(([t, ps]) => (
+                      <div key={t}>
+                        <small>
+                          {t}: {partitionList(ps)}
+                        </small>
+                      </div>
+                    ))}
+                  </>
+                ),
+              },
+              { title: "Dispatch partitions", cell: (m) => partitionList(m.partitions.dispatch) },
+            ]}
+          />
         </section>
       )}
-      {s.input !== undefined && (
+      {input !== undefined && (
         <section aria-labelledby="cluster-input">
           <h2 id="cluster-input">Input partitions</h2>
           <p class="muted">
-            Group <code>{s.input.group}</code> ({s.input.state}), topic <code>{s.input.topic}</code>
+            Group <code>{input.group}</code> ({input.state}), topic <code>{input.topic}</code>
           </p>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Partition</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Restore</th>
-                  <th scope="col" class="num">
-                    Committed
-                  </th>
-                  <th scope="col" class="num">
-                    End
-                  </th>
-                  <th scope="col" class="num">
-                    Lag
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.input.partitions.map((p) => (
-                  <tr key={`${p.topic}/${p.partition}`} data-partition={`${p.topic}/${p.partition}`}>
-                    <th scope="row">
-                      {p.topic === s.input!.topic ? p.partition : `${p.topic}/${p.partition}`}
-                    </th>
-                    <td>{p.owner ?? <span class="muted">nobody</span>}</td>
-                    <td>
-                      <Restore
-                        {...(p.restored !== undefined ? { restored: p.restored } : {})}
-                        {...(p.restore_total !== undefined ? { total: p.restore_total } : {})}
-                        {...(p.state !== undefined ? { state: p.state } : {})}
-                      />
-                    </td>
-                    <td class="num">{offset(p.committed_offset)}</td>
-                    <td class="num">{p.end_offset ?? "—"}</td>
-                    <td class="num lag">{p.lag ?? "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            rows={input.partitions}
+            rowKey={(p) => `${p.topic}/${p.partition}`}
+            attrs={(p) => ({ "data-partition": `${p.topic}/${p.partition}` })}
+            columns={[
+              {
+                title: "Partition",
+                cell: (p) => (p.topic === input.topic ? p.partition : `${p.topic}/${p.partition}`),
+              },
+              owner,
+              {
+                title: "Restore",
+                cell: (p) => (
+                  <Restore
+                    {...(p.restored !== undefined ? { restored: p.restored } : {})}
+                    {...(p.restore_total !== undefined ? { total: p.restore_total } : {})}
+                    {...(p.state !== undefined ? { state: p.state } : {})}
+                  />
+                ),
+              },
+              ...offsetColumns,
+            ]}
+          />
         </section>
       )}
       {s.dispatch !== undefined && (
@@ -172,36 +172,12 @@ function ClusterView(props: { s: ClusterStatus }): JSX.Element {
             {s.dispatch.in_flight !== undefined && <>, in flight here: {s.dispatch.in_flight}</>}
           </p>
           {s.dispatch.partitions.length > 0 && (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Partition</th>
-                    <th scope="col">Owner</th>
-                    <th scope="col" class="num">
-                      Committed
-                    </th>
-                    <th scope="col" class="num">
-                      End
-                    </th>
-                    <th scope="col" class="num">
-                      Lag
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.dispatch.partitions.map((p) => (
-                    <tr key={p.partition} data-dispatch-partition={p.partition}>
-                      <th scope="row">{p.partition}</th>
-                      <td>{p.owner ?? <span class="muted">nobody</span>}</td>
-                      <td class="num">{offset(p.committed_offset)}</td>
-                      <td class="num">{p.end_offset}</td>
-                      <td class="num lag">{p.lag}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              rows={s.dispatch.partitions}
+              rowKey={(p) => String(p.partition)}
+              attrs={(p) => ({ "data-dispatch-partition": String(p.partition) })}
+              columns={[{ title: "Partition", cell: (p) => p.partition }, owner, ...offsetColumns]}
+            />
           )}
         </section>
       )}

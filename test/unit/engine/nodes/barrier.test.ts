@@ -8,7 +8,7 @@ const windowed = (barrier: string): string =>
   `stream|from().measurement('m').groupBy('host')|barrier()${barrier}|window().period(10s).every(10s)|count('v')|alert().crit(lambda: TRUE).id('{{ index .Tags "host" }}')`;
 
 const counts = (r: ReturnType<typeof run>): [string, number, bigint][] =>
-  r.events.map((e) => [e.state.id, e.state.time / S, e.data.fields.count as bigint]);
+  r.events.map((e) => [e.state.id, Number(e.state.time) / S, e.data.fields.count as bigint]);
 
 describe("barrier", () => {
   it("closes a quiet group's window once data time passes its idle barriers", () => {

@@ -12,7 +12,7 @@ describe("flatten", () => {
     r.write("m", { host: "A", port: "443" }, { bytes: 6723 }, 1);
     expect(r.events).toEqual([]);
     r.write("m", { host: "A", port: "80" }, { bytes: 1 }, 2);
-    expect(r.events.map((e) => [e.state.time / S, e.data.tags, e.data.fields])).toEqual([
+    expect(r.events.map((e) => [Number(e.state.time) / S, e.data.tags, e.data.fields])).toEqual([
       [1, { host: "A" }, { "80.bytes": 3512, "443.bytes": 6723 }],
     ]);
   });
@@ -38,7 +38,7 @@ describe("flatten", () => {
     r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 1 }, time: BigInt(9.6 * S) });
     r.task.write("db", "rp", { name: "m", tags: { port: "443" }, fields: { v: 2 }, time: BigInt(10.4 * S) });
     r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 3 }, time: BigInt(10.5 * S) });
-    expect(r.events.map((e) => [e.state.time / S, e.data.fields])).toEqual([[10, { "80.v": 1, "443.v": 2 }]]);
+    expect(r.events.map((e) => [Number(e.state.time) / S, e.data.fields])).toEqual([[10, { "80.v": 1, "443.v": 2 }]]);
   });
 
   it("leaves out a point missing an on tag, counting and logging the error", () => {
@@ -78,6 +78,6 @@ describe("flatten", () => {
     r.write("m", {}, { v: 1 }, 1);
     r.write("m", { port: "80" }, { v: 2 }, 2);
     r.write("m", { port: "80" }, { v: 3 }, 3);
-    expect(r.events.map((e) => [e.state.time / S, e.data.fields])).toEqual([[2, { "80.v": 2 }]]);
+    expect(r.events.map((e) => [Number(e.state.time) / S, e.data.fields])).toEqual([[2, { "80.v": 2 }]]);
   });
 });

@@ -46,7 +46,7 @@ describe("join", () => {
       r.write("cpu", { host: "a" }, { v: 3 }, 20); // mem has nothing at 20
       r.write("cpu", { host: "a" }, { v: 4 }, 30);
       r.write("mem", { host: "a" }, { v: 5 }, 30);
-      return r.events.map((e) => [e.state.time / 1e9, e.data.fields]);
+      return r.events.map((e) => [Number(e.state.time) / 1e9, e.data.fields]);
     };
     expect(feed(`${two} cpu|join(mem).as('c', 'm')|alert().crit(lambda: TRUE)`)).toEqual([
       [10, { "c.v": 1, "m.v": 2 }],

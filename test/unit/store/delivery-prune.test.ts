@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { openStore, type Store } from "../../../src/store/index.js";
+import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
+
+let store: Store | undefined;
+afterEach(() => store?.close());
+
+/** 30 rows: every third stays queued, the others alternate delivered / failed. */
+function journal(): { j: DeliveryJournalRepository; ids: number[] } {
+  store = openStore(":memory:");
+  const j = new DeliveryJournalRepository(store.db);
+  const ids: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const rec = j.insert(
+      {
+        handler: "h",
+        topic: "t",
+        alertId: `a${i}`,
+        kind: "post",
+        method: "POST",
+        url: "http://127.0.0.1:1/",
+        urlRedacted: "http://127.0.0.1:1/",
+        headers: {},
+        body: "{}",
+        timeoutMs: 1000,
+      },
+      i,
+    );
+    ids.push(rec.id);
+    if (i % 3 !== 0) {
+      j.update(rec.id, {
+        status: i % 2 === 0 ? "delivered" : "failed",
+        attempts: 1,
+        lastError: "",
+        lastStatus: 200,
+        nextRetryMs: 0,
+        updatedMs: i,
+      });
+    }
+  }
+  return { j, ids };
+}
+
+const remaining = (j: DeliveryJournalRepository): number[] =>
+  j
+    .list({ limit: 100 })
+    .map((r) => r.id)
+    .reverse();
+
+describe("delivery journal pruning", () => {
+  it("keeps the newest `keep` completed rows and every pending one", () => {
+    const { j, ids } = journal();
+    const completed = ids.filter((_, i) => i % 3 !== 0);
+    const pending = ids.filter((_, i) => i % 3 === 0);
+    expect(j.pruneCompleted(5)).toBe(completed.length - 5);
+    expect(remaining(j)).toEqual([...pending, ...completed.slice(-5)].sort((a, b) => a - b));
+    expect(j.pruneCompleted(5)).toBe(0);
+  });
+
+  it("keep 0 removes every completed row; a keep above the count removes none", () => {
+    const { j, ids } = journal();
+    expect(j.pruneCompleted(100)).toBe(0);
+    expect(j.pruneCompleted(0)).toBe(20);
+    expect(remaining(j)).toEqual(ids.filter((_, i) => i % 3 === 0));
+  });
+});
