@@ -47,7 +47,7 @@ function parseChecked(body: string): ParseResult {
 
 function pointProblem(p: Point): string | undefined {
   if (typeof p.name !== "string" || p.name.length === 0) return "empty name";
-  if (!Number.isFinite(p.time)) return "time not finite";
+  if (typeof p.time !== "bigint" || p.time < -(2n ** 63n) || p.time >= 2n ** 63n) return "time not an int64";
   if (Object.getPrototypeOf(p.tags) !== Object.prototype) return "tags prototype changed";
   if (Object.getPrototypeOf(p.fields) !== Object.prototype) return "fields prototype changed";
   for (const v of Object.values(p.tags)) if (typeof v !== "string") return "tag value not a string";

@@ -74,7 +74,7 @@ describe("Task", () => {
     expect(r.events).toHaveLength(0);
     r.task.tick(BigInt(15 * S));
     expect(levels(r)).toEqual(["cpu:nil:CRITICAL"]);
-    expect(r.events[0]!.state.time).toBe(10 * S);
+    expect(r.events[0]!.state.time).toBe(BigInt(10 * S));
   });
 
   it("without idle flush, ticks leave windows to the data (Kapacitor's behaviour)", () => {

@@ -45,7 +45,7 @@ describe("TimeWindow", () => {
       align: true,
       fillPeriod: false,
     });
-    expect(w.nextEmit).toBe(10 * S);
+    expect(w.nextEmit).toBe(BigInt(10 * S));
     expect(feed(w, [3, 9, 10, 25, 31])).toEqual([
       { time: 10, points: [3, 9] },
       { time: 20, points: [10] }, // 25 closes the window ending at 20; next end trunc(35) = 30
@@ -55,7 +55,7 @@ describe("TimeWindow", () => {
 
   it("fillPeriod waits for a whole period before the first emit", () => {
     const w = new TimeWindow(0n, { period: 10 * S, every: 2 * S, align: false, fillPeriod: true });
-    expect(w.nextEmit).toBe(10 * S);
+    expect(w.nextEmit).toBe(BigInt(10 * S));
     const aligned = new TimeWindow(BigInt(3 * S), {
       period: 10 * S,
       every: 5 * S,
@@ -81,7 +81,7 @@ describe("TimeWindow", () => {
     feed(w, [0, 4]);
     expect(secs(w.barrier(BigInt(9 * S)))).toBeUndefined();
     expect(secs(w.barrier(BigInt(12 * S)))).toEqual({ time: 10, points: [0, 4] });
-    expect(w.nextEmit).toBe(22 * S);
+    expect(w.nextEmit).toBe(BigInt(22 * S));
   });
 });
 

@@ -169,7 +169,7 @@ describe("write", () => {
     });
     expect(res.status).toBe(204);
     expect(s.tasks.writes[0]).toMatchObject({ db: "d", rp: "weekly" });
-    expect(s.tasks.writes[0]!.points[0]!.time).toBe(5);
+    expect(s.tasks.writes[0]!.points[0]!.time).toBe(5n);
   });
 
   it("requires a database (plain text + newline)", async () => {

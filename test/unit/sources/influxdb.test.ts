@@ -96,7 +96,7 @@ describe("batch query schedule", () => {
     const s = new QuerySchedule(60 * S, false);
     expect(s.next(BigInt(T0 + 7 * S))).toBeUndefined();
     expect(s.next(BigInt(T0 + 60 * S))).toBeUndefined();
-    expect(s.next(BigInt(T0 + 67 * S))).toBe(T0 + 67 * S);
+    expect(s.next(BigInt(T0 + 67 * S))).toBe(BigInt(T0 + 67 * S));
     expect(s.next(BigInt(T0 + 100 * S))).toBeUndefined();
     // Three ticks missed: only the latest runs.
     expect(s.next(BigInt(T0 + 300 * S))).toBe(T0 + 247 * S);
@@ -107,7 +107,7 @@ describe("batch query schedule", () => {
     const s = new QuerySchedule(60 * S, true);
     expect(s.next(BigInt(T0 + 7 * S))).toBeUndefined();
     expect(s.next(BigInt(T0 + 59 * S))).toBeUndefined();
-    expect(s.next(BigInt(T0 + 60.4 * S))).toBe(T0 + 60 * S);
+    expect(s.next(BigInt(T0 + 60.4 * S))).toBe(BigInt(T0 + 60 * S));
     expect(s.next(BigInt(T0 + 121 * S))).toBe(T0 + 120 * S);
   });
 });

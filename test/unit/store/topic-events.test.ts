@@ -68,7 +68,7 @@ describe("topicEvents repository (persist-topics)", () => {
     a.close();
     const got = open().topicEvents.get("cpu", "serverA")!;
     expect(got).toEqual(e);
-    expect(got.time).toBe(1_732_420_800_123_456_768);
+    expect(got.time).toBe(1_732_420_800_123_456_768n);
     expect(got.level).toBe(Level.CRITICAL);
   });
 });

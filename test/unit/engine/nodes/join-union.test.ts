@@ -22,7 +22,7 @@ describe("join", () => {
     expect(r.events).toHaveLength(1);
     const e = r.events[0]!;
     expect(e.state.id).toBe("cpu:host=a");
-    expect(e.state.time).toBe(10e9);
+    expect(e.state.time).toBe(10000000000n);
     expect(e.data.tags).toEqual({ host: "a" });
     expect(e.data.fields).toEqual({ "c.v": 1, "m.v": 2, "m.free": 5 });
   });

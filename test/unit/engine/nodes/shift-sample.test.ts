@@ -7,7 +7,7 @@ describe("shift", () => {
   it("moves point times forward and backward", () => {
     const fwd = run(`stream|from().measurement('m')|shift(5m)|alert().crit(lambda: TRUE)`);
     fwd.write("m", {}, { v: 1 }, 1000);
-    expect(fwd.events[0]!.state.time).toBe(1300e9);
+    expect(fwd.events[0]!.state.time).toBe(1300000000000n);
     const back = run(`stream|from().measurement('m')|shift(-10s)|alert().crit(lambda: TRUE)`);
     back.write("m", {}, { v: 1 }, 1000);
     expect(back.events[0]!.state.time).toBe(990e9);

@@ -37,7 +37,7 @@ data|stats(10s)|httpOut('s')
     const r = run(`stream|from().measurement('cpu')|stats(10s).align()|httpOut('s')`);
     r.task.barrier(BigInt(T0 + 3 * S));
     r.task.barrier(BigInt(T0 + 10.2 * S));
-    expect(rows(r, "s")[0]!.time).toBe(T0 + 10 * S);
+    expect(rows(r, "s")[0]!.time).toBe(BigInt(T0 + 10 * S));
   });
 });
 
