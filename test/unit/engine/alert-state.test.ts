@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { decodeJson, encodeJson } from "../../../src/store/codec.js";
 import { Level } from "../../../src/core/types.js";
 import {
   AlertGroupState,
@@ -185,7 +186,7 @@ describe("AlertGroupState (stream)", () => {
       a.addEvent(BigInt((i + 1) * S), l);
       a.shouldEmitPoint(BigInt((i + 1) * S));
     });
-    const snap = JSON.parse(JSON.stringify(a.snapshot())) as ReturnType<AlertGroupState["snapshot"]>;
+    const snap = decodeJson(encodeJson(a.snapshot(), "snapshot"), "snapshot") as ReturnType<AlertGroupState["snapshot"]>;
     const r = new AlertGroupState(b);
     r.restore(snap);
     expect(r.snapshot()).toEqual(a.snapshot());

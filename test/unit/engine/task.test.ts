@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { decodeJson, encodeJson } from "../../../src/store/codec.js";
 import { Level, levelName } from "../../../src/core/types.js";
 import { InhibitorRegistry } from "../../../src/engine/inhibitors.js";
 import { pt, runScript } from "../../support/engine.js";
@@ -138,7 +139,7 @@ describe("alert state across a restart", () => {
       load: (node: string, group: string) => {
         const v = saved.get(`${node}/${group}`);
         // A real store hands back a fresh copy (JSON columns); so does this.
-        return v && (JSON.parse(JSON.stringify(v)) as typeof v);
+        return v && (decodeJson(encodeJson(v, "state"), "state") as typeof v);
       },
       save: (node: string, group: string, eventId: string, state: Snap) =>
         void saved.set(`${node}/${group}`, { eventId, state }),

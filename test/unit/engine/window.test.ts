@@ -63,7 +63,7 @@ describe("TimeWindow", () => {
       fillPeriod: true,
     });
     // 13 s truncated to 10 s is not after 13 s, so one more every: 15 s.
-    expect(aligned.nextEmit).toBe(15 * S);
+    expect(aligned.nextEmit).toBe(BigInt(15 * S));
   });
 
   it("every 0 emits on every point a right-closed window (t-period, t]", () => {

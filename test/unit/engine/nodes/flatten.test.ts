@@ -68,8 +68,8 @@ describe("flatten", () => {
     expect(s.tags).toEqual({ dc: "eu" });
     expect(s.columns).toEqual(["time", "443.v", "80.v"]);
     expect(s.values).toEqual([
-      [0, 0, 0],
-      [1 * S, null, 1],
+      [0n, 0, 0],
+      [BigInt(1 * S), null, 1],
     ]);
   });
 

@@ -34,7 +34,7 @@ describe("join", () => {
     r.write("cpu", { host: "a" }, { v: 1 }, 20.4);
     r.write("mem", { host: "a" }, { v: 2 }, 19.8);
     expect(r.events.map((e) => [e.data.name, e.state.time, e.data.fields])).toEqual([
-      ["both", 20e9, { c_v: 1, m_v: 2 }],
+      ["both", 20_000_000_000n, { c_v: 1, m_v: 2 }],
     ]);
   });
 

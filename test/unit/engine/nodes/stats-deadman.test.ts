@@ -16,7 +16,7 @@ data|stats(10s)|httpOut('s')
 `);
     r.task.barrier(BigInt(T0)); // starts the clock
     r.task.barrier(BigInt(T0 + 10 * S));
-    expect(rows(r, "s")).toEqual([{ time: T0 + 10 * S, emitted: 0n }]);
+    expect(rows(r, "s")).toEqual([{ time: BigInt(T0 + 10 * S), emitted: 0n }]);
     expect(r.out("s").result().series![0]).toMatchObject({ name: "stats", tags: {} });
 
     r.write("cpu", { host: "a", cpu: "0" }, { v: 1 }, 1);
@@ -28,8 +28,8 @@ data|stats(10s)|httpOut('s')
     const series = r.out("s").result().series!;
     // The nil group's series stays from the first emit; the groups of the data follow.
     expect(series.slice(1).map((s) => [s.tags, s.values[0]])).toEqual([
-      [{ host: "a" }, [T0 + 20 * S, 2n]],
-      [{ host: "b" }, [T0 + 20 * S, 1n]],
+      [{ host: "a" }, [BigInt(T0 + 20 * S), 2n]],
+      [{ host: "b" }, [BigInt(T0 + 20 * S), 1n]],
     ]);
   });
 
@@ -60,19 +60,19 @@ describe("deadman", () => {
     expect(r.events.map((e) => [e.state.level, e.state.time, e.state.id, e.state.message])).toEqual([
       [
         3,
-        T0 + 30 * S,
+        BigInt(T0 + 30 * S),
         "node 'from1' in task 'cpu_alive'",
         "node 'from1' in task 'cpu_alive' is dead: 0.000 points/10s.",
       ],
       [
         3,
-        T0 + 40 * S,
+        BigInt(T0 + 40 * S),
         "node 'from1' in task 'cpu_alive'",
         "node 'from1' in task 'cpu_alive' is dead: 0.000 points/10s.",
       ],
       [
         0,
-        T0 + 50 * S,
+        BigInt(T0 + 50 * S),
         "node 'from1' in task 'cpu_alive'",
         "node 'from1' in task 'cpu_alive' is alive: 4.000 points/10s.",
       ],
