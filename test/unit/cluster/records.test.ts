@@ -28,11 +28,11 @@ describe("points records", () => {
   });
 
   it("groups a write by series in order and reads it back exactly", () => {
-    const t = 1_764_900_000_123_456_768;
+    const t = 1_764_900_000_123_456_789n;
     const records = pointsToRecords("db", "rp", [
-      { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 7n }, time: BigInt(t) },
-      { name: "cpu", tags: { host: "b" }, fields: { v: 2 }, time: BigInt(t) },
-      { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: BigInt(t + 1e9) },
+      { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 7n }, time: t },
+      { name: "cpu", tags: { host: "b" }, fields: { v: 2 }, time: t },
+      { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: t + 1_000_000_000n },
     ]);
     expect(records.map((r) => r.key)).toEqual(["cpu,host=a", "cpu,host=b"]);
     const a = decodePointsRecord(Buffer.from(records[0]!.value));
@@ -40,7 +40,7 @@ describe("points records", () => {
     expect(a.rp).toBe("rp");
     expect(a.points).toEqual([
       { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 7n }, time: t },
-      { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: t + 1e9 },
+      { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: t + 1_000_000_000n },
     ]);
   });
 
