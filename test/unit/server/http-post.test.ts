@@ -120,8 +120,8 @@ describe("|httpPost()", () => {
     await r.task.idle();
     expect(rx.requests).toHaveLength(2);
     expect(r.events.map((e) => [e.state.level, e.data.series[0]!.values[0]])).toEqual([
-      [3, [T0, 500n, 1]],
-      [0, [T0 + S, 201n, 2]],
+      [3, [BigInt(T0), 500n, 1]],
+      [0, [BigInt(T0 + S), 201n, 2]],
     ]);
     expect(
       r.hostLogs.some((l) => l.msg.startsWith("POST returned non 2xx status code") && l.fields?.code === 500),

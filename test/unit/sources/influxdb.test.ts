@@ -99,8 +99,8 @@ describe("batch query schedule", () => {
     expect(s.next(BigInt(T0 + 67 * S))).toBe(BigInt(T0 + 67 * S));
     expect(s.next(BigInt(T0 + 100 * S))).toBeUndefined();
     // Three ticks missed: only the latest runs.
-    expect(s.next(BigInt(T0 + 300 * S))).toBe(T0 + 247 * S);
-    expect(s.next(BigInt(T0 + 307 * S))).toBe(T0 + 307 * S);
+    expect(s.next(BigInt(T0 + 300 * S))).toBe(BigInt(T0 + 247 * S));
+    expect(s.next(BigInt(T0 + 307 * S))).toBe(BigInt(T0 + 307 * S));
   });
 
   it("ticks on multiples of `every` with align", () => {
@@ -108,7 +108,7 @@ describe("batch query schedule", () => {
     expect(s.next(BigInt(T0 + 7 * S))).toBeUndefined();
     expect(s.next(BigInt(T0 + 59 * S))).toBeUndefined();
     expect(s.next(BigInt(T0 + 60.4 * S))).toBe(BigInt(T0 + 60 * S));
-    expect(s.next(BigInt(T0 + 121 * S))).toBe(T0 + 120 * S);
+    expect(s.next(BigInt(T0 + 121 * S))).toBe(BigInt(T0 + 120 * S));
   });
 });
 
@@ -130,25 +130,25 @@ describe("query results", () => {
   it("parses epoch=ns JSON, drops rows with nulls, keeps RFC 3339 nanoseconds", () => {
     const s = parseSeries(raw);
     expect(s[0]!.points).toEqual([
-      { name: "cpu", tags: { host: "a" }, fields: { mean: 1.5 }, time: T0 },
-      { name: "cpu", tags: { host: "a" }, fields: { mean: 3 }, time: T0 + 120 * S },
+      { name: "cpu", tags: { host: "a" }, fields: { mean: 1.5 }, time: BigInt(T0) },
+      { name: "cpu", tags: { host: "a" }, fields: { mean: 3 }, time: BigInt(T0 + 120 * S) },
     ]);
     expect(s[1]!.points).toEqual([]);
     const r = parseSeries([
       { name: "m", columns: ["time", "v"], values: [["2024-01-01T00:00:00.000000123Z", "x"]] },
     ]);
-    expect(r[0]!.points[0]).toEqual({ name: "m", tags: {}, fields: { v: "x" }, time: T0 + 123 });
+    expect(r[0]!.points[0]).toEqual({ name: "m", tags: {}, fields: { v: "x" }, time: BigInt(T0) + 123n });
   });
 
   it("stamps batches with the newest point, or stop when grouped by time or empty", () => {
     const series = parseSeries(raw);
     const b = seriesToBatches(series, { byName: false, stop: BigInt(T0 + 300 * S), groupedByTime: false });
     expect(b.map((x) => [x.group, x.time])).toEqual([
-      ["host=a", T0 + 120 * S],
-      ["host=b", T0 + 300 * S],
+      ["host=a", BigInt(T0 + 120 * S)],
+      ["host=b", BigInt(T0 + 300 * S)],
     ]);
     const g = seriesToBatches(series, { byName: true, stop: BigInt(T0 + 300 * S), groupedByTime: true });
-    expect(g[0]!.time).toBe(T0 + 300 * S);
+    expect(g[0]!.time).toBe(BigInt(T0 + 300 * S));
     expect(g[0]!.group).toBe("cpu\nhost=a");
   });
 });
@@ -210,8 +210,8 @@ describe("batch task", () => {
     await q.idle();
     // A triggered batch alert takes the point's time; OK takes the batch time (stop).
     expect(events.map((e) => [e.state.level, e.state.time])).toEqual([
-      [3, T0],
-      [0, T0 + 120 * S],
+      [3, BigInt(T0)],
+      [0, BigInt(T0 + 120 * S)],
     ]);
     expect(q.queried).toEqual({ queries: 2, batches: 2, points: 2 });
   });
@@ -280,8 +280,8 @@ describe("influxDBOut", () => {
       rp: "rp",
       precision: "s",
       points: [
-        { name: "m2", tags: { host: "a", k: "v" }, fields: { v: 0 }, time: T0 },
-        { name: "m2", tags: { host: "a", k: "v" }, fields: { v: 1 }, time: T0 + S },
+        { name: "m2", tags: { host: "a", k: "v" }, fields: { v: 0 }, time: BigInt(T0) },
+        { name: "m2", tags: { host: "a", k: "v" }, fields: { v: 1 }, time: BigInt(T0 + S) },
       ],
     });
     task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 9 }, time: BigInt(T0 + 9 * S) });

@@ -93,7 +93,7 @@ describe("InfluxDB 2.x client", () => {
       type: "flux",
       now: "2024-01-01T00:05:00Z",
     });
-    const t = (iso: string) => Date.parse(iso) * 1e6;
+    const t = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
     expect(series).toEqual([
       {
         name: "cpu",

@@ -67,7 +67,7 @@ describe("|sideload()", () => {
       id: "a",
       tags: { host: "a", owner: "ops" },
       cols: ["time", "paged", "slots", "threshold", "value"],
-      row: [S, false, 1n, 80, 85],
+      row: [BigInt(S), false, 1n, 80, 85],
     });
     // b: strings converted ("95.5" → 95.5, "true" → true); owner falls through to default.yml.
     // (One nil group: b's OK is the recovery of a's CRITICAL.)
@@ -75,13 +75,13 @@ describe("|sideload()", () => {
       id: "b",
       tags: { host: "b", owner: "nobody" },
       cols: ["time", "paged", "slots", "threshold", "value"],
-      row: [2 * S, true, 4n, 95.5, 90],
+      row: [BigInt(2 * S), true, 4n, 95.5, 90],
     });
     expect(rows[2]).toEqual({
       id: "c",
       tags: { host: "c", owner: "nobody" },
       cols: ["time", "paged", "slots", "threshold", "value"],
-      row: [3 * S, false, 4n, 50, 60],
+      row: [BigInt(3 * S), false, 4n, 50, 60],
     });
     expect(r.messages.filter((m) => m.includes("failed to load key slots"))).toHaveLength(1);
   });

@@ -49,8 +49,8 @@ describe("alertStates repository", () => {
     expect(s.alertStates.listTask("big")).toHaveLength(500);
 
     const bad = [sampleState("atomic", "host=1"), sampleState("atomic", "host=2", { eventId: "x" })];
-    bad[1]!.state = { ...bad[1]!.state, lastTriggered: BigInt(Number.NaN) };
-    expect(() => s.alertStates.putMany(bad)).toThrow(/finite/);
+    bad[1]!.state = { ...bad[1]!.state, lastTriggered: 2n ** 63n };
+    expect(() => s.alertStates.putMany(bad)).toThrow(/outside int64/);
     expect(s.alertStates.listTask("atomic")).toEqual([]);
   });
 
@@ -96,7 +96,7 @@ describe("alertStates repository", () => {
     a.close();
 
     const stored = open().alertStates.get("cpu", "alert2", "host=a")!;
-    expect(stored.state.firstTriggered).toBe(T0);
+    expect(stored.state.firstTriggered).toBe(BigInt(T0));
     const restored = new AlertGroupState(behaviour);
     restored.restore(stored.state);
     restored.addEvent(BigInt(T0 + 10 * SECOND), Level.CRITICAL);
