@@ -421,7 +421,9 @@ describe("influxDBOut options", () => {
     expect(JSON.stringify(rps)).toContain('"kept"');
     const series = await client.query(`SELECT * FROM "${out}"."kept"."copied" GROUP BY *`);
     // precision('s') truncates toward zero, as Kapacitor's client does (2.7s → 2s).
-    expect(series.map((s) => [s.tags, s.points.map((p) => [(Number(p.time) - T0) / S, p.fields["v"]])])).toEqual([
+    expect(
+      series.map((s) => [s.tags, s.points.map((p) => [(Number(p.time) - T0) / S, p.fields["v"]])]),
+    ).toEqual([
       [{ k: "x", via: "tickd" }, [[2, 1.5]]],
       [{ k: "y", via: "tickd" }, [[3, 2.5]]],
       [{ k: "z", via: "tickd" }, [[4, 3.5]]],

@@ -167,8 +167,18 @@ describe("batch tasks on InfluxQL", () => {
     const now = Math.floor(Date.now() / 1000) * S;
     const points = [];
     for (let i = 1; i <= 6; i++) {
-      points.push({ name: "load", tags: { host: "busy" }, fields: { v: 80 + i }, time: BigInt(now - i * 10 * S) });
-      points.push({ name: "load", tags: { host: "idle" }, fields: { v: 5 + i }, time: BigInt(now - i * 10 * S) });
+      points.push({
+        name: "load",
+        tags: { host: "busy" },
+        fields: { v: 80 + i },
+        time: BigInt(now - i * 10 * S),
+      });
+      points.push({
+        name: "load",
+        tags: { host: "idle" },
+        fields: { v: 5 + i },
+        time: BigInt(now - i * 10 * S),
+      });
     }
     await client.write(db, "autogen", points, "s");
     const influx = createInfluxAccess([cfg(url)]);

@@ -381,9 +381,7 @@ function forecast(
     apply(batch, ctx) {
       const u = usableSamples(s, call, batch, ctx);
       if (u === undefined) return [];
-      const pts = u.samples
-        .map((x) => ({ time: x.point.time, value: Number(x.value) }))
-        .sort(byTime);
+      const pts = u.samples.map((x) => ({ time: x.point.time, value: Number(x.value) })).sort(byTime);
       return holtWinters(pts, h, m, withFit, interval).map((p) => ({
         name: ctx.name,
         tags: { ...ctx.groupTags },

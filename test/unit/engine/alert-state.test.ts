@@ -186,7 +186,9 @@ describe("AlertGroupState (stream)", () => {
       a.addEvent(BigInt((i + 1) * S), l);
       a.shouldEmitPoint(BigInt((i + 1) * S));
     });
-    const snap = decodeJson(encodeJson(a.snapshot(), "snapshot"), "snapshot") as ReturnType<AlertGroupState["snapshot"]>;
+    const snap = decodeJson(encodeJson(a.snapshot(), "snapshot"), "snapshot") as ReturnType<
+      AlertGroupState["snapshot"]
+    >;
     const r = new AlertGroupState(b);
     r.restore(snap);
     expect(r.snapshot()).toEqual(a.snapshot());

@@ -328,7 +328,10 @@ describe("top / bottom / distinct", () => {
       { name: "cpu", tags: { host: "a", cpu: "c2" }, fields: { top: 7 }, time: BigInt(T) },
     ]);
     expect(
-      run({ method: "top", args: [2n], usePointTimes: true }, I).map((p) => [p.fields.top, Number(p.time) / S]),
+      run({ method: "top", args: [2n], usePointTimes: true }, I).map((p) => [
+        p.fields.top,
+        Number(p.time) / S,
+      ]),
     ).toEqual([
       [10n, 1],
       [10n, 5],
@@ -340,7 +343,10 @@ describe("top / bottom / distinct", () => {
     expect(run({ method: "top", args: [2] }, fives).map((p) => p.tags.cpu)).toEqual(["x", "y"]);
     const b = [pt(1, 2), pt(2, 1), pt(3, 1), pt(4, 2)];
     expect(
-      run({ method: "bottom", args: [2], usePointTimes: true }, b).map((p) => [p.fields.bottom, Number(p.time) / S]),
+      run({ method: "bottom", args: [2], usePointTimes: true }, b).map((p) => [
+        p.fields.bottom,
+        Number(p.time) / S,
+      ]),
     ).toEqual([
       [1, 2],
       [1, 3],
@@ -366,7 +372,9 @@ describe("top / bottom / distinct", () => {
       { name: "cpu", tags: { host: "a" }, fields: { distinct: 1 }, time: BigInt(T) },
       { name: "cpu", tags: { host: "a" }, fields: { distinct: 2 }, time: BigInt(T) },
     ]);
-    expect(run({ method: "distinct", usePointTimes: true }, pts).map((p) => Number(p.time) / S)).toEqual([1, 2, 4]);
+    expect(run({ method: "distinct", usePointTimes: true }, pts).map((p) => Number(p.time) / S)).toEqual([
+      1, 2, 4,
+    ]);
     expect(values(run({ method: "distinct" }, [pt(1, "b"), pt(2, "a"), pt(3, "b")]), "distinct")).toEqual([
       "b",
       "a",
@@ -400,7 +408,12 @@ describe("transforms", () => {
       pt(4, 10),
     ]);
     expect(simple(out, "difference")).toEqual([undefined, [3, 2], [-2, 3], undefined, [8, 4]]);
-    expect(out[1]).toEqual({ name: "cpu", tags: { host: "a" }, fields: { difference: 3 }, time: BigInt(2 * S) });
+    expect(out[1]).toEqual({
+      name: "cpu",
+      tags: { host: "a" },
+      fields: { difference: 3 },
+      time: BigInt(2 * S),
+    });
     expect(simple(stream({ method: "difference", as: "d" }, [pt(1, 5n), pt(2, 3n)]), "d")).toEqual([
       undefined,
       [-2n, 2],

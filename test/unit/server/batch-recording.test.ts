@@ -29,7 +29,11 @@ describe("batchQueries", () => {
   });
 
   it("aligns the ticks with .align() and moves the range back by .offset()", () => {
-    const qs = batchQueries(graph(".period(10s).every(10s).align().offset(2s)"), BigInt(5 * S), BigInt(30 * S));
+    const qs = batchQueries(
+      graph(".period(10s).every(10s).align().offset(2s)"),
+      BigInt(5 * S),
+      BigInt(30 * S),
+    );
     expect(qs.map((q) => Number(q.stop) / S)).toEqual([8, 18, 28]);
     expect(qs.every((q) => q.source === 0)).toBe(true);
   });
@@ -43,7 +47,9 @@ describe(".brpl lines", () => {
       tags: { host: "a" },
       group: "host=a",
       dims: { byName: false, tagNames: ["host"] },
-      points: [{ name: "m", time: BigInt(10 * S), tags: { host: "a" }, fields: { n: 3n, f: 1.5, s: "x", b: true } }],
+      points: [
+        { name: "m", time: BigInt(10 * S), tags: { host: "a" }, fields: { n: 3n, f: 1.5, s: "x", b: true } },
+      ],
     };
     const text = brplLine(1, b) + brplLine(0, { ...b, points: [] });
     const back = parseBrpl(text, "r");
@@ -51,7 +57,10 @@ describe(".brpl lines", () => {
       { source: 1, batch: b },
       { source: 0, batch: { ...b, points: [] } },
     ]);
-    expect(shiftBatch(b, BigInt(5 * S))).toMatchObject({ time: BigInt(25 * S), points: [{ time: BigInt(15 * S) }] });
+    expect(shiftBatch(b, BigInt(5 * S))).toMatchObject({
+      time: BigInt(25 * S),
+      points: [{ time: BigInt(15 * S) }],
+    });
     expect(() => parseBrpl("{", "r.brpl")).toThrow(/^r\.brpl:1: not JSON/);
   });
 });

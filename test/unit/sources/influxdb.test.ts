@@ -63,7 +63,9 @@ describe("batch query text", () => {
     expect(buildQuery(s, BigInt(T0), BigInt(T0 + 1.5 * S))).toBe(
       `SELECT max(v) FROM db.rp.m WHERE (host = 'a' OR "where" =~ /group by/) AND time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T00:00:01.5Z' GROUP BY * fill(none) LIMIT 5`,
     );
-    expect(buildQuery({ ...s, fill: 0n }, BigInt(T0), BigInt(T0 + S))).toContain("GROUP BY * fill(0) LIMIT 5");
+    expect(buildQuery({ ...s, fill: 0n }, BigInt(T0), BigInt(T0 + S))).toContain(
+      "GROUP BY * fill(0) LIMIT 5",
+    );
     expect(buildQuery({ ...s, fill: "previous" }, BigInt(T0), BigInt(T0 + S))).toContain("fill(previous)");
   });
 

@@ -5,11 +5,7 @@ const NOW = 1_700_000_000_000_000_000n;
 
 describe("kafka-input line-protocol messages", () => {
   it("reads one or many lines per message", () => {
-    const r = decodeMessage(
-      "line-protocol",
-      "cpu,host=a v=1 1000000000\ncpu,host=b v=2i 2000000000\n",
-      NOW,
-    );
+    const r = decodeMessage("line-protocol", "cpu,host=a v=1 1000000000\ncpu,host=b v=2i 2000000000\n", NOW);
     expect(r.errors).toEqual([]);
     expect(r.bad).toBe(false);
     expect(r.points).toEqual([
@@ -89,9 +85,7 @@ describe("kafka-input json messages", () => {
     expect(decodeMessage("json", `{"measurement":"m","fields":{"v":[1]}}`, NOW).errors[0]).toMatch(
       /fields\.v/,
     );
-    expect(decodeMessage("json", `{"measurement":"m","fields":{"v":{"int":"1.5"}}}`, NOW).bad).toBe(
-      true,
-    );
+    expect(decodeMessage("json", `{"measurement":"m","fields":{"v":{"int":"1.5"}}}`, NOW).bad).toBe(true);
     expect(
       decodeMessage("json", `{"measurement":"m","fields":{"v":1},"time":"yesterday"}`, NOW).errors[0],
     ).toMatch(/"time"/);

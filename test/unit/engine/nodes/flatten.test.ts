@@ -38,7 +38,9 @@ describe("flatten", () => {
     r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 1 }, time: BigInt(9.6 * S) });
     r.task.write("db", "rp", { name: "m", tags: { port: "443" }, fields: { v: 2 }, time: BigInt(10.4 * S) });
     r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 3 }, time: BigInt(10.5 * S) });
-    expect(r.events.map((e) => [Number(e.state.time) / S, e.data.fields])).toEqual([[10, { "80.v": 1, "443.v": 2 }]]);
+    expect(r.events.map((e) => [Number(e.state.time) / S, e.data.fields])).toEqual([
+      [10, { "80.v": 1, "443.v": 2 }],
+    ]);
   });
 
   it("leaves out a point missing an on tag, counting and logging the error", () => {

@@ -14,7 +14,12 @@ describe("httpOut", () => {
     r.write("cpu", { host: "b", dc: "x" }, { v: 4, a: 5 }, 3);
     expect(r.out("top").result()).toEqual({
       series: [
-        { name: "cpu", tags: { host: "b", dc: "x" }, columns: ["time", "a", "v"], values: [[3_000_000_000n, 5, 4]] },
+        {
+          name: "cpu",
+          tags: { host: "b", dc: "x" },
+          columns: ["time", "a", "v"],
+          values: [[3_000_000_000n, 5, 4]],
+        },
         { name: "cpu", tags: { host: "a" }, columns: ["time", "v"], values: [[2_000_000_000n, 3]] },
       ],
     });
