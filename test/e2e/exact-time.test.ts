@@ -76,10 +76,14 @@ describe("exact nanosecond times (spawned tickd)", () => {
     expect(pages.find((p) => p.entity_id === "cpu/b")!.timestamp).toBe(1700000000);
     expect(pages.find((p) => p.entity_id === "cpu/b")!.state_start_time).toBe(1700000000);
 
+    // httpOut keeps the latest row per group, groups in order of first appearance (a, b).
     const out = (await (await fetch(`${t.url}/kapacitor/v1/tasks/cpu/out`)).json()) as {
-      series: { values: unknown[][] }[];
+      series: { tags: Record<string, string>; values: unknown[][] }[];
     };
-    expect(out.series[0]!.values[0]![0]).toBe("2023-11-14T22:13:20.999999999Z");
+    expect(out.series.map((s) => [s.tags["host"], s.values[0]![0]])).toEqual([
+      ["a", "2023-11-14T22:13:20.123456789Z"],
+      ["b", "2023-11-14T22:13:20.999999999Z"],
+    ]);
 
     const ev = (await (
       await fetch(`${t.url}/kapacitor/v1/alerts/topics/main:cpu:alert3/events/cpu%2Fa`)
