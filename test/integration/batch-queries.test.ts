@@ -82,7 +82,10 @@ interface Ran {
 }
 
 /** Runs the script, fires the query node at each tick (or drives task.tick with `clock`). */
-async function runBatch(script: string, ticks: { fire?: number[]; clock?: number[] }): Promise<Ran> {
+async function runBatch(
+  script: string,
+  ticks: { fire?: (number | bigint)[]; clock?: (number | bigint)[] },
+): Promise<Ran> {
   const influx = createInfluxAccess([influxConfig(url)]);
   const r = runScript(script, { influx });
   const qs = r.task.nodes.filter((n): n is QueryNode => n instanceof QueryNode);
@@ -251,7 +254,7 @@ describe("query shapes (batcher_test.go, query.go)", () => {
       `batch
   |query('SELECT count("value") FROM ${CPU}').period(10s).every(10s).align()
   |httpOut('n')`,
-      { clock: [T0 + 3 * S + 123, T0 + 9 * S, T0 + 10 * S + 456] },
+      { clock: [BigInt(T0 + 3 * S) + 123n, T0 + 9 * S, BigInt(T0 + 10 * S) + 456n] },
     );
     expect(r.queries).toHaveLength(1);
     expect(r.queries[0]).toContain(`time >= '2024-06-01T00:00:00Z' AND time < '2024-06-01T00:00:10Z'`);
@@ -265,7 +268,7 @@ describe("query shapes (batcher_test.go, query.go)", () => {
       `batch
   |query('SELECT count("value") FROM ${CPU} WHERE "host" = \\'a\\'').period(5s).cron('*/5 * * * * * *').groupBy(time(5s))
   |httpOut('n')`,
-      { clock: [T0 + 11 * S, T0 + 12 * S, T0 + 15 * S + 789, T0 + 21 * S] },
+      { clock: [T0 + 11 * S, T0 + 12 * S, BigInt(T0 + 15 * S) + 789n, T0 + 21 * S] },
     );
     expect(r.queries.map((q) => q.match(/time < '([^']+)'/)![1])).toEqual([
       "2024-06-01T00:00:15Z",
