@@ -235,8 +235,8 @@ describe("influxDBOut", () => {
       const series = await client.query(`SELECT * FROM "${out}"."autogen"."copied" GROUP BY *`);
       const rows = series.map((s) => [s.tags, s.points.map((p) => [p.time, p.fields])]);
       expect(rows).toEqual([
-        [{ host: "a", via: "tickd" }, [[t, { n: 3, s: "ok", v: 1.5 }]]],
-        [{ host: "b", via: "tickd" }, [[t + S, { n: 4, s: "ok", v: 2.5 }]]],
+        [{ host: "a", via: "tickd" }, [[BigInt(t), { n: 3, s: "ok", v: 1.5 }]]],
+        [{ host: "b", via: "tickd" }, [[BigInt(t + S), { n: 4, s: "ok", v: 2.5 }]]],
       ]);
     } finally {
       await influx.close();
