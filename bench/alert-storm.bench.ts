@@ -40,7 +40,12 @@ async function storm(write: Write): Promise<number> {
     for (let b = 0; b < HOSTS; b += CHUNK) {
       const points: Point[] = [];
       for (let h = b; h < b + CHUNK; h++)
-        points.push({ name: "cpu", tags: { host: `h${h}` }, fields: { v }, time: (round + 1) * 1e9 });
+        points.push({
+          name: "cpu",
+          tags: { host: `h${h}` },
+          fields: { v },
+          time: BigInt(round + 1) * 1_000_000_000n,
+        });
       write("telegraf", "autogen", points);
       await new Promise((r) => setImmediate(r));
     }

@@ -105,7 +105,7 @@ async function runCase(b: string[], members: number): Promise<{ rate: number; al
             tags: { host: `h${h}` },
             // An incident (CRITICAL, then OK) every 100 points of a series.
             fields: { usage_idle: k % 100 === 0 ? 5 : 50 },
-            time: base + k * S,
+            time: BigInt(base + k * S),
           });
       await writer.produce("bench", "autogen", points);
     }

@@ -41,7 +41,7 @@ function cpuPoints(groups: number, perGroup: number, stepSec: number): Point[] {
         name: "cpu",
         tags: { host: hosts[g]!, cpu: "cpu-total" },
         fields: { usage_idle: idle, usage_user: 100 - idle },
-        time: (r * stepSec + g / groups) * S,
+        time: BigInt(Math.round((r * stepSec + g / groups) * S)),
       });
     }
   }
@@ -111,7 +111,12 @@ function heapPerGroup(): BenchResult[] {
     const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < groups; i++) {
       // Points are not retained by the task: build each on the fly, tags shared with the fixture.
-      t.write("telegraf", "autogen", { name: "cpu", tags: tags[i]!, fields: { usage_idle: 50 }, time: i });
+      t.write("telegraf", "autogen", {
+        name: "cpu",
+        tags: tags[i]!,
+        fields: { usage_idle: 50 },
+        time: BigInt(i),
+      });
     }
     gc();
     const after = process.memoryUsage().heapUsed;

@@ -45,7 +45,7 @@ function makePoints(n: number): Point[] {
       name: "cpu",
       tags: { host: hosts[i % hosts.length]!, cpu: "cpu-total" },
       fields: { usage_idle: (i * 7.3) % 20, usage_user: (i * 3.1) % 100 },
-      time: 1_700_000_000_000_000_000 + i * 1e9,
+      time: 1_700_000_000_000_000_000n + BigInt(i) * 1_000_000_000n,
     });
   }
   return points;

@@ -232,7 +232,7 @@ function cpuFloor(sh: Shape): number {
     const tm = benchTaskManager(store, SCRIPT, () => undefined);
     const t = performance.now();
     for (const b of batches) {
-      const pts = parseLineProtocol(b, { precision: "n", now: 0 }).points;
+      const pts = parseLineProtocol(b, { precision: "n", now: 0n }).points;
       for (let i = 0; i < pts.length; i += 5000) tm.write("kafka", "autogen", pts.slice(i, i + 5000));
     }
     ms = performance.now() - t;

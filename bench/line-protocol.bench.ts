@@ -128,7 +128,7 @@ export function naiveParse(body: string): Point[] {
       const eq = part.indexOf("=");
       fields[part.slice(0, eq)] = naiveValue(part.slice(eq + 1));
     }
-    points.push({ name, tags, fields, time: Number(BigInt(ts)) });
+    points.push({ name, tags, fields, time: BigInt(ts) });
   }
   return points;
 }

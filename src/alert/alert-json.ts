@@ -47,7 +47,7 @@ export function seriesJson(s: Series): Record<string, unknown> {
   if (tagKeys.length > 0) out.tags = new Map(tagKeys.sort().map((k) => [k, s.tags[k]]));
   if (s.columns.length > 0) out.columns = s.columns;
   if (s.values.length > 0) {
-    out.values = s.values.map((row) => row.map((v, i) => (i === 0 ? formatRFC3339Nano(v as number) : v)));
+    out.values = s.values.map((row) => row.map((v, i) => (i === 0 ? formatRFC3339Nano(v as bigint) : v)));
   }
   return out;
 }

@@ -249,7 +249,7 @@ export class TopicService implements TopicApi, AlertSink {
   }
 
   /** See TopicStore.restoreEvent; a state copied between the node's topics is stored too. */
-  restore(topics: readonly string[], id: string): { level: Level; time: number } | undefined {
+  restore(topics: readonly string[], id: string): { level: Level; time: bigint } | undefined {
     const { state, copied } = this.store.restoreEvent(topics, id);
     if (copied !== undefined) this.persist(copied.topic, copied.state);
     return seedOf(state);

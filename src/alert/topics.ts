@@ -88,12 +88,12 @@ export class TopicStore {
   }
 
   /** restoreEvent's seed for a starting group: a non-OK level and its time, if any. */
-  restore(topics: readonly string[], id: string): { level: Level; time: number } | undefined {
+  restore(topics: readonly string[], id: string): { level: Level; time: bigint } | undefined {
     return seedOf(this.restoreEvent(topics, id).state);
   }
 }
 
 /** A restored state seeds a group only when it is not OK. */
-export function seedOf(s: AlertEventState | undefined): { level: Level; time: number } | undefined {
+export function seedOf(s: AlertEventState | undefined): { level: Level; time: bigint } | undefined {
   return s === undefined || s.level === Level.OK ? undefined : { level: s.level, time: s.time };
 }

@@ -101,7 +101,7 @@ export function clusterSender(opts: {
       const topic = meta?.topic ?? "";
       const alertId = meta?.alertId ?? s.event?.state.id ?? "";
       const level = s.event?.state.level ?? 0;
-      const time = s.event?.state.time ?? 0;
+      const time = s.event?.state.time ?? 0n;
       const countKey = `${handler}\u0000${topic}\u0000${alertId}\u0000${level}`;
       const n = s.counts?.get(countKey) ?? 0;
       s.counts?.set(countKey, n + 1);

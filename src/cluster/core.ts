@@ -25,7 +25,7 @@ export interface ClusterCore {
   /** Every current alert of the cluster, from the state changelog (src/cluster/alert-view.ts). */
   readonly alerts: ClusterAlerts;
   produce(db: string, rp: string, points: readonly Point[]): Promise<void>;
-  tick(now: number): void;
+  tick(now: bigint): void;
   /** Prometheus text of the input side's counters. */
   metrics(): string;
   stop(): Promise<void>;

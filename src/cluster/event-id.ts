@@ -15,14 +15,14 @@ export interface EventIdParts {
   readonly alertId: string;
   readonly level: Level;
   /** ns since the epoch: the event's data time. */
-  readonly time: number;
+  readonly time: bigint;
   /** 0 for the first request of this handler for this event, then 1, 2, … */
   readonly n: number;
 }
 
 /** A UUID-shaped (version 5 style) hash of the parts: same parts, same id, on every instance. */
 export function notificationEventId(p: EventIdParts): string {
-  const time = Number.isInteger(p.time) ? BigInt(p.time).toString() : String(p.time);
+  const time = p.time.toString();
   const h = createHash("sha256")
     .update([p.handler, p.topic, p.alertId, String(p.level), time, String(p.n)].join("\u0000"))
     .digest();

@@ -248,7 +248,7 @@ export class ClusterInput implements InputStatusSource {
   }
 
   /** The wall-clock tick of every active partition's engines (their changes go in its next transaction). */
-  tick(now: number): void {
+  tick(now: bigint): void {
     for (const p of this.parts.values()) if (p.status === "active" && !p.closed) p.engine?.tick(now);
   }
 
@@ -578,7 +578,7 @@ export class ClusterInput implements InputStatusSource {
       const src = this.sources.get(topic);
       if (src === undefined) return;
       // A point without a time takes the record's timestamp: a replay stamps it the same.
-      const res = decodeMessage(src.format, m.value, Number(m.timestamp) * 1e6);
+      const res = decodeMessage(src.format, m.value, BigInt(m.timestamp) * 1_000_000n);
       if (res.errors.length > 0) {
         this.stats.badRecords++;
         this.d.logger.log("warn", "cluster: kafka-input message has bad points", {

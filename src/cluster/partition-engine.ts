@@ -130,7 +130,7 @@ export class PartitionEngine {
   }
 
   /** The wall-clock tick (deadman, idle flush, expiry) of this partition's instances. */
-  tick(now: number): void {
+  tick(now: bigint): void {
     if (this.stopped) return;
     inPartition(this.d.work, () => {
       for (const [id, { task }] of this.instances) {

@@ -111,12 +111,15 @@ export function decodePointsRecord(value: Buffer | string): PointsRecord {
   if (typeof r.db !== "string" || typeof r.rp !== "string" || !Array.isArray(r.points))
     throw new TickdError(ClusterCodes.RECORD, "points record lacks db, rp or points");
   for (const p of r.points as unknown[]) {
-    const q = p as Partial<Point>;
+    const q = p as Partial<Omit<Point, "time">> & { time?: unknown };
+    // Records of a version with float64 times hold a number: read as the nearest integer.
+    if (typeof q === "object" && q !== null && typeof q.time === "number" && Number.isFinite(q.time))
+      q.time = BigInt(Math.round(q.time));
     if (
       typeof q !== "object" ||
       q === null ||
       typeof q.name !== "string" ||
-      typeof q.time !== "number" ||
+      typeof q.time !== "bigint" ||
       typeof q.tags !== "object" ||
       typeof q.fields !== "object"
     )

@@ -89,7 +89,7 @@ export class WideFeed {
             const src = sources.get(topic);
             if (src === undefined) return;
             // The main input logs bad records; here they are only skipped.
-            const res = decodeMessage(src.format, message.value, Number(message.timestamp) * 1e6);
+            const res = decodeMessage(src.format, message.value, BigInt(message.timestamp) * 1_000_000n);
             if (res.points.length > 0) this.d.write(src.db, src.rp, res.points);
           } catch {
             // Unreadable: the partition's own input logs and counts it.

@@ -10,8 +10,8 @@ export interface Series {
   tags: Tags;
   /** "time" first, then the field names (sorted). */
   columns: string[];
-  /** One row per point; the first column is the time in ns. */
-  values: (number | FieldValue | null)[][];
+  /** One row per point; the first column is the time in ns (bigint, exact). */
+  values: (FieldValue | null)[][];
 }
 
 export interface AlertEventState {
@@ -19,7 +19,7 @@ export interface AlertEventState {
   message: string;
   details: string;
   /** ns since epoch: the point (or batch) time. */
-  time: number;
+  time: bigint;
   /** ns: lastTriggered − firstTriggered of the incident. */
   duration: number;
   level: Level;
@@ -67,7 +67,7 @@ export interface GroupedAlert {
   id: string;
   message: string;
   /** ns since epoch. */
-  time: number;
+  time: bigint;
   level: Level;
   /** The level before this event in the topic it came from. */
   previousLevel: Level;

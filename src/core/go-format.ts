@@ -70,9 +70,9 @@ export function stringMap(entries: Readonly<Record<string, string>>): GoMap<stri
  * RFC3339Nano. Templates may call the niladic methods below (`{{ .Time.Unix }}`).
  */
 export class GoTime {
-  /** ns since the Unix epoch. */
-  readonly ns: number;
-  constructor(ns: number) {
+  /** ns since the Unix epoch, exact. */
+  readonly ns: bigint;
+  constructor(ns: bigint) {
     this.ns = ns;
   }
   String(): string {
@@ -82,10 +82,11 @@ export class GoTime {
     return BigInt(splitNs(this.ns)[0]);
   }
   UnixMilli(): bigint {
-    return BigInt(Math.floor(this.ns / 1e6));
+    const q = this.ns / 1_000_000n;
+    return this.ns < 0n && q * 1_000_000n !== this.ns ? q - 1n : q;
   }
   UnixNano(): bigint {
-    return BigInt(Math.floor(this.ns));
+    return this.ns;
   }
   UTC(): GoTime {
     return this;
@@ -424,8 +425,16 @@ export function goQuote(s: string, quote = '"'): string {
 // ---------------------------------------------------------------------------------------------
 // Time
 
-/** Splits ns (floored to an integer) into whole Unix seconds and 0..999999999 nanoseconds. */
-export function splitNs(ns: number): [number, number] {
+/**
+ * Splits a time into whole Unix seconds and 0..999999999 nanoseconds: exact for a bigint time,
+ * floored to an integer for a float64 ns count.
+ */
+export function splitNs(ns: bigint | number): [number, number] {
+  if (typeof ns === "bigint") {
+    let r = ns % 1_000_000_000n;
+    if (r < 0n) r += 1_000_000_000n;
+    return [Number((ns - r) / 1_000_000_000n), Number(r)];
+  }
   if (!Number.isFinite(ns)) throw new RangeError(`invalid time: ${ns} ns`);
   const t = Math.floor(ns);
   if (Number.isSafeInteger(t)) {
@@ -433,10 +442,7 @@ export function splitNs(ns: number): [number, number] {
     if (r < 0) r += 1e9;
     return [(t - r) / 1e9, r];
   }
-  const b = BigInt(t);
-  let r = b % 1_000_000_000n;
-  if (r < 0n) r += 1_000_000_000n;
-  return [Number((b - r) / 1_000_000_000n), Number(r)];
+  return splitNs(BigInt(t));
 }
 
 /** Proleptic Gregorian date of a day count since 1970-01-01 (Hinnant's civil_from_days). */
@@ -463,7 +469,7 @@ function fmtYear(y: number): string {
   return y < 0 ? "-" + String(-y).padStart(4, "0") : String(y).padStart(4, "0");
 }
 
-function dateTime(ns: number, sep: string): [string, number] {
+function dateTime(ns: bigint | number, sep: string): [string, number] {
   const [secs, nanos] = splitNs(ns);
   const days = Math.floor(secs / 86400);
   const sod = secs - days * 86400;
@@ -481,13 +487,13 @@ function fraction(nanos: number): string {
 }
 
 /** Go's `time.Time.String()` for a UTC time: `1971-01-01 00:00:10.5 +0000 UTC`. */
-export function formatGoTime(ns: number): string {
+export function formatGoTime(ns: bigint | number): string {
   const [dt, nanos] = dateTime(ns, " ");
   return dt + fraction(nanos) + " +0000 UTC";
 }
 
 /** `time.RFC3339Nano` in UTC: `1971-01-01T00:00:10Z`, `1971-01-01T00:00:10.5Z`. */
-export function formatRFC3339Nano(ns: number): string {
+export function formatRFC3339Nano(ns: bigint | number): string {
   const [dt, nanos] = dateTime(ns, "T");
   return dt + fraction(nanos) + "Z";
 }

@@ -28,10 +28,11 @@
  * integer of at most 15 digits, a terminated string, a boolean spelling); anything else goes
  * through the eager decoder, whose value is dropped and whose error is the one reported.
  *
- * Time: nanoseconds since the epoch as a float64 (types.ts). Present-day nanosecond
- * timestamps exceed 2^53, so they round to the nearest representable value (256 ns spacing
- * in this century); the parser computes that nearest value exactly instead of accumulating
- * rounding errors digit by digit.
+ * Time: exact int64 nanoseconds since the epoch as a bigint (types.ts). The digits are read as
+ * two float64 integers (the last nine digits apart), so building the bigint takes one
+ * allocation when the time is a float64 integer too (whole seconds, any multiple of 256 ns)
+ * and three otherwise; consecutive lines with the same timestamp (a Telegraf gather) share one
+ * bigint.
  */
 import { isAscii } from "node:buffer";
 
@@ -55,7 +56,7 @@ export interface LineProtocolError {
 export interface ParseOptions {
   precision?: Precision;
   /** Time given to points without a timestamp, ns since the epoch; defaults to the clock. */
-  now?: number;
+  now?: bigint;
   /**
    * Which field values to decode, per measurement; absent: all of them. Fields left out are
    * validated as strictly as decoded ones (see the header) but are not in the points.
@@ -324,9 +325,15 @@ class Parser {
   private readonly mult: number;
   /** MAX_TS_BIG as a number: exact for every precision whose bound is below 2^53. */
   private readonly maxTs: number;
-  private readonly nowOpt: number | undefined;
+  private readonly multBig: bigint;
+  private readonly nowOpt: bigint | undefined;
   private readonly filter: FieldFilter | undefined;
-  private defaultTime = NaN;
+  private defaultTime: bigint | undefined;
+  /** The digits of the timestamp parsed last (leading digits, last nine, sign) and its time. */
+  private lastHi = -1;
+  private lastLo = -1;
+  private lastNeg = false;
+  private lastTime = 0n;
   /** Whether the identifier tagEnd or fieldKey scanned last holds a backslash. */
   private escaped = false;
   /** Index just past the line terminator of the record parsed last. */
@@ -358,6 +365,7 @@ class Parser {
     this.precision = opts.precision ?? "n";
     this.mult = PRECISION_NS[this.precision];
     this.maxTs = Number(MAX_TS_BIG[this.precision]);
+    this.multBig = BigInt(this.mult);
     this.nowOpt = opts.now;
     this.filter = opts.fields;
   }
@@ -541,7 +549,7 @@ class Parser {
 
     // After the last field: blanks, then an optional timestamp, then the end of the line.
     while (c === C_SPACE || c === C_TAB) c = b[++i] ?? EOF;
-    let time: number;
+    let time: bigint;
     if (this.isEol(i)) {
       time = this.now();
     } else {
@@ -935,7 +943,7 @@ class Parser {
   }
 
   /** An integer timestamp at i in this.precision; returns ns and sets this.next. */
-  private timestamp(start: number): number {
+  private timestamp(start: number): bigint {
     const b = this.b;
     let i = start;
     let c = b[i] ?? EOF;
@@ -949,34 +957,42 @@ class Parser {
       throw new LineError(start, `invalid timestamp ${quote(this.text(start, this.tokenEnd(start)))}`, true);
     }
     this.next = end;
-    const nd = end - sigStart;
-    let t: number;
-    if (nd <= 15) {
-      let v = 0;
-      for (let k = sigStart; k < end; k++) v = v * 10 + ((b[k] ?? C_0) - C_0);
-      if (v > this.maxTs) throw this.timeRange(start, end);
-      t = v * this.mult;
-    } else if (this.mult === 1 && nd <= 19) {
-      // seconds × 1e9 is exact while seconds < EXACT_SPLIT_SECONDS, and adding the exact
-      // nanoseconds then rounds once: the nearest float64 to the full integer.
-      let sec = 0;
-      for (let k = sigStart; k < end - 9; k++) sec = sec * 10 + ((b[k] ?? C_0) - C_0);
-      if (sec >= EXACT_SPLIT_SECONDS) return this.bigTimestamp(start, sigStart, end, neg);
-      let ns = 0;
-      for (let k = end - 9; k < end; k++) ns = ns * 10 + ((b[k] ?? C_0) - C_0);
-      t = sec * 1e9 + ns;
-    } else {
-      return this.bigTimestamp(start, sigStart, end, neg);
-    }
-    return neg ? 0 - t : t;
-  }
-
-  private bigTimestamp(start: number, sigStart: number, end: number, neg: boolean): number {
     if (end - sigStart > 19) throw this.timeRange(start, end);
-    const big = BigInt(this.digits(sigStart, end));
-    if (big > MAX_TS_BIG[this.precision]) throw this.timeRange(start, end);
-    const t = Number(big * BigInt(this.mult));
-    return neg ? 0 - t : t;
+    // hi: the digits before the last nine (< 10^10), lo: the last nine; both exact.
+    const mid = end - 9 > sigStart ? end - 9 : sigStart;
+    let hi = 0;
+    for (let k = sigStart; k < mid; k++) hi = hi * 10 + ((b[k] ?? C_0) - C_0);
+    let lo = 0;
+    for (let k = mid; k < end; k++) lo = lo * 10 + ((b[k] ?? C_0) - C_0);
+    if (lo === this.lastLo && hi === this.lastHi && neg === this.lastNeg) return this.lastTime;
+    let t: bigint;
+    if (this.mult === 1) {
+      // hi × 1e9 is exact below EXACT_SPLIT_SECONDS; the sum is exact when it reads back.
+      const whole = hi * 1e9;
+      const f = whole + lo;
+      if (hi < EXACT_SPLIT_SECONDS && f - whole === lo) t = BigInt(f);
+      else {
+        t = BigInt(hi) * 1_000_000_000n + BigInt(lo);
+        if (t > MAX_TS_BIG.n) throw this.timeRange(start, end);
+      }
+    } else {
+      const v = hi * 1e9 + lo;
+      if (end - sigStart <= 15) {
+        if (v > this.maxTs) throw this.timeRange(start, end);
+        const f = v * this.mult;
+        t = f <= Number.MAX_SAFE_INTEGER ? BigInt(f) : BigInt(v) * this.multBig;
+      } else {
+        const big = BigInt(hi) * 1_000_000_000n + BigInt(lo);
+        if (big > MAX_TS_BIG[this.precision]) throw this.timeRange(start, end);
+        t = big * this.multBig;
+      }
+    }
+    if (neg) t = -t;
+    this.lastHi = hi;
+    this.lastLo = lo;
+    this.lastNeg = neg;
+    this.lastTime = t;
+    return t;
   }
 
   private timeRange(start: number, end: number): LineError {
@@ -984,10 +1000,10 @@ class Parser {
   }
 
   /** The time for points without a timestamp, truncated to the precision as InfluxDB does. */
-  private now(): number {
-    if (Number.isNaN(this.defaultTime)) {
+  private now(): bigint {
+    if (this.defaultTime === undefined) {
       const now = this.nowOpt ?? nowNs();
-      this.defaultTime = this.mult === 1 ? Math.floor(now) : Math.floor(now / this.mult) * this.mult;
+      this.defaultTime = this.mult === 1 ? now : (now / this.multBig) * this.multBig;
     }
     return this.defaultTime;
   }
@@ -1224,38 +1240,11 @@ function formatFieldValue(key: string, v: FieldValue | undefined): string {
   }
 }
 
-function formatTime(t: number, precision: Precision): string {
-  if (!(Math.abs(t) < 2 ** 63)) throw formatError(`time ${t} is outside the int64 nanosecond range`);
+function formatTime(t: bigint, precision: Precision): string {
+  if (t < INT64_MIN || t > INT64_MAX) throw formatError(`time ${t} is outside the int64 nanosecond range`);
   const mult = PRECISION_NS[precision];
-  // Beyond 2^53 String() writes the shortest digits that read back as the same float, so a
-  // time that was whole microseconds before rounding to float comes out as it went in.
-  if (mult === 1) return String(Math.trunc(t) + 0); // + 0 turns -0 into 0
-  // Division of an exact multiple is exact.
-  if (t % mult === 0) return String(t / mult + 0);
-  const big = BigInt(Math.trunc(t));
-  const m = BigInt(mult);
-  let q = big / m; // truncates toward zero, as Go's integer division
-  if (Math.abs(t) > TWO_POW_53) {
-    // t stands for every integer within half a float spacing of it: a time parsed as
-    // 1732420800123 ms is 1732420800122999808 ns here. If the next multiple of the unit
-    // away from zero lies that close, and closer than the truncated one, it is the time
-    // that was meant.
-    const half = BigInt(floatSpacing(t) / 2);
-    const r = big % m;
-    const toward = r < 0n ? -r : r;
-    const away = m - toward;
-    if (away <= half && away < toward) q += r < 0n ? -1n : 1n;
-  }
-  return q.toString();
-}
-
-/** The gap between |t| and the next float64 up (t finite, |t| >= 1). */
-function floatSpacing(t: number): number {
-  const a = Math.abs(t);
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  return 2 ** (e - 52);
+  // Integer division truncates toward zero, as Go's does.
+  return mult === 1 ? String(t) : String(t / BigInt(mult));
 }
 
 /**

@@ -6,9 +6,10 @@
  * arithmetic, `%v` prints them differently, write-back needs the `i` suffix), and the JS
  * type does the same for us.
  *
- * Time: nanoseconds since the Unix epoch as a float64 `number`. Whole seconds are always
- * exact; the sub-microsecond digits of present-day timestamps round to the float spacing
- * (256 ns in this century). Durations are nanoseconds as `number` too.
+ * Time: exact int64 nanoseconds since the Unix epoch as a `bigint` (DESIGN §9): a point
+ * written with `1700000000123456789` prints as `2023-11-14T22:13:20.123456789Z`. Durations
+ * and differences of times are float64 nanoseconds (`number`); see core/time.ts for the
+ * conversions (addNs, diffNs, goTruncate).
  */
 
 export type FieldValue = number | bigint | string | boolean;
@@ -21,7 +22,7 @@ export interface Point {
   tags: Tags;
   fields: Fields;
   /** ns since the Unix epoch. */
-  time: number;
+  time: bigint;
 }
 
 export enum Level {

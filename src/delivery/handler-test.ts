@@ -9,6 +9,7 @@ import { TickdError } from "../core/errors.js";
 import { Level } from "../core/types.js";
 import type { HttpSender } from "../handlers/types.js";
 import type { HandlerTestSpec } from "./types.js";
+import { timeFromMs } from "../core/time.js";
 
 export interface HandlerTesterDeps {
   /** A handler factory whose HTTP kinds send through `send` (`createHandlerFactory({ ...deps, send })`). */
@@ -21,7 +22,7 @@ export interface HandlerTesterDeps {
 
 /** A sample alert: CRITICAL (from OK), id `tickd-test`, on topic `topic`. */
 export function sampleAlertEvent(topic: string, nowMs: number): AlertEvent {
-  const time = nowMs * 1e6;
+  const time = timeFromMs(nowMs);
   return {
     topic,
     state: {

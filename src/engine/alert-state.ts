@@ -82,8 +82,8 @@ function firstMatch<P>(preds: LevelPredicates<P>, p: P, from: Level, downTo: Lev
 export interface AlertStateSnapshot {
   level: Level;
   prev: Level;
-  firstTriggered: number;
-  lastTriggered: number;
+  firstTriggered: bigint;
+  lastTriggered: bigint;
   flapping: boolean;
   /** The flapping ring, oldest first, when flapping is enabled. */
   history?: Level[];
@@ -95,13 +95,13 @@ export class AlertGroupState {
   changed = false;
   flapping = false;
   expired = false;
-  firstTriggered = 0;
-  lastTriggered = 0;
+  firstTriggered = 0n;
+  lastTriggered = 0n;
   /** The rendered alert ID and the measurement it was rendered for (ID cache, see AlertNode). */
   id = "";
   idName = "";
   /** Data time of the last point or batch seen (group expiry). */
-  lastSeen = 0;
+  lastSeen = 0n;
   /** Inhibitors this group registered (`.inhibit()`); active while the last trigger was not OK. */
   inhibitors: { active: boolean }[] | undefined;
   private ring: Uint8Array | undefined;
@@ -112,7 +112,7 @@ export class AlertGroupState {
   }
 
   /** Appends a level to the history (Kapacitor's addEvent). */
-  addEvent(t: number, l: Level): void {
+  addEvent(t: bigint, l: Level): void {
     this.lastSeen = t;
     this.changed = this.level !== l;
     this.prev = this.level;
@@ -124,10 +124,10 @@ export class AlertGroupState {
       this.updateFlapping(ring);
     }
     const d = this.b.stateChangesOnlyDuration;
-    this.expired = !this.changed && d !== 0 && t - this.lastTriggered >= d;
+    this.expired = !this.changed && d !== 0 && Number(t - this.lastTriggered) >= d;
   }
 
-  triggered(t: number): void {
+  triggered(t: bigint): void {
     this.lastTriggered = t;
     if (this.prev === Level.OK) this.firstTriggered = t;
     if (this.inhibitors !== undefined)
@@ -136,7 +136,7 @@ export class AlertGroupState {
 
   /** ns between the first and the last trigger of the current incident. */
   duration(): number {
-    return this.lastTriggered - this.firstTriggered;
+    return Number(this.lastTriggered - this.firstTriggered);
   }
 
   /**
@@ -144,7 +144,7 @@ export class AlertGroupState {
    * Calls triggered(t) when it is. Returns false for suppressed recoveries (noRecoveries)
    * too — the caller then neither emits nor forwards.
    */
-  shouldEmitPoint(t: number): boolean {
+  shouldEmitPoint(t: bigint): boolean {
     const l = this.level;
     if (
       (this.b.flapping !== undefined && this.flapping) ||
@@ -161,7 +161,7 @@ export class AlertGroupState {
    * Batch: Kapacitor's BufferedBatch condition, which differs from the stream one in that a
    * recovery is sent even while flapping.
    */
-  shouldEmitBatch(t: number): boolean {
+  shouldEmitBatch(t: bigint): boolean {
     const l = this.level;
     const suppressed =
       (this.b.flapping !== undefined && this.flapping) ||
@@ -172,7 +172,7 @@ export class AlertGroupState {
   }
 
   /** Seeds a new group from a stored non-OK event state (Kapacitor's restoreEventState). */
-  seed(firstPointTime: number, level: Level, triggeredAt: number): void {
+  seed(firstPointTime: bigint, level: Level, triggeredAt: bigint): void {
     if (level === Level.OK) return;
     this.addEvent(firstPointTime, level);
     this.triggered(triggeredAt);

@@ -28,7 +28,7 @@ export interface AlertSink {
    * restart). Every host that collects events must answer it the same way, or the daemon and
    * `tickctl test` disagree.
    */
-  restore?(topics: readonly string[], id: string): { level: Level; time: number } | undefined;
+  restore?(topics: readonly string[], id: string): { level: Level; time: bigint } | undefined;
 }
 
 /**
@@ -68,7 +68,7 @@ export interface InfluxAccess {
   queryFlux?(
     cluster: string | undefined,
     flux: string,
-    opts: { now: number; org?: string; orgID?: string },
+    opts: { now: bigint; org?: string; orgID?: string },
   ): Promise<InfluxSeries[]>;
   /** Writes points (line protocol in `precision`) to db/rp ("" rp: the database's default). */
   write(

@@ -13,6 +13,7 @@
  * `L`, `W` and `#` are refused with a clear error: tickd does not implement them.
  */
 import { TickdError } from "../core/errors.js";
+import { timeFromMs } from "../core/time.js";
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
@@ -137,9 +138,10 @@ export class CronSchedule {
    * The first scheduled time strictly after `ns` (nanoseconds since the epoch, whole
    * seconds in the answer), or undefined when the expression never fires again.
    */
-  next(ns: number): number | undefined {
-    // Start at the next whole second after `ns`.
-    const startMs = Math.floor(ns / 1e9) * 1000 + 1000;
+  next(ns: bigint): bigint | undefined {
+    // Start at the next whole second after `ns` (floored, also before the epoch).
+    const sec = ns / 1_000_000_000n - (ns < 0n && ns % 1_000_000_000n !== 0n ? 1n : 0n);
+    const startMs = Number(sec) * 1000 + 1000;
     const d = new Date(startMs);
     // Bounded walk: at most one step per day/hour/minute/second field change up to 2100.
     for (let guard = 0; guard < 200_000; guard++) {
@@ -171,7 +173,7 @@ export class CronSchedule {
         d.setSeconds(d.getSeconds() + 1, 0);
         continue;
       }
-      return d.getTime() * 1e6;
+      return timeFromMs(d.getTime());
     }
     return undefined;
   }

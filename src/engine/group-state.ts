@@ -51,3 +51,22 @@ export function badState(node: string, why: string): Error {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+/**
+ * A time read back from saved state: the store codec gives a bigint; a number (state saved by
+ * a version with float64 times) is rounded to an integer. null/undefined: no time. Anything
+ * else throws with `what` named.
+ */
+export function savedTime(v: unknown, what: string): bigint | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return BigInt(Math.round(v));
+  throw new Error(`saved ${what} is not a time`);
+}
+
+/** A saved time that must be there (see savedTime). */
+export function requiredTime(v: unknown, what: string): bigint {
+  const t = savedTime(v, what);
+  if (t === undefined) throw new Error(`saved ${what} is missing`);
+  return t;
+}

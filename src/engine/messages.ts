@@ -12,7 +12,7 @@ export interface PointMsg {
   rp: string;
   tags: Tags;
   fields: Fields;
-  time: number;
+  time: bigint;
   group: string;
   dims: Dimensions;
 }
@@ -20,7 +20,7 @@ export interface PointMsg {
 export interface BatchMsg {
   name: string;
   /** The batch time (window end). */
-  time: number;
+  time: bigint;
   /** The group's tags. */
   tags: Tags;
   group: string;

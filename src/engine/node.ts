@@ -95,7 +95,7 @@ export abstract class RuntimeNode {
    * Forgets per-group state of groups last seen before `before` (data time) that hold
    * nothing worth keeping. Returns how many groups were dropped. Default: no state.
    */
-  expire(_before: number): number {
+  expire(_before: bigint): number {
     return 0;
   }
 
@@ -112,7 +112,7 @@ export abstract class RuntimeNode {
   }
 
   /** Wall-clock tick (idle flush, deadman). Default: pass it on. */
-  barrier(now: number): void {
+  barrier(now: bigint): void {
     for (const c of this.children) c.barrier(now);
   }
 
@@ -121,7 +121,7 @@ export abstract class RuntimeNode {
    * reached in `group`, so nodes holding the group's data close what ends by then (windows).
    * Default: pass it on. Not counted as collected/emitted (Kapacitor counts points and batches).
    */
-  groupBarrier(group: string, t: number): void {
+  groupBarrier(group: string, t: bigint): void {
     for (const c of this.children) c.groupBarrier(group, t);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Point } from "../core/types.js";
 import { TickdError } from "../core/errors.js";
+import { addNs } from "../core/time.js";
 import type { TaskGraph, TaskNode } from "../pipeline/task-graph.js";
 import type { TaskContext } from "./context.js";
 import type { PointMsg } from "./messages.js";
@@ -196,17 +197,18 @@ export class Task {
    * windows of quiet groups so a quiet series still alerts. With `groupTtl` (ns), per-group
    * state unseen for that long is dropped (alert groups only when OK). Replays never tick.
    */
-  tick(now: number, opts: { groupTtl?: number } = {}): { expired: number } {
-    this.measureThroughput(now);
+  tick(now: bigint, opts: { groupTtl?: number } = {}): { expired: number } {
+    this.measureThroughput(Number(now));
     // The next point is timed: a task that gets few points still shows avg_exec_time_ns.
     this.untilSampled = 1;
     this.barrier(now);
     let expired = 0;
-    if (opts.groupTtl !== undefined) for (const n of this.nodes) expired += n.expire(now - opts.groupTtl);
+    if (opts.groupTtl !== undefined)
+      for (const n of this.nodes) expired += n.expire(addNs(now, -opts.groupTtl));
     return { expired };
   }
 
-  barrier(now: number): void {
+  barrier(now: bigint): void {
     for (const r of this.tickRoots) r.barrier(now);
   }
 

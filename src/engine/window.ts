@@ -11,11 +11,11 @@
  * flush uses it so a quiet series still alerts. Windows are never flushed at close.
  */
 import type { Point } from "../core/types.js";
-import { goTruncate } from "../core/time.js";
+import { durationNs, goTruncate } from "../core/time.js";
 
 export interface WindowBatch {
   /** The batch time: the window's end. */
-  time: number;
+  time: bigint;
   points: Point[];
 }
 
@@ -36,7 +36,7 @@ class PointQueue {
   }
 
   /** Drops points from the front until the first one `keep` accepts (Kapacitor's purge). */
-  purgeFront(keep: (t: number) => boolean): void {
+  purgeFront(keep: (t: bigint) => boolean): void {
     const items = this.items;
     while (this.head < items.length && !keep(items[this.head]!.time)) this.head++;
     if (this.head > 32 && this.head * 2 > items.length) {
@@ -61,14 +61,19 @@ class PointQueue {
 }
 
 export class TimeWindow {
-  nextEmit: number;
+  nextEmit: bigint;
   private readonly buf = new PointQueue();
+  /** spec.period and spec.every as exact ns. */
+  private readonly period: bigint;
+  private readonly every: bigint;
 
   constructor(
-    firstTime: number,
+    firstTime: bigint,
     private readonly spec: TimeWindowSpec,
   ) {
-    const { period, every, align, fillPeriod } = spec;
+    const { align, fillPeriod } = spec;
+    const period = (this.period = durationNs(spec.period));
+    const every = (this.every = durationNs(spec.every));
     if (fillPeriod) {
       let next = firstTime + period;
       if (align) {
@@ -94,7 +99,7 @@ export class TimeWindow {
   }
 
   /** Closes the window as if time `t` had been reached without a new point. */
-  barrier(t: number): WindowBatch | undefined {
+  barrier(t: bigint): WindowBatch | undefined {
     return this.spec.every === 0 ? this.closeRightAligned(t) : this.closeLeftAligned(t);
   }
 
@@ -102,33 +107,36 @@ export class TimeWindow {
     return this.buf.size;
   }
 
-  /** The buffer and next emit time, to carry the window to another process (cluster mode). */
-  save(): { nextEmit: number; points: Point[] } {
+  /**
+   * The buffer and next emit time, to carry the window to another process (cluster mode).
+   * Times are bigints: the host writes them with the store's JSON codec, which keeps them exact.
+   */
+  save(): { nextEmit: bigint; points: Point[] } {
     return { nextEmit: this.nextEmit, points: this.buf.snapshot() };
   }
 
-  load(s: { nextEmit: number; points: Point[] }): void {
+  load(s: { nextEmit: bigint; points: Point[] }): void {
     this.nextEmit = s.nextEmit;
     this.buf.fill(s.points);
   }
 
-  private closeRightAligned(t: number): WindowBatch | undefined {
+  private closeRightAligned(t: bigint): WindowBatch | undefined {
     if (t < this.nextEmit) return undefined;
-    const oldest = t - this.spec.period;
+    const oldest = t - this.period;
     this.buf.purgeFront((pt) => pt > oldest);
     this.nextEmit = t;
     return { time: t, points: this.buf.snapshot() };
   }
 
-  private closeLeftAligned(t: number): WindowBatch | undefined {
+  private closeLeftAligned(t: bigint): WindowBatch | undefined {
     if (t < this.nextEmit) return undefined;
     const end = this.nextEmit;
-    const oldest = end - this.spec.period;
+    const oldest = end - this.period;
     this.buf.purgeFront((pt) => pt >= oldest);
     const batch = { time: end, points: this.buf.snapshot() };
     // From the current time, not the last emit: gaps in the data skip windows.
-    const next = t + this.spec.every;
-    this.nextEmit = this.spec.align ? goTruncate(next, this.spec.every) : next;
+    const next = t + this.every;
+    this.nextEmit = this.spec.align ? goTruncate(next, this.every) : next;
     return batch;
   }
 }

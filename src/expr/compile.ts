@@ -72,7 +72,7 @@ interface CNode {
   missing: Missing | undefined;
 }
 
-const DUMMY_SCOPE: Scope = { fields: {}, tags: {}, time: 0 };
+const DUMMY_SCOPE: Scope = { fields: {}, tags: {}, time: 0n };
 
 /** A compiled lambda. `evalBool`/`evalValue` throw TickdError (E_EXPR_EVAL/TYPE/MISSING) per point. */
 export interface CompiledExpr {
@@ -140,7 +140,7 @@ const SAMPLES: Record<Exclude<StaticType, "any">, Value> = {
   string: "a",
   bool: true,
   duration: new Duration(1e9),
-  time: new Time(0),
+  time: new Time(0n),
   regex: new Regex("a", /a/),
 };
 

@@ -9,6 +9,7 @@
  *
  * Strings follow Go: lengths and indexes count UTF-8 bytes. Math functions take floats only.
  */
+import { msOfTime, nowNs } from "../core/time.js";
 import { evalError, typeError } from "./errors.js";
 import { goReplaceAll } from "./regex.js";
 import type { Scope } from "./scope.js";
@@ -411,7 +412,7 @@ const humanBytesFn: ExprFunction = pure([sig(S, F), sig(S, I)], (args) => {
 // ---------------------------------------------------------------- time (local time zone, as Kapacitor)
 
 function timeFn(f: (d: Date) => number): ExprFunction {
-  return pure([sig(I, T)], (args) => BigInt(f(new Date(Math.floor((args[0] as Time).ns / 1e6)))));
+  return pure([sig(I, T)], (args) => BigInt(f(new Date(msOfTime((args[0] as Time).ns)))));
 }
 
 // ---------------------------------------------------------------- control
@@ -514,7 +515,7 @@ const spreadFn: ExprFunction = {
 
 const randFn: ExprFunction = { sigs: [sig(F)], create: () => () => Math.random() };
 
-const nowFn: ExprFunction = { sigs: [sig(T)], create: () => () => new Time(Date.now() * 1e6) };
+const nowFn: ExprFunction = { sigs: [sig(T)], create: () => () => new Time(nowNs()) };
 
 const isPresentFn: ExprFunction = pure([sig(B, "any")], (args) => typeName(args[0]!) !== "missing", {
   acceptsMissing: true,
@@ -606,7 +607,7 @@ export const BUILTINS: ReadonlyMap<string, ExprFunction> = new Map<string, ExprF
 
   ["isPresent", isPresentFn],
 
-  ["unixNano", pure([sig(I, T)], (args) => BigInt(Math.round((args[0] as Time).ns)))],
+  ["unixNano", pure([sig(I, T)], (args) => (args[0] as Time).ns)],
   ["minute", timeFn((d) => d.getMinutes())],
   ["hour", timeFn((d) => d.getHours())],
   ["weekday", timeFn((d) => d.getDay())],

@@ -14,7 +14,7 @@ export interface Scope {
   readonly fields: Readonly<Record<string, FieldValue>>;
   readonly tags: Readonly<Record<string, string>>;
   /** ns since the Unix epoch. */
-  readonly time: number;
+  readonly time: bigint;
 }
 
 export function collisionError(name: string): Error {

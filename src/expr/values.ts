@@ -18,7 +18,8 @@ export class Duration {
 }
 
 export class Time {
-  constructor(readonly ns: number) {}
+  /** ns since the epoch, exact. */
+  constructor(readonly ns: bigint) {}
 }
 
 export class Regex {

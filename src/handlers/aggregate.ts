@@ -99,13 +99,13 @@ export function aggregateEvent(
   message: string,
 ): AlertEvent {
   let level = Level.OK;
-  let time = -Infinity;
+  let time: bigint | undefined;
   let duration = 0;
   let noExternal = true;
   const series: Series[] = [];
   for (const e of events) {
     if (e.state.level > level) level = e.state.level;
-    if (e.state.time > time) time = e.state.time;
+    if (time === undefined || e.state.time > time) time = e.state.time;
     if (e.state.duration > duration) duration = e.state.duration;
     noExternal &&= e.noExternal === true;
     series.push(...e.data.series);
@@ -116,7 +116,7 @@ export function aggregateEvent(
       id: o.id,
       message,
       details: events.map((e) => e.state.message).join("\n"),
-      time: Number.isFinite(time) ? time : 0,
+      time: time ?? 0n,
       duration,
       level,
     },

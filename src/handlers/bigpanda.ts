@@ -24,6 +24,7 @@ import { httpKind, JSON_HEADERS, jsonErrorMessage, tickOptions } from "./http-ki
 import { argString, type OptionReader } from "./options.js";
 import { TestOptions, testEvent } from "./service-test-event.js";
 import { eventTemplateData } from "./template-data.js";
+import { splitNs } from "../core/go-format.js";
 
 export interface BigPandaOptions {
   appKey: string;
@@ -121,7 +122,7 @@ export const bigpanda = httpKind<BigPandaOptions, BigPandaConfig>({
     }
     if (event.state.id !== "") body.set("check", event.state.id);
     body.set("task", `${event.data.taskName}:${event.data.name}`);
-    body.set("timestamp", BigInt(Math.floor(event.state.time / 1e9)));
+    body.set("timestamp", BigInt(splitNs(event.state.time)[0]));
     body.set("status", status(event.state.level));
     body.set("app_key", o.appKey !== "" ? o.appKey : c.appKey);
     if (o.primaryProperty !== "") body.set("primary_property", o.primaryProperty);

@@ -37,8 +37,8 @@ function discordColor(level: Level): number {
 }
 
 /** Go's time.RFC3339 (whole seconds) in UTC. */
-function rfc3339(ns: number): string {
-  return formatRFC3339Nano(splitNs(ns)[0] * 1e9);
+function rfc3339(ns: bigint): string {
+  return formatRFC3339Nano(BigInt(splitNs(ns)[0]) * 1_000_000_000n);
 }
 
 const sections = (all: { notifiers?: { discord: readonly DiscordConfig[] } }): readonly DiscordConfig[] =>

@@ -30,6 +30,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { AlertEvent } from "../core/alert-event.js";
 import { TickdError } from "../core/errors.js";
 import { formatRFC3339Nano, stringMap } from "../core/go-format.js";
+import { addNs } from "../core/time.js";
 import { goJson } from "../core/go-json.js";
 import { Level, levelName } from "../core/types.js";
 import type { HandlerSpec } from "../pipeline/task-graph.js";
@@ -190,7 +191,7 @@ export function hmacEscalationRequest(
       task: e.data.taskName,
       tags: stringMap(e.data.tags),
       // The incident began when it was first triggered: time − duration.
-      createdAt: formatRFC3339Nano(e.state.time - e.state.duration),
+      createdAt: formatRFC3339Nano(addNs(e.state.time, -e.state.duration)),
     },
   });
   return {

@@ -34,15 +34,9 @@ export interface PagerDuty2Options {
 }
 
 /** Go's "2006-01-02T15:04:05.000000000Z07:00" in UTC: always nine fraction digits. */
-export function pagerDutyTimestamp(ns: number): string {
-  let [secs, nanos] = splitNs(ns);
-  // Past 2^53 a float64 ns time is only good to a few hundred ns: a wall-clock time taken in
-  // ms (…371000064) prints as the ms it was (…371000000).
-  if (!Number.isSafeInteger(ns)) {
-    nanos = Math.round(nanos / 1000) * 1000;
-    if (nanos === 1e9) [secs, nanos] = [secs + 1, 0];
-  }
-  const base = formatRFC3339Nano(secs * 1e9).slice(0, -1);
+export function pagerDutyTimestamp(ns: bigint): string {
+  const [secs, nanos] = splitNs(ns);
+  const base = formatRFC3339Nano(BigInt(secs) * 1_000_000_000n).slice(0, -1);
   return `${base}.${String(nanos).padStart(9, "0")}Z`;
 }
 

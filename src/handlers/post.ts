@@ -172,7 +172,7 @@ export function eventSamples(e: AlertEvent): string {
       const entries: Record<string, unknown> = { ...s.tags };
       s.columns.forEach((c, i) => {
         const v = row[i];
-        entries[c] = i === 0 && typeof v === "number" ? formatRFC3339Nano(v) : v;
+        entries[c] = i === 0 && typeof v === "bigint" ? formatRFC3339Nano(v) : v;
       });
       out.push(goMap(entries));
     }

@@ -7,6 +7,7 @@
 import type { AlertEvent } from "../core/alert-event.js";
 import { Level, levelName, type FieldValue } from "../core/types.js";
 import { optionError } from "./options.js";
+import { timeFromMs } from "../core/time.js";
 
 export interface TestEventSpec {
   id: string;
@@ -24,7 +25,7 @@ export interface TestEventSpec {
 
 /** One alert event as a service test sends it: no series unless tags or fields are given. */
 export function testEvent(s: TestEventSpec): AlertEvent {
-  const time = s.timeMs * 1e6;
+  const time = timeFromMs(s.timeMs);
   const tags = s.tags ?? {};
   const fields = s.fields ?? {};
   const hasRow = Object.keys(tags).length > 0 || Object.keys(fields).length > 0;

@@ -29,7 +29,7 @@ function rowData(s: Series): Record<string | symbol, unknown> {
     Name: s.name,
     Tags: stringMap(s.tags),
     Columns: s.columns,
-    Values: s.values.map((row) => row.map((v, i) => (i === 0 && typeof v === "number" ? new GoTime(v) : v))),
+    Values: s.values.map((row) => row.map((v, i) => (i === 0 && typeof v === "bigint" ? new GoTime(v) : v))),
     Partial: false,
     [GO_JSON]: () => seriesJson(s),
   };

@@ -31,6 +31,8 @@ import {
 import { TestOptions, testEvent } from "./service-test-event.js";
 import type { ServiceTestSpec } from "./types.js";
 import { notEnabled, requireEnabled } from "./disabled.js";
+import { splitNs } from "../core/go-format.js";
+import { addNs } from "../core/time.js";
 
 const KIND = "victorops";
 
@@ -67,8 +69,8 @@ export function victorOpsUrl(c: VictorOpsHandlerConfig, routingKey: string): str
 }
 
 /** Unix seconds of a ns time, as Go's Time.Unix (floor). */
-function unixSeconds(ns: number): bigint {
-  return BigInt(Math.floor(ns / 1e9));
+function unixSeconds(ns: bigint): bigint {
+  return BigInt(splitNs(ns)[0]);
 }
 
 /** VictorOps's message_type: the level, RECOVERY for OK, ACKNOWLEDGEMENT for an incoming ack. */
@@ -86,7 +88,7 @@ export function victorOpsBody(e: AlertEvent, jsonData: boolean): string {
     ["entity_display_name", e.state.message],
     ["state_message", e.state.message],
     ["timestamp", unixSeconds(e.state.time)],
-    ["state_start_time", unixSeconds(e.state.time - e.state.duration)],
+    ["state_start_time", unixSeconds(addNs(e.state.time, -e.state.duration))],
     ["monitoring_tool", "kapacitor"],
     ["data", jsonData ? result : goJson(result)],
   ]);

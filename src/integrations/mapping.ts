@@ -39,6 +39,7 @@
  */
 import type { AlertEvent, AlertEventState } from "../core/alert-event.js";
 import { Level } from "../core/types.js";
+import { timeFromMs } from "../core/time.js";
 
 /** A body the integration cannot use; `status` is the HTTP status to answer (400). */
 export class IntegrationError extends Error {
@@ -193,7 +194,7 @@ export function msToNs(ms: number): number {
 
 /** The open incident's start (ns) from stored state, if there is one. */
 function openSince(prev: AlertEventState | undefined): number | undefined {
-  return prev !== undefined && prev.level !== Level.OK ? prev.time - prev.duration : undefined;
+  return prev !== undefined && prev.level !== Level.OK ? Number(prev.time) - prev.duration : undefined;
 }
 
 /** One alert as a source normaliser reads it, before it becomes a topic event ({@link toEvent}). */
@@ -231,7 +232,8 @@ export function toEvent(x: Incoming, ctx: MappingContext): IncomingAlertEvent | 
       id: x.id,
       message: x.message ?? prev?.message ?? x.id,
       details: x.details !== "" ? x.details : x.status === "ack" ? (prev?.details ?? "") : "",
-      time: x.time,
+      // Sources read times at ms resolution (msToNs): exact as whole ms.
+      time: timeFromMs(x.time / 1e6),
       duration: since !== undefined ? Math.max(0, x.time - since) : 0,
       level,
     },

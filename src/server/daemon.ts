@@ -26,7 +26,7 @@ import {
 } from "../config/index.js";
 import { globalHandlers } from "../config/globals.js";
 import { coerceError } from "../core/errors.js";
-import { nowNs } from "../core/time.js";
+import { nowNs, wallClockNs } from "../core/time.js";
 import { InhibitorRegistry } from "../engine/inhibitors.js";
 import type { AlertEvent } from "../core/alert-event.js";
 import type { Point } from "../core/types.js";
@@ -368,7 +368,7 @@ export async function startDaemon(opts: {
       ...(globals.kinds.length > 0
         ? { globalHandlers: globals.kinds, globalStateChangesOnly: globals.stateChangesOnly }
         : {}),
-      now: nowNs,
+      now: wallClockNs,
       ...(config.cluster.enabled ? { streamTasksElsewhere: true } : {}),
       checkHandlers: (graph) => checkAlertHandlers(factory, graph),
       templates: { get: (id: string): { script: string } | undefined => templates.get(id) },
@@ -377,7 +377,7 @@ export async function startDaemon(opts: {
       sideload: (url) => sideloadSources.open(url),
     });
 
-    const templates: TemplateService = new TemplateService({ store, tasks, now: nowNs });
+    const templates: TemplateService = new TemplateService({ store, tasks, now: wallClockNs });
 
     // Cluster config (src/cluster/config-service.ts): the config topic read to its end and
     // applied before stored tasks start; the API then writes tasks, templates, handlers,

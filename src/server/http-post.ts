@@ -32,7 +32,7 @@ export function mappedRow(row: Series): Record<string, unknown> {
     Values: row.values.map((v) => {
       const m: Record<string, unknown> = {};
       row.columns.forEach((c, i) => {
-        m[c] = i === 0 && typeof v[i] === "number" ? new GoTime(v[i]) : v[i];
+        m[c] = i === 0 && typeof v[i] === "bigint" ? new GoTime(v[i]) : v[i];
       });
       return goMap(m);
     }),

@@ -444,7 +444,7 @@ export class TaskManager implements TaskService {
   }
 
   /** The wall-clock tick for every running task (idle flush, deadman, stats, expiry). */
-  tick(now: number): void {
+  tick(now: bigint): void {
     for (const [id, r] of this.running) {
       // Cluster mode: stream tasks tick in their partitions' engines, batch tasks in the
       // engine of the cluster's leader partition (src/cluster/wide-tasks.ts).

@@ -66,7 +66,7 @@ export function parseSeries(raw: readonly RawSeries[] | undefined): InfluxSeries
     const points: Point[] = [];
     for (const row of s.values ?? []) {
       const fields: Fields = {};
-      let time = 0;
+      let time = 0n;
       let any = false;
       for (let i = 0; i < s.columns.length; i++) {
         const v = row[i];
@@ -87,8 +87,9 @@ export function parseSeries(raw: readonly RawSeries[] | undefined): InfluxSeries
   return out;
 }
 
-function parseTime(v: unknown): number {
-  if (typeof v === "number") return v;
+function parseTime(v: unknown): bigint {
+  // epoch=ns answers: JSON numbers past 2^53 have lost digits already (a float64 in JSON).
+  if (typeof v === "number") return BigInt(Math.round(v));
   if (typeof v === "string") {
     // RFC 3339 (when epoch is not set).
     const t = parseRfc3339(v);

@@ -14,6 +14,7 @@ import { TickdError } from "../core/errors.js";
 import { formatPoint, type Precision } from "../core/line-protocol.js";
 import type { FieldValue, Fields, Point, Tags } from "../core/types.js";
 import type { InfluxSeries } from "../engine/context.js";
+import { formatRFC3339Nano } from "../core/go-format.js";
 
 export interface Influx2Options {
   url: string;
@@ -24,28 +25,24 @@ export interface Influx2Options {
 
 export interface Influx2Client {
   /** Runs Flux as `org` (a name or an ID) with `now()` = `now` (ns) when given. */
-  queryFlux(flux: string, opts: { org: string; now?: number }): Promise<InfluxSeries[]>;
+  queryFlux(flux: string, opts: { org: string; now?: bigint }): Promise<InfluxSeries[]>;
   write(org: string, bucket: string, points: readonly Point[], precision?: Precision): Promise<void>;
 }
 
 const NOT_TAGS = new Set(["_start", "_stop", "_field", "_measurement", "_value", "_time", "result", "table"]);
 
-/** RFC 3339 with up to nanoseconds → ns since the epoch (exact to the float's spacing). */
-export function parseRfc3339(v: string): number | undefined {
+/** RFC 3339 with up to nanoseconds → ns since the epoch, exact. */
+export function parseRfc3339(v: string): bigint | undefined {
   const m = /^(.*?)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(v);
   if (m === null) return undefined;
   const ms = Date.parse(m[1]! + m[3]!);
   if (Number.isNaN(ms)) return undefined;
-  return ms * 1e6 + Number((m[2] ?? "").padEnd(9, "0") || "0");
+  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0") || "0");
 }
 
 /** ns → RFC 3339 with nanoseconds (Flux's `now`). */
-export function formatRfc3339(ns: number): string {
-  const t = Math.round(ns);
-  const sec = Math.floor(t / 1e9);
-  const frac = t - sec * 1e9;
-  const base = new Date(sec * 1000).toISOString().slice(0, 19);
-  return frac === 0 ? `${base}Z` : `${base}.${String(frac).padStart(9, "0").replace(/0+$/, "")}Z`;
+export function formatRfc3339(ns: bigint): string {
+  return formatRFC3339Nano(ns);
 }
 
 function value(v: unknown): FieldValue | undefined {
@@ -57,7 +54,7 @@ function value(v: unknown): FieldValue | undefined {
 
 /** Flux rows (as `tableMeta.toObject` gives them, plus their metadata) → series. */
 export class FluxSeriesCollector {
-  private readonly series = new Map<string, { s: InfluxSeries; byTime: Map<number, Point> }>();
+  private readonly series = new Map<string, { s: InfluxSeries; byTime: Map<bigint, Point> }>();
 
   add(row: Record<string, unknown>, meta: FluxTableMetaData): void {
     const tags: Tags = {};

@@ -42,14 +42,14 @@ export interface DecodeResult {
 export function decodeMessage(
   format: KafkaInputFormat,
   value: string | Uint8Array,
-  now: number,
+  now: bigint,
   fields?: FieldFilter,
 ): DecodeResult {
   if (format === "line-protocol") return decodeLineProtocol(value, now, fields);
   return decodeJson(typeof value === "string" ? value : UTF8.decode(value), now);
 }
 
-function decodeLineProtocol(value: string | Uint8Array, now: number, fields?: FieldFilter): DecodeResult {
+function decodeLineProtocol(value: string | Uint8Array, now: bigint, fields?: FieldFilter): DecodeResult {
   const r = parseLineProtocol(
     value,
     fields === undefined ? { precision: "n", now } : { precision: "n", now, fields },
@@ -62,7 +62,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function decodeJson(value: string, now: number): DecodeResult {
+function decodeJson(value: string, now: bigint): DecodeResult {
   let doc: unknown;
   try {
     doc = JSON.parse(value);
@@ -83,7 +83,7 @@ function decodeJson(value: string, now: number): DecodeResult {
 }
 
 /** One JSON object → Point; throws an Error naming the bad key. */
-export function jsonPoint(item: unknown, now: number): Point {
+export function jsonPoint(item: unknown, now: bigint): Point {
   if (!isObject(item)) throw new Error("expected an object with measurement, tags, fields and time");
   const name = item.measurement ?? item.name;
   if (typeof name !== "string" || name === "") throw new Error(`"measurement": expected a non-empty string`);
@@ -127,13 +127,13 @@ const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 /** `time`: ns number, string of digits (ns) or RFC3339(Nano). */
-export function jsonTime(v: unknown): number {
+export function jsonTime(v: unknown): bigint {
   if (typeof v === "number") {
     if (!Number.isInteger(v)) throw new Error(`"time": expected integer nanoseconds`);
-    return v;
+    return BigInt(v);
   }
   if (typeof v === "string") {
-    if (/^-?\d+$/.test(v)) return Number(BigInt(v));
+    if (/^-?\d+$/.test(v)) return BigInt(v);
     const t = parseRfc3339Ns(v);
     if (t !== undefined) return t;
   }
@@ -141,7 +141,7 @@ export function jsonTime(v: unknown): number {
 }
 
 /** RFC3339 with up to 9 fraction digits → ns since the epoch; undefined when malformed. */
-export function parseRfc3339Ns(s: string): number | undefined {
+export function parseRfc3339Ns(s: string): bigint | undefined {
   const m = RFC3339.exec(s);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, sec, frac, , sign, oh, om] = m;
@@ -156,5 +156,5 @@ export function parseRfc3339Ns(s: string): number | undefined {
     ms += sign === "+" ? -off : off;
   }
   const fracNs = frac === undefined ? 0 : Number(frac.padEnd(9, "0"));
-  return Number(BigInt(ms) * 1_000_000n + BigInt(fracNs));
+  return BigInt(ms) * 1_000_000n + BigInt(fracNs);
 }

@@ -26,6 +26,7 @@ import {
   type KafkaConsumer,
 } from "./kafka-client.js";
 import { decodeMessage, type KafkaInputFormat } from "./kafka-format.js";
+import { nowNs } from "../core/time.js";
 
 const EMPTY = Buffer.alloc(0);
 const C_NL = 10;
@@ -53,7 +54,7 @@ export interface KafkaInputDeps {
   /** How often a paused input asks `shouldPause()` again, ms (default 100). */
   pausePollMs?: number;
   /** Wall clock in ns for points without a time; defaults to Date.now() * 1e6. */
-  nowNs?: () => number;
+  nowNs?: () => bigint;
   /** Where a new consumer group starts: the earliest offset (default true) or only new messages. */
   fromBeginning?: boolean;
   /** Largest number of points handed to TaskService.write at once (default 5000). */
@@ -229,7 +230,7 @@ function maybePause(r: Runner): void {
 
 async function processBatch(r: Runner, batch: KafkaBatch, control: KafkaBatchControl): Promise<void> {
   r.stats.batches++;
-  const now = r.deps.nowNs?.() ?? Date.now() * 1e6;
+  const now = r.deps.nowNs?.() ?? nowNs();
   if (!wholeBatch(r, batch, control, now)) await messageByMessage(r, batch, control, now);
   try {
     await control.commit();
@@ -257,7 +258,7 @@ async function processBatch(r: Runner, batch: KafkaBatch, control: KafkaBatchCon
  * output writes one metric per message). Returns false, having done nothing, when that does
  * not hold or a line is bad: the per-message path then attributes the errors to offsets.
  */
-function wholeBatch(r: Runner, batch: KafkaBatch, control: KafkaBatchControl, now: number): boolean {
+function wholeBatch(r: Runner, batch: KafkaBatch, control: KafkaBatchControl, now: bigint): boolean {
   const values = batch.values;
   const msgs = batch.messages;
   const last = msgs[msgs.length - 1];
@@ -283,7 +284,7 @@ async function messageByMessage(
   r: Runner,
   batch: KafkaBatch,
   control: KafkaBatchControl,
-  now: number,
+  now: bigint,
 ): Promise<void> {
   const st = r.stats;
   const chunk = r.deps.writeChunk ?? DEFAULT_WRITE_CHUNK;

@@ -11,7 +11,7 @@
 import type Database from "better-sqlite3";
 import type { Level } from "../core/types.js";
 import type { AlertStateSnapshot } from "../engine/alert-state.js";
-import { intFromDb, nsFromDb, nsToDb, textFromDb } from "./codec.js";
+import { intFromDb, textFromDb, timeFromDb, timeToDb } from "./codec.js";
 
 export interface AlertStateKey {
   task: string;
@@ -91,8 +91,8 @@ export class AlertStateRepository {
       r.eventId,
       s.level,
       s.prev,
-      nsToDb(s.firstTriggered, "firstTriggered"),
-      nsToDb(s.lastTriggered, "lastTriggered"),
+      timeToDb(s.firstTriggered, "firstTriggered"),
+      timeToDb(s.lastTriggered, "lastTriggered"),
       s.flapping ? 1 : 0,
       // One byte per level, oldest first; NULL when flapping is off (no ring kept).
       s.history === undefined ? null : Buffer.from(s.history),
@@ -129,8 +129,8 @@ function decodeState(r: AlertStateRow): AlertStateRecord {
   const state: AlertStateSnapshot = {
     level: intFromDb(r.level, "alert level") as Level,
     prev: intFromDb(r.prev, "previous alert level") as Level,
-    firstTriggered: nsFromDb(r.first_triggered, "firstTriggered"),
-    lastTriggered: nsFromDb(r.last_triggered, "lastTriggered"),
+    firstTriggered: timeFromDb(r.first_triggered, "firstTriggered"),
+    lastTriggered: timeFromDb(r.last_triggered, "lastTriggered"),
     flapping: intFromDb(r.flapping, "flapping") !== 0,
   };
   if (r.history instanceof Uint8Array) state.history = Array.from(r.history, (l) => l as Level);

@@ -1,8 +1,9 @@
 /**
  * How engine values become SQLite values and back, exactly.
  *
- * Times and durations (ns, float64 `number` — see src/core/types.ts) are stored in INTEGER
- * columns. Every float64 at or above 2^53 is a whole number, so a present-day timestamp such
+ * Times (exact int64 ns, `bigint` — see src/core/types.ts) are stored in INTEGER columns as
+ * they are (timeToDb / timeFromDb); a REAL a version with float64 times wrote reads back
+ * rounded to an integer. Durations (ns, float64 `number`) are stored in INTEGER columns too. Every float64 at or above 2^53 is a whole number, so a present-day timestamp such
  * as 1_732_420_800_123_456_768 is an exact int64: it is bound as a `bigint` (no affinity
  * guesswork) and read back with `safeIntegers` as a `bigint`, and `Number()` of that bigint is
  * the very float it came from. A value that is not an int64 (a fraction, beyond ±2^63) is
@@ -38,6 +39,21 @@ export function nsFromDb(v: unknown, what: string): number {
   if (typeof v === "bigint") return Number(v);
   if (typeof v === "number") return v;
   throw new TickdError(StoreErrorCodes.CORRUPT, `stored ${what} is not a number (${typeof v})`);
+}
+
+/** A time → the value to bind (int64 checked). */
+export function timeToDb(t: bigint, what: string): bigint {
+  if (t < -(2n ** 63n) || t >= 2n ** 63n) {
+    throw new TickdError(StoreErrorCodes.VALUE, `${what} ${t} ns is outside int64`);
+  }
+  return t;
+}
+
+/** A time column read with safeIntegers → the exact time. */
+export function timeFromDb(v: unknown, what: string): bigint {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return BigInt(Math.round(v));
+  throw new TickdError(StoreErrorCodes.CORRUPT, `stored ${what} is not a time (${typeof v})`);
 }
 
 /** A small INTEGER column (level, flag) read with safeIntegers. */

@@ -6,7 +6,7 @@
  */
 import type Database from "better-sqlite3";
 import { Level } from "../core/types.js";
-import { intFromDb, nsFromDb, nsToDb, textFromDb } from "./codec.js";
+import { intFromDb, nsFromDb, nsToDb, textFromDb, timeFromDb, timeToDb } from "./codec.js";
 
 export interface TopicEventRecord {
   topic: string;
@@ -15,7 +15,7 @@ export interface TopicEventRecord {
   message: string;
   details: string;
   /** ns since the epoch. */
-  time: number;
+  time: bigint;
   /** ns. */
   duration: number;
 }
@@ -80,7 +80,7 @@ export class TopicEventRepository {
       e.level,
       e.message,
       e.details,
-      nsToDb(e.time, "event time"),
+      timeToDb(e.time, "event time"),
       nsToDb(e.duration, "event duration"),
     );
   }
@@ -118,7 +118,7 @@ function decodeEvent(r: TopicEventRow): TopicEventRecord {
     level: intFromDb(r.level, "event level") as Level,
     message: textFromDb(r.message, "event message"),
     details: textFromDb(r.details, "event details"),
-    time: nsFromDb(r.time, "event time"),
+    time: timeFromDb(r.time, "event time"),
     duration: nsFromDb(r.duration, "event duration"),
   };
 }

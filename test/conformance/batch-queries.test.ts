@@ -14,9 +14,11 @@ import { CronQuerySchedule, QueryNode, QuerySchedule } from "../../src/engine/no
 import { parseSeries } from "../../src/sources/influxdb.js";
 import { runScript } from "../support/engine.js";
 
+/** One second as a duration (float ns) and as a time step (exact ns). */
 const S = 1e9;
+const SN = 1_000_000_000n;
 // 2024-06-01T00:00:00Z, a multiple of every duration used here.
-const T = 1_717_200_000 * S;
+const T = 1_717_200_000n * SN;
 
 function queryNode(script: string): QueryNode {
   const r = runScript(script);
@@ -64,7 +66,7 @@ describe("query text (Kapacitor query.go)", () => {
     const q = queryNode(`batch |query('''${SRC}
 ''').period(1m).every(1m).offset(90s)`);
     const r = q.queryFor(T);
-    expect(r.stop).toBe(T - 90 * S);
+    expect(r.stop).toBe(T - 90n * SN);
     expect(r.query).toContain(`time >= '2024-05-31T23:57:30Z' AND time < '2024-05-31T23:58:30Z'`);
   });
 
@@ -72,7 +74,7 @@ describe("query text (Kapacitor query.go)", () => {
     const q = queryNode(`batch |query('''${SRC}
 ''').period(30s).every(10s)`);
     expect(q.queryFor(T).query).toContain(`time >= '2024-05-31T23:59:30Z' AND time < '2024-06-01T00:00:00Z'`);
-    expect(q.queryFor(T + 10 * S).query).toContain(
+    expect(q.queryFor(T + 10n * SN).query).toContain(
       `time >= '2024-05-31T23:59:40Z' AND time < '2024-06-01T00:00:10Z'`,
     );
   });
@@ -127,29 +129,29 @@ describe("query text (Kapacitor query.go)", () => {
 describe("schedules (Kapacitor batch.go timeTicker / cronTicker)", () => {
   it("every without align: ticks every `every` from the first tick seen; missed ticks collapse", () => {
     const s = new QuerySchedule(10 * S, false);
-    expect(s.next(T + 3 * S)).toBeUndefined(); // starts the clock
-    expect(s.next(T + 12 * S)).toBeUndefined();
-    expect(s.next(T + 13 * S)).toBe(T + 13 * S);
-    expect(s.next(T + 45 * S)).toBe(T + 43 * S); // 23s and 33s were missed
-    expect(s.next(T + 52 * S)).toBeUndefined();
+    expect(s.next(T + 3n * SN)).toBeUndefined(); // starts the clock
+    expect(s.next(T + 12n * SN)).toBeUndefined();
+    expect(s.next(T + 13n * SN)).toBe(T + 13n * SN);
+    expect(s.next(T + 45n * SN)).toBe(T + 43n * SN); // 23s and 33s were missed
+    expect(s.next(T + 52n * SN)).toBeUndefined();
   });
 
   it("every with align: the first tick is the next multiple of every", () => {
     const s = new QuerySchedule(10 * S, true);
-    expect(s.next(T + 3 * S)).toBeUndefined();
-    expect(s.next(T + 10 * S)).toBe(T + 10 * S);
-    expect(s.next(T + 20 * S + 1)).toBe(T + 20 * S);
+    expect(s.next(T + 3n * SN)).toBeUndefined();
+    expect(s.next(T + 10n * SN)).toBe(T + 10n * SN);
+    expect(s.next(T + 20n * SN + 1n)).toBe(T + 20n * SN);
   });
 
   it("cron: each tick is the scheduled time itself, the next one is after the wall clock", () => {
     const s = new CronQuerySchedule("*/15 * * * * * *"); // seconds field (7 fields)
-    expect(s.next(T + 1 * S)).toBeUndefined();
-    expect(s.next(T + 14 * S)).toBeUndefined();
-    expect(s.next(T + 15 * S + 300)).toBe(T + 15 * S);
+    expect(s.next(T + 1n * SN)).toBeUndefined();
+    expect(s.next(T + 14n * SN)).toBeUndefined();
+    expect(s.next(T + 15n * SN + 300n)).toBe(T + 15n * SN);
     // Two were missed while busy: one tick, then the next after the clock.
-    expect(s.next(T + 62 * S)).toBe(T + 30 * S);
-    expect(s.next(T + 74 * S)).toBeUndefined();
-    expect(s.next(T + 75 * S)).toBe(T + 75 * S);
+    expect(s.next(T + 62n * SN)).toBe(T + 30n * SN);
+    expect(s.next(T + 74n * SN)).toBeUndefined();
+    expect(s.next(T + 75n * SN)).toBe(T + 75n * SN);
   });
 
   it("a cron query's range ends at the scheduled time minus offset", () => {
@@ -161,7 +163,7 @@ describe("schedules (Kapacitor batch.go timeTicker / cronTicker)", () => {
 
 describe("cron expressions (gorhill/cronexpr syntax, local time)", () => {
   const at = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0) =>
-    new Date(y, mo - 1, d, h, mi, s).getTime() * 1e6;
+    BigInt(new Date(y, mo - 1, d, h, mi, s).getTime()) * 1_000_000n;
 
   it("5 fields: minute hour dom month dow, second 0", () => {
     const c = new CronSchedule("*/15 9-17 * * MON-FRI");
@@ -203,15 +205,16 @@ describe("query answers (Kapacitor edge.ResultToBufferedBatches)", () => {
         tags: { host: "a" },
         columns: ["time", "a", "b"],
         values: [
-          [T, 1.5, null],
-          [T + S, null, null],
-          [T + 2 * S, 2, 3],
+          // epoch=ns answers are JSON numbers; these are exact as float64.
+          [Number(T), 1.5, null],
+          [Number(T) + S, null, null],
+          [Number(T + 2n * SN), 2, 3],
         ],
       },
     ]);
     expect(s!.points.map((p) => [p.time, p.fields])).toEqual([
       [T, { a: 1.5 }],
-      [T + 2 * S, { a: 2, b: 3 }],
+      [T + 2n * SN, { a: 2, b: 3 }],
     ]);
   });
 });

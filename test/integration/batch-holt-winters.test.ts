@@ -37,13 +37,13 @@ beforeAll(async () => {
   await client.query(`CREATE DATABASE "${db}"`);
   const points = [];
   for (let i = 0; i < N; i++) {
-    points.push({ name: "hw", tags: { host: "a" }, fields: { v: value(i) }, time: T0 + i * S });
+    points.push({ name: "hw", tags: { host: "a" }, fields: { v: value(i) }, time: BigInt(T0 + i * S) });
     // An integer field: Kapacitor feeds integers to the reducer as floats.
     points.push({
       name: "hwi",
       tags: {},
       fields: { n: BigInt(Math.round(value(i) * 10)) },
-      time: T0 + i * S,
+      time: BigInt(T0 + i * S),
     });
   }
   await client.write(db, "autogen", points, "ns");
@@ -59,7 +59,7 @@ async function influxRows(q: string): Promise<[number, number][]> {
   const series = await client.query(q);
   expect(series).toHaveLength(1);
   const fieldName = Object.keys(series[0]!.points[0]!.fields)[0]!;
-  return series[0]!.points.map((p) => [p.time, Number(p.fields[fieldName])]);
+  return series[0]!.points.map((p) => [Number(p.time), Number(p.fields[fieldName])]);
 }
 
 async function tickdRows(script: string): Promise<[number, number][]> {
@@ -67,7 +67,7 @@ async function tickdRows(script: string): Promise<[number, number][]> {
   const r = runScript(script, { influx });
   try {
     const q = r.task.nodes.find((n): n is QueryNode => n instanceof QueryNode)!;
-    q.fire(T0 + N * S); // stop = T0 + 24s, start = stop − period
+    q.fire(BigInt(T0 + N * S)); // stop = T0 + 24s, start = stop − period
     await q.idle();
     expect(r.messages).toEqual([]);
     const out = r.task.nodes.find((n): n is HttpOutNode => n instanceof HttpOutNode)!.result();

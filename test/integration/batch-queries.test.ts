@@ -49,7 +49,7 @@ beforeAll(async () => {
           name: "cpu",
           tags: { host, cpu },
           fields: { value: value(host, cpu, sec) },
-          time: T0 + sec * S,
+          time: BigInt(T0 + sec * S),
         });
   // Holes for fill(): values at 0,1 and 6,7 s only; b only at 0 s.
   for (const sec of [0, 1, 6, 7])
@@ -57,12 +57,12 @@ beforeAll(async () => {
       name: "gappy",
       tags: {},
       fields: { a: sec * 10, ...(sec === 0 ? { b: 1 } : {}) },
-      time: T0 + sec * S,
+      time: BigInt(T0 + sec * S),
     });
   // Sub-second times for influxDBOut's precision.
-  points.push({ name: "fine", tags: { k: "x" }, fields: { v: 1.5 }, time: T0 + 2 * S + 700_000_000 });
-  points.push({ name: "fine", tags: { k: "y" }, fields: { v: 2.5 }, time: T0 + 3 * S + 250_000_000 });
-  points.push({ name: "fine", tags: { k: "z" }, fields: { v: 3.5 }, time: T0 + 4 * S });
+  points.push({ name: "fine", tags: { k: "x" }, fields: { v: 1.5 }, time: BigInt(T0 + 2 * S + 700_000_000) });
+  points.push({ name: "fine", tags: { k: "y" }, fields: { v: 2.5 }, time: BigInt(T0 + 3 * S + 250_000_000) });
+  points.push({ name: "fine", tags: { k: "z" }, fields: { v: 3.5 }, time: BigInt(T0 + 4 * S) });
   await client.write(db, "autogen", points, "ns");
 });
 
@@ -82,13 +82,16 @@ interface Ran {
 }
 
 /** Runs the script, fires the query node at each tick (or drives task.tick with `clock`). */
-async function runBatch(script: string, ticks: { fire?: number[]; clock?: number[] }): Promise<Ran> {
+async function runBatch(
+  script: string,
+  ticks: { fire?: (number | bigint)[]; clock?: (number | bigint)[] },
+): Promise<Ran> {
   const influx = createInfluxAccess([influxConfig(url)]);
   const r = runScript(script, { influx });
   const qs = r.task.nodes.filter((n): n is QueryNode => n instanceof QueryNode);
   try {
-    for (const t of ticks.fire ?? []) for (const q of qs) q.fire(t);
-    for (const now of ticks.clock ?? []) r.task.tick(now);
+    for (const t of ticks.fire ?? []) for (const q of qs) q.fire(BigInt(t));
+    for (const now of ticks.clock ?? []) r.task.tick(BigInt(now));
     for (const q of qs) await q.idle();
     for (const n of r.task.nodes) if (n instanceof InfluxDBOutNode) await n.flush();
     const queries = r.logs
@@ -251,7 +254,7 @@ describe("query shapes (batcher_test.go, query.go)", () => {
       `batch
   |query('SELECT count("value") FROM ${CPU}').period(10s).every(10s).align()
   |httpOut('n')`,
-      { clock: [T0 + 3 * S + 123, T0 + 9 * S, T0 + 10 * S + 456] },
+      { clock: [BigInt(T0 + 3 * S) + 123n, T0 + 9 * S, BigInt(T0 + 10 * S) + 456n] },
     );
     expect(r.queries).toHaveLength(1);
     expect(r.queries[0]).toContain(`time >= '2024-06-01T00:00:00Z' AND time < '2024-06-01T00:00:10Z'`);
@@ -265,7 +268,7 @@ describe("query shapes (batcher_test.go, query.go)", () => {
       `batch
   |query('SELECT count("value") FROM ${CPU} WHERE "host" = \\'a\\'').period(5s).cron('*/5 * * * * * *').groupBy(time(5s))
   |httpOut('n')`,
-      { clock: [T0 + 11 * S, T0 + 12 * S, T0 + 15 * S + 789, T0 + 21 * S] },
+      { clock: [T0 + 11 * S, T0 + 12 * S, BigInt(T0 + 15 * S) + 789n, T0 + 21 * S] },
     );
     expect(r.queries.map((q) => q.match(/time < '([^']+)'/)![1])).toEqual([
       "2024-06-01T00:00:15Z",
@@ -299,7 +302,7 @@ describe("selectors and transforms on batches", () => {
       name: "cpu",
       tags: { cpu: "cpu1" },
       columns: ["time", "max"],
-      values: [[T0 + 10 * S, best]],
+      values: [[BigInt(T0 + 10 * S), best]],
     });
   });
 
@@ -421,7 +424,9 @@ describe("influxDBOut options", () => {
     expect(JSON.stringify(rps)).toContain('"kept"');
     const series = await client.query(`SELECT * FROM "${out}"."kept"."copied" GROUP BY *`);
     // precision('s') truncates toward zero, as Kapacitor's client does (2.7s → 2s).
-    expect(series.map((s) => [s.tags, s.points.map((p) => [(p.time - T0) / S, p.fields["v"]])])).toEqual([
+    expect(
+      series.map((s) => [s.tags, s.points.map((p) => [(Number(p.time) - T0) / S, p.fields["v"]])]),
+    ).toEqual([
       [{ k: "x", via: "tickd" }, [[2, 1.5]]],
       [{ k: "y", via: "tickd" }, [[3, 2.5]]],
       [{ k: "z", via: "tickd" }, [[4, 3.5]]],

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../src/core/alert-event.js";
 import type { InfluxDBConfig } from "../../src/config/types.js";
-import { nowNs } from "../../src/core/time.js";
+import { nowNs, wallClockNs } from "../../src/core/time.js";
 import type { AlertSink } from "../../src/engine/context.js";
 import { InhibitorRegistry } from "../../src/engine/inhibitors.js";
 import { QueryNode } from "../../src/engine/nodes/query-node.js";
@@ -106,7 +106,7 @@ describe("InfluxDB subscriptions", () => {
       logger,
       serverInfo: { Hostname: "h", ClusterID: "c", ServerID: "s" },
       inhibitors: new InhibitorRegistry(),
-      now: nowNs,
+      now: wallClockNs,
     });
     tasks.define({
       id: "sub",
@@ -164,11 +164,21 @@ function buildTask(script: string, influx: ReturnType<typeof createInfluxAccess>
 
 describe("batch tasks on InfluxQL", () => {
   it("alert on aggregated data", async () => {
-    const now = Math.floor(nowNs() / S) * S;
+    const now = Math.floor(Date.now() / 1000) * S;
     const points = [];
     for (let i = 1; i <= 6; i++) {
-      points.push({ name: "load", tags: { host: "busy" }, fields: { v: 80 + i }, time: now - i * 10 * S });
-      points.push({ name: "load", tags: { host: "idle" }, fields: { v: 5 + i }, time: now - i * 10 * S });
+      points.push({
+        name: "load",
+        tags: { host: "busy" },
+        fields: { v: 80 + i },
+        time: BigInt(now - i * 10 * S),
+      });
+      points.push({
+        name: "load",
+        tags: { host: "idle" },
+        fields: { v: 5 + i },
+        time: BigInt(now - i * 10 * S),
+      });
     }
     await client.write(db, "autogen", points, "s");
     const influx = createInfluxAccess([cfg(url)]);
@@ -181,8 +191,8 @@ batch
       influx,
     );
     try {
-      task.tick(now);
-      task.tick(now + 10 * S);
+      task.tick(BigInt(now));
+      task.tick(BigInt(now + 10 * S));
       const q = task.nodes.find((n): n is QueryNode => n instanceof QueryNode)!;
       await q.idle();
       expect(logs).toEqual([]);
@@ -207,21 +217,26 @@ describe("influxDBOut", () => {
       `stream |from().measurement('cpu') |influxDBOut().database('${out}').measurement('copied').tag('via', 'tickd').create().buffer(100)`,
       influx,
     );
-    const t = Math.floor(nowNs() / S) * S;
+    const t = Math.floor(Date.now() / 1000) * S;
     try {
-      task.write("x", "y", { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 3n, s: "ok" }, time: t });
+      task.write("x", "y", {
+        name: "cpu",
+        tags: { host: "a" },
+        fields: { v: 1.5, n: 3n, s: "ok" },
+        time: BigInt(t),
+      });
       task.write("x", "y", {
         name: "cpu",
         tags: { host: "b" },
         fields: { v: 2.5, n: 4n, s: "ok" },
-        time: t + S,
+        time: BigInt(t + S),
       });
       await task.stop();
       const series = await client.query(`SELECT * FROM "${out}"."autogen"."copied" GROUP BY *`);
       const rows = series.map((s) => [s.tags, s.points.map((p) => [p.time, p.fields])]);
       expect(rows).toEqual([
-        [{ host: "a", via: "tickd" }, [[t, { n: 3, s: "ok", v: 1.5 }]]],
-        [{ host: "b", via: "tickd" }, [[t + S, { n: 4, s: "ok", v: 2.5 }]]],
+        [{ host: "a", via: "tickd" }, [[BigInt(t), { n: 3, s: "ok", v: 1.5 }]]],
+        [{ host: "b", via: "tickd" }, [[BigInt(t + S), { n: 4, s: "ok", v: 2.5 }]]],
       ]);
     } finally {
       await influx.close();

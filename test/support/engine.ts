@@ -71,7 +71,7 @@ export function runScript(
 const S = 1e9;
 
 export function pt(name: string, tags: Record<string, string>, fields: Point["fields"], sec: number): Point {
-  return { name, tags, fields, time: sec * S };
+  return { name, tags, fields, time: BigInt(sec * S) };
 }
 
 /**

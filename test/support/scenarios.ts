@@ -147,7 +147,7 @@ export function writeBodies(s: Scenario): WriteBody[] {
             `${k}=${typeof v === "bigint" ? `${v}i` : typeof v === "string" ? JSON.stringify(v) : String(v)}`,
         )
         .join(",");
-      body.push(`${p.name}${tags} ${fields} ${p.time / 1e9}`);
+      body.push(`${p.name}${tags} ${fields} ${p.time / 1_000_000_000n}`);
     }
     out.push({ db, rp, precision: "s", body: body.join("\n") });
   }

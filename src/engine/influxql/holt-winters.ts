@@ -23,6 +23,8 @@
  * - Fewer than 2 points, fewer points than m (seasonal), h ≤ 0 or a single bucket: nothing.
  */
 
+import { durationNs } from "../../core/time.js";
+
 const GUESS_LOW = 0.3;
 const GUESS_HIGH = 1.0;
 const GUESS_STEP = 0.4;
@@ -30,15 +32,16 @@ const EPSILON = 1e-4;
 const MAX_ITERATIONS = 1000;
 
 export interface HWPoint {
-  time: number;
+  /** Exact int64 ns. */
+  time: bigint;
   value: number;
 }
 
-function roundTime(t: number, interval: number): number {
-  // Go's integer division truncates toward zero; times here are positive.
+function roundTime(t: bigint, interval: bigint): bigint {
+  // Go's integer division truncates toward zero, as bigint division does.
   const rem = t % interval;
-  const q = Math.trunc(t / interval);
-  return rem > Math.trunc(interval / 2) ? (q + 1) * interval : q * interval;
+  const q = t / interval;
+  return rem > interval / 2n ? (q + 1n) * interval : q * interval;
 }
 
 class Model {
@@ -181,13 +184,14 @@ export function holtWinters(
   h: number,
   m: number,
   withFit: boolean,
-  interval: number,
+  intervalNs: number,
 ): HWPoint[] {
   const seasonal = m >= 2;
-  if (points.length < 2 || (seasonal && points.length < m) || h <= 0 || !(interval > 0)) return [];
+  if (points.length < 2 || (seasonal && points.length < m) || h <= 0 || !(intervalNs >= 1)) return [];
+  const interval = durationNs(intervalNs);
   const start = roundTime(points[0]!.time, interval);
   const stop = roundTime(points[points.length - 1]!.time, interval);
-  if ((stop - start) / interval <= 0) return [];
+  if ((stop - start) / interval <= 0n) return [];
   const y: number[] = [points[0]!.value];
   let t = start;
   for (const p of points.slice(1)) {
@@ -242,12 +246,12 @@ export function holtWinters(
   if (withFit) {
     const first = points[0]!.time;
     forecasted.forEach((v, i) => {
-      if (!Number.isNaN(v)) out.push({ time: first + interval * i, value: v });
+      if (!Number.isNaN(v)) out.push({ time: first + interval * BigInt(i), value: v });
     });
   } else {
     const last = points[points.length - 1]!.time;
     forecasted.slice(y.length).forEach((v, i) => {
-      if (!Number.isNaN(v)) out.push({ time: last + interval * (i + 1), value: v });
+      if (!Number.isNaN(v)) out.push({ time: last + interval * BigInt(i + 1), value: v });
     });
   }
   return out;

@@ -56,6 +56,7 @@
  */
 import { TickdError } from "../../core/errors.js";
 import type { Point } from "../../core/types.js";
+import { byTime } from "../../core/time.js";
 import * as agg from "./aggregates.js";
 import * as sel from "./selectors.js";
 import { holtWinters } from "./holt-winters.js";
@@ -380,9 +381,7 @@ function forecast(
     apply(batch, ctx) {
       const u = usableSamples(s, call, batch, ctx);
       if (u === undefined) return [];
-      const pts = u.samples
-        .map((x) => ({ time: x.point.time, value: Number(x.value) }))
-        .sort((a, b) => a.time - b.time);
+      const pts = u.samples.map((x) => ({ time: x.point.time, value: Number(x.value) })).sort(byTime);
       return holtWinters(pts, h, m, withFit, interval).map((p) => ({
         name: ctx.name,
         tags: { ...ctx.groupTags },

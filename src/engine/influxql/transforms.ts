@@ -17,6 +17,7 @@
  */
 import type { FieldValue, Point, Tags } from "../../core/types.js";
 import type { GroupContext, InfluxQLSpec, TransformState, ValueKind } from "./types.js";
+import { savedTime } from "../group-state.js";
 import { cannotApply, goTypeName, influxqlError, kindOf, wrap64 } from "./values.js";
 
 /** The part shared by the query-engine transforms: kind checks and output shape. */
@@ -80,18 +81,18 @@ abstract class ReducerTransform implements TransformState {
 
   protected abstract step(
     v: FieldValue,
-    t: number,
+    t: bigint,
     kind: ValueKind,
-  ): { value: FieldValue; time: number } | undefined;
+  ): { value: FieldValue; time: bigint } | undefined;
   protected abstract clear(): void;
 }
 
 /** FloatDifferenceReducer / IntegerDifferenceReducer with isNonNegative = false. */
 export class Difference extends ReducerTransform {
-  private prev: { v: FieldValue; t: number } | undefined;
-  private curr: { v: FieldValue; t: number } | undefined;
+  private prev: { v: FieldValue; t: bigint } | undefined;
+  private curr: { v: FieldValue; t: bigint } | undefined;
 
-  protected step(v: FieldValue, t: number, kind: ValueKind) {
+  protected step(v: FieldValue, t: bigint, kind: ValueKind) {
     // A point at the current time does not advance the series (joined series duplicate times).
     if (this.curr !== undefined && this.curr.t === t) return undefined;
     this.prev = this.curr;
@@ -116,8 +117,8 @@ export class Difference extends ReducerTransform {
   }
 
   protected loadStep(s: Record<string, unknown>): void {
-    this.prev = (s["prev"] ?? undefined) as { v: FieldValue; t: number } | undefined;
-    this.curr = (s["curr"] ?? undefined) as { v: FieldValue; t: number } | undefined;
+    this.prev = savedSample(s["prev"]);
+    this.curr = savedSample(s["curr"]);
   }
 }
 
@@ -125,7 +126,7 @@ export class Difference extends ReducerTransform {
 export class CumulativeSum extends ReducerTransform {
   private acc: FieldValue | undefined;
 
-  protected step(v: FieldValue, t: number, kind: ValueKind) {
+  protected step(v: FieldValue, t: bigint, kind: ValueKind) {
     if (kind === "int") this.acc = wrap64(((this.acc as bigint | undefined) ?? 0n) + (v as bigint));
     else this.acc = ((this.acc as number | undefined) ?? 0) + (v as number);
     return { value: this.acc, time: t };
@@ -164,7 +165,7 @@ export class MovingAverage extends ReducerTransform {
     super(spec, field, as, ctx);
   }
 
-  protected step(v: FieldValue, t: number, kind: ValueKind) {
+  protected step(v: FieldValue, t: bigint, kind: ValueKind) {
     const full = this.buf.length === this.n;
     if (kind === "int") {
       if (full) this.isum = wrap64(this.isum - (this.buf[this.pos] as bigint));
@@ -203,7 +204,7 @@ export class MovingAverage extends ReducerTransform {
 
 /** FloatElapsedReducer & co.: int64 (t − prevT) / unit, truncated; any field kind. */
 export class Elapsed extends ReducerTransform {
-  private prevTime: number | undefined;
+  private prevTime: bigint | undefined;
 
   constructor(
     spec: InfluxQLSpec,
@@ -215,11 +216,11 @@ export class Elapsed extends ReducerTransform {
     super(spec, field, as, ctx);
   }
 
-  protected step(_v: FieldValue, t: number) {
+  protected step(_v: FieldValue, t: bigint) {
     const prev = this.prevTime;
     this.prevTime = t;
     if (prev === undefined) return undefined;
-    return { value: BigInt(Math.trunc(t - prev)) / this.unit, time: t };
+    return { value: (t - prev) / this.unit, time: t };
   }
 
   protected clear(): void {
@@ -231,7 +232,7 @@ export class Elapsed extends ReducerTransform {
   }
 
   protected loadStep(s: Record<string, unknown>): void {
-    this.prevTime = (s["prevTime"] ?? undefined) as number | undefined;
+    this.prevTime = savedTime(s["prevTime"], "cumulativeSum time");
   }
 }
 
@@ -244,7 +245,7 @@ export class Elapsed extends ReducerTransform {
  * The emitted point is the input point (all tags and fields) with `as` set.
  */
 export class Derivative implements TransformState {
-  private prev: { f: number; t: number } | undefined;
+  private prev: { f: number; t: bigint } | undefined;
   private readonly node: string;
 
   constructor(
@@ -270,7 +271,7 @@ export class Derivative implements TransformState {
     const prev = this.prev;
     this.prev = { f: f1, t: p.time };
     if (prev === undefined) return undefined;
-    const elapsed = p.time - prev.t;
+    const elapsed = Number(p.time - prev.t);
     if (elapsed === 0) {
       throw influxqlError(this.node, "cannot perform derivative: elapsed time was 0");
     }
@@ -293,8 +294,16 @@ export class Derivative implements TransformState {
   }
 
   load(s: unknown): void {
-    const o = s as { prev?: { f: number; t: number } | null } | null;
+    const o = s as { prev?: { f: number; t: unknown } | null } | null;
     if (typeof o !== "object" || o === null) throw new Error("not a derivative state");
-    this.prev = o.prev ?? undefined;
+    const p = o.prev ?? undefined;
+    this.prev = p === undefined ? undefined : { f: p.f, t: savedTime(p.t, "derivative time") ?? 0n };
   }
+}
+
+/** A saved { v, t } sample (times come back as bigints from the store codec). */
+function savedSample(x: unknown): { v: FieldValue; t: bigint } | undefined {
+  if (x === null || x === undefined) return undefined;
+  const o = x as { v: FieldValue; t: unknown };
+  return { v: o.v, t: savedTime(o.t, "sample time") ?? 0n };
 }

@@ -35,7 +35,7 @@ export interface InfluxQLCall {
 /** A window or query batch. Times are ns since the epoch. */
 export interface BatchInput {
   /** The batch time (window end, or query time). */
-  time: number;
+  time: bigint;
   points: readonly Point[];
 }
 

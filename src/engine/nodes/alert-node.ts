@@ -47,7 +47,7 @@ interface Augment {
 export class AlertNode extends RuntimeNode {
   private readonly groups = new Map<string, AlertGroupState>();
   private readonly behaviour: AlertBehaviour;
-  private readonly preds: LevelPredicates<{ fields: Fields; tags: Tags; time: number }>;
+  private readonly preds: LevelPredicates<{ fields: Fields; tags: Tags; time: bigint }>;
   private readonly idTmpl: Template;
   /** The ID template reads only name, task, group and server info: render once per group. */
   private readonly idPerGroup: boolean;
@@ -67,7 +67,7 @@ export class AlertNode extends RuntimeNode {
 
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
-    const levels: ((p: { fields: Fields; tags: Tags; time: number }) => boolean)[] = [];
+    const levels: ((p: { fields: Fields; tags: Tags; time: bigint }) => boolean)[] = [];
     const resets: typeof levels = [];
     for (const [level, prop, resetProp] of LEVEL_PROPS) {
       const e = lambda(n, prop);
@@ -181,7 +181,7 @@ export class AlertNode extends RuntimeNode {
    * Drops OK groups unseen since `before`. A group with an open incident is kept: forgetting
    * it would lose the recovery.
    */
-  override expire(before: number): number {
+  override expire(before: bigint): number {
     let n = 0;
     for (const [g, st] of this.groups) {
       if (st.level !== Level.OK || st.lastSeen >= before) continue;
@@ -242,7 +242,7 @@ export class AlertNode extends RuntimeNode {
     name: string,
     group: string,
     tags: Tags,
-    time: number,
+    time: bigint,
   ): { st: AlertGroupState; id: string } | undefined {
     const cached = this.groups.get(group);
     if (cached !== undefined && this.idPerGroup && cached.idName === name)
@@ -275,7 +275,7 @@ export class AlertNode extends RuntimeNode {
     }
   }
 
-  private state(group: string, id: string, firstTime: number, tags: Tags): AlertGroupState {
+  private state(group: string, id: string, firstTime: bigint, tags: Tags): AlertGroupState {
     let st = this.groups.get(group);
     if (st === undefined) {
       st = new AlertGroupState(this.behaviour);
@@ -321,7 +321,7 @@ export class AlertNode extends RuntimeNode {
     tags: Tags,
     fields: Fields,
     st: AlertGroupState,
-    time: number,
+    time: bigint,
     series: Series[],
   ): AlertEvent | undefined {
     const level = st.level;
@@ -398,7 +398,7 @@ function templateData(d: {
   id: string;
   fields: Fields;
   level: Level;
-  time: number;
+  time: bigint;
   duration: number;
 }): Record<string, unknown> {
   return {
@@ -435,7 +435,7 @@ function errText(e: unknown): string {
 }
 
 /** A stream point as a one-row series: all point tags, time + sorted fields. */
-export function pointSeries(p: { name: string; tags: Tags; fields: Fields; time: number }): Series {
+export function pointSeries(p: { name: string; tags: Tags; fields: Fields; time: bigint }): Series {
   const keys = Object.keys(p.fields).sort();
   return {
     name: p.name,

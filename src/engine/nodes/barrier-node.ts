@@ -23,33 +23,38 @@ import type { TaskNode } from "../../pipeline/task-graph.js";
 import type { TaskContext } from "../context.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
+import { durationNs } from "../../core/time.js";
 import { arg, dur } from "../props.js";
 
 interface GroupClock {
   /** Data time of the group's last message (idle) — or of its first, plus k periods (period). */
-  last: number;
+  last: bigint;
   /** Time of the group's last barrier; older data is dropped. */
-  barrierAt: number;
+  barrierAt: bigint;
   /** When the next barrier is due. */
-  due: number;
+  due: bigint;
   /** Messages so far, and at the last wall-clock tick: unchanged means quiet since then. */
   seq: number;
   seqAtTick: number;
   /** Wall-clock tick (ns) since which the group has been quiet. */
-  quietSince: number | undefined;
+  quietSince: bigint | undefined;
 }
+
+/** Before and after every int64 time: the bounds of the clocks below. */
+const BEFORE_ALL = -(2n ** 63n) - 1n;
+const AFTER_ALL = 2n ** 63n;
 
 /** At most this many barriers per group in one step of the clock; beyond, the clock jumps. */
 const MAX_BARRIERS_PER_STEP = 1000;
 
 export class BarrierNode extends RuntimeNode {
-  private readonly step: number;
+  private readonly step: bigint;
   private readonly idle: boolean;
   private readonly del: boolean;
   private readonly groups = new Map<string, GroupClock>();
   /** The newest data time seen, and the earliest due barrier (a bound: scans only past it). */
-  private clock = -Infinity;
-  private nextDue = Infinity;
+  private clock = BEFORE_ALL;
+  private nextDue = AFTER_ALL;
 
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
@@ -59,7 +64,7 @@ export class BarrierNode extends RuntimeNode {
       throw new Error(`${n.name}: barrier node must have either a non zero idle or a non zero period`);
     }
     this.idle = idle > 0;
-    this.step = this.idle ? idle : period;
+    this.step = durationNs(this.idle ? idle : period);
     const d = arg(n, "delete");
     this.del = d?.type === "bool" && d.value;
   }
@@ -85,7 +90,7 @@ export class BarrierNode extends RuntimeNode {
   }
 
   /** A barrier from upstream (another `|barrier()`): kept when not older than ours. */
-  override groupBarrier(group: string, t: number): void {
+  override groupBarrier(group: string, t: bigint): void {
     this.advance(t);
     const g = this.groups.get(group);
     if (g !== undefined) {
@@ -101,10 +106,17 @@ export class BarrierNode extends RuntimeNode {
     super.deleteGroup(group);
   }
 
-  private clockOf(group: string, t: number): GroupClock {
+  private clockOf(group: string, t: bigint): GroupClock {
     let g = this.groups.get(group);
     if (g === undefined) {
-      g = { last: t, barrierAt: -Infinity, due: t + this.step, seq: 0, seqAtTick: -1, quietSince: undefined };
+      g = {
+        last: t,
+        barrierAt: BEFORE_ALL,
+        due: t + this.step,
+        seq: 0,
+        seqAtTick: -1,
+        quietSince: undefined,
+      };
       this.groups.set(group, g);
       if (g.due < this.nextDue) this.nextDue = g.due;
     }
@@ -112,7 +124,7 @@ export class BarrierNode extends RuntimeNode {
   }
 
   /** Data at `t` in the group: an idle barrier waits `idle` from here. */
-  private seen(g: GroupClock, t: number): void {
+  private seen(g: GroupClock, t: bigint): void {
     g.seq++;
     if (this.idle && t > g.last) {
       g.last = t;
@@ -121,7 +133,7 @@ export class BarrierNode extends RuntimeNode {
   }
 
   /** The daemon's wall-clock tick: idle barriers for groups quiet for `idle` of wall time. */
-  override barrier(now: number): void {
+  override barrier(now: bigint): void {
     if (this.idle) {
       for (const [group, g] of this.groups) {
         if (g.seq !== g.seqAtTick) {
@@ -137,7 +149,7 @@ export class BarrierNode extends RuntimeNode {
   }
 
   /** Sends the group's barrier at `at`; with `.delete(TRUE)` then forgets the group. */
-  private fire(group: string, g: GroupClock, at: number): void {
+  private fire(group: string, g: GroupClock, at: bigint): void {
     g.barrierAt = at;
     g.last = at;
     g.due = at + this.step;
@@ -150,16 +162,16 @@ export class BarrierNode extends RuntimeNode {
   }
 
   /** Data time reached `t`: every group whose barrier is due by then gets it (each group in time order). */
-  private advance(t: number): void {
+  private advance(t: bigint): void {
     if (t <= this.clock) return;
     this.clock = t;
     if (t < this.nextDue) return;
-    let next = Infinity;
+    let next = AFTER_ALL;
     for (const [group, g] of this.groups) {
       let n = 0;
       while (g.due <= t) {
         if (++n > MAX_BARRIERS_PER_STEP) {
-          g.due += Math.floor((t - g.due) / this.step + 1) * this.step;
+          g.due += ((t - g.due) / this.step + 1n) * this.step;
           break;
         }
         this.fire(group, g, g.due);

@@ -1,6 +1,6 @@
 /** Small stream nodes: the roots (also noop), from, where, groupBy, default, delete, log. */
 import type { Expr } from "../../../grammar/ast.js";
-import { goTruncate } from "../../core/time.js";
+import { byTime, goRound, goTruncate } from "../../core/time.js";
 import type { Fields, Tags } from "../../core/types.js";
 import type { CompiledExpr, Scope } from "../../expr/index.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
@@ -56,7 +56,7 @@ function groupingOf(n: TaskNode, prop: string, byNameProp: string): Grouping | u
 }
 
 /** A copy of m at `time` in the group of `dims` (a literal: cheaper than a spread per point). */
-function regrouped(m: PointMsg, time: number, dims: Dimensions): PointMsg {
+function regrouped(m: PointMsg, time: bigint, dims: Dimensions): PointMsg {
   return {
     name: m.name,
     db: m.db,
@@ -104,7 +104,7 @@ export class FromNode extends RuntimeNode {
     }
     let time = m.time;
     if (this.truncate > 0) time = goTruncate(time, this.truncate);
-    if (this.round > 0) time = goTruncate(time + this.round / 2, this.round);
+    if (this.round > 0) time = goRound(time, this.round);
     const dims = this.grouping === undefined ? m.dims : this.grouping.dims(m.tags);
     this.emitPoint(regrouped(m, time, dims));
   }
@@ -196,7 +196,7 @@ export class GroupByNode extends RuntimeNode {
   private readonly grouping: Grouping;
   private readonly byName: boolean;
   private held = new Map<string, BatchMsg>();
-  private heldTime: number | undefined;
+  private heldTime: bigint | undefined;
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
     const excluded = n.properties.filter((p) => p.name === "exclude").flatMap((p) => flatStrings(p.args));
@@ -221,7 +221,7 @@ export class GroupByNode extends RuntimeNode {
       b.points.push(p);
     }
   }
-  override groupBarrier(group: string, t: number): void {
+  override groupBarrier(group: string, t: bigint): void {
     this.flush(t);
     super.groupBarrier(group, t);
   }
@@ -229,12 +229,12 @@ export class GroupByNode extends RuntimeNode {
     return this.held.size;
   }
   /** Sends the held batches on unless `t` is their time. */
-  private flush(t: number): void {
+  private flush(t: bigint): void {
     if (t === this.heldTime || this.held.size === 0) return;
     const held = this.held;
     this.held = new Map();
     for (const b of held.values()) {
-      b.points.sort((x, y) => x.time - y.time);
+      b.points.sort(byTime);
       this.emitBatch(b);
     }
   }

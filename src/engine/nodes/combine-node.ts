@@ -13,7 +13,7 @@
  * state (Kapacitor's CopyReset).
  */
 import type { Expr } from "../../../grammar/ast.js";
-import { goTruncate } from "../../core/time.js";
+import { byTime, goRound } from "../../core/time.js";
 import type { Fields, Tags } from "../../core/types.js";
 import type { CompiledExpr } from "../../expr/index.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
@@ -29,13 +29,13 @@ const DEFAULT_DELIMITER = ".";
 const DEFAULT_MAX = 1_000_000;
 
 interface Raw {
-  time: number;
+  time: bigint;
   fields: Fields;
   tags: Tags;
 }
 
 interface Buffer {
-  time: number;
+  time: bigint;
   name: string;
   group: string;
   dims: Dimensions;
@@ -50,7 +50,7 @@ export class CombineNode extends RuntimeNode {
   private readonly max: number;
   private readonly exprs = new Map<string, CompiledExpr[]>();
   private readonly streamBuffers = new Map<string, Buffer>();
-  private readonly batchBuffers = new Map<string, { time: number; byTime: Map<number, Buffer> }>();
+  private readonly batchBuffers = new Map<string, { time: bigint; byTime: Map<bigint, Buffer> }>();
 
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
@@ -97,7 +97,7 @@ export class CombineNode extends RuntimeNode {
     }
     if (g.time !== t) {
       g.time = t;
-      const old = [...g.byTime.values()].sort((a, b) => a.time - b.time);
+      const old = [...g.byTime.values()].sort(byTime);
       g.byTime.clear();
       for (const b of old) this.combine(b);
     }
@@ -112,9 +112,9 @@ export class CombineNode extends RuntimeNode {
     }
   }
 
-  private round(t: number): number {
+  private round(t: bigint): bigint {
     const d = this.tolerance;
-    return d > 0 ? goTruncate(t + d / 2, d) : t;
+    return goRound(t, d);
   }
 
   private exprsFor(group: string): CompiledExpr[] {

@@ -105,7 +105,7 @@ export class EvalNode extends RuntimeNode {
     exprs: readonly CompiledExpr[],
     fields: Fields,
     tags: Tags,
-    time: number,
+    time: bigint,
   ): { fields: Fields; tags: Tags } | undefined {
     const results: Fields = {};
     // Later expressions see earlier results as fields.

@@ -13,6 +13,7 @@
  * - Nothing goes out for a run whose points all lacked an `on` tag (no fields).
  * - A point without one of the `on` tags is left out, counted as an error and logged.
  */
+import { goRound } from "../../core/time.js";
 import type { Fields, Point } from "../../core/types.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import type { TaskContext } from "../context.js";
@@ -23,7 +24,7 @@ import { lastProperty } from "../../pipeline/task-graph.js";
 import { arg, dur, flatStrings, str } from "../props.js";
 
 interface StreamBuffer {
-  time: number;
+  time: bigint;
   head: PointMsg;
   points: Point[];
 }
@@ -89,7 +90,7 @@ export class FlattenNode extends RuntimeNode {
   override batch(m: BatchMsg): void {
     const points: Point[] = [];
     let run: Point[] = [];
-    let runTime = 0;
+    let runTime = 0n;
     const flush = (): void => {
       const fields = this.flatten(run);
       if (fields !== undefined) points.push({ name: m.name, tags: m.tags, fields, time: runTime });
@@ -136,10 +137,7 @@ export class FlattenNode extends RuntimeNode {
   }
 
   /** Go's time.Round: the nearest multiple of the tolerance, halfway up; 0 leaves t as is. */
-  private round(t: number): number {
-    const d = this.tolerance;
-    if (d <= 0) return t;
-    const r = ((t % d) + d) % d;
-    return r * 2 >= d ? t - r + d : t - r;
+  private round(t: bigint): bigint {
+    return goRound(t, this.tolerance);
   }
 }

@@ -51,7 +51,7 @@ export class InfluxDBOutNode extends RuntimeNode {
   private readonly bufferSize: number;
   private readonly flushInterval: number;
   private buffer: Point[] = [];
-  private lastFlush: number | undefined;
+  private lastFlush: bigint | undefined;
   private created: Promise<void> | undefined;
   private writes: Promise<void> = Promise.resolve();
   /** Points written successfully and write requests that failed. */
@@ -105,9 +105,9 @@ export class InfluxDBOutNode extends RuntimeNode {
       });
   }
 
-  override barrier(now: number): void {
+  override barrier(now: bigint): void {
     this.lastFlush ??= now;
-    if (this.buffer.length > 0 && now - this.lastFlush >= this.flushInterval) this.flush();
+    if (this.buffer.length > 0 && Number(now - this.lastFlush) >= this.flushInterval) this.flush();
     if (this.buffer.length === 0) this.lastFlush = now;
     super.barrier(now);
   }

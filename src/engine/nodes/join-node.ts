@@ -25,7 +25,7 @@ import { groupId, groupTags } from "../group.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
 import { arg, dur, has, str, strings } from "../props.js";
 import { MultiInputNode } from "./multi-input.js";
-import { goTruncate } from "../../core/time.js";
+import { goRound } from "../../core/time.js";
 
 type Fill = { kind: "none" } | { kind: "null" } | { kind: "number"; value: FieldValue };
 
@@ -35,7 +35,7 @@ interface SrcPoint {
 }
 
 /** `a` strictly before `b`, where undefined is Go's zero time (before everything). */
-function before(a: number | undefined, b: number | undefined): boolean {
+function before(a: bigint | undefined, b: bigint | undefined): boolean {
   if (b === undefined) return false;
   return a === undefined || a < b;
 }
@@ -45,7 +45,7 @@ class JoinSet {
   size = 0;
   first: number;
   constructor(
-    readonly time: number,
+    readonly time: bigint,
     expected: number,
   ) {
     this.values = new Array<PointMsg | undefined>(expected).fill(undefined);
@@ -65,12 +65,12 @@ class JoinSet {
 }
 
 class JoinGroup {
-  private readonly sets = new Map<number, JoinSet[]>();
-  private readonly head: (number | undefined)[];
-  private oldest: number | undefined;
+  private readonly sets = new Map<bigint, JoinSet[]>();
+  private readonly head: (bigint | undefined)[];
+  private oldest: bigint | undefined;
 
   constructor(private readonly node: JoinNode) {
-    this.head = new Array<number | undefined>(node.inputCount).fill(undefined);
+    this.head = new Array<bigint | undefined>(node.inputCount).fill(undefined);
   }
 
   collect(src: number, m: PointMsg): void {
@@ -128,7 +128,7 @@ export class JoinNode extends MultiInputNode {
 
   private readonly groups = new Map<string, JoinGroup>();
   /** `.on()` only: the latest rounded time per parent and on-group. */
-  private readonly lowMarks = new Map<string, number>();
+  private readonly lowMarks = new Map<string, bigint>();
   private readonly matchBuffers = new Map<string, SrcPoint[]>();
   private readonly specificBuffers = new Map<string, SrcPoint[]>();
   private readonly reported = new Set<number>();
@@ -165,9 +165,8 @@ export class JoinNode extends MultiInputNode {
   }
 
   /** Go's `Time.Round(tolerance)`; no tolerance keeps the time. */
-  round(t: number): number {
-    const d = this.tolerance;
-    return d <= 0 ? t : goTruncate(t + Math.floor(d / 2), d);
+  round(t: bigint): bigint {
+    return goRound(t, this.tolerance);
   }
 
   override pointFrom(src: number, m: PointMsg): void {
@@ -201,7 +200,7 @@ export class JoinNode extends MultiInputNode {
     this.lowMarks.set(`${p.src}\n${gid}`, t);
 
     // The oldest latest-time over the parents (Go's zero time for a parent not seen yet).
-    let lowMark: number | undefined;
+    let lowMark: bigint | undefined;
     if (this.allReported) {
       for (let s = 0; s < this.inputCount; s++) {
         const lm = this.lowMarks.get(`${s}\n${gid}`);

@@ -9,7 +9,7 @@ import { RuntimeNode } from "../node.js";
 
 export abstract class MultiInputNode extends RuntimeNode {
   private readonly ports: RuntimeNode[];
-  private lastBarrier: number | undefined;
+  private lastBarrier: bigint | undefined;
 
   constructor(
     name: string,
@@ -31,7 +31,7 @@ export abstract class MultiInputNode extends RuntimeNode {
   abstract batchFrom(src: number, m: BatchMsg): void;
 
   /** Each parent passes the tick on; the children get it once. */
-  barrierFrom(now: number): void {
+  barrierFrom(now: bigint): void {
     if (now === this.lastBarrier) return;
     this.lastBarrier = now;
     super.barrier(now);
@@ -45,7 +45,7 @@ export abstract class MultiInputNode extends RuntimeNode {
     this.error(new Error(`${this.name}: input not linked to a parent (engine wiring missing)`));
   }
 
-  override barrier(now: number): void {
+  override barrier(now: bigint): void {
     this.barrierFrom(now);
   }
 }
@@ -69,7 +69,7 @@ class InputPort extends RuntimeNode {
     this.owner.stats.collected++;
     this.owner.batchFrom(this.index, m);
   }
-  override barrier(now: number): void {
+  override barrier(now: bigint): void {
     this.owner.barrierFrom(now);
   }
 }

@@ -19,7 +19,8 @@
  * queries started. A failed query is counted and logged; the next tick runs the next one.
  */
 import { TickdError } from "../../core/errors.js";
-import { goTruncate } from "../../core/time.js";
+import { formatRFC3339Nano } from "../../core/go-format.js";
+import { addNs, durationNs, goTruncate } from "../../core/time.js";
 import { CronSchedule } from "../cron.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import { lastProperty } from "../../pipeline/task-graph.js";
@@ -164,17 +165,8 @@ export function formatInfluxDuration(ns: number): string {
 }
 
 /** RFC 3339 with nanoseconds, trailing zeros trimmed: what InfluxQL prints for a time literal. */
-export function formatTimeLiteral(ns: number): string {
-  const t = Math.round(ns);
-  let sec = Math.floor(t / 1e9);
-  let frac = t - sec * 1e9;
-  if (frac < 0) {
-    sec--;
-    frac += 1e9;
-  }
-  const iso = new Date(sec * 1000).toISOString().slice(0, 19);
-  const f = frac === 0 ? "" : "." + String(frac).padStart(9, "0").replace(/0+$/, "");
-  return `${iso}${f}Z`;
+export function formatTimeLiteral(ns: bigint): string {
+  return formatRFC3339Nano(ns);
 }
 
 function quoteIdent(s: string): string {
@@ -188,8 +180,8 @@ function fillText(f: QueryFill): string {
 /** The statement run for one tick: the user's SELECT limited to [start, stop). */
 export function buildQuery(
   spec: QuerySpec,
-  start: number,
-  stop: number,
+  start: bigint,
+  stop: bigint,
   parts = splitSelect(spec.query),
 ): string {
   const time = `time >= '${formatTimeLiteral(start)}' AND time < '${formatTimeLiteral(stop)}'`;
@@ -200,7 +192,8 @@ export function buildQuery(
       if (d.type === "tag") return quoteIdent(d.name);
       // Kapacitor's alignGroup: the offset puts bucket edges on the query's start (and wins
       // over an offset given in time(length, offset)).
-      const offset = spec.alignGroup ? ((start % d.ns) + d.ns) % d.ns : (d.offset ?? 0);
+      const dn = durationNs(d.ns);
+      const offset = spec.alignGroup ? Number(((start % dn) + dn) % dn) : (d.offset ?? 0);
       return `time(${formatInfluxDuration(d.ns)}, ${formatInfluxDuration(offset)})`;
     });
     out += ` GROUP BY ${dims.join(", ")}`;
@@ -276,7 +269,7 @@ function scheduleProps(n: TaskNode): { every: number; cron?: string } {
 
 /** Answers the tick due at wall-clock `now` (undefined: none) and advances. */
 export interface TickSchedule {
-  next(now: number): number | undefined;
+  next(now: bigint): bigint | undefined;
 }
 
 /**
@@ -284,21 +277,22 @@ export interface TickSchedule {
  * tick the next one is the first scheduled time after the wall clock, so missed ones collapse.
  */
 export class CronQuerySchedule implements TickSchedule {
-  private due: number | undefined;
+  /** undefined: not started; null: the expression has no further time (never fires again). */
+  private due: bigint | null | undefined;
   private readonly cron: CronSchedule;
 
   constructor(expr: string) {
     this.cron = new CronSchedule(expr);
   }
 
-  next(now: number): number | undefined {
+  next(now: bigint): bigint | undefined {
     if (this.due === undefined) {
-      this.due = this.cron.next(now) ?? Infinity;
+      this.due = this.cron.next(now) ?? null;
       return undefined;
     }
-    if (now < this.due) return undefined;
+    if (this.due === null || now < this.due) return undefined;
     const tick = this.due;
-    this.due = this.cron.next(now) ?? Infinity;
+    this.due = this.cron.next(now) ?? null;
     return tick;
   }
 }
@@ -312,21 +306,24 @@ function scheduleOf(every: number, align: boolean, cron: string | undefined): Ti
  * none due) and advances; the first call only starts the clock.
  */
 export class QuerySchedule implements TickSchedule {
-  private due: number | undefined;
+  private due: bigint | undefined;
+  private readonly every: bigint;
 
   constructor(
-    private readonly every: number,
+    every: number,
     private readonly align: boolean,
-  ) {}
+  ) {
+    this.every = durationNs(every);
+  }
 
-  next(now: number): number | undefined {
+  next(now: bigint): bigint | undefined {
     if (this.due === undefined) {
       this.due = this.align ? goTruncate(now, this.every) + this.every : now + this.every;
       return undefined;
     }
     if (now < this.due) return undefined;
     // A Go ticker drops ticks a slow receiver missed: run the latest one only.
-    const missed = Math.floor((now - this.due) / this.every);
+    const missed = (now - this.due) / this.every;
     const tick = this.due + missed * this.every;
     this.due = tick + this.every;
     return tick;
@@ -336,13 +333,13 @@ export class QuerySchedule implements TickSchedule {
 /** Series of a query answer → batches (Kapacitor's ResultToBufferedBatches + batch.go). */
 export function seriesToBatches(
   series: readonly InfluxSeries[],
-  opts: { byName: boolean; stop: number; groupedByTime: boolean },
+  opts: { byName: boolean; stop: bigint; groupedByTime: boolean },
 ): BatchMsg[] {
   return series.map((s) => {
     const dims: Dimensions = { byName: opts.byName, tagNames: Object.keys(s.tags).sort() };
-    let tmax = 0;
+    let tmax = 0n;
     for (const p of s.points) if (p.time > tmax) tmax = p.time;
-    const time = tmax === 0 || opts.groupedByTime ? opts.stop : tmax;
+    const time = tmax === 0n || opts.groupedByTime ? opts.stop : tmax;
     return {
       name: s.name,
       time,
@@ -368,21 +365,21 @@ export abstract class ScheduledQueryNode extends RuntimeNode {
     this.schedule = schedule;
   }
 
-  protected abstract run(tick: number): { stop: number; result: Promise<BatchMsg[]> };
+  protected abstract run(tick: bigint): { stop: bigint; result: Promise<BatchMsg[]> };
 
   /** Kapacitor's query node statistics (batch.go). */
   override extraStats(): Record<string, number> {
     return { batches_queried: this.queried.batches, points_queried: this.queried.points };
   }
 
-  override barrier(now: number): void {
+  override barrier(now: bigint): void {
     const tick = this.stopped ? undefined : this.schedule.next(now);
     if (tick !== undefined) this.fire(tick);
     super.barrier(now);
   }
 
   /** Starts the query of one tick now (tests and `barrier`); delivery waits for earlier ones. */
-  fire(tick: number): void {
+  fire(tick: bigint): void {
     let result: Promise<BatchMsg[]>;
     try {
       result = this.run(tick).result;
@@ -467,13 +464,13 @@ export class QueryNode extends ScheduledQueryNode {
   }
 
   /** The statement for the tick at `tick` and its stop time. */
-  queryFor(tick: number): { query: string; start: number; stop: number } {
-    const stop = tick - this.spec.offset;
-    const start = stop - this.spec.period;
+  queryFor(tick: bigint): { query: string; start: bigint; stop: bigint } {
+    const stop = addNs(tick, -this.spec.offset);
+    const start = addNs(stop, -this.spec.period);
     return { query: buildQuery(this.spec, start, stop, this.parts), start, stop };
   }
 
-  protected run(tick: number): { stop: number; result: Promise<BatchMsg[]> } {
+  protected run(tick: bigint): { stop: bigint; result: Promise<BatchMsg[]> } {
     const influx = this.ctx.influx;
     if (influx === undefined)
       throw new TickdError("E_INFLUXDB", "InfluxDB not configured, cannot query InfluxDB for batch query");
@@ -513,11 +510,11 @@ export class QueryFluxNode extends ScheduledQueryNode {
     this.orgID = str(n, "orgID");
   }
 
-  protected run(tick: number): { stop: number; result: Promise<BatchMsg[]> } {
+  protected run(tick: bigint): { stop: bigint; result: Promise<BatchMsg[]> } {
     const influx = this.ctx.influx;
     if (influx?.queryFlux === undefined)
       throw new TickdError("E_INFLUXDB", "InfluxDB 2.x not configured, cannot run a Flux batch query");
-    const now = tick - this.offset;
+    const now = addNs(tick, -this.offset);
     const opts = {
       now,
       ...(this.org !== undefined ? { org: this.org } : {}),

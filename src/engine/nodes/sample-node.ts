@@ -53,7 +53,7 @@ export class SampleNode extends RuntimeNode {
     }
   }
 
-  private keep(count: bigint, time: number): boolean {
+  private keep(count: bigint, time: bigint): boolean {
     if (this.duration !== 0) return goTruncate(time, this.duration) === time;
     return count % this.n === 0n;
   }

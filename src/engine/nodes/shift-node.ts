@@ -2,6 +2,7 @@
  * `|shift(d)` (Kapacitor's shift.go): adds d (negative allowed, zero refused) to the time of
  * each point, and to a batch's time and each of its points' times.
  */
+import { addNs } from "../../core/time.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import type { TaskContext } from "../context.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
@@ -18,14 +19,14 @@ export class ShiftNode extends RuntimeNode {
   }
 
   override point(m: PointMsg): void {
-    this.emitPoint({ ...m, time: m.time + this.shift });
+    this.emitPoint({ ...m, time: addNs(m.time, this.shift) });
   }
 
   override batch(m: BatchMsg): void {
     this.emitBatch({
       ...m,
-      time: m.time + this.shift,
-      points: m.points.map((p) => ({ ...p, time: p.time + this.shift })),
+      time: addNs(m.time, this.shift),
+      points: m.points.map((p) => ({ ...p, time: addNs(p.time, this.shift) })),
     });
   }
 }

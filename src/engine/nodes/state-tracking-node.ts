@@ -17,10 +17,10 @@ import { compileBool } from "../lambda.js";
 import type { BatchMsg, PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
 import { dur, str } from "../props.js";
-import { badState, isRecord, type GroupStateAccess } from "../group-state.js";
+import { badState, isRecord, savedTime, type GroupStateAccess } from "../group-state.js";
 
 interface Tracker {
-  track(time: number, inState: boolean): number | bigint;
+  track(time: bigint, inState: boolean): number | bigint;
   reset(): void;
   /** The run so far (undefined: no run), to carry it to another process. */
   save(): number | bigint | undefined;
@@ -28,31 +28,30 @@ interface Tracker {
 }
 
 class DurationTracker implements Tracker {
-  private start: number | undefined;
+  private start: bigint | undefined;
   constructor(private readonly unit: number) {}
-  track(time: number, inState: boolean): number {
+  track(time: bigint, inState: boolean): number {
     if (!inState) {
       this.start = undefined;
       return -1;
     }
     this.start ??= time;
-    return (time - this.start) / this.unit;
+    return Number(time - this.start) / this.unit;
   }
   reset(): void {
     this.start = undefined;
   }
-  save(): number | undefined {
+  save(): bigint | undefined {
     return this.start;
   }
   load(s: unknown): void {
-    if (s !== undefined && s !== null && typeof s !== "number") throw new Error("not a start time");
-    this.start = s ?? undefined;
+    this.start = savedTime(s, "start time");
   }
 }
 
 class CountTracker implements Tracker {
   private count = 0n;
-  track(_time: number, inState: boolean): bigint {
+  track(_time: bigint, inState: boolean): bigint {
     if (!inState) {
       this.count = 0n;
       return -1n;

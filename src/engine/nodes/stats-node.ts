@@ -14,7 +14,7 @@
  * the source emits is counted per group (Kapacitor counts what its first out edge collected,
  * the same number). The Task wires it (see wiring.ts).
  */
-import { goTruncate } from "../../core/time.js";
+import { durationNs, goRound, goTruncate } from "../../core/time.js";
 import type { Tags } from "../../core/types.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import type { TaskContext } from "../context.js";
@@ -54,7 +54,7 @@ export class StatsNode extends RuntimeNode {
   private readonly interval: number;
   private readonly align: boolean;
   private counter: EmitCounter | undefined;
-  private next: number | undefined;
+  private next: bigint | undefined;
   /** Pipeline id of the node whose throughput this node reports. */
   readonly sourceId: number | undefined;
 
@@ -74,20 +74,18 @@ export class StatsNode extends RuntimeNode {
     source.children.push(this.counter);
   }
 
-  override barrier(now: number): void {
-    const iv = this.interval;
+  override barrier(now: bigint): void {
+    const iv = durationNs(this.interval);
     if (this.next === undefined) {
       this.next = this.align ? goTruncate(now, iv) + iv : now + iv;
     } else if (now >= this.next) {
-      this.emit(this.align ? goTruncate(now + Math.floor(iv / 2), iv) : now);
-      this.next = this.align
-        ? goTruncate(now, iv) + iv
-        : this.next + iv * (Math.floor((now - this.next) / iv) + 1);
+      this.emit(this.align ? goRound(now, iv) : now);
+      this.next = this.align ? goTruncate(now, iv) + iv : this.next + iv * ((now - this.next) / iv + 1n);
     }
     super.barrier(now);
   }
 
-  private emit(time: number): void {
+  private emit(time: bigint): void {
     const groups = this.counter?.groups;
     if (groups === undefined || groups.size === 0) {
       this.emitPoint(statsPoint(time, NIL_GROUP, {}, NO_DIMENSIONS, 0n));
@@ -97,6 +95,6 @@ export class StatsNode extends RuntimeNode {
   }
 }
 
-function statsPoint(time: number, group: string, tags: Tags, dims: Dimensions, emitted: bigint): PointMsg {
+function statsPoint(time: bigint, group: string, tags: Tags, dims: Dimensions, emitted: bigint): PointMsg {
   return { name: "stats", db: "", rp: "", tags, fields: { emitted }, time, group, dims };
 }

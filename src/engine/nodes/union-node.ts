@@ -17,7 +17,7 @@ export class UnionNode extends MultiInputNode {
   private readonly rename: string;
   private readonly queues: Queued[][];
   /** Per parent: the time last seen at the head of its queue (undefined: never sent). */
-  private readonly lowMarks: (number | undefined)[];
+  private readonly lowMarks: (bigint | undefined)[];
 
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx, n.parents.length);
@@ -39,7 +39,7 @@ export class UnionNode extends MultiInputNode {
   private emitReady(): void {
     for (let emitted = true; emitted;) {
       emitted = false;
-      let mark: number | undefined;
+      let mark: bigint | undefined;
       let valid = 0;
       for (let i = 0; i < this.queues.length; i++) {
         const head = this.queues[i]![0];

@@ -4,8 +4,9 @@ import type { TaskContext } from "../context.js";
 import { groupTags } from "../group.js";
 import type { PointMsg } from "../messages.js";
 import { RuntimeNode } from "../node.js";
+import { addNs } from "../../core/time.js";
 import { dur, has, int } from "../props.js";
-import { badState, isRecord, type GroupStateAccess } from "../group-state.js";
+import { badState, isRecord, requiredTime, type GroupStateAccess } from "../group-state.js";
 import type { Dimensions } from "../group.js";
 import type { Point, Tags } from "../../core/types.js";
 import { CountWindow, TimeWindow, type TimeWindowSpec, type WindowBatch } from "../window.js";
@@ -14,7 +15,7 @@ interface GroupWindow {
   w: TimeWindow | CountWindow;
   /** The first point's message carries the group's name, tags and dims. */
   head: PointMsg;
-  lastSeen: number;
+  lastSeen: bigint;
 }
 
 export class WindowNode extends RuntimeNode {
@@ -57,12 +58,12 @@ export class WindowNode extends RuntimeNode {
   }
 
   /** tickd's idle flush: close windows whose end passed long enough ago by the wall clock. */
-  override barrier(now: number): void {
+  override barrier(now: bigint): void {
     const idle = this.ctx.idleFlush;
     if (idle !== undefined) {
       for (const g of this.groups.values()) {
         if (!(g.w instanceof TimeWindow)) continue;
-        const out = g.w.barrier(now - idle);
+        const out = g.w.barrier(addNs(now, -idle));
         if (out !== undefined) {
           this.dirty.mark(g.head.group);
           this.emit(g.head, out);
@@ -73,7 +74,7 @@ export class WindowNode extends RuntimeNode {
   }
 
   /** A group barrier closes the group's time window as a point at `t` would, without adding one. */
-  override groupBarrier(group: string, t: number): void {
+  override groupBarrier(group: string, t: bigint): void {
     const g = this.groups.get(group);
     if (g !== undefined && g.w instanceof TimeWindow) {
       const out = g.w.barrier(t);
@@ -91,7 +92,7 @@ export class WindowNode extends RuntimeNode {
   }
 
   /** Drops groups unseen since `before`; their partial window is lost, as at a restart. */
-  override expire(before: number): number {
+  override expire(before: bigint): number {
     let n = 0;
     for (const [k, g] of this.groups) {
       if (g.lastSeen < before) {
@@ -116,26 +117,34 @@ export class WindowNode extends RuntimeNode {
       load: (group, data) => {
         if (!isRecord(data) || !isRecord(data["w"]) || !Array.isArray(data["w"]["points"]))
           throw badState(this.name, "not a window");
-        const w = data["w"] as { nextEmit: number; count?: number; points: Point[] };
+        const w = data["w"] as { nextEmit: unknown; count?: number; points: Point[] };
         const timed = this.spec !== undefined;
         if (timed !== (w.count === undefined))
           throw badState(this.name, timed ? "a count window" : "a time window");
-        const window = this.spec
-          ? new TimeWindow(w.nextEmit, this.spec)
-          : new CountWindow(this.count!.period, this.count!.every, this.count!.fill);
-        if (window instanceof TimeWindow) window.load(w);
-        else window.load(w as { nextEmit: number; count: number; points: Point[] });
+        const lastSeen = requiredTime(data["lastSeen"], `${this.name} lastSeen`);
+        const points = w.points.map((p) => ({ ...p, time: requiredTime(p.time, `${this.name} point time`) }));
+        let window: TimeWindow | CountWindow;
+        if (this.spec) {
+          const nextEmit = requiredTime(w.nextEmit, `${this.name} nextEmit`);
+          const tw = new TimeWindow(nextEmit, this.spec);
+          tw.load({ nextEmit, points });
+          window = tw;
+        } else {
+          const cw = new CountWindow(this.count!.period, this.count!.every, this.count!.fill);
+          cw.load({ nextEmit: Number(w.nextEmit), count: w.count!, points });
+          window = cw;
+        }
         const head: PointMsg = {
           name: String(data["name"]),
           db: "",
           rp: "",
           tags: data["tags"] as Tags,
           fields: {},
-          time: Number(data["lastSeen"]),
+          time: lastSeen,
           group,
           dims: data["dims"] as Dimensions,
         };
-        this.groups.set(group, { w: window, head, lastSeen: Number(data["lastSeen"]) });
+        this.groups.set(group, { w: window, head, lastSeen });
       },
     };
   }

@@ -21,6 +21,7 @@ import type { HttpOutResult } from "../../engine/nodes/http-out-node.js";
 import { StoreErrorCodes } from "../../store/errors.js";
 import type { TaskInput, TaskService, TaskView } from "../task-service.js";
 import { decodeSegment, HttpError, JsonBodyError, type RequestContext } from "./request-context.js";
+import { timeFromMs } from "../../core/time.js";
 
 export const TASKS_PATH = "/kapacitor/v1/tasks";
 const ZERO_TIME = "0001-01-01T00:00:00Z";
@@ -42,8 +43,10 @@ const ALL_FIELDS = [
   "vars",
 ] as const;
 
-export function goTime(ns: number): string {
-  return ns === 0 ? ZERO_TIME : formatRFC3339Nano(ns);
+export function goTime(ns: number | bigint): string {
+  if (typeof ns === "bigint") return ns === 0n ? ZERO_TIME : formatRFC3339Nano(ns);
+  // A float64 ns count is a wall-clock time taken in ms (task created/modified): print the ms.
+  return ns === 0 ? ZERO_TIME : formatRFC3339Nano(timeFromMs(ns / 1e6));
 }
 
 function taskLink(id: string): { rel: string; href: string } {

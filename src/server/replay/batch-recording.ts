@@ -14,7 +14,7 @@
  * of the same batches; tickd's file is not meant to be exchanged with Kapacitor.)
  */
 import { TickdError } from "../../core/errors.js";
-import { goTruncate } from "../../core/time.js";
+import { addNs, durationNs, goTruncate } from "../../core/time.js";
 import type { FieldValue, Point } from "../../core/types.js";
 import type { InfluxSeries } from "../../engine/context.js";
 import type { BatchMsg } from "../../engine/messages.js";
@@ -32,13 +32,13 @@ export interface RecordedQuery {
   source: number;
   cluster: string | undefined;
   query: string;
-  stop: number;
+  stop: bigint;
   groupedByTime: boolean;
   byName: boolean;
 }
 
 /** The queries of a batch task over [startNs, stopNs], in source then time order. */
-export function batchQueries(graph: TaskGraph, startNs: number, stopNs: number): RecordedQuery[] {
+export function batchQueries(graph: TaskGraph, startNs: bigint, stopNs: bigint): RecordedQuery[] {
   const out: RecordedQuery[] = [];
   const sources = graph.nodes.filter((n) => n.kind === "query" || n.kind === "queryFlux");
   sources.forEach((n, source) => {
@@ -51,13 +51,14 @@ export function batchQueries(graph: TaskGraph, startNs: number, stopNs: number):
     const parts = splitSelect(spec.query);
     if (spec.every <= 0)
       throw new TickdError("E_RECORDING", `${n.name}: .every() must be more than 0 to record`);
-    let tick = spec.align ? goTruncate(startNs, spec.every) : startNs;
-    for (tick += spec.every; tick <= stopNs; tick += spec.every) {
-      const stop = tick - spec.offset;
+    const every = durationNs(spec.every);
+    let tick = spec.align ? goTruncate(startNs, every) : startNs;
+    for (tick += every; tick <= stopNs; tick += every) {
+      const stop = addNs(tick, -spec.offset);
       out.push({
         source,
         cluster: str(n, "cluster"),
-        query: buildQuery(spec, stop - spec.period, stop, parts),
+        query: buildQuery(spec, addNs(stop, -spec.period), stop, parts),
         stop,
         groupedByTime: groupsByTime(spec),
         byName: has(n, "groupByMeasurement"),
@@ -79,6 +80,13 @@ function encodeValue(v: FieldValue): unknown {
   return typeof v === "bigint" ? { int: v.toString() } : v;
 }
 
+/** A recorded time: a string of digits (exact), or a number as earlier recordings wrote it. */
+function recordedTime(v: unknown, where: string): bigint {
+  if (typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v);
+  if (typeof v === "number" && Number.isFinite(v)) return BigInt(Math.round(v));
+  throw new TickdError("E_RECORDING", `${where}: unreadable time ${JSON.stringify(v)}`);
+}
+
 function decodeValue(v: unknown, where: string): FieldValue {
   if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") return v;
   if (v !== null && typeof v === "object" && typeof (v as { int?: unknown }).int === "string")
@@ -89,7 +97,8 @@ function decodeValue(v: unknown, where: string): FieldValue {
 function encodePoint(p: Point): unknown {
   return {
     name: p.name,
-    time: p.time,
+    // A string of digits: a JSON number past 2^53 would lose the exact nanoseconds.
+    time: String(p.time),
     tags: p.tags,
     fields: Object.fromEntries(Object.entries(p.fields).map(([k, v]) => [k, encodeValue(v)])),
   };
@@ -102,7 +111,7 @@ export function brplLine(source: number, b: BatchMsg): string {
       source,
       batch: {
         name: b.name,
-        time: b.time,
+        time: String(b.time),
         group: b.group,
         tags: b.tags,
         dims: b.dims,
@@ -118,7 +127,10 @@ export function parseBrpl(text: string, label: string): { source: number; batch:
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     const where = `${label}:${i + 1}`;
-    let o: { source: number; batch: Omit<BatchMsg, "points"> & { points: Record<string, unknown>[] } };
+    let o: {
+      source: number;
+      batch: Omit<BatchMsg, "points" | "time"> & { time: unknown; points: Record<string, unknown>[] };
+    };
     try {
       o = JSON.parse(line) as typeof o;
     } catch (e) {
@@ -126,20 +138,20 @@ export function parseBrpl(text: string, label: string): { source: number; batch:
     }
     const points: Point[] = o.batch.points.map((p) => ({
       name: p.name as string,
-      time: p.time as number,
+      time: recordedTime(p.time, where),
       tags: p.tags as Record<string, string>,
       fields: Object.fromEntries(
         Object.entries(p.fields as Record<string, unknown>).map(([k, v]) => [k, decodeValue(v, where)]),
       ),
     }));
-    out.push({ source: o.source, batch: { ...o.batch, points } });
+    out.push({ source: o.source, batch: { ...o.batch, time: recordedTime(o.batch.time, where), points } });
   });
   return out;
 }
 
 /** A batch moved by `shift` ns (a replay without recording-time). */
-export function shiftBatch(b: BatchMsg, shift: number): BatchMsg {
-  if (shift === 0) return b;
+export function shiftBatch(b: BatchMsg, shift: bigint): BatchMsg {
+  if (shift === 0n) return b;
   return { ...b, time: b.time + shift, points: b.points.map((p) => ({ ...p, time: p.time + shift })) };
 }
 

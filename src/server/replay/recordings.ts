@@ -31,6 +31,7 @@ import type { BatchMsg } from "../../engine/messages.js";
 import type { KvRepository } from "../../store/kv.js";
 import type { TaskManager } from "../task-manager.js";
 import { batchesOf, batchQueries, brplLine, parseBrpl, queryDbrp, shiftBatch } from "./batch-recording.js";
+import { byTime, timeFromMs } from "../../core/time.js";
 
 export type RunStatus = "running" | "finished" | "failed";
 
@@ -266,18 +267,18 @@ export class Recordings {
     const text = await readFile(this.file(r.recording), "utf8");
     const points = parseSrpl(text, `recording ${r.recording}`);
     const first = points[0]?.point.time;
-    const shift = r["recording-time"] || first === undefined ? 0 : this.now() * 1e6 - first;
+    const shift = r["recording-time"] || first === undefined ? 0n : timeFromMs(this.now()) - first;
     const now = this.now;
     const realClock = r.clock === "real";
     async function* feed(): AsyncGenerator<{ db: string; rp: string; point: Point }> {
       const started = now();
       for (const p of points) {
         if (realClock && first !== undefined) {
-          const due = started + (p.point.time - first) / 1e6;
+          const due = started + Number(p.point.time - first) / 1e6;
           const wait = due - now();
           if (wait > 0) await new Promise((res) => setTimeout(res, wait));
         }
-        yield { ...p, point: shift === 0 ? p.point : { ...p.point, time: p.point.time + shift } };
+        yield { ...p, point: shift === 0n ? p.point : { ...p.point, time: p.point.time + shift } };
       }
     }
     await this.d.tasks.replay(r.task, feed());
@@ -286,18 +287,18 @@ export class Recordings {
   private async runBatch(r: ReplayRecord): Promise<void> {
     const text = await readFile(this.file(r.recording, "batch"), "utf8");
     const batches = parseBrpl(text, `recording ${r.recording}`);
-    const first = batches.reduce<number | undefined>(
+    const first = batches.reduce<bigint | undefined>(
       (m, b) => (m === undefined || b.batch.time < m ? b.batch.time : m),
       undefined,
     );
-    const shift = r["recording-time"] || first === undefined ? 0 : this.now() * 1e6 - first;
+    const shift = r["recording-time"] || first === undefined ? 0n : timeFromMs(this.now()) - first;
     const now = this.now;
     const realClock = r.clock === "real";
     async function* feed(): AsyncGenerator<{ source: number; batch: BatchMsg }> {
       const started = now();
       for (const b of batches) {
         if (realClock && first !== undefined) {
-          const wait = started + (b.batch.time - first) / 1e6 - now();
+          const wait = started + Number(b.batch.time - first) / 1e6 - now();
           if (wait > 0) await new Promise((res) => setTimeout(res, wait));
         }
         yield { source: b.source, batch: shiftBatch(b.batch, shift) };
@@ -330,7 +331,7 @@ export class Recordings {
     const cluster = this.cluster(body.cluster);
     let queries;
     try {
-      queries = batchQueries(this.d.tasks.graphOf(task.id), start * 1e6, stop * 1e6);
+      queries = batchQueries(this.d.tasks.graphOf(task.id), timeFromMs(start), timeFromMs(stop));
     } catch (e) {
       throw new RecordingError(400, coerceError(e).message);
     }
@@ -365,11 +366,11 @@ export class Recordings {
       }
     }
     const influx = this.influx();
-    const stop = this.now() * 1e6;
+    const stop = timeFromMs(this.now());
     return this.runRecording(body.id, type, async (out) => {
       const series = await influx.query(cluster, query);
       if (dbrp !== undefined) {
-        const points = series.flatMap((x) => x.points).sort((a, b) => a.time - b.time);
+        const points = series.flatMap((x) => x.points).sort(byTime);
         for (const p of points) await out(`${dbrp.db}\n${dbrp.rp}\n${srplLine(p)}\n`);
         return;
       }

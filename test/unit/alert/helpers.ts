@@ -160,7 +160,7 @@ export function alertEvent(id: string, level: Level, o: EventOptions = {}): Aler
       id,
       message: `${id} is ${levelName(level)}`,
       details: "",
-      time: o.time ?? T0,
+      time: BigInt(o.time ?? T0),
       duration: o.duration ?? 0,
       level,
     },

@@ -260,7 +260,7 @@ describe("TopicService persistence", () => {
     const { factory, service } = setup(p);
     service.open();
     expect(service.getTopic("cpu")).toEqual({ id: "cpu", level: Level.CRITICAL, collected: 0 });
-    expect(service.restore(["cpu"], "a")).toEqual({ level: Level.CRITICAL, time: 2000 });
+    expect(service.restore(["cpu"], "a")).toEqual({ level: Level.CRITICAL, time: 2000n });
     expect(service.restore([ANON, "cpu"], "b")).toBeUndefined();
     expect(service.listHandlers("cpu").map((h) => [h.id, h.match, h.source])).toEqual([
       ["h", "level() >= WARNING", { type: "api" }],
@@ -276,8 +276,8 @@ describe("TopicService persistence", () => {
     send(service, "a", Level.WARNING, [ANON, "cpu"], { time: 1000 });
     send(service, "a", Level.CRITICAL, ["cpu"], { time: 2000 });
     p.calls.length = 0;
-    expect(service.restore([ANON, "cpu"], "a")).toEqual({ level: Level.WARNING, time: 1000 });
-    expect(service.topicEvent("cpu", "a")).toMatchObject({ level: Level.WARNING, time: 1000 });
+    expect(service.restore([ANON, "cpu"], "a")).toEqual({ level: Level.WARNING, time: 1000n });
+    expect(service.topicEvent("cpu", "a")).toMatchObject({ level: Level.WARNING, time: 1000n });
     expect(p.calls).toEqual(["putEvent cpu a WARNING"]);
     // A copy is not a collected event.
     expect(service.getTopic("cpu")).toEqual({ id: "cpu", level: Level.WARNING, collected: 2 });
@@ -288,8 +288,8 @@ describe("TopicService persistence", () => {
     const { factory, service } = setup(p);
     service.createHandler(handler(ANON, "h"));
     send(service, "a", Level.CRITICAL, ["cpu"], { time: 2000 });
-    expect(service.restore([ANON, "cpu"], "a")).toEqual({ level: Level.CRITICAL, time: 2000 });
-    expect(service.topicEvent(ANON, "a")).toMatchObject({ level: Level.CRITICAL, time: 2000 });
+    expect(service.restore([ANON, "cpu"], "a")).toEqual({ level: Level.CRITICAL, time: 2000n });
+    expect(service.topicEvent(ANON, "a")).toMatchObject({ level: Level.CRITICAL, time: 2000n });
     expect(p.events.get(`${ANON}/a`)?.state.level).toBe(Level.CRITICAL);
     // The anonymous topic's next event for the id sees the copied level.
     send(service, "a", Level.OK, [ANON, "cpu"]);
@@ -304,21 +304,21 @@ describe("TopicService persistence", () => {
     send(service, "a", Level.WARNING, ["cpu"], { time: 7 });
     p.calls.length = 0;
     expect(service.restore([ANON, "cpu"], "a")).toBeUndefined();
-    expect(service.topicEvent("cpu", "a")).toMatchObject({ level: Level.OK, time: 6 });
+    expect(service.topicEvent("cpu", "a")).toMatchObject({ level: Level.OK, time: 6n });
     expect(p.calls).toEqual(["deleteEvent cpu a"]);
   });
 
   it("restore: a single topic's state, whichever kind; nothing without topics or a state", () => {
     const { service } = setup();
     send(service, "a", Level.WARNING, ["cpu"], { time: 7 });
-    expect(service.restore(["cpu"], "a")).toEqual({ level: Level.WARNING, time: 7 });
+    expect(service.restore(["cpu"], "a")).toEqual({ level: Level.WARNING, time: 7n });
     expect(service.restore([], "a")).toBeUndefined();
     expect(service.restore([ANON, "cpu"], "other")).toBeUndefined();
     // Same levels: nothing is copied.
     send(service, "b", Level.WARNING, [ANON], { time: 1 });
     send(service, "b", Level.WARNING, ["cpu"], { time: 2 });
-    expect(service.restore([ANON, "cpu"], "b")).toEqual({ level: Level.WARNING, time: 1 });
-    expect(service.topicEvent("cpu", "b")).toMatchObject({ time: 2 });
+    expect(service.restore([ANON, "cpu"], "b")).toEqual({ level: Level.WARNING, time: 1n });
+    expect(service.topicEvent("cpu", "b")).toMatchObject({ time: 2n });
   });
 
   it("logs a stored handler that no longer loads and keeps it stored", () => {

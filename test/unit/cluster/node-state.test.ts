@@ -5,6 +5,7 @@
  * point — for windows (time and count), stateful functions in eval and where, stateDuration,
  * stateCount, derivative, difference, movingAverage, changeDetect and sample. A group state
  * over the bound is not kept (tombstone, counted); a redefined task's states are tombstoned.
+ * Times carry sub-µs digits: restored buffers and times must stay exact int64 ns (DESIGN §9).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeChangelog, MAX_NODE_STATE_BYTES } from "../../../src/cluster/changelog.js";
@@ -67,11 +68,15 @@ const SCRIPTS: Record<string, string> = {
   ${ALERT("cd")}`,
 };
 
+/** One point per second and host, at second 1000 + s plus 123456789 ns: times a float64 cannot hold. */
 function points(from: number, to: number): Point[] {
   const out: Point[] = [];
   for (let s = from; s < to; s++)
     for (const [i, host] of ["a", "b"].entries())
-      out.push(pt("cpu", { host }, { usage: ((s * 37 + i * 11) % 100) + 0.5 }, 1000 + s));
+      out.push({
+        ...pt("cpu", { host }, { usage: ((s * 37 + i * 11) % 100) + 0.5 }, 0),
+        time: 1_700_000_000_000_000_000n + BigInt(1000 + s) * 1_000_000_000n + 123_456_789n,
+      });
   return out;
 }
 
@@ -147,6 +152,7 @@ describe("node state in the partition changelog", () => {
     // A write runs each task over all its points: compare as sets of alerts.
     const got = [...first.events, ...second.events].sort();
     expect(got).toEqual([...whole.events].sort());
+    expect(got.some((e) => e.includes('123456789n"'))).toBe(true);
 
     // Without the node states the second half differs (what cluster mode did before).
     const blindWork = new Work();

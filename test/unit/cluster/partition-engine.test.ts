@@ -114,7 +114,9 @@ describe("cluster sender", () => {
     delivery: { handler: "tick:post0", topic: "main:cpu:alert2", alertId, kind: "post" },
   });
   const event = (level: Level, sec: number): AlertEvent =>
-    ({ state: { id: "cpu:a", level, time: sec * S, duration: 0, message: "", details: "" } }) as AlertEvent;
+    ({
+      state: { id: "cpu:a", level, time: BigInt(sec * S), duration: 0, message: "", details: "" },
+    }) as AlertEvent;
 
   it("buffers into the current partition with a replayable id; outside one it journals locally", async () => {
     const local: HttpRequest[] = [];

@@ -28,11 +28,11 @@ describe("points records", () => {
   });
 
   it("groups a write by series in order and reads it back exactly", () => {
-    const t = 1_764_900_000_123_456_768;
+    const t = 1_764_900_000_123_456_789n;
     const records = pointsToRecords("db", "rp", [
       { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 7n }, time: t },
       { name: "cpu", tags: { host: "b" }, fields: { v: 2 }, time: t },
-      { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: t + 1e9 },
+      { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: t + 1_000_000_000n },
     ]);
     expect(records.map((r) => r.key)).toEqual(["cpu,host=a", "cpu,host=b"]);
     const a = decodePointsRecord(Buffer.from(records[0]!.value));
@@ -40,7 +40,7 @@ describe("points records", () => {
     expect(a.rp).toBe("rp");
     expect(a.points).toEqual([
       { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 7n }, time: t },
-      { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: t + 1e9 },
+      { name: "cpu", tags: { host: "a" }, fields: { v: 3, s: "x" }, time: t + 1_000_000_000n },
     ]);
   });
 
@@ -69,7 +69,7 @@ describe("notification event id", () => {
     topic: "main:cpu:alert2",
     alertId: "cpu:a",
     level: Level.CRITICAL,
-    time: 1_764_900_000_000_000_000,
+    time: 1_764_900_000_000_000_000n,
     n: 0,
   };
 
@@ -86,7 +86,7 @@ describe("notification event id", () => {
       { topic: "t2" },
       { alertId: "cpu:b" },
       { level: Level.OK },
-      { time: parts.time + 1e9 },
+      { time: parts.time + 1_000_000_000n },
       { n: 1 },
     ].map((o) => notificationEventId({ ...parts, ...o }));
     expect(new Set([id, ...others]).size).toBe(7);
@@ -100,8 +100,8 @@ describe("state changelog", () => {
     const state = {
       level: Level.CRITICAL,
       prev: Level.OK,
-      firstTriggered: 1_764_900_000_123_456_768,
-      lastTriggered: 1_764_900_010_000_000_000,
+      firstTriggered: 1_764_900_000_123_456_789n,
+      lastTriggered: 1_764_900_010_000_000_000n,
       flapping: false,
       history: [Level.OK, Level.CRITICAL],
     };
@@ -124,7 +124,7 @@ describe("state changelog", () => {
       id: "cpu:a",
       message: "cpu:a is CRITICAL",
       details: "",
-      time: 1_764_900_000_000_000_000,
+      time: 1_764_900_000_000_000_000n,
       duration: 0,
       level: Level.CRITICAL,
     };

@@ -40,7 +40,7 @@ describe("/write in cluster mode", () => {
     const [a, b] = produced[0]!.points;
     expect(produced[0]!.rp).toBe("autogen");
     expect(a!.time).toBeGreaterThanOrEqual(before - 1e9);
-    expect(b!.time).toBe(1700000000000000000);
+    expect(b!.time).toBe(1700000000000000000n);
   });
 
   it("answers 503 with the reason when producing fails, and logs it", async () => {

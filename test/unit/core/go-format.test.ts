@@ -112,7 +112,7 @@ describe("formatGoValue (%v)", () => {
     ).toBe("map[9:y 10:x]");
     expect(formatGoValue(stringMap({ host: "serverA", cpu: "cpu0" }))).toBe("map[cpu:cpu0 host:serverA]");
     expect(formatGoValue({ Hostname: "h", ClusterID: "c", Port: 80n })).toBe("{h c 80}");
-    expect(formatGoValue(new GoTime(31536010e9))).toBe("1971-01-01 00:00:10 +0000 UTC");
+    expect(formatGoValue(new GoTime(BigInt(31536010e9)))).toBe("1971-01-01 00:00:10 +0000 UTC");
     expect(formatGoValue(new GoDuration(90e9))).toBe("1m30s");
     expect(formatGoValue([new GoDuration(1e6)])).toBe("[1ms]");
     expect(formatGoValue(new Error("boom"))).toBe("boom");
@@ -164,7 +164,7 @@ describe("goSprintf", () => {
     ["%d", [[1n, 2n]], "[1 2]"],
     ["%q", [["a", "b"]], '["a" "b"]'],
     ["%+v", [{ A: 1n, B: "x" }], "{A:1 B:x}"],
-    ["%s", [new GoTime(0)], "1970-01-01 00:00:00 +0000 UTC"],
+    ["%s", [new GoTime(0n)], "1970-01-01 00:00:00 +0000 UTC"],
     ["%d", [new GoDuration(1500)], "1500"],
     ["%v", [new GoDuration(1500)], "1.5µs"],
     ["%T %T %T", [1n, 1.5, "s"], "int64 float64 string"],

@@ -46,7 +46,7 @@ describe("goJson: structs and maps", () => {
   });
 
   it("encodes GoTime as RFC3339Nano and GoDuration as ns", () => {
-    expect(goJson({ Time: new GoTime(31536010e9), Duration: new GoDuration(2e9) })).toBe(
+    expect(goJson({ Time: new GoTime(BigInt(31536010e9)), Duration: new GoDuration(2e9) })).toBe(
       '{"Time":"1971-01-01T00:00:10Z","Duration":2000000000}',
     );
   });

@@ -16,7 +16,7 @@ import type { Point } from "../../../src/core/types.js";
 function parseChecked(body: string): ParseResult {
   let result: ParseResult | undefined;
   expect(() => {
-    result = parseLineProtocol(body, { now: 1e18 });
+    result = parseLineProtocol(body, { now: BigInt(1e18) });
   }).not.toThrow();
   const r = result!;
   const problems: string[] = [];
@@ -47,7 +47,7 @@ function parseChecked(body: string): ParseResult {
 
 function pointProblem(p: Point): string | undefined {
   if (typeof p.name !== "string" || p.name.length === 0) return "empty name";
-  if (!Number.isFinite(p.time)) return "time not finite";
+  if (typeof p.time !== "bigint" || p.time < -(2n ** 63n) || p.time >= 2n ** 63n) return "time not an int64";
   if (Object.getPrototypeOf(p.tags) !== Object.prototype) return "tags prototype changed";
   if (Object.getPrototypeOf(p.fields) !== Object.prototype) return "fields prototype changed";
   for (const v of Object.values(p.tags)) if (typeof v !== "string") return "tag value not a string";
@@ -177,11 +177,11 @@ describe("line-protocol fuzz", { timeout: 60_000 }, () => {
           // Non-ASCII text takes the decoding path; positions must still come out in characters.
           const body = mutate(lines.join("\n").replaceAll("a", "a" + extra), ms);
           const fromString = parseChecked(body);
-          const fromBytes = parseLineProtocol(Buffer.from(body, "utf8"), { now: 1e18 });
+          const fromBytes = parseLineProtocol(Buffer.from(body, "utf8"), { now: BigInt(1e18) });
           expect(fromBytes).toEqual(fromString);
           const padded = Buffer.from("xx" + body, "utf8"); // a view that starts inside its buffer
           const view = new Uint8Array(padded.buffer, padded.byteOffset + 2, padded.length - 2);
-          expect(parseLineProtocol(view, { now: 1e18 })).toEqual(fromString);
+          expect(parseLineProtocol(view, { now: BigInt(1e18) })).toEqual(fromString);
         },
       ),
       { numRuns: 2000 },
@@ -197,7 +197,7 @@ describe("line-protocol fuzz", { timeout: 60_000 }, () => {
           // Without quotes every newline ends a record, so the body splits into lines exactly.
           const body = mutate(lines.join("\n"), ms).replaceAll('"', "");
           const whole = parseChecked(body);
-          const parts = body.split("\n").map((l) => parseLineProtocol(l, { now: 1e18 }));
+          const parts = body.split("\n").map((l) => parseLineProtocol(l, { now: BigInt(1e18) }));
           expect(whole.points).toEqual(parts.flatMap((r) => r.points));
           expect(whole.errors.map((e) => e.message)).toEqual(
             parts.flatMap((r) => r.errors.map((e) => e.message)),
@@ -213,7 +213,7 @@ describe("line-protocol fuzz", { timeout: 60_000 }, () => {
       name: "m",
       tags: { host: "h 1", dc: "x,y" },
       fields: { a: 1.25, b: 2n, c: 'q"\\', d: false },
-      time: 1732420800000000000,
+      time: 1732420800000000000n,
     };
     fc.assert(
       fc.property(

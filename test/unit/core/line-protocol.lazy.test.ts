@@ -35,8 +35,8 @@ function expectSameAsEager(
   filter: FieldFilter,
   opts: ParseOptions = {},
 ): ParseResult {
-  const eager = parseLineProtocol(body, { now: 1e18, ...opts });
-  const lazy = parseLineProtocol(body, { now: 1e18, ...opts, fields: filter });
+  const eager = parseLineProtocol(body, { now: BigInt(1e18), ...opts });
+  const lazy = parseLineProtocol(body, { now: BigInt(1e18), ...opts, fields: filter });
   expect(lazy.errors).toEqual(eager.errors);
   expect(lazy.points.length).toBe(eager.points.length);
   lazy.points.forEach((p, i) => {

@@ -46,7 +46,7 @@ function alertData(overrides: Record<string, unknown> = {}): Record<string, unkn
     ID: "kapacitor/cpu/serverA",
     Fields: goMap({ count: 10n }),
     Level: "CRITICAL",
-    Time: new GoTime(31536010e9),
+    Time: new GoTime(BigInt(31536010e9)),
     Duration: new GoDuration(0),
     Message: "kapacitor/cpu/serverA is CRITICAL",
     ...overrides,

@@ -26,7 +26,7 @@ describe("an alert storm through the daemon", () => {
     daemon.tasks.write(
       "telegraf",
       "autogen",
-      hosts.map((host) => ({ name: "cpu", tags: { host }, fields: { v: 95 }, time: 1e9 })),
+      hosts.map((host) => ({ name: "cpu", tags: { host }, fields: { v: 95 }, time: 1_000_000_000n })),
     );
     // No await since the write: another connection already reads all of it, committed.
     const other = new Database(join(dir, "data", "tickd.db"), { readonly: true });

@@ -70,7 +70,7 @@ async function start(
     },
     write: ({ host, v, t }) =>
       daemon.tasks.write("telegraf", "autogen", [
-        { name: "cpu", tags: { host }, fields: { v }, time: t * 1e9 },
+        { name: "cpu", tags: { host }, fields: { v }, time: BigInt(t * 1e9) },
       ]),
   };
 }

@@ -44,8 +44,8 @@ stream
       pt("cpu", { host: "a" }, { value: 10 }, 2),
     ]);
     expect(events.map((e) => [e.state.id, e.state.level, e.data.series[0]!.values[0]])).toEqual([
-      ["loopback/a", 3, [1e9, 120]],
-      ["loopback/a", 0, [2e9, 20]],
+      ["loopback/a", 3, [1_000_000_000n, 120]],
+      ["loopback/a", 0, [2_000_000_000n, 20]],
     ]);
     const stats = tm.get("producer")?.nodeStats.find((n) => n.name === "kapacitor_loopback3");
     expect(stats?.extra.points_written).toBe(2);

@@ -32,7 +32,7 @@ const cpu = (host: string, fields: Record<string, number>, sec: number) => ({
   name: "cpu",
   tags: { host },
   fields,
-  time: sec * S,
+  time: BigInt(sec) * 1_000_000_000n,
 });
 
 /** The sample lines (no HELP/TYPE) of one family. */
@@ -240,9 +240,9 @@ describe("engineMetrics rendering", () => {
     const topics: NonNullable<EngineMetricsDeps["topics"]> = {
       listTopics: () => [{ id: "main:cpu:alert2", level: Level.CRITICAL, collected: 5 }],
       topicEvents: () => [
-        { id: "a", message: "", details: "", time: 0, duration: 0, level: Level.CRITICAL },
-        { id: "b", message: "", details: "", time: 0, duration: 0, level: Level.CRITICAL },
-        { id: "c", message: "", details: "", time: 0, duration: 0, level: Level.OK },
+        { id: "a", message: "", details: "", time: 0n, duration: 0, level: Level.CRITICAL },
+        { id: "b", message: "", details: "", time: 0n, duration: 0, level: Level.CRITICAL },
+        { id: "c", message: "", details: "", time: 0n, duration: 0, level: Level.OK },
       ],
     };
     const text = engineMetrics({ tasks: { list: () => [] }, topics })();

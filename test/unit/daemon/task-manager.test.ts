@@ -38,7 +38,7 @@ const cpu = (host: string, v: number, sec: number) => ({
   name: "cpu",
   tags: { host },
   fields: { v },
-  time: sec * S,
+  time: BigInt(sec) * 1_000_000_000n,
 });
 
 describe("TaskManager", () => {

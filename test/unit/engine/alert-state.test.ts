@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { decodeJson, encodeJson } from "../../../src/store/codec.js";
 import { Level } from "../../../src/core/types.js";
 import {
   AlertGroupState,
@@ -41,8 +42,8 @@ function run(
   const out: [string, number, number][] = [];
   values.forEach((v, i) => {
     const t = (i + 1) * S;
-    st.addEvent(t, determineLevel(p, v, st.level));
-    if (st.shouldEmitPoint(t)) out.push([Level[st.level], t / S, st.duration() / S]);
+    st.addEvent(BigInt(t), determineLevel(p, v, st.level));
+    if (st.shouldEmitPoint(BigInt(t))) out.push([Level[st.level], t / S, st.duration() / S]);
   });
   return out;
 }
@@ -155,9 +156,9 @@ describe("AlertGroupState (stream)", () => {
     const seen: string[] = [];
     [1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1].forEach((v, i) => {
       const t = (i + 1) * S;
-      st.addEvent(t, v > 0 ? Level.CRITICAL : Level.OK);
+      st.addEvent(BigInt(t), v > 0 ? Level.CRITICAL : Level.OK);
       seen.push(
-        `${st.percentChange().toFixed(2)}${st.flapping ? "F" : ""}${st.shouldEmitPoint(t) ? "!" : ""}`,
+        `${st.percentChange().toFixed(2)}${st.flapping ? "F" : ""}${st.shouldEmitPoint(BigInt(t)) ? "!" : ""}`,
       );
     });
     // history 5: weights 0.8, 0.9, 1.0, 1.1 starting at the newest slot (whose "previous"
@@ -182,27 +183,29 @@ describe("AlertGroupState (stream)", () => {
     const b: AlertBehaviour = { ...base, history: 4, flapping: { low: 0.2, high: 0.9 } };
     const a = new AlertGroupState(b);
     [Level.OK, Level.CRITICAL, Level.WARNING].forEach((l, i) => {
-      a.addEvent((i + 1) * S, l);
-      a.shouldEmitPoint((i + 1) * S);
+      a.addEvent(BigInt((i + 1) * S), l);
+      a.shouldEmitPoint(BigInt((i + 1) * S));
     });
-    const snap = JSON.parse(JSON.stringify(a.snapshot())) as ReturnType<AlertGroupState["snapshot"]>;
+    const snap = decodeJson(encodeJson(a.snapshot(), "snapshot"), "snapshot") as ReturnType<
+      AlertGroupState["snapshot"]
+    >;
     const r = new AlertGroupState(b);
     r.restore(snap);
     expect(r.snapshot()).toEqual(a.snapshot());
     expect(r.percentChange()).toBeCloseTo(a.percentChange(), 12);
     // The ongoing incident continues: no new firstTriggered, duration grows.
-    r.addEvent(4 * S, Level.WARNING);
-    expect(r.shouldEmitPoint(4 * S)).toBe(true);
+    r.addEvent(BigInt(4 * S), Level.WARNING);
+    expect(r.shouldEmitPoint(BigInt(4 * S))).toBe(true);
     expect(r.duration()).toBe(2 * S);
   });
 
   it("seed() restores a stored non-OK level so the next equal level is not a change", () => {
     const st = new AlertGroupState({ ...base, stateChangesOnly: true });
-    st.seed(10 * S, Level.CRITICAL, 5 * S);
-    st.addEvent(11 * S, Level.CRITICAL);
-    expect(st.shouldEmitPoint(11 * S)).toBe(false);
-    st.addEvent(12 * S, Level.OK);
-    expect(st.shouldEmitPoint(12 * S)).toBe(true);
+    st.seed(BigInt(10 * S), Level.CRITICAL, BigInt(5 * S));
+    st.addEvent(BigInt(11 * S), Level.CRITICAL);
+    expect(st.shouldEmitPoint(BigInt(11 * S))).toBe(false);
+    st.addEvent(BigInt(12 * S), Level.OK);
+    expect(st.shouldEmitPoint(BigInt(12 * S))).toBe(true);
     expect(st.duration()).toBe(7 * S);
   });
 });
@@ -211,11 +214,11 @@ describe("AlertGroupState (batch)", () => {
   it("sends a recovery even while flapping, unlike the stream path", () => {
     const b: AlertBehaviour = { ...base, history: 2, flapping: { low: 0.1, high: 0.3 } };
     const st = new AlertGroupState(b);
-    st.addEvent(S, Level.CRITICAL);
+    st.addEvent(BigInt(S), Level.CRITICAL);
     expect(st.flapping).toBe(true);
-    expect(st.shouldEmitBatch(S)).toBe(false);
-    st.addEvent(2 * S, Level.OK);
+    expect(st.shouldEmitBatch(BigInt(S))).toBe(false);
+    st.addEvent(BigInt(2 * S), Level.OK);
     expect(st.flapping).toBe(true);
-    expect(st.shouldEmitBatch(2 * S)).toBe(true);
+    expect(st.shouldEmitBatch(BigInt(2 * S))).toBe(true);
   });
 });

@@ -148,7 +148,12 @@ describe("field demand", { timeout: 120_000 }, () => {
           let t = 1_700_000_000;
           const points: Point[] = raw.map((p) => {
             t += p.dt;
-            return { name: p.name, tags: { host: p.host }, fields: { ...p.base, ...p.extra }, time: t * 1e9 };
+            return {
+              name: p.name,
+              tags: { host: p.host },
+              fields: { ...p.base, ...p.extra },
+              time: BigInt(t) * 1_000_000_000n,
+            };
           });
           compare(script, formatPoints(points));
         },

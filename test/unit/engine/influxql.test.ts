@@ -20,7 +20,7 @@ const pt = (sec: number, value: FieldValue | undefined, tags: Tags = {}, extra: 
   name: "cpu",
   tags: { host: "a", ...tags },
   fields: value === undefined ? { ...extra } : { value, ...extra },
-  time: sec * S,
+  time: BigInt(sec * S),
 });
 
 function ctx(extra: Partial<GroupContext> = {}): GroupContext {
@@ -28,7 +28,7 @@ function ctx(extra: Partial<GroupContext> = {}): GroupContext {
 }
 
 function run(call: Omit<InfluxQLCall, "field"> & { field?: string }, points: Point[], c = ctx()) {
-  return applyInfluxQL({ field: "value", ...call }, { time: T, points }, c);
+  return applyInfluxQL({ field: "value", ...call }, { time: BigInt(T), points }, c);
 }
 
 /** Only the emitted values of one field. */
@@ -124,7 +124,7 @@ describe("registry", () => {
 describe("aggregates: one point, batch time, group tags only", () => {
   it("count is int64 for floats, ints, strings and bools", () => {
     expect(run({ method: "count" }, F)).toEqual([
-      { name: "cpu", tags: { host: "a" }, fields: { count: 6n }, time: T },
+      { name: "cpu", tags: { host: "a" }, fields: { count: 6n }, time: BigInt(T) },
     ]);
     expect(values(run({ method: "count" }, I), "count")).toEqual([5n]);
     expect(values(run({ method: "count" }, [pt(1, "x"), pt(2, "y")]), "count")).toEqual([2n]);
@@ -187,16 +187,16 @@ describe("aggregates: one point, batch time, group tags only", () => {
 
   it(".as() renames the field; usePointTimes does not move an aggregate off the batch time", () => {
     expect(run({ method: "mean", as: "avg", usePointTimes: true }, F)).toEqual([
-      { name: "cpu", tags: { host: "a" }, fields: { avg: 26.5 / 6 }, time: T },
+      { name: "cpu", tags: { host: "a" }, fields: { avg: 26.5 / 6 }, time: BigInt(T) },
     ]);
   });
 
   it("empty batch: count → 0 int, sum → 0 float (Kapacitor assumes float64), others nothing", () => {
     expect(run({ method: "count" }, [])).toEqual([
-      { name: "cpu", tags: { host: "a" }, fields: { count: 0n }, time: T },
+      { name: "cpu", tags: { host: "a" }, fields: { count: 0n }, time: BigInt(T) },
     ]);
     expect(run({ method: "sum" }, [])).toEqual([
-      { name: "cpu", tags: { host: "a" }, fields: { sum: 0 }, time: T },
+      { name: "cpu", tags: { host: "a" }, fields: { sum: 0 }, time: BigInt(T) },
     ]);
     for (const method of [
       "mean",
@@ -264,10 +264,10 @@ describe("missing fields and wrong kinds", () => {
 describe("selectors: the selected point with its tags and fields", () => {
   it("first / last by time, batch time unless usePointTimes (TestStream_InfluxQL_Float)", () => {
     expect(run({ method: "first" }, F)).toEqual([
-      { name: "cpu", tags: { host: "a", cpu: "c0" }, fields: { first: 3.5, user: 1n }, time: T },
+      { name: "cpu", tags: { host: "a", cpu: "c0" }, fields: { first: 3.5, user: 1n }, time: BigInt(T) },
     ]);
     expect(run({ method: "last", usePointTimes: true }, F)).toEqual([
-      { name: "cpu", tags: { host: "a", cpu: "c5" }, fields: { last: 9.5, user: 6n }, time: 6 * S },
+      { name: "cpu", tags: { host: "a", cpu: "c5" }, fields: { last: 9.5, user: 6n }, time: BigInt(6 * S) },
     ]);
   });
 
@@ -284,13 +284,13 @@ describe("selectors: the selected point with its tags and fields", () => {
 
   it("min / max: ties go to the earlier time", () => {
     expect(run({ method: "min", usePointTimes: true }, F)).toEqual([
-      { name: "cpu", tags: { host: "a", cpu: "c1" }, fields: { min: 1.25, user: 2n }, time: 2 * S },
+      { name: "cpu", tags: { host: "a", cpu: "c1" }, fields: { min: 1.25, user: 2n }, time: BigInt(2 * S) },
     ]);
     expect(run({ method: "max" }, F)).toEqual([
-      { name: "cpu", tags: { host: "a", cpu: "c5" }, fields: { max: 9.5, user: 6n }, time: T },
+      { name: "cpu", tags: { host: "a", cpu: "c5" }, fields: { max: 9.5, user: 6n }, time: BigInt(T) },
     ]);
     expect(values(run({ method: "max" }, I), "max")).toEqual([10n]);
-    expect(run({ method: "max", usePointTimes: true }, I)[0]!.time).toBe(1 * S);
+    expect(run({ method: "max", usePointTimes: true }, I)[0]!.time).toBe(BigInt(1 * S));
     expect(values(run({ method: "min" }, I), "min")).toEqual([3n]);
   });
 
@@ -302,7 +302,7 @@ describe("selectors: the selected point with its tags and fields", () => {
   it("percentile index = floor(n·p/100 + 0.5) − 1 after a sort by value (call_iterator.go)", () => {
     const p = (pc: number, pts = F) => run({ method: "percentile", args: [pc] }, pts);
     expect(p(50)).toEqual([
-      { name: "cpu", tags: { host: "a", cpu: "c0" }, fields: { percentile: 3.5, user: 1n }, time: T },
+      { name: "cpu", tags: { host: "a", cpu: "c0" }, fields: { percentile: 3.5, user: 1n }, time: BigInt(T) },
     ]);
     expect(p(0)).toEqual([]); // index −1
     expect(values(p(100), "percentile")).toEqual([9.5]);
@@ -317,18 +317,21 @@ describe("selectors: the selected point with its tags and fields", () => {
     expect(values(p(74, two), "percentile")).toEqual([2]);
     expect(values(p(50, I), "percentile")).toEqual([7n]);
     // n = 5, p = 90 → index 4: the second of the two 10s (sorted stably: 10@1s, 10@5s).
-    expect(run({ method: "percentile", args: [90], usePointTimes: true }, I)[0]!.time).toBe(5 * S);
+    expect(run({ method: "percentile", args: [90], usePointTimes: true }, I)[0]!.time).toBe(BigInt(5 * S));
   });
 });
 
 describe("top / bottom / distinct", () => {
   it("top: best first, group + point tags, only the selected field (TestStream_InfluxQL_Float)", () => {
     expect(run({ method: "top", args: [2] }, F)).toEqual([
-      { name: "cpu", tags: { host: "a", cpu: "c5" }, fields: { top: 9.5 }, time: T },
-      { name: "cpu", tags: { host: "a", cpu: "c2" }, fields: { top: 7 }, time: T },
+      { name: "cpu", tags: { host: "a", cpu: "c5" }, fields: { top: 9.5 }, time: BigInt(T) },
+      { name: "cpu", tags: { host: "a", cpu: "c2" }, fields: { top: 7 }, time: BigInt(T) },
     ]);
     expect(
-      run({ method: "top", args: [2n], usePointTimes: true }, I).map((p) => [p.fields.top, p.time / S]),
+      run({ method: "top", args: [2n], usePointTimes: true }, I).map((p) => [
+        p.fields.top,
+        Number(p.time) / S,
+      ]),
     ).toEqual([
       [10n, 1],
       [10n, 5],
@@ -340,7 +343,10 @@ describe("top / bottom / distinct", () => {
     expect(run({ method: "top", args: [2] }, fives).map((p) => p.tags.cpu)).toEqual(["x", "y"]);
     const b = [pt(1, 2), pt(2, 1), pt(3, 1), pt(4, 2)];
     expect(
-      run({ method: "bottom", args: [2], usePointTimes: true }, b).map((p) => [p.fields.bottom, p.time / S]),
+      run({ method: "bottom", args: [2], usePointTimes: true }, b).map((p) => [
+        p.fields.bottom,
+        Number(p.time) / S,
+      ]),
     ).toEqual([
       [1, 2],
       [1, 3],
@@ -362,11 +368,13 @@ describe("top / bottom / distinct", () => {
   it("distinct: first point of each value in time order, group tags only", () => {
     const pts = [pt(1, 3, { cpu: "x" }), pt(2, 1), pt(3, 3), pt(4, 2), pt(5, 1)];
     expect(run({ method: "distinct" }, pts)).toEqual([
-      { name: "cpu", tags: { host: "a" }, fields: { distinct: 3 }, time: T },
-      { name: "cpu", tags: { host: "a" }, fields: { distinct: 1 }, time: T },
-      { name: "cpu", tags: { host: "a" }, fields: { distinct: 2 }, time: T },
+      { name: "cpu", tags: { host: "a" }, fields: { distinct: 3 }, time: BigInt(T) },
+      { name: "cpu", tags: { host: "a" }, fields: { distinct: 1 }, time: BigInt(T) },
+      { name: "cpu", tags: { host: "a" }, fields: { distinct: 2 }, time: BigInt(T) },
     ]);
-    expect(run({ method: "distinct", usePointTimes: true }, pts).map((p) => p.time / S)).toEqual([1, 2, 4]);
+    expect(run({ method: "distinct", usePointTimes: true }, pts).map((p) => Number(p.time) / S)).toEqual([
+      1, 2, 4,
+    ]);
     expect(values(run({ method: "distinct" }, [pt(1, "b"), pt(2, "a"), pt(3, "b")]), "distinct")).toEqual([
       "b",
       "a",
@@ -389,7 +397,7 @@ describe("transforms", () => {
     return points.map((p) => state.push(p));
   }
   const simple = (out: (Point | undefined)[], f: string) =>
-    out.map((p) => (p === undefined ? undefined : [p.fields[f], p.time / S]));
+    out.map((p) => (p === undefined ? undefined : [p.fields[f], Number(p.time) / S]));
 
   it("difference: per pair, duplicate times ignored, group tags and one field (functions.go)", () => {
     const out = stream({ method: "difference" }, [
@@ -400,7 +408,12 @@ describe("transforms", () => {
       pt(4, 10),
     ]);
     expect(simple(out, "difference")).toEqual([undefined, [3, 2], [-2, 3], undefined, [8, 4]]);
-    expect(out[1]).toEqual({ name: "cpu", tags: { host: "a" }, fields: { difference: 3 }, time: 2 * S });
+    expect(out[1]).toEqual({
+      name: "cpu",
+      tags: { host: "a" },
+      fields: { difference: 3 },
+      time: BigInt(2 * S),
+    });
     expect(simple(stream({ method: "difference", as: "d" }, [pt(1, 5n), pt(2, 3n)]), "d")).toEqual([
       undefined,
       [-2n, 2],
@@ -461,7 +474,7 @@ describe("transforms", () => {
       name: "cpu",
       tags: { host: "a", cpu: "c" },
       fields: { value: 5, other: "y" },
-      time: 2 * S,
+      time: BigInt(2 * S),
     });
     expect(simple(out, "value")).toEqual([undefined, [5, 2], [-5, 3], [0, 5]]);
     expect(simple(stream({ method: "derivative", unit: 60 * S, as: "rate" }, pts), "rate")).toEqual([
@@ -517,12 +530,12 @@ describe("transforms", () => {
     const skipped: string[] = [];
     const c = ctx({ onSkip: (e) => skipped.push(e.message) });
     const pts = [pt(1, 1), pt(2, undefined, {}, { x: 1 }), pt(3, 4)];
-    const out = applyInfluxQL({ method: "difference", field: "value" }, { time: T, points: pts }, c);
+    const out = applyInfluxQL({ method: "difference", field: "value" }, { time: BigInt(T), points: pts }, c);
     expect(simple(out, "difference")).toEqual([[3, 3]]);
     expect(skipped).toHaveLength(1);
     // A second batch starts over: its first point emits nothing.
     expect(
-      applyInfluxQL({ method: "difference", field: "value" }, { time: T, points: [pt(4, 9)] }, c),
+      applyInfluxQL({ method: "difference", field: "value" }, { time: BigInt(T), points: [pt(4, 9)] }, c),
     ).toEqual([]);
   });
 });

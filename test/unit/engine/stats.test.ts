@@ -114,7 +114,7 @@ describe("taskStatistics", () => {
     expect(timings()).toEqual(["stream0=3", "from1=3", "alert2=3"]);
     expect(Number.isInteger(byName(taskStatistics(task).nodes)["alert2"]!.avgExecTimeNs)).toBe(true);
     // A wall-clock tick has the next point timed, so a quiet task gets figures too.
-    task.tick(1_700_000_000 * S);
+    task.tick(BigInt(1_700_000_000 * S));
     task.write("db", "rp", pt("cpu", {}, { usage: 10 }, 3 * SAMPLE_EVERY + 1));
     task.write("db", "rp", pt("cpu", {}, { usage: 10 }, 3 * SAMPLE_EVERY + 2));
     expect(timings()).toEqual(["stream0=4", "from1=4", "alert2=4"]);
@@ -124,11 +124,11 @@ describe("taskStatistics", () => {
     const { task } = runScript(`stream |from().measurement('cpu')`);
     expect(taskStatistics(task).throughput).toBe(0);
     const t0 = 1_700_000_000 * S;
-    task.tick(t0);
+    task.tick(BigInt(t0));
     for (let i = 0; i < 50; i++) task.write("db", "rp", pt("cpu", {}, { v: i }, i));
-    task.tick(t0 + 2 * S);
+    task.tick(BigInt(t0 + 2 * S));
     expect(taskStatistics(task).throughput).toBe(25);
-    task.tick(t0 + 3 * S);
+    task.tick(BigInt(t0 + 3 * S));
     expect(taskStatistics(task).throughput).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { decodeJson, encodeJson } from "../../../src/store/codec.js";
 import { Level, levelName } from "../../../src/core/types.js";
 import { InhibitorRegistry } from "../../../src/engine/inhibitors.js";
 import { pt, runScript } from "../../support/engine.js";
@@ -70,11 +71,11 @@ describe("Task", () => {
     );
     r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 0));
     r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 5));
-    r.task.tick(14 * S);
+    r.task.tick(BigInt(14 * S));
     expect(r.events).toHaveLength(0);
-    r.task.tick(15 * S);
+    r.task.tick(BigInt(15 * S));
     expect(levels(r)).toEqual(["cpu:nil:CRITICAL"]);
-    expect(r.events[0]!.state.time).toBe(10 * S);
+    expect(r.events[0]!.state.time).toBe(BigInt(10 * S));
   });
 
   it("without idle flush, ticks leave windows to the data (Kapacitor's behaviour)", () => {
@@ -83,7 +84,7 @@ describe("Task", () => {
     );
     r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 0));
     r.task.write("db", "rp", pt("cpu", {}, { v: 1 }, 5));
-    r.task.tick(1000 * S);
+    r.task.tick(BigInt(1000 * S));
     expect(r.events).toHaveLength(0);
   });
 
@@ -93,7 +94,7 @@ describe("Task", () => {
     );
     r.task.write("db", "rp", pt("cpu", { host: "ok" }, { v: 1 }, 1));
     r.task.write("db", "rp", pt("cpu", { host: "bad" }, { v: 99 }, 1));
-    expect(r.task.tick(100 * S, { groupTtl: 50 * S }).expired).toBe(1);
+    expect(r.task.tick(BigInt(100 * S), { groupTtl: 50 * S }).expired).toBe(1);
     // The incident is still open: its recovery arrives.
     r.task.write("db", "rp", pt("cpu", { host: "bad" }, { v: 1 }, 101));
     expect(levels(r)).toEqual(["cpu:host=bad:CRITICAL", "cpu:host=bad:OK"]);
@@ -138,7 +139,7 @@ describe("alert state across a restart", () => {
       load: (node: string, group: string) => {
         const v = saved.get(`${node}/${group}`);
         // A real store hands back a fresh copy (JSON columns); so does this.
-        return v && (JSON.parse(JSON.stringify(v)) as typeof v);
+        return v && (decodeJson(encodeJson(v, "state"), "state") as typeof v);
       },
       save: (node: string, group: string, eventId: string, state: Snap) =>
         void saved.set(`${node}/${group}`, { eventId, state }),
@@ -169,7 +170,7 @@ describe("a group that starts is seeded from its topics (Kapacitor's NewGroup â†
     const r = runScript(script, {
       restore: (topics, id) => {
         asked.push(`${topics.join(",")} ${id}`);
-        return id === "fleet" ? { level: Level.CRITICAL, time: 1 * S } : undefined;
+        return id === "fleet" ? { level: Level.CRITICAL, time: BigInt(1 * S) } : undefined;
       },
     });
     r.task.write("db", "rp", pt("disk", { host: "b" }, { v: 40 }, 5));
@@ -185,8 +186,8 @@ describe("a group that starts is seeded from its topics (Kapacitor's NewGroup â†
     const state: Snap = {
       level: Level.OK,
       prev: Level.OK,
-      firstTriggered: 0,
-      lastTriggered: 0,
+      firstTriggered: 0n,
+      lastTriggered: 0n,
       flapping: false,
     };
     const asked: string[] = [];
@@ -198,7 +199,7 @@ describe("a group that starts is seeded from its topics (Kapacitor's NewGroup â†
       },
       restore: (_topics, id) => {
         asked.push(id);
-        return { level: Level.CRITICAL, time: 1 * S };
+        return { level: Level.CRITICAL, time: BigInt(1 * S) };
       },
     });
     r.task.write("db", "rp", pt("disk", { host: "b" }, { v: 40 }, 5));

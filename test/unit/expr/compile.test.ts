@@ -144,7 +144,7 @@ describe("vars and identifiers", () => {
       identifiers,
       functions,
     });
-    const scope: EventScope = { fields: {}, tags: { host: "serverA" }, time: 0, level: 3n };
+    const scope: EventScope = { fields: {}, tags: { host: "serverA" }, time: 0n, level: 3n };
     expect(c.evalBool(scope)).toBe(true);
     const info: EventScope = { ...scope, level: 1n };
     expect(c.evalBool(info)).toBe(false);

@@ -13,9 +13,9 @@ import { parseExpr } from "./mini-parse.js";
 export function pt(
   fields: Record<string, FieldValue> = {},
   tags: Record<string, string> = {},
-  time = 0,
+  time: number | bigint = 0n,
 ): Point {
-  return { name: "cpu", fields, tags, time };
+  return { name: "cpu", fields, tags, time: BigInt(time) };
 }
 
 export const EMPTY = pt();

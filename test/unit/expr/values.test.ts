@@ -13,7 +13,9 @@ import {
 describe("typeName", () => {
   it("names every runtime type", () => {
     expect(
-      [1.5, 1n, "s", true, new Duration(1), new Time(1), new Regex("a", /a/), new Missing("x")].map(typeName),
+      [1.5, 1n, "s", true, new Duration(1), new Time(1n), new Regex("a", /a/), new Missing("x")].map(
+        typeName,
+      ),
     ).toEqual(["float", "int", "string", "bool", "duration", "time", "regex", "missing"]);
   });
 });

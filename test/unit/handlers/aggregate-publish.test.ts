@@ -89,7 +89,7 @@ describe("aggregate", () => {
       id: "agg",
       message: "Received 3 events in the last 100ms.",
       details: "a is WARNING\nb is CRITICAL\nc is INFO",
-      time: 10e9,
+      time: 10_000_000_000n,
       duration: 7e9,
       level: Level.CRITICAL,
     });

@@ -31,7 +31,7 @@ export function alertEvent(o: EventOverrides = {}): AlertEvent {
       id,
       message: o.message ?? `${id} is ${names[level]}`,
       details: o.details ?? "details",
-      time,
+      time: BigInt(time),
       duration: o.duration ?? 0,
       level,
     },
@@ -42,7 +42,9 @@ export function alertEvent(o: EventOverrides = {}): AlertEvent {
       group: "host=serverA",
       tags: { host: "serverA" },
       fields: { count: 10n },
-      series: [{ name: "cpu", tags: { host: "serverA" }, columns: ["time", "count"], values: [[time, 10n]] }],
+      series: [
+        { name: "cpu", tags: { host: "serverA" }, columns: ["time", "count"], values: [[BigInt(time), 10n]] },
+      ],
       recoverable: o.recoverable ?? true,
     },
   };

@@ -148,7 +148,7 @@ describe("post handler", () => {
     const e = alertEvent();
     const s = e.data.series[0]!;
     s.columns = ["time", "value"];
-    s.values = [1, 2, 3, 4, 5, 6, 7].map((i) => [31536000e9 + i * 1e9, i * 1.5]);
+    s.values = [1, 2, 3, 4, 5, 6, 7].map((i) => [(31_536_000n + BigInt(i)) * 1_000_000_000n, i * 1.5]);
     await h.handle(e, Level.OK);
     const r = rx.requests[0]!;
     expect(r.method).toBe("PUT");

@@ -12,7 +12,7 @@ import { createApiServer } from "../../../src/server/http/index.js";
 import { MemoryTasks, MemoryTopics, redact } from "../server/support.js";
 
 const NOW = 1_700_000_000_000; // ms
-const NOW_NS = NOW * 1e6;
+const NOW_NS = BigInt(NOW) * 1_000_000n;
 
 interface Started {
   url: string;
@@ -194,7 +194,7 @@ describe("POST /tickd/v1/integrations/webhook", () => {
           id: "inc",
           message: "CPU high",
           details: "d",
-          time: NOW_NS - 60e9,
+          time: NOW_NS - 60_000_000_000n,
           duration: 30e9,
           level: Level.WARNING,
         },
@@ -269,7 +269,7 @@ describe("POST /tickd/v1/integrations/alertmanager", () => {
       id: 'DiskFull{instance="db-1"}',
       message: "DiskFull",
       details: "",
-      time: NOW_NS - 60e9,
+      time: NOW_NS - 60_000_000_000n,
       duration: 540e9,
       level: Level.OK,
     });

@@ -105,7 +105,14 @@ function setup(store: Store = openStore(":memory:"), clock = { now: 1_800_000_00
 function event(id: string, level: Level, tags: Record<string, string>, nowMs: number): AlertEvent {
   return {
     topic: TOPIC,
-    state: { id, message: `${id} is ${Level[level]}`, details: "", time: nowMs * 1e6, duration: 0, level },
+    state: {
+      id,
+      message: `${id} is ${Level[level]}`,
+      details: "",
+      time: BigInt(nowMs * 1e6),
+      duration: 0,
+      level,
+    },
     data: {
       name: "cpu",
       taskName: "cpu_task",

@@ -156,8 +156,8 @@ describe("write", () => {
     expect(w.db).toBe("telegraf");
     expect(w.rp).toBe("autogen");
     expect(w.points.map((p) => [p.tags["host"], p.fields["value"], p.time])).toEqual([
-      ["a", 1, 1700000000e9],
-      ["b", 2n, 1700000001e9],
+      ["a", 1, 1_700_000_000_000_000_000n],
+      ["b", 2n, 1_700_000_001_000_000_000n],
     ]);
   });
 
@@ -169,7 +169,7 @@ describe("write", () => {
     });
     expect(res.status).toBe(204);
     expect(s.tasks.writes[0]).toMatchObject({ db: "d", rp: "weekly" });
-    expect(s.tasks.writes[0]!.points[0]!.time).toBe(5);
+    expect(s.tasks.writes[0]!.points[0]!.time).toBe(5n);
   });
 
   it("requires a database (plain text + newline)", async () => {
@@ -197,7 +197,7 @@ describe("write", () => {
     });
     expect(res.status).toBe(204);
     expect(s.tasks.writes[0]!.points).toEqual([
-      { name: "m", tags: { t: "x" }, fields: { f: 1.5 }, time: 1e9 },
+      { name: "m", tags: { t: "x" }, fields: { f: 1.5 }, time: 1_000_000_000n },
     ]);
   });
 

@@ -17,7 +17,7 @@ async function start(): Promise<TestServer> {
     id: "cpu:host=a",
     message: "cpu is CRITICAL",
     details: "<b>hot</b>",
-    time: T0,
+    time: BigInt(T0),
     duration: 90e9,
     level: Level.CRITICAL,
   });
@@ -25,7 +25,7 @@ async function start(): Promise<TestServer> {
     id: "cpu:host=b",
     message: "cpu is OK",
     details: "",
-    time: T0 + 5e8,
+    time: BigInt(T0 + 5e8),
     duration: 0,
     level: Level.OK,
   });
@@ -33,7 +33,7 @@ async function start(): Promise<TestServer> {
     id: "disk",
     message: "disk WARNING",
     details: "",
-    time: T0,
+    time: BigInt(T0),
     duration: 1.5e6,
     level: Level.WARNING,
   });

@@ -21,16 +21,20 @@ const graph = (q: string) => {
 
 describe("batchQueries", () => {
   it("runs the query for each tick in (start, stop], as the live node would at that tick", () => {
-    const qs = batchQueries(graph(".period(10s).every(10s)"), 5 * S, 30 * S);
-    expect(qs.map((q) => q.stop / S)).toEqual([15, 25]);
+    const qs = batchQueries(graph(".period(10s).every(10s)"), BigInt(5 * S), BigInt(30 * S));
+    expect(qs.map((q) => Number(q.stop) / S)).toEqual([15, 25]);
     expect(qs[0]!.query).toBe(
       `SELECT mean("v") FROM "db"."rp"."m" WHERE time >= '1970-01-01T00:00:05Z' AND time < '1970-01-01T00:00:15Z'`,
     );
   });
 
   it("aligns the ticks with .align() and moves the range back by .offset()", () => {
-    const qs = batchQueries(graph(".period(10s).every(10s).align().offset(2s)"), 5 * S, 30 * S);
-    expect(qs.map((q) => q.stop / S)).toEqual([8, 18, 28]);
+    const qs = batchQueries(
+      graph(".period(10s).every(10s).align().offset(2s)"),
+      BigInt(5 * S),
+      BigInt(30 * S),
+    );
+    expect(qs.map((q) => Number(q.stop) / S)).toEqual([8, 18, 28]);
     expect(qs.every((q) => q.source === 0)).toBe(true);
   });
 });
@@ -39,11 +43,13 @@ describe(".brpl lines", () => {
   it("keep integers integers, and every point of the batch", () => {
     const b = {
       name: "m",
-      time: 20 * S,
+      time: BigInt(20 * S),
       tags: { host: "a" },
       group: "host=a",
       dims: { byName: false, tagNames: ["host"] },
-      points: [{ name: "m", time: 10 * S, tags: { host: "a" }, fields: { n: 3n, f: 1.5, s: "x", b: true } }],
+      points: [
+        { name: "m", time: BigInt(10 * S), tags: { host: "a" }, fields: { n: 3n, f: 1.5, s: "x", b: true } },
+      ],
     };
     const text = brplLine(1, b) + brplLine(0, { ...b, points: [] });
     const back = parseBrpl(text, "r");
@@ -51,7 +57,10 @@ describe(".brpl lines", () => {
       { source: 1, batch: b },
       { source: 0, batch: { ...b, points: [] } },
     ]);
-    expect(shiftBatch(b, 5 * S)).toMatchObject({ time: 25 * S, points: [{ time: 15 * S }] });
+    expect(shiftBatch(b, BigInt(5 * S))).toMatchObject({
+      time: BigInt(25 * S),
+      points: [{ time: BigInt(15 * S) }],
+    });
     expect(() => parseBrpl("{", "r.brpl")).toThrow(/^r\.brpl:1: not JSON/);
   });
 });

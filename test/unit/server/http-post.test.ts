@@ -48,8 +48,18 @@ describe("|httpPost()", () => {
       |httpPost('${rx.url}/in/{{ index .Tags "host" }}')
         .header('X-Team', 'ops')
         .header('Content-Type', 'application/x-custom')`);
-    r.task.write("db", "rp", { name: "cpu", tags: { host: "a" }, fields: { value: 1.5, n: 3n }, time: T0 });
-    r.task.write("db", "rp", { name: "cpu", tags: { host: "b" }, fields: { value: 2 }, time: T0 + S });
+    r.task.write("db", "rp", {
+      name: "cpu",
+      tags: { host: "a" },
+      fields: { value: 1.5, n: 3n },
+      time: BigInt(T0),
+    });
+    r.task.write("db", "rp", {
+      name: "cpu",
+      tags: { host: "b" },
+      fields: { value: 2 },
+      time: BigInt(T0 + S),
+    });
     await r.task.idle();
     const [one, two] = await rx.waitFor(2);
     expect(one!.method).toBe("POST");
@@ -86,7 +96,7 @@ describe("|httpPost()", () => {
         name: "cpu",
         tags: { host: "a" },
         fields: { value: i },
-        time: T0 + i * 5 * S,
+        time: BigInt(T0 + i * 5 * S),
       });
     await r.task.idle();
     const [req] = await rx.waitFor(1);
@@ -105,13 +115,13 @@ describe("|httpPost()", () => {
       |httpPost('${rx.url}/c').codeField('code').captureResponse()
       |alert().id('x').crit(lambda: "code" != 201)`;
     const r = run(script);
-    r.task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 1 }, time: T0 });
-    r.task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 2 }, time: T0 + S });
+    r.task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 1 }, time: BigInt(T0) });
+    r.task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 2 }, time: BigInt(T0 + S) });
     await r.task.idle();
     expect(rx.requests).toHaveLength(2);
     expect(r.events.map((e) => [e.state.level, e.data.series[0]!.values[0]])).toEqual([
-      [3, [T0, 500n, 1]],
-      [0, [T0 + S, 201n, 2]],
+      [3, [BigInt(T0), 500n, 1]],
+      [0, [BigInt(T0 + S), 201n, 2]],
     ]);
     expect(
       r.hostLogs.some((l) => l.msg.startsWith("POST returned non 2xx status code") && l.fields?.code === 500),
@@ -122,7 +132,7 @@ describe("|httpPost()", () => {
       [],
       ["127.0.0.1"],
     );
-    refused.task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 1 }, time: T0 });
+    refused.task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 1 }, time: BigInt(T0) });
     await refused.task.idle();
     expect(refused.events).toHaveLength(1);
     expect(refused.hostLogs.map((l) => l.msg).join("\n")).toMatch(/allowed-hosts/);

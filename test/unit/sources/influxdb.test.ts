@@ -47,8 +47,8 @@ describe("batch query text", () => {
           { type: "tag", name: "host" },
         ],
       }),
-      T0 - 300 * S,
-      T0,
+      BigInt(T0 - 300 * S),
+      BigInt(T0),
     );
     expect(q).toBe(
       `SELECT mean("usage_idle") FROM "telegraf"."autogen"."cpu" WHERE time >= '2023-12-31T23:55:00Z' AND time < '2024-01-01T00:00:00Z' GROUP BY time(1m, 0s), "host"`,
@@ -60,18 +60,20 @@ describe("batch query text", () => {
       query: `SELECT max(v) FROM db.rp.m WHERE host = 'a' OR "where" =~ /group by/ GROUP BY cpu fill(none) LIMIT 5`,
       groupBy: [{ type: "star" }],
     });
-    expect(buildQuery(s, T0, T0 + 1.5 * S)).toBe(
+    expect(buildQuery(s, BigInt(T0), BigInt(T0 + 1.5 * S))).toBe(
       `SELECT max(v) FROM db.rp.m WHERE (host = 'a' OR "where" =~ /group by/) AND time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T00:00:01.5Z' GROUP BY * fill(none) LIMIT 5`,
     );
-    expect(buildQuery({ ...s, fill: 0n }, T0, T0 + S)).toContain("GROUP BY * fill(0) LIMIT 5");
-    expect(buildQuery({ ...s, fill: "previous" }, T0, T0 + S)).toContain("fill(previous)");
+    expect(buildQuery({ ...s, fill: 0n }, BigInt(T0), BigInt(T0 + S))).toContain(
+      "GROUP BY * fill(0) LIMIT 5",
+    );
+    expect(buildQuery({ ...s, fill: "previous" }, BigInt(T0), BigInt(T0 + S))).toContain("fill(previous)");
   });
 
   it("aligns group buckets on the start with alignGroup", () => {
     const q = buildQuery(
       spec({ alignGroup: true, groupBy: [{ type: "time", ns: 60 * S }] }),
-      T0 + 10 * S,
-      T0 + 70 * S,
+      BigInt(T0 + 10 * S),
+      BigInt(T0 + 70 * S),
     );
     expect(q).toContain("GROUP BY time(1m, 10s)");
   });
@@ -87,28 +89,28 @@ describe("batch query text", () => {
     expect(formatInfluxDuration(3600 * S)).toBe("1h");
     expect(formatInfluxDuration(1.5e6)).toBe("1500u");
     expect(formatInfluxDuration(0)).toBe("0s");
-    expect(formatTimeLiteral(1_500_000_123)).toBe("1970-01-01T00:00:01.500000123Z");
+    expect(formatTimeLiteral(1_500_000_123n)).toBe("1970-01-01T00:00:01.500000123Z");
   });
 });
 
 describe("batch query schedule", () => {
   it("ticks every `every` from the first wall-clock tick", () => {
     const s = new QuerySchedule(60 * S, false);
-    expect(s.next(T0 + 7 * S)).toBeUndefined();
-    expect(s.next(T0 + 60 * S)).toBeUndefined();
-    expect(s.next(T0 + 67 * S)).toBe(T0 + 67 * S);
-    expect(s.next(T0 + 100 * S)).toBeUndefined();
+    expect(s.next(BigInt(T0 + 7 * S))).toBeUndefined();
+    expect(s.next(BigInt(T0 + 60 * S))).toBeUndefined();
+    expect(s.next(BigInt(T0 + 67 * S))).toBe(BigInt(T0 + 67 * S));
+    expect(s.next(BigInt(T0 + 100 * S))).toBeUndefined();
     // Three ticks missed: only the latest runs.
-    expect(s.next(T0 + 300 * S)).toBe(T0 + 247 * S);
-    expect(s.next(T0 + 307 * S)).toBe(T0 + 307 * S);
+    expect(s.next(BigInt(T0 + 300 * S))).toBe(BigInt(T0 + 247 * S));
+    expect(s.next(BigInt(T0 + 307 * S))).toBe(BigInt(T0 + 307 * S));
   });
 
   it("ticks on multiples of `every` with align", () => {
     const s = new QuerySchedule(60 * S, true);
-    expect(s.next(T0 + 7 * S)).toBeUndefined();
-    expect(s.next(T0 + 59 * S)).toBeUndefined();
-    expect(s.next(T0 + 60.4 * S)).toBe(T0 + 60 * S);
-    expect(s.next(T0 + 121 * S)).toBe(T0 + 120 * S);
+    expect(s.next(BigInt(T0 + 7 * S))).toBeUndefined();
+    expect(s.next(BigInt(T0 + 59 * S))).toBeUndefined();
+    expect(s.next(BigInt(T0 + 60.4 * S))).toBe(BigInt(T0 + 60 * S));
+    expect(s.next(BigInt(T0 + 121 * S))).toBe(BigInt(T0 + 120 * S));
   });
 });
 
@@ -130,25 +132,25 @@ describe("query results", () => {
   it("parses epoch=ns JSON, drops rows with nulls, keeps RFC 3339 nanoseconds", () => {
     const s = parseSeries(raw);
     expect(s[0]!.points).toEqual([
-      { name: "cpu", tags: { host: "a" }, fields: { mean: 1.5 }, time: T0 },
-      { name: "cpu", tags: { host: "a" }, fields: { mean: 3 }, time: T0 + 120 * S },
+      { name: "cpu", tags: { host: "a" }, fields: { mean: 1.5 }, time: BigInt(T0) },
+      { name: "cpu", tags: { host: "a" }, fields: { mean: 3 }, time: BigInt(T0 + 120 * S) },
     ]);
     expect(s[1]!.points).toEqual([]);
     const r = parseSeries([
       { name: "m", columns: ["time", "v"], values: [["2024-01-01T00:00:00.000000123Z", "x"]] },
     ]);
-    expect(r[0]!.points[0]).toEqual({ name: "m", tags: {}, fields: { v: "x" }, time: T0 + 123 });
+    expect(r[0]!.points[0]).toEqual({ name: "m", tags: {}, fields: { v: "x" }, time: BigInt(T0) + 123n });
   });
 
   it("stamps batches with the newest point, or stop when grouped by time or empty", () => {
     const series = parseSeries(raw);
-    const b = seriesToBatches(series, { byName: false, stop: T0 + 300 * S, groupedByTime: false });
+    const b = seriesToBatches(series, { byName: false, stop: BigInt(T0 + 300 * S), groupedByTime: false });
     expect(b.map((x) => [x.group, x.time])).toEqual([
-      ["host=a", T0 + 120 * S],
-      ["host=b", T0 + 300 * S],
+      ["host=a", BigInt(T0 + 120 * S)],
+      ["host=b", BigInt(T0 + 300 * S)],
     ]);
-    const g = seriesToBatches(series, { byName: true, stop: T0 + 300 * S, groupedByTime: true });
-    expect(g[0]!.time).toBe(T0 + 300 * S);
+    const g = seriesToBatches(series, { byName: true, stop: BigInt(T0 + 300 * S), groupedByTime: true });
+    expect(g[0]!.time).toBe(BigInt(T0 + 300 * S));
     expect(g[0]!.group).toBe("cpu\nhost=a");
   });
 });
@@ -187,9 +189,9 @@ describe("batch task", () => {
       write: () => Promise.resolve(),
     };
     const { task, events } = build(script, influx);
-    task.tick(T0);
-    task.tick(T0 + 60 * S);
-    task.tick(T0 + 120 * S);
+    task.tick(BigInt(T0));
+    task.tick(BigInt(T0 + 60 * S));
+    task.tick(BigInt(T0 + 120 * S));
     expect(asked).toHaveLength(2);
     expect(asked[0]).toContain(
       `time >= '2023-12-31T23:56:00Z' AND time < '2024-01-01T00:01:00Z' GROUP BY time(1m, 0s), "host"`,
@@ -198,7 +200,7 @@ describe("batch task", () => {
       {
         name: "cpu",
         tags: { host: "a" },
-        points: [{ name: "cpu", tags: { host: "a" }, fields: { idle }, time: T0 }],
+        points: [{ name: "cpu", tags: { host: "a" }, fields: { idle }, time: BigInt(T0) }],
       },
     ];
     // The second answer arrives first; it waits for the first.
@@ -210,8 +212,8 @@ describe("batch task", () => {
     await q.idle();
     // A triggered batch alert takes the point's time; OK takes the batch time (stop).
     expect(events.map((e) => [e.state.level, e.state.time])).toEqual([
-      [3, T0],
-      [0, T0 + 120 * S],
+      [3, BigInt(T0)],
+      [0, BigInt(T0 + 120 * S)],
     ]);
     expect(q.queried).toEqual({ queries: 2, batches: 2, points: 2 });
   });
@@ -223,9 +225,9 @@ describe("batch task", () => {
       write: () => Promise.resolve(),
     };
     const { task, logs } = build(script, influx);
-    task.tick(T0);
-    task.tick(T0 + 60 * S);
-    task.tick(T0 + 120 * S);
+    task.tick(BigInt(T0));
+    task.tick(BigInt(T0 + 60 * S));
+    task.tick(BigInt(T0 + 120 * S));
     const q = task.nodes.find((x): x is QueryNode => x instanceof QueryNode)!;
     await q.idle();
     expect(q.stats.errors).toBe(1);
@@ -236,9 +238,9 @@ describe("batch task", () => {
     let n = 0;
     const influx: InfluxAccess = { query: () => (n++, Promise.resolve([])), write: () => Promise.resolve() };
     const { task } = build(script, influx);
-    task.tick(T0);
+    task.tick(BigInt(T0));
     await task.stop();
-    task.tick(T0 + 60 * S);
+    task.tick(BigInt(T0 + 60 * S));
     expect(n).toBe(0);
   });
 });
@@ -261,9 +263,14 @@ describe("influxDBOut", () => {
       influx,
     );
     const out = task.nodes.find((x): x is InfluxDBOutNode => x instanceof InfluxDBOutNode)!;
-    task.tick(T0);
+    task.tick(BigInt(T0));
     for (let i = 0; i < 3; i++)
-      task.write("db", "rp", { name: "cpu", tags: { host: "a" }, fields: { v: i }, time: T0 + i * S });
+      task.write("db", "rp", {
+        name: "cpu",
+        tags: { host: "a" },
+        fields: { v: i },
+        time: BigInt(T0 + i * S),
+      });
     await out.flush().then(
       () => undefined,
       () => undefined,
@@ -275,14 +282,14 @@ describe("influxDBOut", () => {
       rp: "rp",
       precision: "s",
       points: [
-        { name: "m2", tags: { host: "a", k: "v" }, fields: { v: 0 }, time: T0 },
-        { name: "m2", tags: { host: "a", k: "v" }, fields: { v: 1 }, time: T0 + S },
+        { name: "m2", tags: { host: "a", k: "v" }, fields: { v: 0 }, time: BigInt(T0) },
+        { name: "m2", tags: { host: "a", k: "v" }, fields: { v: 1 }, time: BigInt(T0 + S) },
       ],
     });
-    task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 9 }, time: T0 + 9 * S });
-    task.tick(T0 + 5 * S);
+    task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 9 }, time: BigInt(T0 + 9 * S) });
+    task.tick(BigInt(T0 + 5 * S));
     expect(out.buffered).toBe(1);
-    task.tick(T0 + 16 * S);
+    task.tick(BigInt(T0 + 16 * S));
     expect(out.buffered).toBe(0);
     await task.stop();
     expect(writes).toHaveLength(3);
@@ -294,7 +301,7 @@ describe("influxDBOut", () => {
       write: () => Promise.reject(new Error("503")),
     };
     const { task, logs } = build(`stream |from() |influxDBOut().database('out').buffer(1)`, influx);
-    task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 1 }, time: T0 });
+    task.write("db", "rp", { name: "cpu", tags: {}, fields: { v: 1 }, time: BigInt(T0) });
     await task.stop();
     const out = task.nodes.find((x): x is InfluxDBOutNode => x instanceof InfluxDBOutNode)!;
     expect(out.stats.errors).toBe(1);

@@ -80,7 +80,7 @@ describe("InfluxDB 2.x client", () => {
     const c = createInflux2Client({ url, token: "secret" });
     const series = await c.queryFlux('from(bucket: "b") |> range(start: -5m)', {
       org: "my-org",
-      now: Date.UTC(2024, 0, 1, 0, 5) * 1e6,
+      now: BigInt(Date.UTC(2024, 0, 1, 0, 5) * 1e6),
     });
     const req = seen[0]!;
     expect(req.method).toBe("POST");
@@ -93,7 +93,7 @@ describe("InfluxDB 2.x client", () => {
       type: "flux",
       now: "2024-01-01T00:05:00Z",
     });
-    const t = (iso: string) => Date.parse(iso) * 1e6;
+    const t = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
     expect(series).toEqual([
       {
         name: "cpu",
@@ -117,7 +117,7 @@ describe("InfluxDB 2.x client", () => {
     await c.write(
       "my-org",
       "db/rp",
-      [{ name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 2n }, time: 1_700_000_000e9 }],
+      [{ name: "cpu", tags: { host: "a" }, fields: { v: 1.5, n: 2n }, time: BigInt(1_700_000_000e9) }],
       "s",
     );
     const req = seen[0]!;
@@ -132,7 +132,7 @@ describe("InfluxDB 2.x client", () => {
   it("reports a rejected token", async () => {
     const c = createInflux2Client({ url, token: "wrong" });
     await expect(c.queryFlux("x", { org: "o" })).rejects.toThrow(/Flux query failed/);
-    await expect(c.write("o", "b", [{ name: "m", tags: {}, fields: { v: 1 }, time: 0 }])).rejects.toThrow(
+    await expect(c.write("o", "b", [{ name: "m", tags: {}, fields: { v: 1 }, time: 0n }])).rejects.toThrow(
       /write failed/,
     );
   });
@@ -177,8 +177,8 @@ describe("a |queryFlux() batch task", () => {
     });
     const before = seen.length;
     const t0 = Date.parse("2024-01-01T00:05:00Z") * 1e6;
-    task.tick(t0);
-    task.tick(t0 + 60e9); // one `every` later: the query runs
+    task.tick(BigInt(t0));
+    task.tick(BigInt(t0 + 60e9)); // one `every` later: the query runs
     const deadline = Date.now() + 3000;
     while (!events.some((e) => e.startsWith("b ")) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeMessage, jsonTime, parseRfc3339Ns } from "../../../src/sources/kafka-format.js";
 
-const NOW = 1_700_000_000e9;
+const NOW = 1_700_000_000_000_000_000n;
 
 describe("kafka-input line-protocol messages", () => {
   it("reads one or many lines per message", () => {
@@ -9,8 +9,8 @@ describe("kafka-input line-protocol messages", () => {
     expect(r.errors).toEqual([]);
     expect(r.bad).toBe(false);
     expect(r.points).toEqual([
-      { name: "cpu", tags: { host: "a" }, fields: { v: 1 }, time: 1e9 },
-      { name: "cpu", tags: { host: "b" }, fields: { v: 2n }, time: 2e9 },
+      { name: "cpu", tags: { host: "a" }, fields: { v: 1 }, time: 1_000_000_000n },
+      { name: "cpu", tags: { host: "b" }, fields: { v: 2n }, time: 2_000_000_000n },
     ]);
   });
 
@@ -24,7 +24,7 @@ describe("kafka-input line-protocol messages", () => {
 
   it("reads message bytes as UTF-8, for both formats", () => {
     const lp = decodeMessage("line-protocol", Buffer.from("cpu,host=héllo v=1 1\n"), NOW);
-    expect(lp.points).toEqual([{ name: "cpu", tags: { host: "héllo" }, fields: { v: 1 }, time: 1 }]);
+    expect(lp.points).toEqual([{ name: "cpu", tags: { host: "héllo" }, fields: { v: 1 }, time: 1n }]);
     const js = decodeMessage(
       "json",
       Buffer.from(`{"name":"cpu","tags":{"host":"日本"},"fields":{"v":2}}`),
@@ -53,7 +53,7 @@ describe("kafka-input json messages", () => {
     );
     expect(r.errors).toEqual([]);
     expect(r.points).toEqual([
-      { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, up: true, s: "x", n: 42n }, time: 5 },
+      { name: "cpu", tags: { host: "a" }, fields: { v: 1.5, up: true, s: "x", n: 42n }, time: 5n },
     ]);
     const named = decodeMessage("json", `{"name":"mem","fields":{"used":3}}`, NOW);
     expect(named.points).toEqual([{ name: "mem", tags: {}, fields: { used: 3 }, time: NOW }]);
@@ -71,7 +71,7 @@ describe("kafka-input json messages", () => {
       ]),
       NOW,
     );
-    expect(r.points.map((p) => p.time)).toEqual([1_700_000_000e9, Number(1_700_000_000_000_000_001n)]);
+    expect(r.points.map((p) => p.time)).toEqual([1_700_000_000_000_000_000n, 1_700_000_000_000_000_001n]);
     expect(r.errors).toEqual([
       `item 1: "fields": at least one field is required`,
       `item 2: "measurement": expected a non-empty string`,
@@ -93,12 +93,12 @@ describe("kafka-input json messages", () => {
   });
 
   it("parses RFC3339 with fractions and offsets", () => {
-    expect(parseRfc3339Ns("1970-01-01T00:00:01.5Z")).toBe(1_500_000_000);
-    expect(parseRfc3339Ns("1970-01-01T01:00:00+01:00")).toBe(0);
-    expect(parseRfc3339Ns("1970-01-01T00:00:00.000000123Z")).toBe(123);
+    expect(parseRfc3339Ns("1970-01-01T00:00:01.5Z")).toBe(1_500_000_000n);
+    expect(parseRfc3339Ns("1970-01-01T01:00:00+01:00")).toBe(0n);
+    expect(parseRfc3339Ns("1970-01-01T00:00:00.000000123Z")).toBe(123n);
     expect(parseRfc3339Ns("2023-02-30T00:00:00Z")).toBeUndefined();
     expect(parseRfc3339Ns("2023-01-01")).toBeUndefined();
-    expect(jsonTime(7)).toBe(7);
+    expect(jsonTime(7)).toBe(7n);
     expect(() => jsonTime(1.5)).toThrow(/integer/);
   });
 });

@@ -42,9 +42,19 @@ describe("|sideload()", () => {
   it("loads fields and tags by order, converted to the defaults' types", () => {
     const sources = createSideloadSources();
     const r = runScript(script(), { sideload: (u) => sources.open(u) });
-    r.task.write("db", "rp", { name: "cpu", tags: { host: "a" }, fields: { value: 85 }, time: S });
-    r.task.write("db", "rp", { name: "cpu", tags: { host: "b" }, fields: { value: 90 }, time: 2 * S });
-    r.task.write("db", "rp", { name: "cpu", tags: { host: "c" }, fields: { value: 60 }, time: 3 * S });
+    r.task.write("db", "rp", { name: "cpu", tags: { host: "a" }, fields: { value: 85 }, time: BigInt(S) });
+    r.task.write("db", "rp", {
+      name: "cpu",
+      tags: { host: "b" },
+      fields: { value: 90 },
+      time: BigInt(2 * S),
+    });
+    r.task.write("db", "rp", {
+      name: "cpu",
+      tags: { host: "c" },
+      fields: { value: 60 },
+      time: BigInt(3 * S),
+    });
     const rows = r.events.map((e) => ({
       id: e.state.id,
       tags: e.data.series[0]!.tags,
@@ -57,7 +67,7 @@ describe("|sideload()", () => {
       id: "a",
       tags: { host: "a", owner: "ops" },
       cols: ["time", "paged", "slots", "threshold", "value"],
-      row: [S, false, 1n, 80, 85],
+      row: [BigInt(S), false, 1n, 80, 85],
     });
     // b: strings converted ("95.5" → 95.5, "true" → true); owner falls through to default.yml.
     // (One nil group: b's OK is the recovery of a's CRITICAL.)
@@ -65,13 +75,13 @@ describe("|sideload()", () => {
       id: "b",
       tags: { host: "b", owner: "nobody" },
       cols: ["time", "paged", "slots", "threshold", "value"],
-      row: [2 * S, true, 4n, 95.5, 90],
+      row: [BigInt(2 * S), true, 4n, 95.5, 90],
     });
     expect(rows[2]).toEqual({
       id: "c",
       tags: { host: "c", owner: "nobody" },
       cols: ["time", "paged", "slots", "threshold", "value"],
-      row: [3 * S, false, 4n, 50, 60],
+      row: [BigInt(3 * S), false, 4n, 50, 60],
     });
     expect(r.messages.filter((m) => m.includes("failed to load key slots"))).toHaveLength(1);
   });
@@ -79,11 +89,16 @@ describe("|sideload()", () => {
   it("reload() reads changed files", () => {
     const sources = createSideloadSources();
     const r = runScript(script(), { sideload: (u) => sources.open(u) });
-    r.task.write("db", "rp", { name: "cpu", tags: { host: "c" }, fields: { value: 60 }, time: S });
+    r.task.write("db", "rp", { name: "cpu", tags: { host: "c" }, fields: { value: 60 }, time: BigInt(S) });
     expect(r.events).toHaveLength(1);
     writeFileSync(join(dir, "default.yml"), "threshold: 70\n");
     sources.reload();
-    r.task.write("db", "rp", { name: "cpu", tags: { host: "c" }, fields: { value: 60 }, time: 2 * S });
+    r.task.write("db", "rp", {
+      name: "cpu",
+      tags: { host: "c" },
+      fields: { value: 60 },
+      time: BigInt(2 * S),
+    });
     expect(r.events.map((e) => e.state.level)).toEqual([3, 0]);
   });
 

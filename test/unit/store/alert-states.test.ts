@@ -17,7 +17,7 @@ describe("alertStates repository", () => {
     expect(s.alertStates.get("cpu_alert", "alert2", "host=a")).toEqual(r);
     const recovered: AlertStateRecord = {
       ...r,
-      state: { ...r.state, level: Level.OK, prev: Level.CRITICAL, lastTriggered: T0 + SECOND },
+      state: { ...r.state, level: Level.OK, prev: Level.CRITICAL, lastTriggered: BigInt(T0 + SECOND) },
     };
     s.alertStates.put(recovered);
     expect(s.alertStates.get("cpu_alert", "alert2", "host=a")).toEqual(recovered);
@@ -49,8 +49,8 @@ describe("alertStates repository", () => {
     expect(s.alertStates.listTask("big")).toHaveLength(500);
 
     const bad = [sampleState("atomic", "host=1"), sampleState("atomic", "host=2", { eventId: "x" })];
-    bad[1]!.state = { ...bad[1]!.state, lastTriggered: Number.NaN };
-    expect(() => s.alertStates.putMany(bad)).toThrow(/finite/);
+    bad[1]!.state = { ...bad[1]!.state, lastTriggered: 2n ** 63n };
+    expect(() => s.alertStates.putMany(bad)).toThrow(/outside int64/);
     expect(s.alertStates.listTask("atomic")).toEqual([]);
   });
 
@@ -82,8 +82,8 @@ describe("alertStates repository", () => {
       all: false,
     };
     const g = new AlertGroupState(behaviour);
-    g.addEvent(T0, Level.CRITICAL);
-    expect(g.shouldEmitPoint(T0)).toBe(true);
+    g.addEvent(BigInt(T0), Level.CRITICAL);
+    expect(g.shouldEmitPoint(BigInt(T0))).toBe(true);
 
     const a = openStore(dbPath());
     a.alertStates.put({
@@ -96,13 +96,13 @@ describe("alertStates repository", () => {
     a.close();
 
     const stored = open().alertStates.get("cpu", "alert2", "host=a")!;
-    expect(stored.state.firstTriggered).toBe(T0);
+    expect(stored.state.firstTriggered).toBe(BigInt(T0));
     const restored = new AlertGroupState(behaviour);
     restored.restore(stored.state);
-    restored.addEvent(T0 + 10 * SECOND, Level.CRITICAL);
-    expect(restored.shouldEmitPoint(T0 + 10 * SECOND)).toBe(false); // no re-page
-    restored.addEvent(T0 + 20 * SECOND, Level.OK);
-    expect(restored.shouldEmitPoint(T0 + 20 * SECOND)).toBe(true); // the recovery is still sent
+    restored.addEvent(BigInt(T0 + 10 * SECOND), Level.CRITICAL);
+    expect(restored.shouldEmitPoint(BigInt(T0 + 10 * SECOND))).toBe(false); // no re-page
+    restored.addEvent(BigInt(T0 + 20 * SECOND), Level.OK);
+    expect(restored.shouldEmitPoint(BigInt(T0 + 20 * SECOND))).toBe(true); // the recovery is still sent
     expect(restored.duration()).toBe(20 * SECOND);
   });
 
@@ -117,7 +117,7 @@ describe("alertStates repository", () => {
     };
     const g = new AlertGroupState(behaviour);
     const levels = [Level.CRITICAL, Level.OK, Level.CRITICAL, Level.OK, Level.CRITICAL];
-    levels.forEach((l, i) => g.addEvent(T0 + i * SECOND, l));
+    levels.forEach((l, i) => g.addEvent(BigInt(T0 + i * SECOND), l));
     expect(g.flapping).toBe(true);
     const a = openStore(dbPath());
     a.alertStates.put({ task: "f", node: "alert2", group: "nil", eventId: "f", state: g.snapshot() });

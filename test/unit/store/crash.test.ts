@@ -68,7 +68,7 @@ describe("state survives kill -9", () => {
     const s = tmp.track(openStore(path));
     expect(s.tasks.get("cpu")?.vars).toEqual({ n: { type: "int", value: 9_007_199_254_740_993n } });
     expect(s.tasks.get("cpu")?.lastEnabled).toBe(T0);
-    expect(s.topicEvents.get("cpu", "serverA")?.time).toBe(T0);
+    expect(s.topicEvents.get("cpu", "serverA")?.time).toBe(BigInt(T0));
     expect(s.alertStates.get("cpu", "alert2", "host=serverA")?.state.level).toBe(Level.CRITICAL);
   });
 

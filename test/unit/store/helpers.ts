@@ -62,7 +62,7 @@ export function sampleEvent(
     level: Level.CRITICAL,
     message: `${eventId} is CRITICAL`,
     details: "<b>details</b>",
-    time: T0,
+    time: BigInt(T0),
     duration: 90 * SECOND,
     ...over,
   };
@@ -81,8 +81,8 @@ export function sampleState(
     state: {
       level: Level.CRITICAL,
       prev: Level.WARNING,
-      firstTriggered: T0 - 60 * SECOND,
-      lastTriggered: T0,
+      firstTriggered: BigInt(T0 - 60 * SECOND),
+      lastTriggered: BigInt(T0),
       flapping: false,
     },
     ...over,

@@ -15,7 +15,7 @@ describe("topicEvents repository (persist-topics)", () => {
     const crit = sampleEvent("cpu", "serverA", {
       level: Level.CRITICAL,
       message: "worse",
-      time: T0 + 10 * SECOND,
+      time: BigInt(T0 + 10 * SECOND),
     });
     s.topicEvents.put(crit);
     expect(s.topicEvents.get("cpu", "serverA")).toEqual(crit);
@@ -60,7 +60,7 @@ describe("topicEvents repository (persist-topics)", () => {
   it("survives a reopen with exact ns time and duration", () => {
     const a = openStore(dbPath());
     const e = sampleEvent("cpu", "serverA", {
-      time: 1_732_420_800_123_456_768,
+      time: 1_732_420_800_123_456_768n,
       duration: 3 * 86_400 * SECOND + 256,
       details: "line 1\nline 2 ✓",
     });
@@ -68,7 +68,7 @@ describe("topicEvents repository (persist-topics)", () => {
     a.close();
     const got = open().topicEvents.get("cpu", "serverA")!;
     expect(got).toEqual(e);
-    expect(got.time).toBe(1_732_420_800_123_456_768);
+    expect(got.time).toBe(1_732_420_800_123_456_768n);
     expect(got.level).toBe(Level.CRITICAL);
   });
 });

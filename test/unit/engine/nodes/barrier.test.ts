@@ -8,7 +8,7 @@ const windowed = (barrier: string): string =>
   `stream|from().measurement('m').groupBy('host')|barrier()${barrier}|window().period(10s).every(10s)|count('v')|alert().crit(lambda: TRUE).id('{{ index .Tags "host" }}')`;
 
 const counts = (r: ReturnType<typeof run>): [string, number, bigint][] =>
-  r.events.map((e) => [e.state.id, e.state.time / S, e.data.fields.count as bigint]);
+  r.events.map((e) => [e.state.id, Number(e.state.time) / S, e.data.fields.count as bigint]);
 
 describe("barrier", () => {
   it("closes a quiet group's window once data time passes its idle barriers", () => {
@@ -27,12 +27,12 @@ describe("barrier", () => {
     const r = run(windowed(".idle(5s)"));
     for (const t of [0, 1, 2]) r.write("m", { host: "a" }, { v: 1 }, t);
     const wall = 1_000_000 * S;
-    r.task.barrier(wall); // a had data since the last tick
-    r.task.barrier(wall + 4 * S);
+    r.task.barrier(BigInt(wall)); // a had data since the last tick
+    r.task.barrier(BigInt(wall + 4 * S));
     expect(r.events).toEqual([]);
-    r.task.barrier(wall + 5 * S); // quiet for 5s of wall time: barrier at 2 + 5 = 7 (< window end 10)
+    r.task.barrier(BigInt(wall + 5 * S)); // quiet for 5s of wall time: barrier at 2 + 5 = 7 (< window end 10)
     expect(r.events).toEqual([]);
-    r.task.barrier(wall + 10 * S); // re-armed: barrier at 12 closes [0, 10)
+    r.task.barrier(BigInt(wall + 10 * S)); // re-armed: barrier at 12 closes [0, 10)
     expect(counts(r)).toEqual([["a", 10, 3n]]);
     r.write("m", { host: "a" }, { v: 1 }, 11); // older than the barrier at 12: dropped
     r.write("m", { host: "a" }, { v: 1 }, 13);

@@ -18,7 +18,7 @@ describe("changeDetect", () => {
       ["a", "up", 7],
     ];
     for (const [host, state, t] of seq) r.write("m", { host }, { state }, t);
-    expect(r.events.map((e) => [e.data.tags.host, e.data.fields.state, e.state.time / 1e9])).toEqual([
+    expect(r.events.map((e) => [e.data.tags.host, e.data.fields.state, Number(e.state.time) / 1e9])).toEqual([
       ["a", "up", 1],
       ["b", "up", 3],
       ["a", "down", 4],
@@ -32,7 +32,7 @@ describe("changeDetect", () => {
     r.write("m", {}, { x: 1n, y: 1 }, 2);
     r.write("m", {}, { x: 1n, y: 2 }, 3);
     r.write("m", {}, { x: 1, y: 2 }, 4); // float 1 after int 1
-    expect(r.events.map((e) => e.state.time / 1e9)).toEqual([1, 3, 4]);
+    expect(r.events.map((e) => Number(e.state.time) / 1e9)).toEqual([1, 3, 4]);
   });
 
   it("logs a missing field and drops a point that has none of the fields", () => {
@@ -40,7 +40,7 @@ describe("changeDetect", () => {
     r.write("m", {}, { x: 1 }, 1);
     r.write("m", {}, { z: 1 }, 2);
     r.write("m", {}, { x: 1 }, 3);
-    expect(r.events.map((e) => e.state.time / 1e9)).toEqual([1]);
+    expect(r.events.map((e) => Number(e.state.time) / 1e9)).toEqual([1]);
     expect(r.logs.some((l) => /expected field x not found/.test(l.msg))).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ describe("flatten", () => {
     r.write("m", { host: "A", port: "443" }, { bytes: 6723 }, 1);
     expect(r.events).toEqual([]);
     r.write("m", { host: "A", port: "80" }, { bytes: 1 }, 2);
-    expect(r.events.map((e) => [e.state.time / S, e.data.tags, e.data.fields])).toEqual([
+    expect(r.events.map((e) => [Number(e.state.time) / S, e.data.tags, e.data.fields])).toEqual([
       [1, { host: "A" }, { "80.bytes": 3512, "443.bytes": 6723 }],
     ]);
   });
@@ -35,10 +35,12 @@ describe("flatten", () => {
 
   it("rounds times to the tolerance before matching them", () => {
     const r = run(`stream|from().measurement('m')|flatten().on('port').tolerance(1s)${alertAll}`);
-    r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 1 }, time: 9.6 * S });
-    r.task.write("db", "rp", { name: "m", tags: { port: "443" }, fields: { v: 2 }, time: 10.4 * S });
-    r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 3 }, time: 10.5 * S });
-    expect(r.events.map((e) => [e.state.time / S, e.data.fields])).toEqual([[10, { "80.v": 1, "443.v": 2 }]]);
+    r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 1 }, time: BigInt(9.6 * S) });
+    r.task.write("db", "rp", { name: "m", tags: { port: "443" }, fields: { v: 2 }, time: BigInt(10.4 * S) });
+    r.task.write("db", "rp", { name: "m", tags: { port: "80" }, fields: { v: 3 }, time: BigInt(10.5 * S) });
+    expect(r.events.map((e) => [Number(e.state.time) / S, e.data.fields])).toEqual([
+      [10, { "80.v": 1, "443.v": 2 }],
+    ]);
   });
 
   it("leaves out a point missing an on tag, counting and logging the error", () => {
@@ -68,8 +70,8 @@ describe("flatten", () => {
     expect(s.tags).toEqual({ dc: "eu" });
     expect(s.columns).toEqual(["time", "443.v", "80.v"]);
     expect(s.values).toEqual([
-      [0, 0, 0],
-      [1 * S, null, 1],
+      [0n, 0, 0],
+      [BigInt(1 * S), null, 1],
     ]);
   });
 
@@ -78,6 +80,6 @@ describe("flatten", () => {
     r.write("m", {}, { v: 1 }, 1);
     r.write("m", { port: "80" }, { v: 2 }, 2);
     r.write("m", { port: "80" }, { v: 3 }, 3);
-    expect(r.events.map((e) => [e.state.time / S, e.data.fields])).toEqual([[2, { "80.v": 2 }]]);
+    expect(r.events.map((e) => [Number(e.state.time) / S, e.data.fields])).toEqual([[2, { "80.v": 2 }]]);
   });
 });

@@ -47,7 +47,8 @@ export function run(script: string, taskName = "t"): Run {
     task,
     events,
     logs,
-    write: (name, tags, fields, seconds) => task.write("db", "rp", { name, tags, fields, time: seconds * S }),
+    write: (name, tags, fields, seconds) =>
+      task.write("db", "rp", { name, tags, fields, time: BigInt(seconds * S) }),
     out: (endpoint) => {
       const n = task.nodes.find((x): x is HttpOutNode => x instanceof HttpOutNode && x.endpoint === endpoint);
       if (n === undefined) throw new Error(`no httpOut('${endpoint}')`);

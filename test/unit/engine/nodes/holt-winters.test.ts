@@ -68,10 +68,10 @@ describe("holtWinters", () => {
   });
 
   it("returns nothing for fewer than 2 points or fewer points than a season", () => {
-    expect(holtWinters([{ time: 0, value: 1 }], 3, 0, false, S)).toEqual([]);
+    expect(holtWinters([{ time: 0n, value: 1 }], 3, 0, false, S)).toEqual([]);
     const two = [
-      { time: 0, value: 1 },
-      { time: S, value: 2 },
+      { time: 0n, value: 1 },
+      { time: BigInt(S), value: 2 },
     ];
     expect(holtWinters(two, 3, 4, false, S)).toEqual([]);
     expect(holtWinters(two, 3, 0, false, S)).toHaveLength(3);

@@ -14,8 +14,13 @@ describe("httpOut", () => {
     r.write("cpu", { host: "b", dc: "x" }, { v: 4, a: 5 }, 3);
     expect(r.out("top").result()).toEqual({
       series: [
-        { name: "cpu", tags: { host: "b", dc: "x" }, columns: ["time", "a", "v"], values: [[3e9, 5, 4]] },
-        { name: "cpu", tags: { host: "a" }, columns: ["time", "v"], values: [[2e9, 3]] },
+        {
+          name: "cpu",
+          tags: { host: "b", dc: "x" },
+          columns: ["time", "a", "v"],
+          values: [[3_000_000_000n, 5, 4]],
+        },
+        { name: "cpu", tags: { host: "a" }, columns: ["time", "v"], values: [[2_000_000_000n, 3]] },
       ],
     });
     expect(r.events).toHaveLength(3);
@@ -30,8 +35,8 @@ describe("httpOut", () => {
         tags: {},
         columns: ["time", "v"],
         values: [
-          [0, 0],
-          [4e9, 4],
+          [0n, 0],
+          [4_000_000_000n, 4],
         ],
       },
     ]);

@@ -22,7 +22,7 @@ describe("join", () => {
     expect(r.events).toHaveLength(1);
     const e = r.events[0]!;
     expect(e.state.id).toBe("cpu:host=a");
-    expect(e.state.time).toBe(10e9);
+    expect(e.state.time).toBe(10000000000n);
     expect(e.data.tags).toEqual({ host: "a" });
     expect(e.data.fields).toEqual({ "c.v": 1, "m.v": 2, "m.free": 5 });
   });
@@ -34,7 +34,7 @@ describe("join", () => {
     r.write("cpu", { host: "a" }, { v: 1 }, 20.4);
     r.write("mem", { host: "a" }, { v: 2 }, 19.8);
     expect(r.events.map((e) => [e.data.name, e.state.time, e.data.fields])).toEqual([
-      ["both", 20e9, { c_v: 1, m_v: 2 }],
+      ["both", 20_000_000_000n, { c_v: 1, m_v: 2 }],
     ]);
   });
 
@@ -46,7 +46,7 @@ describe("join", () => {
       r.write("cpu", { host: "a" }, { v: 3 }, 20); // mem has nothing at 20
       r.write("cpu", { host: "a" }, { v: 4 }, 30);
       r.write("mem", { host: "a" }, { v: 5 }, 30);
-      return r.events.map((e) => [e.state.time / 1e9, e.data.fields]);
+      return r.events.map((e) => [Number(e.state.time) / 1e9, e.data.fields]);
     };
     expect(feed(`${two} cpu|join(mem).as('c', 'm')|alert().crit(lambda: TRUE)`)).toEqual([
       [10, { "c.v": 1, "m.v": 2 }],

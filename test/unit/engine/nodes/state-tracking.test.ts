@@ -31,9 +31,9 @@ describe("stateCount", () => {
     const r = run(`stream|from().measurement('cpu')|stateCount(lambda: "v" > 1).as('n')|httpOut('x')`);
     r.write("cpu", {}, { v: 2 }, 1);
     r.write("cpu", {}, { other: 1 }, 2);
-    expect(rows(r, "x")[0]).toMatchObject({ time: 1e9, n: 1n });
+    expect(rows(r, "x")[0]).toMatchObject({ time: 1_000_000_000n, n: 1n });
     r.write("cpu", {}, { v: 2 }, 3);
-    expect(rows(r, "x")[0]).toMatchObject({ time: 3e9, n: 2n });
+    expect(rows(r, "x")[0]).toMatchObject({ time: 3_000_000_000n, n: 2n });
     expect(r.node("state_count2").stats.errors).toBe(1);
     expect(r.logs.some((l) => l.level === "error" && /error while evaluating expression/.test(l.msg))).toBe(
       true,

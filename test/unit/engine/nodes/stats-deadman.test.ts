@@ -14,30 +14,30 @@ describe("stats", () => {
 var data = stream|from().measurement('cpu').groupBy('host')
 data|stats(10s)|httpOut('s')
 `);
-    r.task.barrier(T0); // starts the clock
-    r.task.barrier(T0 + 10 * S);
-    expect(rows(r, "s")).toEqual([{ time: T0 + 10 * S, emitted: 0n }]);
+    r.task.barrier(BigInt(T0)); // starts the clock
+    r.task.barrier(BigInt(T0 + 10 * S));
+    expect(rows(r, "s")).toEqual([{ time: BigInt(T0 + 10 * S), emitted: 0n }]);
     expect(r.out("s").result().series![0]).toMatchObject({ name: "stats", tags: {} });
 
     r.write("cpu", { host: "a", cpu: "0" }, { v: 1 }, 1);
     r.write("cpu", { host: "a", cpu: "1" }, { v: 1 }, 2);
     r.write("cpu", { host: "b" }, { v: 1 }, 3);
-    r.task.barrier(T0 + 15 * S); // not due yet
+    r.task.barrier(BigInt(T0 + 15 * S)); // not due yet
     expect(rows(r, "s")).toHaveLength(1);
-    r.task.barrier(T0 + 20 * S);
+    r.task.barrier(BigInt(T0 + 20 * S));
     const series = r.out("s").result().series!;
     // The nil group's series stays from the first emit; the groups of the data follow.
     expect(series.slice(1).map((s) => [s.tags, s.values[0]])).toEqual([
-      [{ host: "a" }, [T0 + 20 * S, 2n]],
-      [{ host: "b" }, [T0 + 20 * S, 1n]],
+      [{ host: "a" }, [BigInt(T0 + 20 * S), 2n]],
+      [{ host: "b" }, [BigInt(T0 + 20 * S), 1n]],
     ]);
   });
 
   it("with .align() stamps emits with the time rounded to the interval", () => {
     const r = run(`stream|from().measurement('cpu')|stats(10s).align()|httpOut('s')`);
-    r.task.barrier(T0 + 3 * S);
-    r.task.barrier(T0 + 10.2 * S);
-    expect(rows(r, "s")[0]!.time).toBe(T0 + 10 * S);
+    r.task.barrier(BigInt(T0 + 3 * S));
+    r.task.barrier(BigInt(T0 + 10.2 * S));
+    expect(rows(r, "s")[0]!.time).toBe(BigInt(T0 + 10 * S));
   });
 });
 
@@ -47,32 +47,32 @@ describe("deadman", () => {
     const burst = (n: number) => {
       for (let i = 0; i < n; i++) r.write("cpu", { host: "a" }, { v: i }, i);
     };
-    r.task.barrier(T0);
+    r.task.barrier(BigInt(T0));
     burst(5);
-    r.task.barrier(T0 + 10 * S); // emitted 5: first derivative sample, nothing yet
+    r.task.barrier(BigInt(T0 + 10 * S)); // emitted 5: first derivative sample, nothing yet
     burst(3);
-    r.task.barrier(T0 + 20 * S); // 3 points/10s: OK, no event (never alerted)
+    r.task.barrier(BigInt(T0 + 20 * S)); // 3 points/10s: OK, no event (never alerted)
     expect(r.events).toEqual([]);
-    r.task.barrier(T0 + 30 * S); // 0 points/10s <= 1.0: dead
-    r.task.barrier(T0 + 40 * S); // still dead: another CRITICAL event
+    r.task.barrier(BigInt(T0 + 30 * S)); // 0 points/10s <= 1.0: dead
+    r.task.barrier(BigInt(T0 + 40 * S)); // still dead: another CRITICAL event
     burst(4);
-    r.task.barrier(T0 + 50 * S); // alive again
+    r.task.barrier(BigInt(T0 + 50 * S)); // alive again
     expect(r.events.map((e) => [e.state.level, e.state.time, e.state.id, e.state.message])).toEqual([
       [
         3,
-        T0 + 30 * S,
+        BigInt(T0 + 30 * S),
         "node 'from1' in task 'cpu_alive'",
         "node 'from1' in task 'cpu_alive' is dead: 0.000 points/10s.",
       ],
       [
         3,
-        T0 + 40 * S,
+        BigInt(T0 + 40 * S),
         "node 'from1' in task 'cpu_alive'",
         "node 'from1' in task 'cpu_alive' is dead: 0.000 points/10s.",
       ],
       [
         0,
-        T0 + 50 * S,
+        BigInt(T0 + 50 * S),
         "node 'from1' in task 'cpu_alive'",
         "node 'from1' in task 'cpu_alive' is alive: 4.000 points/10s.",
       ],
@@ -83,17 +83,17 @@ describe("deadman", () => {
     const r = run(
       `stream|from().measurement('cpu')|deadman(0.0, 1m, lambda: "emitted" < 100.0).id('dm').message('{{ .ID }} {{ .Level }}')`,
     );
-    r.task.barrier(T0);
-    r.task.barrier(T0 + 60 * S);
-    r.task.barrier(T0 + 120 * S);
+    r.task.barrier(BigInt(T0));
+    r.task.barrier(BigInt(T0 + 60 * S));
+    r.task.barrier(BigInt(T0 + 120 * S));
     expect(r.events.map((e) => [e.state.id, e.state.message])).toEqual([["dm", "dm CRITICAL"]]);
   });
 
   it("uses Kapacitor's interval text in the default message", () => {
     const r = run(`stream|from().measurement('cpu')|deadman(0.0, 90s)`);
-    r.task.barrier(T0);
-    r.task.barrier(T0 + 90 * S);
-    r.task.barrier(T0 + 180 * S);
+    r.task.barrier(BigInt(T0));
+    r.task.barrier(BigInt(T0 + 90 * S));
+    r.task.barrier(BigInt(T0 + 180 * S));
     expect(r.events[0]!.state.message).toBe("node 'from1' in task 't' is dead: 0.000 points/1m30s.");
   });
 });
