@@ -47,20 +47,25 @@ function service(key: string, oldKeys: string[] = [], config?: TickdConfig) {
   return { svc, store, logs };
 }
 
+/** The `.webhook` config both the create and the expected read-back use. */
+function webhookConfig(url: string): Record<string, unknown> {
+  return {
+    url: `${url}/hook`,
+    method: "post",
+    headers: { "Content-Type": "application/json" },
+    hasAuth: true,
+    authType: "webhook-authentication-basic",
+    verificationMode: "full",
+  };
+}
+
 async function webhookConnector(svc: ConnectorService): Promise<Receiver> {
   const r = await startReceiver({ fallback: { status: 200, body: '{"received":true}' } });
   receivers.push(r);
   svc.create("ops-webhook-basic", {
     name: "ops",
     connector_type_id: ".webhook",
-    config: {
-      url: `${r.url}/hook`,
-      method: "post",
-      headers: { "Content-Type": "application/json" },
-      hasAuth: true,
-      authType: "webhook-authentication-basic",
-      verificationMode: "full",
-    },
+    config: webhookConfig(r.url),
     secrets: { user: "ops", password: PASSWORD },
   });
   return r;
@@ -75,14 +80,7 @@ describe("ConnectorService with a real SQLite file", () => {
       id: "ops-webhook-basic",
       name: "ops",
       connector_type_id: ".webhook",
-      config: {
-        url: `${r.url}/hook`,
-        method: "post",
-        headers: { "Content-Type": "application/json" },
-        hasAuth: true,
-        authType: "webhook-authentication-basic",
-        verificationMode: "full",
-      },
+      config: webhookConfig(r.url),
       is_preconfigured: false,
       is_deprecated: false,
       is_missing_secrets: false,
