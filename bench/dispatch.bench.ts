@@ -11,12 +11,16 @@
  *   `group_by: ['...']` and `group_wait: 0s` (one notification per alert), fed the same
  *   2,000 distinct alerts as 40 POSTs of 50 to /api/v2/alerts; notifications counted as
  *   alerts in the webhooks it sends. Best of three rounds each, fresh alert names per round.
+ * - dispatch.tickd.cpu-per-notification: µs of CPU (user + system, all threads, from
+ *   /proc/<pid>/stat) the tickd process spent per notification in its cheapest round; baseline
+ *   the same for Alertmanager. CPU time hardly moves with the load of other processes, so this
+ *   ratio holds on a busy machine where the rates do not.
  * - dispatch.latency-{1k,5k}.p50/p99: ms from the write leaving this process to the sink
  *   having the notification, through tickd, at an offered 1k and 5k alerts/s for 2 s (one
  *   write per 10 ms tick, each point a new host; the write's time travels as a field).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -99,6 +103,24 @@ async function post(url: string, body: string, contentType: string): Promise<voi
   const res = await undiciRequest(url, { method: "POST", headers: { "content-type": contentType }, body });
   const text = await res.body.text();
   if (res.statusCode >= 300) throw new Error(`POST ${url}: ${res.statusCode} ${text}`);
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  // Fields after the ")" that ends the command name: state is the 3rd field, utime the 14th.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+}
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
+/** Runs a round and returns its rate and the µs of CPU `proc` used per notification in it. */
+async function measured(proc: Proc, round: () => Promise<number>): Promise<[number, number]> {
+  const pid = proc.child.pid!;
+  const cpu0 = cpuSeconds(pid);
+  const rate = await round();
+  return [rate, ((cpuSeconds(pid) - cpu0) * 1e6) / ALERTS];
 }
 
 interface Proc {
@@ -327,13 +349,21 @@ async function run(): Promise<BenchResult[]> {
     await tickdRound(tickd, sink, 100);
     const amRates: number[] = [];
     const tickdRates: number[] = [];
+    const amCpu: number[] = [];
+    const tickdCpu: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      amRates.push(await alertmanagerRound(am, sink, r));
-      tickdRates.push(await tickdRound(tickd, sink, r));
+      const [amRate, amUs] = await measured(am, () => alertmanagerRound(am, sink, r));
+      amRates.push(amRate);
+      amCpu.push(amUs);
+      const [tickdRate, tickdUs] = await measured(tickd, () => tickdRound(tickd, sink, r));
+      tickdRates.push(tickdRate);
+      tickdCpu.push(tickdUs);
     }
     process.stderr.write(
       `dispatch rounds (notifications/s): tickd ${tickdRates.map(Math.round).join(", ")}; ` +
-        `alertmanager ${amRates.map(Math.round).join(", ")}\n`,
+        `alertmanager ${amRates.map(Math.round).join(", ")}\n` +
+        `dispatch rounds (µs CPU/notification): tickd ${tickdCpu.map(Math.round).join(", ")}; ` +
+        `alertmanager ${amCpu.map(Math.round).join(", ")}\n`,
     );
     const [p50at1k, p99at1k] = await latency(tickd, sink, 1000, 2);
     const [p50at5k, p99at5k] = await latency(tickd, sink, 5000, 2);
@@ -343,6 +373,12 @@ async function run(): Promise<BenchResult[]> {
         value: Math.max(...tickdRates),
         unit: "notifications/s",
         baseline: { name: "dispatch.alertmanager", value: Math.max(...amRates) },
+      },
+      {
+        name: "dispatch.tickd.cpu-per-notification",
+        value: Math.min(...tickdCpu),
+        unit: "µs",
+        baseline: { name: "dispatch.alertmanager.cpu-per-notification", value: Math.min(...amCpu) },
       },
       { name: "dispatch.latency-1k.p50", value: p50at1k, unit: "ms" },
       { name: "dispatch.latency-1k.p99", value: p99at1k, unit: "ms" },
