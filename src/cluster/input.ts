@@ -16,6 +16,10 @@
  *     engines dropped, the partition's topic events forgotten locally.
  *   A failed transaction (aborted) leaves memory ahead of Kafka: the partition is restored
  *   again and the consumer sought back to the committed offset; a fenced one is dropped.
+ *   → taken back: a partition dropped on a fenced commit that the stable group still assigns
+ *   to this member (so no other member holds it — the epoch was bumped by a transaction
+ *   timeout, a coordinator move or a stray producer) is made again and restored like a new
+ *   assignment; its input is replayed from the last commit.
  * A crash therefore costs the open transaction only: the next owner restores the state as of
  * the last commit and replays the input from there, making the same transitions (data time).
  */
@@ -71,6 +75,8 @@ export interface ClusterInputStats {
   /** Input records that could not be read (skipped, offset committed). */
   badRecords: number;
   restores: number;
+  /** Partitions restored again after a fenced commit while still assigned here. */
+  takenBack: number;
 }
 
 interface Pending {
@@ -84,6 +90,8 @@ const newPending = (): Pending => ({ states: new Map(), notes: [], offset: undef
 const hasWork = (w: Pending): boolean => w.states.size > 0 || w.notes.length > 0 || w.offset !== undefined;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const RESTORE_TIMEOUT_MS = 120_000;
+/** Wait before checking a fenced partition's owner: a rebalance that moved it shows by then. */
+const TAKE_BACK_DELAY_MS = 1000;
 /** Heartbeat errors after which kafkajs rejoins the group (its runner's own list, and an expired member). */
 const REJOIN_ERRORS = new Set([
   "REBALANCE_IN_PROGRESS",
@@ -160,11 +168,15 @@ export class ClusterInput implements InputStatusSource {
     stateRecords: 0,
     badRecords: 0,
     restores: 0,
+    takenBack: 0,
   };
   /** Node group states (windows, stateful functions) saved, over the bound, refused at restore. */
   readonly nodeStats: NodeStateStats = newNodeStateStats();
   private readonly names: ClusterNames;
   private readonly parts = new Map<string, Part>();
+  /** The group's latest assignment to this member ("topic/partition"), and its group member id. */
+  private assigned = new Map<string, InputPartitionRef>();
+  private groupMemberId = "";
   private readonly sources = new Map<
     string,
     { name: string; format: KafkaInputFormat; db: string; rp: string }
@@ -214,7 +226,10 @@ export class ClusterInput implements InputStatusSource {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.groupMemberId = e.payload.memberId;
+      this.onJoin(e.payload.memberAssignment);
+    });
     // A rebalance starts: commit what is buffered so the next owner replays as little as possible.
     consumer.on(consumer.events.REBALANCING, () => {
       for (const p of this.parts.values()) if (p.status === "active" && !p.closed) void this.commitQueued(p);
@@ -270,6 +285,7 @@ export class ClusterInput implements InputStatusSource {
     const wanted = new Map<string, InputPartitionRef>();
     for (const [topic, partitions] of Object.entries(assignment))
       for (const partition of partitions) wanted.set(`${topic}/${partition}`, { topic, partition });
+    this.assigned = wanted;
     const revoked = [...this.parts.values()].filter((p) => !wanted.has(p.key));
     const added: Part[] = [];
     for (const [k, ref] of wanted) {
@@ -567,6 +583,54 @@ export class ClusterInput implements InputStatusSource {
     });
   }
 
+  /**
+   * A partition dropped on a fenced commit: if the group's current generation still assigns
+   * it to this member (the coordinator says so, and the group is stable), nobody else owns
+   * it — restore it again and replay from the last commit. Without this its input would wait
+   * for a rebalance that may never come.
+   */
+  private async takeBackIfStillOurs(ref: InputPartitionRef): Promise<void> {
+    const key = `${ref.topic}/${ref.partition}`;
+    await sleep(TAKE_BACK_DELAY_MS);
+    if (this.stopping || this.parts.has(key) || !this.assigned.has(key)) return;
+    let ours = false;
+    try {
+      const g = await this.consumer!.describeGroup();
+      const me = g.members.find((m) => m.memberId === this.groupMemberId);
+      const a = me && kafkajs.AssignerProtocol.MemberAssignment.decode(me.memberAssignment);
+      ours = g.state === "Stable" && (a?.assignment[ref.topic] ?? []).includes(ref.partition);
+    } catch (e) {
+      this.d.logger.log("warn", "cluster: could not check a fenced partition's owner", {
+        partition: key,
+        error: coerceError(e).message,
+      });
+    }
+    if (!ours) {
+      // A rebalance is under way or moved it: its GROUP_JOIN assigns it again if it is ours.
+      this.d.logger.log("info", "cluster: fenced partition left to the group", { partition: key });
+      return;
+    }
+    if (this.stopping || this.parts.has(key)) return;
+    const p = new Part(ref);
+    // Its records up to the fence were handed over already: read them again from the commit.
+    p.needsSeek = true;
+    this.parts.set(key, p);
+    this.stats.takenBack++;
+    this.d.logger.log("warn", "cluster: partition taken back after a fenced commit", {
+      topic: ref.topic,
+      partition: ref.partition,
+    });
+    await this.prepare([p]);
+    if (p.closed || this.stopping) return;
+    const offset =
+      p.nextOffset >= 0n
+        ? p.nextOffset.toString()
+        : ((await this.admin!.fetchTopicOffsets(ref.topic)).find((o) => o.partition === ref.partition)?.low ??
+          "0");
+    // Fetch from there even if no new record arrives (eachBatch seeks again first; harmless).
+    this.consumer!.seek({ topic: ref.topic, partition: ref.partition, offset });
+  }
+
   private process(p: Part, topic: string, m: KafkaMessage): void {
     if (m.value === null) return;
     try {
@@ -656,6 +720,7 @@ export class ClusterInput implements InputStatusSource {
       if (fenced || p.revoking || this.stopping) {
         // Another instance owns the partition now; it replays what this one did not commit.
         void this.drop(p, "fenced");
+        if (fenced && !p.revoking && !this.stopping) void this.takeBackIfStillOurs(p.input);
         return;
       }
       // Memory is ahead of Kafka: start over from the last commit, with a new producer —
