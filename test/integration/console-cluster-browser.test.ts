@@ -8,16 +8,23 @@
  */
 import { join } from "node:path";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { clusterNames } from "../../src/cluster/names.js";
 import { ARTIFACTS, launchBrowser, type Browser } from "../support/browser.js";
 import { useDaemons } from "../support/daemon.js";
-import { clusterBrokers, clusterKafka, waitForLeaders } from "../support/kafka-cluster.js";
+import {
+  clusterBrokers,
+  clusterKafka,
+  ensureWholeCluster,
+  waitForLeaders,
+} from "../support/kafka-cluster.js";
 import { uniqueName } from "../support/services.js";
 
 const { tickd } = useDaemons();
 let browser: Browser | undefined;
 const consumers: Consumer[] = [];
+// A suite before this one may have died with a broker killed: start it again first.
+beforeAll(() => ensureWholeCluster(), 300_000);
 afterEach(async () => {
   await browser?.close();
   browser = undefined;
