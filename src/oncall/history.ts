@@ -8,6 +8,8 @@
  * - delivery steps: SQLite triggers on the delivery journal copy each insert (queued, or a
  *   refused notification) and each change of status or attempt count, so every attempt is
  *   recorded in the same transaction as its outcome without a hook in the delivery layer;
+ *   such a row (and a note) takes the task of the alert's newest row in its topic, which is
+ *   the task of its newest state change (migration 11);
  * - notes: `note` for on-call actions (ack, snooze, silence) by whoever performs them.
  * A timer deletes rows older than the retention; reads never return them either.
  */
@@ -15,6 +17,7 @@ import type Database from "better-sqlite3";
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError } from "../core/errors.js";
 import type { Level } from "../core/types.js";
+import { HISTORY_TASK_LOOKUP } from "../store/migrations.js";
 
 export type HistoryType = "state" | "delivery" | "note";
 
@@ -159,9 +162,7 @@ export class HistoryService {
     );
     this.insertNote = this.db.prepare(
       `INSERT INTO alert_history (time_ms, topic, alert_id, task, type, status, message, handler)
-       VALUES (@time, @topic, @alertId,
-         COALESCE((SELECT task FROM alert_history WHERE topic = @topic AND alert_id = @alertId
-           AND type = 'state' ORDER BY id DESC LIMIT 1), ''),
+       VALUES (@time, @topic, @alertId, ${HISTORY_TASK_LOOKUP("@topic", "@alertId")},
          'note', @status, @message, @by)`,
     );
     this.pruneStmt = this.db.prepare<[number]>("DELETE FROM alert_history WHERE time_ms < ?");

@@ -155,7 +155,52 @@ export const MIGRATIONS: readonly Migration[] = [
       createActivityTable(db);
     },
   },
+  {
+    version: 11,
+    name: "on-call history: the task of a new row is found through the alert index",
+    up(db) {
+      lookUpHistoryTaskByAlert(db);
+    },
+  },
 ];
+
+/**
+ * The task a new delivery or note row of an alert takes: that of the alert's newest row in
+ * the same topic. Every row copies it from the newest state row when it is written, so the
+ * newest row of any type carries the newest state row's task, and the lookup is one step back
+ * through `alert_history_alert` instead of a seek in an index of its own.
+ */
+export const HISTORY_TASK_LOOKUP = (topic: string, alertId: string): string =>
+  `COALESCE((SELECT task FROM alert_history WHERE alert_id = ${alertId} AND topic = ${topic}
+    ORDER BY id DESC LIMIT 1), '')`;
+
+/**
+ * Version 11. `alert_history_task` (topic, alert_id, type, id) served only the task lookup
+ * of migration 7's triggers, yet cost a b-tree insert at a random place for each history row
+ * (three per notification: the state change, journaled, the attempt), a WAL page per row and
+ * commit. The triggers now look the task up as {@link HISTORY_TASK_LOOKUP} says, through
+ * `alert_history_alert`, which every history row enters anyway; the index goes.
+ */
+export function lookUpHistoryTaskByAlert(db: Database.Database): void {
+  const deliveryRow = (time: string): string => `
+    INSERT INTO alert_history (time_ms, topic, alert_id, task, type, handler, delivery_id, status,
+      attempt, http_status, error, target)
+    VALUES (${time}, NEW.topic, NEW.alert_id, ${HISTORY_TASK_LOOKUP("NEW.topic", "NEW.alert_id")},
+      'delivery', NEW.handler, NEW.id, NEW.status, NEW.attempts, NEW.last_status, NEW.last_error,
+      NEW.url_redacted);`;
+  db.exec(`
+    DROP TRIGGER alert_history_journaled;
+    DROP TRIGGER alert_history_attempt;
+    DROP INDEX alert_history_task;
+    CREATE TRIGGER alert_history_journaled AFTER INSERT ON deliveries BEGIN
+      ${deliveryRow("NEW.created_ms")}
+    END;
+    CREATE TRIGGER alert_history_attempt AFTER UPDATE OF status, attempts ON deliveries
+      WHEN NEW.status <> OLD.status OR NEW.attempts <> OLD.attempts BEGIN
+      ${deliveryRow("NEW.updated_ms")}
+    END;
+  `);
+}
 
 /**
  * Version 10. `activity` (src/store/activity.ts): the last event and the last error of each
