@@ -263,6 +263,22 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const soon = (): void => {
     flushTimer ??= setImmediate(flush);
   };
+  // Rows written inside a caller's transaction are committed when its synchronous work ends:
+  // they start from a microtask then instead of waiting for the turn's flush (a loop phase
+  // later, behind whatever I/O is pending: the dispatch trace showed it as a step of its own).
+  // Still inside a transaction (one spanning turns), they wait for the flush as before.
+  let afterCommitQueued = false;
+  const startAfterCommit = (): void => {
+    if (afterCommitQueued) return;
+    afterCommitQueued = true;
+    queueMicrotask(() => {
+      afterCommitQueued = false;
+      if (journalDb.inTransaction || state !== "running" || written.length === 0) return;
+      const ready = written;
+      written = [];
+      for (const rec of ready) schedule(rec);
+    });
+  };
   const record = (id: number, u: AttemptUpdate): void => {
     unflushed.push([id, u]);
     soon();
@@ -554,6 +570,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
           const rec = journal.insert(row, now());
           dispatchTrace?.inserted(row, rec.eventId);
           written.push(rec);
+          startAfterCommit();
         } else unwritten.push(row);
         pending++;
         soon();
