@@ -18,6 +18,9 @@
  * - dispatch.latency-{1k,5k}.p50/p99: ms from the write leaving this process to the sink
  *   having the notification, through tickd, at an offered 1k and 5k alerts/s for 2 s (one
  *   write per 10 ms tick, each point a new host; the write's time travels as a field).
+ * With TICKD_BENCH_TRACE=1 the daemon runs with TICKD_TRACE_DISPATCH (src/delivery/trace.ts)
+ * and each latency run also prints where a notification's time went, step by step (p50, p99,
+ * and the mean of the slowest 1%), joined with the sink's arrival per host.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -43,6 +46,8 @@ interface Sink {
   /** Notifications per path (an Alertmanager webhook counts its alerts). */
   count: Map<string, number>;
   latencies: number[];
+  /** Per host tag, when its write left (its `t`) and its notification arrived (wall ms). */
+  arrivals: Map<string, { sent: number; at: number }>;
   waitFor(path: string, n: number, timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -50,6 +55,7 @@ interface Sink {
 async function startSink(): Promise<Sink> {
   const count = new Map<string, number>();
   const latencies: number[] = [];
+  const arrivals = new Map<string, { sent: number; at: number }>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -65,6 +71,8 @@ async function startSink(): Promise<Sink> {
       const s = body.data?.series?.[0];
       const col = s?.columns.indexOf("t") ?? -1;
       if (s !== undefined && col >= 0) latencies.push(now - Number(s.values[0]?.[col]));
+      const host = (s as { tags?: Record<string, string> } | undefined)?.tags?.["host"];
+      if (host !== undefined && col >= 0) arrivals.set(host, { sent: Number(s!.values[0]?.[col]), at: now });
       res.end();
     });
   });
@@ -73,6 +81,7 @@ async function startSink(): Promise<Sink> {
     port: (server.address() as AddressInfo).port,
     count,
     latencies,
+    arrivals,
     async waitFor(path, n, timeoutMs) {
       const end = performance.now() + timeoutMs;
       while ((count.get(path) ?? 0) < n) {
@@ -205,6 +214,8 @@ async function startAlertmanager(dir: string, sinkPort: number): Promise<Proc> {
   return { url, child, stop: stopper(child) };
 }
 
+const TRACE = process.env["TICKD_BENCH_TRACE"] === "1";
+
 async function startTickd(dir: string, sinkPort: number): Promise<Proc> {
   mkdirSync(join(dir, "tasks"));
   mkdirSync(join(dir, "handlers"));
@@ -246,6 +257,7 @@ stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90
     {
       cwd: dir,
       stdio: ["ignore", "pipe", "pipe"],
+      ...(TRACE ? { env: { ...process.env, TICKD_TRACE_DISPATCH: join(dir, "trace.jsonl") } } : {}),
     },
   );
   child.stdout?.on("data", (d: Buffer) => {
@@ -298,6 +310,51 @@ async function alertmanagerRound(am: Proc, sink: Sink, round: number): Promise<n
   if (!(await sink.waitFor("/am", before + ALERTS, 120_000)))
     throw new Error(`alertmanager delivered ${(sink.count.get("/am") ?? 0) - before} of ${ALERTS}`);
   return (ALERTS * 1000) / (performance.now() - start);
+}
+
+/** The steps of src/delivery/trace.ts, plus the bench's own ends (sent, at). */
+const STEPS: [string, string, string][] = [
+  ["in", "sent", "w0"],
+  ["body", "w0", "w1"],
+  ["engine", "w1", "acc"],
+  ["commit", "acc", "w2"],
+  ["flush", "w2", "sch"],
+  ["slot", "sch", "tx"],
+  ["socket", "tx", "wire"],
+  ["sink", "wire", "at"],
+];
+
+/** Prints where the latency run's notifications spent their time (TICKD_BENCH_TRACE=1). */
+async function traceBreakdown(file: string, sink: Sink, prefix: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1500)); // the trace appends once a second
+  let text = "";
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    process.stderr.write(`trace: no ${file}\n`);
+    return;
+  }
+  const rows: Record<string, number>[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const { alert, ...steps } = JSON.parse(line) as Record<string, number> & { alert: string };
+    const host = /host=([^,]+)/.exec(alert)?.[1];
+    if (host === undefined || !host.startsWith(prefix)) continue;
+    const a = sink.arrivals.get(host);
+    if (a !== undefined) rows.push({ ...steps, sent: a.sent, at: a.at });
+  }
+  if (rows.length === 0) return;
+  const total = (r: Record<string, number>): number => r["at"]! - r["sent"]!;
+  rows.sort((a, b) => total(a) - total(b));
+  const slow = rows.slice(Math.floor(rows.length * 0.99));
+  const fmt = (v: number): string => v.toFixed(2).padStart(8);
+  let out = `trace ${prefix} (${rows.length} notifications, ms)   p50      p99  slowest-1%-mean\n`;
+  for (const [name, from, to] of [...STEPS, ["total", "sent", "at"] as [string, string, string]]) {
+    const d = rows.map((r) => r[to]! - r[from]!).sort((a, b) => a - b);
+    const mean = slow.reduce((acc, r) => acc + r[to]! - r[from]!, 0) / slow.length;
+    out += `  ${name.padEnd(8)} ${fmt(percentile(d, 50))} ${fmt(percentile(d, 99))} ${fmt(mean)}\n`;
+  }
+  process.stderr.write(out);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -365,8 +422,11 @@ async function run(): Promise<BenchResult[]> {
         `dispatch rounds (µs CPU/notification): tickd ${tickdCpu.map(Math.round).join(", ")}; ` +
         `alertmanager ${amCpu.map(Math.round).join(", ")}\n`,
     );
+    const traceFile = join(dir, "tickd", "trace.jsonl");
     const [p50at1k, p99at1k] = await latency(tickd, sink, 1000, 2);
+    if (TRACE) await traceBreakdown(traceFile, sink, "l1000-");
     const [p50at5k, p99at5k] = await latency(tickd, sink, 5000, 2);
+    if (TRACE) await traceBreakdown(traceFile, sink, "l5000-");
     return [
       {
         name: "dispatch.tickd",

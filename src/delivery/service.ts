@@ -59,6 +59,7 @@ import {
 } from "./retry-policy.js";
 import { createDeliveryRoutes } from "./routes.js";
 import { Slots } from "./slots.js";
+import { dispatchTrace } from "./trace.js";
 import { createTransport, type Transport } from "./transport.js";
 import {
   DeliveryCodes,
@@ -216,7 +217,9 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     try {
       for (; i < unwritten.length; i++) {
         const row = unwritten[i]!;
-        written.push(journal.insert(row, createdAt.get(row) ?? now()));
+        const rec = journal.insert(row, createdAt.get(row) ?? now());
+        dispatchTrace?.inserted(row, rec.eventId);
+        written.push(rec);
         if (row.origin !== undefined && row.eventId !== undefined) unwrittenExternal.delete(row.eventId);
       }
     } finally {
@@ -259,6 +262,22 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   };
   const soon = (): void => {
     flushTimer ??= setImmediate(flush);
+  };
+  // Rows written inside a caller's transaction are committed when its synchronous work ends:
+  // they start from a microtask then instead of waiting for the turn's flush (a loop phase
+  // later, behind whatever I/O is pending: the dispatch trace showed it as a step of its own).
+  // Still inside a transaction (one spanning turns), they wait for the flush as before.
+  let afterCommitQueued = false;
+  const startAfterCommit = (): void => {
+    if (afterCommitQueued) return;
+    afterCommitQueued = true;
+    queueMicrotask(() => {
+      afterCommitQueued = false;
+      if (journalDb.inTransaction || state !== "running" || written.length === 0) return;
+      const ready = written;
+      written = [];
+      for (const rec of ready) schedule(rec);
+    });
   };
   const record = (id: number, u: AttemptUpdate): void => {
     unflushed.push([id, u]);
@@ -320,15 +339,10 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   };
 
   const attempt = async (rec: DeliveryRecord): Promise<Outcome> => {
+    dispatchTrace?.step(rec.eventId, "tx");
     try {
-      const res = await transport.send({
-        method: rec.method,
-        url: rec.url,
-        headers: rec.headers,
-        body: rec.body,
-        timeoutMs: rec.timeoutMs,
-        ...(rec.tls !== undefined ? { tls: rec.tls } : {}),
-      });
+      // The record is the request (method, url, headers, body, timeoutMs, tls): no copy per attempt.
+      const res = await transport.send(rec);
       if (res.status >= 200 && res.status < 300) return { kind: "delivered", status: res.status };
       const error = `HTTP ${res.status}${res.body !== "" ? ": " + res.body.slice(0, 200) : ""}`;
       if (!isRetryableStatus(res.status)) return { kind: "permanent", status: res.status, error };
@@ -394,6 +408,10 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       // Given up on by stop(), or deleted meanwhile: the row is left as it is (or gone).
       if (cancelled.delete(rec.id) || abandoned || out === undefined) return;
       attempts++;
+      if (out.kind === "delivered") {
+        finish(rec, "delivered", attempts, out.status, "");
+        return;
+      }
       const fields = {
         delivery: rec.id,
         handler: rec.handler,
@@ -403,10 +421,6 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         url: rec.urlRedacted,
         attempts,
       };
-      if (out.kind === "delivered") {
-        finish(rec, "delivered", attempts, out.status, "");
-        return;
-      }
       const { maxAttempts, maxAgeMs } = cfg;
       const deadline = maxAgeMs > 0 ? since + maxAgeMs : Infinity;
       const giveUp =
@@ -456,6 +470,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   };
 
   const schedule = (rec: DeliveryRecord): void => {
+    dispatchTrace?.step(rec.eventId, "sch");
     rec.headers = withEventId(rec.headers, rec.eventId);
     const lane = laneFor(rec);
     // Unidentified requests are not ordered; concurrency 1 orders the whole lane.
@@ -547,11 +562,15 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       try {
         if (pending >= cfg.maxRows) refuse(req);
         const row = rowOf(req);
+        dispatchTrace?.accepted(row, row.alertId);
         if (journalDb.inTransaction) {
           // Part of the caller's commit (an alert storm's batch, with its alert states); the
           // rows buffered before it go first, so the journal keeps the order they were sent.
           writeBuffered();
-          written.push(journal.insert(row, now()));
+          const rec = journal.insert(row, now());
+          dispatchTrace?.inserted(row, rec.eventId);
+          written.push(rec);
+          startAfterCommit();
         } else unwritten.push(row);
         pending++;
         soon();
@@ -831,6 +850,24 @@ function sleep(ms: number, id: number, sleepers: Map<number, () => void>): Promi
   });
 }
 
+const NO_SECRETS: readonly string[] = [];
+/**
+ * Redacted URLs by URL and secrets: a handler posts to the same few URLs, and parsing each
+ * one again cost more than the rest of the row.
+ */
+const redactedUrls = new Map<string, string>();
+
+function redactedUrl(url: string, secrets: readonly string[]): string {
+  const key = secrets.length === 0 ? `u${url}` : `s${JSON.stringify([url, ...secrets])}`;
+  let r = redactedUrls.get(key);
+  if (r === undefined) {
+    r = redactUrl(url, secrets);
+    if (redactedUrls.size >= 1024) redactedUrls.clear();
+    redactedUrls.set(key, r);
+  }
+  return r;
+}
+
 /** The journal row of a request, from what its handler says of it (`delivery` meta). */
 function rowOf(req: HttpRequest): NewDelivery {
   const meta = req.delivery;
@@ -841,7 +878,7 @@ function rowOf(req: HttpRequest): NewDelivery {
     kind: meta?.kind ?? "http",
     method: req.method,
     url: req.url,
-    urlRedacted: redactUrl(req.url, meta?.secrets ?? []),
+    urlRedacted: redactedUrl(req.url, meta?.secrets ?? NO_SECRETS),
     headers: req.headers,
     body: req.body,
     timeoutMs: req.timeoutMs,

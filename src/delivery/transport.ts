@@ -21,7 +21,8 @@ import {
   type HttpResponse,
   type TlsOptions,
 } from "../handlers/types.js";
-import { DeliveryCodes } from "./types.js";
+import { dispatchTrace } from "./trace.js";
+import { DeliveryCodes, EVENT_ID_HEADER } from "./types.js";
 
 /** Response bodies are kept for the journal and logs only; more than this is cut. */
 const MAX_RESPONSE_BODY = 64 * 1024;
@@ -85,7 +86,8 @@ export function createTransport(opts: TransportOptions = {}): Transport {
     }
     return agent;
   };
-  agentFor(undefined);
+  // Most requests carry no TLS options of their own: no key string per request for them.
+  const defaultAgent = agentFor(undefined);
   /** URL → origin and path, parsed once per URL (a handler posts to the same few URLs). */
   const targets = new Map<string, { origin: string; path: string }>();
   const targetOf = (url: string): { origin: string; path: string } => {
@@ -104,11 +106,12 @@ export function createTransport(opts: TransportOptions = {}): Transport {
       const timeoutMs = Math.max(1, req.timeoutMs);
       return new Promise<TransportResponse>((resolve, reject) => {
         const handler = new Exchange(timeoutMs, resolve, reject);
+        if (dispatchTrace !== undefined) handler.traced = req.headers[EVENT_ID_HEADER];
         try {
           // The agent's own dispatch with a handler that keeps the few response bytes it
           // reads: no URL parse, AbortSignal timer, response stream nor promise per chunk
           // per attempt (what `request()` adds). The headers and body timeouts bound the wait.
-          agentFor(req.tls).dispatch(
+          (req.tls === undefined ? defaultAgent : agentFor(req.tls)).dispatch(
             {
               ...targetOf(req.url),
               method: req.method as "POST",
@@ -149,6 +152,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] = [];
   private bytes = 0;
   private settled = false;
+  /** The event id, when the dispatch trace is on. */
+  traced: string | undefined;
 
   constructor(
     private readonly timeoutMs: number,
@@ -158,12 +163,14 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onConnect(): void {
     // Nothing to abort from here: the timeouts end a request that hangs.
+    if (this.traced !== undefined) dispatchTrace?.step(this.traced, "wire");
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     // 1xx answers (100 Continue, 103 Early Hints) precede the real one.
     if (statusCode < 200) return true;
     this.status = statusCode;
+    if (this.traced !== undefined) dispatchTrace?.answered(this.traced);
     const headers: Record<string, string> = {};
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
       const k = rawHeaders[i]!.toString("latin1").toLowerCase();

@@ -260,6 +260,13 @@ function isJsonDocument(body: string, ctx: HandlerContext, event: AlertEvent): b
   }
 }
 
+/** A copy of `h` with the header set (see {@link setHeader}). */
+function withHeader(h: Record<string, string>, name: string, value: string): Record<string, string> {
+  const out = { ...h };
+  setHeader(out, name, value);
+  return out;
+}
+
 /** Sets a header, replacing any spelling of the same name (Go canonicalises header names). */
 function setHeader(h: Record<string, string>, name: string, value: string): void {
   const lower = name.toLowerCase();
@@ -283,6 +290,8 @@ export function createPost(o: PostOptions, ctx: HandlerContext): SerialHandler {
       `no [[httppost]] endpoint named ${JSON.stringify(o.endpoint)} (configured: ${known.join(", ") || "none"}) and no url given`,
     );
   }
+  // A URL without actions renders as itself: neither it nor its allow-list check changes per event.
+  const staticUrl = urlText.includes("{{") ? undefined : urlText;
   const urlTemplate = compile(urlText, "url", cur, ep !== undefined ? "endpoint" : "url");
   const bodyTemplate =
     o.alertTemplate !== undefined
@@ -294,32 +303,52 @@ export function createPost(o: PostOptions, ctx: HandlerContext): SerialHandler {
   const secrets = [o.bearerToken ?? "", o.basicAuth?.password ?? "", epAuth?.password ?? ""];
   const timeoutMs = requestTimeoutMs(ctx.config.webhook, o.timeout);
 
+  // The headers depend on the event only through a templated body's Content-Type: built once.
+  const baseHeaders: Record<string, string> = {};
+  if (epAuth && epAuth.username !== "" && epAuth.password !== "") {
+    setHeader(baseHeaders, "Authorization", basicAuthHeader(epAuth.username, epAuth.password));
+  }
+  for (const [k, v] of Object.entries(ep?.headers ?? {})) setHeader(baseHeaders, k, v);
+  if (o.basicAuth !== undefined) {
+    setHeader(baseHeaders, "Authorization", basicAuthHeader(o.basicAuth.username, o.basicAuth.password));
+  }
+  if (o.bearerToken !== undefined) setHeader(baseHeaders, "Authorization", `Bearer ${o.bearerToken}`);
+  for (const [k, v] of Object.entries(o.headers)) setHeader(baseHeaders, k, v);
+  /** The alert JSON body's headers, shared by its requests (nothing downstream changes them). */
+  const jsonHeaders: Readonly<Record<string, string>> = Object.freeze(
+    withHeader(baseHeaders, "Content-Type", "application/json"),
+  );
+  /** The static URL's allow-list check passed under these rules (ctx.config is fixed per handler). */
+  let checkedUnder: HandlerContext["config"]["webhook"] | undefined;
+
   const deliver = async (event: AlertEvent, previousLevel: Level): Promise<void> => {
-    const data = alertTemplateData(event, previousLevel);
     let body: string;
     let url: string;
-    cur.event = event;
-    try {
-      body = bodyTemplate !== undefined ? bodyTemplate.execute(data) : alertJsonLine(event, previousLevel);
-      url = urlTemplate.execute(data);
-    } finally {
-      cur.event = undefined;
+    if (bodyTemplate === undefined && staticUrl !== undefined) {
+      body = alertJsonLine(event, previousLevel);
+      url = staticUrl;
+    } else {
+      const data = alertTemplateData(event, previousLevel);
+      cur.event = event;
+      try {
+        body = bodyTemplate !== undefined ? bodyTemplate.execute(data) : alertJsonLine(event, previousLevel);
+        url = urlTemplate.execute(data);
+      } finally {
+        cur.event = undefined;
+      }
     }
-    checkUrl(url, ctx.config.webhook);
+    if (url !== staticUrl || checkedUnder !== ctx.config.webhook) {
+      checkUrl(url, ctx.config.webhook);
+      if (url === staticUrl) checkedUnder = ctx.config.webhook;
+    }
 
-    const headers: Record<string, string> = {};
-    if (epAuth && epAuth.username !== "" && epAuth.password !== "") {
-      setHeader(headers, "Authorization", basicAuthHeader(epAuth.username, epAuth.password));
-    }
-    for (const [k, v] of Object.entries(ep?.headers ?? {})) setHeader(headers, k, v);
-    if (o.basicAuth !== undefined) {
-      setHeader(headers, "Authorization", basicAuthHeader(o.basicAuth.username, o.basicAuth.password));
-    }
-    if (o.bearerToken !== undefined) setHeader(headers, "Authorization", `Bearer ${o.bearerToken}`);
-    for (const [k, v] of Object.entries(o.headers)) setHeader(headers, k, v);
-    if (bodyTemplate === undefined) setHeader(headers, "Content-Type", "application/json");
-    else if (isJsonDocument(body, ctx, event) && !hasHeader(headers, "Content-Type")) {
-      headers["Content-Type"] = "application/json";
+    let headers: Record<string, string>;
+    if (bodyTemplate === undefined) headers = jsonHeaders;
+    else {
+      headers = { ...baseHeaders };
+      if (isJsonDocument(body, ctx, event) && !hasHeader(headers, "Content-Type")) {
+        headers["Content-Type"] = "application/json";
+      }
     }
 
     const res = await ctx.send.send({

@@ -147,7 +147,8 @@ interface AlertRecord {
   id: string;
   labels: LabelSet;
   labelsKey: string;
-  fingerprint: string;
+  /** Made when a view first asks (most alerts of a storm are never listed). */
+  fingerprint: string | undefined;
   event: AlertEvent;
 }
 
@@ -523,7 +524,7 @@ export class OnCallService implements NotificationGate {
       topic: r.topic,
       id: r.id,
       labels: { ...r.labels },
-      fingerprint: r.fingerprint,
+      fingerprint: (r.fingerprint ??= fingerprint(r.labels)),
       level: s.level,
       message: s.message,
       details: s.details,
@@ -598,7 +599,7 @@ export class OnCallService implements NotificationGate {
 
 function record(topic: string, event: AlertEvent, labels: LabelSet): AlertRecord {
   const labelsKey = JSON.stringify(labels);
-  return { topic, id: event.state.id, labels, labelsKey, fingerprint: fingerprint(labels), event };
+  return { topic, id: event.state.id, labels, labelsKey, fingerprint: undefined, event };
 }
 
 /** The labels of `b` are those of `a`: same level, task and tags. */

@@ -14,6 +14,7 @@ import type { Point } from "../../core/types.js";
 import type { TaskService } from "../task-service.js";
 import { drainThen, HttpError, type RequestContext } from "./request-context.js";
 import type { HttpLogger } from "./types.js";
+import { dispatchTrace } from "../../delivery/trace.js";
 
 export interface WriteDeps {
   tasks: TaskService;
@@ -31,6 +32,7 @@ function plainError(ctx: RequestContext, status: number, message: string): void 
 }
 
 export async function serveWrite(ctx: RequestContext, d: WriteDeps): Promise<void> {
+  const w0 = dispatchTrace?.now() ?? 0;
   const precisionParam = ctx.query.get("precision") ?? "";
   const precision = parsePrecision(precisionParam);
   if (precision === undefined) {
@@ -60,6 +62,7 @@ export async function serveWrite(ctx: RequestContext, d: WriteDeps): Promise<voi
     throw e;
   }
 
+  const w1 = dispatchTrace?.now() ?? 0;
   // Only the fields the tasks of (db, rp) read are decoded; the rest are checked, not converted.
   const fields = d.tasks.fieldFilter?.(db, rp);
   const { points, errors } = parseLineProtocol(
@@ -83,12 +86,15 @@ export async function serveWrite(ctx: RequestContext, d: WriteDeps): Promise<voi
     }
   } else if (points.length > 0) {
     try {
+      dispatchTrace?.writeStart(w0, w1);
       d.tasks.write(db, rp, points);
     } catch (e) {
       const err = coerceError(e);
       d.logger.log("error", "write failed", { db, rp, points: points.length, error: err.message });
       plainError(ctx, 500, err.message);
       return;
+    } finally {
+      dispatchTrace?.writeEnd();
     }
   }
   if (errors.length === 0) {
