@@ -170,6 +170,12 @@ interface Shape {
   /** Per position, a few tag values and field keys seen there (Telegraf cycles through cpu0…cpu7). */
   tagValuePools: Seen[][];
   fieldKeyPools: Seen[][];
+  /**
+   * Per tag position, the pool index to try when the value differs from the last line's:
+   * the one after the last match, since Telegraf cycles through its values (cpu0, cpu1, …)
+   * in the order the pool first saw them.
+   */
+  tagValueNext: number[];
   /** The fields decoded for this measurement; undefined: all. */
   want: ReadonlySet<string> | undefined;
   tags: RecordBuilder<string>;
@@ -193,6 +199,7 @@ function newShape(name: Seen | undefined, want: ReadonlySet<string> | undefined)
     fieldWanted: [],
     tagValuePools: [],
     fieldKeyPools: [],
+    tagValueNext: [],
     want,
     ...builders,
   };
@@ -253,17 +260,11 @@ function remember(list: Seen[], index: number, at: number, len: number, text: st
 const POOL_SIZE = 16;
 
 /**
- * The text of bytes [at, at + len) when the pool holds an earlier occurrence of them, which
+ * Where the pool holds an earlier occurrence of bytes [at, at + len) (-1: nowhere); its text
  * saves decoding and allocating a string that is already at hand.
  */
-function recall(
-  pool: Seen[] | undefined,
-  b: Uint8Array,
-  dv: DataView,
-  at: number,
-  len: number,
-): string | undefined {
-  if (pool === undefined) return undefined;
+function recall(pool: Seen[] | undefined, b: Uint8Array, dv: DataView, at: number, len: number): number {
+  if (pool === undefined) return -1;
   for (let k = 0; k < pool.length; k++) {
     const seen = pool[k]!;
     if (seen.len !== len) continue;
@@ -272,20 +273,22 @@ function recall(
     for (; j + 4 <= len; j += 4) if (dv.getInt32(at + j) !== dv.getInt32(from + j)) break;
     if (j + 4 <= len) continue;
     for (; j < len; j++) if (b[at + j] !== b[from + j]) break;
-    if (j === len) return seen.text;
+    if (j === len) return k;
   }
-  return undefined;
+  return -1;
 }
 
-/** Adds an identifier to the pool at `pools[index]`, replacing the oldest when full. */
-function pool(pools: Seen[][], index: number, at: number, len: number, text: string): void {
+/**
+ * Adds an identifier to the pool at `pools[index]`, replacing the oldest when full; returns
+ * its index in the pool.
+ */
+function pool(pools: Seen[][], index: number, at: number, len: number, text: string): number {
   let p = pools[index];
   if (p === undefined) pools[index] = p = [];
-  if (p.length < POOL_SIZE) p.push({ at, len, text });
-  else {
-    p.copyWithin(0, 1);
-    p[POOL_SIZE - 1] = { at, len, text };
-  }
+  if (p.length < POOL_SIZE) return p.push({ at, len, text }) - 1;
+  p.copyWithin(0, 1);
+  p[POOL_SIZE - 1] = { at, len, text };
+  return POOL_SIZE - 1;
 }
 
 /** Thrown inside the parser only; caught per line and turned into a LineProtocolError. */
@@ -494,6 +497,8 @@ class Parser {
       const vs = ++i;
       let value: string;
       const seenValue = shape.tagValues[ntags];
+      let guess: Seen | undefined;
+      let pooled: Seen[] | undefined;
       if (
         seenValue !== undefined &&
         repeats(b, dv, vs, seenValue, n) &&
@@ -501,6 +506,18 @@ class Parser {
       ) {
         value = seenValue.text;
         i = vs + seenValue.len;
+      } else if (
+        (pooled = shape.tagValuePools[ntags]) !== undefined &&
+        (guess = pooled[(shape.tagValueNext[ntags] ?? 0) % pooled.length]) !== undefined &&
+        repeats(b, dv, vs, guess, n) &&
+        isTagEnd(b[vs + guess.len] ?? EOF)
+      ) {
+        // The value that followed last time (Shape.tagValueNext); pool entries are backslash-free
+        // text of this body, so a repeat followed by a delimiter is what a scan would find.
+        value = guess.text;
+        i = vs + guess.len;
+        shape.tagValueNext[ntags] = ((shape.tagValueNext[ntags] ?? 0) % pooled.length) + 1;
+        remember(shape.tagValues, ntags, vs, guess.len, value);
       } else {
         value = this.tagValue(vs, key, shape, ntags);
         i = this.next;
@@ -718,11 +735,15 @@ class Parser {
     const i = this.tagEnd(vs, key);
     this.next = i;
     if (this.escaped) return unescapeIdent(this.text(vs, i), Kind.Tag);
-    let value = recall(shape.tagValuePools[index], b, this.dv, vs, i - vs);
-    if (value === undefined) {
+    const known = shape.tagValuePools[index];
+    let k = recall(known, b, this.dv, vs, i - vs);
+    let value: string;
+    if (k >= 0) value = known![k]!.text;
+    else {
       value = this.text(vs, i);
-      pool(shape.tagValuePools, index, vs, i - vs, value);
+      k = pool(shape.tagValuePools, index, vs, i - vs, value);
     }
+    shape.tagValueNext[index] = k + 1;
     remember(shape.tagValues, index, vs, i - vs, value);
     return value;
   }
@@ -780,8 +801,11 @@ class Parser {
     this.next = i;
     this.escaped = esc;
     if (esc) return unescapeIdent(this.text(ks, i), Kind.Name);
-    let key = recall(shape.fieldKeyPools[index], b, this.dv, ks, i - ks);
-    if (key === undefined) {
+    const known = shape.fieldKeyPools[index];
+    const k = recall(known, b, this.dv, ks, i - ks);
+    let key: string;
+    if (k >= 0) key = known![k]!.text;
+    else {
       key = this.text(ks, i);
       pool(shape.fieldKeyPools, index, ks, i - ks, key);
     }

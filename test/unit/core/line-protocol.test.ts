@@ -296,6 +296,46 @@ describe("parseLineProtocol: timestamps and precision", () => {
   });
 });
 
+describe("parseLineProtocol: tag values that cycle from line to line", () => {
+  // Telegraf writes cpu0, cpu1, … cpu-total in turn; the parser guesses the value that came
+  // next last time. A wrong or partial guess must read exactly what a scan reads.
+  it("reads every value as written when cycles break, values are prefixes of others or escaped", () => {
+    const values = [
+      "cpu0",
+      "cpu1",
+      "cpu2",
+      "cpu0",
+      "cpu1",
+      "cpu2", // a cycle, twice
+      "cpu1",
+      "cpu10",
+      "cpu1",
+      "cpu0",
+      "cpu2", // out of order; a value the guess is a prefix of
+      "cpu\\,x",
+      "cpu0",
+      "cpu1",
+      "cpu2",
+      "cpu\\ y",
+      "cpu2",
+      "cpu0",
+    ];
+    const body = values.map((v, i) => `cpu,cpu=${v},host=h f=1 ${i}`).join("\n");
+    const { points, errors } = parseLineProtocol(body);
+    expect(errors).toEqual([]);
+    expect(points.map((p) => p.tags["cpu"])).toEqual(values.map((v) => v.replace(/\\(.)/g, "$1")));
+    expect(points.every((p) => p.tags["host"] === "h")).toBe(true);
+  });
+  it("still refuses a value that starts like the guessed one", () => {
+    const body = ["cpu0", "cpu1", "cpu0", "cpu1=x", "cpu0", "cpu1"]
+      .map((v, i) => `cpu,cpu=${v} f=1 ${i}`)
+      .join("\n");
+    const { points, errors } = parseLineProtocol(body);
+    expect(points.map((p) => p.tags["cpu"])).toEqual(["cpu0", "cpu1", "cpu0", "cpu0", "cpu1"]);
+    expect(errors.map((e) => [e.line, e.message])).toEqual([[4, 'unescaped "=" in the value of tag "cpu"']]);
+  });
+});
+
 describe("parseLineProtocol: runs of timestamps in one body", () => {
   // Within a body the parser reuses the previous line's time (same text) or adds the step
   // from it; every time must still be exactly the integer written, and a refused timestamp
