@@ -21,27 +21,7 @@ export interface Bench {
   run(): Promise<BenchResult[]> | BenchResult[];
 }
 
-/**
- * Runs `fn` repeatedly after a warm-up, in `rounds` rounds of about `ms / rounds`
- * milliseconds each, and returns the best round's operations/s: on a shared machine the
- * slow rounds measure the neighbours, the fast one the code.
- */
-export function opsPerSecond(fn: () => number, ms = 1500, rounds = 3): number {
-  const warmEnd = performance.now() + Math.min(500, ms / 3);
-  while (performance.now() < warmEnd) fn();
-  let best = 0;
-  for (let r = 0; r < rounds; r++) {
-    let ops = 0;
-    const start = performance.now();
-    let now = start;
-    while (now - start < ms / rounds) {
-      ops += fn();
-      now = performance.now();
-    }
-    best = Math.max(best, (ops * 1000) / (now - start));
-  }
-  return best;
-}
+export { opsPerSecond } from "./measure.js";
 
 /** A TaskManager over `store` running `script` as the enabled task "cpu"; logs dropped. */
 export function benchTaskManager(store: Store, script: string, onAlert: () => void): TaskManager {

@@ -170,6 +170,12 @@ interface Shape {
   /** Per position, a few tag values and field keys seen there (Telegraf cycles through cpu0…cpu7). */
   tagValuePools: Seen[][];
   fieldKeyPools: Seen[][];
+  /**
+   * Per tag position, the pool index to try when the value differs from the last line's:
+   * the one after the last match, since Telegraf cycles through its values (cpu0, cpu1, …)
+   * in the order the pool first saw them.
+   */
+  tagValueNext: number[];
   /** The fields decoded for this measurement; undefined: all. */
   want: ReadonlySet<string> | undefined;
   tags: RecordBuilder<string>;
@@ -193,6 +199,7 @@ function newShape(name: Seen | undefined, want: ReadonlySet<string> | undefined)
     fieldWanted: [],
     tagValuePools: [],
     fieldKeyPools: [],
+    tagValueNext: [],
     want,
     ...builders,
   };
@@ -253,17 +260,11 @@ function remember(list: Seen[], index: number, at: number, len: number, text: st
 const POOL_SIZE = 16;
 
 /**
- * The text of bytes [at, at + len) when the pool holds an earlier occurrence of them, which
+ * Where the pool holds an earlier occurrence of bytes [at, at + len) (-1: nowhere); its text
  * saves decoding and allocating a string that is already at hand.
  */
-function recall(
-  pool: Seen[] | undefined,
-  b: Uint8Array,
-  dv: DataView,
-  at: number,
-  len: number,
-): string | undefined {
-  if (pool === undefined) return undefined;
+function recall(pool: Seen[] | undefined, b: Uint8Array, dv: DataView, at: number, len: number): number {
+  if (pool === undefined) return -1;
   for (let k = 0; k < pool.length; k++) {
     const seen = pool[k]!;
     if (seen.len !== len) continue;
@@ -272,20 +273,22 @@ function recall(
     for (; j + 4 <= len; j += 4) if (dv.getInt32(at + j) !== dv.getInt32(from + j)) break;
     if (j + 4 <= len) continue;
     for (; j < len; j++) if (b[at + j] !== b[from + j]) break;
-    if (j === len) return seen.text;
+    if (j === len) return k;
   }
-  return undefined;
+  return -1;
 }
 
-/** Adds an identifier to the pool at `pools[index]`, replacing the oldest when full. */
-function pool(pools: Seen[][], index: number, at: number, len: number, text: string): void {
+/**
+ * Adds an identifier to the pool at `pools[index]`, replacing the oldest when full; returns
+ * its index in the pool.
+ */
+function pool(pools: Seen[][], index: number, at: number, len: number, text: string): number {
   let p = pools[index];
   if (p === undefined) pools[index] = p = [];
-  if (p.length < POOL_SIZE) p.push({ at, len, text });
-  else {
-    p.copyWithin(0, 1);
-    p[POOL_SIZE - 1] = { at, len, text };
-  }
+  if (p.length < POOL_SIZE) return p.push({ at, len, text }) - 1;
+  p.copyWithin(0, 1);
+  p[POOL_SIZE - 1] = { at, len, text };
+  return POOL_SIZE - 1;
 }
 
 /** Thrown inside the parser only; caught per line and turned into a LineProtocolError. */
@@ -329,11 +332,21 @@ class Parser {
   private readonly nowOpt: bigint | undefined;
   private readonly filter: FieldFilter | undefined;
   private defaultTime: bigint | undefined;
-  /** The digits of the timestamp parsed last (leading digits, last nine, sign) and its time. */
+  /**
+   * The timestamp parsed last: where its text is (lastAt, lastLen: a repeat of those bytes is
+   * the same time), its digits (leading digits, last nine, sign) and its time. A new time is
+   * made by adding the step from the previous one (a bigint addition, ~20 ns) rather than
+   * converting a float64 above 2^31 (BigInt(), ~150 ns): steps repeat (every 10 s, every
+   * second), so lastStep keeps the bigint of the previous step.
+   */
+  private lastAt = -1;
+  private lastLen = 0;
   private lastHi = -1;
   private lastLo = -1;
   private lastNeg = false;
   private lastTime = 0n;
+  private lastStep = 0;
+  private lastStepBig = 0n;
   /** Whether the identifier tagEnd or fieldKey scanned last holds a backslash. */
   private escaped = false;
   /** Index just past the line terminator of the record parsed last. */
@@ -484,6 +497,8 @@ class Parser {
       const vs = ++i;
       let value: string;
       const seenValue = shape.tagValues[ntags];
+      let guess: Seen | undefined;
+      let pooled: Seen[] | undefined;
       if (
         seenValue !== undefined &&
         repeats(b, dv, vs, seenValue, n) &&
@@ -491,6 +506,18 @@ class Parser {
       ) {
         value = seenValue.text;
         i = vs + seenValue.len;
+      } else if (
+        (pooled = shape.tagValuePools[ntags]) !== undefined &&
+        (guess = pooled[(shape.tagValueNext[ntags] ?? 0) % pooled.length]) !== undefined &&
+        repeats(b, dv, vs, guess, n) &&
+        isTagEnd(b[vs + guess.len] ?? EOF)
+      ) {
+        // The value that followed last time (Shape.tagValueNext); pool entries are backslash-free
+        // text of this body, so a repeat followed by a delimiter is what a scan would find.
+        value = guess.text;
+        i = vs + guess.len;
+        shape.tagValueNext[ntags] = ((shape.tagValueNext[ntags] ?? 0) % pooled.length) + 1;
+        remember(shape.tagValues, ntags, vs, guess.len, value);
       } else {
         value = this.tagValue(vs, key, shape, ntags);
         i = this.next;
@@ -708,11 +735,15 @@ class Parser {
     const i = this.tagEnd(vs, key);
     this.next = i;
     if (this.escaped) return unescapeIdent(this.text(vs, i), Kind.Tag);
-    let value = recall(shape.tagValuePools[index], b, this.dv, vs, i - vs);
-    if (value === undefined) {
+    const known = shape.tagValuePools[index];
+    let k = recall(known, b, this.dv, vs, i - vs);
+    let value: string;
+    if (k >= 0) value = known![k]!.text;
+    else {
       value = this.text(vs, i);
-      pool(shape.tagValuePools, index, vs, i - vs, value);
+      k = pool(shape.tagValuePools, index, vs, i - vs, value);
     }
+    shape.tagValueNext[index] = k + 1;
     remember(shape.tagValues, index, vs, i - vs, value);
     return value;
   }
@@ -770,8 +801,11 @@ class Parser {
     this.next = i;
     this.escaped = esc;
     if (esc) return unescapeIdent(this.text(ks, i), Kind.Name);
-    let key = recall(shape.fieldKeyPools[index], b, this.dv, ks, i - ks);
-    if (key === undefined) {
+    const known = shape.fieldKeyPools[index];
+    const k = recall(known, b, this.dv, ks, i - ks);
+    let key: string;
+    if (k >= 0) key = known![k]!.text;
+    else {
       key = this.text(ks, i);
       pool(shape.fieldKeyPools, index, ks, i - ks, key);
     }
@@ -945,6 +979,14 @@ class Parser {
   /** An integer timestamp at i in this.precision; returns ns and sets this.next. */
   private timestamp(start: number): bigint {
     const b = this.b;
+    const len = this.lastLen;
+    if (len > 0 && this.sameBytes(start, this.lastAt, len)) {
+      const after = b[start + len] ?? EOF;
+      if (after === C_SPACE || after === C_TAB || this.isEol(start + len)) {
+        this.next = start + len;
+        return this.lastTime;
+      }
+    }
     let i = start;
     let c = b[i] ?? EOF;
     const neg = c === C_MINUS;
@@ -964,12 +1006,40 @@ class Parser {
     for (let k = sigStart; k < mid; k++) hi = hi * 10 + ((b[k] ?? C_0) - C_0);
     let lo = 0;
     for (let k = mid; k < end; k++) lo = lo * 10 + ((b[k] ?? C_0) - C_0);
-    if (lo === this.lastLo && hi === this.lastHi && neg === this.lastNeg) return this.lastTime;
+    if (lo === this.lastLo && hi === this.lastHi && neg === this.lastNeg) {
+      this.lastAt = start;
+      this.lastLen = end - start;
+      return this.lastTime;
+    }
     let t: bigint;
     if (this.mult === 1) {
       // hi × 1e9 is exact below EXACT_SPLIT_SECONDS; the sum is exact when it reads back.
       const whole = hi * 1e9;
       const f = whole + lo;
+      const dh = hi - this.lastHi;
+      if (
+        hi < EXACT_SPLIT_SECONDS &&
+        this.lastHi >= 0 &&
+        neg === this.lastNeg &&
+        dh < 2 ** 22 &&
+        dh > -(2 ** 22)
+      ) {
+        // In range (as below) and near the previous time: the step is an exact float64 integer.
+        const step = dh * 1e9 + (lo - this.lastLo);
+        let big: bigint;
+        if (step === this.lastStep) big = this.lastStepBig;
+        else {
+          big = step >= 0 && step < SMALL_INTS.length ? SMALL_INTS[step]! : BigInt(step);
+          this.lastStep = step;
+          this.lastStepBig = big;
+        }
+        t = neg ? this.lastTime - big : this.lastTime + big;
+        this.lastAt = start;
+        this.lastLen = end - start;
+        this.lastHi = hi;
+        this.lastLo = lo;
+        return (this.lastTime = t);
+      }
       if (hi < EXACT_SPLIT_SECONDS && f - whole === lo) t = BigInt(f);
       else {
         t = BigInt(hi) * 1_000_000_000n + BigInt(lo);
@@ -988,11 +1058,24 @@ class Parser {
       }
     }
     if (neg) t = -t;
+    this.lastAt = start;
+    this.lastLen = end - start;
     this.lastHi = hi;
     this.lastLo = lo;
     this.lastNeg = neg;
     this.lastTime = t;
     return t;
+  }
+
+  /** True when the len bytes at a equal those at b (four at a time). */
+  private sameBytes(a: number, from: number, len: number): boolean {
+    if (a + len > this.n) return false;
+    const b = this.b;
+    const dv = this.dv;
+    let j = 0;
+    for (; j + 4 <= len; j += 4) if (dv.getInt32(a + j) !== dv.getInt32(from + j)) return false;
+    for (; j < len; j++) if (b[a + j] !== b[from + j]) return false;
+    return true;
   }
 
   private timeRange(start: number, end: number): LineError {
@@ -1240,11 +1323,24 @@ function formatFieldValue(key: string, v: FieldValue | undefined): string {
   }
 }
 
+/**
+ * The time formatted last and its text: the points of one write (a Telegraf gather, a batch)
+ * mostly share their time, and comparing two bigints costs far less than printing one.
+ */
+let lastTime: bigint | undefined;
+let lastTimePrecision: Precision = "n";
+let lastTimeText = "";
+
 function formatTime(t: bigint, precision: Precision): string {
+  if (t === lastTime && precision === lastTimePrecision) return lastTimeText;
   if (t < INT64_MIN || t > INT64_MAX) throw formatError(`time ${t} is outside the int64 nanosecond range`);
   const mult = PRECISION_NS[precision];
   // Integer division truncates toward zero, as Go's does.
-  return mult === 1 ? String(t) : String(t / BigInt(mult));
+  const text = mult === 1 ? String(t) : String(t / BigInt(mult));
+  lastTime = t;
+  lastTimePrecision = precision;
+  lastTimeText = text;
+  return text;
 }
 
 /**

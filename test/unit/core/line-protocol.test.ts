@@ -296,6 +296,119 @@ describe("parseLineProtocol: timestamps and precision", () => {
   });
 });
 
+describe("parseLineProtocol: tag values that cycle from line to line", () => {
+  // Telegraf writes cpu0, cpu1, … cpu-total in turn; the parser guesses the value that came
+  // next last time. A wrong or partial guess must read exactly what a scan reads.
+  it("reads every value as written when cycles break, values are prefixes of others or escaped", () => {
+    const values = [
+      "cpu0",
+      "cpu1",
+      "cpu2",
+      "cpu0",
+      "cpu1",
+      "cpu2", // a cycle, twice
+      "cpu1",
+      "cpu10",
+      "cpu1",
+      "cpu0",
+      "cpu2", // out of order; a value the guess is a prefix of
+      "cpu\\,x",
+      "cpu0",
+      "cpu1",
+      "cpu2",
+      "cpu\\ y",
+      "cpu2",
+      "cpu0",
+    ];
+    const body = values.map((v, i) => `cpu,cpu=${v},host=h f=1 ${i}`).join("\n");
+    const { points, errors } = parseLineProtocol(body);
+    expect(errors).toEqual([]);
+    expect(points.map((p) => p.tags["cpu"])).toEqual(values.map((v) => v.replace(/\\(.)/g, "$1")));
+    expect(points.every((p) => p.tags["host"] === "h")).toBe(true);
+  });
+  it("still refuses a value that starts like the guessed one", () => {
+    const body = ["cpu0", "cpu1", "cpu0", "cpu1=x", "cpu0", "cpu1"]
+      .map((v, i) => `cpu,cpu=${v} f=1 ${i}`)
+      .join("\n");
+    const { points, errors } = parseLineProtocol(body);
+    expect(points.map((p) => p.tags["cpu"])).toEqual(["cpu0", "cpu1", "cpu0", "cpu0", "cpu1"]);
+    expect(errors.map((e) => [e.line, e.message])).toEqual([[4, 'unescaped "=" in the value of tag "cpu"']]);
+  });
+});
+
+describe("parseLineProtocol: runs of timestamps in one body", () => {
+  // Within a body the parser reuses the previous line's time (same text) or adds the step
+  // from it; every time must still be exactly the integer written, and a refused timestamp
+  // must stay refused whatever came before it.
+  const times = (body: string) => parseLineProtocol(body).points.map((p) => p.time);
+
+  it("gives every line exactly its own time, whatever the steps between them", () => {
+    const texts = [
+      "1700000000000000000",
+      "1700000000000000000", // repeat
+      "1700000001000000000", // +1 s
+      "1700000002000000000", // +1 s again (the same step)
+      "1700000002000000999", // +999 ns, a small step
+      "1700000002000002047", // +1048 ns
+      "1700000001999999999", // backwards
+      "1704194303999999999", // +4194302 s: just inside the step window
+      "1708388608999999999", // +4194305 s: outside it
+      "1708388608999999998",
+      "-1708388608999999998", // sign change
+      "-1708388607999999998", // negative, step towards zero
+      "-1708388609999999998",
+      "-1", // small negatives
+      "-3",
+      "0",
+      "5",
+      "999999999",
+      "1000000001", // across the nine-digit split
+      "4611686018427387904", // above the float64-exact range
+      "4611686018427387905",
+      "9223372036854775806",
+      "9223372036854775805",
+      "17",
+      "170", // the previous text is a prefix of this one
+      "0000000000170", // leading zeros
+    ];
+    expect(times(texts.map((t) => `m f=1 ${t}`).join("\n"))).toEqual(texts.map((t) => BigInt(t)));
+  });
+
+  it("matches BigInt on random walks of nanosecond times", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }),
+        fc.array(fc.oneof(fc.constant(0n), fc.bigInt({ min: -(10n ** 16n), max: 10n ** 16n })), {
+          maxLength: 30,
+        }),
+        (start, steps) => {
+          const want: bigint[] = [start];
+          for (const d of steps) want.push(want[want.length - 1]! + d);
+          const body = want.map((t) => `m f=1 ${t}`).join("\n");
+          expect(times(body)).toEqual(want);
+        },
+      ),
+    );
+  });
+
+  it("keeps refusing a timestamp that follows an accepted one", () => {
+    const { points, errors } = parseLineProtocol(
+      "m f=1 1700000000000000000\nm f=1 1700000000000000000x\nm f=1 9223372036854775806\n" +
+        "m f=1 9223372036854775807\nm f=1 9223372036854775807\nm f=1 1700000000000000001",
+    );
+    expect(points.map((p) => p.time)).toEqual([
+      1700000000000000000n,
+      9223372036854775806n,
+      1700000000000000001n,
+    ]);
+    expect(errors.map((e) => [e.line, e.message])).toEqual([
+      [2, 'invalid timestamp "1700000000000000000x"'],
+      [4, 'timestamp out of range: "9223372036854775807"'],
+      [5, 'timestamp out of range: "9223372036854775807"'],
+    ]);
+  });
+});
+
 describe("parseLineProtocol: lines", () => {
   it("tolerates CRLF line ends", () => {
     const { points, errors } = parseLineProtocol("a f=1 1\r\nb,t=x g=2i\r\nc h=true 3\r\n", { now: 9n });
@@ -565,6 +678,18 @@ describe("formatPoint", () => {
 });
 
 describe("formatPoints", () => {
+  it("writes each point's own time when neighbours share or differ in time and precision", () => {
+    const p = (time: bigint): Point => ({ name: "a", tags: {}, fields: { v: 1 }, time });
+    const t = 1_700_000_000_123_456_789n;
+    expect(formatPoints([p(t), p(t), p(t + 1n), p(t)])).toBe(
+      `a v=1 ${t}\na v=1 ${t}\na v=1 ${t + 1n}\na v=1 ${t}\n`,
+    );
+    expect(formatPoints([p(t)], "s")).toBe("a v=1 1700000000\n");
+    expect(formatPoints([p(t)], "ms")).toBe("a v=1 1700000000123\n");
+    expect(formatPoints([p(t)])).toBe(`a v=1 ${t}\n`);
+    expect(() => formatPoints([p(2n ** 63n)])).toThrow(/outside the int64 nanosecond range/);
+    expect(() => formatPoints([p(2n ** 63n)])).toThrow(/outside the int64 nanosecond range/);
+  });
   it("joins with newlines and ends with one", () => {
     const p: Point = { name: "a", tags: {}, fields: { v: 1 }, time: BigInt(1e9) };
     expect(formatPoints([p, { ...p, name: "b" }], "s")).toBe("a v=1 1\nb v=1 1\n");
