@@ -397,8 +397,12 @@ class Parser {
   run(): ParseResult {
     const b = this.b;
     const n = this.n;
-    const points: Point[] = [];
-    const errors: LineProtocolError[] = [];
+    // The result object is made before the loop, not at the return: a body large enough to be
+    // compiled mid-loop (OSR) would otherwise reach a literal with no type feedback at its end
+    // and deoptimize there on every call.
+    const result: ParseResult = { points: [], errors: [] };
+    const points: Point[] = result.points;
+    const errors: LineProtocolError[] = result.errors;
     let pos = 0;
     while (pos < n) {
       const lineStart = pos;
@@ -429,7 +433,7 @@ class Parser {
         pos = end < n ? end + 1 : n;
       }
     }
-    return { points, errors };
+    return result;
   }
 
   /** Parses one record starting at i (first non-blank character); sets this.next. */
