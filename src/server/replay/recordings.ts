@@ -10,9 +10,9 @@
  * A stream recording captures every point written for a task's databases and retention
  * policies until its stop time, into `<storage dir>/recordings/<id>.srpl` (Kapacitor's
  * format: database, retention policy, one line-protocol point per record, times in ns). A
- * replay runs a finished recording through a fresh instance of a task (TaskManager.replay): `fast` feeds it
- * at once, `real` waits out the gaps between points; times are the recording's with
- * `recording-time`, else shifted so the first point is now.
+ * replay runs a finished recording through a fresh instance of a task (TaskManager.replay):
+ * `fast` feeds it at once, `real` waits out the gaps between points; times are the
+ * recording's with `recording-time`, else shifted so the first point is now.
  *
  * States: recording running → finished | failed; replay running → finished | failed. The
  * metadata is kept in the store's kv table (`recording:<id>`, `replay:<id>`); a recording or
