@@ -5,7 +5,7 @@
  * A dangling record or a bad point is an error naming its line.
  */
 import { TickdError } from "./errors.js";
-import { parseLineProtocol } from "./line-protocol.js";
+import { parseLineProtocol, type Precision } from "./line-protocol.js";
 import type { Point } from "./types.js";
 
 export interface SrplPoint {
@@ -14,7 +14,7 @@ export interface SrplPoint {
   point: Point;
 }
 
-export function parseSrpl(text: string, file = "<srpl>", precision: "s" | "ns" = "s"): SrplPoint[] {
+export function parseSrpl(text: string, file = "<srpl>", precision: Precision = "s"): SrplPoint[] {
   const lines = text.split(/\r?\n/);
   // A final newline leaves one empty string behind; anything else blank is a broken record.
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
