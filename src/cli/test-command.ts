@@ -208,10 +208,12 @@ function readData(
   text: string,
   task: Task,
 ): { points: { db: string; rp: string; point: Point }[]; badLines: string[] } {
-  if (extname(o.data) === ".srpl") return { points: parseSrpl(text, o.data), badLines: [] };
-  const precision = parsePrecision(o.precision);
+  // .srpl: seconds unless told (Kapacitor's test data); a recording's .srpl is in ns.
+  const srpl = extname(o.data) === ".srpl";
+  const precision = parsePrecision(o.precision ?? (srpl ? "s" : "ns"));
   if (precision === undefined)
     throw new Error(`unknown precision ${JSON.stringify(o.precision)}: use ns, u, ms, s, m or h`);
+  if (srpl) return { points: parseSrpl(text, o.data, precision), badLines: [] };
   const { points, errors } = parseLineProtocol(text, { precision });
   const dbrp = task.graph.dbrps[0];
   const db = o.db ?? dbrp?.db ?? "";

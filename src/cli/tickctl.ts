@@ -36,7 +36,10 @@ export function buildProgram(): Command {
     .argument("<file>", "TICKscript file")
     .requiredOption("--data <file>", "points to replay: line protocol (.lp) or Kapacitor .srpl")
     .option("--json", "one line per alert event: the alert JSON .post() would send")
-    .option("--precision <p>", "timestamp precision of .lp data: ns, u, ms, s, m, h", "ns")
+    .option(
+      "--precision <p>",
+      "timestamp precision: ns, u, ms, s, m, h (default ns for .lp, s for .srpl; a recording's .srpl is ns)",
+    )
     .option("--var <name=value>", "task var as a TICKscript literal (repeatable)", collect, [])
     .option("--db <db>", "database of .lp points (default: the script's dbrp)")
     .option("--rp <rp>", "retention policy of .lp points (default: the script's dbrp)")
@@ -49,7 +52,7 @@ export function buildProgram(): Command {
         opts: {
           data: string;
           json?: boolean;
-          precision: string;
+          precision?: string;
           var: string[];
           db?: string;
           rp?: string;
@@ -61,7 +64,7 @@ export function buildProgram(): Command {
         process.exitCode = await runTest(file, {
           data: opts.data,
           json: opts.json === true,
-          precision: opts.precision,
+          ...(opts.precision !== undefined ? { precision: opts.precision } : {}),
           vars: opts.var,
           ...(opts.db !== undefined ? { db: opts.db } : {}),
           ...(opts.rp !== undefined ? { rp: opts.rp } : {}),

@@ -4,6 +4,14 @@
  * alert id, level and the event's data time — plus a counter for a handler that legitimately
  * makes several requests for one event, so the new owner of a partition that replays the
  * input after a crash produces the same ids the old owner did, and receivers drop repeats.
+ *
+ * The time went in as a float64 ns count before times became exact bigints, so for most
+ * sub-second times an older version hashes other digits than this one. That cannot send one
+ * notification twice in a cluster upgraded member by member: an id is computed once, when the
+ * notification is produced, in the partition's transaction with the input offsets and the
+ * state; only a committed record reaches a dispatcher (read-committed), and a new owner
+ * replays input only after an aborted transaction, whose record nobody read. Redelivery by
+ * another dispatcher reuses the id stored in the record; nothing recomputes it.
  */
 import { createHash } from "node:crypto";
 

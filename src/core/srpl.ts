@@ -1,10 +1,11 @@
 /**
  * Kapacitor's `.srpl` replay format (KAPACITOR-COMPAT.md §7): repeated three-line records —
- * database, retention policy, one line-protocol point with a timestamp in seconds.
+ * database, retention policy, one line-protocol point with a timestamp in seconds (test data,
+ * as Kapacitor's tests read it) or in ns (recordings, as Kapacitor's replay service writes them).
  * A dangling record or a bad point is an error naming its line.
  */
 import { TickdError } from "./errors.js";
-import { parseLineProtocol } from "./line-protocol.js";
+import { parseLineProtocol, type Precision } from "./line-protocol.js";
 import type { Point } from "./types.js";
 
 export interface SrplPoint {
@@ -13,7 +14,7 @@ export interface SrplPoint {
   point: Point;
 }
 
-export function parseSrpl(text: string, file = "<srpl>"): SrplPoint[] {
+export function parseSrpl(text: string, file = "<srpl>", precision: Precision = "s"): SrplPoint[] {
   const lines = text.split(/\r?\n/);
   // A final newline leaves one empty string behind; anything else blank is a broken record.
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
@@ -27,7 +28,7 @@ export function parseSrpl(text: string, file = "<srpl>"): SrplPoint[] {
   for (let i = 0; i < lines.length; i += 3) {
     const db = lines[i]!;
     const rp = lines[i + 1]!;
-    const { points, errors } = parseLineProtocol(lines[i + 2]!, { precision: "s" });
+    const { points, errors } = parseLineProtocol(lines[i + 2]!, { precision });
     const err = errors[0];
     if (err !== undefined) throw new TickdError("E_SRPL", `${file}:${i + 3}: ${err.message}`);
     const point = points[0];

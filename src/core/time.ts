@@ -95,3 +95,74 @@ export function goRound(t: bigint, d: number | bigint): bigint {
 export function wallClockNs(): number {
   return Date.now() * NS_PER_MS;
 }
+
+/** Two or four ASCII digits of s at i as a number; -1 when any is not a digit. */
+function digitsAt(s: string, i: number, n: 2 | 4): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * RFC 3339 with up to nine fraction digits (Go's RFC3339Nano, as InfluxDB, Flux and JSON
+ * sources print times) → exact ns since the epoch; undefined when malformed or out of range.
+ * `T`/`t`/space between date and time, `Z`/`z` or a `±hh:mm` offset. Computed on integers
+ * (no Date): Date.UTC maps years 0–99 to 1900–1999 and works in float ms.
+ */
+export function parseRFC3339Nano(s: string): bigint | undefined {
+  const n = s.length;
+  if (n < 20 || s[4] !== "-" || s[7] !== "-" || s[13] !== ":" || s[16] !== ":") return undefined;
+  const sep = s[10];
+  if (sep !== "T" && sep !== "t" && sep !== " ") return undefined;
+  const y = digitsAt(s, 0, 4);
+  const mo = digitsAt(s, 5, 2);
+  const d = digitsAt(s, 8, 2);
+  const h = digitsAt(s, 11, 2);
+  const mi = digitsAt(s, 14, 2);
+  const sec = digitsAt(s, 17, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+    return undefined;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return undefined;
+  let i = 19;
+  let frac = 0;
+  if (s[i] === ".") {
+    const start = ++i;
+    while (i < n && i - start < 9) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      frac = frac * 10 + c;
+      i++;
+    }
+    const count = i - start;
+    if (count === 0) return undefined;
+    frac *= 10 ** (9 - count);
+  }
+  let offset = 0;
+  const z = s[i];
+  if (z === "Z" || z === "z") {
+    if (i + 1 !== n) return undefined;
+  } else if (z === "+" || z === "-") {
+    const oh = digitsAt(s, i + 1, 2);
+    const om = digitsAt(s, i + 4, 2);
+    if (i + 6 !== n || s[i + 3] !== ":" || oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+    offset = (oh * 60 + om) * 60 * (z === "+" ? 1 : -1);
+  } else return undefined;
+  const secs = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+  return BigInt(secs) * 1_000_000_000n + BigInt(frac);
+}

@@ -39,7 +39,7 @@
  */
 import type { AlertEvent, AlertEventState } from "../core/alert-event.js";
 import { Level } from "../core/types.js";
-import { timeFromMs } from "../core/time.js";
+import { addNs, diffNs, timeFromMs } from "../core/time.js";
 
 /** A body the integration cannot use; `status` is the HTTP status to answer (400). */
 export class IntegrationError extends Error {
@@ -192,9 +192,17 @@ export function msToNs(ms: number): number {
   return Math.round(ms) * 1e6;
 }
 
-/** The open incident's start (ns) from stored state, if there is one. */
-function openSince(prev: AlertEventState | undefined): number | undefined {
-  return prev !== undefined && prev.level !== Level.OK ? Number(prev.time) - prev.duration : undefined;
+/** The open incident's start (exact ns) from stored state, if there is one. */
+function openSince(prev: AlertEventState | undefined): bigint | undefined {
+  return prev !== undefined && prev.level !== Level.OK ? addNs(prev.time, -prev.duration) : undefined;
+}
+
+/**
+ * A source's time (ns of whole ms, as msToNs gives it: a float64 product, not exact past 2^53)
+ * as the exact ns of that ms. Subtracting such floats instead can land below the ms.
+ */
+function wholeMs(ns: number): bigint {
+  return timeFromMs(ns / 1e6);
 }
 
 /** One alert as a source normaliser reads it, before it becomes a topic event ({@link toEvent}). */
@@ -217,7 +225,8 @@ export interface Incoming {
 /** Builds the event, or undefined for an ack with nothing to acknowledge. */
 export function toEvent(x: Incoming, ctx: MappingContext): IncomingAlertEvent | undefined {
   const prev = ctx.state?.(ctx.topic, x.id);
-  const since = x.startedAt ?? openSince(prev);
+  const time = wholeMs(x.time);
+  const since = x.startedAt !== undefined ? wholeMs(x.startedAt) : openSince(prev);
   let level: Level;
   if (x.status === "ok") level = Level.OK;
   else if (x.status === "ack") {
@@ -232,9 +241,9 @@ export function toEvent(x: Incoming, ctx: MappingContext): IncomingAlertEvent | 
       id: x.id,
       message: x.message ?? prev?.message ?? x.id,
       details: x.details !== "" ? x.details : x.status === "ack" ? (prev?.details ?? "") : "",
-      // Sources read times at ms resolution (msToNs): exact as whole ms.
-      time: timeFromMs(x.time / 1e6),
-      duration: since !== undefined ? Math.max(0, x.time - since) : 0,
+      // Sources read times at ms resolution (msToNs): they stay whole ms.
+      time,
+      duration: since !== undefined && since < time ? diffNs(time, since) : 0,
       level,
     },
     data: {

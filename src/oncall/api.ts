@@ -1,7 +1,14 @@
 /**
  * What the on-call HTTP routes share: JSON shapes of silences and alerts as Alertmanager's
  * API v2 (openapi.yaml) defines them, RFC 3339 time parsing, and the silence filter.
+ *
+ * Times: Alertmanager marshals API v2 times with go-openapi strfmt's RFC3339Millis (always
+ * three fraction digits, `….000Z` included, cut not rounded). Wall-clock times here (silences,
+ * acks) are whole ms and print that way; an alert's times from tickd's engine are exact ns
+ * and keep every digit ({@link amTime}).
  */
+import { formatRFC3339Nano } from "../core/go-format.js";
+import { maxTime, nowNs } from "../core/time.js";
 import { levelName } from "../core/types.js";
 import type { AlertView } from "./service.js";
 import { compileMatcher, type Matcher } from "./matchers.js";
@@ -11,8 +18,17 @@ export function isoMs(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-export function isoNs(ns: number): string {
-  return isoMs(Math.floor(ns / 1e6));
+/**
+ * An alert time in the API: strfmt's RFC3339Millis (`….123Z`, `….000Z`) when it is whole ms,
+ * as every time that arrived in ms is; otherwise Go's RFC3339Nano with all its digits, which
+ * strfmt (amtool, Alertmanager's Go client) reads back — Alertmanager itself would cut them.
+ */
+export function amTime(ns: bigint): string {
+  if (ns % 1_000_000n !== 0n) return formatRFC3339Nano(ns);
+  const ms = Number(ns / 1_000_000n);
+  const d = new Date(ms);
+  // Date covers ±8.64e15 ms; beyond that (never an alert time) the RFC3339Nano form is exact.
+  return Number.isNaN(d.getTime()) ? formatRFC3339Nano(ns) : d.toISOString();
 }
 
 /** RFC 3339 → Unix ms (fractions past ms are cut); NaN when it is not a time. */
@@ -66,24 +82,23 @@ export function silenceMatchesFilter(s: Silence, filter: readonly Matcher[]): bo
 }
 
 /** Fallback end of a firing alert, as Alertmanager's resolve_timeout (5 m) past its update. */
-const RESOLVE_TIMEOUT_MS = 5 * 60 * 1000;
+const RESOLVE_TIMEOUT_NS = 5n * 60n * 1_000_000_000n;
 
 export function gettableAlert(a: AlertView): Record<string, unknown> {
   const annotations: Record<string, string> = { summary: a.message };
   if (a.details !== "" && a.details !== a.message) annotations.description = a.details;
-  const updated = Math.floor(a.updatedAt / 1e6);
   return {
     annotations,
-    endsAt: isoMs(Math.max(updated, Date.now()) + RESOLVE_TIMEOUT_MS),
+    endsAt: amTime(maxTime(a.updatedAt, nowNs()) + RESOLVE_TIMEOUT_NS),
     fingerprint: a.fingerprint,
     receivers: [{ name: a.topic }],
-    startsAt: isoNs(a.startsAt),
+    startsAt: amTime(a.startsAt),
     status: {
       inhibitedBy: [],
       silencedBy: a.silencedBy,
       state: a.silencedBy.length > 0 ? "suppressed" : "active",
     },
-    updatedAt: isoMs(updated),
+    updatedAt: amTime(a.updatedAt),
     labels: a.labels,
   };
 }
@@ -98,8 +113,8 @@ export function tickdAlert(a: AlertView): Record<string, unknown> {
     details: a.details,
     labels: a.labels,
     fingerprint: a.fingerprint,
-    since: isoNs(a.startsAt),
-    updated: isoNs(a.updatedAt),
+    since: amTime(a.startsAt),
+    updated: amTime(a.updatedAt),
     fields: a.fields,
     silencedBy: a.silencedBy,
     snoozedBy: a.snoozedBy,

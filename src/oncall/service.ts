@@ -22,6 +22,7 @@ import type { GateDelivery, GateScope, NotificationGate } from "../alert/gate.js
 import type { AlertEvent } from "../core/alert-event.js";
 import { coerceError } from "../core/errors.js";
 import { Level, type FieldValue } from "../core/types.js";
+import { addNs } from "../core/time.js";
 import { alertLabels, fingerprint, identityLabels, type LabelSet } from "./labels.js";
 import {
   SilenceError,
@@ -119,10 +120,10 @@ export interface AlertView {
   level: Level;
   message: string;
   details: string;
-  /** ns. */
-  startsAt: number;
-  /** ns. */
-  updatedAt: number;
+  /** ns: the incident's start (the last event's time − its duration). */
+  startsAt: bigint;
+  /** ns: the last event's time. */
+  updatedAt: bigint;
   /** The last event's fields (the value that fired). */
   fields: Record<string, FieldValue>;
   silencedBy: string[];
@@ -528,8 +529,8 @@ export class OnCallService implements NotificationGate {
       level: s.level,
       message: s.message,
       details: s.details,
-      startsAt: Number(s.time) - s.duration,
-      updatedAt: Number(s.time),
+      startsAt: addNs(s.time, -s.duration),
+      updatedAt: s.time,
       fields: { ...r.event.data.fields },
       silencedBy,
       snoozedBy,

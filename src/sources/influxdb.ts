@@ -1,6 +1,8 @@
 /**
- * A small InfluxDB 1.x client on undici: `/query` (InfluxQL, JSON answers with `epoch=ns`) and
- * `/write` (line protocol). Credentials from `[[influxdb]] username/password` go in a Basic
+ * A small InfluxDB 1.x client on undici: `/query` (InfluxQL, JSON answers) and `/write` (line
+ * protocol). Queries go without `epoch`, as Kapacitor's do: InfluxDB then prints times as
+ * RFC3339Nano strings, which parse to exact int64 ns; `epoch=ns` numbers past 2^53 (every
+ * present-day time) would lose their last digits in JSON.parse. Credentials from `[[influxdb]] username/password` go in a Basic
  * Authorization header; a `token` (2.x's v1-compatible API) goes as `Token <t>`. With several
  * `urls`, a request that cannot connect moves on to the next URL.
  *
@@ -14,7 +16,8 @@ import { TickdError } from "../core/errors.js";
 import { formatPoints, type Precision } from "../core/line-protocol.js";
 import type { FieldValue, Fields, Point, Tags } from "../core/types.js";
 import type { InfluxAccess, InfluxSeries } from "../engine/context.js";
-import { createInflux2Client, parseRfc3339, type Influx2Client } from "./influxdb2.js";
+import { parseRFC3339Nano } from "../core/time.js";
+import { createInflux2Client, type Influx2Client } from "./influxdb2.js";
 
 export const E_INFLUXDB = "E_INFLUXDB";
 
@@ -88,13 +91,13 @@ export function parseSeries(raw: readonly RawSeries[] | undefined): InfluxSeries
 }
 
 function parseTime(v: unknown): bigint {
-  // epoch=ns answers: JSON numbers past 2^53 have lost digits already (a float64 in JSON).
-  if (typeof v === "number") return BigInt(Math.round(v));
   if (typeof v === "string") {
-    // RFC 3339 (when epoch is not set).
-    const t = parseRfc3339(v);
+    // RFC3339Nano, in UTC or with the offset of the query's tz() clause.
+    const t = parseRFC3339Nano(v);
     if (t !== undefined) return t;
   }
+  // An `epoch=ns` answer (not asked for here; callers may hand one in): exact only up to 2^53.
+  if (typeof v === "number" && Number.isFinite(v)) return BigInt(Math.round(v));
   throw influxError(`unexpected time value in query result: ${JSON.stringify(v)}`);
 }
 
@@ -189,7 +192,7 @@ export function createInfluxClient(o: InfluxClientOptions): InfluxClient {
 
   const client: InfluxClient = {
     async queryRaw(influxql, db) {
-      const params: Record<string, string> = { q: influxql, epoch: "ns" };
+      const params: Record<string, string> = { q: influxql };
       if (db !== undefined && db !== "") params["db"] = db;
       // POST: InfluxDB 1.x requires it for CREATE/DROP and accepts it for SELECT/SHOW.
       const { status, text } = await send("POST", "/query", params);

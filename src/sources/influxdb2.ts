@@ -15,6 +15,7 @@ import { formatPoint, type Precision } from "../core/line-protocol.js";
 import type { FieldValue, Fields, Point, Tags } from "../core/types.js";
 import type { InfluxSeries } from "../engine/context.js";
 import { formatRFC3339Nano } from "../core/go-format.js";
+import { parseRFC3339Nano } from "../core/time.js";
 
 export interface Influx2Options {
   url: string;
@@ -31,14 +32,8 @@ export interface Influx2Client {
 
 const NOT_TAGS = new Set(["_start", "_stop", "_field", "_measurement", "_value", "_time", "result", "table"]);
 
-/** RFC 3339 with up to nanoseconds → ns since the epoch, exact. */
-export function parseRfc3339(v: string): bigint | undefined {
-  const m = /^(.*?)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(v);
-  if (m === null) return undefined;
-  const ms = Date.parse(m[1]! + m[3]!);
-  if (Number.isNaN(ms)) return undefined;
-  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0") || "0");
-}
+/** RFC 3339 with up to nanoseconds → ns since the epoch, exact (core/time.ts). */
+export const parseRfc3339 = parseRFC3339Nano;
 
 /** ns → RFC 3339 with nanoseconds (Flux's `now`). */
 export function formatRfc3339(ns: bigint): string {

@@ -21,6 +21,7 @@
  */
 import type { FieldValue, Fields, Point, Tags } from "../core/types.js";
 import { parseLineProtocol, type FieldFilter } from "../core/line-protocol.js";
+import { parseRFC3339Nano } from "../core/time.js";
 
 const UTF8 = new TextDecoder();
 
@@ -123,9 +124,6 @@ function jsonField(key: string, v: unknown): FieldValue {
   throw new Error(`"fields.${key}": expected a number, boolean, string or {"int": n}`);
 }
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
-
 /** `time`: ns number, string of digits (ns) or RFC3339(Nano). */
 export function jsonTime(v: unknown): bigint {
   if (typeof v === "number") {
@@ -134,27 +132,11 @@ export function jsonTime(v: unknown): bigint {
   }
   if (typeof v === "string") {
     if (/^-?\d+$/.test(v)) return BigInt(v);
-    const t = parseRfc3339Ns(v);
+    const t = parseRFC3339Nano(v);
     if (t !== undefined) return t;
   }
   throw new Error(`"time": expected ns since the epoch or an RFC3339 time, got ${JSON.stringify(v)}`);
 }
 
 /** RFC3339 with up to 9 fraction digits → ns since the epoch; undefined when malformed. */
-export function parseRfc3339Ns(s: string): bigint | undefined {
-  const m = RFC3339.exec(s);
-  if (m === null) return undefined;
-  const [, y, mo, d, h, mi, sec, frac, , sign, oh, om] = m;
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 60)
-    return undefined;
-  let ms = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(sec));
-  if (new Date(ms).getUTCDate() !== day) return undefined;
-  if (sign !== undefined) {
-    const off = (Number(oh) * 60 + Number(om)) * 60_000;
-    ms += sign === "+" ? -off : off;
-  }
-  const fracNs = frac === undefined ? 0 : Number(frac.padEnd(9, "0"));
-  return BigInt(ms) * 1_000_000n + BigInt(fracNs);
-}
+export const parseRfc3339Ns = parseRFC3339Nano;

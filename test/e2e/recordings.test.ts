@@ -95,18 +95,19 @@ describe("record stream and replay", () => {
     const liveAlert = JSON.parse(live!.body) as { level: string; time: string };
     expect(liveAlert).toMatchObject({ level: "CRITICAL", time: "1970-01-01T00:01:50Z" });
 
+    // Times in ns, as Kapacitor's replay service records them.
     const srpl = readFileSync(join(t.dir, "data", "recordings", "rec1.srpl"), "utf8");
     expect(srpl).toBe(
       [
         "telegraf",
         "autogen",
-        "cpu,host=a usage_idle=50 100",
+        "cpu,host=a usage_idle=50 100000000000",
         "telegraf",
         "autogen",
-        "cpu,host=a usage_idle=5 110",
+        "cpu,host=a usage_idle=5 110000000000",
         "telegraf",
         "autogen",
-        "mem,host=a free=1 110",
+        "mem,host=a free=1 110000000000",
         "",
       ].join("\n"),
     );

@@ -50,6 +50,10 @@ beforeAll(async () => {
   amtoolBin = requireBinary("amtool", "prometheus-alertmanager");
   hook = await startReceiver();
   tickd = await startTickd({
+    tasks: {
+      "exact.tick": `dbrp "telegraf"."autogen"
+stream |from().measurement('cpu') |alert().id('Exact').crit(lambda: "v" > 90.0).topic('engine')`,
+    },
     handlers: {
       "hook.yaml": JSON.stringify({
         topic: "prometheus",
@@ -183,5 +187,29 @@ describe("amtool against tickd's /api/v2", () => {
 
     const status = JSON.parse(await amtool("config", "show", "-o", "json")) as Record<string, unknown>;
     expect(status).toBeTypeOf("object");
+  });
+
+  it("reads an engine alert's exact ns times (issue 12)", async () => {
+    // …123999999 ns: as float64 ms (what tickd printed before) it became ….124Z.
+    const w = await fetch(`${tickd.url}/write?db=telegraf&rp=autogen`, {
+      method: "POST",
+      body: "cpu,host=x v=95 1700000000123999999\n",
+    });
+    expect(w.status).toBe(204);
+    let raw: unknown = [];
+    for (let i = 0; i < 50 && (raw as unknown[]).length === 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      raw = await (await fetch(`${tickd.url}/api/v2/alerts?filter=alertname%3DExact`)).json();
+    }
+    expect(raw).toMatchObject([{ startsAt: "2023-11-14T22:13:20.123999999Z" }]);
+    // amtool reads RFC3339Nano and prints Alertmanager's RFC3339Millis: the ms cut, not rounded.
+    const alerts = await amtoolJson<(AmAlert & { startsAt: string; updatedAt: string })[]>(
+      "alert",
+      "query",
+      "alertname=Exact",
+    );
+    expect(alerts.map((a) => [a.labels.topic, a.startsAt, a.updatedAt])).toEqual([
+      ["engine", "2023-11-14T22:13:20.123Z", "2023-11-14T22:13:20.123Z"],
+    ]);
   });
 });

@@ -12,11 +12,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Series } from "../../src/core/alert-event.js";
+import { alertJsonLine } from "../../src/alert/alert-json.js";
+import type { AlertEvent, Series } from "../../src/core/alert-event.js";
+import { goJson } from "../../src/core/go-json.js";
 import type { Point } from "../../src/core/types.js";
 import { HttpOutNode } from "../../src/engine/nodes/http-out-node.js";
 import { InfluxDBOutNode } from "../../src/engine/nodes/influxdb-out-node.js";
 import { QueryNode } from "../../src/engine/nodes/query-node.js";
+import { httpOutJson } from "../../src/server/http/task-routes.js";
 import { createInfluxAccess, createInfluxClient, type InfluxClient } from "../../src/sources/influxdb.js";
 import { runScript } from "../support/engine.js";
 import { influxConfig, influxUrl } from "../support/influx.js";
@@ -79,6 +82,8 @@ interface Ran {
   /** The statements sent, in order. */
   queries: string[];
   messages: string[];
+  /** The alert events, in order. */
+  events: AlertEvent[];
 }
 
 /** Runs the script, fires the query node at each tick (or drives task.tick with `clock`). */
@@ -106,6 +111,7 @@ async function runBatch(
       },
       queries,
       messages: r.messages,
+      events: r.events,
     };
   } finally {
     await r.task.stop();
@@ -431,5 +437,36 @@ describe("influxDBOut options", () => {
       [{ k: "y", via: "tickd" }, [[3, 2.5]]],
       [{ k: "z", via: "tickd" }, [[4, 3.5]]],
     ]);
+  });
+});
+
+describe("exact times in InfluxDB answers (issue 12)", () => {
+  it("a point written at 1700000000123456789 alerts and reaches httpOut with all nine fraction digits", async () => {
+    // 1700000000123456789 > 2^53: as a JSON number (epoch=ns) it reads back as …123456768.
+    await client.write(
+      db,
+      "autogen",
+      [{ name: "exact", tags: { host: "h" }, fields: { v: 1.5 }, time: 1_700_000_000_123_456_789n }],
+      "ns",
+    );
+    const r = await runBatch(
+      `batch
+  |query('SELECT "v" FROM "${db}"."autogen"."exact"').period(10s).every(10s).groupBy('host')
+  |httpOut('raw')
+  |alert().crit(lambda: "v" > 1.0)`,
+      { fire: [1_700_000_010_000_000_000n] },
+    );
+    expect(r.messages).toEqual([]);
+    const stamp = "2023-11-14T22:13:20.123456789Z";
+    expect(goJson(httpOutJson({ series: r.out("raw") }))).toBe(
+      `{"series":[{"name":"exact","tags":{"host":"h"},"columns":["time","v"],"values":[["${stamp}",1.5]]}]}`,
+    );
+    expect(r.events).toHaveLength(1);
+    const alert = JSON.parse(alertJsonLine(r.events[0]!, 0)) as { time: string; data: unknown };
+    // A raw query's batch time is its newest point's.
+    expect(alert.time).toBe(stamp);
+    expect(alert.data).toEqual({
+      series: [{ name: "exact", tags: { host: "h" }, columns: ["time", "v"], values: [[stamp, 1.5]] }],
+    });
   });
 });

@@ -63,6 +63,12 @@ describe("batch and query recordings from InfluxDB", () => {
       body: `cpu,host=a usage_idle=5 ${t0}\ncpu,host=b usage_idle=50 ${t0}\ncpu,host=a usage_idle=7 ${t0 + 10_000}\n`,
     });
     expect(w.status).toBe(204);
+    // A time past 2^53 with nine fraction digits (issue 12): recorded and replayed exactly.
+    const wx = await fetch(`${url}/write?db=${db}`, {
+      method: "POST",
+      body: "exact,host=x usage_idle=1 1700000000123456789\n",
+    });
+    expect(wx.status).toBe(204);
 
     hook = await startReceiver();
     tickd = await startTickd({
@@ -94,6 +100,13 @@ stream
         .id('stream/{{ index .Tags "host" }}')
         .crit(lambda: "usage_idle" < 10.0)
         .post('${hook.url}/stream')
+`,
+        "exact.tick": `dbrp "${db}"."autogen"
+stream
+    |from().measurement('exact')
+    |alert()
+        .crit(lambda: "usage_idle" < 10.0)
+        .post('${hook.url}/exact')
 `,
       },
     });
@@ -179,6 +192,24 @@ stream
     const streamAlert = (await hook.waitFor(3, 15_000))[2]!;
     expect(streamAlert.path).toBe("/stream");
     expect(JSON.parse(streamAlert.body)).toMatchObject({ id: "stream/a", level: "CRITICAL" });
+
+    // record query of a point at 1700000000123456789: the alert carries all nine digits.
+    const qx = `SELECT usage_idle FROM "${db}"."autogen"."exact" WHERE time >= '2023-11-14T22:13:20Z' AND time < '2023-11-14T22:13:21Z' GROUP BY host`;
+    const rx = ctl(tickd, "record", "query", "-query", qx, "-type", "stream", "-recording-id", "rx");
+    expect(rx.stderr).toBe("");
+    expect(rx.status).toBe(0);
+    expect(ctl(tickd, "replay", "-task", "exact", "-recording", "rx", "-rec-time").status).toBe(0);
+    // The stream task posts every CRITICAL point, so count on nothing but the path.
+    for (let i = 0; i < 150 && !hook.requests.some((r) => r.path === "/exact"); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const exact = hook.requests.find((r) => r.path === "/exact");
+    expect(exact, "no alert from the exact task within 15 s").toBeDefined();
+    const stamp = "2023-11-14T22:13:20.123456789Z";
+    expect(JSON.parse(exact!.body)).toMatchObject({
+      level: "CRITICAL",
+      time: stamp,
+      data: { series: [{ name: "exact", values: [[stamp, 1]] }] },
+    });
 
     const list = ctl(tickd, "list", "recordings");
     expect(list.stdout).toMatch(/^rb\s+batch\s+finished/m);

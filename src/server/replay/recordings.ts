@@ -9,10 +9,10 @@
  *
  * A stream recording captures every point written for a task's databases and retention
  * policies until its stop time, into `<storage dir>/recordings/<id>.srpl` (Kapacitor's
- * format: database, retention policy, one line-protocol point per record). A replay runs a
- * finished recording through a fresh instance of a task (TaskManager.replay): `fast` feeds it
- * at once, `real` waits out the gaps between points; times are the recording's with
- * `recording-time`, else shifted so the first point is now.
+ * format: database, retention policy, one line-protocol point per record, times in ns). A
+ * replay runs a finished recording through a fresh instance of a task (TaskManager.replay):
+ * `fast` feeds it at once, `real` waits out the gaps between points; times are the
+ * recording's with `recording-time`, else shifted so the first point is now.
  *
  * States: recording running → finished | failed; replay running → finished | failed. The
  * metadata is kept in the store's kv table (`recording:<id>`, `replay:<id>`); a recording or
@@ -44,6 +44,21 @@ export interface RecordingRecord {
   error: string;
   status: RunStatus;
   progress: number;
+}
+
+/**
+ * A recording as kept in the kv table. `srpl: "ns"` marks a stream recording whose points
+ * carry ns times (Kapacitor's recordings do: replay's `precision = "n"`); recordings made
+ * before tickd wrote ns have none and keep being read in seconds. Not part of the API answer.
+ */
+interface StoredRecording extends RecordingRecord {
+  srpl?: "ns";
+}
+
+/** The API view of a stored recording. */
+function publicRecording(r: StoredRecording): RecordingRecord {
+  const { srpl: _srpl, ...pub } = r;
+  return pub;
 }
 
 export interface ReplayRecord {
@@ -130,7 +145,7 @@ export class Recordings {
     const id = this.newId(body.id, REC);
     const dbrps = new Set(task.dbrps.map((d) => `${d.db}\u0000${d.rp}`));
     const startedAt = this.now();
-    const rec: RecordingRecord = {
+    const rec: StoredRecording = {
       id,
       type: "stream",
       size: 0,
@@ -138,6 +153,7 @@ export class Recordings {
       error: "",
       status: "running",
       progress: 0,
+      srpl: "ns",
     };
     this.save(rec);
 
@@ -190,18 +206,23 @@ export class Recordings {
     const timer = setTimeout(() => void stop(), Math.max(0, stopAt - startedAt));
     timer.unref();
     this.active.set(id, stop);
-    return rec;
+    return publicRecording(rec);
   }
 
   getRecording(id: string): RecordingRecord | undefined {
+    const r = this.stored(id);
+    return r === undefined ? undefined : publicRecording(r);
+  }
+
+  private stored(id: string): StoredRecording | undefined {
     const v = this.d.kv.get(REC + id);
-    return v === undefined ? undefined : (JSON.parse(v) as RecordingRecord);
+    return v === undefined ? undefined : (JSON.parse(v) as StoredRecording);
   }
 
   listRecordings(): RecordingRecord[] {
     return this.d.kv
       .list(REC)
-      .map((e) => JSON.parse(e.value) as RecordingRecord)
+      .map((e) => publicRecording(JSON.parse(e.value) as StoredRecording))
       .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   }
 
@@ -263,9 +284,10 @@ export class Recordings {
   }
 
   private async run(r: ReplayRecord): Promise<void> {
-    if (this.getRecording(r.recording)?.type === "batch") return this.runBatch(r);
+    const rec = this.stored(r.recording);
+    if (rec?.type === "batch") return this.runBatch(r);
     const text = await readFile(this.file(r.recording), "utf8");
-    const points = parseSrpl(text, `recording ${r.recording}`);
+    const points = parseSrpl(text, `recording ${r.recording}`, rec?.srpl === "ns" ? "ns" : "s");
     const first = points[0]?.point.time;
     const shift = r["recording-time"] || first === undefined ? 0n : timeFromMs(this.now()) - first;
     const now = this.now;
@@ -412,7 +434,7 @@ export class Recordings {
     fill: (out: (text: string) => Promise<void>) => Promise<void>,
   ): RecordingRecord {
     const id = this.newId(idIn, REC);
-    const rec: RecordingRecord = {
+    const rec: StoredRecording = {
       id,
       type,
       size: 0,
@@ -420,6 +442,7 @@ export class Recordings {
       error: "",
       status: "running",
       progress: 0,
+      ...(type === "stream" ? { srpl: "ns" as const } : {}),
     };
     this.save(rec);
     const path = this.file(id, type);
@@ -448,7 +471,7 @@ export class Recordings {
         this.save({ ...rec, status: "failed", progress: 1, error });
       },
     );
-    return rec;
+    return publicRecording(rec);
   }
 
   getReplay(id: string): ReplayRecord | undefined {
@@ -472,12 +495,15 @@ export class Recordings {
     await Promise.all([...this.active.values()].map((stop) => stop()));
   }
 
-  private save(r: RecordingRecord): void {
+  private save(r: StoredRecording): void {
     this.d.kv.put(REC + r.id, JSON.stringify(r));
   }
 }
 
-/** One point as `.srpl` line protocol: seconds precision, as Kapacitor writes and reads it. */
+/**
+ * One point of a recording as `.srpl` line protocol, in ns as Kapacitor records (its
+ * hand-written test data, read by `tickctl test`, is in seconds).
+ */
 function srplLine(p: Point): string {
-  return formatPoint(p, "s");
+  return formatPoint(p, "ns");
 }

@@ -108,6 +108,14 @@ describe("tickctl test", () => {
     expect(events.map((e) => `${e.id}@${e.time}`)).toEqual(["cpu:host=a@1971-01-01T00:00:00Z"]);
   });
 
+  it("replays a recording's .srpl (ns, as Kapacitor records) with --precision ns", async () => {
+    const srpl = "telegraf\nautogen\ncpu,host=a usage_idle=5 1700000000123456789\n";
+    const f = files(SCRIPT, srpl, ".srpl");
+    const r = await run(f.tick, { data: f.data, json: true, precision: "ns" });
+    expect(r.err).toBe("");
+    expect((JSON.parse(r.out) as { time: string }).time).toBe("2023-11-14T22:13:20.123456789Z");
+  });
+
   it("shows script diagnostics with positions and exits 1", async () => {
     const f = files("stream\n  |from()\n  |alert().critt(lambda: TRUE)\n", DATA);
     const r = await run(f.tick, { data: f.data });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { goTruncate, nowNs } from "../../../src/core/time.js";
+import { formatRFC3339Nano } from "../../../src/core/go-format.js";
+import { goTruncate, nowNs, parseRFC3339Nano } from "../../../src/core/time.js";
 
 const S = 1e9;
 
@@ -34,5 +35,50 @@ describe("nowNs", () => {
   it("is the system wall clock (Date.now) in ns, at ms resolution", () => {
     vi.spyOn(Date, "now").mockReturnValue(1_700_000_000_153);
     expect(nowNs()).toBe(1_700_000_000_153_000_000n);
+  });
+});
+
+describe("parseRFC3339Nano", () => {
+  it("reads all nine fraction digits exactly, beyond 2^53", () => {
+    expect(parseRFC3339Nano("2023-11-14T22:13:20.123456789Z")).toBe(1_700_000_000_123_456_789n);
+    expect(parseRFC3339Nano("2023-11-14T22:13:20.1Z")).toBe(1_700_000_000_100_000_000n);
+    expect(parseRFC3339Nano("2023-11-14T22:13:20Z")).toBe(1_700_000_000_000_000_000n);
+    expect(parseRFC3339Nano("1970-01-01T00:00:00.000000001z")).toBe(1n);
+  });
+  it("applies offsets (InfluxQL tz()), before and after the epoch", () => {
+    expect(parseRFC3339Nano("2023-11-14T23:13:20.123456789+01:00")).toBe(1_700_000_000_123_456_789n);
+    expect(parseRFC3339Nano("1969-12-31T20:30:00-03:30")).toBe(0n);
+    expect(parseRFC3339Nano("1969-12-31T23:59:59.999999999Z")).toBe(-1n);
+    expect(parseRFC3339Nano("1677-09-21T00:12:43.145224192Z")).toBe(-(2n ** 63n));
+    expect(parseRFC3339Nano("2262-04-11T23:47:16.854775807Z")).toBe(2n ** 63n - 1n);
+  });
+  it("counts years below 100 as themselves (Go's zero time), unlike Date.UTC", () => {
+    expect(parseRFC3339Nano("0001-01-01T00:00:00Z")).toBe(-62_135_596_800n * 1_000_000_000n);
+  });
+  it("round-trips formatRFC3339Nano", () => {
+    let t = -(2n ** 62n);
+    for (let i = 0; i < 500; i++) {
+      t += 18_446_744_073_709_551n + BigInt(i * 7919);
+      expect(parseRFC3339Nano(formatRFC3339Nano(t))).toBe(t);
+    }
+  });
+  it("refuses what is not RFC 3339 or out of range", () => {
+    for (const bad of [
+      "2023-11-14",
+      "2023-11-14T22:13:20",
+      "2023-11-14T22:13:20.Z",
+      "2023-11-14T22:13:20.1234567891Z",
+      "2023-02-29T00:00:00Z",
+      "2023-13-01T00:00:00Z",
+      "2023-11-14T24:00:00Z",
+      "2023-11-14T22:60:00Z",
+      "2023-11-14T22:13:60Z",
+      "2023-11-14T22:13:20+0100",
+      "2023-11-14T22:13:20Zx",
+      "2023-11-14x22:13:20Z",
+      "２023-11-14T22:13:20Z",
+    ])
+      expect(parseRFC3339Nano(bad), bad).toBeUndefined();
+    expect(parseRFC3339Nano("2024-02-29T00:00:00Z")).toBe(1_709_164_800_000_000_000n);
   });
 });
