@@ -465,3 +465,360 @@ data|httpOut('o')`,
     expect(out(r, "o")).toEqual([{ name: "m", tags: {}, columns: ["time", "count"], values: [[120, 1n]] }]);
   });
 });
+
+describe("groupBy, join, union, combine, flatten (group_by.go, join.go, union.go, combine.go, flatten.go)", () => {
+  const errors = [
+    "errors,service=cartA,dc=A value=4 100",
+    "errors,service=login,dc=A value=2 100",
+    "errors,service=cartA,dc=B value=6 101",
+    "errors,service=front,dc=A value=3 101",
+    "errors,service=login,dc=B value=5 103",
+    "errors,service=cartA,dc=A value=1 105",
+    "errors,service=front,dc=B value=7 106",
+    "errors,service=cartA,dc=A value=9 110",
+    "errors,service=login,dc=A value=9 110",
+    "errors,service=front,dc=A value=9 111",
+  ].join("\n");
+
+  it("TestStream_GroupBy: from().groupBy(), one window per group, emitted by that group's own points", () => {
+    const r = replay(
+      `stream|from().measurement('errors').groupBy('service')|window().period(10s).every(10s)|sum('value')|httpOut('o')`,
+      errors,
+    );
+    expect(out(r, "o")).toEqual([
+      { name: "errors", tags: { service: "cartA" }, columns: ["time", "sum"], values: [[110, 11]] },
+      { name: "errors", tags: { service: "login" }, columns: ["time", "sum"], values: [[110, 7]] },
+      { name: "errors", tags: { service: "front" }, columns: ["time", "sum"], values: [[111, 10]] },
+    ]);
+  });
+
+  it("TestStream_BatchGroupBy / TestStream_BatchGroupByAll: groupBy() of window batches", () => {
+    const one = (g: string) =>
+      out(replay(`stream|from().measurement('errors')|window().period(5s).every(5s)|groupBy(${g})|count('value')|httpOut('o')`, errors), "o");
+    // Window [100, 105) emitted at 105.
+    expect(one("'service'")).toEqual([
+      { name: "errors", tags: { service: "cartA" }, columns: ["time", "count"], values: [[105, 2n]] },
+      { name: "errors", tags: { service: "login" }, columns: ["time", "count"], values: [[105, 2n]] },
+      { name: "errors", tags: { service: "front" }, columns: ["time", "count"], values: [[105, 1n]] },
+    ]);
+    expect((one("*") as { tags: unknown }[]).map((s) => s.tags)).toEqual([
+      { dc: "A", service: "cartA" },
+      { dc: "A", service: "login" },
+      { dc: "B", service: "cartA" },
+      { dc: "A", service: "front" },
+      { dc: "B", service: "login" },
+    ]);
+  });
+
+  it("TestStream_BatchGroupByAllExclude: groupBy(*).exclude() on batches", () => {
+    const r = replay(
+      `stream|from().measurement('errors')|window().period(5s).every(5s)|groupBy(*).exclude('service')|count('value')|httpOut('o')`,
+      errors,
+    );
+    expect(out(r, "o")).toEqual([
+      { name: "errors", tags: { dc: "A" }, columns: ["time", "count"], values: [[105, 3n]] },
+      { name: "errors", tags: { dc: "B" }, columns: ["time", "count"], values: [[105, 2n]] },
+    ]);
+  });
+
+  it("TestStream_GroupByWhere: a groupBy branch joined .on() a where() branch", () => {
+    const r = replay(
+      `var a = stream|from().measurement('cpu').where(lambda: "host" == 'serverA').groupBy('host')
+var byCpu = a|groupBy('host', 'cpu')
+var total = a|where(lambda: "cpu" == 'cpu-total')
+byCpu|join(total).on('host').as('cpu', 'total')|eval(lambda: "cpu.value" / "total.value").as('cpu_percent')|window().period(10s).every(10s)|mean('cpu_percent')|httpOut('o')`,
+      [
+        "cpu,host=serverA,cpu=cpu0 value=1 100",
+        "cpu,host=serverA,cpu=cpu-total value=4 100",
+        "cpu,host=serverA,cpu=cpu0 value=3 101",
+        "cpu,host=serverA,cpu=cpu-total value=4 101",
+        "cpu,host=serverA,cpu=cpu0 value=1 110",
+        "cpu,host=serverA,cpu=cpu-total value=4 110",
+        "cpu,host=serverA,cpu=cpu0 value=1 111",
+        "cpu,host=serverA,cpu=cpu-total value=4 111",
+      ].join("\n"),
+    );
+    expect(out(r, "o")).toEqual([
+      { name: "cpu", tags: { cpu: "cpu0", host: "serverA" }, columns: ["time", "mean"], values: [[110, 0.5]] },
+      { name: "cpu", tags: { cpu: "cpu-total", host: "serverA" }, columns: ["time", "mean"], values: [[110, 1]] },
+    ]);
+  });
+
+  const views = errors.replace(/errors/g, "views").replace(/value=(\d+)/g, (_, v: string) => `value=${Number(v) * 100}`);
+
+  it("TestStream_Join: two aligned windows joined per group, streamName, eval().keep()", () => {
+    // An aligned window is stamped with its end: [100, 110) at 110.
+    const r = replay(
+      `var e = stream|from().measurement('errors').groupBy('service')|window().period(10s).every(10s).align()|sum('value')
+var v = stream|from().measurement('views').groupBy('service')|window().period(10s).every(10s).align()|sum('value')
+e|join(v).as('errors', 'views').streamName('error_view')|eval(lambda: "errors.sum" / "views.sum").as('error_percent').keep()|httpOut('o')`,
+      `${errors}\n${views}\nerrors,service=front value=1 120\nviews,service=front value=1 120`
+        .split("\n")
+        .sort((a, b) => Number(a.split(" ")[2]) - Number(b.split(" ")[2]))
+        .join("\n"),
+    );
+    const cols = ["time", "error_percent", "errors.sum", "views.sum"];
+    expect(out(r, "o")).toEqual([
+      { name: "error_view", tags: { service: "cartA" }, columns: cols, values: [[110, 0.01, 11, 1100]] },
+      { name: "error_view", tags: { service: "login" }, columns: cols, values: [[110, 0.01, 7, 700]] },
+      { name: "error_view", tags: { service: "front" }, columns: cols, values: [[120, 0.01, 9, 900]] },
+    ]);
+  });
+
+  it("TestStream_Join_Delimiter / TestStream_Join_DelimiterEmpty: .delimiter() names the fields", () => {
+    for (const d of ["#", ""]) {
+      const r = replay(
+        `var e = stream|from().measurement('errors').groupBy('service')
+var v = stream|from().measurement('views').groupBy('service')
+e|join(v).as('errors', 'views').delimiter('${d}')|httpOut('o')`,
+        "errors,service=a value=1 100\nviews,service=a value=100 100",
+      );
+      expect(out(r, "o")).toEqual([
+        { name: "errors", tags: { service: "a" }, columns: ["time", `errors${d}value`, `views${d}value`], values: [[100, 1, 100]] },
+      ]);
+    }
+  });
+
+  it("TestStream_JoinTolerance: times rounded to the tolerance pair up", () => {
+    // Go's Round: half away from zero, so 101 → 102 and 100 stays alone (dropped, inner join);
+    // 103 and 104 meet at 104, 111 and 112 at 112. The window starts at 104.
+    const r = replay(
+      `var e = stream|from().measurement('errors').groupBy('service')
+var v = stream|from().measurement('views').groupBy('service')
+e|join(v).as('errors', 'views').tolerance(2s).streamName('error_view')|window().period(10s).every(10s)|httpOut('o')`,
+      [
+        "errors,service=a value=1 100",
+        "views,service=a value=100 101",
+        "errors,service=a value=2 104",
+        "views,service=a value=200 103",
+        "errors,service=a value=3 111",
+        "views,service=a value=300 112",
+        "errors,service=a value=4 120",
+        "views,service=a value=400 120",
+      ].join("\n"),
+    );
+    expect(out(r, "o")).toEqual([
+      {
+        name: "error_view",
+        tags: { service: "a" },
+        columns: ["time", "errors.value", "views.value"],
+        values: [
+          [104, 2, 200],
+          [112, 3, 300],
+        ],
+      },
+    ]);
+  });
+
+  it("TestStream_Join_Fill_Num / TestStream_Join_Fill_Null: .fill() completes a missing side", () => {
+    const data = [
+      "errors,service=a value=1 100",
+      "views,service=a value=100 100",
+      "errors,service=a value=2 101",
+      "views,service=a value=300 102",
+      "errors,service=a value=3 103",
+      "views,service=a value=400 103",
+      "errors,service=a value=0 120",
+      "views,service=a value=0 120",
+    ].join("\n");
+    const count = (fill: string, def: string) =>
+      out(
+        replay(
+          `var e = stream|from().measurement('errors').groupBy('service')
+var v = stream|from().measurement('views').groupBy('service')
+e|join(v).as('errors', 'views').fill(${fill})${def}|eval(lambda: "errors.value" + "views.value").as('sum')|window().period(10s).every(10s)|count('sum')|httpOut('o')`,
+          data,
+        ),
+        "o",
+      );
+    const four = [{ name: "errors", tags: { service: "a" }, columns: ["time", "count"], values: [[110, 4n]] }];
+    expect(count("0.0", "")).toEqual(four);
+    expect(count("'null'", "|default().field('errors.value', 0.0).field('views.value', 0.0)")).toEqual(four);
+  });
+
+  it("TestStream_JoinN: three streams joined with fill", () => {
+    const r = replay(
+      `var cpu = stream|from().measurement('cpu')
+var mem = stream|from().measurement('memory')
+var disk = stream|from().measurement('disk')
+cpu|join(mem, disk).as('cpu', 'mem', 'disk').streamName('magic').fill(0.0)|window().period(10s).every(10s)|count('cpu.value')|httpOut('o')`,
+      [
+        "cpu value=1 100",
+        "memory value=1 100",
+        "disk value=1 100",
+        "cpu value=1 101",
+        "memory value=1 101",
+        "cpu value=1 102",
+        "disk value=1 102",
+        "cpu value=1 110",
+        "memory value=1 110",
+        "disk value=1 110",
+        "cpu value=1 111",
+        "memory value=1 111",
+        "disk value=1 111",
+      ].join("\n"),
+    );
+    expect(out(r, "o")).toEqual([{ name: "magic", tags: {}, columns: ["time", "count"], values: [[110, 3n]] }]);
+  });
+
+  it("TestStream_JoinOn / TestStream_JoinOnGap: .on() joins a coarser group to every finer one", () => {
+    // A group's window closes only on that group's own later point: (B, cartA) and (B, front)
+    // get none, so they never join.
+    const r = replay(
+      `var byDc = stream|from().measurement('errors').groupBy('dc', 'service')|window().period(10s).every(10s).align()|sum('value')
+var global = stream|from().measurement('errors').groupBy('service')|window().period(10s).every(10s).align()|sum('value')
+global|join(byDc).as('service', 'dc').on('service').streamName('dc_error_percent')|eval(lambda: "dc.sum" / "service.sum").keep().as('value')|httpOut('o')`,
+      `${errors}\nerrors,service=login,dc=B value=1 112`,
+    );
+    const cols = ["time", "dc.sum", "service.sum", "value"];
+    expect(out(r, "o")).toEqual([
+      { name: "dc_error_percent", tags: { dc: "A", service: "cartA" }, columns: cols, values: [[110, 5, 11, 5 / 11]] },
+      { name: "dc_error_percent", tags: { dc: "A", service: "login" }, columns: cols, values: [[110, 2, 7, 2 / 7]] },
+      { name: "dc_error_percent", tags: { dc: "A", service: "front" }, columns: cols, values: [[110, 3, 10, 3 / 10]] },
+      { name: "dc_error_percent", tags: { dc: "B", service: "login" }, columns: cols, values: [[110, 5, 7, 5 / 7]] },
+    ]);
+  });
+
+  it("TestStream_JoinOn_AcrossMeasurement: .on() across two measurements, per floor", () => {
+    const r = replay(
+      `var building = stream|from().measurement('building_power').groupBy('building')
+var floor = stream|from().measurement('floor_power').groupBy('building', 'floor')
+building|join(floor).as('building', 'floor').on('building').streamName('pct')|eval(lambda: "floor.value" / "building.value").as('value')|httpOut('o')`,
+      [
+        "building_power,building=shed value=20 100",
+        "floor_power,building=shed,floor=1 value=5 100",
+        "floor_power,building=shed,floor=2 value=15 100",
+        "building_power,building=hut value=10 100",
+        "floor_power,building=hut,floor=1 value=10 100",
+        "building_power,building=shed value=0 101",
+        "building_power,building=hut value=0 101",
+      ].join("\n"),
+    );
+    expect(out(r, "o")).toEqual([
+      { name: "pct", tags: { building: "shed", floor: "1" }, columns: ["time", "value"], values: [[100, 0.25]] },
+      { name: "pct", tags: { building: "shed", floor: "2" }, columns: ["time", "value"], values: [[100, 0.75]] },
+      { name: "pct", tags: { building: "hut", floor: "1" }, columns: ["time", "value"], values: [[100, 1]] },
+    ]);
+  });
+
+  it("TestStream_JoinOn_Fill_Num / TestStream_JoinOn_Fill_Null: .on() with fill and tolerance", () => {
+    const data = [
+      "disk,host=A,path=/ used_percent=50 100",
+      "disk,host=A,path=/tmp used_percent=40 100",
+      "disk,host=A,path=/ used_percent=60 101",
+      "disk,host=A,path=/tmp used_percent=30 101",
+      "maintlock,host=A count=1i 102",
+      "disk,host=A,path=/ used_percent=70 102",
+      "disk,host=A,path=/tmp used_percent=20 102",
+      "disk,host=A,path=/ used_percent=0 110",
+      "disk,host=A,path=/tmp used_percent=0 110",
+      "maintlock,host=A count=0i 110",
+    ].join("\n");
+    const run1 = (fill: string) =>
+      out(
+        replay(
+          `var maintlock = stream|from().measurement('maintlock').groupBy('host')
+stream|from().measurement('disk').groupBy('host', 'path')|join(maintlock).as('disk', 'maintlock').on('host').fill(${fill}).tolerance(1s).streamName('disk')|default().field('maintlock.count', 0)|window().period(4s).every(4s)|httpOut('o')`,
+          data,
+        ),
+        "o",
+      );
+    // 'null': the missing side adds nothing, default() supplies the count.
+    expect(run1("'null'")).toEqual(
+      ["/", "/tmp"].map((path, i) => ({
+        name: "disk",
+        tags: { host: "A", path },
+        columns: ["time", "disk.used_percent", "maintlock.count"],
+        values: [
+          [100, [50, 40][i], 0n],
+          [101, [60, 30][i], 0n],
+          [102, [70, 20][i], 1n],
+        ],
+      })),
+    );
+    // A number: the missing side gets the present side's field names with that value
+    // (join.go's NumberFill), so maintlock.used_percent = 0 appears where maintlock is missing.
+    expect(run1("0.0")).toEqual(
+      ["/", "/tmp"].map((path, i) => ({
+        name: "disk",
+        tags: { host: "A", path },
+        columns: ["time", "disk.used_percent", "maintlock.count", "maintlock.used_percent"],
+        values: [
+          [100, [50, 40][i], 0n, 0],
+          [101, [60, 30][i], 0n, 0],
+          [102, [70, 20][i], 1n, null],
+        ],
+      })),
+    );
+  });
+
+  it("TestStream_Union: union().rename() merges three filtered branches", () => {
+    const r = replay(
+      `var t = stream|from().measurement('cpu').where(lambda: "cpu" == 'total')
+var c0 = stream|from().measurement('cpu').where(lambda: "cpu" == '0')
+var c1 = stream|from().measurement('cpu').where(lambda: "cpu" == '1')
+t|union(c0, c1).rename('cpu_all')|window().period(10s).every(10s)|count('value')|httpOut('o')`,
+      [
+        "cpu,cpu=total value=1 100",
+        "cpu,cpu=0 value=1 100",
+        "cpu,cpu=1 value=1 101",
+        "cpu,cpu=2 value=1 101",
+        "cpu,cpu=total value=1 105",
+        "cpu,cpu=0 value=1 110",
+        "cpu,cpu=1 value=1 110",
+        "cpu,cpu=total value=1 110",
+        "cpu,cpu=total value=1 120",
+        "cpu,cpu=0 value=1 120",
+        "cpu,cpu=1 value=1 120",
+      ].join("\n"),
+    );
+    // union.go waits for a point from every parent and emits up to the lowest mark, so the
+    // 120 points close [110, 120): the three 110 points.
+    expect(out(r, "o")).toEqual([{ name: "cpu_all", tags: {}, columns: ["time", "count"], values: [[120, 3n]] }]);
+  });
+
+  const latency = [
+    "request_latency,dc=A,service=auth,host=s1 value=700 100",
+    "request_latency,dc=A,service=auth,host=s2 value=702 100",
+    "request_latency,dc=A,service=cart,host=s1 value=800 100",
+    "request_latency,dc=B,service=auth,host=s1 value=750 100",
+    "request_latency,dc=A,service=auth,host=s1 value=1 102",
+    "request_latency,dc=B,service=auth,host=s1 value=1 102",
+  ].join("\n");
+
+  it("TestStream_Flatten / TestStream_FlattenDropOriginalFieldName: flatten().on() per group", () => {
+    const r = replay(
+      `stream|from().measurement('request_latency').groupBy('dc')|flatten().on('service', 'host').tolerance(1s)|httpOut('o')`,
+      latency,
+    );
+    expect(out(r, "o")).toEqual([
+      {
+        name: "request_latency",
+        tags: { dc: "A" },
+        columns: ["time", "auth.s1.value", "auth.s2.value", "cart.s1.value"],
+        values: [[100, 700, 702, 800]],
+      },
+      { name: "request_latency", tags: { dc: "B" }, columns: ["time", "auth.s1.value"], values: [[100, 750]] },
+    ]);
+    const d = replay(
+      `stream|from().measurement('request_latency').groupBy('dc')|flatten().on('service', 'host').tolerance(1s).dropOriginalFieldName()|httpOut('o')`,
+      latency,
+    );
+    expect((out(d, "o") as { columns: unknown }[])[0]!.columns).toEqual(["time", "auth.s1", "auth.s2", "cart.s1"]);
+  });
+
+  it("TestStream_Combine_All / _Filtered / _All_Triples: combine() pairs points of one time", () => {
+    const r = replay(
+      `stream|from().measurement('request_latency').groupBy('dc')|combine(lambda: TRUE, lambda: TRUE).as('first', 'second').tolerance(1s).delimiter('.')|groupBy('first.service', 'second.service', 'dc')|eval(lambda: "first.value" / "second.value").as('ratio')|httpOut('o')`,
+      latency.replace(/,host=s\d/g, "").split("\n").filter((l) => !l.includes("702")).join("\n"),
+    );
+    expect(out(r, "o")).toEqual([
+      {
+        name: "request_latency",
+        tags: { dc: "A", "first.service": "auth", "second.service": "cart" },
+        columns: ["time", "ratio"],
+        values: [[100, 700 / 800]],
+      },
+    ]);
+  });
+});
