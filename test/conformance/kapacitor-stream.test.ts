@@ -822,3 +822,258 @@ t|union(c0, c1).rename('cpu_all')|window().period(10s).every(10s)|count('value')
     ]);
   });
 });
+
+describe("InfluxQL functions, selectors, sample, state tracking, changeDetect (influxql.go, sample.go, state_tracking.go, change_detect.go)", () => {
+  // serverA, 10 points 100..109, values with a repeat (mode) and a spread of 7; 110 closes.
+  const vals = [98, 91, 95, 93, 92, 95, 92, 96, 93, 95];
+  const typed = (fmt: (v: number) => string) =>
+    [...vals.map((v, i) => `cpu,host=serverA,type=idle value=${fmt(v)} ${100 + i}`), `cpu,host=serverA,type=idle value=${fmt(0)} 110`].join(
+      "\n",
+    );
+  const fn = (call: string, data: string) =>
+    out(
+      replay(
+        `stream|from().measurement('cpu').where(lambda: "host" == 'serverA').groupBy('host')|window().period(10s).every(10s)|${call}|httpOut('o')`,
+        data,
+      ),
+      "o",
+    ) as { tags: unknown; columns: string[]; values: unknown[][] }[];
+  const host = { host: "serverA" };
+  const hostType = { host: "serverA", type: "idle" };
+
+  it("TestStream_InfluxQL_Float: aggregates stamp the window end, selectors keep the point's tags", () => {
+    const f = typed((v) => `${v}.0`);
+    expect(fn("sum('value')", f)).toEqual([{ name: "cpu", tags: host, columns: ["time", "sum"], values: [[110, 940]] }]);
+    expect(fn("count('value')", f)[0]!.values).toEqual([[110, 10n]]);
+    expect(fn("distinct('value')", f)[0]!.values).toEqual([98, 91, 95, 93, 92, 96].map((v) => [110, v]));
+    expect(fn("mean('value')", f)[0]!.values).toEqual([[110, 94]]);
+    expect(fn("median('value')", f)[0]!.values).toEqual([[110, 94]]);
+    expect(fn("mode('value')", f)[0]!.values).toEqual([[110, 95]]);
+    expect(fn("spread('value')", f)[0]!.values).toEqual([[110, 7]]);
+    expect(fn("stddev('value')", f)[0]!.values[0]![1]).toBeCloseTo(2.1602468994692865, 12);
+    expect(fn("min('value')", f)).toEqual([{ name: "cpu", tags: hostType, columns: ["time", "min"], values: [[110, 91]] }]);
+    expect(fn("min('value').usePointTimes()", f)[0]!.values).toEqual([[101, 91]]);
+    expect(fn("max('value').usePointTimes()", f)[0]!.values).toEqual([[100, 98]]);
+    expect(fn("first('value').usePointTimes()", f)[0]!.values).toEqual([[100, 98]]);
+    expect(fn("last('value')", f)[0]!.values).toEqual([[110, 95]]);
+    expect(fn("last('value').usePointTimes()", f)[0]!.values).toEqual([[109, 95]]);
+    expect(fn("percentile('value', 50.0)", f)).toEqual([
+      { name: "cpu", tags: hostType, columns: ["time", "percentile"], values: [[110, 93]] },
+    ]);
+    expect(fn("top(2, 'value').usePointTimes()", f)).toEqual([
+      { name: "cpu", tags: host, columns: ["time", "top", "type"], values: [[100, 98, "idle"], [107, 96, "idle"]] },
+    ]);
+    expect(fn("bottom(3, 'value')", f)).toEqual([
+      {
+        name: "cpu",
+        tags: host,
+        columns: ["time", "bottom", "type"],
+        values: [
+          [110, 91, "idle"],
+          [110, 92, "idle"],
+          [110, 92, "idle"],
+        ],
+      },
+    ]);
+  });
+
+  it("TestStream_InfluxQL_Integer: integer fields keep integer results where InfluxQL does", () => {
+    const n = typed((v) => `${v}i`);
+    expect(fn("sum('value')", n)[0]!.values).toEqual([[110, 940n]]);
+    expect(fn("mean('value')", n)[0]!.values).toEqual([[110, 94]]);
+    expect(fn("max('value')", n)[0]!.values).toEqual([[110, 98n]]);
+    expect(fn("spread('value')", n)[0]!.values).toEqual([[110, 7n]]);
+    expect(fn("mode('value')", n)[0]!.values).toEqual([[110, 95n]]);
+    expect(fn("top(2, 'value')", n)[0]!.values).toEqual([
+      [110, 98n, "idle"],
+      [110, 96n, "idle"],
+    ]);
+  });
+
+  it("TestStream_InfluxQL_String / TestStream_InfluxQL_Boolean: count, distinct, first, last", () => {
+    const s = typed((v) => `"${v}"`);
+    expect(fn("count('value')", s)[0]!.values).toEqual([[110, 10n]]);
+    expect(fn("distinct('value')", s)[0]!.values).toEqual(["98", "91", "95", "93", "92", "96"].map((v) => [110, v]));
+    expect(fn("first('value').usePointTimes()", s)[0]!.values).toEqual([[100, "98"]]);
+    expect(fn("last('value')", s)[0]!.values).toEqual([[110, "95"]]);
+    const b = typed((v) => (v > 94 ? "true" : "false"));
+    expect(fn("distinct('value')", b)[0]!.values).toEqual([
+      [110, true],
+      [110, false],
+    ]);
+    expect(fn("last('value').usePointTimes()", b)[0]!.values).toEqual([[109, true]]);
+  });
+
+  it("TestStream_InfluxQLNodeMissingValue_Batch: an aggregate over a missing field emits nothing", () => {
+    const r = replay(
+      `stream|from().measurement('packets')|window().period(10s).every(10s)|mean('is_missing_value')|httpOut('o')`,
+      series("packets", "", 100, 12, (t) => `value=${t}`),
+    );
+    expect(out(r, "o")).toBe(null);
+  });
+
+  it("TestStream_Selectors: last() keeps the selected point's other fields", () => {
+    const r = replay(
+      `stream|from().measurement('cpu').where(lambda: "host" == 'serverA')|window().period(10s).every(10s)|last('value')|httpOut('o')`,
+      series("cpu", ",host=serverA,type=idle", 100, 11, (t) => `value=${t}.5,another=${t - 100}`),
+    );
+    expect(out(r, "o")).toEqual([
+      { name: "cpu", tags: hostType, columns: ["time", "another", "last"], values: [[110, 9, 109.5]] },
+    ]);
+  });
+
+  it("TestStream_TopSelector: last per player, regrouped per game, top(n, field, tag)", () => {
+    const lines: string[] = [];
+    const scores: Record<string, number> = { p1: 10, p2: 30, p3: 20, p4: 40 };
+    for (const [p, v] of Object.entries(scores)) lines.push(`scores,game=g0,player=${p} value=${v} 100`);
+    for (const [p, v] of Object.entries(scores)) lines.push(`scores,game=g0,player=${p} value=${v + 1} 101`);
+    for (const p of Object.keys(scores)) lines.push(`scores,game=g0,player=${p} value=0 102`);
+    // group_by.go sends the regrouped batches of one time on when a batch of a later time
+    // arrives: the [102, 104) windows, closed at 104, release the 102 ones.
+    for (const p of Object.keys(scores)) lines.push(`scores,game=g0,player=${p} value=0 104`);
+    const r = replay(
+      `stream|from().measurement('scores').groupBy('game', 'player')|window().period(2s).every(2s).align()|last('value')|groupBy('game')|top(2, 'last', 'player')|httpOut('o')`,
+      lines.join("\n"),
+    );
+    expect(out(r, "o")).toEqual([
+      {
+        name: "scores",
+        tags: { game: "g0" },
+        columns: ["time", "player", "top"],
+        values: [
+          [102, "p4", 41],
+          [102, "p2", 31],
+        ],
+      },
+    ]);
+  });
+
+  it("TestStream_Sample_Count / TestStream_Sample_Time: sample(n) and sample(duration)", () => {
+    const data = series("packets", "", 100, 13, (t) => `value=${t}`);
+    const byCount = replay(
+      `stream|from().measurement('packets')|sample(3)|window().every(4s).period(4s).align()|httpOut('o')`,
+      data,
+    );
+    // Every third point: 100, 103, 106, 109, 112; 112 closes [108, 112).
+    expect(out(byCount, "o")).toEqual([{ name: "packets", tags: {}, columns: ["time", "value"], values: [[109, 109]] }]);
+    // sample(3s) keeps points on a multiple of 3s: 102, 105, 108, 111; 108 closes [104, 108).
+    const byTime = replay(
+      `stream|from().measurement('packets')|sample(3s)|window().every(4s).period(4s).align()|httpOut('o')`,
+      data,
+    );
+    expect(out(byTime, "o")).toEqual([{ name: "packets", tags: {}, columns: ["time", "value"], values: [[105, 105]] }]);
+  });
+
+  const st = [
+    "cpu,host=serverA value=97.1 100",
+    "cpu,host=serverB value=47.0 100",
+    "cpu,host=serverA value=96.6 101",
+    "cpu,host=serverB value=95.1 101",
+    "cpu,host=serverA value=83.6 102",
+    "cpu,host=serverA value=99.1 103",
+    "cpu,host=serverB value=96.1 103",
+    "cpu,host=serverA value=1 104",
+    "cpu,host=serverB value=1 104",
+  ].join("\n");
+
+  it("TestStream_StateDuration: duration in the state per group, −1 outside it", () => {
+    const r = replay(
+      `var data = stream|from().measurement('cpu')|groupBy('host')
+data|stateDuration(lambda: "value" > 95).unit(1ms).as('my_duration')|window().period(4s).every(4s)|httpOut('o')
+data|stateDuration(lambda: "value" > 95)`,
+      st,
+    );
+    expect(out(r, "o")).toEqual([
+      {
+        name: "cpu",
+        tags: { host: "serverA" },
+        columns: ["time", "my_duration", "value"],
+        values: [
+          [100, 0, 97.1],
+          [101, 1000, 96.6],
+          [102, -1, 83.6],
+          [103, 0, 99.1],
+        ],
+      },
+      {
+        name: "cpu",
+        tags: { host: "serverB" },
+        columns: ["time", "my_duration", "value"],
+        values: [
+          [100, -1, 47],
+          [101, 0, 95.1],
+          [103, 2000, 96.1],
+        ],
+      },
+    ]);
+  });
+
+  it("TestStream_StateCount: consecutive count in the state per group, −1 outside it", () => {
+    const r = replay(
+      `var data = stream|from().measurement('cpu')|groupBy('host')
+data|stateCount(lambda: "value" > 95).as('my_count')|window().period(4s).every(4s)|httpOut('o')
+data|stateCount(lambda: "value" > 95)`,
+      st,
+    );
+    const got = out(r, "o") as { values: unknown[][] }[];
+    expect(got.map((s) => s.values.map((v) => v[1]))).toEqual([
+      [1n, 2n, -1n, 1n],
+      [-1n, 1n, 2n],
+    ]);
+  });
+
+  it("TestStream_ChangeDetect / TestStream_ChangeDetect_Many: only points whose fields changed pass", () => {
+    const data = ["bad", "good", "good", "bad", "bad", "good", "x"].map((v, i) => `packets value="${v}",b=${i === 4 ? 1 : 0} ${100 + i * 2}`);
+    const one = replay(
+      `stream|from().measurement('packets')|changeDetect('value')|window().period(10s).every(10s)|httpOut('o')`,
+      data.join("\n"),
+    );
+    expect(out(one, "o")).toEqual([
+      {
+        name: "packets",
+        tags: {},
+        columns: ["time", "b", "value"],
+        values: [
+          [100, 0, "bad"],
+          [102, 0, "good"],
+          [106, 0, "bad"],
+        ],
+      },
+    ]);
+    const many = replay(
+      `stream|from().measurement('packets')|changeDetect('value', 'b')|window().period(10s).every(10s)|httpOut('o')`,
+      data.join("\n"),
+    );
+    expect((out(many, "o") as { values: unknown[][] }[])[0]!.values.map((v) => v[0])).toEqual([100, 102, 106, 108]);
+  });
+
+  it("TestStream_HttpOutPassThrough: an httpOut passes data on to the next node", () => {
+    const r = replay(
+      `stream|from().measurement('cpu')|window().period(10s).every(10s)|count('value')|httpOut('unused')|httpOut('o')`,
+      series("cpu", "", 100, 11, (t) => `value=${t}`),
+    );
+    expect(out(r, "o")).toEqual([{ name: "cpu", tags: {}, columns: ["time", "count"], values: [[110, 10n]] }]);
+  });
+
+  it("TestStream_AllMeasurements: from() without measurement takes every measurement", () => {
+    const r = replay(
+      `stream|from()|window().period(10s).every(10s)|count('value')|httpOut('o')`,
+      ["cpu value=1 100", "mem value=1 101", "disk value=1 102", "disk other=1 103", "cpu value=1 110"].join("\n"),
+    );
+    expect(out(r, "o")).toEqual([{ name: "cpu", tags: {}, columns: ["time", "count"], values: [[110, 3n]] }]);
+  });
+
+  it("TestStream_LambdaNow / TestStream_EvalNow: now() is the wall clock, not the data's time", () => {
+    const year = new Date().getUTCFullYear();
+    const r = replay(
+      `stream|from().measurement('account')|where(lambda: "expiration" < unixNano(now()))|eval(lambda: year(now())).as('currentYear')|groupBy('owner')|httpOut('o')`,
+      [
+        `account,owner=a expiration=${Date.UTC(1990, 0, 1) * 1e6}i 100`,
+        `account,owner=b expiration=${Date.UTC(2100, 0, 1)}000000i 100`,
+      ].join("\n"),
+    );
+    expect(out(r, "o")).toEqual([
+      { name: "account", tags: { owner: "a" }, columns: ["time", "currentYear"], values: [[100, BigInt(year)]] },
+    ]);
+  });
+});
