@@ -12,8 +12,8 @@
  * process was busy collapse into one, as a Go ticker drops them.
  *
  * Batches: one per series, named after the measurement, tags = series tags, group = those
- * tags (plus the name with `.groupByMeasurement()`). Batch time = the newest point, or `stop`
- * when the query groups by time or the series is empty.
+ * tags (plus the name with `.groupByMeasurement()`). Batch time = the newest point when the
+ * query groups by time, else (or for an empty series) `stop`.
  *
  * Queries run asynchronously and never block a tick; results are emitted in the order the
  * queries started. A failed query is counted and logged; the next tick runs the next one.
@@ -339,7 +339,8 @@ export function seriesToBatches(
     const dims: Dimensions = { byName: opts.byName, tagNames: Object.keys(s.tags).sort() };
     let tmax = 0n;
     for (const p of s.points) if (p.time > tmax) tmax = p.time;
-    const time = tmax === 0n || opts.groupedByTime ? opts.stop : tmax;
+    // batch.go: a query grouped by time keeps the newest bucket; any other takes stop.
+    const time = tmax === 0n || !opts.groupedByTime ? opts.stop : tmax;
     return {
       name: s.name,
       time,
