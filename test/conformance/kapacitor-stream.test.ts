@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseLineProtocol } from "../../src/core/line-protocol.js";
+import { taskStatistics } from "../../src/engine/stats.js";
 import { run, type Run } from "../unit/engine/nodes/harness.js";
 
 /** Runs `script` over line-protocol lines with second timestamps. */
@@ -228,7 +229,7 @@ stream|from().database('dbname').retentionPolicy('rpname').measurement('cpu').wh
     ]);
   });
 
-  it("TestStream_Window_Count_Overlapping: periodCount(3).everyCount(1) holds the last 3 points", () => {
+  it("TestStream_Window_Count_Every_1 / TestStream_Window_Count_Overlapping: periodCount(3).everyCount(1) holds the last 3 points", () => {
     const r = replay(
       `stream|from().measurement('cpu').where(lambda: "host" == 'serverA')|window().periodCount(3).everyCount(1)|count('value')|window().periodCount(20).everyCount(1)|httpOut('o')`,
       cpu,
@@ -425,7 +426,7 @@ past|join(current).as('past', 'current')|eval(lambda: "current.count" - "past.co
     ]);
   });
 
-  it("TestStream_SimpleWhere: chained where() on from and on the count", () => {
+  it("TestStream_SimpleMR / TestStream_SimpleWhere: window, count, chained where() on from and on the count", () => {
     const r = replay(
       `stream|from().measurement('cpu').where(lambda: "host" == 'serverA').where(lambda: "host" != 'serverB')|window().period(10s).every(10s)|count('value')|where(lambda: "count" > 0)|where(lambda: "count" < 12)|httpOut('o')`,
       cpuA,
@@ -1075,5 +1076,79 @@ data|stateCount(lambda: "value" > 95)`,
     expect(out(r, "o")).toEqual([
       { name: "account", tags: { owner: "a" }, columns: ["time", "currentYear"], values: [[100, BigInt(year)]] },
     ]);
+  });
+});
+
+describe("node statistics (task.go ExecutionStats, edge/stats.go): the *Cardinality tests", () => {
+  // One host, nine cpus (nine groups), ten points each, one per second.
+  const cpus = ["cpu-total", ...Array.from({ length: 8 }, (_, i) => `cpu${i}`)];
+  const data = Array.from({ length: 10 }, (_, i) =>
+    cpus.map((c) => `cpu,host=localhost,cpu=${c} usage_user=${i + c.length} ${100 + i}`),
+  )
+    .flat()
+    .join("\n");
+  /** [collected, emitted, working_cardinality] per node, Kapacitor's figures. */
+  const figures = (script: string) => {
+    const r = replay(script, data);
+    return Object.fromEntries(
+      taskStatistics(r.task).nodes.map((n) => [n.name, [n.collected, n.emitted, n.workingCardinality]]),
+    );
+  };
+  const from = `stream|from().measurement('cpu').groupBy('host', 'cpu')`;
+  const head = { stream0: [90, 90, 0], from1: [90, 90, 0] };
+
+  it("TestStream_DerivativeCardinality / TestStream_SampleCardinality / TestStream_WindowCardinality / TestStream_InfluxQLCardinalityStream / TestStream_EvalCardinality / TestStream_FlattenCardinality / TestStream_HTTPOutCardinality / TestStream_AlertCardinality: a leaf keeps one state per group and emits 0", () => {
+    const leaves: [string, string][] = [
+      ["derivative2", "|derivative('usage_user')"],
+      ["sample2", "|sample(2)"],
+      ["window2", "|window().period(1s).every(1s)"],
+      ["max2", "|max('usage_user').as('max')"],
+      ["eval2", `|eval(lambda: sigma("usage_user")).as('sigma')`],
+      ["flatten2", "|flatten().on('host', 'cpu')"],
+      ["http_out2", "|httpOut('usage_user')"],
+      ["alert2", "|alert()"],
+    ];
+    const got = leaves.map(([node, chain]) => [node, figures(`${from}${chain}`)[node]]);
+    expect(got).toEqual(leaves.map(([node]) => [node, [90, 0, 9]]));
+  });
+
+  it("TestStream_InfluxQLCardinalityBatch: a 1s window emits 9 batches per group before max()", () => {
+    expect(figures(`${from}|window().period(1s).every(1s)|max('usage_user').as('max')`)).toEqual({
+      ...head,
+      window2: [90, 81, 9],
+      max3: [81, 0, 9],
+    });
+  });
+
+  it("TestStream_GroupByCardinality: an ungrouped window, then groupBy() of its batches", () => {
+    expect(figures(`stream|from().measurement('cpu')|window().period(1s).every(1s)|groupBy('cpu')`)).toEqual({
+      ...head,
+      window2: [90, 9, 1],
+      groupby3: [9, 0, 9],
+    });
+  });
+
+  it("TestStream_JoinCardinality: a join keeps the groups of both parents", () => {
+    const got = figures(`var s1 = stream|from().measurement('cpu').groupBy('host')
+var s2 = stream|from().measurement('cpu').groupBy('cpu')
+s2|join(s1).as('s1', 's2')`);
+    expect(got["stream0"]).toEqual([90, 180, 0]);
+    expect(got["join4"]).toEqual([180, 0, 10]);
+  });
+
+  it("TestStream_MixedCardinality: counts through where, eval, where, derivative and alert", () => {
+    expect(
+      figures(`${from}|where(lambda: "host" == 'localhost')|eval(lambda: sigma("usage_user")).as('sigma')
+  |where(lambda: "cpu" == 'cpu-total' OR "cpu" == 'cpu0' OR "cpu" == 'cpu1')|derivative('sigma')|alert()`),
+    ).toEqual({
+      ...head,
+      // A where() without stateful functions keeps no per-group state in tickd, so its
+      // working_cardinality is 0 where Kapacitor's is 9 (docs/KAPACITOR-TESTS.md: differs).
+      where2: [90, 90, 0],
+      eval3: [90, 90, 9],
+      where4: [90, 30, 0],
+      derivative5: [30, 27, 3],
+      alert6: [27, 0, 3],
+    });
   });
 });

@@ -167,6 +167,11 @@ export class JoinNode extends MultiInputNode {
     }
   }
 
+  /** Kapacitor's working_cardinality: the join groups kept (one per group of any parent). */
+  override cardinality(): number {
+    return this.groups.size;
+  }
+
   /** Go's `Time.Round(tolerance)`; no tolerance keeps the time. */
   round(t: bigint): bigint {
     return goRound(t, this.tolerance);
