@@ -14,6 +14,7 @@ import type { Series } from "../../src/core/alert-event.js";
 import type { Point } from "../../src/core/types.js";
 import { createInfluxClient, type InfluxClient } from "../../src/sources/influxdb.js";
 import { runBatch } from "../support/batch.js";
+import { runScript } from "../support/engine.js";
 import { influxUrl } from "../support/influx.js";
 
 const S = 1_000_000_000n;
@@ -123,6 +124,25 @@ const LEVEL = ["OK", "INFO", "WARNING", "CRITICAL"];
 const at = (...s: number[]) => s.map((x) => T0 + BigInt(x) * S);
 // A space before the closing ''' : a quote right before it would end the string early.
 const MCPU = `SELECT mean("value") FROM ${M("mcpu")} WHERE "host" = 'serverA' `;
+
+describe("query checks (batch.go newQueryNode)", () => {
+  it("TestBatch_InvalidQuery: one SELECT statement only, with Kapacitor's messages", () => {
+    const refused = (q: string) => {
+      try {
+        runScript(`batch|query('${q}').every(1s)`);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    };
+    expect(refused("SELECT value FROM db.rp.m; DROP DATABASE _internal")).toContain(
+      "query must be a single select statement, got 2 statements",
+    );
+    expect(refused("DROP DATABASE _internal")).toContain(
+      'query is not a select statement "DROP DATABASE _internal"',
+    );
+  });
+});
 
 describe("batch time (batch.go doQuery, edge.ResultToBufferedBatches)", () => {
   it("TestBatch_SimpleMR: grouped by time, a batch is stamped with its newest bucket; otherwise with stop", async () => {

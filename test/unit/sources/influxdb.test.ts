@@ -79,8 +79,10 @@ describe("batch query text", () => {
   });
 
   it("rejects what is not one SELECT", () => {
-    expect(() => splitSelect("SHOW DATABASES")).toThrow(/single SELECT/);
-    expect(() => splitSelect("SELECT a FROM b; SELECT c FROM d")).toThrow(/single statement/);
+    expect(() => splitSelect("SHOW DATABASES")).toThrow(/query is not a select statement "SHOW DATABASES"/);
+    expect(() => splitSelect("SELECT a FROM b; SELECT c FROM d")).toThrow(
+      /single select statement, got 2 statements/,
+    );
     expect(() => splitSelect("SELECT a FROM b WHERE x = 'oops")).toThrow(/unterminated/);
   });
 
