@@ -824,6 +824,28 @@ t|union(c0, c1).rename('cpu_all')|window().period(10s).every(10s)|count('value')
   });
 });
 
+describe("combine of three (combine.go)", () => {
+  it("TestStream_Combine_All_Triples: three TRUE lambdas make one triple of the three points", () => {
+    const r = replay(
+      `stream|from().measurement('request_latency').groupBy('dc')|combine(lambda: TRUE, lambda: TRUE, lambda: TRUE).as('first', 'second', 'third').tolerance(1s).delimiter('.')|groupBy('first.service', 'second.service', 'third.service', 'dc')|eval(lambda: "first.value" + "second.value" + "third.value").as('sum')|httpOut('o')`,
+      [
+        "request_latency,dc=A,service=auth value=1 100",
+        "request_latency,dc=A,service=cart value=20 100",
+        "request_latency,dc=A,service=log value=300 100",
+        "request_latency,dc=A,service=auth value=0 102",
+      ].join("\n"),
+    );
+    expect(out(r, "o")).toEqual([
+      {
+        name: "request_latency",
+        tags: { dc: "A", "first.service": "auth", "second.service": "cart", "third.service": "log" },
+        columns: ["time", "sum"],
+        values: [[100, 321]],
+      },
+    ]);
+  });
+});
+
 describe("InfluxQL functions, selectors, sample, state tracking, changeDetect (influxql.go, sample.go, state_tracking.go, change_detect.go)", () => {
   // serverA, 10 points 100..109, values with a repeat (mode) and a spread of 7; 110 closes.
   const vals = [98, 91, 95, 93, 92, 95, 92, 96, 93, 95];

@@ -485,6 +485,36 @@ describe("flatten, combine, join on batches", () => {
     expect(got).toHaveLength(4);
   });
 
+  it("TestBatch_Combine_All / TestBatch_Combine_All_Triples: every pair, every triple of one time", async () => {
+    const pairs = await runBatch(
+      url,
+      `${LAT}|combine(lambda: TRUE, lambda: TRUE).as('first', 'second').tolerance(5s).delimiter('.')
+  |groupBy('first.service', 'second.service', 'dc')|eval(lambda: "first.value" / "second.value").as('ratio')|httpOut('o')`,
+      { fire: at(20, 30, 40) },
+    );
+    // Three services per dc: three pairs each, in index order (auth, cart, log).
+    const got = rows(pairs.out("o")).map((s) => [s.tags, s.values]);
+    expect(got).toHaveLength(6);
+    expect(got).toContainEqual([
+      { dc: "A", "first.service": "auth", "second.service": "cart" },
+      [[15, 2 / 3]],
+    ]);
+    expect(got).toContainEqual([
+      { dc: "B", "first.service": "cart", "second.service": "log" },
+      [[15, 7 / 4]],
+    ]);
+    const triples = await runBatch(
+      url,
+      `${LAT}|combine(lambda: TRUE, lambda: TRUE, lambda: TRUE).as('first', 'second', 'third').tolerance(5s).delimiter('.')
+  |groupBy('first.service', 'second.service', 'third.service', 'dc')|eval(lambda: "first.value" + "second.value" + "third.value").as('sum')|httpOut('o')`,
+      { fire: at(20, 30, 40) },
+    );
+    expect(rows(triples.out("o")).map((s) => [s.tags, s.values])).toEqual([
+      [{ dc: "A", "first.service": "auth", "second.service": "cart", "third.service": "log" }, [[15, 6]]],
+      [{ dc: "B", "first.service": "auth", "second.service": "cart", "third.service": "log" }, [[15, 17]]],
+    ]);
+  });
+
   const J = (side: string) =>
     `batch|query('SELECT mean("value") FROM ${M("jside")} WHERE "side" = \\'${side}\\'').period(10s).every(10s).groupBy(time(2s))`;
 
