@@ -196,6 +196,58 @@ stream|from().database('dbname').retentionPolicy('rpname').measurement('cpu').wh
     ]);
   });
 
+  // window.go: nextEmit = first + every (aligned: truncated to every); a point at or past it
+  // emits [nextEmit − period, nextEmit) and sets nextEmit = that point + every.
+  const holes = [101, 102, 103, 107, 108, 109, 110, 113].map((t) => `cpu,host=serverA value=${t} ${t}`).join("\n");
+  const missing = (align: string) =>
+    out(
+      replay(
+        `var period = 3s
+var every = 2s
+stream|from().measurement('cpu').where(lambda: "host" == 'serverA')|window().period(period).every(every)${align}|count('value')|window().periodCount(10).everyCount(1)|httpOut('o')`,
+        holes,
+      ),
+      "o",
+    ) as { values: unknown[][] }[];
+
+  it("TestStream_WindowMissing: a gap moves the next emit time to the point that ends it", () => {
+    expect(missing("")[0]!.values).toEqual([
+      [103, 2n],
+      [105, 2n],
+      [109, 2n],
+      [111, 3n],
+    ]);
+  });
+
+  it("TestStream_WindowMissingAligned: the same with emit times truncated to every", () => {
+    expect(missing(".align()")[0]!.values).toEqual([
+      [102, 1n],
+      [104, 3n],
+      [108, 1n],
+      [110, 3n],
+      [112, 2n],
+    ]);
+  });
+
+  it("TestStream_Window_Every_0_FillPeriod: every(0s) waits a full period, then (t − period, t]", () => {
+    const r = replay(
+      `stream|from().measurement('cpu').where(lambda: "host" == 'serverA')|window().period(5s).every(0s).fillPeriod()|count('value')|window().periodCount(20).everyCount(1)|httpOut('o')`,
+      cpu,
+    );
+    const got = (out(r, "o") as { values: unknown[][] }[])[0]!.values;
+    expect(got).toEqual([105, 106, 107, 108, 109, 110, 111, 112, 113].map((t) => [t, 5n]));
+  });
+
+  it("TestStream_Window_FillPeriod_Aligned: the first emit is the first multiple of every past first + period", () => {
+    const r = replay(
+      `stream|from().measurement('cpu').where(lambda: "host" == 'serverA')|window().period(14s).every(10s).fillPeriod().align()|httpOut('o')`,
+      series("cpu", ",host=serverA,type=idle", 103, 23, (t) => `value=${t}`),
+    );
+    // First point 103: 103 + 14 = 117, truncated to 110, not after 117, so 120: [106, 120).
+    const got = (out(r, "o") as { values: unknown[][] }[])[0]!.values;
+    expect(got.map((v) => v[0])).toEqual(Array.from({ length: 14 }, (_, i) => 106 + i));
+  });
+
   it("TestStream_Window_Overlapping: period 14s every 10s holds the 10 points seen so far", () => {
     const r = replay(
       `stream|from().measurement('cpu').where(lambda: "host" == 'serverA')|window().period(14s).every(10s)|count('value')|httpOut('o')`,
