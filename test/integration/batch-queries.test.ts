@@ -13,16 +13,13 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertJsonLine } from "../../src/alert/alert-json.js";
-import type { AlertEvent, Series } from "../../src/core/alert-event.js";
+import type { Series } from "../../src/core/alert-event.js";
 import { goJson } from "../../src/core/go-json.js";
 import type { Point } from "../../src/core/types.js";
-import { HttpOutNode } from "../../src/engine/nodes/http-out-node.js";
-import { InfluxDBOutNode } from "../../src/engine/nodes/influxdb-out-node.js";
-import { QueryNode } from "../../src/engine/nodes/query-node.js";
 import { httpOutJson } from "../../src/server/http/task-routes.js";
-import { createInfluxAccess, createInfluxClient, type InfluxClient } from "../../src/sources/influxdb.js";
-import { runScript } from "../support/engine.js";
-import { influxConfig, influxUrl } from "../support/influx.js";
+import { createInfluxClient, type InfluxClient } from "../../src/sources/influxdb.js";
+import { runBatch as runBatchAt } from "../support/batch.js";
+import { influxUrl } from "../support/influx.js";
 
 const S = 1e9;
 const db = `tickd_bq_${randomBytes(4).toString("hex")}`;
@@ -76,48 +73,9 @@ afterAll(async () => {
   await client.close();
 });
 
-interface Ran {
-  /** httpOut('name') series, by group in first-seen order. */
-  out(name: string): Series[];
-  /** The statements sent, in order. */
-  queries: string[];
-  messages: string[];
-  /** The alert events, in order. */
-  events: AlertEvent[];
-}
-
 /** Runs the script, fires the query node at each tick (or drives task.tick with `clock`). */
-async function runBatch(
-  script: string,
-  ticks: { fire?: (number | bigint)[]; clock?: (number | bigint)[] },
-): Promise<Ran> {
-  const influx = createInfluxAccess([influxConfig(url)]);
-  const r = runScript(script, { influx });
-  const qs = r.task.nodes.filter((n): n is QueryNode => n instanceof QueryNode);
-  try {
-    for (const t of ticks.fire ?? []) for (const q of qs) q.fire(BigInt(t));
-    for (const now of ticks.clock ?? []) r.task.tick(BigInt(now));
-    for (const q of qs) await q.idle();
-    for (const n of r.task.nodes) if (n instanceof InfluxDBOutNode) await n.flush();
-    const queries = r.logs
-      .filter((l) => l.msg === "starting batch query")
-      .map((l) => String(l.fields?.["query"]));
-    return {
-      out: (name) => {
-        const h = r.task.nodes.find(
-          (n): n is HttpOutNode => n instanceof HttpOutNode && n.endpoint === name,
-        )!;
-        return h.result().series ?? [];
-      },
-      queries,
-      messages: r.messages,
-      events: r.events,
-    };
-  } finally {
-    await r.task.stop();
-    await influx.close();
-  }
-}
+const runBatch = (script: string, ticks: { fire?: (number | bigint)[]; clock?: (number | bigint)[] }) =>
+  runBatchAt(url, script, ticks);
 
 /** [time offset from T0 in s, ...values] per row. */
 function rowsOf(s: Series): unknown[][] {
@@ -125,7 +83,7 @@ function rowsOf(s: Series): unknown[][] {
 }
 
 describe("query shapes (batcher_test.go, query.go)", () => {
-  it("TestBatch_SimpleMR: groupBy(time(2s), 'cpu'); batch time = stop; |count() per group", async () => {
+  it("TestBatch_SimpleMR: groupBy(time(2s), 'cpu'); batch time = the newest bucket (batch.go); |count() per group", async () => {
     const r = await runBatch(
       `batch
   |query('SELECT mean("value") FROM ${CPU} WHERE "host" = \\'a\\'').period(10s).every(10s).groupBy(time(2s), 'cpu')
@@ -141,8 +99,8 @@ describe("query shapes (batcher_test.go, query.go)", () => {
     expect(rowsOf(raw[0]!)).toEqual([10, 12, 14, 16, 18].map((s) => [s, bucket("cpu0", s)]));
     const counts = r.out("count");
     expect(counts.map((s) => [s.tags, rowsOf(s)])).toEqual([
-      [{ cpu: "cpu0" }, [[20, 5n]]],
-      [{ cpu: "cpu1" }, [[20, 5n]]],
+      [{ cpu: "cpu0" }, [[18, 5n]]],
+      [{ cpu: "cpu1" }, [[18, 5n]]],
     ]);
   });
 
@@ -238,7 +196,7 @@ describe("query shapes (batcher_test.go, query.go)", () => {
     ]);
   });
 
-  it("offset and period/every: stop = tick − offset, start = stop − period; raw batch time = newest point", async () => {
+  it("offset and period/every: stop = tick − offset, start = stop − period; raw batch time = stop", async () => {
     const r = await runBatch(
       `batch
   |query('SELECT "value" FROM ${CPU} WHERE "host" = \\'a\\' AND "cpu" = \\'cpu0\\'').period(4s).every(10s).offset(5s)
@@ -251,8 +209,8 @@ describe("query shapes (batcher_test.go, query.go)", () => {
       ["2024-06-01T00:00:06Z", "2024-06-01T00:00:10Z"],
       ["2024-06-01T00:00:16Z", "2024-06-01T00:00:20Z"],
     ]);
-    // last() on a batch: the batch time, which is the newest point's (19s) for a raw query.
-    expect(rowsOf(r.out("last")[0]!)).toEqual([[19, value("a", "cpu0", 19)]]);
+    // last() on a batch: the batch time, which is stop (20s) for a query not grouped by time.
+    expect(rowsOf(r.out("last")[0]!)).toEqual([[20, value("a", "cpu0", 19)]]);
   });
 
   it(".align(): the first query runs at the next multiple of every (timeTicker)", async () => {
@@ -308,7 +266,7 @@ describe("selectors and transforms on batches", () => {
       name: "cpu",
       tags: { cpu: "cpu1" },
       columns: ["time", "max"],
-      values: [[BigInt(T0 + 10 * S), best]],
+      values: [[BigInt(T0 + 8 * S), best]],
     });
   });
 
@@ -329,8 +287,8 @@ data |bottom(1, 'value') |httpOut('bottom')`,
       ].sort((x, y) => (y[1] as number) - (x[1] as number)),
     );
     expect(rowsOf(r.out("first")[0]!)).toEqual([[0, value("b", "cpu1", 0)]]);
-    // Without usePointTimes a selector takes the batch time: the newest point (9s).
-    expect(rowsOf(r.out("bottom")[0]!)).toEqual([[9, value("b", "cpu1", 0)]]);
+    // Without usePointTimes a selector takes the batch time: stop (10s) for a raw query.
+    expect(rowsOf(r.out("bottom")[0]!)).toEqual([[10, value("b", "cpu1", 0)]]);
   });
 
   it("TestBatch_Derivative / TestBatch_Elapsed / difference / cumulativeSum / movingAverage", async () => {
@@ -377,14 +335,14 @@ q |sum('mean') |httpOut('sum')`,
       { fire: [T0 + 20 * S] },
     );
     expect(r.messages).toEqual([]);
-    // mean() without GROUP BY time: stamped with the range start (10s), the batch time.
+    // mean() without GROUP BY time: the batch time is the stop time (20s, batch.go).
     expect(r.out("count").map((s) => [s.tags, rowsOf(s)])).toEqual([
-      [{ cpu: "cpu0" }, [[10, 0n]]],
-      [{ cpu: "cpu1" }, [[10, 0n]]],
+      [{ cpu: "cpu0" }, [[20, 0n]]],
+      [{ cpu: "cpu1" }, [[20, 0n]]],
     ]);
     expect(r.out("sum").map((s) => [s.tags, rowsOf(s)])).toEqual([
-      [{ cpu: "cpu0" }, [[10, 0]]],
-      [{ cpu: "cpu1" }, [[10, 0]]],
+      [{ cpu: "cpu0" }, [[20, 0]]],
+      [{ cpu: "cpu1" }, [[20, 0]]],
     ]);
   });
 });

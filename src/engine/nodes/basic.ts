@@ -334,7 +334,11 @@ export class DeleteNode extends RuntimeNode {
   }
   override batch(m: BatchMsg): void {
     const points = m.points.map((p) => ({ ...p, ...this.doDeletes(p.fields, p.tags) }));
-    this.emitBatch({ ...m, tags: this.doDeletes({}, m.tags).tags, points });
+    // Deleting a group-by tag regroups the batch too (delete.go sets tags and dimensions).
+    const tags = this.doDeletes({}, m.tags).tags;
+    const dims = this.regroup(m.dims);
+    const group = dims === m.dims ? m.group : groupId(m.name, tags, dims);
+    this.emitBatch({ ...m, tags, dims, group, points });
   }
   private regroup(dims: Dimensions): Dimensions {
     if (this.tagNames.length === 0 || dims.tagNames.length === 0) return dims;

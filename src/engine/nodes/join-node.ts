@@ -17,8 +17,11 @@
  * on-tags: specific points are held until a matching point (same on-tags, same rounded time)
  * arrives, and are sent alone once every parent has moved past their time; the matching point
  * takes the specific point's tags and group.
+ *
+ * Batches (without `.on()`) join the same way as whole messages, keyed by batch time; see
+ * batchFrom.
  */
-import type { Fields, FieldValue } from "../../core/types.js";
+import type { Fields, FieldValue, Point } from "../../core/types.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import type { TaskContext } from "../context.js";
 import { groupId, groupTags } from "../group.js";
@@ -164,6 +167,11 @@ export class JoinNode extends MultiInputNode {
     }
   }
 
+  /** Kapacitor's working_cardinality: the join groups kept (one per group of any parent). */
+  override cardinality(): number {
+    return this.groups.size;
+  }
+
   /** Go's `Time.Round(tolerance)`; no tolerance keeps the time. */
   round(t: bigint): bigint {
     return goRound(t, this.tolerance);
@@ -174,8 +182,73 @@ export class JoinNode extends MultiInputNode {
     else this.group(m.group).collect(src, m);
   }
 
-  override batchFrom(_src: number, _m: BatchMsg): void {
-    this.error(new Error(`${this.name}: joining batches is not supported yet`));
+  /**
+   * Batches join as whole messages: per group and rounded batch time, a set of one batch per
+   * parent (the same sets as points, so the same release rules); a released set becomes one
+   * batch whose points are joined by rounded point time (join.go JoinIntoBatch).
+   */
+  override batchFrom(src: number, m: BatchMsg): void {
+    if (this.onDims.length > 0) {
+      this.error(new Error(`${this.name}: join().on() of batches is not supported yet`));
+      return;
+    }
+    const stub: PointMsg = {
+      name: m.name,
+      db: "",
+      rp: "",
+      tags: m.tags,
+      fields: {},
+      time: m.time,
+      group: m.group,
+      dims: m.dims,
+    };
+    this.batchOf.set(stub, m);
+    this.group(m.group).collect(src, stub);
+  }
+
+  private readonly batchOf = new WeakMap<PointMsg, BatchMsg>();
+
+  private emitBatchSet(set: JoinSet, first: BatchMsg): void {
+    const batches = set.values.map((v) => (v === undefined ? undefined : this.batchOf.get(v)));
+    const next = batches.map(() => 0);
+    const points: Point[] = [];
+    let fieldNames: string[] | undefined;
+    for (;;) {
+      // The lowest rounded time among the batches' next points makes the row.
+      let t: bigint | undefined;
+      batches.forEach((b, i) => {
+        const p = b?.points[next[i]!];
+        if (p === undefined) return;
+        const pt = this.round(p.time);
+        if (t === undefined || pt < t) t = pt;
+      });
+      if (t === undefined) break;
+      const row = batches.map((b, i) => {
+        const p = b?.points[next[i]!];
+        if (p === undefined || this.round(p.time) !== t) return undefined;
+        next[i]!++;
+        return p;
+      });
+      fieldNames ??= Object.keys(row.find((p) => p !== undefined)!.fields);
+      const fields: Fields = {};
+      let inner = false;
+      row.forEach((p, i) => {
+        const prefix = this.names[i]! + this.delimiter;
+        if (p !== undefined) for (const [k, x] of Object.entries(p.fields)) fields[prefix + k] = x;
+        else if (this.fill.kind === "none") inner = true;
+        else if (this.fill.kind === "number")
+          for (const k of fieldNames!) fields[prefix + k] = this.fill.value;
+      });
+      if (!inner) points.push({ name: first.name, tags: first.tags, fields, time: t });
+    }
+    this.emitBatch({
+      name: this.streamName !== "" ? this.streamName : first.name,
+      time: set.time,
+      tags: first.tags,
+      group: first.group,
+      dims: first.dims,
+      points,
+    });
   }
 
   private group(id: string): JoinGroup {
@@ -260,6 +333,11 @@ export class JoinNode extends MultiInputNode {
   emitSet(set: JoinSet): void {
     const first = set.values[set.first];
     if (first === undefined) return;
+    const batch = this.batchOf.get(first);
+    if (batch !== undefined) {
+      this.emitBatchSet(set, batch);
+      return;
+    }
     const fields: Fields = {};
     for (let i = 0; i < set.values.length; i++) {
       const prefix = this.names[i]! + this.delimiter;

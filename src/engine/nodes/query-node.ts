@@ -12,8 +12,8 @@
  * process was busy collapse into one, as a Go ticker drops them.
  *
  * Batches: one per series, named after the measurement, tags = series tags, group = those
- * tags (plus the name with `.groupByMeasurement()`). Batch time = the newest point, or `stop`
- * when the query groups by time or the series is empty.
+ * tags (plus the name with `.groupByMeasurement()`). Batch time = the newest point when the
+ * query groups by time, else (or for an empty series) `stop`.
  *
  * Queries run asynchronously and never block a tick; results are emitted in the order the
  * queries started. A failed query is counted and logged; the next tick runs the next one.
@@ -78,6 +78,20 @@ function invalidQuery(msg: string): TickdError {
   return new TickdError("E_INFLUXQL", `invalid batch query: ${msg}`);
 }
 
+/** Statements in `text` (no trailing `;`): top-level semicolons outside quotes, plus one. */
+function countStatements(text: string): number {
+  let n = 1;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"') i = skipQuoted(text, i, c);
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === ";" && depth === 0) n++;
+  }
+  return n;
+}
+
 /**
  * Splits a SELECT at its top-level clauses. Quoted strings, quoted identifiers, regexes after
  * `=~`/`!~` and parenthesised subqueries are skipped over, so a keyword inside them is ignored.
@@ -85,7 +99,15 @@ function invalidQuery(msg: string): TickdError {
 export function splitSelect(q: string): SelectParts {
   let text = q.trim();
   while (text.endsWith(";")) text = text.slice(0, -1).trimEnd();
-  if (!/^select\b/i.test(text)) throw invalidQuery(`must be a single SELECT statement: ${JSON.stringify(q)}`);
+  // Kapacitor's newQueryNode messages, word for word (TestBatch_InvalidQuery).
+  const statements = countStatements(text);
+  if (statements !== 1)
+    throw new TickdError(
+      "E_INFLUXQL",
+      `query must be a single select statement, got ${statements} statements`,
+    );
+  if (!/^select\b/i.test(text))
+    throw new TickdError("E_INFLUXQL", `query is not a select statement ${JSON.stringify(text)}`);
   const found: { clause: Clause; at: number; body: number }[] = [];
   let depth = 0;
   let lastOp = "";
@@ -103,7 +125,6 @@ export function splitSelect(q: string): SelectParts {
     }
     if (c === "(") depth++;
     else if (c === ")") depth--;
-    else if (c === ";" && depth === 0) throw invalidQuery("must be a single statement");
     if ((c === "=" || c === "!") && text[i + 1] === "~") {
       lastOp = c + "~";
       i++;
@@ -339,7 +360,8 @@ export function seriesToBatches(
     const dims: Dimensions = { byName: opts.byName, tagNames: Object.keys(s.tags).sort() };
     let tmax = 0n;
     for (const p of s.points) if (p.time > tmax) tmax = p.time;
-    const time = tmax === 0n || opts.groupedByTime ? opts.stop : tmax;
+    // batch.go: a query grouped by time keeps the newest bucket; any other takes stop.
+    const time = tmax === 0n || !opts.groupedByTime ? opts.stop : tmax;
     return {
       name: s.name,
       time,

@@ -79,8 +79,10 @@ describe("batch query text", () => {
   });
 
   it("rejects what is not one SELECT", () => {
-    expect(() => splitSelect("SHOW DATABASES")).toThrow(/single SELECT/);
-    expect(() => splitSelect("SELECT a FROM b; SELECT c FROM d")).toThrow(/single statement/);
+    expect(() => splitSelect("SHOW DATABASES")).toThrow(/query is not a select statement "SHOW DATABASES"/);
+    expect(() => splitSelect("SELECT a FROM b; SELECT c FROM d")).toThrow(
+      /single select statement, got 2 statements/,
+    );
     expect(() => splitSelect("SELECT a FROM b WHERE x = 'oops")).toThrow(/unterminated/);
   });
 
@@ -142,15 +144,15 @@ describe("query results", () => {
     expect(r[0]!.points[0]).toEqual({ name: "m", tags: {}, fields: { v: "x" }, time: BigInt(T0) + 123n });
   });
 
-  it("stamps batches with the newest point, or stop when grouped by time or empty", () => {
+  it("stamps batches with the newest point when grouped by time, else (or empty) with stop (batch.go)", () => {
     const series = parseSeries(raw);
     const b = seriesToBatches(series, { byName: false, stop: BigInt(T0 + 300 * S), groupedByTime: false });
     expect(b.map((x) => [x.group, x.time])).toEqual([
-      ["host=a", BigInt(T0 + 120 * S)],
+      ["host=a", BigInt(T0 + 300 * S)],
       ["host=b", BigInt(T0 + 300 * S)],
     ]);
     const g = seriesToBatches(series, { byName: true, stop: BigInt(T0 + 300 * S), groupedByTime: true });
-    expect(g[0]!.time).toBe(BigInt(T0 + 300 * S));
+    expect(g.map((x) => x.time)).toEqual([BigInt(T0 + 120 * S), BigInt(T0 + 300 * S)]);
     expect(g[0]!.group).toBe("cpu\nhost=a");
   });
 });
@@ -210,10 +212,11 @@ describe("batch task", () => {
     answers[0]!.resolve(series(5));
     const q = task.nodes.find((n): n is QueryNode => n instanceof QueryNode)!;
     await q.idle();
-    // A triggered batch alert takes the point's time; OK takes the batch time (stop).
+    // A triggered batch alert takes the point's time; OK takes the batch time, the newest
+    // bucket of a query grouped by time.
     expect(events.map((e) => [e.state.level, e.state.time])).toEqual([
       [3, BigInt(T0)],
-      [0, BigInt(T0 + 120 * S)],
+      [0, BigInt(T0)],
     ]);
     expect(q.queried).toEqual({ queries: 2, batches: 2, points: 2 });
   });
