@@ -192,13 +192,7 @@ export function lookUpHistoryTaskByAlert(db: Database.Database): void {
     DROP TRIGGER alert_history_journaled;
     DROP TRIGGER alert_history_attempt;
     DROP INDEX alert_history_task;
-    CREATE TRIGGER alert_history_journaled AFTER INSERT ON deliveries BEGIN
-      ${deliveryRow("NEW.created_ms")}
-    END;
-    CREATE TRIGGER alert_history_attempt AFTER UPDATE OF status, attempts ON deliveries
-      WHEN NEW.status <> OLD.status OR NEW.attempts <> OLD.attempts BEGIN
-      ${deliveryRow("NEW.updated_ms")}
-    END;
+    ${historyTriggers(deliveryRow)}
   `);
 }
 
@@ -391,14 +385,22 @@ export function createHistoryTables(db: Database.Database): void {
     CREATE INDEX alert_history_alert ON alert_history (alert_id, id);
     -- The triggers' task lookup: one seek, however many delivery rows the alert has.
     CREATE INDEX alert_history_task ON alert_history (topic, alert_id, type, id);
-    CREATE TRIGGER alert_history_journaled AFTER INSERT ON deliveries BEGIN
-      ${deliveryRow("NEW.created_ms")}
+    ${historyTriggers(deliveryRow)}
+  `);
+}
+
+/**
+ * The journal's two history triggers: a delivery row when a notification is journaled and one
+ * for each attempt's outcome. `row(time)` is the INSERT, so each migration keeps its own lookup.
+ */
+function historyTriggers(row: (time: string) => string): string {
+  return `CREATE TRIGGER alert_history_journaled AFTER INSERT ON deliveries BEGIN
+      ${row("NEW.created_ms")}
     END;
     CREATE TRIGGER alert_history_attempt AFTER UPDATE OF status, attempts ON deliveries
       WHEN NEW.status <> OLD.status OR NEW.attempts <> OLD.attempts BEGIN
-      ${deliveryRow("NEW.updated_ms")}
-    END;
-  `);
+      ${row("NEW.updated_ms")}
+    END;`;
 }
 
 /**
