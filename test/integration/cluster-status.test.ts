@@ -206,24 +206,27 @@ describe("cluster status against a 3-broker Kafka cluster", () => {
       // The broker defaults services.sh sets: RF 3 for new topics, 2 copies for a write.
       await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: 3 }] });
       await waitForLeaders([topic]);
-      const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-      expect(meta!.partitions.map((p) => p.replicas.length)).toEqual([3, 3, 3]);
       // A broker may not know a topic created a moment ago ("does not host this
-      // topic-partition"): ask again, for at most 30 s.
-      const describe = () =>
+      // topic-partition"), even after another broker showed its leaders: ask again, for at
+      // most 30 s.
+      const askAgain = async <T>(ask: () => Promise<T>): Promise<T> => {
+        for (const until = Date.now() + 30_000; ;) {
+          try {
+            return await ask();
+          } catch (e) {
+            if (Date.now() > until) throw e;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
+      };
+      const [meta] = (await askAgain(() => admin.fetchTopicMetadata({ topics: [topic] }))).topics;
+      expect(meta!.partitions.map((p) => p.replicas.length)).toEqual([3, 3, 3]);
+      const configs = await askAgain(() =>
         admin.describeConfigs({
           includeSynonyms: false,
           resources: [{ type: 2, name: topic, configNames: ["min.insync.replicas"] }],
-        });
-      let configs: Awaited<ReturnType<typeof describe>> | undefined;
-      for (const until = Date.now() + 30_000; configs === undefined;) {
-        try {
-          configs = await describe();
-        } catch (e) {
-          if (Date.now() > until) throw e;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
+        }),
+      );
       expect(configs.resources[0]!.configEntries[0]).toMatchObject({
         configName: "min.insync.replicas",
         configValue: "2",
