@@ -35,7 +35,7 @@ import {
   waitForBrokers,
   waitForLeaders,
 } from "../support/kafka-cluster.js";
-import { uniqueName } from "../support/services.js";
+import { clusterName } from "../support/cluster-run.js";
 
 const PARTITIONS = 6;
 const HOSTS = 200;
@@ -54,7 +54,7 @@ afterAll(async () => {
 describe("cluster mode: a Kafka broker killed (of three)", () => {
   it("mid-incident: every transition delivered at least once, repeats with their event id, recoveries right", async () => {
     const brokers = clusterBrokers();
-    const name = uniqueName("fb").replace(/[^A-Za-z0-9-]/g, "");
+    const name = clusterName("fb");
     const names = clusterNames(name);
     const rx = await daemons.receiver();
     // One after another: the first creates the topics.

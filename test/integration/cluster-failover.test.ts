@@ -12,6 +12,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTickd, type TickdProcess } from "../support/daemon.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
+import { clusterName } from "../support/cluster-run.js";
 import { kafkaBrokers, uniqueName } from "../support/services.js";
 
 const HOSTS = 200;
@@ -149,7 +150,7 @@ async function readNotifications(brokers: string[], topic: string, want: number)
 
 async function scenario(how: "SIGKILL" | "SIGTERM"): Promise<void> {
   const brokers = kafkaBrokers();
-  const name = uniqueName("ft").replace(/[^A-Za-z0-9-]/g, "");
+  const name = clusterName("ft");
   hook = await startReceiver();
   const cluster = (member: string) =>
     [

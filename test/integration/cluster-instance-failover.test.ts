@@ -27,7 +27,7 @@ import {
 } from "../support/cluster-incidents.js";
 import { useDaemons, type TickdProcess } from "../support/daemon.js";
 import { clusterBrokers, ensureWholeCluster } from "../support/kafka-cluster.js";
-import { uniqueName } from "../support/services.js";
+import { clusterName } from "../support/cluster-run.js";
 
 const PARTITIONS = 6;
 const HOSTS = 200;
@@ -40,7 +40,7 @@ beforeAll(() => ensureWholeCluster(), 300_000);
 describe("cluster mode: a tickd instance killed end to end", () => {
   it("kill -9 of an input owner and dispatcher mid-incident: a receiver deduping on X-Tickd-Event-Id sees each transition once", async () => {
     const brokers = clusterBrokers();
-    const name = uniqueName("fi").replace(/[^A-Za-z0-9-]/g, "");
+    const name = clusterName("fi");
     // Slow answers: the victim has deliveries in flight when it dies.
     const rx = await daemons.receiver({ fallback: { delayMs: 500 } });
     // The kill lands inside an open input transaction the new owner must replay.
