@@ -180,6 +180,8 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const parked = new Set<number>();
   /** Event ids of external rows accepted and not yet written (the journal cannot see them yet). */
   const unwrittenExternal = new Set<string>();
+  /** External event ids settled whose outcome is not written yet (the journal still says pending). */
+  const settledUnwritten = new Map<string, "delivered" | "failed">();
   /** When an accepted external row was made (its journal `created_ms`). */
   const createdAt = new WeakMap<NewDelivery, number>();
   const settledListeners: ((eventId: string, status: "delivered" | "failed") => void)[] = [];
@@ -232,6 +234,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     if (unwritten.length + unflushed.length + written.length === 0) return;
     const updates = unflushed;
     unflushed = [];
+    settledUnwritten.clear();
     const before = written.length;
     const rows = unwritten;
     try {
@@ -323,6 +326,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     metrics.count(rec.topic, rec.handler, status === "delivered" ? "delivered" : "failed");
     finished({ topic: rec.topic, handler: rec.handler, ok: status === "delivered", error: err });
     if (rec.origin !== undefined) {
+      settledUnwritten.set(rec.eventId, status === "delivered" ? "delivered" : "failed");
       for (const l of settledListeners) {
         try {
           l(rec.eventId, status === "delivered" ? "delivered" : "failed");
@@ -598,6 +602,9 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const external: ExternalDeliveries = {
     accept(req, n) {
       if (unwrittenExternal.has(n.eventId)) return "sending";
+      // Settled already: "sending" would wait for a settle that has happened.
+      const settled = settledUnwritten.get(n.eventId);
+      if (settled !== undefined) return settled;
       const known = journal.findExternal(n.eventId);
       if (known !== undefined) {
         if (known.status === "delivered" || known.status === "failed") return known.status;

@@ -37,6 +37,26 @@ describe("external deliveries (cluster dispatcher)", () => {
     expect(settled).toHaveLength(1);
   });
 
+  it("a record read again after its event id settled, before the outcome is written, is settled too", async () => {
+    // Found by the cluster-dispatch integration test: "sending" there made the dispatcher wait
+    // for a settle that had already happened, so the partition's offset never moved again.
+    const rx = await fx.receiver();
+    const svc = fx.service();
+    svc.start();
+    let again: string | undefined;
+    svc.external.onSettled((id) => {
+      // The outcome is buffered until the turn's flush; a record read in between sees the row.
+      queueMicrotask(() => {
+        again = svc.external.accept(notification(`${rx.url}/a`, "cpu/a"), ext(id));
+      });
+    });
+    svc.external.accept(notification(`${rx.url}/a`, "cpu/a"), ext("ev-s"));
+    await svc.idle();
+    await until(() => again !== undefined);
+    expect(again).toBe("delivered");
+    expect(rx.requests).toHaveLength(1);
+  });
+
   it("reports a permanent failure as settled too", async () => {
     const rx = await fx.receiver({ statuses: [400] });
     const svc = fx.service();
