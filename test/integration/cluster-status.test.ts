@@ -242,7 +242,10 @@ describe("cluster status against a 3-broker Kafka cluster", () => {
     killBroker(killed);
     await waitForBrokers(2);
     await waitForLeaders([topic], { isr: 2 });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    // Leadership may still be settling on a loaded machine ("no leader for this topic-partition"):
+    // more retries than kafkajs's default 5, so the test measures durability, not election speed.
+    const retry = { retries: 12, maxRetryTime: 10_000 };
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry });
     await producer.connect();
     for (let i = 0; i < 30; i++)
       await producer.send({ topic, acks: -1, messages: [{ key: `k${i}`, value: `v${i}` }] });
@@ -252,6 +255,7 @@ describe("cluster status against a 3-broker Kafka cluster", () => {
       transactionalId: uniqueName("cs-tx"),
       idempotent: true,
       maxInFlightRequests: 1,
+      retry,
     });
     await tx.connect();
     const transaction = await tx.transaction();
