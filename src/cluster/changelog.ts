@@ -23,7 +23,9 @@
 import type { AlertEventState } from "../core/alert-event.js";
 import { TickdError } from "../core/errors.js";
 import type { AlertStateSnapshot } from "../engine/alert-state.js";
+import { requiredTime } from "../engine/group-state.js";
 import type { StoredAlert } from "../oncall/service.js";
+import { withBigIntTimes } from "../oncall/store.js";
 import { decodeJson, encodeJson } from "../store/codec.js";
 import { ClusterCodes } from "./points.js";
 
@@ -142,7 +144,7 @@ export function decodeChangelog(key: string, value: string | null): ChangelogEnt
       value:
         doc === undefined
           ? undefined
-          : { eventId: doc["eventId"] as string, state: doc["state"] as AlertStateSnapshot },
+          : { eventId: doc["eventId"] as string, state: alertSnapshot(doc["state"]) },
     };
   }
   if (k[0] === "o" && k.length === 5) {
@@ -153,7 +155,7 @@ export function decodeChangelog(key: string, value: string | null): ChangelogEnt
       input,
       topic: k[3] as string,
       alertId: k[4] as string,
-      value: doc === undefined ? undefined : (doc["alert"] as StoredAlert),
+      value: doc === undefined ? undefined : storedAlert(doc["alert"] as StoredAlert),
     };
   }
   if (k[0] === "n" && k.length === 6) {
@@ -176,8 +178,26 @@ export function decodeChangelog(key: string, value: string | null): ChangelogEnt
       input,
       topic: k[3] as string,
       eventId: k[4] as string,
-      value: doc === undefined ? undefined : (doc["state"] as AlertEventState),
+      value: doc === undefined ? undefined : topicState(doc["state"] as AlertEventState),
     };
   }
   throw new TickdError(ClusterCodes.RECORD, `state record key has an unknown kind: ${key.slice(0, 80)}`);
+}
+
+// A version with float64 times wrote its times as JSON numbers; this one computes with bigints.
+function alertSnapshot(v: unknown): AlertStateSnapshot {
+  const s = v as AlertStateSnapshot;
+  return {
+    ...s,
+    firstTriggered: requiredTime(s.firstTriggered, "firstTriggered"),
+    lastTriggered: requiredTime(s.lastTriggered, "lastTriggered"),
+  };
+}
+
+function topicState(s: AlertEventState): AlertEventState {
+  return { ...s, time: requiredTime(s.time, "topic event time") };
+}
+
+function storedAlert(a: StoredAlert): StoredAlert {
+  return typeof a.event === "object" && a.event !== null ? { ...a, event: withBigIntTimes(a.event) } : a;
 }

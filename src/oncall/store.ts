@@ -23,34 +23,39 @@ interface SilenceRow {
 }
 
 export function encodeEvent(e: AlertEvent): string {
-  // A replacer costs a call per key; most events hold no int64, and without one plain
-  // JSON.stringify writes the same text (the replacer only changes bigints).
-  if (!holdsBigInt(e, 0)) return JSON.stringify(e);
+  // Every event holds a bigint (its ns time), so the replacer always has work to do.
   return JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? { $int: v.toString() } : v));
 }
 
-/** Whether a bigint is anywhere in `v` (true past a depth no event reaches, to be safe). */
-function holdsBigInt(v: unknown, depth: number): boolean {
-  if (typeof v === "bigint") return true;
-  if (v === null || typeof v !== "object") return false;
-  if (depth > 32) return true;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (holdsBigInt(v[i], depth + 1)) return true;
-    return false;
-  }
-  for (const k in v) if (holdsBigInt((v as Record<string, unknown>)[k], depth + 1)) return true;
-  return false;
+export function decodeEvent(s: string): AlertEvent {
+  return withBigIntTimes(
+    JSON.parse(s, (_k, v: unknown) => {
+      if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+        const o = v as Record<string, unknown>;
+        const keys = Object.keys(o);
+        if (keys.length === 1 && keys[0] === "$int" && typeof o.$int === "string") return BigInt(o.$int);
+      }
+      return v;
+    }) as AlertEvent,
+  );
 }
 
-export function decodeEvent(s: string): AlertEvent {
-  return JSON.parse(s, (_k, v: unknown) => {
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      const keys = Object.keys(o);
-      if (keys.length === 1 && keys[0] === "$int" && typeof o.$int === "string") return BigInt(o.$int);
-    }
-    return v;
-  }) as AlertEvent;
+/**
+ * An event written by a version with float64 times holds its times as plain numbers (the
+ * state's time, each series row's first column, a grouped notification's alert times): they
+ * become the bigints this version computes with, rounded as the float was. Also for events
+ * read from the cluster's state changelog (src/cluster/changelog.ts).
+ */
+export function withBigIntTimes(e: AlertEvent): AlertEvent {
+  const asTime = (v: unknown): unknown =>
+    typeof v === "number" && Number.isFinite(v) ? BigInt(Math.round(v)) : v;
+  const st = e.state as { time: unknown } | undefined;
+  if (st !== undefined && typeof st.time === "number") st.time = asTime(st.time);
+  for (const series of e.data?.series ?? [])
+    for (const row of series.values ?? []) if (typeof row[0] === "number") row[0] = asTime(row[0]) as bigint;
+  for (const a of e.alerts ?? [])
+    if (typeof (a.time as unknown) === "number") a.time = asTime(a.time) as bigint;
+  return e;
 }
 
 export function onCallPersistence(db: Database.Database): OnCallPersistence {

@@ -9,6 +9,7 @@ import {
   encodeAlertState,
   encodeTopicState,
   keyInput,
+  oncallAlertKey,
   topicStateKey,
 } from "../../../src/cluster/changelog.js";
 import { notificationEventId } from "../../../src/cluster/event-id.js";
@@ -137,6 +138,77 @@ describe("state changelog", () => {
       value: state,
     });
     expect(decodeChangelog(key, null)).toMatchObject({ kind: "topic", value: undefined });
+  });
+
+  it("reads records a version with float64 times wrote: their times become bigints", () => {
+    // As such a version wrote them: times are plain JSON numbers (a rolling upgrade, or the
+    // changelog read back after every instance was upgraded).
+    const alert = decodeChangelog(
+      alertStateKey(input, "cpu", "alert2", "host=a"),
+      JSON.stringify({
+        v: 1,
+        eventId: "cpu:a",
+        state: {
+          level: 3,
+          prev: 0,
+          firstTriggered: 1_764_900_000_123_456_800,
+          lastTriggered: 1_764_900_010_000_000_000,
+          flapping: false,
+        },
+      }),
+    );
+    expect(alert.kind === "alert" && alert.value?.state).toMatchObject({
+      firstTriggered: 1_764_900_000_123_456_768n,
+      lastTriggered: 1_764_900_010_000_000_000n,
+    });
+    const topic = decodeChangelog(
+      topicStateKey(input, "main:cpu:alert2", "cpu:a"),
+      JSON.stringify({
+        v: 1,
+        state: {
+          id: "cpu:a",
+          message: "m",
+          details: "",
+          time: 1_764_900_000_000_000_000,
+          duration: 0,
+          level: 3,
+        },
+      }),
+    );
+    expect(topic.kind === "topic" && topic.value?.time).toBe(1_764_900_000_000_000_000n);
+    const oncall = decodeChangelog(
+      oncallAlertKey(input, "ops", "cpu:a"),
+      JSON.stringify({
+        v: 1,
+        alert: {
+          topic: "ops",
+          id: "cpu:a",
+          labels: { alertname: "cpu" },
+          event: {
+            topic: "ops",
+            state: {
+              id: "cpu:a",
+              message: "m",
+              details: "",
+              time: 1_764_900_000_000_000_000,
+              duration: 0,
+              level: 3,
+            },
+            data: {
+              name: "cpu",
+              taskName: "t",
+              category: "",
+              group: "",
+              tags: {},
+              fields: {},
+              series: [],
+              recoverable: true,
+            },
+          },
+        },
+      }),
+    );
+    expect(oncall.kind === "oncall" && oncall.value?.event.state.time).toBe(1_764_900_000_000_000_000n);
   });
 
   it("refuses unknown kinds and versions", () => {

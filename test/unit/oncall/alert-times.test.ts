@@ -92,3 +92,59 @@ describe("alert times in /api/v2/alerts and /tickd/v1/alerts", () => {
     expect(tickdAlert(view).since).toBe("2025-12-06T05:46:59.754Z");
   });
 });
+
+describe("on-call alerts stored by a version with float64 times", () => {
+  it("read back with bigint times after an upgrade, so the alert lists still answer", () => {
+    const store = openStore(":memory:");
+    stores.push(store);
+    // The row as a float64-time version wrote it: every time a plain JSON number.
+    const old = {
+      topic: "ops",
+      state: {
+        id: "cpu",
+        message: "cpu is CRITICAL",
+        details: "",
+        time: 1_700_000_000_500_000_000,
+        duration: 2e9,
+        level: 3,
+      },
+      data: {
+        name: "cpu",
+        taskName: "cpu_alert",
+        category: "",
+        group: "",
+        tags: { host: "a" },
+        fields: { v: 95 },
+        series: [
+          {
+            name: "cpu",
+            tags: { host: "a" },
+            columns: ["time", "v"],
+            values: [[1_700_000_000_500_000_000, 95]],
+          },
+        ],
+        recoverable: true,
+      },
+      alerts: [
+        { id: "cpu", message: "m", time: 1_700_000_000_000_000_000, level: 3, previousLevel: 0, tags: {} },
+      ],
+    };
+    store.db
+      .prepare("INSERT INTO oncall_alerts (topic, alert_id, labels, event) VALUES (?, ?, ?, ?)")
+      .run("ops", "cpu", JSON.stringify({ alertname: "cpu" }), JSON.stringify(old));
+    const oc = new OnCallService({
+      persistence: onCallPersistence(store.db),
+      logger: { log: () => undefined },
+      notify: () => [],
+      now: () => Date.now(),
+    });
+    oc.open();
+    const view = oc.alert("ops", "cpu")!;
+    expect(gettableAlert(view).startsAt).toBe("2023-11-14T22:13:18.500Z");
+    expect(tickdAlert(view)["updated"]).toBe("2023-11-14T22:13:20.500Z");
+    const stored = [...onCallPersistence(store.db).loadAlerts()][0]!.event;
+    expect(stored.state.time).toBe(1_700_000_000_500_000_000n);
+    expect(stored.data.series[0]!.values[0]![0]).toBe(1_700_000_000_500_000_000n);
+    expect(stored.alerts![0]!.time).toBe(1_700_000_000_000_000_000n);
+  });
+});
