@@ -17,7 +17,14 @@ function event(value: number | bigint): AlertEvent {
       name: "cpu",
       tags: { host: "a" },
       fields: { v: value, note: "x" },
-      series: [{ name: "cpu", tags: { host: "a" }, columns: ["time", "v"], values: [[1_700_000_000_000_000_001n, value]] }],
+      series: [
+        {
+          name: "cpu",
+          tags: { host: "a" },
+          columns: ["time", "v"],
+          values: [[1_700_000_000_000_000_001n, value]],
+        },
+      ],
     },
   } as unknown as AlertEvent;
 }
