@@ -19,9 +19,8 @@ afterEach(() => {
   for (const s of stores.splice(0)) s.close();
 });
 
-function oncallAt(nowMs: number): OnCallService {
-  const store = openStore(":memory:");
-  stores.push(store);
+/** An on-call service over `store` (a new in-memory one by default), opened. */
+function oncallAt(nowMs: number, store = memoryStore()): OnCallService {
   const oc = new OnCallService({
     persistence: onCallPersistence(store.db),
     logger: { log: () => undefined },
@@ -30,6 +29,12 @@ function oncallAt(nowMs: number): OnCallService {
   });
   oc.open();
   return oc;
+}
+
+function memoryStore(): Store {
+  const store = openStore(":memory:");
+  stores.push(store);
+  return store;
 }
 
 function engineEvent(time: bigint, duration: number): AlertEvent {
@@ -95,8 +100,7 @@ describe("alert times in /api/v2/alerts and /tickd/v1/alerts", () => {
 
 describe("on-call alerts stored by a version with float64 times", () => {
   it("read back with bigint times after an upgrade, so the alert lists still answer", () => {
-    const store = openStore(":memory:");
-    stores.push(store);
+    const store = memoryStore();
     // The row as a float64-time version wrote it: every time a plain JSON number.
     const old = {
       topic: "ops",
@@ -132,13 +136,7 @@ describe("on-call alerts stored by a version with float64 times", () => {
     store.db
       .prepare("INSERT INTO oncall_alerts (topic, alert_id, labels, event) VALUES (?, ?, ?, ?)")
       .run("ops", "cpu", JSON.stringify({ alertname: "cpu" }), JSON.stringify(old));
-    const oc = new OnCallService({
-      persistence: onCallPersistence(store.db),
-      logger: { log: () => undefined },
-      notify: () => [],
-      now: () => Date.now(),
-    });
-    oc.open();
+    const oc = oncallAt(Date.now(), store);
     const view = oc.alert("ops", "cpu")!;
     expect(gettableAlert(view).startsAt).toBe("2023-11-14T22:13:18.500Z");
     expect(tickdAlert(view)["updated"]).toBe("2023-11-14T22:13:20.500Z");
