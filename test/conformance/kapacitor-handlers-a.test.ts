@@ -227,6 +227,18 @@ describe("Kapacitor's alert-handler stream tests", () => {
     ]);
   });
 
+  it("TestStream_AlertTelegram (services/telegram): a parse mode in any case, sent as written", async () => {
+    // Kapacitor's preparePost compares strings.ToLower(parseMode) with "markdown" and "html".
+    const rx = await receiver();
+    await run(
+      "disk_telegram_case",
+      handlerScript('tick/{{ .Name }}/{{ index .Tags "host" }}', ".telegram().chatId('-1').parseMode('html')"),
+      `[telegram]\n  enabled = true\n  url = "${rx.url}/bot"\n  token = "4242:SECRET"\n`,
+    );
+    const [req] = await rx.waitFor(1);
+    expect(req!.body).toBe('{"chat_id":"-1","parse_mode":"html","text":"tick/disk/web01 is CRITICAL"}\n');
+  });
+
   it("TestStream_AlertTCP: the alert JSON and one more newline on a fresh connection", async () => {
     const sink = await tcpSink();
     await run(
