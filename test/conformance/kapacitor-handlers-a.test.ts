@@ -1,12 +1,13 @@
 /**
  * Kapacitor's alert-handler stream tests (integrations/streamer_test.go), one case each, run
- * through the daemon: the task raises the one CRITICAL alert of test/support/kapacitor-handlers.ts
- * (our own data and names), and a real local receiver checks what the handler sends field by
- * field against what Kapacitor's service code sends for the same script (services/<name>/service.go,
- * services/alert/handlers.go for tcp, log and exec): node:http servers for the HTTP services,
- * net servers for Sensu and TCP, real files for log, real scripts for exec. Kafka is in
- * test/integration/kapacitor-handlers-kafka.test.ts (the real broker). Each `it` starts with the
- * name of the Kapacitor test it mirrors; docs/KAPACITOR-TESTS.md lists them with their status.
+ * through the daemon: the task raises the one CRITICAL alert of
+ * test/support/kapacitor-handler-alert.ts (our own data and names), and a real local receiver
+ * checks what the handler sends, field by field, against what Kapacitor's service code sends
+ * for the same script (services/<name>/service.go; services/alert/handlers.go for tcp, log and
+ * exec): node:http servers for the HTTP services, net servers for Sensu and TCP, real files for
+ * log, real scripts for exec. Kafka is in test/integration/kapacitor-handlers-kafka.test.ts
+ * (the real broker). Each `it` starts with the name of the Kapacitor test it mirrors;
+ * docs/KAPACITOR-TESTS.md lists them with their status.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
@@ -21,7 +22,7 @@ import {
   handlerScript,
   startHandlerRun,
   type HandlerRun,
-} from "../support/kapacitor-handlers.js";
+} from "../support/kapacitor-handler-alert.js";
 
 let cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 /**
  * Kapacitor's TestStream_AlertKafka (integrations/streamer_test.go) against the real broker
- * (scripts/services.sh up, or KAFKA_BROKERS): the alert of test/support/kapacitor-handlers.ts
+ * (scripts/services.sh up, or KAFKA_BROKERS): the alert of test/support/kapacitor-handler-alert.ts
  * (our own data) written by `.kafka()` handlers of a `[[kafka]]` cluster with batch-size 1, as
  * services/kafka/service.go writes it: key = the alert id, value = the template executed over
  * alert.Data, or without a template the alert.Data JSON line; the partition the hash of the
@@ -9,7 +9,12 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
 import { crc32 } from "../../src/handlers/kafka.js";
-import { ALERT_SERIES, ALERT_TIME, handlerScript, startHandlerRun } from "../support/kapacitor-handlers.js";
+import {
+  ALERT_SERIES,
+  ALERT_TIME,
+  handlerScript,
+  startHandlerRun,
+} from "../support/kapacitor-handler-alert.js";
 import { kafkaBrokers, uniqueName } from "../support/services.js";
 
 let cleanups: (() => unknown)[] = [];
