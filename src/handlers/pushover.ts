@@ -5,7 +5,8 @@
  * INFO, 0 WARNING, 1 CRITICAL), and when set `device`, `title`, `url`, `url_title`, `sound`.
  * The token and user key are secrets.
  *
- * TICKscript: `.pushover().device('d').title('t').uRL('https://…').uRLTitle('t').sound('siren')`.
+ * TICKscript: `.pushover().device('d').title('t').URL('https://…').URLTitle('t').sound('siren')`
+ * (Kapacitor's spelling; `.uRL()` and `.uRLTitle()` name the same properties).
  */
 import { Level } from "../core/types.js";
 import type { PushoverConfig } from "../config/types.js";

@@ -3,8 +3,9 @@
  * `<url><token>/sendMessage` (the token joined onto the URL's path, as Kapacitor's
  * path.Join(u.Path+token, "sendMessage")), `Content-Type: application/json`, body = a Go map
  * (keys sorted) + "\n": `chat_id`, `text` (the message), and only when set: `parse_mode`
- * (Markdown or HTML), `disable_web_page_preview: true`, `disable_notification: true`. The
- * handler's settings fall back to `[telegram]`'s. The token is in the path: never shown.
+ * (Markdown or HTML, in any case, sent as written), `disable_web_page_preview: true`,
+ * `disable_notification: true`. The handler's settings fall back to `[telegram]`'s. The token
+ * is in the path: never shown.
  *
  * TICKscript: `.telegram().chatId('-123').parseMode('Markdown').disableWebPagePreview()
  * .disableNotification()`.
@@ -24,6 +25,12 @@ export interface TelegramOptions {
   parseMode: string;
   disableWebPagePreview: boolean;
   disableNotification: boolean;
+}
+
+/** "", or Markdown or HTML in any case (Kapacitor lower-cases it to compare, and sends it as written). */
+function validParseMode(mode: string): boolean {
+  const m = mode.toLowerCase();
+  return m === "" || m === "markdown" || m === "html";
 }
 
 /** `<url>` with the token appended to its path and `/sendMessage` joined on. */
@@ -61,7 +68,7 @@ export const telegram = httpKind<TelegramOptions, TelegramConfig>({
   keys: ["chat-id", "parse-mode", "disable-web-page-preview", "disable-notification"],
   parse: (r) => {
     const parseMode = r.string("parse-mode") ?? "";
-    if (parseMode !== "" && parseMode !== "Markdown" && parseMode !== "HTML")
+    if (!validParseMode(parseMode))
       throw r.error("parse-mode", `parseMode ${parseMode} is not valid, please use 'Markdown' or 'HTML'`);
     return {
       chatId: r.string("chat-id") ?? "",
@@ -80,7 +87,7 @@ export const telegram = httpKind<TelegramOptions, TelegramConfig>({
   config: (all) => section(all),
   build(event, o, c) {
     const parseMode = o.parseMode !== "" ? o.parseMode : c.parseMode;
-    if (parseMode !== "" && parseMode !== "Markdown" && parseMode !== "HTML")
+    if (!validParseMode(parseMode))
       throw new TickdError(
         HandlerCodes.OPTIONS,
         `parseMode ${parseMode} is not valid, please use 'Markdown' or 'HTML'`,

@@ -947,15 +947,17 @@ class Checker {
     let written = this.written.get(node);
     if (written === undefined) this.written.set(node, (written = new Set()));
     written.add(link.name);
+    written.add(link.name.charAt(0).toLowerCase() + link.name.slice(1));
     const hspec = target.handler !== undefined ? HANDLERS[target.handler.kind] : undefined;
-    const own = hspec?.properties[link.name];
+    const own = hspec !== undefined ? byName(hspec.properties, link.name) : undefined;
     if (own !== undefined && target.handler !== undefined) {
       const args = this.checkArgs(`\`.${link.name}()\``, own.sig, link);
       if (args !== undefined)
         this.setProperty(target.handler, own, link, args, `${target.handler.kind} handler of ${node.name}`);
       return target;
     }
-    const spec = NODES[node.kind]?.properties[link.name];
+    const nodeSpec = NODES[node.kind];
+    const spec = nodeSpec !== undefined ? byName(nodeSpec.properties, link.name) : undefined;
     if (spec === undefined) {
       this.unknownProperty(target, link);
       // An unknown handler-creating property would make every following handler property unknown too.
@@ -1288,6 +1290,17 @@ class Checker {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * A property by the name a script wrote. Kapacitor capitalizes the first letter and looks for
+ * that Go method or field, so `.URL()` and `.uRL()` (and `.Crit()`) name the same property; the
+ * catalogue keeps the first letter lower-cased.
+ */
+function byName(properties: Readonly<Record<string, PropertySpec>>, name: string): PropertySpec | undefined {
+  return Object.hasOwn(properties, name)
+    ? properties[name]
+    : properties[name.charAt(0).toLowerCase() + name.slice(1)];
+}
 
 function isBareExpression(e: Expr): boolean {
   return e.type === "Binary" || e.type === "Unary" || e.type === "Reference" || e.type === "Call";

@@ -264,6 +264,19 @@ stream |from() |window().period(period) |mean('v') |alert().warn(lambda: "mean" 
     expect(r.graph).toBeUndefined();
   });
 
+  it("finds a property whatever the case of its first letter, as Kapacitor (it capitalizes it)", () => {
+    // Kapacitor's own TestStream_AlertPushover writes .URL() and .URLTitle().
+    const g = graphOf(
+      "stream |from() |alert().Crit(lambda: TRUE).pushover().URL('http://x.example').URLTitle('runbook').uRL('http://y.example')\n",
+    );
+    const alert = g.nodes[2]!;
+    expect(alert.properties.map((p) => p.name)).toEqual(["crit"]);
+    expect(alert.handlers[0]?.properties.map((p) => p.name)).toEqual(["uRL", "uRLTitle", "uRL"]);
+    expect(lastProperty(alert.handlers[0]!, "uRL")?.args).toMatchObject([
+      { type: "string", value: "http://y.example" },
+    ]);
+  });
+
   it("keeps the graph when there are only warnings", () => {
     const r = checkScript("stream |from() |alert().victorops().routingKey('k')\n", "t.tick");
     expect(r.diagnostics.map((d) => d.code)).toEqual(["W_TICK_ALIAS"]);
