@@ -84,7 +84,13 @@ async function startTask(
     await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { url: `http://127.0.0.1:${daemon.port}`, port: daemon.port };
+  const url = `http://127.0.0.1:${daemon.port}`;
+  // A script the daemon refused is not loaded: say so instead of waiting for requests.
+  const res = await fetch(`${url}/kapacitor/v1/tasks/${task}`);
+  const body = (await res.json()) as { error?: string; status?: string };
+  expect(res.status, `task ${task}: ${JSON.stringify(body)}`).toBe(200);
+  expect(body.error ?? "", `task ${task}`).toBe("");
+  return { url, port: daemon.port };
 }
 
 async function write(run: Run, lines: string): Promise<void> {
@@ -157,14 +163,14 @@ describe("OpsGenie (services/opsgenie, services/opsgenie2)", () => {
     }
   });
 
-  const opsgenie2 = (rx: Receiver) => (c: TickdConfig) => ({
+  const opsgenie2 = (rx: Receiver) => (c: TickdConfig): TickdConfig => ({
     ...c,
     opsgenie2: {
       ...c.opsgenie2,
       enabled: true,
       apiKey: "og2-key",
       url: `${rx.url}/v2/alerts`,
-      recovery_action: "notes",
+      recovery_action: "notes" as const,
     },
   });
   /** base64.URLEncoding of "tickd/disk/db1". */
