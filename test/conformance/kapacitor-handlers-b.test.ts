@@ -8,10 +8,17 @@
  * each case builds. Data and names are our own; each `it` names the Kapacitor test it mirrors.
  * The SNMP trap case needs snmptrapd: test/integration/kapacitor-snmptrap.test.ts.
  */
-import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TickdConfig } from "../../src/config/index.js";
-import { startDaemonIn } from "../support/in-process-daemon.js";
+import {
+  DATA,
+  HOSTNAME,
+  startAlertTask,
+  T0,
+  WINDOWED,
+  windowedScript,
+  type AlertRun,
+} from "../support/kapacitor-alerts.js";
 import { startReceiver, type Receiver, type RecordedRequest } from "../support/receiver.js";
 import { startSmtpSink, type SmtpSink } from "../support/smtp.js";
 
@@ -21,84 +28,19 @@ afterEach(async () => {
   cleanups = [];
 });
 
-/** 2023-11-14T22:13:20Z, a multiple of 10 s: the first 10 s window starts there. */
-const T0 = 1_700_000_000;
-const HOSTNAME = "alerts.example.net";
-
-/**
- * Eleven points of host db1 (and of db2, which the script's where() drops), one per second
- * from T0: the point at T0+10 closes the window [T0, T0+10) with count 10, so one CRITICAL
- * event (count > 8) at 2023-11-14T22:13:30Z.
- */
-const WINDOWED = Array.from(
-  { length: 11 },
-  (_, i) => `disk,host=db1 used=${60 + i} ${T0 + i}\ndisk,host=db2 used=${10 + i} ${T0 + i}`,
-).join("\n");
-
-/** The event's data (models.Result) as Kapacitor's json.Marshal writes it. */
-const DATA =
-  '{"series":[{"name":"disk","tags":{"host":"db1"},"columns":["time","count"],' +
-  '"values":[["2023-11-14T22:13:30Z",10]]}]}';
-
-/** The alert of Kapacitor's handler tests: window 10s, count, info/warn/crit on the count. */
-function windowedScript(alert: string): string {
-  return `dbrp "metrics"."autogen"
-stream
-  |from()
-    .measurement('disk')
-    .where(lambda: "host" == 'db1')
-    .groupBy('host')
-  |window()
-    .period(10s)
-    .every(10s)
-  |count('used')
-  |alert()
-    ${alert}
-    .info(lambda: "count" > 6.0)
-    .warn(lambda: "count" > 7.0)
-    .crit(lambda: "count" > 8.0)
-`;
-}
-
 /** A Go JSON string literal (json.Marshal escapes <, > and & too). */
 function goString(s: string): string {
   return JSON.stringify(s).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
 }
 
-interface Run {
-  url: string;
-  port: number;
-}
-
-/** The daemon with `task` (file name → task id) and the config `over` gives it. */
 async function startTask(
   task: string,
   script: string,
   over: (c: TickdConfig) => TickdConfig,
-): Promise<Run> {
-  const { daemon, dir } = await startDaemonIn(
-    { tasks: { [`${task}.tick`]: script } },
-    { config: (c) => over({ ...c, hostname: HOSTNAME }) },
-  );
-  cleanups.push(async () => {
-    await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const url = `http://127.0.0.1:${daemon.port}`;
-  // A script the daemon refused is not loaded: say so instead of waiting for requests.
-  const res = await fetch(`${url}/kapacitor/v1/tasks/${task}`);
-  const body = (await res.json()) as { error?: string; status?: string };
-  expect(res.status, `task ${task}: ${JSON.stringify(body)}`).toBe(200);
-  expect(body.error ?? "", `task ${task}`).toBe("");
-  return { url, port: daemon.port };
-}
-
-async function write(run: Run, lines: string): Promise<void> {
-  const res = await fetch(`${run.url}/write?db=metrics&rp=autogen&precision=s`, {
-    method: "POST",
-    body: lines,
-  });
-  if (res.status !== 204) throw new Error(`write answered ${res.status}: ${await res.text()}`);
+): Promise<AlertRun> {
+  const run = await startAlertTask(task, script, over);
+  cleanups.push(() => run.stop());
+  return run;
 }
 
 async function receiver(): Promise<Receiver> {
@@ -143,7 +85,7 @@ describe("OpsGenie (services/opsgenie, services/opsgenie2)", () => {
         opsgenie: { ...c.opsgenie, enabled: true, apiKey: "og-key", url: `${rx.url}/v1/json/alert` },
       }),
     );
-    await write(run, WINDOWED);
+    await run.write(WINDOWED);
     const reqs = byKey(await exactly(rx, 2), (r) => (JSON.parse(r.body) as { teams: string[] }).teams.join());
     const body = (teams: string, recipients: string): string =>
       `{"alias":"tickd/disk/db1","apiKey":"og-key","description":${goString(DATA)},` +
@@ -189,7 +131,7 @@ describe("OpsGenie (services/opsgenie, services/opsgenie2)", () => {
       .recipients('carol', 'bob')`),
       opsgenie2(rx),
     );
-    await write(run, WINDOWED);
+    await run.write(WINDOWED);
     const reqs = byKey(
       await exactly(rx, 2),
       (r) => (JSON.parse(r.body) as { responders: { name?: string }[] }).responders[0]!.name!,
@@ -235,7 +177,7 @@ stream
       opsgenie2(rx),
     );
     // Without a window the event's series carries all the point's tags (mount too).
-    await write(run, `disk,host=db1,mount=data used=95 ${T0}\ndisk,host=db1,mount=data used=20 ${T0 + 1}`);
+    await run.write(`disk,host=db1,mount=data used=95 ${T0}\ndisk,host=db1,mount=data used=20 ${T0 + 1}`);
     const [crit, ok] = await exactly(rx, 2);
     const data =
       '{"series":[{"name":"disk","tags":{"host":"db1","mount":"data"},"columns":["time","used"],' +
@@ -280,7 +222,7 @@ describe("PagerDuty (services/pagerduty, services/pagerduty2)", () => {
         },
       }),
     );
-    await write(run, WINDOWED);
+    await run.write(WINDOWED);
     const reqs = byKey(await exactly(rx, 2), (r) => (JSON.parse(r.body) as { service_key: string }).service_key);
     // The alert node's default details: {{ json . }} over the details data, through html/template.
     const detailsData =
@@ -338,7 +280,7 @@ describe("PagerDuty (services/pagerduty, services/pagerduty2)", () => {
       .link('https://dash.example.com/{{ .TaskName }}/{{ index .Tags "host" }}', 'dashboard of {{ .Name }}')`),
       pagerduty2(rx),
     );
-    await write(run, WINDOWED);
+    await run.write(WINDOWED);
     const reqs = byKey(await exactly(rx, 2), (r) => (JSON.parse(r.body) as { routing_key: string }).routing_key);
     for (const r of reqs.values()) expectPd2Request(r);
     expect(reqs.get("pd2-default")!.body).toBe(pd2Body(run.port, "disk_pd2", "pd2-default", "null"));
@@ -363,7 +305,7 @@ describe("PagerDuty (services/pagerduty, services/pagerduty2)", () => {
       .serviceKey('pd2-legacy')`),
       pagerduty2(rx),
     );
-    await write(run, WINDOWED);
+    await run.write(WINDOWED);
     const reqs = byKey(await exactly(rx, 2), (r) => (JSON.parse(r.body) as { routing_key: string }).routing_key);
     for (const r of reqs.values()) expectPd2Request(r);
     expect(reqs.get("pd2-default")!.body).toBe(pd2Body(run.port, "disk_pd2_sk", "pd2-default", "null"));
@@ -396,7 +338,7 @@ describe("HTTP post endpoint and VictorOps (services/httppost, services/victorop
         ],
       }),
     );
-    await write(run, WINDOWED);
+    await run.write(WINDOWED);
     const [r] = await exactly(rx, 1);
     expect(r!.method).toBe("POST");
     expect(r!.path).toBe("/hooks/alert");
@@ -430,7 +372,7 @@ describe("HTTP post endpoint and VictorOps (services/httppost, services/victorop
         },
       }),
     );
-    await write(run, WINDOWED);
+    await run.write(WINDOWED);
     const [r] = await exactly(rx, 1);
     expect(r!.method).toBe("POST");
     expect(r!.path).toBe("/integrations/generic/20131114/alert/vo-key/vo-default");
@@ -475,7 +417,7 @@ Used: {{ index .Fields "count" }} samples
         },
       }),
     );
-    await write(run, WINDOWED);
+    await run.write(WINDOWED);
     const mails = await sink.waitFor(2);
     await new Promise((r) => setTimeout(r, 200));
     expect(sink.mails).toHaveLength(2);
