@@ -90,7 +90,16 @@ export function createSmtpWire(config: () => SmtpConfig | undefined): Transport 
           from: msg.from,
           to: msg.to,
           subject: msg.subject,
-          html: msg.html,
+          // Kapacitor's mailer (gomail) sends the body as "text/html; charset=UTF-8", always
+          // quoted-printable; nodemailer's `html` would say "charset=utf-8" and pick 7bit for
+          // ASCII. A single alternative is the message's only part, with these headers as given.
+          alternatives: [
+            {
+              contentType: "text/html; charset=UTF-8",
+              content: msg.html,
+              contentTransferEncoding: "quoted-printable",
+            },
+          ],
           ...(eventId !== undefined ? { headers: { [EVENT_ID_HEADER]: eventId } } : {}),
         })) as { response?: string };
         return { status: 200, body: info.response ?? "", headers: {} };

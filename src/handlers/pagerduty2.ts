@@ -9,18 +9,24 @@
  *   "client":"kapacitor","client_url":<tickd's URL>}`
  * - OK: `{"routing_key","dedup_key","event_action":"resolve"}`.
  * The alert id as dedup_key makes a repeat (a retry, a replay) idempotent at PagerDuty.
+ * A link's href and text are templates over the event's template data, rendered per event; a
+ * link without text gets its rendered href as text (Kapacitor's handler does both).
  *
- * TICKscript: `.pagerDuty2().routingKey('k').link('https://…', 'text')`.
+ * TICKscript: `.pagerDuty2().routingKey('k').link('https://…/{{ .TaskName }}', 'text')`;
+ * `.serviceKey('k')` is Kapacitor's older name for `.routingKey('k')` (the last one wins).
  */
+import { coerceError } from "../core/errors.js";
 import { splitNs } from "../core/go-format.js";
+import { compileTemplate, type Template } from "../core/template.js";
 import { goJsonLine } from "../core/go-json.js";
 import { Level } from "../core/types.js";
 import type { PagerDuty2Config } from "../config/types.js";
 import { seriesJson } from "../alert/alert-json.js";
-import { allProperties } from "../pipeline/task-graph.js";
-import { httpKind, jsonErrorMessage, tickOptions } from "./http-kind.js";
-import { argString } from "./options.js";
+import { allProperties, type HandlerSpec } from "../pipeline/task-graph.js";
+import { httpKind, jsonErrorMessage } from "./http-kind.js";
+import { argString, type OptionReader } from "./options.js";
 import { TestOptions, testEvent } from "./service-test-event.js";
+import { eventTemplateData } from "./template-data.js";
 import { formatRFC3339Nano } from "../core/go-format.js";
 
 export interface PagerDuty2Link {
@@ -28,9 +34,30 @@ export interface PagerDuty2Link {
   text: string;
 }
 
+/** A link as templates; no text template: the rendered href is the text. */
+interface LinkTemplate {
+  href: Template;
+  text: Template | undefined;
+}
+
 export interface PagerDuty2Options {
   routingKey: string;
-  links: PagerDuty2Link[];
+  links: LinkTemplate[];
+}
+
+function template(r: OptionReader, key: string, source: string): Template {
+  try {
+    return compileTemplate(source, { name: key });
+  } catch (e) {
+    throw r.error(key, coerceError(e).message);
+  }
+}
+
+/** `.routingKey()` and its older name `.serviceKey()` set one field: the last call counts. */
+function routingKeyOf(spec: HandlerSpec): Record<string, unknown> {
+  const last = spec.properties.filter((p) => p.name === "routingKey" || p.name === "serviceKey").at(-1);
+  const key = last !== undefined ? argString(last.args[0]) : undefined;
+  return key !== undefined ? { "routing-key": key } : {};
 }
 
 /** Go's "2006-01-02T15:04:05.000000000Z07:00" in UTC: always nine fraction digits. */
@@ -55,20 +82,24 @@ export const pagerduty2 = httpKind<PagerDuty2Options, PagerDuty2Config>({
   keys: ["routing-key", "links"],
   parse(r) {
     const raw = r.value("links");
-    const links: PagerDuty2Link[] = [];
+    const links: LinkTemplate[] = [];
     if (raw !== undefined) {
       if (!Array.isArray(raw)) throw r.error("links", "expected a list of {href, text}");
       raw.forEach((l: unknown, i) => {
         const o = l as Record<string, unknown> | null;
         if (o === null || typeof o !== "object" || typeof o.href !== "string")
           throw r.error(`links[${i}]`, "expected {href, text}");
-        links.push({ href: o.href, text: typeof o.text === "string" ? o.text : "" });
+        const text = typeof o.text === "string" && o.text !== "" ? o.text : undefined;
+        links.push({
+          href: template(r, `links[${i}].href`, o.href),
+          text: text !== undefined ? template(r, `links[${i}].text`, text) : undefined,
+        });
       });
     }
     return { routingKey: r.string("routing-key") ?? "", links };
   },
   fromTickscript(spec) {
-    const out = tickOptions(spec, { routingKey: ["routing-key", "string"] });
+    const out = routingKeyOf(spec);
     const links = allProperties(spec, "link").map((p) => ({
       href: argString(p.args[0]) ?? "",
       text: argString(p.args[1]) ?? "",
@@ -92,6 +123,11 @@ export const pagerduty2 = httpKind<PagerDuty2Options, PagerDuty2Config>({
         body: goJsonLine({ routing_key: routingKey, dedup_key: event.state.id, event_action: "resolve" }),
       };
     }
+    const td = o.links.length > 0 ? eventTemplateData(event) : undefined;
+    const links: PagerDuty2Link[] = o.links.map((l) => {
+      const href = l.href.execute(td);
+      return { href, text: l.text !== undefined ? l.text.execute(td) : href };
+    });
     const host = event.data.tags.host;
     const body = {
       routing_key: routingKey,
@@ -108,7 +144,7 @@ export const pagerduty2 = httpKind<PagerDuty2Options, PagerDuty2Config>({
         custom_details: new Map([["result", { series: event.data.series.map(seriesJson) }]]),
       },
       images: null,
-      links: o.links.length > 0 ? o.links : null,
+      links: links.length > 0 ? links : null,
       client: "kapacitor",
       client_url: ctx.config.externalUrl ?? "",
     };

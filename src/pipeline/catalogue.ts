@@ -307,6 +307,8 @@ export const HANDLERS: Readonly<Record<string, HandlerKindSpec>> = {
       sig([p("key", "string")]),
       "integration key (default: the configured one)",
     ),
+    // Kapacitor keeps the v1 name: it sets the same routing key (TestStream_AlertPagerDuty2_ServiceKey).
+    prop("pagerDuty2", "serviceKey", sig([p("key", "string")]), "the routing key, by its older name"),
     prop("pagerDuty2", "link", sig([p("href", "string"), opt("text", "string")]), "add a link to the event", {
       repeat: "many",
     }),
