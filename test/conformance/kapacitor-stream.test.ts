@@ -987,6 +987,35 @@ describe("InfluxQL functions, selectors, sample, state tracking, changeDetect (i
     expect(out(r, "o")).toBe(null);
   });
 
+  // influxql.go, influxqlGroup.Point/aggregatePoint on a stream edge: the points of one time
+  // are reduced when a point of another time arrives; a point without the field is skipped (it
+  // neither starts the reduction nor counts in it), and a time none of whose points has the
+  // field emits nothing. httpOut keeps the last emitted row.
+  it("TestStream_InfluxQLNodeMissingValue_Stream: a point without the field is skipped, not reduced", () => {
+    const lines = [
+      ...Array.from({ length: 10 }, (_, i) => `disk used=${i} ${200 + i}`),
+      "disk free=40 210",
+      "disk used=10 210",
+      "disk free=44 210",
+      "disk used=11 211",
+    ].join("\n");
+    const r = replay(`stream|from().measurement('disk')|mean('free')|httpOut('o')`, lines);
+    expect(out(r, "o")).toEqual([{ name: "disk", tags: {}, columns: ["time", "mean"], values: [[210, 42]] }]);
+    expect(r.node("mean2").stats.emitted).toBe(1); // 200–209 had no 'free'; 211 is never closed
+    // The first point of a time lacks the field: the next one that has it starts the reduction.
+    const late = replay(
+      `stream|from().measurement('disk')|mean('free')|httpOut('o')`,
+      ["disk used=1 300", "disk free=6 300", "disk used=2 301"].join("\n"),
+    );
+    expect(out(late, "o")).toEqual([{ name: "disk", tags: {}, columns: ["time", "mean"], values: [[300, 6]] }]);
+    // Times without the field emit nothing at all.
+    const none = replay(
+      `stream|from().measurement('disk')|mean('free')|httpOut('o')`,
+      series("disk", "", 100, 5, (t) => `used=${t}`),
+    );
+    expect(out(none, "o")).toBe(null);
+  });
+
   it("TestStream_Selectors: last() keeps the selected point's other fields", () => {
     const r = replay(
       `stream|from().measurement('cpu').where(lambda: "host" == 'serverA')|window().period(10s).every(10s)|last('value')|httpOut('o')`,

@@ -10,14 +10,16 @@
  * - A point or batch point older than the group's last barrier is dropped (Kapacitor does the
  *   same), so a closed window never sees late data.
  *
- * Clock: Kapacitor arms these timers on the wall clock but stamps an idle barrier with data
- * time. tickd runs them on data time — the newest time any message brought to this node — so a
- * replay (`tickctl test`) and the daemon give the same output: a barrier for a quiet group goes
- * out when data of another group (or a later point of the same group) shows the time has
- * passed. In the daemon, an idle barrier also goes out on the wall-clock tick (`barrier(now)`,
- * once a second) when a group got nothing for `idle` of wall time, stamped last data time +
- * idle as Kapacitor does, so a silent stream still closes its windows. Period barriers follow
- * data time only.
+ * Clock: Kapacitor arms these timers on the wall clock (an idle barrier is stamped last data
+ * time + idle, a period barrier with the wall time it fires at). tickd runs them on data time —
+ * the newest time any message brought to this node — so a replay (`tickctl test`) and the
+ * daemon give the same output: a barrier for a quiet group goes out when data of another group
+ * (or a later point of the same group) shows the time has passed. In the daemon the wall-clock
+ * tick (`barrier(now)`, once a second) also moves this data clock while the node gets nothing:
+ * at a tick after data came it notes how far data time runs behind the wall clock; at later
+ * ticks with no new data it takes data time to be now minus that lag and sends the barriers due
+ * by then. So a silent stream still gets its idle and period barriers, stamped in data time, as
+ * Kapacitor's timers would send them (up to a tick later).
  */
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import type { TaskContext } from "../context.js";
@@ -33,11 +35,6 @@ interface GroupClock {
   barrierAt: bigint;
   /** When the next barrier is due. */
   due: bigint;
-  /** Messages so far, and at the last wall-clock tick: unchanged means quiet since then. */
-  seq: number;
-  seqAtTick: number;
-  /** Wall-clock tick (ns) since which the group has been quiet. */
-  quietSince: bigint | undefined;
 }
 
 /** Before and after every int64 time: the bounds of the clocks below. */
@@ -55,6 +52,13 @@ export class BarrierNode extends RuntimeNode {
   /** The newest data time seen, and the earliest due barrier (a bound: scans only past it). */
   private clock = BEFORE_ALL;
   private nextDue = AFTER_ALL;
+  /**
+   * The newest time a message brought (the clock without the wall-clock's moves), its value at
+   * the last wall-clock tick, and wall − data time measured at the first tick after it moved.
+   */
+  private newest = BEFORE_ALL;
+  private newestAtTick = BEFORE_ALL;
+  private lag: bigint | undefined;
 
   constructor(n: TaskNode, ctx: TaskContext) {
     super(n.name, ctx);
@@ -74,7 +78,7 @@ export class BarrierNode extends RuntimeNode {
   }
 
   override point(m: PointMsg): void {
-    this.advance(m.time);
+    this.arrived(m.time);
     const g = this.clockOf(m.group, m.time);
     if (m.time < g.barrierAt) return;
     this.seen(g, m.time);
@@ -82,7 +86,7 @@ export class BarrierNode extends RuntimeNode {
   }
 
   override batch(m: BatchMsg): void {
-    this.advance(m.time);
+    this.arrived(m.time);
     const g = this.clockOf(m.group, m.time);
     const points = m.points.filter((p) => p.time >= g.barrierAt);
     for (const p of points) this.seen(g, p.time);
@@ -91,7 +95,7 @@ export class BarrierNode extends RuntimeNode {
 
   /** A barrier from upstream (another `|barrier()`): kept when not older than ours. */
   override groupBarrier(group: string, t: bigint): void {
-    this.advance(t);
+    this.arrived(t);
     const g = this.groups.get(group);
     if (g !== undefined) {
       if (t < g.barrierAt) return;
@@ -109,14 +113,7 @@ export class BarrierNode extends RuntimeNode {
   private clockOf(group: string, t: bigint): GroupClock {
     let g = this.groups.get(group);
     if (g === undefined) {
-      g = {
-        last: t,
-        barrierAt: BEFORE_ALL,
-        due: t + this.step,
-        seq: 0,
-        seqAtTick: -1,
-        quietSince: undefined,
-      };
+      g = { last: t, barrierAt: BEFORE_ALL, due: t + this.step };
       this.groups.set(group, g);
       if (g.due < this.nextDue) this.nextDue = g.due;
     }
@@ -125,27 +122,26 @@ export class BarrierNode extends RuntimeNode {
 
   /** Data at `t` in the group: an idle barrier waits `idle` from here. */
   private seen(g: GroupClock, t: bigint): void {
-    g.seq++;
     if (this.idle && t > g.last) {
       g.last = t;
       g.due = t + this.step;
     }
   }
 
-  /** The daemon's wall-clock tick: idle barriers for groups quiet for `idle` of wall time. */
+  /** The daemon's wall-clock tick: while no data comes, data time moves on with the wall clock. */
   override barrier(now: bigint): void {
-    if (this.idle) {
-      for (const [group, g] of this.groups) {
-        if (g.seq !== g.seqAtTick) {
-          g.seqAtTick = g.seq;
-          g.quietSince = now;
-        } else if (g.quietSince !== undefined && now - g.quietSince >= this.step) {
-          g.quietSince = now; // re-armed, as Kapacitor's idle timer
-          this.fire(group, g, g.last + this.step);
-        }
-      }
+    if (this.newest !== BEFORE_ALL) {
+      if (this.newest !== this.newestAtTick || this.lag === undefined) this.lag = now - this.newest;
+      else this.advance(now - this.lag);
+      this.newestAtTick = this.newest;
     }
     super.barrier(now);
+  }
+
+  /** A message at `t`: data time moves on (and the wall clock's lag is measured anew). */
+  private arrived(t: bigint): void {
+    if (t > this.newest) this.newest = t;
+    this.advance(t);
   }
 
   /** Sends the group's barrier at `at`; with `.delete(TRUE)` then forgets the group. */

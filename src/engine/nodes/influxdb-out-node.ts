@@ -6,11 +6,12 @@
  *
  * Each point keeps its own tags (a batch point: its own tags) plus the node's `.tag(k, v)`
  * tags, which win; the measurement is `.measurement()` or the data's name. With `.create()`,
- * `CREATE DATABASE "db"` (`WITH NAME "rp"` when a retention policy is set) runs before the
- * first write. A failed write is counted as a node error and logged; its points are dropped.
- * The node passes nothing on.
+ * `CREATE DATABASE "db"` (`WITH NAME "rp"` when a retention policy is set) runs when the task
+ * starts, before any data, as Kapacitor's runOut does; if it fails (logged, counted) the next
+ * write tries it again first. A failed write is counted as a node error and logged; its points
+ * are dropped. The node passes nothing on.
  */
-import { TickdError } from "../../core/errors.js";
+import { coerceError, TickdError } from "../../core/errors.js";
 import type { Point, Tags } from "../../core/types.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
 import { allProperties } from "../../pipeline/task-graph.js";
@@ -84,6 +85,12 @@ export class InfluxDBOutNode extends RuntimeNode {
     this.create = has(n, "create");
     this.bufferSize = Math.max(1, int(n, "buffer") ?? DEFAULT_BUFFER);
     this.flushInterval = dur(n, "flushInterval") ?? DEFAULT_FLUSH_INTERVAL;
+    // A task starts when it is built: create now, even if no point ever comes.
+    if (this.create && ctx.influx !== undefined) {
+      this.createDatabase().catch((e: unknown) =>
+        this.error(new Error(`failed to create database ${this.database}: ${coerceError(e).message}`)),
+      );
+    }
   }
 
   override point(m: PointMsg): void {
@@ -122,9 +129,10 @@ export class InfluxDBOutNode extends RuntimeNode {
     return this.writes;
   }
 
-  /** Final flush (task stop). */
-  stop(): Promise<void> {
-    return this.flush();
+  /** Final flush (task stop); also waits for a create still under way. */
+  async stop(): Promise<void> {
+    await this.created?.catch(() => undefined);
+    await this.flush();
   }
 
   /** Points waiting for the next write. */
@@ -150,24 +158,32 @@ export class InfluxDBOutNode extends RuntimeNode {
       return;
     }
     try {
-      if (this.create) {
-        this.created ??= influx
-          .query(
-            this.cluster,
-            `CREATE DATABASE ${quoteIdent(this.database)}` +
-              (this.retentionPolicy !== "" ? ` WITH NAME ${quoteIdent(this.retentionPolicy)}` : ""),
-          )
-          .then(() => undefined);
-        await this.created.catch((e: unknown) => {
-          this.created = undefined; // try again with the next write
-          throw e;
-        });
-      }
+      if (this.create) await this.createDatabase();
       await influx.write(this.cluster, this.database, this.retentionPolicy, points, this.precision);
       this.written.points += points.length;
     } catch (e) {
       this.written.failures++;
       this.error(e);
     }
+  }
+
+  /** `CREATE DATABASE` once; a failed attempt is forgotten so the next write tries again. */
+  private createDatabase(): Promise<void> {
+    const influx = this.ctx.influx;
+    if (influx === undefined) return Promise.resolve();
+    this.created ??= influx
+      .query(
+        this.cluster,
+        `CREATE DATABASE ${quoteIdent(this.database)}` +
+          (this.retentionPolicy !== "" ? ` WITH NAME ${quoteIdent(this.retentionPolicy)}` : ""),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          this.created = undefined;
+          throw e;
+        },
+      );
+    return this.created;
   }
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { HttpOutNode } from "../../../src/engine/nodes/http-out-node.js";
 import { createSideloadSources } from "../../../src/sources/sideload.js";
 import { runScript } from "../../support/engine.js";
 
@@ -84,6 +85,57 @@ describe("|sideload()", () => {
       row: [BigInt(3 * S), false, 4n, 50, 60],
     });
     expect(r.messages.filter((m) => m.includes("failed to load key slots"))).toHaveLength(1);
+  });
+
+  // sideload.go: each node renders its order over the point's tags as they reach it, so the
+  // second node sees the tag the first one added; fields of both end up on the point.
+  it("TestStream_Sideload_Multiple: two sideload nodes in a row, the second keyed by the first's tag", () => {
+    for (const d of ["t0", "t1", "t2", "t3"]) mkdirSync(join(dir, d));
+    writeFileSync(join(dir, "t0", "x.yml"), "f1: 3\n");
+    writeFileSync(join(dir, "t1", "p.yml"), "f1: 7\nf2: 1.25\nt3: blue\n");
+    writeFileSync(join(dir, "t2", "k.yml"), "f2: 2.5\nother: 9\n");
+    writeFileSync(join(dir, "t3", "blue.yml"), "other: 11\n");
+    const src = pathToFileURL(dir).href;
+    const sources = createSideloadSources();
+    const r = runScript(
+      `stream
+  |from().measurement('m').groupBy('t0', 't1', 't2')
+  |sideload()
+    .source('${src}')
+    .order('t0/{{.t0}}.yml', 't1/{{.t1}}.yml', 't2/{{.t2}}.yml')
+    .field('f1', 0)
+    .field('f2', 0.0)
+    .tag('t3', 'one')
+  |sideload()
+    .source('${src}')
+    .order('t3/{{.t3}}.yml', 't2/{{.t2}}.yml')
+    .field('other', -1.0)
+  |httpOut('o')`,
+      { sideload: (u) => sources.open(u) },
+    );
+    const tagSets = [
+      { t0: "x", t1: "q", t2: "z" },
+      { t0: "w", t1: "p", t2: "k" },
+      { t0: "w", t1: "q", t2: "k" },
+    ];
+    for (const tags of tagSets)
+      r.task.write("db", "rp", { name: "m", tags, fields: { value: 1 }, time: BigInt(S) });
+    const out = r.task.nodes.find((n): n is HttpOutNode => n instanceof HttpOutNode)!.result();
+    const cols = ["time", "f1", "f2", "other", "value"];
+    expect(out.series).toEqual([
+      // f1 from t0/x (an int default takes YAML's 3), no f2 anywhere, t3 and other by default.
+      { name: "m", tags: { ...tagSets[0], t3: "one" }, columns: cols, values: [[BigInt(S), 3n, 0, -1, 1]] },
+      // t1/p gives f1, f2 (before t2/k) and t3=blue; the second node finds t3/blue first.
+      {
+        name: "m",
+        tags: { ...tagSets[1], t3: "blue" },
+        columns: cols,
+        values: [[BigInt(S), 7n, 1.25, 11, 1]],
+      },
+      // f2 from t2/k; t3 defaults to one, so the second node falls through to t2/k's other.
+      { name: "m", tags: { ...tagSets[2], t3: "one" }, columns: cols, values: [[BigInt(S), 0n, 2.5, 9, 1]] },
+    ]);
+    expect(r.messages).toEqual([]);
   });
 
   it("reload() reads changed files", () => {

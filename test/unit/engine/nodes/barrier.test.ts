@@ -39,6 +39,30 @@ describe("barrier", () => {
     expect(r.node("barrier2").stats.emitted).toBe(4);
   });
 
+  it("in the daemon also sends period barriers on the wall-clock tick while the stream is silent", () => {
+    const r = run(windowed(".period(4s)"));
+    for (let t = 0; t <= 3; t++) r.write("m", { host: "a" }, { v: 1 }, t);
+    const wall = 1_000_000 * S;
+    r.task.barrier(BigInt(wall)); // data time 3 runs `wall − 3s` behind the wall clock
+    r.task.barrier(BigInt(wall + 1 * S)); // data time 4: a's barrier at 4 (window end 10 not reached)
+    expect(r.events).toEqual([]);
+    r.task.barrier(BigInt(wall + 9 * S)); // data time 12: barriers at 8 and 12; 12 closes [0, 10)
+    expect(counts(r)).toEqual([["a", 10, 4n]]);
+  });
+
+  it("measures the wall clock's lag anew when data resumes further behind it", () => {
+    const r = run(windowed(".idle(5s)"));
+    const wall = 1_000_000 * S;
+    r.write("m", { host: "a" }, { v: 1 }, 0);
+    r.task.barrier(BigInt(wall));
+    r.task.barrier(BigInt(wall + 3 * S)); // silence: data time taken to be 3
+    r.write("m", { host: "a" }, { v: 1 }, 2); // data resumes 5s behind the wall clock, not 3s
+    r.task.barrier(BigInt(wall + 5 * S)); // lag measured anew: data time 2
+    r.task.barrier(BigInt(wall + 7 * S)); // data time 4: a's idle barrier (2 + 5) is not due yet
+    r.write("m", { host: "a" }, { v: 1 }, 6);
+    expect(r.node("barrier2").stats.emitted).toBe(3); // the point at 6 was not dropped
+  });
+
   it("does nothing for a group that stays busy", () => {
     const r = run(windowed(".idle(5s)"));
     for (let t = 0; t <= 9; t++) r.write("m", { host: "a" }, { v: 1 }, t);
