@@ -107,6 +107,7 @@ beforeAll(async () => {
   });
   pts.push({ name: "jlock", tags: { host: "h1" }, fields: { count: 0 }, time: T0 + 300_000_000n });
   pts.push({ name: "jlock", tags: { host: "h1" }, fields: { count: 2 }, time: T0 + 2_800_000_000n });
+  [100, 101, 102, 40, 41].forEach((v, i) => p("falls", {}, { value: v }, 2 * i));
   await client.write(db, "autogen", pts, "ns");
 });
 
@@ -206,6 +207,37 @@ q|changeDetect('value', 'b')|httpOut('many')`,
         columns: ["time", "derivative", "value"],
         values: [2, 4, 6, 8].map((s) => [s, 1, s]),
       },
+    ]);
+  });
+
+  it("TestBatch_DerivativeN / TestBatch_DerivativeNN: a falling sum gives a negative rate; nonNegative() drops that point only", async () => {
+    const q = `batch|query('SELECT sum("value") AS "value" FROM ${M("falls")}').period(10s).every(10s).groupBy(time(2s))`;
+    const r = await runBatch(
+      url,
+      `var q = ${q}\nq|derivative('value')|httpOut('n')\nq|derivative('value').nonNegative()|httpOut('nn')`,
+      {
+        fire: at(10),
+      },
+    );
+    expect(r.messages).toEqual([]);
+    // Sums 100, 101, 102, 40, 41 at 0, 2, 4, 6, 8: the rate at 8 is taken from the dropped 6.
+    expect(rows(r.out("n"))).toEqual([
+      {
+        name: "falls",
+        tags: {},
+        columns: ["time", "value"],
+        values: [
+          [2, 0.5],
+          [4, 0.5],
+          [6, -31],
+          [8, 0.5],
+        ],
+      },
+    ]);
+    expect(rows(r.out("nn"))[0]!.values).toEqual([
+      [2, 0.5],
+      [4, 0.5],
+      [8, 0.5],
     ]);
   });
 
