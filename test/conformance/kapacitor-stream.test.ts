@@ -1239,6 +1239,14 @@ s2|join(s1).as('s1', 's2')`);
     expect(got["join4"]).toEqual([180, 0, 10]);
   });
 
+  it("TestStream_CombineCardinality: a combine counts every group it has seen, combined or not", () => {
+    // One point per group and time: nothing to pair, so nothing is emitted.
+    expect(figures(`${from}|combine(lambda: TRUE, lambda: TRUE).as('total', 'true')`)).toEqual({
+      ...head,
+      combine2: [90, 0, 9],
+    });
+  });
+
   it("TestStream_MixedCardinality: counts through where, eval, where, derivative and alert", () => {
     expect(
       figures(`${from}|where(lambda: "host" == 'localhost')|eval(lambda: sigma("usage_user")).as('sigma')

@@ -96,8 +96,18 @@ beforeAll(async () => {
     ["x", "login", 2, 4],
     ["y", "login", 3, 1],
     ["x", "login", 5, 8],
+    ["y", "login", 8, 6],
   ] as const)
     p("errors", { dc, service }, { value: v }, s);
+  // join().on('host') of batches: disk per host and path every second, a lock count per host
+  // at 0.3s and 2.8s only (0s and 3s within a 1s tolerance).
+  [10, 20, 30, 40].forEach((v, s) => {
+    p("jdisk", { host: "h1", path: "/a" }, { used: v }, s);
+    p("jdisk", { host: "h1", path: "/b" }, { used: v + 5 }, s);
+  });
+  pts.push({ name: "jlock", tags: { host: "h1" }, fields: { count: 0 }, time: T0 + 300_000_000n });
+  pts.push({ name: "jlock", tags: { host: "h1" }, fields: { count: 2 }, time: T0 + 2_800_000_000n });
+  [100, 101, 102, 40, 41].forEach((v, i) => p("falls", {}, { value: v }, 2 * i));
   await client.write(db, "autogen", pts, "ns");
 });
 
@@ -197,6 +207,37 @@ q|changeDetect('value', 'b')|httpOut('many')`,
         columns: ["time", "derivative", "value"],
         values: [2, 4, 6, 8].map((s) => [s, 1, s]),
       },
+    ]);
+  });
+
+  it("TestBatch_DerivativeN / TestBatch_DerivativeNN: a falling sum gives a negative rate; nonNegative() drops that point only", async () => {
+    const q = `batch|query('SELECT sum("value") AS "value" FROM ${M("falls")}').period(10s).every(10s).groupBy(time(2s))`;
+    const r = await runBatch(
+      url,
+      `var q = ${q}\nq|derivative('value')|httpOut('n')\nq|derivative('value').nonNegative()|httpOut('nn')`,
+      {
+        fire: at(10),
+      },
+    );
+    expect(r.messages).toEqual([]);
+    // Sums 100, 101, 102, 40, 41 at 0, 2, 4, 6, 8: the rate at 8 is taken from the dropped 6.
+    expect(rows(r.out("n"))).toEqual([
+      {
+        name: "falls",
+        tags: {},
+        columns: ["time", "value"],
+        values: [
+          [2, 0.5],
+          [4, 0.5],
+          [6, -31],
+          [8, 0.5],
+        ],
+      },
+    ]);
+    expect(rows(r.out("nn"))[0]!.values).toEqual([
+      [2, 0.5],
+      [4, 0.5],
+      [8, 0.5],
     ]);
   });
 
@@ -570,5 +611,89 @@ l|join(r).as('l', 'r').tolerance(4s)|httpOut('o')`,
       [4, 2, 106],
       [8, 6, 108],
     ]);
+  });
+
+  it("TestBatch_JoinOn: on('service') joins each dc's batch with its service's batch, taking the dc's tags", async () => {
+    const r = await runBatch(
+      url,
+      `var global = batch|query('SELECT sum("value") FROM ${M("errors")}').period(10s).every(10s).groupBy(time(5s), 'service')
+var perDc = batch|query('SELECT first("value") AS value FROM ${M("errors")}').period(10s).every(10s).groupBy(time(5s), 'dc', 'service')
+global|join(perDc).as('service', 'dc').on('service').streamName('dc_error_share')
+  |eval(lambda: "dc.value" / "service.sum").keep().as('share')
+  |httpOut('o')`,
+      { fire: at(10) },
+    );
+    expect(r.messages).toEqual([]);
+    const got = rows(r.out("o")).sort((a, b) => JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags)));
+    const series = (dc: string, service: string, vals: [number, number, number][]) => ({
+      name: "dc_error_share",
+      tags: { dc, service },
+      columns: ["time", "dc.value", "service.sum", "share"],
+      values: vals.map(([t, v, sum]) => [t, v, sum, v / sum]),
+    });
+    expect(got).toEqual([
+      series("x", "cart", [
+        [0, 3, 8],
+        [5, 2, 8],
+      ]),
+      series("x", "login", [
+        [0, 4, 5],
+        [5, 8, 14],
+      ]),
+      series("y", "cart", [
+        [0, 5, 8],
+        [5, 6, 8],
+      ]),
+      series("y", "login", [
+        [0, 1, 5],
+        [5, 6, 14],
+      ]),
+    ]);
+  });
+
+  describe("TestBatch_JoinOn_Fill_Num / TestBatch_JoinOn_Fill_Null: rows of the specific batch without a match", () => {
+    const script = (
+      fill: string,
+    ) => `var lock = batch|query('SELECT count FROM ${M("jlock")}').period(10s).every(10s).groupBy('host').align()
+batch|query('SELECT used FROM ${M("jdisk")}').period(10s).every(10s).groupBy('host', 'path').align()
+  |join(lock).as('disk', 'lock').on('host')${fill}.tolerance(1s)
+  |default().field('lock.count', 0)
+  |httpOut('o')`;
+    const expected = (rowsOf: (path: string, base: number) => unknown[][]) =>
+      ["/a", "/b"].map((path, i) => ({
+        name: "jdisk",
+        tags: { host: "h1", path },
+        columns: ["time", "disk.used", "lock.count"],
+        values: rowsOf(path, i * 5),
+      }));
+    const sorted = (s: ReturnType<typeof rows>) =>
+      s.sort((a, b) => JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags)));
+
+    for (const fill of [".fill(0.0)", ".fill('null')"]) {
+      it(`${fill}: every disk row, the lock's count where its point is within the tolerance`, async () => {
+        const r = await runBatch(url, script(fill), { fire: at(10) });
+        expect(r.messages).toEqual([]);
+        expect(sorted(rows(r.out("o")))).toEqual(
+          expected((_, b) => [
+            [0, 10 + b, 0],
+            // default() adds the count as the integer 0 where the lock had no point.
+            [1, 20 + b, 0n],
+            [2, 30 + b, 0n],
+            [3, 40 + b, 2],
+          ]),
+        );
+      });
+    }
+
+    it("no fill: an inner join keeps only the rows both batches have", async () => {
+      const r = await runBatch(url, script(""), { fire: at(10) });
+      expect(r.messages).toEqual([]);
+      expect(sorted(rows(r.out("o")))).toEqual(
+        expected((_, b) => [
+          [0, 10 + b, 0],
+          [3, 40 + b, 2],
+        ]),
+      );
+    });
   });
 });

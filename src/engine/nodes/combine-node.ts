@@ -10,7 +10,9 @@
  * States per group: stream — the points of the current rounded time, combined when a point of
  * another time arrives (the last time waits); batch — points by rounded time, combined when
  * a batch with another (rounded) time arrives. Each group has its own copy of the lambdas'
- * state (Kapacitor's CopyReset).
+ * state (Kapacitor's CopyReset), taken when the group's first message arrives: the groups
+ * holding one are the node's working_cardinality, every group seen, as Kapacitor's grouped
+ * consumer counts them.
  */
 import type { Expr } from "../../../grammar/ast.js";
 import { byTime, goRound } from "../../core/time.js";
@@ -65,6 +67,7 @@ export class CombineNode extends RuntimeNode {
     this.max = int(n, "max") ?? DEFAULT_MAX;
   }
 
+  /** Every group seen (each has its lambdas from its first message on). */
   override cardinality(): number {
     return this.exprs.size;
   }
@@ -77,6 +80,7 @@ export class CombineNode extends RuntimeNode {
   }
 
   override point(m: PointMsg): void {
+    this.exprsFor(m.group);
     const t = this.round(m.time);
     const raw = { time: t, fields: m.fields, tags: m.tags };
     const buf = this.streamBuffers.get(m.group);
@@ -89,6 +93,7 @@ export class CombineNode extends RuntimeNode {
   }
 
   override batch(m: BatchMsg): void {
+    this.exprsFor(m.group);
     const t = this.round(m.time);
     let g = this.batchBuffers.get(m.group);
     if (g === undefined) {

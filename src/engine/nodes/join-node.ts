@@ -18,8 +18,9 @@
  * arrives, and are sent alone once every parent has moved past their time; the matching point
  * takes the specific point's tags and group.
  *
- * Batches (without `.on()`) join the same way as whole messages, keyed by batch time; see
- * batchFrom.
+ * Batches join the same way as whole messages, keyed by batch time (see batchFrom); with
+ * `.on()` a batch is matched like a point, by its batch time, and the matching batch takes the
+ * specific batch's tags and group (join.go sendMatchPoint).
  */
 import type { Fields, FieldValue, Point } from "../../core/types.js";
 import type { TaskNode } from "../../pipeline/task-graph.js";
@@ -32,9 +33,10 @@ import { goRound } from "../../core/time.js";
 
 type Fill = { kind: "none" } | { kind: "null" } | { kind: "number"; value: FieldValue };
 
+/** A message with the parent it came from; `.on()` matches points and batches alike. */
 interface SrcPoint {
   src: number;
-  m: PointMsg;
+  m: PointMsg | BatchMsg;
 }
 
 /** `a` strictly before `b`, where undefined is Go's zero time (before everything). */
@@ -188,8 +190,14 @@ export class JoinNode extends MultiInputNode {
    * batch whose points are joined by rounded point time (join.go JoinIntoBatch).
    */
   override batchFrom(src: number, m: BatchMsg): void {
-    if (this.onDims.length > 0) {
-      this.error(new Error(`${this.name}: join().on() of batches is not supported yet`));
+    if (this.onDims.length > 0) this.matchPoints({ src, m });
+    else this.collect(src, m);
+  }
+
+  /** Into the message's group: a point as it is, a batch as a stub point keyed by batch time. */
+  private collect(src: number, m: PointMsg | BatchMsg): void {
+    if (!("points" in m)) {
+      this.group(m.group).collect(src, m);
       return;
     }
     const stub: PointMsg = {
@@ -320,13 +328,17 @@ export class JoinNode extends MultiInputNode {
 
   private sendMatch(specific: SrcPoint, matched: SrcPoint): void {
     const s = specific.m;
-    const g = this.group(s.group);
-    g.collect(specific.src, s);
-    g.collect(matched.src, { ...matched.m, tags: groupTags(s.tags, s.dims), dims: s.dims, group: s.group });
+    this.collect(specific.src, s);
+    this.collect(matched.src, {
+      ...matched.m,
+      tags: groupTags(s.tags, s.dims),
+      dims: s.dims,
+      group: s.group,
+    });
   }
 
   private sendSpecific(specific: SrcPoint): void {
-    this.group(specific.m.group).collect(specific.src, specific.m);
+    this.collect(specific.src, specific.m);
   }
 
   /** Called by a group for each set it releases. */

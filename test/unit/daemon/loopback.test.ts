@@ -51,6 +51,47 @@ stream
     expect(stats?.extra.points_written).toBe(2);
   });
 
+  it("TestBatch_KapacitorLoopback: writes each point of a window's batch back, with its own time and tags", () => {
+    store = openStore(":memory:");
+    const tm = testTaskManager(store, () => undefined);
+    tm.define({
+      id: "windows",
+      status: "enabled",
+      script: `dbrp "raw"."autogen"
+stream
+  |from().measurement('cpu')
+  |window().period(5s).every(5s)
+  |kapacitorLoopback().database('derived').retentionPolicy('autogen').tag('via', 'window')`,
+    });
+    tm.define({
+      id: "count",
+      status: "enabled",
+      script: `dbrp "derived"."autogen"
+stream
+  |from().measurement('cpu').groupBy('host', 'via')
+  |window().period(10s).every(10s)
+  |count('value')
+  |httpOut('count')`,
+    });
+    // Windows [0,5) and [5,10) close at 6s and 11s and are written back point by point; the
+    // point at 11s comes back when [10,15) closes at 16s, which closes the count's [0,10).
+    tm.write(
+      "raw",
+      "autogen",
+      [0, 3, 6, 8, 11, 16].map((s) => pt("cpu", { host: "a" }, { value: s }, s)),
+    );
+    expect(tm.httpOut("count", "count")?.series).toEqual([
+      {
+        name: "cpu",
+        tags: { host: "a", via: "window" },
+        columns: ["time", "count"],
+        values: [[10_000_000_000n, 4n]],
+      },
+    ]);
+    const stats = tm.get("windows")?.nodeStats.find((n) => n.name.startsWith("kapacitor_loopback"));
+    expect(stats?.extra.points_written).toBe(5);
+  });
+
   it("refuses a task that writes back into its own dbrp", () => {
     store = openStore(":memory:");
     const tm = testTaskManager(store, () => undefined);

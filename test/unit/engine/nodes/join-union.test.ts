@@ -75,6 +75,59 @@ building|join(floor).as('building', 'floor').on('building')
       [{ building: "1", floor: "2" }, 0.3],
     ]);
   });
+
+  // TestBatch_JoinOn (batcher_test.go): on() of batches, whichever side's batch comes first.
+  for (const order of ["building first", "floors first"]) {
+    it(`joins a batch of the on-tags with every more specific batch (.on, ${order})`, () => {
+      const r = run(`
+var building = stream|from().measurement('building_power').groupBy('building')|window().period(10s).every(10s)
+var floor = stream|from().measurement('floor_power').groupBy('building', 'floor')|window().period(10s).every(10s)
+building|join(floor).as('building', 'floor').on('building')
+  |eval(lambda: "floor.value" / "building.value").keep().as('share')
+  |httpOut('o')
+`);
+      const building = (v: number, s: number) =>
+        r.write("building_power", { building: "1" }, { value: v }, s);
+      const floors = (v: number, s: number) => {
+        r.write("floor_power", { building: "1", floor: "1" }, { value: v }, s);
+        r.write("floor_power", { building: "1", floor: "2" }, { value: 3 * v }, s);
+      };
+      building(100, 0);
+      building(200, 1);
+      floors(10, 0);
+      floors(20, 1);
+      // Points at 10s close the windows: the order decides which batch the join sees first.
+      if (order === "building first") {
+        building(0, 10);
+        floors(0, 10);
+      } else {
+        floors(0, 10);
+        building(0, 10);
+      }
+      expect(r.logs.filter((l) => l.level !== "debug")).toEqual([]);
+      const got = r.out("o").result().series ?? [];
+      expect(got.map((s) => [s.name, s.tags, s.columns, s.values])).toEqual([
+        [
+          "building_power",
+          { building: "1", floor: "1" },
+          ["time", "building.value", "floor.value", "share"],
+          [
+            [0n, 100, 10, 0.1],
+            [1_000_000_000n, 200, 20, 0.1],
+          ],
+        ],
+        [
+          "building_power",
+          { building: "1", floor: "2" },
+          ["time", "building.value", "floor.value", "share"],
+          [
+            [0n, 100, 30, 0.3],
+            [1_000_000_000n, 200, 60, 0.3],
+          ],
+        ],
+      ]);
+    });
+  }
 });
 
 describe("union", () => {
