@@ -1,7 +1,7 @@
 /**
  * Kapacitor's alert-handler stream tests (integrations/streamer_test.go), one case each, run
  * through the daemon: the task raises the one CRITICAL alert of
- * test/support/kapacitor-handler-alert.ts (our own data and names), and a real local receiver
+ * test/support/kapacitor-alerts.ts (our own data and names), and a real local receiver
  * checks what the handler sends, field by field, against what Kapacitor's service code sends
  * for the same script (services/<name>/service.go; services/alert/handlers.go for tcp, log and
  * exec): node:http servers for the HTTP services, net servers for Sensu and TCP, real files for
@@ -17,12 +17,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startReceiver, type Receiver, type RecordedRequest } from "../support/receiver.js";
 import {
   ALERT_SERIES,
-  ALERT_TIME,
   ALERT_TIME_GO,
-  handlerScript,
-  startHandlerRun,
-  type HandlerRun,
-} from "../support/kapacitor-handler-alert.js";
+  alertData,
+  alertScript,
+  startAlertTask,
+  type AlertRun,
+} from "../support/kapacitor-alerts.js";
 
 let cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -30,8 +30,8 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function run(task: string, script: string, toml: string): Promise<HandlerRun> {
-  const r = await startHandlerRun(task, script, toml);
+async function run(task: string, script: string, toml: string): Promise<AlertRun> {
+  const r = await startAlertTask(task, script, toml);
   cleanups.push(() => r.stop());
   await r.raise();
   return r;
@@ -115,25 +115,12 @@ async function filesWritten(paths: string[], ms = 10_000): Promise<void> {
   }
 }
 
-/** The alert.Data Kapacitor's tcp, log and exec handlers write for the alert (details ''). */
-const alertData = (id: string) => ({
-  id,
-  message: `${id} is CRITICAL`,
-  details: "",
-  time: ALERT_TIME,
-  duration: 0,
-  level: "CRITICAL",
-  data: ALERT_SERIES,
-  previousLevel: "OK",
-  recoverable: true,
-});
-
 describe("Kapacitor's alert-handler stream tests", () => {
   it("TestStream_AlertSensu: one check result per event on the client socket, metadata merged in", async () => {
     const sensu = await tcpSink("ok");
     await run(
       "disk_sensu",
-      handlerScript(
+      alertScript(
         'tick.{{ .Name }}.{{ index .Tags "host" }}',
         `.sensu()
       .metadata('rack', 'r12')
@@ -145,7 +132,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
     // services/sensu: a Go map through json.Encoder (keys sorted, "\n"); handlers null when
     // neither the handler nor [sensu] names any; metadata keys not already taken.
     expect(got).toBe(
-      '{"handlers":null,"name":"tick.disk.web01","output":"tick.disk.web01 is CRITICAL","rack":"r12",' +
+      '{"handlers":null,"name":"tick.disk.db1","output":"tick.disk.db1 is CRITICAL","rack":"r12",' +
         '"slot":3,"source":"tickd-checks","status":2}\n',
     );
     expect(sensu.received).toHaveLength(1);
@@ -155,7 +142,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
     const rx = await receiver();
     await run(
       "disk_slack",
-      handlerScript(
+      alertScript(
         'tick/{{ .Name }}/{{ index .Tags "host" }}',
         `.slack()
       .workspace('private')
@@ -179,8 +166,8 @@ describe("Kapacitor's alert-handler stream tests", () => {
     );
     const reqs = await rx.waitFor(2);
     const body = (channel: string) =>
-      `{"as_user":false,"attachments":[{"fallback":"tick/disk/web01 is CRITICAL","color":"danger",` +
-      `"text":"tick/disk/web01 is CRITICAL","mrkdwn_in":["text"]}],"channel":"${channel}","icon_emoji":"",` +
+      `{"as_user":false,"attachments":[{"fallback":"tick/disk/db1 is CRITICAL","color":"danger",` +
+      `"text":"tick/disk/db1 is CRITICAL","mrkdwn_in":["text"]}],"channel":"${channel}","icon_emoji":"",` +
       `"text":"","username":"kapacitor"}\n`;
     expect(
       reqs
@@ -196,7 +183,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
     const rx = await receiver();
     await run(
       "disk_telegram",
-      handlerScript(
+      alertScript(
         'tick/{{ .Name }}/{{ index .Tags "host" }}',
         `.telegram()
       .chatId('-100200')
@@ -217,7 +204,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
       ].join("\n"),
     );
     const reqs = await rx.waitFor(2);
-    const text = "tick/disk/web01 is CRITICAL";
+    const text = "tick/disk/db1 is CRITICAL";
     expect(reqs.map(envelope)).toEqual([
       { method: "POST", path: "/bot4242:SECRET/sendMessage", contentType: "application/json" },
       { method: "POST", path: "/bot4242:SECRET/sendMessage", contentType: "application/json" },
@@ -233,31 +220,31 @@ describe("Kapacitor's alert-handler stream tests", () => {
     const rx = await receiver();
     await run(
       "disk_telegram_case",
-      handlerScript('tick/{{ .Name }}/{{ index .Tags "host" }}', ".telegram().chatId('-1').parseMode('html')"),
+      alertScript('tick/{{ .Name }}/{{ index .Tags "host" }}', ".telegram().chatId('-1').parseMode('html')"),
       `[telegram]\n  enabled = true\n  url = "${rx.url}/bot"\n  token = "4242:SECRET"\n`,
     );
     const [req] = await rx.waitFor(1);
-    expect(req!.body).toBe('{"chat_id":"-1","parse_mode":"html","text":"tick/disk/web01 is CRITICAL"}\n');
+    expect(req!.body).toBe('{"chat_id":"-1","parse_mode":"html","text":"tick/disk/db1 is CRITICAL"}\n');
   });
 
   it("TestStream_AlertTCP: the alert JSON and one more newline on a fresh connection", async () => {
     const sink = await tcpSink();
     await run(
       "disk_tcp",
-      handlerScript('tick.{{ .Name }}.{{ index .Tags "host" }}', `.tcp('${sink.addr}')`, "\n    .details('')"),
+      alertScript('tick.{{ .Name }}.{{ index .Tags "host" }}', `.tcp('${sink.addr}')`, "\n    .details('')"),
       "",
     );
     const [got] = await sink.waitFor(1);
     expect(got!.endsWith("}\n\n")).toBe(true);
-    expect(JSON.parse(got!)).toEqual(alertData("tick.disk.web01"));
-    expect(got).toBe(JSON.stringify(alertData("tick.disk.web01")) + "\n\n");
+    expect(JSON.parse(got!)).toEqual(alertData("tick.disk.db1"));
+    expect(got).toBe(JSON.stringify(alertData("tick.disk.db1")) + "\n\n");
   });
 
   it("TestStream_AlertHipChat: room and token per handler in the URL, escaped as Go's url.URL does", async () => {
     const rx = await receiver();
     await run(
       "disk_hipchat",
-      handlerScript(
+      alertScript(
         'tick/{{ .Name }}/{{ index .Tags "host" }}',
         `.hipChat()
       .room('4455')
@@ -269,7 +256,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
       `[hipchat]\n  enabled = true\n  url = "${rx.url}"\n  room = "999"\n  token = "token999"\n`,
     );
     const reqs = await rx.waitFor(2);
-    const body = '{"color":"red","from":"kapacitor","message":"tick/disk/web01 is CRITICAL","notify":true}\n';
+    const body = '{"color":"red","from":"kapacitor","message":"tick/disk/db1 is CRITICAL","notify":true}\n';
     expect(
       reqs.map((r) => ({ ...envelope(r), body: r.body })).sort((a, b) => a.path.localeCompare(b.path)),
     ).toEqual([
@@ -292,7 +279,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
     const rx = await receiver();
     await run(
       "disk_alerta",
-      handlerScript(
+      alertScript(
         '{{ index .Tags "host" }}',
         `.alerta()
       .token('alertaTokenOne')
@@ -312,7 +299,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
       `[alerta]\n  enabled = true\n  url = "${rx.url}"\n  origin = "tickd-origin"\n`,
     );
     const reqs = await rx.waitFor(2);
-    const text = `disk/web01 is CRITICAL @${ALERT_TIME_GO}`;
+    const text = `disk/db1 is CRITICAL @${ALERT_TIME_GO}`;
     const byToken = new Map(reqs.map((r) => [r.headers["authorization"], r]));
     const one = byToken.get("Bearer alertaTokenOne")!;
     const two = byToken.get("Bearer alertaTokenTwo")!;
@@ -322,12 +309,12 @@ describe("Kapacitor's alert-handler stream tests", () => {
     ]);
     // services/alerta: resource {{ .Name }}, event {{ .ID }}, group {{ .Group }}, service and
     // correlate [Name] by default; timeout in seconds (24h unless set); tags "k=v".
-    const common = { severity: "critical", text, rawData: ALERT_SERIES, tags: ["host=web01"] };
+    const common = { severity: "critical", text, rawData: ALERT_SERIES, tags: ["host=db1"] };
     expect(JSON.parse(one.body)).toEqual({
       ...common,
       resource: "disk",
-      event: "web01",
-      group: "host=web01",
+      event: "db1",
+      group: "host=db1",
       environment: "staging",
       origin: "tickd-origin",
       value: "",
@@ -337,10 +324,10 @@ describe("Kapacitor's alert-handler stream tests", () => {
     });
     expect(JSON.parse(two.body)).toEqual({
       ...common,
-      resource: "res web01",
+      resource: "res db1",
       event: "ev disk_alerta",
-      group: "web01",
-      environment: "web01",
+      group: "db1",
+      environment: "db1",
       origin: "from-script",
       value: "10",
       service: ["svcA", "svcB", "disk"],
@@ -348,7 +335,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
       timeout: 86400,
     });
     // Go's encoder: keys sorted, one line.
-    expect(one.body.startsWith('{"correlate":["disk"],"environment":"staging","event":"web01","group":"host=web01",')).toBe(true);
+    expect(one.body.startsWith('{"correlate":["disk"],"environment":"staging","event":"db1","group":"host=db1",')).toBe(true);
     expect(one.body.endsWith('"text":"' + text + '","timeout":3600,"value":""}\n')).toBe(true);
   });
 
@@ -356,7 +343,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
     const rx = await receiver();
     await run(
       "disk_pushover",
-      handlerScript(
+      alertScript(
         '{{ index .Tags "host" }}',
         `.pushover()
       .sound('bugle')
@@ -384,7 +371,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
       { method: "POST", path: "/1/messages.json", contentType: "application/x-www-form-urlencoded" },
     ]);
     // Go's url.Values.Encode: keys sorted, spaces as "+".
-    const message = "message=disk%2Fweb01+is+CRITICAL+%402023-11-14+22%3A13%3A30+%2B0000+UTC";
+    const message = "message=disk%2Fdb1+is+CRITICAL+%402023-11-14+22%3A13%3A30+%2B0000+UTC";
     expect(reqs.map((r) => r.body).sort()).toEqual([
       `device=pager&${message}&priority=1&sound=bugle&title=disk+alert&token=appTokenXYZ` +
         `&url=http%3A%2F%2Frunbook.example%2Fdisk&url_title=runbook&user=userKeyABC`,
@@ -396,7 +383,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
     const rx = await receiver();
     await run(
       "disk_talk",
-      handlerScript('tick/{{ .Name }}/{{ index .Tags "host" }}', ".talk()"),
+      alertScript('tick/{{ .Name }}/{{ index .Tags "host" }}', ".talk()"),
       `[talk]\n  enabled = true\n  url = "${rx.url}/v1/services/webhook/abc"\n  author_name = "tickd-bot"\n`,
     );
     const [req] = await rx.waitFor(1);
@@ -404,7 +391,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
       method: "POST",
       path: "/v1/services/webhook/abc",
       contentType: "application/json",
-      body: '{"authorName":"tickd-bot","text":"tick/disk/web01 is CRITICAL","title":"tick/disk/web01"}\n',
+      body: '{"authorName":"tickd-bot","text":"tick/disk/db1 is CRITICAL","title":"tick/disk/db1"}\n',
     });
   });
 
@@ -414,7 +401,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
     const shared = join(dir, "shared.log");
     await run(
       "disk_log",
-      handlerScript(
+      alertScript(
         'tick.{{ .Name }}.{{ index .Tags "host" }}',
         `.log('${plain}')
     .log('${shared}')
@@ -424,7 +411,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
       "",
     );
     await filesWritten([plain, shared]);
-    const line = JSON.stringify(alertData("tick.disk.web01")) + "\n";
+    const line = JSON.stringify(alertData("tick.disk.db1")) + "\n";
     expect(readFileSync(plain, "utf8")).toBe(line);
     expect(readFileSync(shared, "utf8")).toBe(line);
     expect(statSync(plain).mode & 0o777).toBe(0o600);
@@ -448,7 +435,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
     const second = script("notify-second");
     await run(
       "disk_exec",
-      handlerScript(
+      alertScript(
         'tick.{{ .Name }}.{{ index .Tags "host" }}',
         `.exec('${first}', 'arg one', '--flag')
     .exec('${second}')`,
@@ -457,7 +444,7 @@ describe("Kapacitor's alert-handler stream tests", () => {
       "",
     );
     await filesWritten([`${first}.out`, `${second}.out`]);
-    const stdin = JSON.stringify(alertData("tick.disk.web01")) + "\n";
+    const stdin = JSON.stringify(alertData("tick.disk.db1")) + "\n";
     expect(readFileSync(`${first}.out`, "utf8")).toBe(`arg one\n--flag\n--stdin--\n${stdin}`);
     expect(readFileSync(`${second}.out`, "utf8")).toBe(`--stdin--\n${stdin}`);
   });

@@ -11,12 +11,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { TickdConfig } from "../../src/config/index.js";
 import {
+  alertScript,
   DATA,
   HOSTNAME,
   startAlertTask,
   T0,
-  WINDOWED,
-  windowedScript,
   type AlertRun,
 } from "../support/kapacitor-alerts.js";
 import { startReceiver, type Receiver, type RecordedRequest } from "../support/receiver.js";
@@ -73,8 +72,7 @@ describe("OpsGenie (services/opsgenie, services/opsgenie2)", () => {
     const rx = await receiver();
     const run = await startTask(
       "disk_og",
-      windowedScript(`.id('tickd/{{ .Name }}/{{ index .Tags "host" }}')
-    .opsGenie()
+      alertScript('tickd/{{ .Name }}/{{ index .Tags "host" }}', `.opsGenie()
       .teams('ops', 'dba')
       .recipients('alice', 'bob')
     .opsGenie()
@@ -85,7 +83,7 @@ describe("OpsGenie (services/opsgenie, services/opsgenie2)", () => {
         opsgenie: { ...c.opsgenie, enabled: true, apiKey: "og-key", url: `${rx.url}/v1/json/alert` },
       }),
     );
-    await run.write(WINDOWED);
+    await run.raise();
     const reqs = byKey(await exactly(rx, 2), (r) => (JSON.parse(r.body) as { teams: string[] }).teams.join());
     const body = (teams: string, recipients: string): string =>
       `{"alias":"tickd/disk/db1","apiKey":"og-key","description":${goString(DATA)},` +
@@ -122,8 +120,7 @@ describe("OpsGenie (services/opsgenie, services/opsgenie2)", () => {
     const rx = await receiver();
     const run = await startTask(
       "disk_og2",
-      windowedScript(`.id('tickd/{{ .Name }}/{{ index .Tags "host" }}')
-    .opsGenie2()
+      alertScript('tickd/{{ .Name }}/{{ index .Tags "host" }}', `.opsGenie2()
       .teams('ops', 'dba')
       .recipients('alice', 'bob')
     .opsGenie2()
@@ -131,7 +128,7 @@ describe("OpsGenie (services/opsgenie, services/opsgenie2)", () => {
       .recipients('carol', 'bob')`),
       opsgenie2(rx),
     );
-    await run.write(WINDOWED);
+    await run.raise();
     const reqs = byKey(
       await exactly(rx, 2),
       (r) => (JSON.parse(r.body) as { responders: { name?: string }[] }).responders[0]!.name!,
@@ -201,17 +198,20 @@ stream
 
 describe("PagerDuty (services/pagerduty, services/pagerduty2)", () => {
   const MESSAGE = "CRITICAL alert for tickd/disk/db1";
-  const alert = `.id('tickd/{{ .Name }}/{{ index .Tags "host" }}')
-    .message('{{ .Level }} alert for {{ .ID }}')`;
+  const ID = 'tickd/{{ .Name }}/{{ index .Tags "host" }}';
+  const MESSAGE_PROP = "\n    .message('{{ .Level }} alert for {{ .ID }}')";
 
   it("TestStream_AlertPagerDuty: the configured and an overriding service key, HTML-escaped default details", async () => {
     const rx = await receiver();
     const run = await startTask(
       "disk_pd",
-      windowedScript(`${alert}
+      alertScript(
+        ID,
+        `.pagerDuty()
     .pagerDuty()
-    .pagerDuty()
-      .serviceKey('pd-override')`),
+      .serviceKey('pd-override')`,
+        MESSAGE_PROP,
+      ),
       (c) => ({
         ...c,
         pagerduty: {
@@ -222,7 +222,7 @@ describe("PagerDuty (services/pagerduty, services/pagerduty2)", () => {
         },
       }),
     );
-    await run.write(WINDOWED);
+    await run.raise();
     const reqs = byKey(await exactly(rx, 2), (r) => (JSON.parse(r.body) as { service_key: string }).service_key);
     // The alert node's default details: {{ json . }} over the details data, through html/template.
     const detailsData =
@@ -272,15 +272,18 @@ describe("PagerDuty (services/pagerduty, services/pagerduty2)", () => {
     const rx = await receiver();
     const run = await startTask(
       "disk_pd2",
-      windowedScript(`${alert}
-    .pagerDuty2()
+      alertScript(
+        ID,
+        `.pagerDuty2()
     .pagerDuty2()
       .routingKey('pd2-override')
       .link('https://runbooks.example.com/disk')
-      .link('https://dash.example.com/{{ .TaskName }}/{{ index .Tags "host" }}', 'dashboard of {{ .Name }}')`),
+      .link('https://dash.example.com/{{ .TaskName }}/{{ index .Tags "host" }}', 'dashboard of {{ .Name }}')`,
+        MESSAGE_PROP,
+      ),
       pagerduty2(rx),
     );
-    await run.write(WINDOWED);
+    await run.raise();
     const reqs = byKey(await exactly(rx, 2), (r) => (JSON.parse(r.body) as { routing_key: string }).routing_key);
     for (const r of reqs.values()) expectPd2Request(r);
     expect(reqs.get("pd2-default")!.body).toBe(pd2Body(run.port, "disk_pd2", "pd2-default", "null"));
@@ -299,13 +302,16 @@ describe("PagerDuty (services/pagerduty, services/pagerduty2)", () => {
     const rx = await receiver();
     const run = await startTask(
       "disk_pd2_sk",
-      windowedScript(`${alert}
+      alertScript(
+        ID,
+        `.pagerDuty2()
     .pagerDuty2()
-    .pagerDuty2()
-      .serviceKey('pd2-legacy')`),
+      .serviceKey('pd2-legacy')`,
+        MESSAGE_PROP,
+      ),
       pagerduty2(rx),
     );
-    await run.write(WINDOWED);
+    await run.raise();
     const reqs = byKey(await exactly(rx, 2), (r) => (JSON.parse(r.body) as { routing_key: string }).routing_key);
     for (const r of reqs.values()) expectPd2Request(r);
     expect(reqs.get("pd2-default")!.body).toBe(pd2Body(run.port, "disk_pd2_sk", "pd2-default", "null"));
@@ -318,10 +324,8 @@ describe("HTTP post endpoint and VictorOps (services/httppost, services/victorop
     const rx = await receiver();
     const run = await startTask(
       "disk_post",
-      windowedScript(`.id('tickd.{{ .Name }}.{{ index .Tags "host" }}')
-    .details('')
-    .post()
-      .endpoint('hooks')`),
+      alertScript('tickd.{{ .Name }}.{{ index .Tags "host" }}', `.post()
+      .endpoint('hooks')`, "\n    .details('')"),
       (c) => ({
         ...c,
         httppost: [
@@ -338,7 +342,7 @@ describe("HTTP post endpoint and VictorOps (services/httppost, services/victorop
         ],
       }),
     );
-    await run.write(WINDOWED);
+    await run.raise();
     const [r] = await exactly(rx, 1);
     expect(r!.method).toBe("POST");
     expect(r!.path).toBe("/hooks/alert");
@@ -358,8 +362,7 @@ describe("HTTP post endpoint and VictorOps (services/httppost, services/victorop
     const rx = await receiver();
     const run = await startTask(
       "disk_vo",
-      windowedScript(`.id('tickd/{{ .Name }}/{{ index .Tags "host" }}')
-    .victorOps()`),
+      alertScript('tickd/{{ .Name }}/{{ index .Tags "host" }}', `.victorOps()`),
       (c) => ({
         ...c,
         victorops: {
@@ -372,7 +375,7 @@ describe("HTTP post endpoint and VictorOps (services/httppost, services/victorop
         },
       }),
     );
-    await run.write(WINDOWED);
+    await run.raise();
     const [r] = await exactly(rx, 1);
     expect(r!.method).toBe("POST");
     expect(r!.path).toBe("/integrations/generic/20131114/alert/vo-key/vo-default");
@@ -393,16 +396,19 @@ describe("email (services/smtp)", () => {
     cleanups.push(() => sink.close());
     const run = await startTask(
       "disk_mail",
-      windowedScript(`.id('tickd.{{ .Name }}.{{ index .Tags "host" }}')
+      alertScript(
+        'tickd.{{ .Name }}.{{ index .Tags "host" }}',
+        `.email('storage@example.net', 'oncall@example.net')
+    .email()
+      .to('storage@example.net', 'oncall@example.net')`,
+        `
     .details('''
 <h2>{{.Message}}</h2>
 
 Used: {{ index .Fields "count" }} samples
 <a href="https://graphs.example.net/disk/{{index .Tags "host"}}">Graph</a>
-''')
-    .email('storage@example.net', 'oncall@example.net')
-    .email()
-      .to('storage@example.net', 'oncall@example.net')`),
+''')`,
+      ),
       (c) => ({
         ...c,
         smtp: {
@@ -417,7 +423,7 @@ Used: {{ index .Fields "count" }} samples
         },
       }),
     );
-    await run.write(WINDOWED);
+    await run.raise();
     const mails = await sink.waitFor(2);
     await new Promise((r) => setTimeout(r, 200));
     expect(sink.mails).toHaveLength(2);

@@ -1,6 +1,6 @@
 /**
  * Kapacitor's TestStream_AlertKafka (integrations/streamer_test.go) against the real broker
- * (scripts/services.sh up, or KAFKA_BROKERS): the alert of test/support/kapacitor-handler-alert.ts
+ * (scripts/services.sh up, or KAFKA_BROKERS): the alert of test/support/kapacitor-alerts.ts
  * (our own data) written by `.kafka()` handlers of a `[[kafka]]` cluster with batch-size 1, as
  * services/kafka/service.go writes it: key = the alert id, value = the template executed over
  * alert.Data, or without a template the alert.Data JSON line; the partition the hash of the
@@ -9,12 +9,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
 import { crc32 } from "../../src/handlers/kafka.js";
-import {
-  ALERT_SERIES,
-  ALERT_TIME,
-  handlerScript,
-  startHandlerRun,
-} from "../support/kapacitor-handler-alert.js";
+import { alertData, alertScript, startAlertTask } from "../support/kapacitor-alerts.js";
 import { kafkaBrokers, uniqueName } from "../support/services.js";
 
 let cleanups: (() => unknown)[] = [];
@@ -39,9 +34,9 @@ describe("Kapacitor's kafka alert-handler stream test", () => {
       await admin.disconnect();
     });
 
-    const r = await startHandlerRun(
+    const r = await startAlertTask(
       "disk_kafka",
-      handlerScript(
+      alertScript(
         'tick/{{ .Name }}/{{ index .Tags "host" }}',
         `.kafka()
       .cluster('primary')
@@ -85,20 +80,9 @@ describe("Kapacitor's kafka alert-handler stream test", () => {
       await new Promise((res) => setTimeout(res, 50));
     }
 
-    const id = "tick/disk/web01";
+    const id = "tick/disk/db1";
     const partition = crc32(Buffer.from(id, "utf8")) % PARTITIONS;
-    const json =
-      JSON.stringify({
-        id,
-        message: `${id} is CRITICAL`,
-        details: "",
-        time: ALERT_TIME,
-        duration: 0,
-        level: "CRITICAL",
-        data: ALERT_SERIES,
-        previousLevel: "OK",
-        recoverable: true,
-      }) + "\n";
+    const json = JSON.stringify(alertData(id)) + "\n";
     expect(got.sort((a, b) => a.value.length - b.value.length)).toEqual([
       { partition, key: id, value: `${id} is CRITICAL` },
       { partition, key: id, value: json },

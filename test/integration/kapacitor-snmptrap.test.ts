@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { TickdConfig } from "../../src/config/index.js";
-import { startAlertTask, windowedScript, WINDOWED } from "../support/kapacitor-alerts.js";
+import { alertScript, startAlertTask } from "../support/kapacitor-alerts.js";
 import { startSnmptrapd } from "../support/net-services.js";
 
 let cleanups: (() => unknown)[] = [];
@@ -23,22 +23,24 @@ describe("snmpTrap handler as Kapacitor's integration test drives it", () => {
     cleanups.push(() => trapd.close());
     const run = await startAlertTask(
       "disk_trap",
-      windowedScript(`.id('tickd/{{ .Name }}/{{ index .Tags "host" }}')
-    .snmpTrap('1.3.6.1.4.1.4242.1')
+      alertScript(
+        'tickd/{{ .Name }}/{{ index .Tags "host" }}',
+        `.snmpTrap('1.3.6.1.4.1.4242.1')
       .data('1.3.6.1.4.1.4242.1.1', 'c', '7')
       .data('1.3.6.1.4.1.4242.1.1', 's', 'DISK ALERT')
       .data('1.3.6.1.4.1.4242.1.1', 's', '{{ .Message }}')
     .snmpTrap('1.3.6.1.4.1.4242.2')
       .data('1.3.6.1.4.1.4242.2.5', 'i', '42')
       .data('1.3.6.1.4.1.4242.2.5', 'n', '')
-      .data('1.3.6.1.4.1.4242.2.5', 't', '36000')`),
+      .data('1.3.6.1.4.1.4242.2.5', 't', '36000')`,
+      ),
       (c): TickdConfig => ({
         ...c,
         snmptrap: { enabled: true, addr: `127.0.0.1:${trapd.port}`, community: "tickd-traps", retries: 2 },
       }),
     );
     cleanups.push(() => run.stop());
-    await run.write(WINDOWED);
+    await run.raise();
     await trapd.waitFor(2);
     await new Promise((r) => setTimeout(r, 300));
     expect(trapd.traps).toHaveLength(2);
