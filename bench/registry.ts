@@ -9,6 +9,7 @@ import { benches as kafkaBenches } from "./kafka.bench.js";
 import { benches as alertStormBenches } from "./alert-storm.bench.js";
 import { benches as dispatchBenches } from "./dispatch.bench.js";
 import { benches as clusterBenches } from "./cluster.bench.js";
+import { benches as journalStoreBenches } from "./journal-store.bench.js";
 
 export const benches: Bench[] = [
   ...grammarBenches,
@@ -20,4 +21,5 @@ export const benches: Bench[] = [
   ...alertStormBenches,
   ...dispatchBenches,
   ...clusterBenches,
+  ...journalStoreBenches,
 ];

@@ -12,6 +12,18 @@
  *   the task of its newest state change (migration 11);
  * - notes: `note` for on-call actions (ack, snooze, silence) by whoever performs them.
  * A timer deletes rows older than the retention; reads never return them either.
+ *
+ * Folded rows (migration 12): a notification's first outcome is written into its journaled
+ * row rather than as a row of its own when that row is still its alert's newest (so nothing
+ * of that alert was recorded in between) and shows only the journaling. Such a row
+ * (`outcome_ms` > 0) holds two steps: journaled (queued, attempt 0, at `time_ms`) and the
+ * outcome (its status, attempt, HTTP status and error, at `outcome_ms`). Entry ids: an entry's
+ * id is twice its row's id, plus one for a folded row's outcome. So ids are stable (a row's
+ * id never changes; folding only adds the odd one) and unique, and id order stays the
+ * listing order: newest row first, a folded row's outcome just before its journaling. An
+ * alert's history keeps its exact order; across alerts, a folded outcome is listed with its
+ * journaling rather than among the rows written while it was in flight. A filter on time
+ * applies to each step's own time; `limit` counts entries.
  */
 import type Database from "better-sqlite3";
 import type { AlertEvent } from "../core/alert-event.js";
@@ -95,14 +107,25 @@ interface Row {
   http_status: number;
   error: string;
   target: string;
+  /** Unix ms of a folded first outcome; 0 = the row is one step. */
+  outcome_ms: number;
 }
 
 const levelName = (l: number): LevelName => LEVEL_NAMES[l] ?? "OK";
 
-function toEntry(r: Row): HistoryEntry {
+/** A row's entries, newest first: one, or a folded row's outcome and then its journaling. */
+function toEntries(r: Row): HistoryEntry[] {
+  if (r.type !== "delivery" || !(r.outcome_ms > 0)) return [toEntry(r, 2 * r.id, r.time_ms)];
+  return [
+    toEntry(r, 2 * r.id + 1, r.outcome_ms),
+    toEntry({ ...r, status: "queued", attempt: 0, http_status: 0, error: "" }, 2 * r.id, r.time_ms),
+  ];
+}
+
+function toEntry(r: Row, id: number, timeMs: number): HistoryEntry {
   const base = {
-    id: r.id,
-    time: new Date(r.time_ms).toISOString(),
+    id,
+    time: new Date(timeMs).toISOString(),
     type: r.type,
     topic: r.topic,
     alert_id: r.alert_id,
@@ -245,20 +268,28 @@ export class HistoryService {
     eq("type", "type", q.type);
     let since = q.sinceMs;
     if (this.retentionMs > 0) since = Math.max(since ?? 0, this.now() - this.retentionMs);
-    if (since !== undefined) {
-      where.push("time_ms >= @since");
-      args["since"] = since;
-    }
-    if (q.untilMs !== undefined) {
-      where.push("time_ms <= @until");
-      args["until"] = q.untilMs;
+    const until = q.untilMs;
+    if (since !== undefined || until !== undefined) {
+      // A row qualifies when one of its steps does (a folded row has two times).
+      const within = (col: string): string =>
+        [since !== undefined ? `${col} >= @since` : "", until !== undefined ? `${col} <= @until` : ""]
+          .filter((c) => c !== "")
+          .join(" AND ");
+      where.push(`((${within("time_ms")}) OR (outcome_ms > 0 AND ${within("outcome_ms")}))`);
+      if (since !== undefined) args["since"] = since;
+      if (until !== undefined) args["until"] = until;
     }
     const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_HISTORY_LIMIT);
+    // Each row gives at least one entry in range, so `limit` rows are enough.
     args["limit"] = limit;
     const sql =
       "SELECT * FROM alert_history" +
       (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
       " ORDER BY id DESC LIMIT @limit";
-    return (this.db.prepare(sql).all(args) as Row[]).map(toEntry);
+    const inRange = (e: HistoryEntry): boolean => {
+      const t = Date.parse(e.time);
+      return (since === undefined || t >= since) && (until === undefined || t <= until);
+    };
+    return (this.db.prepare(sql).all(args) as Row[]).flatMap(toEntries).filter(inRange).slice(0, limit);
   }
 }

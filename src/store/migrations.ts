@@ -162,7 +162,47 @@ export const MIGRATIONS: readonly Migration[] = [
       lookUpHistoryTaskByAlert(db);
     },
   },
+  {
+    version: 12,
+    name: "on-call history: a notification's first outcome folded into its journaled row",
+    up(db) {
+      foldFirstOutcomes(db);
+    },
+  },
 ];
+
+/**
+ * Version 12. The history row of a notification's first outcome (delivered, for nearly every
+ * notification) was an INSERT at a random place of `alert_history_alert`, a page of its own
+ * in each group commit: about a third of the journal's SQLite work in a storm. That outcome
+ * now goes into the notification's journaled row instead (`outcome_ms` > 0 marks such a row,
+ * whose status, attempt, http_status and error are then the outcome's; the journaled step is
+ * queued, attempt 0, no status, no error) when that row is still the alert's newest (so an
+ * alert's history keeps its order exactly) and records nothing but the journaling (not a
+ * re-queue after a failure, which carries that failure). Any other step is a row of its own,
+ * as before. src/oncall/history.ts shows a folded row as its two entries.
+ */
+export function foldFirstOutcomes(db: Database.Database): void {
+  db.exec(`
+    ALTER TABLE alert_history ADD COLUMN outcome_ms INTEGER NOT NULL DEFAULT 0;
+    DROP TRIGGER alert_history_attempt;
+    CREATE TRIGGER alert_history_attempt AFTER UPDATE OF status, attempts ON deliveries
+      WHEN NEW.status <> OLD.status OR NEW.attempts <> OLD.attempts BEGIN
+      UPDATE alert_history SET status = NEW.status, attempt = NEW.attempts,
+        http_status = NEW.last_status, error = NEW.last_error, outcome_ms = NEW.updated_ms
+      WHERE OLD.status = 'queued' AND OLD.attempts = 0 AND OLD.last_status = 0 AND OLD.last_error = ''
+        AND id = (SELECT id FROM alert_history WHERE alert_id = NEW.alert_id ORDER BY id DESC LIMIT 1)
+        AND type = 'delivery' AND delivery_id = NEW.id AND status = 'queued' AND outcome_ms = 0;
+      -- changes(): the rows the UPDATE above changed (statements of this trigger only).
+      INSERT INTO alert_history (time_ms, topic, alert_id, task, type, handler, delivery_id, status,
+        attempt, http_status, error, target)
+      SELECT NEW.updated_ms, NEW.topic, NEW.alert_id, ${HISTORY_TASK_LOOKUP("NEW.topic", "NEW.alert_id")},
+        'delivery', NEW.handler, NEW.id, NEW.status, NEW.attempts, NEW.last_status, NEW.last_error,
+        NEW.url_redacted
+      WHERE changes() = 0;
+    END;
+  `);
+}
 
 /**
  * The task a new delivery or note row of an alert takes: that of the alert's newest row in
