@@ -100,7 +100,11 @@ async function writeAll(live: TickdProcess[], t: number, critical: boolean): Pro
 interface Note {
   eventId: string;
   member: string;
+  /** The input partition whose transaction produced it. */
   partition: number;
+  /** Where it sits in the notifications topic. */
+  notePartition: number;
+  offset: string;
   producedMs: number;
   handler: string;
   id: string;
@@ -118,7 +122,7 @@ async function readNotifications(brokers: string[], topic: string, want: number)
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ partition, message }) => {
         const r = JSON.parse(message.value!.toString()) as {
           eventId: string;
           origin: { member: string; partition: number };
@@ -129,6 +133,8 @@ async function readNotifications(brokers: string[], topic: string, want: number)
           eventId: r.eventId,
           member: r.origin.member,
           partition: r.origin.partition,
+          notePartition: partition,
+          offset: message.offset,
           producedMs: Number(message.timestamp),
           handler: r.request.delivery.handler,
           id: body["id"] as string,
@@ -189,22 +195,25 @@ async function scenario(how: "SIGKILL" | "SIGTERM"): Promise<void> {
     }
     await writeAll(live, at(c, true), false);
   }
-  if (process.env["CLUSTER_DEBUG"])
-    for (const p of procs)
-      for (const l of p.logs)
-        if (String(l["msg"]).startsWith("cluster:") || l["msg"] === "stopped")
-          console.log(
-            p === victim ? "V" : "S",
-            Number(l["time"]) - killMs,
-            l["msg"],
-            JSON.stringify(l["owned"] ?? l["partition"] ?? ""),
-            l["ms"] ?? "",
-          );
   const victimPartitions = owned(victim!).map((k) => Number(k.slice(k.lastIndexOf("/") + 1)));
   expect(victimPartitions.length).toBeGreaterThan(0);
 
   const want = HOSTS * CYCLES * 2;
   const notes = await readNotifications(brokers, `tickd-${name}-notifications`, want);
+  // After the read: the rebalance that follows the kill is logged by then.
+  if (process.env["CLUSTER_DEBUG"])
+    for (const p of procs)
+      for (const l of p.logs)
+        if (String(l["msg"]).startsWith("cluster:") || l["msg"] === "stopped")
+          console.log(
+            `m${procs.indexOf(p) + 1}${p === victim ? "(V)" : ""}`,
+            Number(l["time"]) - killMs,
+            l["msg"],
+            JSON.stringify(l["owned"] ?? l["partition"] ?? ""),
+            l["committedOffset"] ?? "",
+            l["ms"] ?? "",
+            l["error"] ?? "",
+          );
   const unique = new Map(notes.map((n) => [n.eventId, n]));
   const duplicates = notes.length - unique.size;
   const takeover = notes
@@ -216,6 +225,19 @@ async function scenario(how: "SIGKILL" | "SIGTERM"): Promise<void> {
       `(kill → first record produced by the new owner of partitions ${victimPartitions.join(",")})`,
   );
 
+  if (duplicates > 0) {
+    // Which records are doubled, and who produced each copy when: the race shows in these.
+    const byId = new Map<string, Note[]>();
+    for (const n of notes) byId.set(n.eventId, [...(byId.get(n.eventId) ?? []), n]);
+    for (const [eventId, copies] of byId)
+      if (copies.length > 1)
+        for (const n of copies)
+          console.log(
+            `duplicate ${eventId} ${n.id} ${n.level} (previous ${n.previousLevel}, data time ${n.time}): ` +
+              `member ${n.member}, input partition ${n.partition}, ` +
+              `notifications ${n.notePartition}@${n.offset}, produced ${n.producedMs - killMs} ms after the kill`,
+          );
+  }
   // Every transition of every series, exactly once (transactions; one post handler).
   expect(duplicates).toBe(0);
   const byHost = new Map<string, Note[]>();
