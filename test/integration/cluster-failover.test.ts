@@ -6,7 +6,8 @@
  * read committed from the beginning, must then hold every transition of every series exactly
  * once (the transactions), and the recoveries the new owners made must carry the right
  * previousLevel and duration (the restored changelog). Prints the failover time and the
- * duplicates.
+ * duplicates: which records, who produced them when, and the series' input records.
+ * The topic is read as the dispatchers read it (src/cluster/read-committed.ts).
  */
 import { Kafka, logLevel } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,6 +15,8 @@ import { startTickd, type TickdProcess } from "../support/daemon.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import { clusterName } from "../support/cluster-run.js";
 import { kafkaBrokers, uniqueName } from "../support/services.js";
+import { decodePointsRecord } from "../../src/cluster/points.js";
+import { installReadCommittedFix } from "../../src/cluster/read-committed.js";
 
 const HOSTS = 200;
 const CYCLES = 3;
@@ -115,6 +118,8 @@ interface Note {
 }
 
 async function readNotifications(brokers: string[], topic: string, want: number): Promise<Note[]> {
+  // As the dispatchers read: without aborted records (kafkajs 2.2 hands some out).
+  installReadCommittedFix();
   const kafka = new Kafka({ brokers, clientId: "tickd-test", logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: uniqueName("check"), readUncommitted: false });
   const notes: Note[] = [];
@@ -152,6 +157,41 @@ async function readNotifications(brokers: string[], topic: string, want: number)
     await consumer.disconnect();
   }
   return notes;
+}
+
+/** The points records of some series (key → "partition@offset time usage_idle" lines), read committed. */
+async function inputRecords(
+  brokers: string[],
+  topic: string,
+  keys: Set<string>,
+): Promise<Map<string, string[]>> {
+  const kafka = new Kafka({ brokers, clientId: "tickd-test", logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const left = new Set(ends.filter((o) => o.high !== o.low).map((o) => o.partition));
+  const consumer = kafka.consumer({ groupId: uniqueName("check-input"), readUncommitted: false });
+  const out = new Map<string, string[]>();
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const key = message.key?.toString() ?? "";
+        if (keys.has(key)) {
+          const r = decodePointsRecord(message.value!);
+          const p = r.points.map((x) => `${x.time} ${String(x.fields["usage_idle"])}`).join(", ");
+          out.set(key, [...(out.get(key) ?? []), `${partition}@${message.offset} ${p}`]);
+        }
+        const end = ends.find((o) => o.partition === partition)!;
+        if (BigInt(message.offset) >= BigInt(end.high) - 1n) left.delete(partition);
+      },
+    });
+    for (let i = 0; i < 300 && left.size > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
 }
 
 async function scenario(how: "SIGKILL" | "SIGTERM"): Promise<void> {
@@ -237,6 +277,12 @@ async function scenario(how: "SIGKILL" | "SIGTERM"): Promise<void> {
               `member ${n.member}, input partition ${n.partition}, ` +
               `notifications ${n.notePartition}@${n.offset}, produced ${n.producedMs - killMs} ms after the kill`,
           );
+    // Is the input doubled, or was it replayed? The series' records in the points topic.
+    const doubled = new Set(
+      [...byId.values()].filter((c) => c.length > 1).map((c) => `cpu,host=${c[0]!.id.slice(4)}`),
+    );
+    for (const [key, lines] of await inputRecords(brokers, `tickd-${name}-points`, doubled))
+      console.log(`input ${key}: ${lines.join(" | ")}`);
   }
   // Every transition of every series, exactly once (transactions; one post handler).
   expect(duplicates).toBe(0);
