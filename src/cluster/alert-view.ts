@@ -22,7 +22,7 @@ import type { EngineLogger } from "../engine/context.js";
 import type { ClusterAlerts, OnCallPersistence, StoredAlert } from "../oncall/service.js";
 import { decodeChangelog, encodeOnCallAlert, oncallAlertKey } from "./changelog.js";
 import { currentPartition } from "./context.js";
-import { disconnectPrivateGroup } from "./kafka.js";
+import { disconnectPrivateGroup, topicOffsets } from "./kafka.js";
 
 /** The on-call persistence of cluster mode: SQLite as before, plus the partition's changelog. */
 export function clusterOnCallPersistence(local: OnCallPersistence, logger: EngineLogger): OnCallPersistence {
@@ -92,7 +92,7 @@ export class ClusterAlertView implements ClusterAlerts {
     let ends: Map<number, bigint>;
     try {
       ends = new Map(
-        (await admin.fetchTopicOffsets(stateTopic))
+        (await topicOffsets(admin, stateTopic))
           .filter((o) => BigInt(o.high) > BigInt(o.low))
           .map((o) => [o.partition, BigInt(o.high)]),
       );

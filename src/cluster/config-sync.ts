@@ -23,7 +23,7 @@ import { coerceError, TickdError } from "../core/errors.js";
 import type { EngineLogger } from "../engine/context.js";
 import { applyChange, reconcile, type ConfigTargets } from "./config-apply.js";
 import { configKey, decodeRecord, encodeChange, type ConfigChange } from "./config-record.js";
-import { ensureClusterTopics } from "./kafka.js";
+import { ensureClusterTopics, topicOffsets } from "./kafka.js";
 import { clusterNames } from "./names.js";
 import type { ConfigStatusSource } from "./status.js";
 
@@ -91,7 +91,7 @@ export class ConfigSync implements ConfigStatusSource {
     await admin.connect();
     let end: bigint;
     try {
-      end = await endOffset(() => admin.fetchTopicOffsets(this.topic));
+      end = BigInt((await topicOffsets(admin, this.topic)).find((o) => o.partition === 0)?.high ?? "0");
     } finally {
       await admin.disconnect();
     }
@@ -274,22 +274,6 @@ export class ConfigSync implements ConfigStatusSource {
     }
     if (this.stopped) throw unavailable("cluster config stopped before the change was applied here");
     this.counters.published++;
-  }
-}
-
-/**
- * The config partition's end offset. A topic created a moment ago may not have its leader
- * known to every broker yet ("not the leader"): asked again a few times, then the error.
- */
-async function endOffset(fetch: () => Promise<{ partition: number; high: string }[]>): Promise<bigint> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const offsets = await fetch();
-      return BigInt(offsets.find((o) => o.partition === 0)?.high ?? "0");
-    } catch (e) {
-      if (attempt >= 20) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }
 }
 

@@ -67,6 +67,25 @@ export async function ensureClusterTopics(kafka: Kafka, cfg: ClusterConfig): Pro
   }
 }
 
+/**
+ * A topic's offsets per partition (admin.fetchTopicOffsets). A topic created a moment ago may
+ * not have its leader known to every broker yet ("not the leader for that topic-partition",
+ * which kafkajs does not retry): asked again a few times (5 s), then the error.
+ */
+export async function topicOffsets(
+  admin: Admin,
+  topic: string,
+): Promise<{ partition: number; offset: string; high: string; low: string }[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (e) {
+      if (attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /** Polls the metadata until every partition of `topics` has a leader; bounded (30 s). */
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
