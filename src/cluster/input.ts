@@ -39,6 +39,7 @@ import type { AlertSink, EngineLogger } from "../engine/context.js";
 import { decodeMessage, type KafkaInputFormat } from "../sources/kafka-format.js";
 import { decodeChangelog, keyInput, type InputPartitionRef } from "./changelog.js";
 import type { PartitionWork } from "./context.js";
+import { topicOffsets } from "./kafka.js";
 import { clusterNames, type ClusterNames } from "./names.js";
 import {
   PartitionEngine,
@@ -629,7 +630,7 @@ export class ClusterInput implements InputStatusSource {
     const offset =
       p.nextOffset >= 0n
         ? p.nextOffset.toString()
-        : ((await this.admin!.fetchTopicOffsets(ref.topic)).find((o) => o.partition === ref.partition)?.low ??
+        : ((await topicOffsets(this.admin!, ref.topic)).find((o) => o.partition === ref.partition)?.low ??
           "0");
     // Fetch from there even if no new record arrives (eachBatch seeks again first; harmless).
     this.consumer!.seek({ topic: ref.topic, partition: ref.partition, offset });
@@ -724,7 +725,14 @@ export class ClusterInput implements InputStatusSource {
       if (fenced || p.revoking || this.stopping) {
         // Another instance owns the partition now; it replays what this one did not commit.
         void this.drop(p, "fenced");
-        if (fenced && !p.revoking && !this.stopping) void this.takeBackIfStillOurs(p.input);
+        if (fenced && !p.revoking && !this.stopping)
+          // Not awaited: a rejection here must be logged, not end the process.
+          void this.takeBackIfStillOurs(p.input).catch((e: unknown) =>
+            this.d.logger.log("error", "cluster: taking a fenced partition back failed", {
+              partition: p.key,
+              error: coerceError(e).message,
+            }),
+          );
         return;
       }
       // Memory is ahead of Kafka: start over from the last commit, with a new producer —
