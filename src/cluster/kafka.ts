@@ -2,7 +2,7 @@
  * The kafkajs client of cluster mode and the topics it needs. Every cluster part (input,
  * dispatcher, config, status) takes its kafkajs `Kafka` from {@link clusterKafka} and calls
  * {@link ensureClusterTopics} before it subscribes, so an empty Kafka cluster just works. The
- * client drops every record of an aborted transaction (read-committed.ts: kafkajs 2.2 does not).
+ * client drops every record of an aborted transaction (newKafka: kafkajs 2.2 alone does not).
  */
 import type { Admin, Consumer, Kafka } from "kafkajs";
 
@@ -10,12 +10,8 @@ import type { ClusterConfig } from "../config/types.js";
 import type { EngineLogger } from "../engine/context.js";
 import { newKafka } from "../sources/kafka-client.js";
 import { clusterNames } from "./names.js";
-import { installReadCommittedFix } from "./read-committed.js";
 
 export function clusterKafka(cfg: ClusterConfig, memberId: string, logger: EngineLogger): Kafka {
-  // Its consumers read committed; kafkajs 2.2 hands out some aborted records (read-committed.ts).
-  if (!installReadCommittedFix())
-    logger.log("warn", "cluster: kafkajs is not laid out as 2.2.x; its read-committed filter is used as is");
   return newKafka({ clientId: `tickd-${cfg.name}-${memberId}`, brokers: cfg.brokers }, (level, msg, fields) =>
     logger.log(level, msg, fields),
   );

@@ -16,6 +16,7 @@ import type { Kafka, KafkaConfig as KafkaJsConfig, Message, Producer, SASLOption
 import { coerceError, TickdError } from "../core/errors.js";
 import type { EngineLogger, LogLevel } from "../engine/context.js";
 import { threadConsumer } from "./kafka-consumer-thread.js";
+import { installReadCommittedFix } from "./kafka-read-committed.js";
 
 /** Error codes of the Kafka source and handler. */
 export const KafkaCodes = {
@@ -158,6 +159,9 @@ export function newKafka(
   opts: Omit<KafkaConnectionOptions, "logger">,
   log: (level: LogLevel, msg: string, fields: Record<string, unknown>) => void,
 ): Kafka {
+  // Its consumers read committed; kafkajs 2.2 alone hands out some aborted records.
+  if (!installReadCommittedFix())
+    log("warn", "kafka: kafkajs is not laid out as 2.2.x; its own read-committed filter is used", {});
   const { logLevel } = kafkajs;
   const config: KafkaJsConfig = {
     clientId: opts.clientId,

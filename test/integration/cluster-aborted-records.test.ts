@@ -6,12 +6,14 @@
  * other. The fetch after the second abort starts past the first aborted transaction's first
  * offset, and its answer lists both aborted transactions — kafkajs 2.2.4 started only the first
  * one at the first record and handed out the first record of the second as committed
- * (src/cluster/read-committed.ts).
+ * (src/sources/kafka-read-committed.ts). The same client (newKafka) makes the `[[kafka-input]]`
+ * consumers, in their worker thread: a transactional producer's aborted points must not alert.
  */
 import { Kafka, logLevel, type Producer, type Transaction } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { clusterKafka } from "../../src/cluster/kafka.js";
+import { newKafka } from "../../src/sources/kafka-client.js";
 import type { ClusterConfig } from "../../src/config/types.js";
 import { kafkaBrokers, uniqueName } from "../support/services.js";
 
@@ -25,7 +27,16 @@ const until = async (what: string, ok: () => boolean): Promise<void> => {
   if (!ok()) throw new Error(`timed out waiting for ${what}`);
 };
 
-describe("cluster mode: read committed", () => {
+const readers: [string, (brokers: string[]) => Kafka][] = [
+  [
+    "cluster mode's client",
+    (brokers) =>
+      clusterKafka({ name: "test", brokers } as unknown as ClusterConfig, "reader", { log: () => undefined }),
+  ],
+  ["the [[kafka-input]] client", (brokers) => newKafka({ clientId: "reader", brokers }, () => undefined)],
+];
+
+describe.each(readers)("read committed: %s", (_name, reader) => {
   it("hands out no record of two aborted transactions aborted one after the other", async () => {
     const brokers = kafkaBrokers();
     const topic = uniqueName("aborted");
@@ -56,9 +67,8 @@ describe("cluster mode: read committed", () => {
     const tb = await b.transaction();
     await send(tb, "aborted-b1", "aborted-b2");
 
-    // The cluster's consumer (what the dispatchers and the changelog restore use).
-    const cfg = { name: "test", brokers } as unknown as ClusterConfig;
-    const kafka = clusterKafka(cfg, "reader", { log: () => undefined });
+    // The consumer under test (cluster mode's dispatchers and restore, or a [[kafka-input]]).
+    const kafka = reader(brokers);
     const consumer = kafka.consumer({
       groupId: uniqueName("reader"),
       readUncommitted: false,

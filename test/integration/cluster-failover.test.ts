@@ -7,7 +7,7 @@
  * once (the transactions), and the recoveries the new owners made must carry the right
  * previousLevel and duration (the restored changelog). Prints the failover time and the
  * duplicates: which records, who produced them when, and the series' input records.
- * The topic is read as the dispatchers read it (src/cluster/read-committed.ts).
+ * The topic is read as the dispatchers read it (src/sources/kafka-read-committed.ts).
  */
 import { Kafka, logLevel } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ import { startReceiver, type Receiver } from "../support/receiver.js";
 import { clusterName } from "../support/cluster-run.js";
 import { kafkaBrokers, uniqueName } from "../support/services.js";
 import { decodePointsRecord } from "../../src/cluster/points.js";
-import { installReadCommittedFix } from "../../src/cluster/read-committed.js";
+import { installReadCommittedFix } from "../../src/sources/kafka-read-committed.js";
 
 const HOSTS = 200;
 const CYCLES = 3;

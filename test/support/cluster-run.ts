@@ -7,7 +7,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { expect } from "vitest";
 import type { TickdProcess } from "./daemon.js";
 import { kafkaBrokers, uniqueName } from "./services.js";
-import { installReadCommittedFix } from "../../src/cluster/read-committed.js";
+import { installReadCommittedFix } from "../../src/sources/kafka-read-committed.js";
 
 export function clusterName(prefix: string): string {
   return uniqueName(prefix).replace(/[^A-Za-z0-9-]/g, "");

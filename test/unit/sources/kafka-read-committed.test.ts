@@ -1,11 +1,15 @@
 /**
- * The aborted records of a read-committed fetch answer (src/cluster/read-committed.ts), on
+ * The aborted records of a read-committed fetch answer (src/sources/kafka-read-committed.ts), on
  * record lists laid out as the broker answers them: offsets in order, control records for the
  * markers, the aborted transactions that overlap the answer.
  */
 import { describe, expect, it } from "vitest";
 
-import { abortedRecords, dropAborted, type FetchedRecord } from "../../../src/cluster/read-committed.js";
+import {
+  abortedRecords,
+  dropAborted,
+  type FetchedRecord,
+} from "../../../src/sources/kafka-read-committed.js";
 
 const ABORT = Buffer.from([0, 0, 0, 0]);
 const COMMIT = Buffer.from([0, 0, 0, 1]);

@@ -1,6 +1,7 @@
 /**
- * Read-committed done right for the kafkajs consumers of cluster mode (DESIGN §11: everything
- * downstream reads committed — the dispatchers the notifications, the restore the changelog).
+ * Read-committed done right for every kafkajs consumer tickd makes: cluster mode's (DESIGN
+ * §11: the dispatchers read the notifications, the restore the changelog, committed only) and
+ * the `[[kafka-input]]` consumers (a transactional producer's aborted points must not alert).
  *
  * A read-committed fetch answers the records up to the last stable offset with the aborted
  * transactions that overlap them (`{producerId, firstOffset}`); the client must drop every
@@ -23,8 +24,8 @@
  * it) and never hands it out. The answer's aborted list is then emptied, so kafkajs' own walk
  * has nothing to do.
  * States: not installed → installed, once per process, by {@link installReadCommittedFix}
- * (clusterKafka calls it). A kafkajs whose Broker is not where 2.2.x has it is left alone and
- * the call answers false.
+ * (newKafka in kafka-client.ts calls it, on the main thread and in the consumer worker). A kafkajs
+ * whose Broker is not where 2.2.x has it is left alone and the call answers false (logged).
  */
 import { createRequire } from "node:module";
 
