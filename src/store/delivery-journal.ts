@@ -371,9 +371,21 @@ export class DeliveryJournalRepository {
    * at a time, so that no step holds the event loop for long; the next step goes on).
    */
   pruneCompleted(keep: number, limit = Infinity): number {
+    const cut = this.pruneCut(keep);
+    return cut === undefined ? 0 : this.pruneBelow(cut, limit);
+  }
+
+  /**
+   * The id below which completed rows are beyond the newest `keep` (undefined: none are). It
+   * walks `keep` index entries: callers that prune in steps find it once for several steps.
+   */
+  pruneCut(keep: number): number | undefined {
     const k = Math.max(0, Math.trunc(keep));
-    const cut = k === 0 ? Number.MAX_SAFE_INTEGER : this.pruneCutStmt.get(k - 1);
-    if (cut === undefined) return 0;
+    return k === 0 ? Number.MAX_SAFE_INTEGER : this.pruneCutStmt.get(k - 1);
+  }
+
+  /** Removes the oldest `limit` completed rows with ids below `cut`; returns how many went. */
+  pruneBelow(cut: number, limit = Infinity): number {
     if (limit === Infinity) return this.pruneStmt.run(cut).changes;
     return this.pruneSomeStmt.run(cut, cut, Math.max(0, Math.trunc(limit))).changes;
   }
