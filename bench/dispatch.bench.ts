@@ -20,10 +20,17 @@
  *   write per 10 ms tick, each point a new host; the write's time travels as a field).
  * With TICKD_BENCH_TRACE=1 the daemon runs with TICKD_TRACE_DISPATCH (src/delivery/trace.ts)
  * and each latency run also prints where a notification's time went, step by step (p50, p99,
- * and the mean of the slowest 1%), joined with the sink's arrival per host.
+ * and the mean of the slowest 1%), joined with the sink's arrival per host;
+ * TICKD_BENCH_TRACE_DUMP=<prefix> also writes those rows as JSON (<prefix>-l1000-json, …) and
+ * TICKD_BENCH_DAEMON_OUT=<file> appends the daemon's stdout there (e.g. with `--trace-gc` in
+ * TICKD_BENCH_NODE_FLAGS), for lining stalls up with the slow notifications.
+ * This process is one end of every latency: before each latency run it collects its own
+ * garbage (it runs with --expose-gc), so that its young generation, filled by the rounds
+ * before, is not scavenged mid-run (10–20 ms pauses, seen as the `in`/`sink` steps of the
+ * slowest notifications).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -260,7 +267,9 @@ stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90
       ...(TRACE ? { env: { ...process.env, TICKD_TRACE_DISPATCH: join(dir, "trace.jsonl") } } : {}),
     },
   );
+  const tee = process.env["TICKD_BENCH_DAEMON_OUT"];
   child.stdout?.on("data", (d: Buffer) => {
+    if (tee !== undefined && tee !== "") appendFileSync(tee, d);
     if (port !== 0) return;
     out += d.toString();
     const m = /"msg":"ready"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"msg":"ready"/.exec(out);
@@ -344,6 +353,8 @@ async function traceBreakdown(file: string, sink: Sink, prefix: string): Promise
     if (a !== undefined) rows.push({ ...steps, sent: a.sent, at: a.at });
   }
   if (rows.length === 0) return;
+  const dump = process.env["TICKD_BENCH_TRACE_DUMP"];
+  if (dump !== undefined && dump !== "") writeFileSync(`${dump}-${prefix}json`, JSON.stringify(rows));
   const total = (r: Record<string, number>): number => r["at"]! - r["sent"]!;
   rows.sort((a, b) => total(a) - total(b));
   const slow = rows.slice(Math.floor(rows.length * 0.99));
@@ -370,6 +381,7 @@ async function latency(
   seconds: number,
 ): Promise<[number, number]> {
   sink.latencies.length = 0;
+  (globalThis as { gc?: () => void }).gc?.();
   const before = sink.count.get("/tickd") ?? 0;
   const perTick = Math.max(1, Math.round(perSecond / 100));
   const ticks = seconds * 100;

@@ -170,6 +170,7 @@ export class DeliveryJournalRepository {
   private readonly countStmt: Database.Statement<[], { status: DeliveryStatus; n: number }>;
   private readonly pruneCutStmt: Database.Statement<[number], number>;
   private readonly pruneStmt: Database.Statement<[number]>;
+  private readonly pruneSomeStmt: Database.Statement<[number, number, number]>;
   private readonly externalStmt: Database.Statement<[string], Row>;
 
   constructor(
@@ -201,14 +202,24 @@ export class DeliveryJournalRepository {
     // Completed rows beyond the newest `keep` go, oldest first; pending rows are never pruned.
     // The keep-th newest completed id is the cut: everything completed below it goes. (A
     // `NOT IN (newest keep)` subquery built a temporary tree of `keep` ids on every prune,
-    // a stall of tens of ms on the event loop mid-storm.)
+    // a stall of tens of ms on the event loop mid-storm.) One index walk per status, merged
+    // in id order: `status IN (…) ORDER BY id` sorted every completed id in a temporary tree.
     this.pruneCutStmt = db
       .prepare<[number], number>(
-        "SELECT id FROM deliveries WHERE status IN ('delivered', 'failed') ORDER BY id DESC LIMIT 1 OFFSET ?",
+        `SELECT id FROM deliveries WHERE status = 'delivered'
+         UNION ALL SELECT id FROM deliveries WHERE status = 'failed'
+         ORDER BY id DESC LIMIT 1 OFFSET ?`,
       )
       .pluck();
     this.pruneStmt = db.prepare<[number]>(
       "DELETE FROM deliveries WHERE status IN ('delivered', 'failed') AND id < ?",
+    );
+    // The oldest `limit` of them only (the same merged walk, upwards).
+    this.pruneSomeStmt = db.prepare<[number, number, number]>(
+      `DELETE FROM deliveries WHERE id IN (
+         SELECT id FROM deliveries WHERE status = 'delivered' AND id < ?
+         UNION ALL SELECT id FROM deliveries WHERE status = 'failed' AND id < ?
+         ORDER BY id LIMIT ?)`,
     );
   }
 
@@ -354,11 +365,28 @@ export class DeliveryJournalRepository {
     return (this.db.prepare(sql).all(...params) as Row[]).map((r) => fromRow(r, this.sealer));
   }
 
-  /** Keeps the newest `keep` completed rows; returns how many were removed. */
-  pruneCompleted(keep: number): number {
+  /**
+   * Keeps the newest `keep` completed rows; returns how many were removed. With `limit`, only
+   * the oldest `limit` of those beyond `keep` go now (the delivery service prunes so, a step
+   * at a time, so that no step holds the event loop for long; the next step goes on).
+   */
+  pruneCompleted(keep: number, limit = Infinity): number {
+    const cut = this.pruneCut(keep);
+    return cut === undefined ? 0 : this.pruneBelow(cut, limit);
+  }
+
+  /**
+   * The id below which completed rows are beyond the newest `keep` (undefined: none are). It
+   * walks `keep` index entries: callers that prune in steps find it once for several steps.
+   */
+  pruneCut(keep: number): number | undefined {
     const k = Math.max(0, Math.trunc(keep));
-    if (k === 0) return this.pruneStmt.run(Number.MAX_SAFE_INTEGER).changes;
-    const cut = this.pruneCutStmt.get(k - 1);
-    return cut === undefined ? 0 : this.pruneStmt.run(cut).changes;
+    return k === 0 ? Number.MAX_SAFE_INTEGER : this.pruneCutStmt.get(k - 1);
+  }
+
+  /** Removes the oldest `limit` completed rows with ids below `cut`; returns how many went. */
+  pruneBelow(cut: number, limit = Infinity): number {
+    if (limit === Infinity) return this.pruneStmt.run(cut).changes;
+    return this.pruneSomeStmt.run(cut, cut, Math.max(0, Math.trunc(limit))).changes;
   }
 }

@@ -340,4 +340,35 @@ describe("bounded journal", () => {
     again.start();
     expect(journalOf(store).counts().delivered).toBe(10);
   });
+
+  it("prunes a little at a time: no single step deletes more than 100 rows (a stall mid-storm)", async () => {
+    const rx = await fx.receiver();
+    const store = fx.store();
+    // Rows one synchronous run deletes: counted by a trigger, closed at the next microtask.
+    const runs: number[] = [];
+    let n = 0;
+    store.db.function("tickd_test_deleted", () => {
+      if (n++ === 0)
+        queueMicrotask(() => {
+          runs.push(n);
+          n = 0;
+        });
+      return null;
+    });
+    store.db.exec(
+      "CREATE TEMP TRIGGER count_deletes AFTER DELETE ON deliveries BEGIN SELECT tickd_test_deleted(); END",
+    );
+    // Pruned every keep/10 = 150 completions before, 150 rows at once past the first 1500.
+    const svc = fx.service({ store, delivery: { keepCompleted: 1500, concurrency: 32 } });
+    svc.start();
+    for (let i = 0; i < 1700; i++) await svc.sender.send(notification(rx.url, `a${i}`));
+    await svc.idle();
+    await new Promise((r) => setImmediate(r));
+    expect(Math.max(0, ...runs)).toBeGreaterThan(0);
+    expect(Math.max(...runs)).toBeLessThanOrEqual(100);
+    // Still about the newest 1500 in the end (give or take one step's slack).
+    const left = journalOf(store).counts().delivered;
+    expect(left).toBeGreaterThanOrEqual(1500);
+    expect(left).toBeLessThanOrEqual(1600);
+  }, 30_000);
 });

@@ -63,4 +63,18 @@ describe("delivery journal pruning", () => {
     expect(j.pruneCompleted(0)).toBe(20);
     expect(remaining(j)).toEqual(ids.filter((_, i) => i % 3 === 0));
   });
+
+  it("a bounded prune removes at most `limit` rows, the oldest first, and the next one goes on", () => {
+    const { j, ids } = journal();
+    const completed = ids.filter((_, i) => i % 3 !== 0);
+    const pending = ids.filter((_, i) => i % 3 === 0);
+    // 20 completed, keep 5: 15 to go, 4 at a time.
+    expect(j.pruneCompleted(5, 4)).toBe(4);
+    expect(remaining(j)).toEqual([...pending, ...completed.slice(4)].sort((a, b) => a - b));
+    expect(j.pruneCompleted(5, 4)).toBe(4);
+    expect(j.pruneCompleted(5, 4)).toBe(4);
+    expect(j.pruneCompleted(5, 4)).toBe(3);
+    expect(j.pruneCompleted(5, 4)).toBe(0);
+    expect(remaining(j)).toEqual([...pending, ...completed.slice(-5)].sort((a, b) => a - b));
+  });
 });
