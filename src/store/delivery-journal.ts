@@ -297,16 +297,17 @@ export class DeliveryJournalRepository {
     private readonly db: Database.Database,
     private readonly sealer?: JournalSealer,
   ) {
+    // Positional parameters: no parameter object per row (named ones cost a spread of the
+    // notification and a property lookup per column on the storm's hottest statements).
     this.insertStmt = db.prepare(
       `INSERT INTO deliveries (handler, topic, alert_id, kind, method, url, url_redacted, headers, body,
          timeout_ms, tls, event_id, origin, status, attempts, created_ms, updated_ms)
-       VALUES (@handler, @topic, @alertId, @kind, @method, @url, @urlRedacted, @headers, @body,
-         @timeoutMs, @tls, @eventId, @origin, 'queued', 0, @now, @now)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
     );
     this.updateStmt = db.prepare(
-      `UPDATE deliveries SET status = @status, attempts = @attempts, last_error = @lastError,
-         last_status = @lastStatus, next_retry_ms = @nextRetryMs, updated_ms = @updatedMs
-       WHERE id = @id`,
+      `UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, last_status = ?,
+         next_retry_ms = ?, updated_ms = ?
+       WHERE id = ?`,
     );
     this.getStmt = db.prepare<[number], Row>("SELECT * FROM deliveries WHERE id = ?");
     this.pendingStmt = db.prepare<[], Row>(
@@ -341,17 +342,25 @@ export class DeliveryJournalRepository {
 
   /** Journals a request as `queued`; returns its record. */
   insert(d: NewDelivery, nowMs: number): DeliveryRecord {
-    const { tls, ...rest } = d;
     const eventId = d.eventId ?? randomUUID();
-    const info = this.insertStmt.run({
-      ...rest,
+    const headers = JSON.stringify(d.headers);
+    const info = this.insertStmt.run(
+      d.handler,
+      d.topic,
+      d.alertId,
+      d.kind,
+      d.method,
+      this.sealer?.seal(d.url) ?? d.url,
+      d.urlRedacted,
+      this.sealer?.seal(headers) ?? headers,
+      d.body,
+      d.timeoutMs,
+      d.tls !== undefined ? JSON.stringify(d.tls) : "",
       eventId,
-      origin: d.origin ?? "",
-      url: this.sealer?.seal(d.url) ?? d.url,
-      headers: this.sealer?.seal(JSON.stringify(d.headers)) ?? JSON.stringify(d.headers),
-      tls: tls !== undefined ? JSON.stringify(tls) : "",
-      now: nowMs,
-    });
+      d.origin ?? "",
+      nowMs,
+      nowMs,
+    );
     const id = Number(info.lastInsertRowid);
     if (this.history !== undefined) {
       try {
@@ -404,8 +413,18 @@ export class DeliveryJournalRepository {
   }
 
   update(id: number, u: AttemptUpdate): void {
-    if (this.history === undefined) this.updateStmt.run({ id, ...u });
-    else this.history.updated(id, u, () => this.updateStmt.run({ id, ...u }));
+    const write = (): void =>
+      void this.updateStmt.run(
+        u.status,
+        u.attempts,
+        u.lastError,
+        u.lastStatus,
+        u.nextRetryMs,
+        u.updatedMs,
+        id,
+      );
+    if (this.history === undefined) write();
+    else this.history.updated(id, u, write);
   }
 
   /** Runs fn in one transaction (a savepoint inside an open one): the journal's group commit. */
