@@ -200,14 +200,12 @@ class DeliveryHistoryWriter {
   constructor(db: Database.Database) {
     this.journaledStmt = db.prepare(
       `INSERT INTO alert_history (time_ms, topic, alert_id, task, type, handler, delivery_id, status, target)
-       VALUES (@now, @topic, @alertId, ${HISTORY_TASK_LOOKUP("@topic", "@alertId")}, 'delivery', @handler,
-         @id, 'queued', @urlRedacted)`,
+       VALUES (?, ?, ?, ${HISTORY_TASK_LOOKUP("?", "?")}, 'delivery', ?, ?, 'queued', ?)`,
     );
     this.foldStmt = db.prepare(
-      `UPDATE alert_history SET status = @status, attempt = @attempts, http_status = @lastStatus,
-         error = @lastError, outcome_ms = @updatedMs
-       WHERE id = (SELECT id FROM alert_history WHERE alert_id = @alertId ORDER BY id DESC LIMIT 1)
-         AND type = 'delivery' AND delivery_id = @id AND status = 'queued' AND outcome_ms = 0`,
+      `UPDATE alert_history SET status = ?, attempt = ?, http_status = ?, error = ?, outcome_ms = ?
+       WHERE id = (SELECT id FROM alert_history WHERE alert_id = ? ORDER BY id DESC LIMIT 1)
+         AND type = 'delivery' AND delivery_id = ? AND status = 'queued' AND outcome_ms = 0`,
     );
     this.stepStmt = db.prepare(
       `INSERT INTO alert_history (time_ms, topic, alert_id, task, type, handler, delivery_id, status,
@@ -223,14 +221,8 @@ class DeliveryHistoryWriter {
 
   /** After the journal insert of row `id`. */
   journaled(id: number, d: NewDelivery, nowMs: number): void {
-    this.journaledStmt.run({
-      now: nowMs,
-      topic: d.topic,
-      alertId: d.alertId,
-      handler: d.handler,
-      id,
-      urlRedacted: d.urlRedacted,
-    });
+    // The task lookup takes alert id, then topic (HISTORY_TASK_LOOKUP's order).
+    this.journaledStmt.run(nowMs, d.topic, d.alertId, d.alertId, d.topic, d.handler, id, d.urlRedacted);
     this.fresh.set(id, d.alertId);
   }
 
@@ -254,7 +246,11 @@ class DeliveryHistoryWriter {
         old.status === "queued" && old.attempts === 0 && old.last_status === 0 && old.last_error === "";
     }
     if (!changed) return;
-    if (foldable && this.foldStmt.run({ id, alertId, ...u }).changes > 0) return;
+    if (
+      foldable &&
+      this.foldStmt.run(u.status, u.attempts, u.lastStatus, u.lastError, u.updatedMs, alertId, id).changes > 0
+    )
+      return;
     this.stepStmt.run({ id, time: u.updatedMs });
   }
 
