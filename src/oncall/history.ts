@@ -5,9 +5,10 @@
  * Rows live in `alert_history` (migration 6 in src/store/migrations.ts). Three writers:
  * - state changes: the topic service calls `recordState` when an event's level differs from
  *   the previous level in that topic (silenced events included: they still change state);
- * - delivery steps: SQLite triggers on the delivery journal copy each insert (queued, or a
- *   refused notification) and each change of status or attempt count, so every attempt is
- *   recorded in the same transaction as its outcome without a hook in the delivery layer;
+ * - delivery steps: the delivery journal (src/store/delivery-journal.ts) writes a row at each
+ *   insert (queued, or a refused notification) and each change of status or attempt count, so
+ *   every attempt is recorded in the same transaction as its outcome without a hook in the
+ *   delivery layer (SQLite triggers did this up to schema version 12);
  *   such a row (and a note) takes the task of the alert's newest row in its topic, which is
  *   the task of its newest state change (migration 11);
  * - notes: `note` for on-call actions (ack, snooze, silence) by whoever performs them.

@@ -12,9 +12,17 @@
  * same on every retry and after a restart, and unique across databases — a cluster dispatcher
  * that journals a notification produced elsewhere passes the producer's id in instead, with
  * the `origin` it was read from (`<topic>/<partition>`; "" = made by this instance).
+ *
+ * On-call history (src/oncall/history.ts): on a database that has `alert_history` (the
+ * daemon's store, not the in-memory journal of `[delivery] journal = false`), each insert and
+ * each change of status or attempt count also writes the alert's delivery history row, in the
+ * same statement group as the journal write (migration 13 replaced SQLite triggers, which cost
+ * a trigger program run and a re-read of the row per statement). A first outcome is folded into
+ * the journaled row as migration 12 describes; see {@link DeliveryHistoryWriter}.
  */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
+import { HISTORY_TASK_LOOKUP } from "./migrations.js";
 
 export type DeliveryStatus = "queued" | "retrying" | "delivered" | "failed";
 
@@ -162,6 +170,112 @@ function fromRow(r: Row, sealer?: JournalSealer): DeliveryRecord {
   };
 }
 
+interface OldState {
+  alert_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_status: number;
+  last_error: string;
+}
+
+/**
+ * The delivery rows of `alert_history`, written from here instead of triggers (migration 13),
+ * with the same content and rules: a journaled row when a notification is inserted; at a
+ * change of status or attempt count, the first outcome folded into the journaled row when that
+ * row is still its alert's newest, else a row of its own.
+ *
+ * `fresh` remembers the rows this process journaled that have no outcome written yet (their
+ * alert id): for those the previous state is known (queued, attempt 0, no error) without a
+ * read. A row not in it (replayed after a restart, re-queued, or whose outcome write was rolled
+ * back) is read before its update. Entries go at the first outcome or delete; rows that never
+ * get one are pending rows, so it holds at most the pending rows.
+ */
+class DeliveryHistoryWriter {
+  private readonly journaledStmt: Database.Statement;
+  private readonly foldStmt: Database.Statement;
+  private readonly stepStmt: Database.Statement;
+  private readonly oldStmt: Database.Statement<[number], OldState>;
+  private readonly fresh = new Map<number, string>();
+
+  constructor(db: Database.Database) {
+    this.journaledStmt = db.prepare(
+      `INSERT INTO alert_history (time_ms, topic, alert_id, task, type, handler, delivery_id, status, target)
+       VALUES (?, ?, ?, ${HISTORY_TASK_LOOKUP("?", "?")}, 'delivery', ?, ?, 'queued', ?)`,
+    );
+    this.foldStmt = db.prepare(
+      `UPDATE alert_history SET status = ?, attempt = ?, http_status = ?, error = ?, outcome_ms = ?
+       WHERE id = (SELECT id FROM alert_history WHERE alert_id = ? ORDER BY id DESC LIMIT 1)
+         AND type = 'delivery' AND delivery_id = ? AND status = 'queued' AND outcome_ms = 0`,
+    );
+    this.stepStmt = db.prepare(
+      `INSERT INTO alert_history (time_ms, topic, alert_id, task, type, handler, delivery_id, status,
+         attempt, http_status, error, target)
+       SELECT @time, d.topic, d.alert_id, ${HISTORY_TASK_LOOKUP("d.topic", "d.alert_id")}, 'delivery',
+         d.handler, d.id, d.status, d.attempts, d.last_status, d.last_error, d.url_redacted
+       FROM deliveries d WHERE d.id = @id`,
+    );
+    this.oldStmt = db.prepare<[number], OldState>(
+      "SELECT alert_id, status, attempts, last_status, last_error FROM deliveries WHERE id = ?",
+    );
+  }
+
+  /** After the journal insert of row `id`. */
+  journaled(id: number, d: NewDelivery, nowMs: number): void {
+    // The task lookup takes alert id, then topic (HISTORY_TASK_LOOKUP's order).
+    this.journaledStmt.run(nowMs, d.topic, d.alertId, d.alertId, d.topic, d.handler, id, d.urlRedacted);
+    this.fresh.set(id, d.alertId);
+  }
+
+  /** Runs `write` (the journal UPDATE of row `id` to `u`) and records the step it makes. */
+  updated(id: number, u: AttemptUpdate, write: () => void): void {
+    let alertId = this.fresh.get(id);
+    let changed: boolean;
+    let foldable: boolean;
+    if (alertId !== undefined) {
+      this.fresh.delete(id);
+      changed = u.status !== "queued" || u.attempts !== 0;
+      foldable = true;
+      write();
+    } else {
+      const old = this.oldStmt.get(id);
+      write();
+      if (old === undefined) return;
+      alertId = old.alert_id;
+      changed = u.status !== old.status || u.attempts !== old.attempts;
+      foldable =
+        old.status === "queued" && old.attempts === 0 && old.last_status === 0 && old.last_error === "";
+    }
+    if (!changed) return;
+    if (
+      foldable &&
+      this.foldStmt.run(u.status, u.attempts, u.lastStatus, u.lastError, u.updatedMs, alertId, id).changes > 0
+    )
+      return;
+    this.stepStmt.run({ id, time: u.updatedMs });
+  }
+
+  /** After a change of row `id` made elsewhere (a re-queue): a row of its own. */
+  step(id: number, timeMs: number): void {
+    this.fresh.delete(id);
+    this.stepStmt.run({ id, time: timeMs });
+  }
+
+  forget(id: number): void {
+    this.fresh.delete(id);
+  }
+}
+
+/** Whether `db` keeps delivery history and its triggers are gone (schema version ≥ 13). */
+function historyFromJs(db: Database.Database): boolean {
+  const names = db
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE (type = 'table' AND name = 'alert_history') OR (type = 'trigger' AND name = 'alert_history_journaled')",
+    )
+    .pluck()
+    .all() as string[];
+  return names.includes("alert_history") && !names.includes("alert_history_journaled");
+}
+
 export class DeliveryJournalRepository {
   private readonly insertStmt: Database.Statement;
   private readonly updateStmt: Database.Statement;
@@ -172,21 +286,25 @@ export class DeliveryJournalRepository {
   private readonly pruneStmt: Database.Statement<[number]>;
   private readonly pruneSomeStmt: Database.Statement<[number, number, number]>;
   private readonly externalStmt: Database.Statement<[string], Row>;
+  private readonly requeueStmt: Database.Statement;
+  private readonly deleteStmt: Database.Statement<[number]>;
+  private readonly history: DeliveryHistoryWriter | undefined;
 
   constructor(
     private readonly db: Database.Database,
     private readonly sealer?: JournalSealer,
   ) {
+    // Positional parameters: no parameter object per row (named ones cost a spread of the
+    // notification and a property lookup per column on the storm's hottest statements).
     this.insertStmt = db.prepare(
       `INSERT INTO deliveries (handler, topic, alert_id, kind, method, url, url_redacted, headers, body,
          timeout_ms, tls, event_id, origin, status, attempts, created_ms, updated_ms)
-       VALUES (@handler, @topic, @alertId, @kind, @method, @url, @urlRedacted, @headers, @body,
-         @timeoutMs, @tls, @eventId, @origin, 'queued', 0, @now, @now)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
     );
     this.updateStmt = db.prepare(
-      `UPDATE deliveries SET status = @status, attempts = @attempts, last_error = @lastError,
-         last_status = @lastStatus, next_retry_ms = @nextRetryMs, updated_ms = @updatedMs
-       WHERE id = @id`,
+      `UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, last_status = ?,
+         next_retry_ms = ?, updated_ms = ?
+       WHERE id = ?`,
     );
     this.getStmt = db.prepare<[number], Row>("SELECT * FROM deliveries WHERE id = ?");
     this.pendingStmt = db.prepare<[], Row>(
@@ -221,24 +339,49 @@ export class DeliveryJournalRepository {
          UNION ALL SELECT id FROM deliveries WHERE status = 'failed' AND id < ?
          ORDER BY id LIMIT ?)`,
     );
+    this.requeueStmt = db.prepare(
+      `UPDATE deliveries SET status = 'queued', attempts = 0, next_retry_ms = 0, requeued_ms = ?,
+         updated_ms = ? WHERE id = ? AND status = 'failed'`,
+    );
+    this.deleteStmt = db.prepare<[number]>("DELETE FROM deliveries WHERE id = ?");
+    this.history = historyFromJs(db) ? new DeliveryHistoryWriter(db) : undefined;
   }
 
   /** Journals a request as `queued`; returns its record. */
   insert(d: NewDelivery, nowMs: number): DeliveryRecord {
-    const { tls, ...rest } = d;
     const eventId = d.eventId ?? randomUUID();
-    const info = this.insertStmt.run({
-      ...rest,
+    const headers = JSON.stringify(d.headers);
+    const info = this.insertStmt.run(
+      d.handler,
+      d.topic,
+      d.alertId,
+      d.kind,
+      d.method,
+      this.sealer?.seal(d.url) ?? d.url,
+      d.urlRedacted,
+      this.sealer?.seal(headers) ?? headers,
+      d.body,
+      d.timeoutMs,
+      d.tls !== undefined ? JSON.stringify(d.tls) : "",
       eventId,
-      origin: d.origin ?? "",
-      url: this.sealer?.seal(d.url) ?? d.url,
-      headers: this.sealer?.seal(JSON.stringify(d.headers)) ?? JSON.stringify(d.headers),
-      tls: tls !== undefined ? JSON.stringify(tls) : "",
-      now: nowMs,
-    });
+      d.origin ?? "",
+      nowMs,
+      nowMs,
+    );
+    const id = Number(info.lastInsertRowid);
+    if (this.history !== undefined) {
+      try {
+        this.history.journaled(id, d, nowMs);
+      } catch (e) {
+        // One write as the trigger was: inside a caller's batch (which commits what was
+        // written before a throw) a journal row must not outlive its failed history row.
+        this.deleteStmt.run(id);
+        throw e;
+      }
+    }
     return {
       ...d,
-      id: Number(info.lastInsertRowid),
+      id,
       eventId,
       status: "queued",
       attempts: 0,
@@ -277,7 +420,18 @@ export class DeliveryJournalRepository {
   }
 
   update(id: number, u: AttemptUpdate): void {
-    this.updateStmt.run({ id, ...u });
+    const write = (): void =>
+      void this.updateStmt.run(
+        u.status,
+        u.attempts,
+        u.lastError,
+        u.lastStatus,
+        u.nextRetryMs,
+        u.updatedMs,
+        id,
+      );
+    if (this.history === undefined) write();
+    else this.history.updated(id, u, write);
   }
 
   /** Runs fn in one transaction (a savepoint inside an open one): the journal's group commit. */
@@ -288,7 +442,7 @@ export class DeliveryJournalRepository {
   /** Several updates in one transaction (one WAL commit instead of one each). */
   updateMany(updates: readonly (readonly [number, AttemptUpdate])[]): void {
     this.db.transaction(() => {
-      for (const [id, u] of updates) this.updateStmt.run({ id, ...u });
+      for (const [id, u] of updates) this.update(id, u);
     })();
   }
 
@@ -297,18 +451,18 @@ export class DeliveryJournalRepository {
    * Returns the row as re-queued, or undefined when it is not (or no longer) failed.
    */
   requeue(id: number, nowMs: number): DeliveryRecord | undefined {
-    const changed = this.db
-      .prepare(
-        `UPDATE deliveries SET status = 'queued', attempts = 0, next_retry_ms = 0, requeued_ms = ?,
-           updated_ms = ? WHERE id = ? AND status = 'failed'`,
-      )
-      .run(nowMs, nowMs, id).changes;
+    const changed = this.db.transaction(() => {
+      const n = this.requeueStmt.run(nowMs, nowMs, id).changes;
+      if (n > 0) this.history?.step(id, nowMs);
+      return n;
+    })();
     return changed === 0 ? undefined : this.get(id);
   }
 
   /** Removes one row; false when there was none. */
   delete(id: number): boolean {
-    return this.db.prepare("DELETE FROM deliveries WHERE id = ?").run(id).changes > 0;
+    this.history?.forget(id);
+    return this.deleteStmt.run(id).changes > 0;
   }
 
   get(id: number): DeliveryRecord | undefined {
