@@ -64,7 +64,8 @@ export async function serveWrite(ctx: RequestContext, d: WriteDeps): Promise<voi
 
   const w1 = dispatchTrace?.now() ?? 0;
   // Only the fields the tasks of (db, rp) read are decoded; the rest are checked, not converted.
-  const fields = d.tasks.fieldFilter?.(db, rp);
+  // Not in cluster mode: the points go to Kafka whole, for the partition owner's tasks.
+  const fields = d.produce === undefined ? d.tasks.fieldFilter?.(db, rp) : undefined;
   const { points, errors } = parseLineProtocol(
     body,
     fields === undefined ? { precision } : { precision, fields },

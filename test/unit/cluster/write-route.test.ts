@@ -43,6 +43,21 @@ describe("/write in cluster mode", () => {
     expect(b!.time).toBe(1700000000000000000n);
   });
 
+  it("produces every field, not only those the local tasks read (the owner's tasks may read others)", async () => {
+    const produced: Point[] = [];
+    s = await startServer({
+      producePoints: async (_db, _rp, points) => void produced.push(...points),
+    });
+    // The local tasks read usage_idle of cpu only: a single node would decode just that one.
+    Object.assign(s.tasks, { fieldFilter: () => ({ fieldsFor: () => new Set(["usage_idle"]) }) });
+    const res = await fetch(`${s.url}/write?db=telegraf`, {
+      method: "POST",
+      body: 'cpu,host=a usage_idle=5,usage_user=90i,note="hot" 1700000000000000000',
+    });
+    expect(res.status).toBe(204);
+    expect(produced.map((p) => p.fields)).toEqual([{ usage_idle: 5, usage_user: 90n, note: "hot" }]);
+  });
+
   it("answers 503 with the reason when producing fails, and logs it", async () => {
     s = await startServer({
       producePoints: () =>
