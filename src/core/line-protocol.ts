@@ -176,6 +176,13 @@ interface Shape {
    * in the order the pool first saw them.
    */
   tagValueNext: number[];
+  /**
+   * Tag sections (from the comma after the measurement to the space before the fields) seen
+   * in this body, in the order first seen, with the tags they parsed to; see Head.
+   */
+  heads: Head[];
+  /** The index in heads of the last line's tag section. */
+  headLast: number;
   /** The fields decoded for this measurement; undefined: all. */
   want: ReadonlySet<string> | undefined;
   tags: RecordBuilder<string>;
@@ -183,6 +190,28 @@ interface Shape {
 }
 
 const MAX_SHAPES = 1024;
+
+/**
+ * A whole tag section seen before in this body (bytes [at, at + len), no backslash, a space
+ * after it) and the tags object it parsed to. A line whose tag section repeats those bytes,
+ * followed by a space, parses to the same tags, so it gets the same object: one comparison
+ * instead of a key and a value per tag, and no object per point. Points are never mutated
+ * once parsed (the engine already hands one point to every task and child that reads it),
+ * so points of one series sharing their tags object is safe.
+ */
+interface Head {
+  at: number;
+  len: number;
+  tags: Tags;
+}
+
+/**
+ * Tag sections remembered per measurement and body. Telegraf cycles through its series
+ * (cpu0 … cpu-total of each host) in the same order every gather, so the next line's tag
+ * section is the one after the last line's in first-seen order; past this many series the
+ * rest take the per-tag path.
+ */
+const MAX_HEADS = 256;
 
 /** The comma or space that ends a measurement or tag value. */
 function isTagEnd(c: number): boolean {
@@ -200,6 +229,8 @@ function newShape(name: Seen | undefined, want: ReadonlySet<string> | undefined)
     tagValuePools: [],
     fieldKeyPools: [],
     tagValueNext: [],
+    heads: [],
+    headLast: 0,
     want,
     ...builders,
   };
@@ -485,58 +516,18 @@ class Parser {
       }
     }
 
-    const tb = shape.tags;
-    let ntags = 0;
-    while (c === C_COMMA) {
-      const ks = ++i;
-      let key: string;
-      const seenKey = shape.tagKeys[ntags];
-      if (seenKey !== undefined && repeats(b, dv, ks, seenKey, n) && b[ks + seenKey.len] === C_EQ) {
-        key = seenKey.text;
-        i = ks + seenKey.len;
-      } else {
-        key = this.tagKey(ks, shape, ntags);
-        i = this.next;
-      }
-      const vs = ++i;
-      let value: string;
-      const seenValue = shape.tagValues[ntags];
-      let guess: Seen | undefined;
-      let pooled: Seen[] | undefined;
-      if (
-        seenValue !== undefined &&
-        repeats(b, dv, vs, seenValue, n) &&
-        isTagEnd(b[vs + seenValue.len] ?? EOF)
-      ) {
-        value = seenValue.text;
-        i = vs + seenValue.len;
-      } else if (
-        (pooled = shape.tagValuePools[ntags]) !== undefined &&
-        (guess = pooled[(shape.tagValueNext[ntags] ?? 0) % pooled.length]) !== undefined &&
-        repeats(b, dv, vs, guess, n) &&
-        isTagEnd(b[vs + guess.len] ?? EOF)
-      ) {
-        // The value that followed last time (Shape.tagValueNext); pool entries are backslash-free
-        // text of this body, so a repeat followed by a delimiter is what a scan would find.
-        value = guess.text;
-        i = vs + guess.len;
-        shape.tagValueNext[ntags] = ((shape.tagValueNext[ntags] ?? 0) % pooled.length) + 1;
-        remember(shape.tagValues, ntags, vs, guess.len, value);
-      } else {
-        value = this.tagValue(vs, key, shape, ntags);
-        i = this.next;
-      }
-      c = b[i] ?? EOF;
-      if (ntags > 0 && tb.has(key, ntags)) {
-        throw new LineError(ks, `duplicate tag key ${quote(key)}`, false);
-      }
-      tb.keys[ntags] = key;
-      tb.values[ntags] = value;
-      ntags++;
+    let tags: Tags;
+    const head = c === C_COMMA ? this.repeatedHead(shape, i) : undefined;
+    if (head !== undefined) {
+      tags = head.tags;
+      i += head.len;
+    } else {
+      tags = this.tagSection(shape, i);
+      i = this.next;
     }
-    const tags: Tags = ntags === 0 ? {} : tb.build(ntags);
 
-    // c is the space after the key; more blanks may follow.
+    // i is at the space after the tags (or the measurement); more blanks may follow.
+    c = b[i] ?? EOF;
     do c = b[++i] ?? EOF;
     while (c === C_SPACE || c === C_TAB);
 
@@ -600,6 +591,100 @@ class Parser {
     return { name, tags, fields, time };
   }
 
+  /**
+   * The tags of the section at i (the comma or space after the measurement), scanned tag by
+   * tag; sets this.next to the space after it and remembers it as a Head of the shape.
+   */
+  private tagSection(shape: Shape, start: number): Tags {
+    const b = this.b;
+    const dv = this.dv;
+    const n = this.n;
+    let i = start;
+    let c = b[i] ?? EOF;
+    const tb = shape.tags;
+    let ntags = 0;
+    while (c === C_COMMA) {
+      const ks = ++i;
+      let key: string;
+      const seenKey = shape.tagKeys[ntags];
+      if (seenKey !== undefined && repeats(b, dv, ks, seenKey, n) && b[ks + seenKey.len] === C_EQ) {
+        key = seenKey.text;
+        i = ks + seenKey.len;
+      } else {
+        key = this.tagKey(ks, shape, ntags);
+        i = this.next;
+      }
+      const vs = ++i;
+      let value: string;
+      const seenValue = shape.tagValues[ntags];
+      let guess: Seen | undefined;
+      let pooled: Seen[] | undefined;
+      if (
+        seenValue !== undefined &&
+        repeats(b, dv, vs, seenValue, n) &&
+        isTagEnd(b[vs + seenValue.len] ?? EOF)
+      ) {
+        value = seenValue.text;
+        i = vs + seenValue.len;
+      } else if (
+        (pooled = shape.tagValuePools[ntags]) !== undefined &&
+        (guess = pooled[(shape.tagValueNext[ntags] ?? 0) % pooled.length]) !== undefined &&
+        repeats(b, dv, vs, guess, n) &&
+        isTagEnd(b[vs + guess.len] ?? EOF)
+      ) {
+        // The value that followed last time (Shape.tagValueNext); pool entries are backslash-free
+        // text of this body, so a repeat followed by a delimiter is what a scan would find.
+        value = guess.text;
+        i = vs + guess.len;
+        shape.tagValueNext[ntags] = ((shape.tagValueNext[ntags] ?? 0) % pooled.length) + 1;
+        remember(shape.tagValues, ntags, vs, guess.len, value);
+      } else {
+        value = this.tagValue(vs, key, shape, ntags);
+        i = this.next;
+      }
+      c = b[i] ?? EOF;
+      if (ntags > 0 && tb.has(key, ntags)) {
+        throw new LineError(ks, `duplicate tag key ${quote(key)}`, false);
+      }
+      tb.keys[ntags] = key;
+      tb.values[ntags] = value;
+      ntags++;
+    }
+    if (ntags === 0) {
+      this.next = i;
+      return {};
+    }
+    const tags = tb.build(ntags);
+    this.next = i;
+    const heads = shape.heads;
+    if (shape.name !== undefined && heads.length < MAX_HEADS) {
+      let k = start;
+      while (k < i && b[k] !== C_BACKSLASH) k++;
+      if (k === i) shape.headLast = heads.push({ at: start, len: i - start, tags }) - 1;
+    }
+    return tags;
+  }
+
+  /**
+   * The Head of `shape` that the tag section at i repeats: the last line's, or the one first
+   * seen after it (Telegraf's cycle); undefined when neither.
+   */
+  private repeatedHead(shape: Shape, i: number): Head | undefined {
+    const heads = shape.heads;
+    const count = heads.length;
+    if (count === 0) return undefined;
+    const k = shape.headLast;
+    let h = heads[k]!;
+    if (this.sameBytes(i, h.at, h.len) && this.b[i + h.len] === C_SPACE) return h;
+    const next = k + 1 < count ? k + 1 : 0;
+    h = heads[next]!;
+    if (this.sameBytes(i, h.at, h.len) && this.b[i + h.len] === C_SPACE) {
+      shape.headLast = next;
+      return h;
+    }
+    return undefined;
+  }
+
   /** A shape of shapeList whose measurement the bytes at `start` repeat, followed by a delimiter. */
   private knownShape(start: number): Shape | undefined {
     const list = this.shapeList;
@@ -649,12 +734,13 @@ class Parser {
       const neg = c === C_MINUS;
       if (neg) c = b[++i] ?? EOF;
       const intStart = i;
-      while (c >= C_0 && c <= C_9) c = b[++i] ?? EOF;
+      i = this.digitRun(i);
+      c = b[i] ?? EOF;
       const intDigits = i - intStart;
       if (c === C_DOT) {
-        c = b[++i] ?? EOF;
-        const fracStart = i;
-        while (c >= C_0 && c <= C_9) c = b[++i] ?? EOF;
+        const fracStart = ++i;
+        i = this.digitRun(i);
+        c = b[i] ?? EOF;
         // A float without exponent overflows only past 308 integer digits.
         if (intDigits + (i - fracStart) > 0 && intDigits <= 308 && this.isValueEnd(i, c)) {
           this.next = i;
@@ -695,6 +781,25 @@ class Parser {
       }
     }
     this.value(start, key);
+  }
+
+  /**
+   * The index of the first non-digit at or after i. Four bytes at a time while they are all
+   * digits: a byte is a digit when its high nibble is 3 and adding 6 leaves it so (no byte
+   * carries into the next unless it already failed the first test).
+   */
+  private digitRun(i: number): number {
+    const b = this.b;
+    const dv = this.dv;
+    const last = this.n - 4;
+    while (i <= last) {
+      const x = dv.getInt32(i, true);
+      if (((x & 0xf0f0f0f0) ^ 0x30303030) | (((x + 0x06060606) & 0xf0f0f0f0) ^ 0x30303030)) break;
+      i += 4;
+    }
+    let c = b[i] ?? EOF;
+    while (c >= C_0 && c <= C_9) c = b[++i] ?? EOF;
+    return i;
   }
 
   /** Scans a tag key at ks up to its `=`; sets this.next to the `=`. */
