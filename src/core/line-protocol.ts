@@ -164,9 +164,12 @@ interface Shape {
   name: Seen | undefined;
   tagKeys: Seen[];
   tagValues: Seen[];
-  fieldKeys: Seen[];
-  /** Whether the field key remembered at the same index in fieldKeys is decoded. */
-  fieldWanted: boolean[];
+  /**
+   * Per field position, the key last seen there and the one before it (a measurement
+   * written in two kinds of lines, as Telegraf's system is, alternates them); see FieldSig.
+   */
+  fieldSigs: FieldSig[];
+  fieldSigsBefore: FieldSig[];
   /** Per position, a few tag values and field keys seen there (Telegraf cycles through cpu0…cpu7). */
   tagValuePools: Seen[][];
   fieldKeyPools: Seen[][];
@@ -190,6 +193,29 @@ interface Shape {
 }
 
 const MAX_SHAPES = 1024;
+
+/**
+ * A field key and its `=` as last seen at one position of a measurement (backslash-free):
+ * bytes [at, at + len) of this body. `words` holds them as little-endian 32-bit words, the
+ * last one read at len - 4 (overlapping the one before when len is not a multiple of four),
+ * so a later line's key is checked with one read and compare per word and no byte loop.
+ */
+interface FieldSig {
+  at: number;
+  len: number;
+  text: string;
+  /** Whether the field is decoded (ParseOptions.fields). */
+  wanted: boolean;
+  words: Int32Array;
+}
+
+function fieldSig(dv: DataView, at: number, len: number, text: string, wanted: boolean): FieldSig {
+  const count = len < 4 ? 0 : (len + 3) >> 2;
+  const words = new Int32Array(count);
+  for (let k = 0; k < count - 1; k++) words[k] = dv.getInt32(at + 4 * k, true);
+  if (count > 0) words[count - 1] = dv.getInt32(at + len - 4, true);
+  return { at, len, text, wanted, words };
+}
 
 /**
  * A whole tag section seen before in this body (bytes [at, at + len), no backslash, a space
@@ -224,8 +250,8 @@ function newShape(name: Seen | undefined, want: ReadonlySet<string> | undefined)
     name,
     tagKeys: [],
     tagValues: [],
-    fieldKeys: [],
-    fieldWanted: [],
+    fieldSigs: [],
+    fieldSigsBefore: [],
     tagValuePools: [],
     fieldKeyPools: [],
     tagValueNext: [],
@@ -533,25 +559,36 @@ class Parser {
 
     const fb = shape.fields;
     const want = shape.want;
+    const sigs = shape.fieldSigs;
+    const before = shape.fieldSigsBefore;
     let nfields = 0;
     let nkept = 0;
     for (;;) {
       const ks = i;
       let key: string;
       let wanted: boolean;
-      const seenKey = shape.fieldKeys[nfields];
-      if (seenKey !== undefined && repeats(b, dv, ks, seenKey, n) && b[ks + seenKey.len] === C_EQ) {
-        key = seenKey.text;
-        wanted = shape.fieldWanted[nfields] === true;
-        i = ks + seenKey.len;
+      let sig = sigs[nfields];
+      if (sig !== undefined && this.matches(ks, sig)) {
+        key = sig.text;
+        wanted = sig.wanted;
+        i = ks + sig.len;
+      } else if ((sig = before[nfields]) !== undefined && this.matches(ks, sig)) {
+        key = sig.text;
+        wanted = sig.wanted;
+        i = ks + sig.len;
+        before[nfields] = sigs[nfields]!;
+        sigs[nfields] = sig;
       } else {
         key = this.fieldKey(ks, nfields, shape);
         wanted = want === undefined || want.has(key);
-        // Kept beside the key fieldKey remembered; an escaped key is not remembered.
-        if (!this.escaped) shape.fieldWanted[nfields] = wanted;
-        i = this.next;
+        i = this.next + 1;
+        // An escaped key is not remembered: its bytes are not its text.
+        if (!this.escaped) {
+          const last = sigs[nfields];
+          if (last !== undefined) before[nfields] = last;
+          sigs[nfields] = fieldSig(dv, ks, i - ks, key, wanted);
+        }
       }
-      i++;
       if (wanted) {
         fb.keys[nkept] = key;
         fb.values[nkept] = this.value(i, key);
@@ -918,7 +955,6 @@ class Parser {
       key = this.text(ks, i);
       pool(shape.fieldKeyPools, index, ks, i - ks, key);
     }
-    remember(shape.fieldKeys, index, ks, i - ks, key);
     return key;
   }
 
@@ -1174,6 +1210,22 @@ class Parser {
     this.lastNeg = neg;
     this.lastTime = t;
     return t;
+  }
+
+  /** True when the bytes at i are those of sig (a field key and its `=`). */
+  private matches(i: number, sig: FieldSig): boolean {
+    const len = sig.len;
+    if (i + len > this.n) return false;
+    const words = sig.words;
+    const count = words.length;
+    if (count === 0) {
+      const b = this.b;
+      for (let j = 0; j < len; j++) if (b[i + j] !== b[sig.at + j]) return false;
+      return true;
+    }
+    const dv = this.dv;
+    for (let k = 0; k < count - 1; k++) if (dv.getInt32(i + 4 * k, true) !== words[k]) return false;
+    return dv.getInt32(i + len - 4, true) === words[count - 1];
   }
 
   /** True when the len bytes at a equal those at b (four at a time). */
