@@ -195,41 +195,52 @@ interface Shape {
 const MAX_SHAPES = 1024;
 
 /**
- * A field key and its `=` as last seen at one position of a measurement (backslash-free):
- * bytes [at, at + len) of this body. `words` holds them as little-endian 32-bit words, the
- * last one read at len - 4 (overlapping the one before when len is not a multiple of four),
- * so a later line's key is checked with one read and compare per word and no byte loop.
+ * Backslash-free bytes [at, at + len) of this body that later lines are likely to repeat,
+ * with what they parsed to: a field key and its `=` (FieldSig: text, wanted) or a whole tag
+ * section and the space after it (Head: tags). `words` holds the bytes as little-endian
+ * 32-bit words, the last one read at len - 4 (overlapping the one before when len is not a
+ * multiple of four), so a later line is checked with one read and compare per word and no
+ * byte loop. One layout for both, so the check sees one object shape.
  */
-interface FieldSig {
+interface Known {
   at: number;
   len: number;
-  text: string;
-  /** Whether the field is decoded (ParseOptions.fields). */
-  wanted: boolean;
   words: Int32Array;
+  /** FieldSig: the field key. */
+  text: string;
+  /** FieldSig: whether the field is decoded (ParseOptions.fields). */
+  wanted: boolean;
+  /** Head: the tags of the section. */
+  tags: Tags | undefined;
 }
 
-function fieldSig(dv: DataView, at: number, len: number, text: string, wanted: boolean): FieldSig {
+function known(
+  dv: DataView,
+  at: number,
+  len: number,
+  text: string,
+  wanted: boolean,
+  tags: Tags | undefined,
+): Known {
   const count = len < 4 ? 0 : (len + 3) >> 2;
   const words = new Int32Array(count);
   for (let k = 0; k < count - 1; k++) words[k] = dv.getInt32(at + 4 * k, true);
   if (count > 0) words[count - 1] = dv.getInt32(at + len - 4, true);
-  return { at, len, text, wanted, words };
+  return { at, len, words, text, wanted, tags };
 }
 
+/** A field key and its `=` as last seen at one position of a measurement. */
+type FieldSig = Known;
+
 /**
- * A whole tag section seen before in this body (bytes [at, at + len), no backslash, a space
- * after it) and the tags object it parsed to. A line whose tag section repeats those bytes,
- * followed by a space, parses to the same tags, so it gets the same object: one comparison
- * instead of a key and a value per tag, and no object per point. Points are never mutated
- * once parsed (the engine already hands one point to every task and child that reads it),
- * so points of one series sharing their tags object is safe.
+ * A whole tag section seen before in this body (its comma first, the space after it
+ * included) and the tags object it parsed to. A line whose bytes repeat those parses to the
+ * same tags, so it gets the same object: one comparison instead of a key and a value per
+ * tag, and no object per point. Points are never mutated once parsed (the engine already
+ * hands one point to every task and child that reads it), so points of one series sharing
+ * their tags object is safe.
  */
-interface Head {
-  at: number;
-  len: number;
-  tags: Tags;
-}
+type Head = Known;
 
 /**
  * Tag sections remembered per measurement and body. Telegraf cycles through its series
@@ -545,8 +556,8 @@ class Parser {
     let tags: Tags;
     const head = c === C_COMMA ? this.repeatedHead(shape, i) : undefined;
     if (head !== undefined) {
-      tags = head.tags;
-      i += head.len;
+      tags = head.tags!;
+      i += head.len - 1;
     } else {
       tags = this.tagSection(shape, i);
       i = this.next;
@@ -586,7 +597,7 @@ class Parser {
         if (!this.escaped) {
           const last = sigs[nfields];
           if (last !== undefined) before[nfields] = last;
-          sigs[nfields] = fieldSig(dv, ks, i - ks, key, wanted);
+          sigs[nfields] = known(dv, ks, i - ks, key, wanted, undefined);
         }
       }
       if (wanted) {
@@ -697,7 +708,7 @@ class Parser {
     if (shape.name !== undefined && heads.length < MAX_HEADS) {
       let k = start;
       while (k < i && b[k] !== C_BACKSLASH) k++;
-      if (k === i) shape.headLast = heads.push({ at: start, len: i - start, tags }) - 1;
+      if (k === i) shape.headLast = heads.push(known(this.dv, start, i + 1 - start, "", false, tags)) - 1;
     }
     return tags;
   }
@@ -712,10 +723,10 @@ class Parser {
     if (count === 0) return undefined;
     const k = shape.headLast;
     let h = heads[k]!;
-    if (this.sameBytes(i, h.at, h.len) && this.b[i + h.len] === C_SPACE) return h;
+    if (this.matches(i, h)) return h;
     const next = k + 1 < count ? k + 1 : 0;
     h = heads[next]!;
-    if (this.sameBytes(i, h.at, h.len) && this.b[i + h.len] === C_SPACE) {
+    if (this.matches(i, h)) {
       shape.headLast = next;
       return h;
     }
