@@ -27,6 +27,15 @@
  * whose conversion cannot fail (a float with at most 308 integer digits and no exponent, an
  * integer of at most 15 digits, a terminated string, a boolean spelling); anything else goes
  * through the eager decoder, whose value is dropped and whose error is the one reported.
+ * Unread digits are skipped four bytes at a time.
+ *
+ * Repeats: a line of a Telegraf-style body mostly repeats bytes of earlier lines of the same
+ * measurement: its whole tag section (one of the series cycled through every gather) and
+ * its field keys. Those are checked against remembered bytes (Known) word by word, and the
+ * tags object of a repeated tag section is the earlier line's, shared. Remembered bytes are
+ * backslash-free and include the delimiter after them, so a match is exactly what a scan
+ * would have found; test/unit/core/line-protocol.repeat.test.ts checks that a body parses
+ * as its lines parse alone.
  *
  * Time: exact int64 nanoseconds since the epoch as a bigint (types.ts). The digits are read as
  * two float64 integers (the last nine digits apart), so building the bigint takes one
