@@ -27,6 +27,15 @@
  * whose conversion cannot fail (a float with at most 308 integer digits and no exponent, an
  * integer of at most 15 digits, a terminated string, a boolean spelling); anything else goes
  * through the eager decoder, whose value is dropped and whose error is the one reported.
+ * Unread digits are skipped four bytes at a time.
+ *
+ * Repeats: a line of a Telegraf-style body mostly repeats bytes of earlier lines of the same
+ * measurement: its whole tag section (one of the series cycled through every gather) and
+ * its field keys. Those are checked against remembered bytes (Known) word by word, and the
+ * tags object of a repeated tag section is the earlier line's, shared. Remembered bytes are
+ * backslash-free and include the delimiter after them, so a match is exactly what a scan
+ * would have found; test/unit/core/line-protocol.repeat.test.ts checks that a body parses
+ * as its lines parse alone.
  *
  * Time: exact int64 nanoseconds since the epoch as a bigint (types.ts). The digits are read as
  * two float64 integers (the last nine digits apart), so building the bigint takes one
@@ -164,9 +173,12 @@ interface Shape {
   name: Seen | undefined;
   tagKeys: Seen[];
   tagValues: Seen[];
-  fieldKeys: Seen[];
-  /** Whether the field key remembered at the same index in fieldKeys is decoded. */
-  fieldWanted: boolean[];
+  /**
+   * Per field position, the key last seen there and the one before it (a measurement
+   * written in two kinds of lines, as Telegraf's system is, alternates them); see FieldSig.
+   */
+  fieldSigs: FieldSig[];
+  fieldSigsBefore: FieldSig[];
   /** Per position, a few tag values and field keys seen there (Telegraf cycles through cpu0…cpu7). */
   tagValuePools: Seen[][];
   fieldKeyPools: Seen[][];
@@ -176,6 +188,13 @@ interface Shape {
    * in the order the pool first saw them.
    */
   tagValueNext: number[];
+  /**
+   * Tag sections (from the comma after the measurement to the space before the fields) seen
+   * in this body, in the order first seen, with the tags they parsed to; see Head.
+   */
+  heads: Head[];
+  /** The index in heads of the last line's tag section. */
+  headLast: number;
   /** The fields decoded for this measurement; undefined: all. */
   want: ReadonlySet<string> | undefined;
   tags: RecordBuilder<string>;
@@ -183,6 +202,62 @@ interface Shape {
 }
 
 const MAX_SHAPES = 1024;
+
+/**
+ * Backslash-free bytes [at, at + len) of this body that later lines are likely to repeat,
+ * with what they parsed to: a field key and its `=` (FieldSig: text, wanted) or a whole tag
+ * section and the space after it (Head: tags). `words` holds the bytes as little-endian
+ * 32-bit words, the last one read at len - 4 (overlapping the one before when len is not a
+ * multiple of four), so a later line is checked with one read and compare per word and no
+ * byte loop. One layout for both, so the check sees one object shape.
+ */
+interface Known {
+  at: number;
+  len: number;
+  words: Int32Array;
+  /** FieldSig: the field key. */
+  text: string;
+  /** FieldSig: whether the field is decoded (ParseOptions.fields). */
+  wanted: boolean;
+  /** Head: the tags of the section. */
+  tags: Tags | undefined;
+}
+
+function known(
+  dv: DataView,
+  at: number,
+  len: number,
+  text: string,
+  wanted: boolean,
+  tags: Tags | undefined,
+): Known {
+  const count = len < 4 ? 0 : (len + 3) >> 2;
+  const words = new Int32Array(count);
+  for (let k = 0; k < count - 1; k++) words[k] = dv.getInt32(at + 4 * k, true);
+  if (count > 0) words[count - 1] = dv.getInt32(at + len - 4, true);
+  return { at, len, words, text, wanted, tags };
+}
+
+/** A field key and its `=` as last seen at one position of a measurement. */
+type FieldSig = Known;
+
+/**
+ * A whole tag section seen before in this body (its comma first, the space after it
+ * included) and the tags object it parsed to. A line whose bytes repeat those parses to the
+ * same tags, so it gets the same object: one comparison instead of a key and a value per
+ * tag, and no object per point. Points are never mutated once parsed (the engine already
+ * hands one point to every task and child that reads it), so points of one series sharing
+ * their tags object is safe.
+ */
+type Head = Known;
+
+/**
+ * Tag sections remembered per measurement and body. Telegraf cycles through its series
+ * (cpu0 … cpu-total of each host) in the same order every gather, so the next line's tag
+ * section is the one after the last line's in first-seen order; past this many series the
+ * rest take the per-tag path.
+ */
+const MAX_HEADS = 256;
 
 /** The comma or space that ends a measurement or tag value. */
 function isTagEnd(c: number): boolean {
@@ -195,11 +270,13 @@ function newShape(name: Seen | undefined, want: ReadonlySet<string> | undefined)
     name,
     tagKeys: [],
     tagValues: [],
-    fieldKeys: [],
-    fieldWanted: [],
+    fieldSigs: [],
+    fieldSigsBefore: [],
     tagValuePools: [],
     fieldKeyPools: [],
     tagValueNext: [],
+    heads: [],
+    headLast: 0,
     want,
     ...builders,
   };
@@ -485,6 +562,102 @@ class Parser {
       }
     }
 
+    let tags: Tags;
+    const head = c === C_COMMA ? this.repeatedHead(shape, i) : undefined;
+    if (head !== undefined) {
+      tags = head.tags!;
+      i += head.len - 1;
+    } else {
+      tags = this.tagSection(shape, i);
+      i = this.next;
+    }
+
+    // i is at the space after the tags (or the measurement); more blanks may follow.
+    c = b[i] ?? EOF;
+    do c = b[++i] ?? EOF;
+    while (c === C_SPACE || c === C_TAB);
+
+    const fb = shape.fields;
+    const want = shape.want;
+    const sigs = shape.fieldSigs;
+    const before = shape.fieldSigsBefore;
+    let nfields = 0;
+    let nkept = 0;
+    for (;;) {
+      const ks = i;
+      let key: string;
+      let wanted: boolean;
+      let sig = sigs[nfields];
+      if (sig !== undefined && this.matches(ks, sig)) {
+        key = sig.text;
+        wanted = sig.wanted;
+        i = ks + sig.len;
+      } else if ((sig = before[nfields]) !== undefined && this.matches(ks, sig)) {
+        key = sig.text;
+        wanted = sig.wanted;
+        i = ks + sig.len;
+        before[nfields] = sigs[nfields]!;
+        sigs[nfields] = sig;
+      } else {
+        key = this.fieldKey(ks, nfields, shape);
+        wanted = want === undefined || want.has(key);
+        i = this.next + 1;
+        // An escaped key is not remembered: its bytes are not its text.
+        if (!this.escaped) {
+          const last = sigs[nfields];
+          if (last !== undefined) before[nfields] = last;
+          sigs[nfields] = known(dv, ks, i - ks, key, wanted, undefined);
+        }
+      }
+      if (wanted) {
+        fb.keys[nkept] = key;
+        fb.values[nkept] = this.value(i, key);
+        nkept++;
+      } else this.skipValue(i, key);
+      i = this.next;
+      nfields++;
+      c = b[i] ?? EOF;
+      if (c === C_COMMA) {
+        c = b[++i] ?? EOF;
+        continue;
+      }
+      break;
+    }
+
+    const fields: Fields = fb.build(nkept);
+
+    // After the last field: blanks, then an optional timestamp, then the end of the line.
+    while (c === C_SPACE || c === C_TAB) c = b[++i] ?? EOF;
+    let time: bigint;
+    if (this.isEol(i)) {
+      time = this.now();
+    } else {
+      time = this.timestamp(i);
+      i = this.next;
+      c = b[i] ?? EOF;
+      while (c === C_SPACE || c === C_TAB) c = b[++i] ?? EOF;
+      if (!this.isEol(i)) {
+        throw new LineError(
+          i,
+          `unexpected text after the timestamp: ${quote(this.text(i, this.tokenEnd(i)))}`,
+          true,
+        );
+      }
+    }
+    this.next = this.afterEol(i);
+    return { name, tags, fields, time };
+  }
+
+  /**
+   * The tags of the section at i (the comma or space after the measurement), scanned tag by
+   * tag; sets this.next to the space after it and remembers it as a Head of the shape.
+   */
+  private tagSection(shape: Shape, start: number): Tags {
+    const b = this.b;
+    const dv = this.dv;
+    const n = this.n;
+    let i = start;
+    let c = b[i] ?? EOF;
     const tb = shape.tags;
     let ntags = 0;
     while (c === C_COMMA) {
@@ -534,70 +707,39 @@ class Parser {
       tb.values[ntags] = value;
       ntags++;
     }
-    const tags: Tags = ntags === 0 ? {} : tb.build(ntags);
-
-    // c is the space after the key; more blanks may follow.
-    do c = b[++i] ?? EOF;
-    while (c === C_SPACE || c === C_TAB);
-
-    const fb = shape.fields;
-    const want = shape.want;
-    let nfields = 0;
-    let nkept = 0;
-    for (;;) {
-      const ks = i;
-      let key: string;
-      let wanted: boolean;
-      const seenKey = shape.fieldKeys[nfields];
-      if (seenKey !== undefined && repeats(b, dv, ks, seenKey, n) && b[ks + seenKey.len] === C_EQ) {
-        key = seenKey.text;
-        wanted = shape.fieldWanted[nfields] === true;
-        i = ks + seenKey.len;
-      } else {
-        key = this.fieldKey(ks, nfields, shape);
-        wanted = want === undefined || want.has(key);
-        // Kept beside the key fieldKey remembered; an escaped key is not remembered.
-        if (!this.escaped) shape.fieldWanted[nfields] = wanted;
-        i = this.next;
-      }
-      i++;
-      if (wanted) {
-        fb.keys[nkept] = key;
-        fb.values[nkept] = this.value(i, key);
-        nkept++;
-      } else this.skipValue(i, key);
-      i = this.next;
-      nfields++;
-      c = b[i] ?? EOF;
-      if (c === C_COMMA) {
-        c = b[++i] ?? EOF;
-        continue;
-      }
-      break;
+    if (ntags === 0) {
+      this.next = i;
+      return {};
     }
-
-    const fields: Fields = fb.build(nkept);
-
-    // After the last field: blanks, then an optional timestamp, then the end of the line.
-    while (c === C_SPACE || c === C_TAB) c = b[++i] ?? EOF;
-    let time: bigint;
-    if (this.isEol(i)) {
-      time = this.now();
-    } else {
-      time = this.timestamp(i);
-      i = this.next;
-      c = b[i] ?? EOF;
-      while (c === C_SPACE || c === C_TAB) c = b[++i] ?? EOF;
-      if (!this.isEol(i)) {
-        throw new LineError(
-          i,
-          `unexpected text after the timestamp: ${quote(this.text(i, this.tokenEnd(i)))}`,
-          true,
-        );
-      }
+    const tags = tb.build(ntags);
+    this.next = i;
+    const heads = shape.heads;
+    if (shape.name !== undefined && heads.length < MAX_HEADS) {
+      let k = start;
+      while (k < i && b[k] !== C_BACKSLASH) k++;
+      if (k === i) shape.headLast = heads.push(known(this.dv, start, i + 1 - start, "", false, tags)) - 1;
     }
-    this.next = this.afterEol(i);
-    return { name, tags, fields, time };
+    return tags;
+  }
+
+  /**
+   * The Head of `shape` that the tag section at i repeats: the last line's, or the one first
+   * seen after it (Telegraf's cycle); undefined when neither.
+   */
+  private repeatedHead(shape: Shape, i: number): Head | undefined {
+    const heads = shape.heads;
+    const count = heads.length;
+    if (count === 0) return undefined;
+    const k = shape.headLast;
+    let h = heads[k]!;
+    if (this.matches(i, h)) return h;
+    const next = k + 1 < count ? k + 1 : 0;
+    h = heads[next]!;
+    if (this.matches(i, h)) {
+      shape.headLast = next;
+      return h;
+    }
+    return undefined;
   }
 
   /** A shape of shapeList whose measurement the bytes at `start` repeat, followed by a delimiter. */
@@ -649,12 +791,13 @@ class Parser {
       const neg = c === C_MINUS;
       if (neg) c = b[++i] ?? EOF;
       const intStart = i;
-      while (c >= C_0 && c <= C_9) c = b[++i] ?? EOF;
+      i = this.digitRun(i);
+      c = b[i] ?? EOF;
       const intDigits = i - intStart;
       if (c === C_DOT) {
-        c = b[++i] ?? EOF;
-        const fracStart = i;
-        while (c >= C_0 && c <= C_9) c = b[++i] ?? EOF;
+        const fracStart = ++i;
+        i = this.digitRun(i);
+        c = b[i] ?? EOF;
         // A float without exponent overflows only past 308 integer digits.
         if (intDigits + (i - fracStart) > 0 && intDigits <= 308 && this.isValueEnd(i, c)) {
           this.next = i;
@@ -695,6 +838,25 @@ class Parser {
       }
     }
     this.value(start, key);
+  }
+
+  /**
+   * The index of the first non-digit at or after i. Four bytes at a time while they are all
+   * digits: a byte is a digit when its high nibble is 3 and adding 6 leaves it so (no byte
+   * carries into the next unless it already failed the first test).
+   */
+  private digitRun(i: number): number {
+    const b = this.b;
+    const dv = this.dv;
+    const last = this.n - 4;
+    while (i <= last) {
+      const x = dv.getInt32(i, true);
+      if (((x & 0xf0f0f0f0) ^ 0x30303030) | (((x + 0x06060606) & 0xf0f0f0f0) ^ 0x30303030)) break;
+      i += 4;
+    }
+    let c = b[i] ?? EOF;
+    while (c >= C_0 && c <= C_9) c = b[++i] ?? EOF;
+    return i;
   }
 
   /** Scans a tag key at ks up to its `=`; sets this.next to the `=`. */
@@ -813,7 +975,6 @@ class Parser {
       key = this.text(ks, i);
       pool(shape.fieldKeyPools, index, ks, i - ks, key);
     }
-    remember(shape.fieldKeys, index, ks, i - ks, key);
     return key;
   }
 
@@ -1069,6 +1230,22 @@ class Parser {
     this.lastNeg = neg;
     this.lastTime = t;
     return t;
+  }
+
+  /** True when the bytes at i are those of sig (a field key and its `=`). */
+  private matches(i: number, sig: FieldSig): boolean {
+    const len = sig.len;
+    if (i + len > this.n) return false;
+    const words = sig.words;
+    const count = words.length;
+    if (count === 0) {
+      const b = this.b;
+      for (let j = 0; j < len; j++) if (b[i + j] !== b[sig.at + j]) return false;
+      return true;
+    }
+    const dv = this.dv;
+    for (let k = 0; k < count - 1; k++) if (dv.getInt32(i + 4 * k, true) !== words[k]) return false;
+    return dv.getInt32(i + len - 4, true) === words[count - 1];
   }
 
   /** True when the len bytes at a equal those at b (four at a time). */
