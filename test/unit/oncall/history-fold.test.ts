@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../../src/core/alert-event.js";
 import { HistoryService, type HistoryEntry } from "../../../src/oncall/history.js";
-import { DeliveryJournalRepository, type AttemptUpdate } from "../../../src/store/delivery-journal.js";
+import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
 import { MIGRATIONS, openStore, type Store } from "../../../src/store/index.js";
 import { useTempDir } from "../store/helpers.js";
+import { outcome, rowCount } from "./history-steps.js";
 
 const tmp = useTempDir();
 const logger = { log: () => undefined };
@@ -47,26 +48,9 @@ function journaled(journal: DeliveryJournalRepository, alertId: string, at: numb
   ).id;
 }
 
-const outcome = (
-  status: AttemptUpdate["status"],
-  attempts: number,
-  http: number,
-  at: number,
-): AttemptUpdate => ({
-  status,
-  attempts,
-  lastError: http >= 300 ? `HTTP ${http}` : "",
-  lastStatus: http,
-  nextRetryMs: 0,
-  updatedMs: at,
-});
-
 /** [id, time ms, type, status or level, attempt, http status] of each entry, newest first. */
 const shown = (h: HistoryEntry[]): (string | number | undefined)[][] =>
   h.map((e) => [e.id, Date.parse(e.time), e.type, e.status ?? e.level, e.attempt, e.http_status]);
-
-const rowCount = (store: Store): number =>
-  store.db.prepare("SELECT COUNT(*) FROM alert_history").pluck().get() as number;
 
 describe("history: a notification's first outcome folded into its journaled row", () => {
   it("one row for journaled → delivered, listed as both steps, across a reopen and a journal prune", () => {

@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../../src/core/alert-event.js";
 import { HistoryService } from "../../../src/oncall/history.js";
-import { DeliveryJournalRepository, type AttemptUpdate } from "../../../src/store/delivery-journal.js";
+import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
 import { MIGRATIONS, openStore, type Store } from "../../../src/store/index.js";
 import { useTempDir } from "../store/helpers.js";
+import { outcome, rowCount } from "./history-steps.js";
 
 const tmp = useTempDir();
 const logger = { log: () => undefined };
@@ -33,23 +34,6 @@ const notification = (alertId: string) => ({
   body: "{}",
   timeoutMs: 0,
 });
-
-const outcome = (
-  status: AttemptUpdate["status"],
-  attempts: number,
-  http: number,
-  at: number,
-): AttemptUpdate => ({
-  status,
-  attempts,
-  lastError: http >= 300 ? `HTTP ${http}` : "",
-  lastStatus: http,
-  nextRetryMs: 0,
-  updatedMs: at,
-});
-
-const rowCount = (store: Store): number =>
-  store.db.prepare("SELECT COUNT(*) FROM alert_history").pluck().get() as number;
 
 /** Every kind of delivery step, as the delivery service and the API make them. */
 function steps(store: Store): void {
