@@ -205,9 +205,10 @@ export async function waitForBrokers(count = 3, timeoutMs = 60_000): Promise<voi
  */
 export async function waitForLeaders(
   topics: readonly string[],
-  opts: { isr?: number; timeoutMs?: number } = {},
+  opts: { isr?: number; timeoutMs?: number; without?: number } = {},
 ): Promise<void> {
   const isr = opts.isr ?? 3;
+  const gone = opts.without;
   await pollUntil(
     `leaders with ${isr} in-sync replicas for ${topics.join(", ")}`,
     opts.timeoutMs ?? 60_000,
@@ -216,12 +217,23 @@ export async function waitForLeaders(
         const { topics: meta } = await admin.fetchTopicMetadata({ topics: [...topics] });
         for (const t of meta) {
           for (const p of t.partitions) {
-            if (p.leader < 0 || p.isr.length < isr)
+            if (
+              p.leader < 0 ||
+              p.isr.length < isr ||
+              (gone !== undefined && (p.leader === gone || p.isr.includes(gone)))
+            )
               return `${t.name}/${p.partitionId}: leader ${p.leader}, isr [${p.isr.join(",")}]`;
           }
         }
         return true;
       }),
+  );
+}
+
+/** Kafka's own topics that exist now: group offsets and the transaction state log. */
+export async function kafkaInternalTopics(): Promise<string[]> {
+  return withAdmin(async (admin) =>
+    (await admin.listTopics()).filter((t) => t === "__consumer_offsets" || t === "__transaction_state"),
   );
 }
 
@@ -237,9 +249,7 @@ export async function ensureWholeCluster(): Promise<void> {
   try {
     services("up-cluster");
     await waitForBrokers(3);
-    const internal = await withAdmin(async (admin) =>
-      (await admin.listTopics()).filter((t) => t === "__consumer_offsets" || t === "__transaction_state"),
-    );
+    const internal = await kafkaInternalTopics();
     if (internal.length > 0) await waitForLeaders(internal, { isr: 3, timeoutMs: 120_000 });
   } finally {
     releaseBrokerTurn();
