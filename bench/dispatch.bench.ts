@@ -15,6 +15,11 @@
  *   /proc/<pid>/stat) the tickd process spent per notification in its cheapest round; baseline
  *   the same for Alertmanager. CPU time hardly moves with the load of other processes, so this
  *   ratio holds on a busy machine where the rates do not.
+ * - dispatch.bare-sender (bench/bare-sender.ts): the floor. A process that only sends, with
+ *   tickd's HTTP client (undici, 32 in flight), the bytes of one of tickd's notifications, 2,000
+ *   times to the same sink: requests/s and µs CPU per request, best of three rounds like the
+ *   others. The sink, the feeder and the senders share this machine's cores, so this is the most
+ *   any Node sender reaches here; tickd's figures less this one are tickd's own work.
  * - dispatch.latency-{1k,5k}.p50/p99: ms from the write leaving this process to the sink
  *   having the notification, through tickd, at an offered 1k and 5k alerts/s for 2 s (one
  *   write per 10 ms tick, each point a new host; the write's time travels as a field).
@@ -45,6 +50,7 @@ const ROUNDS = 3;
 const PER_WRITE = ALERTS / WRITES;
 /** dist/bench/ → dist/src/cli/tickd.js */
 const TICKD = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "tickd.js");
+const BARE_SENDER = join(dirname(fileURLToPath(import.meta.url)), "bare-sender.js");
 
 const wallMs = (): number => performance.timeOrigin + performance.now();
 
@@ -55,6 +61,8 @@ interface Sink {
   latencies: number[];
   /** Per host tag, when its write left (its `t`) and its notification arrived (wall ms). */
   arrivals: Map<string, { sent: number; at: number }>;
+  /** The first body tickd sent (the bare sender sends these bytes). */
+  tickdBody: string | undefined;
   waitFor(path: string, n: number, timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -63,13 +71,16 @@ async function startSink(): Promise<Sink> {
   const count = new Map<string, number>();
   const latencies: number[] = [];
   const arrivals = new Map<string, { sent: number; at: number }>();
+  let tickdBody: string | undefined;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const now = wallMs();
       const path = req.url ?? "";
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+      const text = Buffer.concat(chunks).toString();
+      if (path === "/tickd" && tickdBody === undefined) tickdBody = text;
+      const body = JSON.parse(text) as {
         alerts?: unknown[];
         data?: { series?: { columns: string[]; values: unknown[][] }[] };
       };
@@ -89,6 +100,9 @@ async function startSink(): Promise<Sink> {
     count,
     latencies,
     arrivals,
+    get tickdBody() {
+      return tickdBody;
+    },
     async waitFor(path, n, timeoutMs) {
       const end = performance.now() + timeoutMs;
       while ((count.get(path) ?? 0) < n) {
@@ -321,6 +335,57 @@ async function alertmanagerRound(am: Proc, sink: Sink, round: number): Promise<n
   return (ALERTS * 1000) / (performance.now() - start);
 }
 
+interface BareSender extends Proc {
+  /** Sends `n` requests; resolves when every answer is in (the sink has counted them). */
+  round(n: number): Promise<void>;
+}
+
+/** The floor (bench/bare-sender.ts): tickd's HTTP client alone, sending tickd's bytes. */
+async function startBareSender(dir: string, sink: Sink): Promise<BareSender> {
+  if (sink.tickdBody === undefined) throw new Error("bare sender: tickd has sent no body yet");
+  const bodyFile = join(dir, "tickd-body.json");
+  writeFileSync(bodyFile, sink.tickdBody);
+  const child = spawn(process.execPath, [BARE_SENDER, `http://127.0.0.1:${sink.port}/bare`, bodyFile], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  let sent = 0;
+  let waiting: (() => void) | undefined;
+  child.stdout?.on("data", (d: Buffer) => {
+    sent += d.toString().split("sent\n").length - 1;
+    waiting?.();
+  });
+  let rounds = 0;
+  return {
+    url: "",
+    child,
+    stop: async () => {
+      child.stdin?.end();
+      await stopper(child)();
+    },
+    round: (n) =>
+      new Promise<void>((resolve, reject) => {
+        const want = ++rounds;
+        const onExit = (code: number | null): void => reject(new Error(`bare sender exited with ${code}`));
+        child.once("exit", onExit);
+        waiting = () => {
+          if (sent < want) return;
+          child.off("exit", onExit);
+          resolve();
+        };
+        child.stdin?.write(`${n}\n`);
+      }),
+  };
+}
+
+async function bareRound(bare: BareSender, sink: Sink): Promise<number> {
+  const before = sink.count.get("/bare") ?? 0;
+  const start = performance.now();
+  await bare.round(ALERTS);
+  if (!(await sink.waitFor("/bare", before + ALERTS, 120_000)))
+    throw new Error(`bare sender delivered ${(sink.count.get("/bare") ?? 0) - before} of ${ALERTS}`);
+  return (ALERTS * 1000) / (performance.now() - start);
+}
+
 /** The steps of src/delivery/trace.ts, plus the bench's own ends (sent, at). */
 const STEPS: [string, string, string][] = [
   ["in", "sent", "w0"],
@@ -416,10 +481,15 @@ async function run(): Promise<BenchResult[]> {
     // Warm-up round for each (JIT, connections, SQLite pages), then alternate.
     await alertmanagerRound(am, sink, 100);
     await tickdRound(tickd, sink, 100);
+    const bare = await startBareSender(dir, sink);
+    procs.push(bare);
+    await bareRound(bare, sink);
     const amRates: number[] = [];
     const tickdRates: number[] = [];
     const amCpu: number[] = [];
     const tickdCpu: number[] = [];
+    const bareRates: number[] = [];
+    const bareCpu: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const [amRate, amUs] = await measured(am, () => alertmanagerRound(am, sink, r));
       amRates.push(amRate);
@@ -427,12 +497,15 @@ async function run(): Promise<BenchResult[]> {
       const [tickdRate, tickdUs] = await measured(tickd, () => tickdRound(tickd, sink, r));
       tickdRates.push(tickdRate);
       tickdCpu.push(tickdUs);
+      const [bareRate, bareUs] = await measured(bare, () => bareRound(bare, sink));
+      bareRates.push(bareRate);
+      bareCpu.push(bareUs);
     }
     process.stderr.write(
       `dispatch rounds (notifications/s): tickd ${tickdRates.map(Math.round).join(", ")}; ` +
-        `alertmanager ${amRates.map(Math.round).join(", ")}\n` +
+        `alertmanager ${amRates.map(Math.round).join(", ")}; bare sender ${bareRates.map(Math.round).join(", ")}\n` +
         `dispatch rounds (µs CPU/notification): tickd ${tickdCpu.map(Math.round).join(", ")}; ` +
-        `alertmanager ${amCpu.map(Math.round).join(", ")}\n`,
+        `alertmanager ${amCpu.map(Math.round).join(", ")}; bare sender ${bareCpu.map(Math.round).join(", ")}\n`,
     );
     const traceFile = join(dir, "tickd", "trace.jsonl");
     const [p50at1k, p99at1k] = await latency(tickd, sink, 1000, 2);
@@ -451,6 +524,18 @@ async function run(): Promise<BenchResult[]> {
         value: Math.min(...tickdCpu),
         unit: "µs",
         baseline: { name: "dispatch.alertmanager.cpu-per-notification", value: Math.min(...amCpu) },
+      },
+      {
+        name: "dispatch.bare-sender",
+        value: Math.max(...bareRates),
+        unit: "requests/s",
+        baseline: { name: "dispatch.alertmanager", value: Math.max(...amRates) },
+      },
+      {
+        name: "dispatch.bare-sender.cpu-per-request",
+        value: Math.min(...bareCpu),
+        unit: "µs",
+        baseline: { name: "dispatch.tickd.cpu-per-notification", value: Math.min(...tickdCpu) },
       },
       { name: "dispatch.latency-1k.p50", value: p50at1k, unit: "ms" },
       { name: "dispatch.latency-1k.p99", value: p99at1k, unit: "ms" },
