@@ -23,9 +23,9 @@
  * A crash therefore costs the open transaction only: the next owner restores the state as of
  * the last commit and replays the input from there, making the same transitions (data time).
  * That holds only if no reader sees the aborted transaction: the changelog restore and the
- * dispatchers read through clusterKafka, whose kafkajs drops every aborted record
- * (src/sources/kafka-read-committed.ts; kafkajs 2.2 alone handed out the first records of the second of two
- * transactions a kill left open, so the replay's notifications went out twice).
+ * dispatchers read through newKafka's clients, which drop every aborted record
+ * (src/sources/kafka-read-committed.ts; kafkajs 2.2 alone handed out the first records of the
+ * second of two transactions a kill left open, so the replay's notifications went out twice).
  */
 import { randomUUID } from "node:crypto";
 

@@ -151,6 +151,9 @@ export const CONSUMER_RUN_OPTIONS = { partitionsConsumedConcurrently: 4 } as con
 
 const PICKERS = new WeakMap<Message, (partitions: number) => number>();
 
+/** The kafkajs layout warning is said once per process, not once per client. */
+let layoutWarned = false;
+
 /**
  * A kafkajs client for `opts` whose log lines go to `log` (kafkajs' own levels mapped onto
  * tickd's). Used on the main thread (producers) and in the consumer worker.
@@ -160,8 +163,10 @@ export function newKafka(
   log: (level: LogLevel, msg: string, fields: Record<string, unknown>) => void,
 ): Kafka {
   // Its consumers read committed; kafkajs 2.2 alone hands out some aborted records.
-  if (!installReadCommittedFix())
+  if (!installReadCommittedFix() && !layoutWarned) {
+    layoutWarned = true;
     log("warn", "kafka: kafkajs is not laid out as 2.2.x; its own read-committed filter is used", {});
+  }
   const { logLevel } = kafkajs;
   const config: KafkaJsConfig = {
     clientId: opts.clientId,
