@@ -7,46 +7,16 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { AlertEvent } from "../../../src/core/alert-event.js";
-import { HistoryService, type HistoryEntry } from "../../../src/oncall/history.js";
-import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
-import { MIGRATIONS, openStore, type Store } from "../../../src/store/index.js";
+import type { HistoryEntry } from "../../../src/oncall/history.js";
+import type { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
+import { MIGRATIONS, openStore } from "../../../src/store/index.js";
 import { useTempDir } from "../store/helpers.js";
-import { outcome, rowCount } from "./history-steps.js";
+import { alertEvent as event, notification, outcome, rowCount, services } from "./history-steps.js";
 
 const tmp = useTempDir();
-const logger = { log: () => undefined };
 
-const event = (id: string, level: number): AlertEvent =>
-  ({
-    state: { id, level, message: `${id} at ${level}` },
-    data: { taskName: "cpu" },
-  }) as unknown as AlertEvent;
-
-function services(store: Store, now: () => number) {
-  return {
-    history: new HistoryService({ db: store.db, retentionMs: 0, logger, now }),
-    journal: new DeliveryJournalRepository(store.db),
-  };
-}
-
-function journaled(journal: DeliveryJournalRepository, alertId: string, at: number): number {
-  return journal.insert(
-    {
-      handler: "post0",
-      topic: "t",
-      alertId,
-      kind: "post",
-      method: "POST",
-      url: "http://127.0.0.1:9/x",
-      urlRedacted: "http://127.0.0.1:9/x",
-      headers: {},
-      body: "{}",
-      timeoutMs: 0,
-    },
-    at,
-  ).id;
-}
+const journaled = (journal: DeliveryJournalRepository, alertId: string, at: number): number =>
+  journal.insert(notification(alertId), at).id;
 
 /** [id, time ms, type, status or level, attempt, http status] of each entry, newest first. */
 const shown = (h: HistoryEntry[]): (string | number | undefined)[][] =>

@@ -6,34 +6,16 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { AlertEvent } from "../../../src/core/alert-event.js";
 import { HistoryService } from "../../../src/oncall/history.js";
 import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
 import { MIGRATIONS, openStore, type Store } from "../../../src/store/index.js";
 import { useTempDir } from "../store/helpers.js";
-import { outcome, rowCount } from "./history-steps.js";
+import { alertEvent as event, notification as journaled, outcome, rowCount } from "./history-steps.js";
 
 const tmp = useTempDir();
 const logger = { log: () => undefined };
 
-const event = (id: string, level: number): AlertEvent =>
-  ({
-    state: { id, level, message: `${id} at ${level}` },
-    data: { taskName: "cpu" },
-  }) as unknown as AlertEvent;
-
-const notification = (alertId: string) => ({
-  handler: "post0",
-  topic: "t",
-  alertId,
-  kind: "post",
-  method: "POST",
-  url: "http://127.0.0.1:9/x?key=secret",
-  urlRedacted: "http://127.0.0.1:9/x",
-  headers: {},
-  body: "{}",
-  timeoutMs: 0,
-});
+const notification = (alertId: string) => journaled(alertId, "t", "http://127.0.0.1:9/x?key=secret");
 
 /** Every kind of delivery step, as the delivery service and the API make them. */
 function steps(store: Store): void {

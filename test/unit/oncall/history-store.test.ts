@@ -6,41 +6,18 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { AlertEvent } from "../../../src/core/alert-event.js";
-import { HistoryService } from "../../../src/oncall/history.js";
-import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
-import { MIGRATIONS, openStore, type Store } from "../../../src/store/index.js";
+import type { HistoryService } from "../../../src/oncall/history.js";
+import type { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
+import { MIGRATIONS, openStore } from "../../../src/store/index.js";
 import { useTempDir } from "../store/helpers.js";
+import { alertEvent, notification, services } from "./history-steps.js";
 
 const tmp = useTempDir();
-const logger = { log: () => undefined };
 
-function services(store: Store, now: () => number) {
-  return {
-    history: new HistoryService({ db: store.db, retentionMs: 0, logger, now }),
-    journal: new DeliveryJournalRepository(store.db),
-  };
-}
-
-const event = (id: string, task: string, level: number): AlertEvent =>
-  ({ state: { id, level, message: `${id} at ${level}` }, data: { taskName: task } }) as unknown as AlertEvent;
+const event = (id: string, task: string, level: number) => alertEvent(id, level, task);
 
 function notify(journal: DeliveryJournalRepository, topic: string, alertId: string, at: number): number {
-  const rec = journal.insert(
-    {
-      handler: "post0",
-      topic,
-      alertId,
-      kind: "post",
-      method: "POST",
-      url: "http://127.0.0.1:9/x",
-      urlRedacted: "http://127.0.0.1:9/x",
-      headers: {},
-      body: "{}",
-      timeoutMs: 0,
-    },
-    at,
-  );
+  const rec = journal.insert(notification(alertId, topic), at);
   journal.update(rec.id, {
     status: "delivered",
     attempts: 1,
