@@ -145,12 +145,17 @@ function cpuSeconds(pid: number): number {
 /** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
 const CLOCK_TICKS = 100;
 
-/** Runs a round and returns its rate and the µs of CPU `proc` used per notification in it. */
-async function measured(proc: Proc, round: () => Promise<number>): Promise<[number, number]> {
+/**
+ * Runs a round and returns its rate, the µs of CPU `proc` used per notification in it, and the
+ * µs this process (the sink and the feeder, which share the machine's cores) used.
+ */
+async function measured(proc: Proc, round: () => Promise<number>): Promise<[number, number, number]> {
   const pid = proc.child.pid!;
   const cpu0 = cpuSeconds(pid);
+  const own0 = process.cpuUsage();
   const rate = await round();
-  return [rate, ((cpuSeconds(pid) - cpu0) * 1e6) / ALERTS];
+  const own = process.cpuUsage(own0);
+  return [rate, ((cpuSeconds(pid) - cpu0) * 1e6) / ALERTS, (own.user + own.system) / ALERTS];
 }
 
 interface Proc {
@@ -490,14 +495,17 @@ async function run(): Promise<BenchResult[]> {
     const tickdCpu: number[] = [];
     const bareRates: number[] = [];
     const bareCpu: number[] = [];
+    /** µs of this process (sink + feeder) per notification, in each round of each sender. */
+    const benchCpu: string[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const [amRate, amUs] = await measured(am, () => alertmanagerRound(am, sink, r));
+      const [amRate, amUs, amBench] = await measured(am, () => alertmanagerRound(am, sink, r));
       amRates.push(amRate);
       amCpu.push(amUs);
-      const [tickdRate, tickdUs] = await measured(tickd, () => tickdRound(tickd, sink, r));
+      const [tickdRate, tickdUs, tickdBench] = await measured(tickd, () => tickdRound(tickd, sink, r));
       tickdRates.push(tickdRate);
       tickdCpu.push(tickdUs);
-      const [bareRate, bareUs] = await measured(bare, () => bareRound(bare, sink));
+      const [bareRate, bareUs, bareBench] = await measured(bare, () => bareRound(bare, sink));
+      benchCpu.push([amBench, tickdBench, bareBench].map(Math.round).join("/"));
       bareRates.push(bareRate);
       bareCpu.push(bareUs);
     }
@@ -505,7 +513,8 @@ async function run(): Promise<BenchResult[]> {
       `dispatch rounds (notifications/s): tickd ${tickdRates.map(Math.round).join(", ")}; ` +
         `alertmanager ${amRates.map(Math.round).join(", ")}; bare sender ${bareRates.map(Math.round).join(", ")}\n` +
         `dispatch rounds (µs CPU/notification): tickd ${tickdCpu.map(Math.round).join(", ")}; ` +
-        `alertmanager ${amCpu.map(Math.round).join(", ")}; bare sender ${bareCpu.map(Math.round).join(", ")}\n`,
+        `alertmanager ${amCpu.map(Math.round).join(", ")}; bare sender ${bareCpu.map(Math.round).join(", ")}; ` +
+        `sink+feeder (alertmanager/tickd/bare) ${benchCpu.join(", ")}\n`,
     );
     const traceFile = join(dir, "tickd", "trace.jsonl");
     const [p50at1k, p99at1k] = await latency(tickd, sink, 1000, 2);
