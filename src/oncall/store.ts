@@ -65,12 +65,15 @@ export function onCallPersistence(db: Database.Database): OnCallPersistence {
   );
   const delSilence = db.prepare("DELETE FROM silences WHERE id = ?");
   const allSilences = db.prepare<[], SilenceRow>("SELECT * FROM silences");
+  // An upsert, not INSERT OR REPLACE: a replace deletes the row (zeroing it, secure_delete)
+  // and its key, then inserts both anew; the upsert rewrites the row where it is.
   const putAlert = db.prepare(
-    "INSERT OR REPLACE INTO oncall_alerts (topic, alert_id, labels, event) VALUES (?, ?, ?, ?)",
+    `INSERT INTO oncall_alerts (topic, alert_id, labels, event) VALUES (?, ?, ?, ?)
+     ON CONFLICT (topic, alert_id) DO UPDATE SET labels = excluded.labels, event = excluded.event`,
   );
   const delAlert = db.prepare("DELETE FROM oncall_alerts WHERE topic = ? AND alert_id = ?");
   const allAlerts = db.prepare<[], { topic: string; alert_id: string; labels: string; event: string }>(
-    "SELECT topic, alert_id, labels, event FROM oncall_alerts",
+    "SELECT topic, alert_id, labels, event FROM oncall_alerts ORDER BY topic, alert_id",
   );
   const putAck = db.prepare(
     "INSERT OR REPLACE INTO oncall_acks (topic, alert_id, level, acked_by, comment, at_ms) VALUES (?, ?, ?, ?, ?, ?)",

@@ -176,7 +176,58 @@ export const MIGRATIONS: readonly Migration[] = [
       dropHistoryTriggers(db);
     },
   },
+  {
+    version: 14,
+    name: "topic events and on-call alerts in rowid tables (no overflow page per row)",
+    up(db) {
+      rowidEventTables(db);
+    },
+  },
 ];
+
+/**
+ * Version 14. `topic_events` and `oncall_alerts` were WITHOUT ROWID tables, whose rows live
+ * in the key's b-tree, where SQLite keeps at most about 1,000 bytes of a row on its 4 KB leaf
+ * page and puts the rest on an overflow page of its own. An on-call alert row (labels and the
+ * whole event as JSON, about 1.1 KB for a one-series `.post()` alert) thus took a nearly empty
+ * 4 KB page per alert, written to the WAL with each new alert and zeroed again
+ * (`secure_delete`) at each replace; a topic event's row (its `details`, Kapacitor's HTML of
+ * the template data) goes over the limit as soon as an alert has a few fields. In rowid tables
+ * a row can fill most of a page and the rows of a commit sit side by side; the primary key
+ * stays as it was, now a separate index of the short keys. Same columns, same constraints,
+ * every row copied.
+ */
+export function rowidEventTables(db: Database.Database): void {
+  db.exec(`
+    ALTER TABLE topic_events RENAME TO topic_events_v13;
+    CREATE TABLE topic_events (
+      topic    TEXT NOT NULL,
+      event_id TEXT NOT NULL,
+      level    INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+      message  TEXT NOT NULL,
+      details  TEXT NOT NULL,
+      time     INTEGER NOT NULL,
+      duration INTEGER NOT NULL,
+      PRIMARY KEY (topic, event_id)
+    );
+    INSERT INTO topic_events (topic, event_id, level, message, details, time, duration)
+      SELECT topic, event_id, level, message, details, time, duration FROM topic_events_v13
+      ORDER BY topic, event_id;
+    DROP TABLE topic_events_v13;
+
+    ALTER TABLE oncall_alerts RENAME TO oncall_alerts_v13;
+    CREATE TABLE oncall_alerts (
+      topic    TEXT NOT NULL,
+      alert_id TEXT NOT NULL,
+      labels   TEXT NOT NULL,
+      event    TEXT NOT NULL,
+      PRIMARY KEY (topic, alert_id)
+    );
+    INSERT INTO oncall_alerts (topic, alert_id, labels, event)
+      SELECT topic, alert_id, labels, event FROM oncall_alerts_v13 ORDER BY topic, alert_id;
+    DROP TABLE oncall_alerts_v13;
+  `);
+}
 
 /**
  * Version 13. The journal's two history triggers cost a trigger program run per journal insert

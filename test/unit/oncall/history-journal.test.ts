@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HistoryService } from "../../../src/oncall/history.js";
 import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
-import { MIGRATIONS, openStore, type Store } from "../../../src/store/index.js";
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, openStore, type Store } from "../../../src/store/index.js";
 import { useTempDir } from "../store/helpers.js";
 import { alertEvent as event, notification as journaled, outcome, rowCount } from "./history-steps.js";
 
@@ -80,7 +80,7 @@ describe("history: delivery rows written by the journal (migration 13)", () => {
     old.close();
 
     const store = tmp.track(openStore(path));
-    expect(store.schemaVersion).toBe(13);
+    expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     const history = new HistoryService({ db: store.db, retentionMs: 0, logger, now: () => t });
     const journal = new DeliveryJournalRepository(store.db);
     expect(history.list({ alertId: "disk" })).toEqual(written);
