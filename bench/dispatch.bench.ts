@@ -15,6 +15,8 @@
  *   /proc/<pid>/stat) the tickd process spent per notification in its cheapest round; baseline
  *   the same for Alertmanager. CPU time hardly moves with the load of other processes, so this
  *   ratio holds on a busy machine where the rates do not.
+ * - dispatch.tickd.main-thread-cpu-per-notification: the same for tickd's main thread alone
+ *   (/proc/<pid>/task/<pid>/stat), the one that limits its rate (the wire thread sends).
  * - dispatch.bare-sender (bench/bare-sender.ts): the floor. A process that only sends, with
  *   tickd's HTTP client (undici, 32 in flight), the bytes of one of tickd's notifications, 2,000
  *   times to the same sink: requests/s and µs CPU per request, best of three rounds like the
@@ -135,10 +137,16 @@ async function post(url: string, body: string, contentType: string): Promise<voi
   if (res.statusCode >= 300) throw new Error(`POST ${url}: ${res.statusCode} ${text}`);
 }
 
-/** CPU seconds (user + system, every thread) a process has used so far, from /proc. */
-function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc: every thread, or with
+ * `tid` (the pid for the main thread) that thread alone.
+ */
+function cpuSeconds(pid: number, tid?: number): number {
   // Fields after the ")" that ends the command name: state is the 3rd field, utime the 14th.
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const stat = readFileSync(
+    tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+    "utf8",
+  );
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
 }
@@ -146,16 +154,26 @@ function cpuSeconds(pid: number): number {
 const CLOCK_TICKS = 100;
 
 /**
- * Runs a round and returns its rate, the µs of CPU `proc` used per notification in it, and the
- * µs this process (the sink and the feeder, which share the machine's cores) used.
+ * Runs a round and returns its rate and the µs of CPU per notification in it: `proc`'s, all
+ * threads and its main thread alone (tickd's bottleneck; the wire thread sends), and this
+ * process's (the sink and the feeder, which share the machine's cores).
  */
-async function measured(proc: Proc, round: () => Promise<number>): Promise<[number, number, number]> {
+async function measured(
+  proc: Proc,
+  round: () => Promise<number>,
+): Promise<{ rate: number; us: number; mainUs: number; benchUs: number }> {
   const pid = proc.child.pid!;
   const cpu0 = cpuSeconds(pid);
+  const main0 = cpuSeconds(pid, pid);
   const own0 = process.cpuUsage();
   const rate = await round();
   const own = process.cpuUsage(own0);
-  return [rate, ((cpuSeconds(pid) - cpu0) * 1e6) / ALERTS, (own.user + own.system) / ALERTS];
+  return {
+    rate,
+    us: ((cpuSeconds(pid) - cpu0) * 1e6) / ALERTS,
+    mainUs: ((cpuSeconds(pid, pid) - main0) * 1e6) / ALERTS,
+    benchUs: (own.user + own.system) / ALERTS,
+  };
 }
 
 interface Proc {
@@ -497,24 +515,27 @@ async function run(): Promise<BenchResult[]> {
     const bareCpu: number[] = [];
     /** µs of this process (sink + feeder) per notification, in each round of each sender. */
     const benchCpu: string[] = [];
+    const tickdMainCpu: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const [amRate, amUs, amBench] = await measured(am, () => alertmanagerRound(am, sink, r));
-      amRates.push(amRate);
-      amCpu.push(amUs);
-      const [tickdRate, tickdUs, tickdBench] = await measured(tickd, () => tickdRound(tickd, sink, r));
-      tickdRates.push(tickdRate);
-      tickdCpu.push(tickdUs);
-      const [bareRate, bareUs, bareBench] = await measured(bare, () => bareRound(bare, sink));
-      benchCpu.push([amBench, tickdBench, bareBench].map(Math.round).join("/"));
-      bareRates.push(bareRate);
-      bareCpu.push(bareUs);
+      const a = await measured(am, () => alertmanagerRound(am, sink, r));
+      amRates.push(a.rate);
+      amCpu.push(a.us);
+      const t = await measured(tickd, () => tickdRound(tickd, sink, r));
+      tickdRates.push(t.rate);
+      tickdCpu.push(t.us);
+      tickdMainCpu.push(t.mainUs);
+      const b = await measured(bare, () => bareRound(bare, sink));
+      benchCpu.push([a.benchUs, t.benchUs, b.benchUs].map(Math.round).join("/"));
+      bareRates.push(b.rate);
+      bareCpu.push(b.us);
     }
     process.stderr.write(
       `dispatch rounds (notifications/s): tickd ${tickdRates.map(Math.round).join(", ")}; ` +
         `alertmanager ${amRates.map(Math.round).join(", ")}; bare sender ${bareRates.map(Math.round).join(", ")}\n` +
         `dispatch rounds (µs CPU/notification): tickd ${tickdCpu.map(Math.round).join(", ")}; ` +
         `alertmanager ${amCpu.map(Math.round).join(", ")}; bare sender ${bareCpu.map(Math.round).join(", ")}; ` +
-        `sink+feeder (alertmanager/tickd/bare) ${benchCpu.join(", ")}\n`,
+        `sink+feeder (alertmanager/tickd/bare) ${benchCpu.join(", ")}\n` +
+        `dispatch rounds (µs main-thread CPU/notification): tickd ${tickdMainCpu.map(Math.round).join(", ")}\n`,
     );
     const traceFile = join(dir, "tickd", "trace.jsonl");
     const [p50at1k, p99at1k] = await latency(tickd, sink, 1000, 2);
@@ -545,6 +566,11 @@ async function run(): Promise<BenchResult[]> {
         value: Math.min(...bareCpu),
         unit: "µs",
         baseline: { name: "dispatch.tickd.cpu-per-notification", value: Math.min(...tickdCpu) },
+      },
+      {
+        name: "dispatch.tickd.main-thread-cpu-per-notification",
+        value: Math.min(...tickdMainCpu),
+        unit: "µs",
       },
       { name: "dispatch.latency-1k.p50", value: p50at1k, unit: "ms" },
       { name: "dispatch.latency-1k.p99", value: p99at1k, unit: "ms" },

@@ -10,6 +10,7 @@ import { benches as alertStormBenches } from "./alert-storm.bench.js";
 import { benches as dispatchBenches } from "./dispatch.bench.js";
 import { benches as clusterBenches } from "./cluster.bench.js";
 import { benches as journalStoreBenches } from "./journal-store.bench.js";
+import { benches as wireThreadBenches } from "./wire-thread.bench.js";
 
 export const benches: Bench[] = [
   ...grammarBenches,
@@ -22,4 +23,5 @@ export const benches: Bench[] = [
   ...dispatchBenches,
   ...clusterBenches,
   ...journalStoreBenches,
+  ...wireThreadBenches,
 ];

@@ -736,7 +736,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     routes: [],
     metrics: () => {
       flush();
-      return metrics.render(lanes.values(), journal.counts(), cfg.maxRows);
+      return metrics.render(lanes.values(), journal.counts(), cfg.maxRows) + (transport.metrics?.() ?? "");
     },
     retry(id) {
       flush();

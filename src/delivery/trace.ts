@@ -9,9 +9,11 @@
  *   schedules the row · tx the attempt takes its slot and hands the request to undici ·
  *   wire undici writes it to a socket · hdr the response status arrives.
  * Lines are buffered and appended once a second (and at exit). Cost when off: one
- * `undefined` check per step.
+ * `undefined` check per step. The trace lives on the main thread only: the wire thread
+ * (wire-thread.ts) stamps its steps and sends the times back with the answer.
  */
 import { appendFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
 
 export interface TraceLine {
   alert: string;
@@ -73,15 +75,16 @@ export class DispatchTrace {
     if (l !== undefined) this.byEventId.set(eventId, l);
   }
 
-  step(eventId: string, at: "sch" | "tx" | "wire"): void {
+  /** `when`: a time stamped elsewhere (the wire thread's), default now. */
+  step(eventId: string, at: "sch" | "tx" | "wire", when?: number): void {
     const l = this.byEventId.get(eventId);
-    if (l !== undefined && l[at] === 0) l[at] = wall();
+    if (l !== undefined && l[at] === 0) l[at] = when ?? wall();
   }
 
-  answered(eventId: string): void {
+  answered(eventId: string, when?: number): void {
     const l = this.byEventId.get(eventId);
     if (l === undefined) return;
-    l.hdr = wall();
+    l.hdr = when ?? wall();
     this.byEventId.delete(eventId);
     this.buffered.push(JSON.stringify(l));
   }
@@ -95,6 +98,12 @@ export class DispatchTrace {
 }
 
 const file = process.env["TICKD_TRACE_DISPATCH"];
-/** The process's trace, or undefined (the normal case). */
+/** The process's trace, or undefined (the normal case, and in worker threads). */
 export const dispatchTrace: DispatchTrace | undefined =
-  file !== undefined && file !== "" ? new DispatchTrace(file) : undefined;
+  isMainThread && file !== undefined && file !== "" ? new DispatchTrace(file) : undefined;
+
+/** What the transport records of a request: its bytes reach a socket, its status arrives. */
+export interface WireSteps {
+  step(eventId: string, at: "wire"): void;
+  answered(eventId: string): void;
+}

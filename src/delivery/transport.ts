@@ -21,7 +21,7 @@ import {
   type HttpResponse,
   type TlsOptions,
 } from "../handlers/types.js";
-import { dispatchTrace } from "./trace.js";
+import { dispatchTrace, type WireSteps } from "./trace.js";
 import { DeliveryCodes, EVENT_ID_HEADER } from "./types.js";
 
 /** Response bodies are kept for the journal and logs only; more than this is cut. */
@@ -40,6 +40,8 @@ export interface Transport {
   close(): Promise<void>;
   /** Closes pooled connections now, failing requests in flight. */
   destroy(): Promise<void>;
+  /** Prometheus text of the transport's own counters, if any (the delivery service's /metrics adds it). */
+  metrics?(): string;
 }
 
 export interface TransportOptions {
@@ -56,7 +58,14 @@ export interface TransportOptions {
   connectionsPerOrigin?: number;
 }
 
-export function createTransport(opts: TransportOptions = {}): Transport {
+/**
+ * `steps` records each traced request's "wire" and "answered" steps (requests carrying an
+ * event id): the process's dispatch trace by default, the wire thread's stamps there.
+ */
+export function createTransport(
+  opts: TransportOptions = {},
+  steps: WireSteps | undefined = dispatchTrace,
+): Transport {
   const defaults: Required<TlsOptions> = {
     verificationMode: opts.verificationMode ?? "full",
     caFile: opts.caFile ?? "",
@@ -106,7 +115,10 @@ export function createTransport(opts: TransportOptions = {}): Transport {
       const timeoutMs = Math.max(1, req.timeoutMs);
       return new Promise<TransportResponse>((resolve, reject) => {
         const handler = new Exchange(timeoutMs, resolve, reject);
-        if (dispatchTrace !== undefined) handler.traced = req.headers[EVENT_ID_HEADER];
+        if (steps !== undefined) {
+          handler.steps = steps;
+          handler.traced = req.headers[EVENT_ID_HEADER];
+        }
         try {
           // The agent's own dispatch with a handler that keeps the few response bytes it
           // reads: no URL parse, AbortSignal timer, response stream nor promise per chunk
@@ -152,8 +164,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] = [];
   private bytes = 0;
   private settled = false;
-  /** The event id, when the dispatch trace is on. */
+  /** The event id and where its steps go, when the dispatch trace is on. */
   traced: string | undefined;
+  steps: WireSteps | undefined;
 
   constructor(
     private readonly timeoutMs: number,
@@ -163,14 +176,14 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onConnect(): void {
     // Nothing to abort from here: the timeouts end a request that hangs.
-    if (this.traced !== undefined) dispatchTrace?.step(this.traced, "wire");
+    if (this.traced !== undefined) this.steps?.step(this.traced, "wire");
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     // 1xx answers (100 Continue, 103 Early Hints) precede the real one.
     if (statusCode < 200) return true;
     this.status = statusCode;
-    if (this.traced !== undefined) dispatchTrace?.answered(this.traced);
+    if (this.traced !== undefined) this.steps?.answered(this.traced);
     const headers: Record<string, string> = {};
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
       const k = rawHeaders[i]!.toString("latin1").toLowerCase();
@@ -219,6 +232,11 @@ function decodeBody(chunks: readonly Buffer[], bytes: number): string {
   const start = buf.length > 2 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   const text = buf.toString("utf8", start);
   return text.length > MAX_RESPONSE_BODY ? text.slice(0, MAX_RESPONSE_BODY) : text;
+}
+
+/** Throws E_DELIVERY_CONFIG as {@link createTransport} would for options it cannot use (an unreadable ca-file). */
+export function checkTransportOptions(opts: TransportOptions): void {
+  readCa(opts.caFile ?? "", "[webhook] ca-file");
 }
 
 /** Node's roots plus the PEM bundle in `file`; undefined for "" (the roots alone). */

@@ -237,7 +237,12 @@ export async function startDaemon(opts: {
     const factoryFor = (send: HttpSender) =>
       createHandlerFactory({ config: liveHandlerConfig, logger, version, collect, send });
     // HTTP over undici, email over the SMTP wire: both journaled (src/delivery/routed-transport.ts).
-    const wire = createRoutedTransport(config.webhook, { smtp: createSmtpWire(() => current.smtp) });
+    // (The HTTP part runs in a worker thread: src/delivery/wire-thread.ts.)
+    const wire = createRoutedTransport(
+      config.webhook,
+      { smtp: createSmtpWire(() => current.smtp) },
+      { logger },
+    );
     const delivery = createDelivery({
       store,
       logger,

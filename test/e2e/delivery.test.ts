@@ -55,6 +55,8 @@ describe("delivery guarantees in the daemon", () => {
     expect(reqs.map((r) => r.headers["x-tickd-event-id"])).toEqual(Array(4).fill(d!.event_id));
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toMatch(/tickd_deliveries_total\{[^}]*outcome="delivered"\} 1/);
+    // The daemon sends over its wire thread (src/delivery/wire-thread.ts), which never died here.
+    expect(metrics).toMatch(/^tickd_delivery_wire_thread_deaths_total 0$/m);
   });
 
   it("a notification journaled while the endpoint is down survives kill -9 and is delivered after restart", async () => {

@@ -10,7 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Level } from "../../../src/core/types.js";
-import { createDelivery, createTransport, type VerificationMode } from "../../../src/delivery/index.js";
+import {
+  createDelivery,
+  createTransport,
+  type Transport,
+  type TransportOptions,
+  type VerificationMode,
+} from "../../../src/delivery/index.js";
+import { createThreadTransport } from "../../../src/delivery/wire-thread.js";
 import { createHandlerFactory } from "../../../src/handlers/index.js";
 import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
 import { openStore, type Store } from "../../../src/store/index.js";
@@ -92,12 +99,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Both transports: undici here, and in the wire thread (the daemon's). */
+const transports: [string, (o: TransportOptions) => Transport][] = [
+  ["main thread", (o) => createTransport(o)],
+  ["wire thread", (o) => createThreadTransport(o)],
+];
+
 async function post(
+  make: (o: TransportOptions) => Transport,
   mode: VerificationMode,
   host: string,
   ca: boolean,
+  own?: TransportOptions,
 ): Promise<{ status?: number; code?: string }> {
-  const t = createTransport({ verificationMode: mode, caFile: ca ? join(dir, "ca.pem") : "" });
+  const t = make({ verificationMode: mode, caFile: ca ? join(dir, "ca.pem") : "" });
   try {
     const res = await t.send({
       method: "POST",
@@ -105,6 +120,7 @@ async function post(
       headers: {},
       body: "{}",
       timeoutMs: 3000,
+      ...(own !== undefined ? { tls: own } : {}),
     });
     return { status: res.status };
   } catch (e) {
@@ -114,28 +130,41 @@ async function post(
   }
 }
 
-describe("TLS verification modes", () => {
+describe.each(transports)("TLS verification modes (%s)", (_name, make) => {
   it("full: trusts the CA from ca-file and checks the hostname", async () => {
-    expect(await post("full", "localhost", true)).toEqual({ status: 200 });
+    expect(await post(make, "full", "localhost", true)).toEqual({ status: 200 });
     // 127.0.0.1 is not in the certificate.
-    expect(await post("full", "127.0.0.1", true)).toEqual({ code: "E_HANDLER_SEND" });
+    expect(await post(make, "full", "127.0.0.1", true)).toEqual({ code: "E_HANDLER_SEND" });
   });
 
   it("full without ca-file refuses the unknown CA (a connection error, retried)", async () => {
-    expect(await post("full", "localhost", false)).toEqual({ code: "E_HANDLER_SEND" });
+    expect(await post(make, "full", "localhost", false)).toEqual({ code: "E_HANDLER_SEND" });
   });
 
   it("certificate: checks the chain but not the hostname", async () => {
-    expect(await post("certificate", "127.0.0.1", true)).toEqual({ status: 200 });
-    expect(await post("certificate", "127.0.0.1", false)).toEqual({ code: "E_HANDLER_SEND" });
+    expect(await post(make, "certificate", "127.0.0.1", true)).toEqual({ status: 200 });
+    expect(await post(make, "certificate", "127.0.0.1", false)).toEqual({ code: "E_HANDLER_SEND" });
   });
 
   it("none: accepts any certificate", async () => {
-    expect(await post("none", "127.0.0.1", false)).toEqual({ status: 200 });
+    expect(await post(make, "none", "127.0.0.1", false)).toEqual({ status: 200 });
   });
 
   it("an unreadable ca-file fails at creation, naming the key", () => {
-    expect(() => createTransport({ caFile: join(dir, "missing.pem") })).toThrow(/\[webhook\] ca-file/);
+    expect(() => make({ caFile: join(dir, "missing.pem") })).toThrow(/\[webhook\] ca-file/);
+  });
+
+  it("a request's own TLS options override the transport's", async () => {
+    const ca = join(dir, "ca.pem");
+    expect(await post(make, "full", "127.0.0.1", false, { verificationMode: "none" })).toEqual({
+      status: 200,
+    });
+    expect(
+      await post(make, "none", "127.0.0.1", false, { verificationMode: "certificate", caFile: ca }),
+    ).toEqual({ status: 200 });
+    expect(await post(make, "none", "127.0.0.1", false, { verificationMode: "full", caFile: ca })).toEqual({
+      code: "E_HANDLER_SEND",
+    });
   });
 });
 
