@@ -878,8 +878,23 @@ const NO_SECRETS: readonly string[] = [];
  */
 const redactedUrls = new Map<string, string>();
 
+/** The same for requests without a secret (most: a handler's unset secrets are ""), by URL alone. */
+const plainRedactedUrls = new Map<string, string>();
+
 function redactedUrl(url: string, secrets: readonly string[]): string {
-  const key = secrets.length === 0 ? `u${url}` : `s${JSON.stringify([url, ...secrets])}`;
+  let none = true;
+  for (const s of secrets) if (s !== "") none = false;
+  if (none) {
+    // No key to build per notification (a JSON.stringify of the secrets each time, before).
+    let r = plainRedactedUrls.get(url);
+    if (r === undefined) {
+      r = redactUrl(url, NO_SECRETS);
+      if (plainRedactedUrls.size >= 1024) plainRedactedUrls.clear();
+      plainRedactedUrls.set(url, r);
+    }
+    return r;
+  }
+  const key = JSON.stringify([url, ...secrets]);
   let r = redactedUrls.get(key);
   if (r === undefined) {
     r = redactUrl(url, secrets);
