@@ -58,7 +58,7 @@ import {
   parseRetryAfter,
 } from "./retry-policy.js";
 import { createDeliveryRoutes } from "./routes.js";
-import { Slots } from "./slots.js";
+import { Slots, type SlotWaiter } from "./slots.js";
 import { dispatchTrace } from "./trace.js";
 import { createTransport, type Transport } from "./transport.js";
 import {
@@ -409,7 +409,11 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   };
 
   /** One attempt in one of the lane's slots; undefined when dropped (deleted, stopped). */
-  const attemptInSlot = async (rec: DeliveryRecord, lane: Lane): Promise<Outcome | undefined> => {
+  const attemptInSlot = async (
+    rec: DeliveryRecord,
+    lane: Lane,
+    holding: boolean,
+  ): Promise<Outcome | undefined> => {
     const external = rec.origin !== undefined;
     for (;;) {
       if (external && externalHeld) {
@@ -418,8 +422,9 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         if (!woke || cancelled.has(rec.id) || state !== "running") return undefined;
         continue;
       }
-      // false: stop() came first; the row stays pending.
-      if (!(await lane.queue.acquire())) return undefined;
+      // false: stop() came first; the row stays pending. (A run started by its slot holds it.)
+      if (holding) holding = false;
+      else if (!(await lane.queue.acquire())) return undefined;
       try {
         if (external && externalHeld) continue;
         if (cancelled.has(rec.id) || state !== "running") return undefined;
@@ -440,9 +445,9 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
    * One notification's whole life (see {@link life}), then the next of its chain (`key`, ""
    * for none) starts. Never rejects.
    */
-  const run = async (rec: DeliveryRecord, lane: Lane, key: string): Promise<void> => {
+  const run = async (rec: DeliveryRecord, lane: Lane, key: string, holding: boolean): Promise<void> => {
     try {
-      await life(rec, lane);
+      await life(rec, lane, holding);
     } catch (e) {
       // Only the journal can throw here (closed store, disk full); the row stays pending.
       logger.log("error", "delivery journal write failed", {
@@ -451,6 +456,11 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         error: coerceError(e).message,
       });
     }
+    ended(lane, key);
+  };
+
+  /** A run is over: the next of its chain starts, or it leaves `active`. */
+  const ended = (lane: Lane, key: string): void => {
     const waiting = key === "" ? undefined : lane.chains.get(key);
     if (waiting !== undefined && waiting.length > 0) {
       // The successor inherits this run's place in `active`; started from a microtask (as a
@@ -458,7 +468,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       const next = waiting.shift()!;
       if (waiting.length === 0) lane.chains.set(key, NO_SUCCESSORS);
       lane.chained--;
-      queueMicrotask(() => void run(next, lane, key));
+      queueMicrotask(() => launch(next, lane, key));
       return;
     }
     if (waiting !== undefined) lane.chains.delete(key);
@@ -469,22 +479,45 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     }
   };
 
-  /** Wait for the slot, attempt, record, maybe sleep and again. */
-  const life = async (rec: DeliveryRecord, lane: Lane): Promise<void> => {
+  /**
+   * Starts a run counted in `active`. A notification due now (not a cluster one, which may be
+   * held) waits for its slot as a plain queue entry, and its run starts holding the slot.
+   */
+  const launch = (rec: DeliveryRecord, lane: Lane, key: string): void => {
+    if (rec.origin === undefined && rec.nextRetryMs <= now()) {
+      if (lane.queue.enter(new SlotWait(rec, lane, key, slotted))) void run(rec, lane, key, true);
+      return;
+    }
+    void run(rec, lane, key, false);
+  };
+  /** A queued notification's slot came (its run starts), or the slots closed (stop: it ends). */
+  const slotted = (w: SlotWait, ok: boolean): void => {
+    if (ok) void run(w.rec, w.lane, w.key, true);
+    else ended(w.lane, w.key);
+  };
+
+  /** Wait for the slot (unless `holding` it), attempt, record, maybe sleep and again. */
+  const life = async (rec: DeliveryRecord, lane: Lane, holding: boolean): Promise<void> => {
     let attempts = rec.attempts;
     let nextRetryMs = rec.nextRetryMs;
     // max-age counts from the journal write, or from the retry API's re-queue.
     const since = rec.requeuedMs > 0 ? rec.requeuedMs : rec.createdMs;
     for (;;) {
-      if (cancelled.delete(rec.id) || state !== "running") return;
+      if (cancelled.delete(rec.id) || state !== "running") {
+        if (holding) lane.queue.release();
+        return;
+      }
       const wait = nextRetryMs - now();
       if (wait > 0) {
+        if (holding) lane.queue.release();
+        holding = false;
         lane.retrying++;
         const woke = await sleep(wait, rec.id, sleepers);
         lane.retrying--;
         if (cancelled.delete(rec.id) || !woke || state !== "running") return;
       }
-      const out = await attemptInSlot(rec, lane);
+      const out = await attemptInSlot(rec, lane, holding);
+      holding = false;
       // Given up on by stop(), or deleted meanwhile: the row is left as it is (or gone).
       if (cancelled.delete(rec.id) || abandoned || out === undefined) return;
       attempts++;
@@ -567,7 +600,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       lane.chains.set(key, NO_SUCCESSORS);
     }
     active++;
-    void run(rec, lane, key);
+    launch(rec, lane, key);
   };
 
   const refuse = (req: HttpRequest): never => {
@@ -856,6 +889,20 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     }),
   );
   return service;
+}
+
+/** A notification waiting in its lane's slots queue (see Slots.enter). */
+class SlotWait implements SlotWaiter {
+  constructor(
+    readonly rec: DeliveryRecord,
+    readonly lane: Lane,
+    readonly key: string,
+    private readonly granted: (w: SlotWait, ok: boolean) => void,
+  ) {}
+
+  slot(ok: boolean): void {
+    this.granted(this, ok);
+  }
 }
 
 function notFound(id: number): TickdError {
