@@ -83,7 +83,7 @@ const shared = new AsciiBuilder(16384);
 
 /** The shared builder, or a fresh one while it is in use (a nested call). Release it when done. */
 export function takeBuilder(): AsciiBuilder {
-  const b = shared.busy ? new AsciiBuilder() : shared;
+  const b = shared.busy ? new AsciiBuilder(256) : shared;
   b.busy = true;
   b.n = 0;
   return b;

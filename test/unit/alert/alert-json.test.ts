@@ -170,3 +170,55 @@ describe("byte-buffer escapes", () => {
     expect(a.done()).toBe("outer");
   });
 });
+
+describe("goJson through the byte buffer", () => {
+  const hex = (c: string): string => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
+  /**
+   * Go's encoding of plain JSON values is JSON.stringify's, plus escapes of < > & and of the
+   * line and paragraph separators (JSON.stringify writes those raw; they are only in strings).
+   */
+  const reference = (v: unknown, html: boolean): string =>
+    JSON.stringify(v).replace(html ? /[<>&\u2028\u2029]/g : /[\u2028\u2029]/g, hex);
+  const text = fc.oneof(asciiText, fc.string({ unit: "grapheme", maxLength: 8 }), anyText.filter(wellFormed));
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small" },
+      text,
+      fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie("value"), { maxLength: 4 }),
+      fc.dictionary(text, tie("value"), { maxKeys: 4 }),
+    ),
+  })).value;
+
+  it("writes what the plain reference writes, ASCII or not, with and without escapeHTML", () => {
+    fc.assert(
+      fc.property(json, (v) => {
+        expect(goJson(v)).toBe(reference(v, true));
+        expect(goJson(v, { escapeHTML: false })).toBe(reference(v, false));
+        expect(goJson(v, { indent: "  " })).toBe(
+          JSON.stringify(v, null, "  ").replace(/[<>&\u2028\u2029]/g, hex),
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("leaves the shared buffer free after a throw", () => {
+    expect(() => goJson({ a: "x", b: [1, NaN] })).toThrow("json: unsupported value: NaN");
+    const b = takeBuilder();
+    const again = takeBuilder();
+    // The shared builder was free: the first take got it, the second a fresh one.
+    expect(again).not.toBe(b);
+    b.release();
+    again.release();
+    expect(takeBuilder()).toBe(b);
+    b.release();
+  });
+});
+
+/** No lone surrogate (Go writes those as \ufffd, JSON.stringify as their escape). */
+function wellFormed(s: string): boolean {
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+}
