@@ -494,9 +494,16 @@ export function formatGoTime(ns: bigint | number): string {
 
 /** `time.RFC3339Nano` in UTC: `1971-01-01T00:00:10Z`, `1971-01-01T00:00:10.5Z`. */
 export function formatRFC3339Nano(ns: bigint | number): string {
+  // One alert's body, details and series all show its time, and a write's points share one:
+  // the last answer is kept (a `===` hit for a bigint compares values).
+  if (ns === lastRfcNs) return lastRfc;
   const [dt, nanos] = dateTime(ns, "T");
-  return dt + fraction(nanos) + "Z";
+  lastRfc = dt + fraction(nanos) + "Z";
+  lastRfcNs = ns;
+  return lastRfc;
 }
+let lastRfcNs: bigint | number | undefined;
+let lastRfc = "";
 
 // ---------------------------------------------------------------------------------------------
 // Durations

@@ -13,6 +13,7 @@
  * RFC3339Nano string, GoDuration → its ns). Dates are not special; pass formatted strings.
  */
 import { compareGoStrings, GO_JSON, GoMap } from "./go-format.js";
+import { takeBuilder, type AsciiBuilder } from "./ascii-builder.js";
 import { TickdError } from "./errors.js";
 
 /** Code for values Go's encoder refuses (NaN, ±Inf, functions, cycles). */
@@ -32,9 +33,35 @@ const NEEDS_ESCAPE_HTML = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
 const HEX = "0123456789abcdef";
 
+/** Go's escape of each code unit below 0x80 ("" for none), without and with escapeHTML. */
+const ESCAPES: readonly string[] = Array.from({ length: 128 }, (_, c) => asciiEscape(c, false));
+const ESCAPES_HTML: readonly string[] = Array.from({ length: 128 }, (_, c) => asciiEscape(c, true));
+/** The table of goJsonString's escapes with escapeHTML, for AsciiBuilder.escaped. */
+export const GO_JSON_ESCAPES_HTML = ESCAPES_HTML;
+
+function asciiEscape(c: number, html: boolean): string {
+  if (c < 0x20) {
+    const short = ({ 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t" } as Record<number, string>)[c];
+    return short ?? "\\u00" + HEX[c >> 4] + HEX[c & 15];
+  }
+  if (c === 34) return '\\"';
+  if (c === 92) return "\\\\";
+  if (html && (c === 60 || c === 62 || c === 38)) return "\\u00" + HEX[c >> 4] + HEX[c & 15];
+  return "";
+}
+
 /** A JSON string literal the way Go's encodeState.string writes it. */
 export function goJsonString(s: string, escapeHTML = true): string {
   if (!(escapeHTML ? NEEDS_ESCAPE_HTML : NEEDS_ESCAPE).test(s)) return '"' + s + '"';
+  // ASCII text (every alert's details: HTML-escaped JSON, an escape every few characters):
+  // written through a byte buffer, one allocation instead of a slice and two joins per escape.
+  const b = takeBuilder();
+  b.byte(34);
+  if (b.escaped(s, escapeHTML ? ESCAPES_HTML : ESCAPES)) {
+    b.byte(34);
+    return b.done();
+  }
+  b.release();
   let out = '"';
   let start = 0;
   for (let i = 0; i < s.length; i++) {
@@ -94,37 +121,90 @@ export function goJsonFloat(n: number): string {
   return String(n);
 }
 
+/**
+ * Writes into an AsciiBuilder while the text is ASCII (one allocation: the result; appending
+ * to a string left a rope of pieces per value, ~3 KB per alert's details), and goes on in a
+ * string from the first non-ASCII text. Callers end with result() or, on a throw, release().
+ */
 class Encoder {
-  out = "";
+  private out = "";
+  private b: AsciiBuilder | undefined = takeBuilder();
   private readonly indent: string;
   private readonly html: boolean;
-  private readonly seen = new Set<object>();
+  private readonly escapes: readonly string[];
+  /** Objects being encoded (outer first), for the cycle check: as deep as the value. */
+  private readonly seen: object[] = [];
 
   constructor(opts: GoJsonOptions | undefined) {
     this.indent = opts?.indent ?? "";
     this.html = opts?.escapeHTML ?? true;
+    this.escapes = this.html ? ESCAPES_HTML : ESCAPES;
+  }
+
+  result(): string {
+    const b = this.b;
+    if (b === undefined) return this.out;
+    this.b = undefined;
+    return b.done();
+  }
+
+  release(): void {
+    this.b?.release();
+    this.b = undefined;
+  }
+
+  /** From here on, a string. */
+  private unbuffer(): void {
+    this.out = this.b!.done();
+    this.b = undefined;
+  }
+
+  private put(s: string): void {
+    const b = this.b;
+    if (b !== undefined) {
+      const mark = b.n;
+      if (b.text(s)) return;
+      b.n = mark;
+      this.unbuffer();
+    }
+    this.out += s;
+  }
+
+  private putString(s: string): void {
+    const b = this.b;
+    if (b !== undefined) {
+      const mark = b.n;
+      b.byte(34);
+      if (b.escaped(s, this.escapes)) {
+        b.byte(34);
+        return;
+      }
+      b.n = mark;
+      this.unbuffer();
+    }
+    this.out += goJsonString(s, this.html);
   }
 
   private newline(depth: number): void {
-    if (this.indent !== "") this.out += "\n" + this.indent.repeat(depth);
+    if (this.indent !== "") this.put("\n" + this.indent.repeat(depth));
   }
 
   encode(v: unknown, depth: number): void {
     switch (typeof v) {
       case "string":
-        this.out += goJsonString(v, this.html);
+        this.putString(v);
         return;
       case "number":
-        this.out += goJsonFloat(v);
+        this.put(goJsonFloat(v));
         return;
       case "bigint":
-        this.out += v.toString();
+        this.put(v.toString());
         return;
       case "boolean":
-        this.out += v ? "true" : "false";
+        this.put(v ? "true" : "false");
         return;
       case "undefined":
-        this.out += "null";
+        this.put("null");
         return;
       case "object":
         break;
@@ -135,7 +215,7 @@ class Encoder {
         );
     }
     if (v === null) {
-      this.out += "null";
+      this.put("null");
       return;
     }
     const marshal = (v as { [GO_JSON]?: unknown })[GO_JSON];
@@ -144,64 +224,66 @@ class Encoder {
       return;
     }
     if (v instanceof Uint8Array) {
-      this.out += '"' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") + '"';
+      this.put('"' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") + '"');
       return;
     }
     if (v instanceof Date) {
       throw new TickdError(E_JSON, "json: unsupported type: Date (pass a formatted string or a GoTime)");
     }
-    if (this.seen.has(v)) throw new TickdError(E_JSON, "json: unsupported value: encountered a cycle");
-    this.seen.add(v);
+    if (this.seen.includes(v)) throw new TickdError(E_JSON, "json: unsupported value: encountered a cycle");
+    this.seen.push(v);
     if (Array.isArray(v)) this.array(v, depth);
     else if (v instanceof Map) this.map(mapEntries(v), depth);
     else if (v instanceof GoMap) this.map(Object.entries(v.entries), depth);
     else this.struct(v as Record<string, unknown>, depth);
-    this.seen.delete(v);
+    this.seen.pop();
   }
 
   private array(a: readonly unknown[], depth: number): void {
     if (a.length === 0) {
-      this.out += "[]";
+      this.put("[]");
       return;
     }
-    this.out += "[";
+    this.put("[");
     for (let i = 0; i < a.length; i++) {
-      if (i > 0) this.out += ",";
+      if (i > 0) this.put(",");
       this.newline(depth + 1);
       this.encode(a[i], depth + 1);
     }
     this.newline(depth);
-    this.out += "]";
+    this.put("]");
   }
 
   private struct(o: Record<string, unknown>, depth: number): void {
     let first = true;
-    this.out += "{";
+    this.put("{");
     for (const k of Object.keys(o)) {
       const val = o[k];
       if (val === undefined) continue;
-      if (!first) this.out += ",";
+      if (!first) this.put(",");
       first = false;
       this.newline(depth + 1);
-      this.out += goJsonString(k, this.html) + (this.indent !== "" ? ": " : ":");
+      this.putString(k);
+      this.put(this.indent !== "" ? ": " : ":");
       this.encode(val, depth + 1);
     }
     if (!first) this.newline(depth);
-    this.out += "}";
+    this.put("}");
   }
 
   private map(entries: [string, unknown][], depth: number): void {
     entries.sort((a, b) => compareGoStrings(a[0], b[0]));
-    this.out += "{";
+    this.put("{");
     for (let i = 0; i < entries.length; i++) {
       const [k, val] = entries[i] as [string, unknown];
-      if (i > 0) this.out += ",";
+      if (i > 0) this.put(",");
       this.newline(depth + 1);
-      this.out += goJsonString(k, this.html) + (this.indent !== "" ? ": " : ":");
+      this.putString(k);
+      this.put(this.indent !== "" ? ": " : ":");
       this.encode(val, depth + 1);
     }
     if (entries.length > 0) this.newline(depth);
-    this.out += "}";
+    this.put("}");
   }
 }
 
@@ -223,8 +305,13 @@ function mapEntries(m: ReadonlyMap<unknown, unknown>): [string, unknown][] {
  */
 export function goJson(value: unknown, opts?: GoJsonOptions): string {
   const e = new Encoder(opts);
-  e.encode(value, 0);
-  return e.out;
+  try {
+    e.encode(value, 0);
+  } catch (err) {
+    e.release();
+    throw err;
+  }
+  return e.result();
 }
 
 /** `json.NewEncoder(w).Encode(v)`: the same bytes followed by "\n". */

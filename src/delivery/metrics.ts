@@ -35,13 +35,23 @@ export class MetricsRegistry {
     string,
     { topic: string; handler: string; n: Record<Outcome, number> }
   >();
+  /** The same entries by topic, then handler: counting builds no key per notification. */
+  private readonly byTopic = new Map<
+    string,
+    Map<string, { topic: string; handler: string; n: Record<Outcome, number> }>
+  >();
 
   count(topic: string, handler: string, outcome: Outcome): void {
-    const key = `${topic}\0${handler}`;
-    let e = this.outcomes.get(key);
+    let handlers = this.byTopic.get(topic);
+    if (handlers === undefined) {
+      handlers = new Map();
+      this.byTopic.set(topic, handlers);
+    }
+    let e = handlers.get(handler);
     if (e === undefined) {
       e = { topic, handler, n: { delivered: 0, failed: 0, retried: 0 } };
-      this.outcomes.set(key, e);
+      handlers.set(handler, e);
+      this.outcomes.set(`${topic}\0${handler}`, e);
     }
     e.n[outcome]++;
   }

@@ -43,6 +43,8 @@ export function createRoutedTransport(
   let current = webhook;
   let http = httpTransport(webhook, deps);
   const wireFor = (url: string): Transport | undefined => {
+    // Nearly every URL: no regex match (an array and two strings per notification).
+    if (url.startsWith("http://") || url.startsWith("https://")) return undefined;
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
     if (scheme === undefined || scheme === "http" || scheme === "https") return undefined;
     const wire = Object.hasOwn(wires, scheme) ? wires[scheme] : undefined;

@@ -58,7 +58,7 @@ import {
   parseRetryAfter,
 } from "./retry-policy.js";
 import { createDeliveryRoutes } from "./routes.js";
-import { Slots } from "./slots.js";
+import { Slots, type SlotWaiter } from "./slots.js";
 import { dispatchTrace } from "./trace.js";
 import { createTransport, type Transport } from "./transport.js";
 import {
@@ -93,13 +93,19 @@ interface Lane {
   /** Notifications sleeping until their next attempt (holding no slot). */
   retrying: number;
   /**
-   * Per alert id (per lane with concurrency 1): the last of its notifications scheduled,
-   * settled when that one is delivered or failed.
+   * Per alert id (per lane with concurrency 1, {@link WHOLE_LANE}): present while one of its
+   * notifications is under way; the value lists those scheduled after it, in order, each
+   * started when the one before is over ({@link NO_SUCCESSORS} while none waits). Plain
+   * arrays, not promise chains: in a storm thousands wait here, and their promises, closures
+   * and async frames survived the young generation's scavenges (~1.8 KB per notification).
    */
-  readonly chains: Map<string, Promise<void>>;
+  readonly chains: Map<string, DeliveryRecord[]>;
   /** Notifications waiting in a chain for their predecessor (not yet started). */
   chained: number;
 }
+
+/** The chain value of an alert with one notification under way and none after it (never pushed to). */
+const NO_SUCCESSORS: DeliveryRecord[] = [];
 
 /** Chain key that orders a whole lane (concurrency 1); alert ids are never empty-prefixed so. */
 const WHOLE_LANE = "\0lane";
@@ -171,8 +177,14 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   /** Pending rows deleted through the API: their runs end without recording anything. */
   const cancelled = new Set<number>();
   const lanes = new Map<string, Lane>();
-  /** Runs started and not over (waiting for a slot, sleeping or attempting). */
-  const inFlight = new Set<Promise<void>>();
+  /**
+   * Runs started and not over (waiting for a slot, sleeping or attempting), counting a chain's
+   * next run from when the one before it ends; `whenNoneActive` waiters hear when it is 0.
+   */
+  let active = 0;
+  let noneActiveWaiters: (() => void)[] = [];
+  const whenNoneActive = (): Promise<void> =>
+    active === 0 ? Promise.resolve() : new Promise((r) => noneActiveWaiters.push(r));
   let pending = journal.pendingCount();
   let refusedSinceLog = 0;
   let lastRefusalLog = -Infinity;
@@ -292,7 +304,24 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     soon();
   };
 
+  /** The lane found last: a handler's notifications come in runs, and a key is a string to build. */
+  let lastLane: Lane | undefined;
   const laneFor = (rec: DeliveryRecord): Lane => {
+    const last = lastLane;
+    if (
+      last !== undefined &&
+      rec.handler !== "" &&
+      last.handler === rec.handler &&
+      last.topic === rec.topic &&
+      last.queue.rateLimit === cfg.rateLimit
+    )
+      return last;
+    const lane = laneForKey(rec);
+    // An origin lane's handler is its origin, which a handler id could equal: never reused so.
+    lastLane = rec.handler !== "" ? lane : undefined;
+    return lane;
+  };
+  const laneForKey = (rec: DeliveryRecord): Lane => {
     // Unidentified requests (no `delivery` metadata) get one lane per origin.
     const key = rec.handler !== "" ? `h\0${rec.topic}\0${rec.handler}` : `o\0${originOf(rec.url)}`;
     let lane = lanes.get(key);
@@ -380,7 +409,11 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   };
 
   /** One attempt in one of the lane's slots; undefined when dropped (deleted, stopped). */
-  const attemptInSlot = async (rec: DeliveryRecord, lane: Lane): Promise<Outcome | undefined> => {
+  const attemptInSlot = async (
+    rec: DeliveryRecord,
+    lane: Lane,
+    holding: boolean,
+  ): Promise<Outcome | undefined> => {
     const external = rec.origin !== undefined;
     for (;;) {
       if (external && externalHeld) {
@@ -389,8 +422,9 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
         if (!woke || cancelled.has(rec.id) || state !== "running") return undefined;
         continue;
       }
-      // false: stop() came first; the row stays pending.
-      if (!(await lane.queue.acquire())) return undefined;
+      // false: stop() came first; the row stays pending. (A run started by its slot holds it.)
+      if (holding) holding = false;
+      else if (!(await lane.queue.acquire())) return undefined;
       try {
         if (external && externalHeld) continue;
         if (cancelled.has(rec.id) || state !== "running") return undefined;
@@ -407,22 +441,83 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     }
   };
 
-  /** One notification's whole life: wait for its slot, attempt, record, maybe sleep and again. */
-  const run = async (rec: DeliveryRecord, lane: Lane): Promise<void> => {
+  /**
+   * One notification's whole life (see {@link life}), then the next of its chain (`key`, ""
+   * for none) starts. Never rejects.
+   */
+  const run = async (rec: DeliveryRecord, lane: Lane, key: string, holding: boolean): Promise<void> => {
+    try {
+      await life(rec, lane, holding);
+    } catch (e) {
+      // Only the journal can throw here (closed store, disk full); the row stays pending.
+      logger.log("error", "delivery journal write failed", {
+        delivery: rec.id,
+        handler: rec.handler,
+        error: coerceError(e).message,
+      });
+    }
+    ended(lane, key);
+  };
+
+  /** A run is over: the next of its chain starts, or it leaves `active`. */
+  const ended = (lane: Lane, key: string): void => {
+    const waiting = key === "" ? undefined : lane.chains.get(key);
+    if (waiting !== undefined && waiting.length > 0) {
+      // The successor inherits this run's place in `active`; started from a microtask (as a
+      // promise chain did), so a long chain that ends at once (stopped) does not recurse.
+      const next = waiting.shift()!;
+      if (waiting.length === 0) lane.chains.set(key, NO_SUCCESSORS);
+      lane.chained--;
+      queueMicrotask(() => launch(next, lane, key));
+      return;
+    }
+    if (waiting !== undefined) lane.chains.delete(key);
+    if (--active === 0 && noneActiveWaiters.length > 0) {
+      const waiters = noneActiveWaiters;
+      noneActiveWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  /**
+   * Starts a run counted in `active`. A notification due now (not a cluster one, which may be
+   * held) waits for its slot as a plain queue entry, and its run starts holding the slot.
+   */
+  const launch = (rec: DeliveryRecord, lane: Lane, key: string): void => {
+    if (rec.origin === undefined && rec.nextRetryMs <= now()) {
+      if (lane.queue.enter(new SlotWait(rec, lane, key, slotted))) void run(rec, lane, key, true);
+      return;
+    }
+    void run(rec, lane, key, false);
+  };
+  /** A queued notification's slot came (its run starts), or the slots closed (stop: it ends). */
+  const slotted = (w: SlotWait, ok: boolean): void => {
+    if (ok) void run(w.rec, w.lane, w.key, true);
+    else ended(w.lane, w.key);
+  };
+
+  /** Wait for the slot (unless `holding` it), attempt, record, maybe sleep and again. */
+  const life = async (rec: DeliveryRecord, lane: Lane, holding: boolean): Promise<void> => {
     let attempts = rec.attempts;
     let nextRetryMs = rec.nextRetryMs;
     // max-age counts from the journal write, or from the retry API's re-queue.
     const since = rec.requeuedMs > 0 ? rec.requeuedMs : rec.createdMs;
     for (;;) {
-      if (cancelled.delete(rec.id) || state !== "running") return;
+      if (cancelled.delete(rec.id) || state !== "running") {
+        if (holding) lane.queue.release();
+        return;
+      }
       const wait = nextRetryMs - now();
       if (wait > 0) {
+        if (holding) lane.queue.release();
+        holding = false;
         lane.retrying++;
         const woke = await sleep(wait, rec.id, sleepers);
         lane.retrying--;
         if (cancelled.delete(rec.id) || !woke || state !== "running") return;
       }
-      const out = await attemptInSlot(rec, lane);
+      const out = await attemptInSlot(rec, lane, holding);
+      holding = false;
       // Given up on by stop(), or deleted meanwhile: the row is left as it is (or gone).
       if (cancelled.delete(rec.id) || abandoned || out === undefined) return;
       attempts++;
@@ -493,39 +588,19 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
     const lane = laneFor(rec);
     // Unidentified requests are not ordered; concurrency 1 orders the whole lane.
     const key = cfg.concurrency === 1 ? WHOLE_LANE : rec.alertId;
-    if (key === "") {
-      void begin(rec, lane);
-      return;
+    if (key !== "") {
+      const waiting = lane.chains.get(key);
+      if (waiting !== undefined) {
+        // Waits for the alert's notification under way (and those before it).
+        if (waiting === NO_SUCCESSORS) lane.chains.set(key, [rec]);
+        else waiting.push(rec);
+        lane.chained++;
+        return;
+      }
+      lane.chains.set(key, NO_SUCCESSORS);
     }
-    const prev = lane.chains.get(key);
-    let done: Promise<void>;
-    if (prev === undefined) done = begin(rec, lane);
-    else {
-      lane.chained++;
-      done = prev.then(() => {
-        lane.chained--;
-        return begin(rec, lane);
-      });
-    }
-    lane.chains.set(key, done);
-    void done.then(() => {
-      if (lane.chains.get(key) === done) lane.chains.delete(key);
-    });
-  };
-
-  /** Starts the notification's run; resolves when it is over (never rejects). */
-  const begin = (rec: DeliveryRecord, lane: Lane): Promise<void> => {
-    const p = run(rec, lane).catch((e: unknown) => {
-      // Only the journal can throw here (closed store, disk full); the row stays pending.
-      logger.log("error", "delivery journal write failed", {
-        delivery: rec.id,
-        handler: rec.handler,
-        error: coerceError(e).message,
-      });
-    });
-    inFlight.add(p);
-    void p.then(() => inFlight.delete(p));
-    return p;
+    active++;
+    launch(rec, lane, key);
   };
 
   const refuse = (req: HttpRequest): never => {
@@ -674,12 +749,12 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   const idle = async (): Promise<void> => {
     for (;;) {
       flush();
-      const chains = [...lanes.values()].flatMap((l) => [...l.chains.values()]);
-      if (inFlight.size === 0 && chains.length === 0) {
+      // Every chain entry has its run counted in `active`.
+      if (active === 0) {
         flush();
         return;
       }
-      await Promise.all([...inFlight, ...chains]);
+      await whenNoneActive();
     }
   };
 
@@ -709,7 +784,7 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       for (const w of [...sleepers.values()]) w();
       for (const l of lanes.values()) l.queue.close();
       flush();
-      const drained = Promise.all([...inFlight]).then(() => true);
+      const drained = whenNoneActive().then(() => true);
       const graceMs = opts.graceMs ?? DEFAULT_STOP_GRACE_MS;
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)));
@@ -718,11 +793,12 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
       if (!inTime) {
         abandoned = true;
         logger.log("warn", "delivery stop: attempts still in flight were abandoned; they stay journaled", {
-          inFlight: inFlight.size,
+          inFlight: active,
           graceMs,
         });
       }
       lanes.clear();
+      lastLane = undefined;
       if (flushRetry !== undefined) clearTimeout(flushRetry);
       flushRetry = undefined;
       // Abandoned attempts record nothing from now on; what was recorded before is written.
@@ -815,6 +891,20 @@ export function createDelivery(deps: DeliveryDeps): DeliveryService {
   return service;
 }
 
+/** A notification waiting in its lane's slots queue (see Slots.enter). */
+class SlotWait implements SlotWaiter {
+  constructor(
+    readonly rec: DeliveryRecord,
+    readonly lane: Lane,
+    readonly key: string,
+    private readonly granted: (w: SlotWait, ok: boolean) => void,
+  ) {}
+
+  slot(ok: boolean): void {
+    this.granted(this, ok);
+  }
+}
+
 function notFound(id: number): TickdError {
   return new TickdError(DeliveryCodes.NOT_FOUND, `no delivery ${id}`);
 }
@@ -878,8 +968,23 @@ const NO_SECRETS: readonly string[] = [];
  */
 const redactedUrls = new Map<string, string>();
 
+/** The same for requests without a secret (most: a handler's unset secrets are ""), by URL alone. */
+const plainRedactedUrls = new Map<string, string>();
+
 function redactedUrl(url: string, secrets: readonly string[]): string {
-  const key = secrets.length === 0 ? `u${url}` : `s${JSON.stringify([url, ...secrets])}`;
+  let none = true;
+  for (const s of secrets) if (s !== "") none = false;
+  if (none) {
+    // No key to build per notification (a JSON.stringify of the secrets each time, before).
+    let r = plainRedactedUrls.get(url);
+    if (r === undefined) {
+      r = redactUrl(url, NO_SECRETS);
+      if (plainRedactedUrls.size >= 1024) plainRedactedUrls.clear();
+      plainRedactedUrls.set(url, r);
+    }
+    return r;
+  }
+  const key = JSON.stringify([url, ...secrets]);
   let r = redactedUrls.get(key);
   if (r === undefined) {
     r = redactUrl(url, secrets);

@@ -6,11 +6,21 @@
  * when one is free and the window allows) and the holder calls `release()` when its attempt
  * is over. `close()` (the service stopping) resolves every waiter with false and every later
  * `acquire()` too; slots already taken are released as usual.
+ * `enter(w)` is `acquire()` without a promise: the slot is taken at once (true) or `w.slot`
+ * is called when it is (or with false at close). The delivery service queues a storm's
+ * notifications so: an object each, where a promise and its waiting async frames were ~1.8 KB.
  */
+export interface SlotWaiter {
+  /** Called from release() or close(): the slot is taken (true) or the slots closed (false). */
+  slot(ok: boolean): void;
+}
+
 export class Slots {
   /** Slots taken. */
   pending = 0;
-  private waiters: ((ok: boolean) => void)[] = [];
+  private waiters: (((ok: boolean) => void) | SlotWaiter)[] = [];
+  /** pump() is running: a waiter it calls may release a slot (and pump) again synchronously. */
+  private pumping = false;
   /** Index of the first waiter still waiting (the array is compacted now and then). */
   private head = 0;
   private closed = false;
@@ -47,6 +57,18 @@ export class Slots {
     });
   }
 
+  /** Takes a slot now (true), or queues `w` (false; `w.slot` is called later). */
+  enter(w: SlotWaiter): boolean {
+    if (this.closed) {
+      w.slot(false);
+      return false;
+    }
+    if (this.size === 0 && this.take()) return true;
+    this.waiters.push(w);
+    this.pump();
+    return false;
+  }
+
   release(): void {
     this.pending--;
     this.pump();
@@ -59,7 +81,10 @@ export class Slots {
     const waiting = this.waiters.slice(this.head);
     this.waiters = [];
     this.head = 0;
-    for (const w of waiting) w(false);
+    for (const w of waiting) {
+      if (typeof w === "function") w(false);
+      else w.slot(false);
+    }
   }
 
   /** Takes a slot if one is free and the rate window allows; arms the window timer if not. */
@@ -88,7 +113,17 @@ export class Slots {
   }
 
   private pump(): void {
-    while (this.size > 0 && this.take()) this.waiters[this.head++]!(true);
+    if (this.pumping) return; // the loop below goes on with what the inner call freed
+    this.pumping = true;
+    try {
+      while (this.size > 0 && this.take()) {
+        const w = this.waiters[this.head++]!;
+        if (typeof w === "function") w(true);
+        else w.slot(true);
+      }
+    } finally {
+      this.pumping = false;
+    }
     if (this.head > 1024 && this.head * 2 > this.waiters.length) {
       this.waiters = this.waiters.slice(this.head);
       this.head = 0;
