@@ -10,7 +10,6 @@ import { alertData, alertJsonLine, fastAlertJsonLine } from "../../../src/alert/
 import type { AlertEvent, Series } from "../../../src/core/alert-event.js";
 import { takeBuilder } from "../../../src/core/ascii-builder.js";
 import { goJson, goJsonString } from "../../../src/core/go-json.js";
-import { htmlTemplateEscape } from "../../../src/core/template.js";
 import { Level } from "../../../src/core/types.js";
 
 /** What the body was before the fast writer: the general encoder over alertData. */
@@ -139,23 +138,6 @@ describe("byte-buffer escapes", () => {
       fc.property(asciiText, (s) => {
         expect(goJsonString(s)).toBe(JSON.stringify(s).replace(/[<>&]/g, hex));
         expect(goJsonString(s, false)).toBe(JSON.stringify(s));
-      }),
-    );
-  });
-
-  it("htmlTemplateEscape replaces html/template's characters, one by one", () => {
-    const table: Record<string, string> = {
-      '"': "&#34;",
-      "'": "&#39;",
-      "&": "&amp;",
-      "<": "&lt;",
-      ">": "&gt;",
-      "+": "&#43;",
-      "\0": "\ufffd",
-    };
-    fc.assert(
-      fc.property(anyText, (s) => {
-        expect(htmlTemplateEscape(s)).toBe([...s].map((c) => table[c] ?? c).join(""));
       }),
     );
   });
