@@ -2,7 +2,7 @@
  * Messages between the main thread's wire-thread transport (wire-thread.ts) and its worker
  * (wire-worker.ts). Plain data only (structured clone); many requests or answers per message.
  */
-import type { TlsOptions } from "../handlers/types.js";
+import type { HttpRequest } from "../handlers/types.js";
 import type { TransportOptions } from "./transport.js";
 
 export interface WireSetup {
@@ -12,14 +12,11 @@ export interface WireSetup {
 }
 
 /** One request: {@link HttpRequest}'s wire fields and an id for its answer. */
-export interface WireRequest {
+export interface WireRequest extends Pick<
+  HttpRequest,
+  "method" | "url" | "headers" | "body" | "timeoutMs" | "tls"
+> {
   id: number;
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  timeoutMs: number;
-  tls?: TlsOptions;
 }
 
 export type WireAnswer = (

@@ -1,6 +1,6 @@
 /**
  * The alert JSON body's fast writer (fastAlertJsonLine) and the byte-buffer escapes
- * (goJsonString, htmlTemplateEscape) against the general encoder and plain references: the
+ * (goJsonString; htmlTemplateEscape in template.test.ts) against the general encoder and plain references: the
  * same bytes for any event, including the ones the fast paths hand over (non-ASCII text,
  * grouped notifications, values of other types).
  */
