@@ -72,7 +72,12 @@ export function fastAlertJsonLine(e: AlertEvent, previousLevel: Level): string |
   try {
     const st = e.state;
     if (!(b.text('{"id":') && str(b, st.id) && b.text(',"message":') && str(b, st.message))) return undefined;
-    if (!(b.text(',"details":') && str(b, st.details) && b.text(',"time":') && str(b, time(st.time))))
+    if (!(
+      b.text(',"details":') &&
+      str(b, st.details) &&
+      b.text(',"time":') &&
+      str(b, formatRFC3339Nano(st.time))
+    ))
       return undefined;
     const d = Math.round(st.duration);
     // As BigInt(d) prints it: a double past 2^53 has digits String() would round.
@@ -140,7 +145,7 @@ function seriesInto(b: AsciiBuilder, s: Series): boolean {
       for (let i = 0; i < row.length; i++) {
         if (i > 0) b.byte(44);
         const v = row[i];
-        if (!(i === 0 ? str(b, time(v as bigint)) : value(b, v))) return false;
+        if (!(i === 0 ? str(b, formatRFC3339Nano(v as bigint)) : value(b, v))) return false;
       }
       b.byte(93);
     }
@@ -150,17 +155,9 @@ function seriesInto(b: AsciiBuilder, s: Series): boolean {
   return true;
 }
 
-function time(t: bigint | number): string {
-  return formatRFC3339Nano(t);
-}
-
 /** A JSON string as goJsonString writes it (HTML-safe); false for non-ASCII or a non-string. */
 function str(b: AsciiBuilder, s: unknown): boolean {
-  if (typeof s !== "string") return false;
-  b.byte(34);
-  if (!b.escaped(s, GO_JSON_ESCAPES_HTML)) return false;
-  b.byte(34);
-  return true;
+  return typeof s === "string" && b.quoted(s, GO_JSON_ESCAPES_HTML);
 }
 
 /** A field value (or null) as the general encoder writes it; false for anything else. */

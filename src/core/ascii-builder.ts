@@ -65,6 +65,14 @@ export class AsciiBuilder {
     return true;
   }
 
+  /** `escaped` between double quotes: a JSON string literal with `table`'s escapes. */
+  quoted(s: string, table: readonly string[]): boolean {
+    this.byte(34);
+    if (!this.escaped(s, table)) return false;
+    this.byte(34);
+    return true;
+  }
+
   /** The bytes written as a string; releases the builder. */
   done(): string {
     const s = this.buf.toString("latin1", 0, this.n);

@@ -56,11 +56,7 @@ export function goJsonString(s: string, escapeHTML = true): string {
   // ASCII text (every alert's details: HTML-escaped JSON, an escape every few characters):
   // written through a byte buffer, one allocation instead of a slice and two joins per escape.
   const b = takeBuilder();
-  b.byte(34);
-  if (b.escaped(s, escapeHTML ? ESCAPES_HTML : ESCAPES)) {
-    b.byte(34);
-    return b.done();
-  }
+  if (b.quoted(s, escapeHTML ? ESCAPES_HTML : ESCAPES)) return b.done();
   b.release();
   let out = '"';
   let start = 0;
@@ -174,11 +170,7 @@ class Encoder {
     const b = this.b;
     if (b !== undefined) {
       const mark = b.n;
-      b.byte(34);
-      if (b.escaped(s, this.escapes)) {
-        b.byte(34);
-        return;
-      }
+      if (b.quoted(s, this.escapes)) return;
       b.n = mark;
       this.unbuffer();
     }

@@ -6,8 +6,8 @@
  * when one is free and the window allows) and the holder calls `release()` when its attempt
  * is over. `close()` (the service stopping) resolves every waiter with false and every later
  * `acquire()` too; slots already taken are released as usual.
- * `enter(w)` is `acquire()` without a promise: the slot is taken at once (true) or `w.slot`
- * is called when it is (or with false at close). The delivery service queues a storm's
+ * `enter(w)` is `acquire()` without a promise (acquire is built on it): the slot is taken at
+ * once (true) or `w.slot` is called when it is (or with false at close). The delivery service queues a storm's
  * notifications so: an object each, where a promise and its waiting async frames were ~1.8 KB.
  */
 export interface SlotWaiter {
@@ -18,7 +18,7 @@ export interface SlotWaiter {
 export class Slots {
   /** Slots taken. */
   pending = 0;
-  private waiters: (((ok: boolean) => void) | SlotWaiter)[] = [];
+  private waiters: SlotWaiter[] = [];
   /** pump() is running: a waiter it calls may release a slot (and pump) again synchronously. */
   private pumping = false;
   /** Index of the first waiter still waiting (the array is compacted now and then). */
@@ -49,11 +49,8 @@ export class Slots {
   }
 
   acquire(): Promise<boolean> {
-    if (this.closed) return Promise.resolve(false);
-    if (this.size === 0 && this.take()) return Promise.resolve(true);
     return new Promise((resolve) => {
-      this.waiters.push(resolve);
-      this.pump();
+      if (this.enter({ slot: resolve })) resolve(true);
     });
   }
 
@@ -81,10 +78,7 @@ export class Slots {
     const waiting = this.waiters.slice(this.head);
     this.waiters = [];
     this.head = 0;
-    for (const w of waiting) {
-      if (typeof w === "function") w(false);
-      else w.slot(false);
-    }
+    for (const w of waiting) w.slot(false);
   }
 
   /** Takes a slot if one is free and the rate window allows; arms the window timer if not. */
@@ -117,9 +111,7 @@ export class Slots {
     this.pumping = true;
     try {
       while (this.size > 0 && this.take()) {
-        const w = this.waiters[this.head++]!;
-        if (typeof w === "function") w(true);
-        else w.slot(true);
+        this.waiters[this.head++]!.slot(true);
       }
     } finally {
       this.pumping = false;

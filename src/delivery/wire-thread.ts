@@ -17,11 +17,10 @@
  * closed (also destroy(), which fails the requests in flight at once): send() rejects.
  * The worker holds the process open only while requests are in flight.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
 import { TickdError } from "../core/errors.js";
+import { compiledWorker } from "../core/worker-file.js";
 import type { EngineLogger } from "../engine/context.js";
 import { HandlerCodes, type HttpRequest } from "../handlers/types.js";
 import { dispatchTrace } from "./trace.js";
@@ -33,20 +32,6 @@ import {
 } from "./transport.js";
 import { EVENT_ID_HEADER } from "./types.js";
 import type { FromWorker, ToWorker, WireAnswer, WireRequest, WireSetup } from "./wire-thread-protocol.js";
-
-/**
- * The compiled worker. Under vitest (TypeScript sources) that is the one in dist/, which
- * `npm test` builds first.
- */
-function workerFile(): string {
-  const here = import.meta.url;
-  const url = here.endsWith(".ts")
-    ? new URL("../../dist/src/delivery/wire-worker.js", here)
-    : new URL("./wire-worker.js", here);
-  const file = fileURLToPath(url);
-  if (!existsSync(file)) throw new Error(`delivery wire worker ${file} is missing: run \`npm run build\``);
-  return file;
-}
 
 /** Counts shared by the wire threads of one daemon (a reconfigure makes a new one). */
 export class WireThreadStats {
@@ -106,7 +91,7 @@ export function createThreadTransport(
 ): ThreadTransport {
   // Fail at creation as createTransport() does: an unreadable ca-file, a missing build.
   checkTransportOptions(opts);
-  const file = workerFile();
+  const file = compiledWorker(import.meta.url, "src/delivery", "wire-worker", "delivery wire worker");
   const setup: WireSetup = { options: opts, trace: dispatchTrace !== undefined };
   const stats = deps.stats ?? new WireThreadStats();
   let state: "open" | "closing" | "closed" = "open";

@@ -7,11 +7,10 @@
  * partitions may start while one waits. The handler's commit() hands the offset to the worker
  * and returns; its heartbeat() has nothing to do (the worker heartbeats).
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
 import { coerceError } from "../core/errors.js";
+import { compiledWorker } from "../core/worker-file.js";
 import type {
   KafkaBatch,
   KafkaBatchControl,
@@ -26,20 +25,6 @@ import type { FromWorker, ToWorker, WorkerCall, WorkerSetup } from "./kafka-thre
 const MAX_IN_FLIGHT = 8;
 /** How long stop() waits for the worker to leave the group before ending it. */
 const STOP_TIMEOUT_MS = 30_000;
-
-/**
- * The compiled worker. Under vitest (TypeScript sources) that is the one in dist/, which
- * `npm test` and `npm run test:integration` build first.
- */
-function workerFile(): string {
-  const here = import.meta.url;
-  const url = here.endsWith(".ts")
-    ? new URL("../../dist/src/sources/kafka-consumer-worker.js", here)
-    : new URL("./kafka-consumer-worker.js", here);
-  const file = fileURLToPath(url);
-  if (!existsSync(file)) throw new Error(`kafka consumer worker ${file} is missing: run \`npm run build\``);
-  return file;
-}
 
 export function threadConsumer(opts: KafkaConnectionOptions, groupId: string): KafkaConsumer {
   const { logger, ...connection } = opts;
@@ -143,7 +128,10 @@ export function threadConsumer(opts: KafkaConnectionOptions, groupId: string): K
 
   return {
     connect() {
-      worker = new Worker(workerFile(), { workerData: setup });
+      worker = new Worker(
+        compiledWorker(import.meta.url, "src/sources", "kafka-consumer-worker", "kafka consumer worker"),
+        { workerData: setup },
+      );
       const w = worker;
       w.on("message", onMessage);
       let failure: Error | undefined;
