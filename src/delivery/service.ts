@@ -964,30 +964,19 @@ function sleep(ms: number, id: number, sleepers: Map<number, () => void>): Promi
 const NO_SECRETS: readonly string[] = [];
 /**
  * Redacted URLs by URL and secrets: a handler posts to the same few URLs, and parsing each
- * one again cost more than the rest of the row.
+ * one again cost more than the rest of the row. Without a secret (most requests: a handler's
+ * unset secrets are "") the key is the URL itself, with no key to build per notification; with
+ * secrets it is a JSON array (a `[`, which no URL starts with).
  */
 const redactedUrls = new Map<string, string>();
-
-/** The same for requests without a secret (most: a handler's unset secrets are ""), by URL alone. */
-const plainRedactedUrls = new Map<string, string>();
 
 function redactedUrl(url: string, secrets: readonly string[]): string {
   let none = true;
   for (const s of secrets) if (s !== "") none = false;
-  if (none) {
-    // No key to build per notification (a JSON.stringify of the secrets each time, before).
-    let r = plainRedactedUrls.get(url);
-    if (r === undefined) {
-      r = redactUrl(url, NO_SECRETS);
-      if (plainRedactedUrls.size >= 1024) plainRedactedUrls.clear();
-      plainRedactedUrls.set(url, r);
-    }
-    return r;
-  }
-  const key = JSON.stringify([url, ...secrets]);
+  const key = none ? url : JSON.stringify([url, ...secrets]);
   let r = redactedUrls.get(key);
   if (r === undefined) {
-    r = redactUrl(url, secrets);
+    r = redactUrl(url, none ? NO_SECRETS : secrets);
     if (redactedUrls.size >= 1024) redactedUrls.clear();
     redactedUrls.set(key, r);
   }
