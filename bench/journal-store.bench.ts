@@ -13,6 +13,10 @@
  *   and its upsert), the topic event and the on-call alert row (labels and the event as JSON,
  *   about 1.1 KB with the `.post()` body's details). Baseline: the same work on a store at
  *   schema version 13 (before topic events and on-call alerts left WITHOUT ROWID), same run.
+ * - journal-store.prune-step.cpu-per-row: µs of CPU per row removed by the delivery service's
+ *   stepped prune (pruneBelow of at most 100 rows below the cut, the cut found as the service
+ *   finds it, keeping 10,000), each step after 100 more notifications were delivered; only
+ *   the steps are timed. No baseline: compare builds.
  * - journal-store.new-alert.wal-pages-per-notification: pages appended to the WAL per
  *   notification by those commits (the -shm header's frame count around each commit), with
  *   the same baseline.
@@ -192,6 +196,71 @@ function measure(opts: Options): { us: number; pages: number } {
   }
 }
 
+/** The delivery service's stepped prune: µs of CPU per row removed (see the header). */
+function measurePruneSteps(): number {
+  const dir = mkdtempSync(join(tmpdir(), "tickd-journal-bench-"));
+  const store = openStore(join(dir, "tickd.db"), { backgroundCheckpoint: {} });
+  try {
+    const journal = new DeliveryJournalRepository(store.db);
+    const headers = { "Content-Type": "application/json" };
+    let t = Date.now();
+    const deliver = (n: number): void =>
+      store.batch(() => {
+        t++;
+        const ids: number[] = [];
+        for (let i = 0; i < n; i++) {
+          ids.push(
+            journal.insert(
+              {
+                handler: "tick:post0",
+                topic: "main:cpu:alert2",
+                alertId: `cpu:host=h${t}-${i}`,
+                kind: "post",
+                method: "POST",
+                url: "http://127.0.0.1:9999/hook",
+                urlRedacted: "http://127.0.0.1:9999/hook",
+                headers,
+                body: BODY,
+                timeoutMs: 0,
+              },
+              t,
+            ).id,
+          );
+        }
+        journal.updateMany(
+          ids.map((id) => [
+            id,
+            {
+              status: "delivered",
+              attempts: 1,
+              lastError: "",
+              lastStatus: 200,
+              nextRetryMs: 0,
+              updatedMs: t,
+            },
+          ]),
+        );
+      });
+    const STEP = 100;
+    for (let i = 0; i < (KEEP_COMPLETED * 1.2) / STEP; i++) deliver(STEP);
+    let cpu = 0;
+    let rows = 0;
+    for (let i = 0; i < 300; i++) {
+      deliver(STEP);
+      const cut = journal.pruneCut(KEEP_COMPLETED);
+      if (cut === undefined) continue;
+      const before = process.cpuUsage();
+      rows += journal.pruneBelow(cut, STEP);
+      const c = process.cpuUsage(before);
+      cpu += c.user + c.system;
+    }
+    return cpu / rows;
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** What the alert node, the topic and the on-call service write for a new alert's event. */
 function newAlert(
   store: ReturnType<typeof openStore>,
@@ -242,6 +311,7 @@ function newAlert(
 
 function run(): BenchResult[] {
   const journalOnly = measure({ full: false });
+  const pruneStep = measurePruneSteps();
   // Alternated, so that neither schema has the quieter half of the run.
   const oldRuns: { us: number; pages: number }[] = [];
   const newRuns: { us: number; pages: number }[] = [];
@@ -256,6 +326,7 @@ function run(): BenchResult[] {
   const [o, v] = [best(oldRuns), best(newRuns)];
   return [
     { name: "journal-store.cpu-per-notification", value: journalOnly.us, unit: "µs" },
+    { name: "journal-store.prune-step.cpu-per-row", value: pruneStep, unit: "µs" },
     {
       name: "journal-store.new-alert.cpu-per-notification",
       value: v.us,

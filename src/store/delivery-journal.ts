@@ -284,7 +284,7 @@ export class DeliveryJournalRepository {
   private readonly countStmt: Database.Statement<[], { status: DeliveryStatus; n: number }>;
   private readonly pruneCutStmt: Database.Statement<[number], number>;
   private readonly pruneStmt: Database.Statement<[number]>;
-  private readonly pruneSomeStmt: Database.Statement<[number, number, number]>;
+  private readonly pruneLastStmt: Database.Statement<[number, number, number], number>;
   private readonly externalStmt: Database.Statement<[string], Row>;
   private readonly requeueStmt: Database.Statement;
   private readonly deleteStmt: Database.Statement<[number]>;
@@ -332,13 +332,16 @@ export class DeliveryJournalRepository {
     this.pruneStmt = db.prepare<[number]>(
       "DELETE FROM deliveries WHERE status IN ('delivered', 'failed') AND id < ?",
     );
-    // The oldest `limit` of them only (the same merged walk, upwards).
-    this.pruneSomeStmt = db.prepare<[number, number, number]>(
-      `DELETE FROM deliveries WHERE id IN (
-         SELECT id FROM deliveries WHERE status = 'delivered' AND id < ?
+    // The oldest `limit` of them only: the limit-th oldest id (the same merged walk, upwards)
+    // bounds pruneStmt. A `DELETE … WHERE id IN (that walk)` cost about half as much again
+    // per row (its ids went through a temporary table first).
+    this.pruneLastStmt = db
+      .prepare<[number, number, number], number>(
+        `SELECT id FROM deliveries WHERE status = 'delivered' AND id < ?
          UNION ALL SELECT id FROM deliveries WHERE status = 'failed' AND id < ?
-         ORDER BY id LIMIT ?)`,
-    );
+         ORDER BY id LIMIT 1 OFFSET ?`,
+      )
+      .pluck();
     this.requeueStmt = db.prepare(
       `UPDATE deliveries SET status = 'queued', attempts = 0, next_retry_ms = 0, requeued_ms = ?,
          updated_ms = ? WHERE id = ? AND status = 'failed'`,
@@ -556,6 +559,10 @@ export class DeliveryJournalRepository {
   /** Removes the oldest `limit` completed rows with ids below `cut`; returns how many went. */
   pruneBelow(cut: number, limit = Infinity): number {
     if (limit === Infinity) return this.pruneStmt.run(cut).changes;
-    return this.pruneSomeStmt.run(cut, cut, Math.max(0, Math.trunc(limit))).changes;
+    const n = Math.max(0, Math.trunc(limit));
+    if (n === 0) return 0;
+    // Fewer than `n` below the cut: all of them go.
+    const last = this.pruneLastStmt.get(cut, cut, n - 1);
+    return this.pruneStmt.run(last === undefined ? cut : last + 1).changes;
   }
 }

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../../src/store/index.js";
 import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
@@ -76,5 +77,77 @@ describe("delivery journal pruning", () => {
     expect(j.pruneCompleted(5, 4)).toBe(3);
     expect(j.pruneCompleted(5, 4)).toBe(0);
     expect(remaining(j)).toEqual([...pending, ...completed.slice(-5)].sort((a, b) => a - b));
+  });
+});
+
+describe("delivery journal pruning in steps (pruneBelow with a limit)", () => {
+  /** The statement pruneBelow ran up to session 12: the oldest `limit` completed ids below the cut. */
+  const OLD = `DELETE FROM deliveries WHERE id IN (
+    SELECT id FROM deliveries WHERE status = 'delivered' AND id < ?
+    UNION ALL SELECT id FROM deliveries WHERE status = 'failed' AND id < ?
+    ORDER BY id LIMIT ?)`;
+  const STATUSES = ["queued", "retrying", "delivered", "failed"] as const;
+
+  function filled(statuses: readonly (typeof STATUSES)[number][]): {
+    s: Store;
+    j: DeliveryJournalRepository;
+  } {
+    const s = openStore(":memory:");
+    const j = new DeliveryJournalRepository(s.db);
+    statuses.forEach((status, i) => {
+      const rec = j.insert(
+        {
+          handler: "h",
+          topic: "t",
+          alertId: `a${i % 5}`,
+          kind: "post",
+          method: "POST",
+          url: "http://127.0.0.1:1/",
+          urlRedacted: "http://127.0.0.1:1/",
+          headers: {},
+          body: "{}",
+          timeoutMs: 1000,
+        },
+        i,
+      );
+      if (status !== "queued") {
+        j.update(rec.id, {
+          status,
+          attempts: 1,
+          lastError: "",
+          lastStatus: 200,
+          nextRetryMs: 0,
+          updatedMs: i,
+        });
+      }
+    });
+    return { s, j };
+  }
+
+  it("removes the same rows, and reports the same count, as the single DELETE it replaced", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...STATUSES), { maxLength: 60 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 25 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (statuses, steps) => {
+          const now = filled(statuses);
+          const old = filled(statuses);
+          try {
+            const oldStmt = old.s.db.prepare<[number, number, number]>(OLD);
+            for (const [cut, limit] of steps) {
+              expect(now.j.pruneBelow(cut, limit)).toBe(oldStmt.run(cut, cut, limit).changes);
+              expect(remaining(now.j)).toEqual(remaining(old.j));
+            }
+          } finally {
+            now.s.close();
+            old.s.close();
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
