@@ -68,7 +68,7 @@ function withIntObjects(v: unknown, depth: number): unknown {
   const o = v as Record<string, unknown>;
   if (typeof o.toJSON === "function") return GENERAL;
   let copy: Record<string, unknown> | undefined;
-  for (const k in o) {
+  for (const k of Object.keys(o)) {
     const x = o[k];
     if ((typeof x !== "object" || x === null) && typeof x !== "bigint") continue;
     const y = withIntObjects(x, depth + 1);
