@@ -49,7 +49,7 @@ function withIntObjects(v: unknown, depth: number): unknown {
   if (typeof v !== "object" || v === null) return v;
   if (depth >= MAX_DEPTH) return GENERAL;
   if (Array.isArray(v)) {
-    if (Object.getPrototypeOf(v) !== Array.prototype) return GENERAL;
+    if (Object.getPrototypeOf(v) !== Array.prototype || "toJSON" in v) return GENERAL;
     let copy: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];

@@ -168,6 +168,7 @@ describe("on-call event codec: the fast encoder", () => {
       { toJSON: () => ({ t: 3n }) },
       new Point(),
       new Map([["a", 1]]),
+      Object.assign([1n], { toJSON: () => [2n] }),
       [1n, new Uint8Array([1, 2])],
       Object.assign(Object.create(null) as object, { t: 2n }),
       () => 1,
