@@ -28,8 +28,8 @@ import { disconnectPrivateGroup, topicOffsets } from "./kafka.js";
 export function clusterOnCallPersistence(local: OnCallPersistence, logger: EngineLogger): OnCallPersistence {
   return {
     ...local,
-    putAlert(a) {
-      local.putAlert(a);
+    putAlert(a, labelsJson) {
+      local.putAlert(a, labelsJson);
       const work = currentPartition();
       if (work === undefined || work.closed) return;
       try {

@@ -67,7 +67,8 @@ export interface ClusterAlerts {
 export interface OnCallPersistence {
   silences: SilencePersistence;
   loadAlerts(): Iterable<StoredAlert>;
-  putAlert(a: StoredAlert): void;
+  /** `labelsJson`: JSON.stringify(a.labels) when the caller has it already. */
+  putAlert(a: StoredAlert, labelsJson?: string): void;
   deleteAlert(topic: string, id: string): void;
   loadAcks(): Iterable<Ack>;
   putAck(a: Ack): void;
@@ -147,6 +148,7 @@ interface AlertRecord {
   topic: string;
   id: string;
   labels: LabelSet;
+  /** JSON.stringify(labels): tells a change of labels, and is the stored labels column. */
   labelsKey: string;
   /** Made when a view first asks (most alerts of a storm are never listed). */
   fingerprint: string | undefined;
@@ -585,7 +587,9 @@ export class OnCallService implements NotificationGate {
   }
 
   private persistAlert(r: AlertRecord): void {
-    this.persist((p) => p.putAlert({ topic: r.topic, id: r.id, labels: r.labels, event: r.event }));
+    this.persist((p) =>
+      p.putAlert({ topic: r.topic, id: r.id, labels: r.labels, event: r.event }, r.labelsKey),
+    );
   }
 
   private persist(fn: (p: OnCallPersistence) => void): void {

@@ -36,6 +36,7 @@ import { FieldDemandFilter } from "../engine/field-demand.js";
 import { checkScript, declaresDbrp } from "../pipeline/check.js";
 import type { TaskGraph } from "../pipeline/task-graph.js";
 import type { AlertStateRecord, Store } from "../store/index.js";
+import { groupKey } from "../store/alert-states.js";
 import { encodeJson } from "../store/codec.js";
 import type { TaskRecord } from "../store/tasks.js";
 import { formatDiagnostic } from "../../grammar/diagnostic.js";
@@ -579,10 +580,16 @@ export class TaskManager implements TaskService {
   private start(record: TaskRecord, graph?: TaskGraph): void {
     try {
       const g = graph ?? this.compile(record, storedOptions(record));
+      // The groups with a row, read once: an alert node keeps every group it saves in memory
+      // until it deletes its row (expiry drops only OK groups, which have none), so a group
+      // it asks for has a row only if it had one at start. A new group (each new alert of a
+      // storm) costs no read, and each stored one is read once.
+      const stored = this.d.store.alertStates.groupKeys(record.id);
       const task = new Task(g, {
         ...this.contextFor(record.id),
         alertStates: {
           load: (node, group) => {
+            if (!stored.delete(groupKey(node, group))) return undefined;
             const r = this.d.store.alertStates.get(record.id, node, group);
             return r === undefined ? undefined : { eventId: r.eventId, state: r.state };
           },

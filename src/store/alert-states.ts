@@ -50,6 +50,7 @@ export class AlertStateRepository {
   private readonly deleteStmt: Database.Statement<[string, string, string]>;
   private readonly deleteTaskStmt: Database.Statement<[string]>;
   private readonly putManyTx: (records: Iterable<AlertStateRecord>) => number;
+  private readonly groupsStmt: Database.Statement<[string], { node: string; group_key: string }>;
 
   constructor(db: Database.Database) {
     this.putStmt = db.prepare(
@@ -72,6 +73,9 @@ export class AlertStateRepository {
       "DELETE FROM alert_states WHERE task = ? AND node = ? AND group_key = ?",
     );
     this.deleteTaskStmt = db.prepare<[string]>("DELETE FROM alert_states WHERE task = ?");
+    this.groupsStmt = db.prepare<[string], { node: string; group_key: string }>(
+      "SELECT node, group_key FROM alert_states WHERE task = ?",
+    );
     this.putManyTx = db.transaction((records: Iterable<AlertStateRecord>): number => {
       let n = 0;
       for (const r of records) {
@@ -109,6 +113,13 @@ export class AlertStateRepository {
     return row === undefined ? undefined : decodeState(row);
   }
 
+  /** The task's groups that have a row, each as {@link groupKey}(node, group). */
+  groupKeys(task: string): Set<string> {
+    const keys = new Set<string>();
+    for (const r of this.groupsStmt.iterate(task)) keys.add(groupKey(r.node, r.group_key));
+    return keys;
+  }
+
   /** Sorted by node, then group. */
   listTask(task: string): AlertStateRecord[] {
     return this.listTaskStmt.all(task).map(decodeState);
@@ -123,6 +134,11 @@ export class AlertStateRepository {
   deleteTask(task: string): number {
     return this.deleteTaskStmt.run(task).changes;
   }
+}
+
+/** One string for an alert node's group (NUL cannot be in a node name). */
+export function groupKey(node: string, group: string): string {
+  return `${node}\u0000${group}`;
 }
 
 function decodeState(r: AlertStateRow): AlertStateRecord {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AlertEvent } from "../../../src/core/alert-event.js";
 import { levelName } from "../../../src/core/types.js";
 import { openStore, type Store } from "../../../src/store/index.js";
@@ -105,6 +105,35 @@ describe("TaskManager", () => {
     expect(second.events).toHaveLength(0); // no second page for the ongoing incident
     second.tm.write("telegraf", "autogen", [cpu("a", 5, 9)]);
     expect(second.events.map((e) => [levelName(e.state.level), e.state.duration / S])).toEqual([["OK", 8]]);
+  });
+
+  it("reads a group's stored state once, and nothing for a group with none (each new alert)", () => {
+    const first = setup();
+    first.tm.define({ id: "cpu", script: SCRIPT, status: "enabled" });
+    first.tm.write("telegraf", "autogen", [cpu("a", 95, 1)]);
+    first.store.close();
+
+    const second = setup(first.path);
+    const reads = vi.spyOn(second.store.alertStates, "get");
+    second.tm.startAll();
+    second.tm.write("telegraf", "autogen", [cpu("a", 96, 2), cpu("b", 97, 2), cpu("c", 5, 2)]);
+    second.tm.write("telegraf", "autogen", [cpu("a", 96, 3), cpu("b", 97, 3)]);
+    expect(reads.mock.calls).toEqual([["cpu", "alert2", "host=a"]]);
+    // a: restored (no second page); b: new.
+    expect(second.events.map((e) => `${e.state.id}:${levelName(e.state.level)}`)).toEqual([
+      "cpu:host=b:CRITICAL",
+    ]);
+
+    // A restart in the same process reads the rows written since.
+    second.tm.update("cpu", { status: "disabled" });
+    second.tm.update("cpu", { status: "enabled" });
+    second.tm.write("telegraf", "autogen", [cpu("a", 96, 4), cpu("b", 97, 4), cpu("d", 5, 4)]);
+    expect(second.events).toHaveLength(1);
+    second.tm.write("telegraf", "autogen", [cpu("a", 5, 5), cpu("b", 5, 5)]);
+    expect(second.events.slice(1).map((e) => `${e.state.id}:${levelName(e.state.level)}`)).toEqual([
+      "cpu:host=a:OK",
+      "cpu:host=b:OK",
+    ]);
   });
 
   it("restarts tasks whose dbrps came with the definition (API dbrps, tickctl -dbrp), not the script", () => {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Level } from "../../../src/core/types.js";
 import { AlertGroupState, type AlertBehaviour } from "../../../src/engine/alert-state.js";
+import { groupKey } from "../../../src/store/alert-states.js";
 import { openStore, type AlertStateRecord, type Store } from "../../../src/store/index.js";
 import { SECOND, sampleState, T0, useTempDir } from "./helpers.js";
 
@@ -70,6 +71,20 @@ describe("alertStates repository", () => {
     expect(s.alertStates.deleteTask("a")).toBe(3);
     expect(s.alertStates.listTask("a")).toEqual([]);
     expect(s.alertStates.listTask("b")).toHaveLength(1);
+  });
+
+  it("lists a task's groups as keys, one per node and group", () => {
+    const s = open();
+    s.alertStates.putMany([
+      sampleState("a", "host=1"),
+      sampleState("a", "host=1", { node: "alert3" }),
+      sampleState("a", "x\u0000y"),
+      sampleState("b", "host=2"),
+    ]);
+    expect([...s.alertStates.groupKeys("a")].sort()).toEqual(
+      [groupKey("alert2", "host=1"), groupKey("alert2", "x\u0000y"), groupKey("alert3", "host=1")].sort(),
+    );
+    expect(s.alertStates.groupKeys("none").size).toBe(0);
   });
 
   it("a restored group neither re-pages nor loses its recovery after a reopen", () => {

@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { TickdError } from "../../../src/core/errors.js";
-import { decodeJson, encodeJson, nsFromDb, nsToDb } from "../../../src/store/codec.js";
+import { decodeJson, encodeJson, nsFromDb, nsToDb, timeToDb } from "../../../src/store/codec.js";
 import { StoreErrorCodes } from "../../../src/store/index.js";
 
 describe("ns codec", () => {
+  it("binds a time inside int64 as it is and refuses one just outside", () => {
+    for (const t of [-(2n ** 63n), 0n, 2n ** 63n - 1n]) expect(timeToDb(t, "t")).toBe(t);
+    for (const t of [-(2n ** 63n) - 1n, 2n ** 63n])
+      expect(() => timeToDb(t, "event time")).toThrow(`event time ${t} ns is outside int64`);
+  });
+
   it("binds whole ns as bigint and anything else as the same double", () => {
     expect(nsToDb(1_732_420_800_123_456_768, "t")).toBe(1_732_420_800_123_456_768n);
     expect(nsToDb(0, "t")).toBe(0n);
