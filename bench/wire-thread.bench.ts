@@ -1,15 +1,15 @@
 /**
  * What the wire thread (src/delivery/wire-thread.ts) costs the main thread. Figures only;
  * 127.0.0.1 only. The sink runs in its own process so its CPU is not counted.
- * - wire.thread.main-cpu-per-request: µs of this process's main-thread CPU (user + system,
- *   /proc/self/task/<pid>/stat) per request sent through the wire thread: the hand-off
+ * - wire.thread.main-cpu-per-request: µs of this process's main-thread CPU (run time,
+ *   /proc/self/task/<pid>/schedstat) per request sent through the wire thread: the hand-off
  *   and the answer. Baseline wire.inline.main-cpu-per-request: the same requests through
  *   createTransport() on the main thread (undici, syscalls and parsing included).
  * - wire.{thread,inline}.process-cpu-per-request: the same with every thread counted.
  * - wire.thread.requests-per-second, baseline inline: 20,000 requests, 64 in flight.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createTransport, type Transport } from "../src/delivery/index.js";
 import { createThreadTransport } from "../src/delivery/wire-thread.js";
 import type { HttpRequest } from "../src/handlers/types.js";
@@ -17,8 +17,6 @@ import type { Bench, BenchResult } from "./harness.js";
 
 const N = 20_000;
 const IN_FLIGHT = 64;
-/** USER_HZ: 100 on every Linux this runs on. */
-const CLOCK_TICKS = 100;
 
 const SINK = `
 const http = require("node:http");
@@ -26,11 +24,24 @@ const s = http.createServer((req, res) => { req.resume(); req.on("end", () => re
 s.listen(0, "127.0.0.1", () => process.stdout.write(String(s.address().port) + "\\n"));
 `;
 
-/** CPU seconds of one thread of this process (the main thread: tid = pid), or of all threads. */
+/** Nanoseconds a thread has run (/proc/…/schedstat): the tick counts of /proc/…/stat are 10 ms. */
+function runNs(path: string): number {
+  const text = readFileSync(path, "latin1");
+  return Number(text.slice(0, text.indexOf(" ")));
+}
+
+/** CPU seconds of this process's main thread (tid = pid), or of all its threads. */
 function cpuSeconds(tid?: number): number {
-  const stat = readFileSync(tid === undefined ? "/proc/self/stat" : `/proc/self/task/${tid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  if (tid !== undefined) return runNs(`/proc/self/task/${tid}/schedstat`) / 1e9;
+  let ns = 0;
+  for (const t of readdirSync("/proc/self/task")) {
+    try {
+      ns += runNs(`/proc/self/task/${t}/schedstat`);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1e9;
 }
 
 /** A body like a post handler's alert JSON (~700 bytes). */
