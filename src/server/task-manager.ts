@@ -406,9 +406,9 @@ export class TaskManager implements TaskService {
       serverInfo: this.d.serverInfo,
       inhibitors: this.d.inhibitors,
       alertStates: {
-        load: (node, group) => states.get(`${node}\u0000${group}`),
-        save: (node, group, eventId, state) => void states.set(`${node}\u0000${group}`, { eventId, state }),
-        remove: (node, group) => void states.delete(`${node}\u0000${group}`),
+        load: (node, group) => states.get(groupKey(node, group)),
+        save: (node, group, eventId, state) => void states.set(groupKey(node, group), { eventId, state }),
+        remove: (node, group) => void states.delete(groupKey(node, group)),
       },
     });
   }
