@@ -30,7 +30,11 @@ import type { AlertEvent } from "../src/core/alert-event.js";
 import { HistoryService } from "../src/oncall/history.js";
 import { onCallPersistence } from "../src/oncall/store.js";
 import { groupKey } from "../src/store/alert-states.js";
-import { DeliveryJournalRepository, type DeliveryRecord } from "../src/store/delivery-journal.js";
+import {
+  DeliveryJournalRepository,
+  type AttemptUpdate,
+  type DeliveryRecord,
+} from "../src/store/delivery-journal.js";
 import { MIGRATIONS, openStore } from "../src/store/index.js";
 import type { Bench, BenchResult } from "./harness.js";
 
@@ -87,6 +91,11 @@ interface Options {
 }
 
 /** WAL frames so far: mxFrame of the wal-index header in the -shm file (native byte order). */
+/** A first attempt's outcome: delivered, HTTP 200. */
+function delivered(t: number): AttemptUpdate {
+  return { status: "delivered", attempts: 1, lastError: "", lastStatus: 200, nextRetryMs: 0, updatedMs: t };
+}
+
 function walFrames(fd: number, buf: Buffer): number {
   readSync(fd, buf, 0, 4, 16);
   return buf.readUInt32LE(0);
@@ -164,19 +173,7 @@ function measure(opts: Options): { us: number; pages: number } {
         t++;
         counted(() =>
           journal.transaction(() => {
-            journal.updateMany(
-              recs.slice(i, i + PER_TURN).map((rec) => [
-                rec.id,
-                {
-                  status: "delivered",
-                  attempts: 1,
-                  lastError: "",
-                  lastStatus: 200,
-                  nextRetryMs: 0,
-                  updatedMs: t,
-                },
-              ]),
-            );
+            journal.updateMany(recs.slice(i, i + PER_TURN).map((rec) => [rec.id, delivered(t)]));
           }),
         );
         sincePrune += Math.min(PER_TURN, recs.length - i);
@@ -231,19 +228,7 @@ function measurePruneSteps(): number {
             ).id,
           );
         }
-        journal.updateMany(
-          ids.map((id) => [
-            id,
-            {
-              status: "delivered",
-              attempts: 1,
-              lastError: "",
-              lastStatus: 200,
-              nextRetryMs: 0,
-              updatedMs: t,
-            },
-          ]),
-        );
+        journal.updateMany(ids.map((id) => [id, delivered(t)]));
       });
     const STEP = 100;
     for (let i = 0; i < (KEEP_COMPLETED * 1.2) / STEP; i++) deliver(STEP);

@@ -1,10 +1,26 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../../src/store/index.js";
-import { DeliveryJournalRepository } from "../../../src/store/delivery-journal.js";
+import { DeliveryJournalRepository, type NewDelivery } from "../../../src/store/delivery-journal.js";
 
 let store: Store | undefined;
 afterEach(() => store?.close());
+
+/** A small notification of alert `alertId`. */
+function delivery(alertId: string): NewDelivery {
+  return {
+    handler: "h",
+    topic: "t",
+    alertId,
+    kind: "post",
+    method: "POST",
+    url: "http://127.0.0.1:1/",
+    urlRedacted: "http://127.0.0.1:1/",
+    headers: {},
+    body: "{}",
+    timeoutMs: 1000,
+  };
+}
 
 /** 30 rows: every third stays queued, the others alternate delivered / failed. */
 function journal(): { j: DeliveryJournalRepository; ids: number[] } {
@@ -12,21 +28,7 @@ function journal(): { j: DeliveryJournalRepository; ids: number[] } {
   const j = new DeliveryJournalRepository(store.db);
   const ids: number[] = [];
   for (let i = 0; i < 30; i++) {
-    const rec = j.insert(
-      {
-        handler: "h",
-        topic: "t",
-        alertId: `a${i}`,
-        kind: "post",
-        method: "POST",
-        url: "http://127.0.0.1:1/",
-        urlRedacted: "http://127.0.0.1:1/",
-        headers: {},
-        body: "{}",
-        timeoutMs: 1000,
-      },
-      i,
-    );
+    const rec = j.insert(delivery(`a${i}`), i);
     ids.push(rec.id);
     if (i % 3 !== 0) {
       j.update(rec.id, {
@@ -95,21 +97,7 @@ describe("delivery journal pruning in steps (pruneBelow with a limit)", () => {
     const s = openStore(":memory:");
     const j = new DeliveryJournalRepository(s.db);
     statuses.forEach((status, i) => {
-      const rec = j.insert(
-        {
-          handler: "h",
-          topic: "t",
-          alertId: `a${i % 5}`,
-          kind: "post",
-          method: "POST",
-          url: "http://127.0.0.1:1/",
-          urlRedacted: "http://127.0.0.1:1/",
-          headers: {},
-          body: "{}",
-          timeoutMs: 1000,
-        },
-        i,
-      );
+      const rec = j.insert(delivery(`a${i % 5}`), i);
       if (status !== "queued") {
         j.update(rec.id, {
           status,
