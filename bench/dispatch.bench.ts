@@ -22,6 +22,12 @@
  *   times to the same sink: requests/s and µs CPU per request, best of three rounds like the
  *   others. The sink, the feeder and the senders share this machine's cores, so this is the most
  *   any Node sender reaches here; tickd's figures less this one are tickd's own work.
+ * - dispatch.cpu-budget-at-2x: the µs of CPU per notification this machine has in all (its cores'
+ *   time divided by the rate) at twice Alertmanager's best rate; baseline what tickd's cheapest
+ *   round used, tickd and the sink + feeder together. A rate needs no more CPU per notification
+ *   than the cores give, so tickd at 2× needs its figure at or under the budget (necessary, not
+ *   sufficient). dispatch.main-thread-budget-at-2x: the same for the main thread alone, which
+ *   runs on one core (1 s / twice the rate), against tickd's main thread.
  * - dispatch.latency-{1k,5k}.p50/p99: ms from the write leaving this process to the sink
  *   having the notification, through tickd, at an offered 1k and 5k alerts/s for 2 s (one
  *   write per 10 ms tick, each point a new host; the write's time travels as a field).
@@ -31,6 +37,8 @@
  * TICKD_BENCH_TRACE_DUMP=<prefix> also writes those rows as JSON (<prefix>-l1000-json, …) and
  * TICKD_BENCH_DAEMON_OUT=<file> appends the daemon's stdout there (e.g. with `--trace-gc` in
  * TICKD_BENCH_NODE_FLAGS), for lining stalls up with the slow notifications.
+ * TICKD_BENCH_EXTRA_CONF appends TOML lines to the daemon's config (`\n` between lines), e.g.
+ * '[delivery]\n  journal = false' to see what the durable journal costs.
  * This process is one end of every latency: before each latency run it collects its own
  * garbage (it runs with --expose-gc), so that its young generation, filled by the rounds
  * before, is not scavenged mid-run (10–20 ms pauses, seen as the `in`/`sink` steps of the
@@ -40,7 +48,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request as undiciRequest } from "undici";
@@ -283,6 +291,7 @@ stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90
       "[logging]",
       '  file = "STDOUT"',
       '  level = "INFO"',
+      ...(process.env["TICKD_BENCH_EXTRA_CONF"] ?? "").split("\\n"),
       "",
     ].join("\n"),
   );
@@ -516,6 +525,9 @@ async function run(): Promise<BenchResult[]> {
     /** µs of this process (sink + feeder) per notification, in each round of each sender. */
     const benchCpu: string[] = [];
     const tickdMainCpu: number[] = [];
+    /** µs of CPU per notification of tickd and this process together, in each tickd round. */
+    const tickdMachineCpu: number[] = [];
+    const bareMachineCpu: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const a = await measured(am, () => alertmanagerRound(am, sink, r));
       amRates.push(a.rate);
@@ -524,18 +536,24 @@ async function run(): Promise<BenchResult[]> {
       tickdRates.push(t.rate);
       tickdCpu.push(t.us);
       tickdMainCpu.push(t.mainUs);
+      tickdMachineCpu.push(t.us + t.benchUs);
       const b = await measured(bare, () => bareRound(bare, sink));
       benchCpu.push([a.benchUs, t.benchUs, b.benchUs].map(Math.round).join("/"));
       bareRates.push(b.rate);
       bareCpu.push(b.us);
+      bareMachineCpu.push(b.us + b.benchUs);
     }
+    const budget = (availableParallelism() * 1e6) / (2 * Math.max(...amRates));
     process.stderr.write(
       `dispatch rounds (notifications/s): tickd ${tickdRates.map(Math.round).join(", ")}; ` +
         `alertmanager ${amRates.map(Math.round).join(", ")}; bare sender ${bareRates.map(Math.round).join(", ")}\n` +
         `dispatch rounds (µs CPU/notification): tickd ${tickdCpu.map(Math.round).join(", ")}; ` +
         `alertmanager ${amCpu.map(Math.round).join(", ")}; bare sender ${bareCpu.map(Math.round).join(", ")}; ` +
         `sink+feeder (alertmanager/tickd/bare) ${benchCpu.join(", ")}\n` +
-        `dispatch rounds (µs main-thread CPU/notification): tickd ${tickdMainCpu.map(Math.round).join(", ")}\n`,
+        `dispatch rounds (µs main-thread CPU/notification): tickd ${tickdMainCpu.map(Math.round).join(", ")}\n` +
+        `dispatch at 2× alertmanager: ${Math.round(budget)} µs CPU/notification for the whole machine ` +
+        `(${availableParallelism()} cores); used: tickd + sink + feeder ${tickdMachineCpu.map(Math.round).join(", ")}; ` +
+        `bare sender + sink + feeder ${bareMachineCpu.map(Math.round).join(", ")}\n`,
     );
     const traceFile = join(dir, "tickd", "trace.jsonl");
     const [p50at1k, p99at1k] = await latency(tickd, sink, 1000, 2);
@@ -571,6 +589,24 @@ async function run(): Promise<BenchResult[]> {
         name: "dispatch.tickd.main-thread-cpu-per-notification",
         value: Math.min(...tickdMainCpu),
         unit: "µs",
+      },
+      {
+        name: "dispatch.cpu-budget-at-2x",
+        value: budget,
+        unit: "µs",
+        baseline: {
+          name: "dispatch.tickd.machine-cpu-per-notification",
+          value: Math.min(...tickdMachineCpu),
+        },
+      },
+      {
+        name: "dispatch.main-thread-budget-at-2x",
+        value: 1e6 / (2 * Math.max(...amRates)),
+        unit: "µs",
+        baseline: {
+          name: "dispatch.tickd.main-thread-cpu-per-notification",
+          value: Math.min(...tickdMainCpu),
+        },
       },
       { name: "dispatch.latency-1k.p50", value: p50at1k, unit: "ms" },
       { name: "dispatch.latency-1k.p99", value: p99at1k, unit: "ms" },
