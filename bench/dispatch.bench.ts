@@ -37,6 +37,9 @@
  * TICKD_BENCH_TRACE_DUMP=<prefix> also writes those rows as JSON (<prefix>-l1000-json, …) and
  * TICKD_BENCH_DAEMON_OUT=<file> appends the daemon's stdout there (e.g. with `--trace-gc` in
  * TICKD_BENCH_NODE_FLAGS), for lining stalls up with the slow notifications.
+ * TICKD_BENCH_NO_STORE_WRITES=1 loads bench/no-store-writes.ts into the daemon: once it is
+ * ready, its SQLite writes do nothing. The figures (named `….no-store-writes`) are then how fast
+ * tickd would be if storage were free, an upper bound for any redesign of it.
  * TICKD_BENCH_EXTRA_CONF appends TOML lines to the daemon's config (`\n` between lines), e.g.
  * '[delivery]\n  journal = false' to see what the durable journal costs.
  * This process is one end of every latency: before each latency run it collects its own
@@ -267,6 +270,9 @@ async function startAlertmanager(dir: string, sinkPort: number): Promise<Proc> {
 }
 
 const TRACE = process.env["TICKD_BENCH_TRACE"] === "1";
+/** bench/no-store-writes.ts: tickd with storage that costs nothing, an upper bound. */
+const NO_STORE_WRITES = process.env["TICKD_BENCH_NO_STORE_WRITES"] === "1";
+const NO_STORE_WRITES_MODULE = join(dirname(fileURLToPath(import.meta.url)), "no-store-writes.js");
 
 async function startTickd(dir: string, sinkPort: number): Promise<Proc> {
   mkdirSync(join(dir, "tasks"));
@@ -301,6 +307,7 @@ stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90
     process.execPath,
     [
       "--max-semi-space-size=32",
+      ...(NO_STORE_WRITES ? ["--import", NO_STORE_WRITES_MODULE] : []),
       // e.g. TICKD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the daemon
       ...(process.env["TICKD_BENCH_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== ""),
       TICKD,
@@ -328,6 +335,7 @@ stream |from().measurement('cpu').groupBy('host') |alert().crit(lambda: "v" > 90
     () => Promise.resolve(port !== 0),
     () => out,
   );
+  if (NO_STORE_WRITES) child.kill("SIGUSR2");
   return { url: `http://127.0.0.1:${port}`, child, stop: stopper(child) };
 }
 
@@ -560,7 +568,7 @@ async function run(): Promise<BenchResult[]> {
     if (TRACE) await traceBreakdown(traceFile, sink, "l1000-");
     const [p50at5k, p99at5k] = await latency(tickd, sink, 5000, 2);
     if (TRACE) await traceBreakdown(traceFile, sink, "l5000-");
-    return [
+    const results: BenchResult[] = [
       {
         name: "dispatch.tickd",
         value: Math.max(...tickdRates),
@@ -613,6 +621,8 @@ async function run(): Promise<BenchResult[]> {
       { name: "dispatch.latency-5k.p50", value: p50at5k, unit: "ms" },
       { name: "dispatch.latency-5k.p99", value: p99at5k, unit: "ms" },
     ];
+    // Not tickd's figures: named so that they are never read as such.
+    return NO_STORE_WRITES ? results.map((r) => ({ ...r, name: `${r.name}.no-store-writes` })) : results;
   } finally {
     for (const p of procs) await p.stop();
     await sink.close();
