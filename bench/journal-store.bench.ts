@@ -29,13 +29,12 @@ import { join } from "node:path";
 import type { AlertEvent } from "../src/core/alert-event.js";
 import { HistoryService } from "../src/oncall/history.js";
 import { onCallPersistence } from "../src/oncall/store.js";
-import { groupKey } from "../src/store/alert-states.js";
 import {
   DeliveryJournalRepository,
   type AttemptUpdate,
   type DeliveryRecord,
 } from "../src/store/delivery-journal.js";
-import { MIGRATIONS, openStore } from "../src/store/index.js";
+import { groupKey, MIGRATIONS, openStore } from "../src/store/index.js";
 import type { Bench, BenchResult } from "./harness.js";
 
 const ALERTS = 2000;
@@ -90,12 +89,12 @@ interface Options {
   schemaVersion?: number;
 }
 
-/** WAL frames so far: mxFrame of the wal-index header in the -shm file (native byte order). */
 /** A first attempt's outcome: delivered, HTTP 200. */
 function delivered(t: number): AttemptUpdate {
   return { status: "delivered", attempts: 1, lastError: "", lastStatus: 200, nextRetryMs: 0, updatedMs: t };
 }
 
+/** WAL frames so far: mxFrame of the wal-index header in the -shm file (native byte order). */
 function walFrames(fd: number, buf: Buffer): number {
   readSync(fd, buf, 0, 4, 16);
   return buf.readUInt32LE(0);

@@ -27,6 +27,7 @@ export { StoreErrorCodes } from "./errors.js";
 export { compileGlob, globMatch, type GlobMatcher } from "./glob.js";
 export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
 export type { AlertStateKey, AlertStateRecord, AlertStateRepository } from "./alert-states.js";
+export { groupKey } from "./alert-states.js";
 export type { KvRepository } from "./kv.js";
 export type { TaskListOptions, TaskRecord, TaskRepository, TaskStatus } from "./tasks.js";
 export type { TopicEventRecord, TopicEventRepository } from "./topic-events.js";
